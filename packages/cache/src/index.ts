@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './client';
+export * from './envelopes';
+export { HashRing } from './hash-ring';
+export { COMPRESS_ABOVE_BYTES, PART_BYTES } from './codec';

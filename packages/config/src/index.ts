@@ -1,0 +1,248 @@
+import { z } from 'zod';
+import { DEFAULT_KEY_PREFIX, SOURCES, ShardId, isValidKeyPrefix, isValidSymbol } from '@confluence/contracts';
+
+export class ConfigError extends Error {
+  readonly code = 'config_invalid';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface MemcachedConfig {
+  servers: string[];
+  username: string | undefined;
+  password: string | undefined;
+  /** Per-operation timeout; an operation never waits longer. */
+  timeoutMs: number;
+}
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+const HOST_PORT = /^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+const port = (name: string, dflt: number) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(0, `${name} must be 0-65535`).max(65535, `${name} must be 0-65535`).default(dflt);
+const posInt = (name: string, dflt: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(min, `${name} must be ≥ ${min}`).max(max, `${name} must be ≤ ${max}`).default(dflt);
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const url = (name: string, protocols: string[], dflt: string) =>
+  z
+    .string()
+    .default(dflt)
+    .refine((v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    }, `${name} must be a ${protocols.join(' or ')} URL`);
+
+const memcachedShape = {
+  MEMCACHED_SERVERS: z
+    .string()
+    .default('127.0.0.1:11211')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .refine((list) => list.length > 0 && list.every((s) => HOST_PORT.test(s)), 'MEMCACHED_SERVERS must be a comma-separated list of host:port'),
+  MEMCACHED_USERNAME: optionalString,
+  MEMCACHED_PASSWORD: optionalString,
+  MEMCACHED_TIMEOUT_MS: posInt('MEMCACHED_TIMEOUT_MS', 500, 10, 60000),
+};
+
+const common = {
+  ...memcachedShape,
+  KEY_PREFIX: z.string().default(DEFAULT_KEY_PREFIX).refine(isValidKeyPrefix, 'KEY_PREFIX must be 1-64 printable ASCII characters without spaces'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(['json', 'pretty']).optional()),
+  PUBLISH_INTERVAL_MS: posInt('PUBLISH_INTERVAL_MS', 1000, 100, 60000),
+};
+
+function problemsOf(error: z.ZodError): string[] {
+  return error.issues.map((i) => {
+    const key = i.path.join('.');
+    return i.message.includes(key) || !key ? i.message : `${key}: ${i.message}`;
+  });
+}
+
+function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject<S>> {
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) throw new ConfigError(problemsOf(result.error));
+  return result.data;
+}
+
+function memcachedOf(e: { MEMCACHED_SERVERS: string[]; MEMCACHED_USERNAME?: string; MEMCACHED_PASSWORD?: string; MEMCACHED_TIMEOUT_MS: number }): MemcachedConfig {
+  if ((e.MEMCACHED_USERNAME === undefined) !== (e.MEMCACHED_PASSWORD === undefined)) {
+    throw new ConfigError(['MEMCACHED_USERNAME and MEMCACHED_PASSWORD must be set together']);
+  }
+  return { servers: e.MEMCACHED_SERVERS, username: e.MEMCACHED_USERNAME, password: e.MEMCACHED_PASSWORD, timeoutMs: e.MEMCACHED_TIMEOUT_MS };
+}
+
+export function parseShard(value: string | undefined): ShardId | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  if (!m) throw new ConfigError([`SHARD must look like i/N (e.g. 0/2), got ${JSON.stringify(value)}`]);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > 64 || index >= count) throw new ConfigError([`SHARD ${value}: need 0 ≤ i < N ≤ 64`]);
+  return { index, count };
+}
+
+export const BYBIT_WS_URL = 'wss://stream.bybit.com/v5/public/linear';
+export const BYBIT_REST_URL = 'https://api.bybit.com';
+
+export interface AnalyzerConfig {
+  port: number;
+  host: string;
+  memcached: MemcachedConfig;
+  keyPrefix: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: 'json' | 'pretty' | undefined;
+  publishIntervalMs: number;
+  marketSource: (typeof SOURCES)[number];
+  bybitWsUrl: string;
+  bybitRestUrl: string;
+  topSymbols: number;
+  symbols: string[] | undefined;
+  shard: ShardId | undefined;
+  replayFile: string | undefined;
+  /** Replay speed multiplier; `Infinity` for as fast as possible. */
+  replaySpeed: number;
+  universeRefreshMs: number;
+  dataDir: string;
+  /** Component weights override, `name:weight,...`; validated by the engine. */
+  componentWeights: Record<string, number> | undefined;
+  historyIntervalMs: number;
+  alertWebhookUrl: string | undefined;
+  alertFormat: 'json' | 'telegram' | 'discord';
+  alertRulesFile: string | undefined;
+  analyzerId: string | undefined;
+}
+
+function parseWeights(value: string | undefined, name: string): Record<string, number> | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const out: Record<string, number> = {};
+  for (const part of value.split(',')) {
+    const m = /^\s*([a-z0-9]+)\s*:\s*([0-9]*\.?[0-9]+)\s*$/i.exec(part);
+    if (!m) throw new ConfigError([`${name}: expected name:weight pairs separated by commas, got ${JSON.stringify(part)}`]);
+    out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
+  const e = parse(
+    {
+      ...common,
+      ANALYZER_PORT: port('ANALYZER_PORT', 8003),
+      ANALYZER_HOST: z.string().min(1).default('127.0.0.1'),
+      MARKET_SOURCE: z.enum(SOURCES, { error: `MARKET_SOURCE must be one of ${SOURCES.join(', ')}` }).default('live'),
+      BYBIT_WS_URL: url('BYBIT_WS_URL', ['ws:', 'wss:'], BYBIT_WS_URL),
+      BYBIT_REST_URL: url('BYBIT_REST_URL', ['http:', 'https:'], BYBIT_REST_URL),
+      TOP_SYMBOLS: posInt('TOP_SYMBOLS', 15, 1, 1000),
+      SYMBOLS: optionalString,
+      SHARD: optionalString,
+      REPLAY_FILE: optionalString,
+      REPLAY_SPEED: z
+        .string()
+        .default('1')
+        .refine((v) => v === 'max' || (Number.isFinite(Number(v)) && Number(v) > 0), 'REPLAY_SPEED must be a positive number or "max"')
+        .transform((v) => (v === 'max' ? Number.POSITIVE_INFINITY : Number(v))),
+      UNIVERSE_REFRESH_MS: posInt('UNIVERSE_REFRESH_MS', 15 * 60_000, 10_000),
+      DATA_DIR: z.string().default('.data'),
+      CONFLUENCE_WEIGHTS: optionalString,
+      HISTORY_INTERVAL_MS: posInt('HISTORY_INTERVAL_MS', 60_000, 100),
+      ALERT_WEBHOOK_URL: z.preprocess(emptyToUndefined, url('ALERT_WEBHOOK_URL', ['http:', 'https:'], 'http://x').optional()),
+      ALERT_FORMAT: z.enum(['json', 'telegram', 'discord'], { error: 'ALERT_FORMAT must be json, telegram or discord' }).default('json'),
+      ALERT_RULES_FILE: optionalString,
+      ANALYZER_ID: optionalString,
+    },
+    env,
+  );
+  const problems: string[] = [];
+  let symbols: string[] | undefined;
+  if (e.SYMBOLS !== undefined) {
+    symbols = [...new Set(e.SYMBOLS.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean))];
+    const bad = symbols.filter((s) => !isValidSymbol(s));
+    if (bad.length) problems.push(`SYMBOLS: invalid symbol(s) ${bad.slice(0, 5).join(', ')} (expected A-Z0-9, 2-30 characters)`);
+    if (symbols.length === 0) problems.push('SYMBOLS is set but lists no symbol');
+  }
+  if (e.MARKET_SOURCE === 'replay' && !e.REPLAY_FILE) problems.push('MARKET_SOURCE=replay needs REPLAY_FILE');
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    port: e.ANALYZER_PORT,
+    host: e.ANALYZER_HOST,
+    memcached: memcachedOf(e),
+    keyPrefix: e.KEY_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    publishIntervalMs: e.PUBLISH_INTERVAL_MS,
+    marketSource: e.MARKET_SOURCE,
+    bybitWsUrl: e.BYBIT_WS_URL,
+    bybitRestUrl: e.BYBIT_REST_URL,
+    topSymbols: e.TOP_SYMBOLS,
+    symbols,
+    shard: parseShard(e.SHARD),
+    replayFile: e.REPLAY_FILE,
+    replaySpeed: e.REPLAY_SPEED,
+    universeRefreshMs: e.UNIVERSE_REFRESH_MS,
+    dataDir: e.DATA_DIR,
+    componentWeights: parseWeights(e.CONFLUENCE_WEIGHTS, 'CONFLUENCE_WEIGHTS'),
+    historyIntervalMs: e.HISTORY_INTERVAL_MS,
+    alertWebhookUrl: e.ALERT_WEBHOOK_URL,
+    alertFormat: e.ALERT_FORMAT,
+    alertRulesFile: e.ALERT_RULES_FILE,
+    analyzerId: e.ANALYZER_ID,
+  };
+}
+
+export interface WebConfig {
+  port: number;
+  host: string;
+  memcached: MemcachedConfig;
+  keyPrefix: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  logFormat: 'json' | 'pretty' | undefined;
+  /** Used to judge staleness until a heartbeat states the analyzer's own interval. */
+  publishIntervalMs: number;
+  /** How often the web looks for a new generation in Memcached. */
+  pollIntervalMs: number;
+  authToken: string | undefined;
+  /** Requests per minute per client IP on /api; 0 disables the limit. */
+  rateLimitPerMin: number;
+}
+
+export function loadWebConfig(env: Env = process.env): WebConfig {
+  const e = parse(
+    {
+      ...common,
+      WEB_PORT: port('WEB_PORT', 8001),
+      WEB_HOST: z.string().min(1).default('127.0.0.1'),
+      WEB_POLL_MS: posInt('WEB_POLL_MS', 200, 20, 10_000),
+      WEB_AUTH_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'WEB_AUTH_TOKEN must be at least 16 characters').optional()),
+      WEB_RATE_LIMIT_PER_MIN: posInt('WEB_RATE_LIMIT_PER_MIN', 1200, 0),
+    },
+    env,
+  );
+  return {
+    port: e.WEB_PORT,
+    host: e.WEB_HOST,
+    memcached: memcachedOf(e),
+    keyPrefix: e.KEY_PREFIX,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    publishIntervalMs: e.PUBLISH_INTERVAL_MS,
+    pollIntervalMs: e.WEB_POLL_MS,
+    authToken: e.WEB_AUTH_TOKEN,
+    rateLimitPerMin: e.WEB_RATE_LIMIT_PER_MIN,
+  };
+}
+
+/** Prints a config error readably and exits; for main.ts files. */
+export function exitOnConfigError(err: unknown, service: string): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${service}: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

@@ -1,0 +1,65 @@
+import { DataByKind, Envelope, Kind, MarketSource, SCHEMA_VERSION, dataSchemas, envelopeHeaderSchema } from './schemas';
+
+export interface EnvelopeMeta {
+  generation: number;
+  producedAt: number;
+  analyzerId: string;
+  source: MarketSource;
+}
+
+export function makeEnvelope<K extends Kind>(kind: K, meta: EnvelopeMeta, data: DataByKind[K]): Envelope<K> {
+  return { schema: SCHEMA_VERSION, kind, generation: meta.generation, producedAt: meta.producedAt, analyzerId: meta.analyzerId, source: meta.source, data };
+}
+
+/** Why a stored value was not accepted. Readers report these in their status instead of rendering the value. */
+export type RejectReason = 'not_json' | 'bad_envelope' | 'newer_schema' | 'older_schema' | 'wrong_kind' | 'bad_data';
+
+export type DecodeResult<K extends Kind> =
+  | { ok: true; envelope: Envelope<K> }
+  | { ok: false; reason: RejectReason; message: string; schema?: number };
+
+/**
+ * Parses and validates one stored value as an envelope of the expected kind.
+ * Never throws: a bad value is an answer, not an exception.
+ */
+export function decodeEnvelope<K extends Kind>(kind: K, raw: Buffer | string, options: { validateData?: boolean } = {}): DecodeResult<K> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof raw === 'string' ? raw : raw.toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: 'not_json', message: `value is not JSON: ${(err as Error).message}` };
+  }
+  return validateEnvelope(kind, parsed, options);
+}
+
+export function validateEnvelope<K extends Kind>(kind: K, parsed: unknown, options: { validateData?: boolean } = {}): DecodeResult<K> {
+  const header = envelopeHeaderSchema.safeParse(parsed);
+  if (!header.success) {
+    const schema = typeof parsed === 'object' && parsed !== null ? (parsed as { schema?: unknown }).schema : undefined;
+    if (typeof schema === 'number' && schema > SCHEMA_VERSION) {
+      return { ok: false, reason: 'newer_schema', message: `schema ${schema} is newer than this reader's ${SCHEMA_VERSION}`, schema };
+    }
+    return { ok: false, reason: 'bad_envelope', message: `not an envelope: ${header.error.issues[0]?.message ?? 'invalid'}` };
+  }
+  const h = header.data;
+  if (h.schema > SCHEMA_VERSION) {
+    return { ok: false, reason: 'newer_schema', message: `schema ${h.schema} is newer than this reader's ${SCHEMA_VERSION}`, schema: h.schema };
+  }
+  if (h.schema < SCHEMA_VERSION) {
+    return { ok: false, reason: 'older_schema', message: `schema ${h.schema} is older than this reader's ${SCHEMA_VERSION}`, schema: h.schema };
+  }
+  if (h.kind !== kind) return { ok: false, reason: 'wrong_kind', message: `expected kind ${kind}, found ${h.kind}` };
+  if (options.validateData !== false) {
+    const data = dataSchemas[kind].safeParse(h.data);
+    if (!data.success) {
+      const issue = data.error.issues[0];
+      return { ok: false, reason: 'bad_data', message: `invalid ${kind} data at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}` };
+    }
+    return { ok: true, envelope: { ...h, kind, data: data.data as DataByKind[K] } };
+  }
+  return { ok: true, envelope: { ...h, kind, data: h.data as DataByKind[K] } };
+}
+
+export function encodeEnvelope(envelope: Envelope): string {
+  return JSON.stringify(envelope);
+}

@@ -1,0 +1,5 @@
+export * from './keys';
+export * from './schemas';
+export * from './envelope';
+export * from './overview';
+export * from './api';

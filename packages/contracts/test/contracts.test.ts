@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, encodeEnvelope, isValidSymbol, makeEnvelope } from '@confluence/contracts';
+import { META, buildRow, buildSymbolsEnvelope } from './builders';
+
+describe('keys', () => {
+  test('when no prefix is given, then keys live under confluence:v1:', () => {
+    const keys = createKeys();
+    expect(keys.symbols()).toBe('confluence:v1:symbols');
+    expect(keys.symbol('BTCUSDT')).toBe('confluence:v1:symbol:BTCUSDT');
+    expect(keys.history('ETHUSDT')).toBe('confluence:v1:history:ETHUSDT');
+    expect(keys.heartbeat()).toBe('confluence:v1:heartbeat');
+  });
+
+  test('when a prefix is configured, then every key uses it', () => {
+    const keys = createKeys('staging:v1:');
+    expect(keys.overview()).toBe('staging:v1:overview');
+  });
+
+  test('when a shard is given, then table, overview and heartbeat keys carry it and detail keys do not', () => {
+    const keys = createKeys();
+    expect(keys.symbols({ index: 1, count: 3 })).toBe('confluence:v1:symbols:shard:1of3');
+    expect(keys.heartbeat({ index: 0, count: 1 })).toBe('confluence:v1:heartbeat');
+  });
+
+  test('when a symbol or prefix is invalid, then building a key throws instead of writing a bad key', () => {
+    const keys = createKeys();
+    expect(() => keys.symbol('btc usdt')).toThrow(/invalid symbol/);
+    expect(() => keys.symbol('<script>')).toThrow(/invalid symbol/);
+    expect(() => createKeys('has space')).toThrow(/invalid key prefix/);
+  });
+
+  test('symbol validation follows ^[A-Z0-9]{2,30}$', () => {
+    expect(isValidSymbol('BTCUSDT')).toBe(true);
+    expect(isValidSymbol('1000PEPEUSDT')).toBe(true);
+    expect(isValidSymbol('B')).toBe(false);
+    expect(isValidSymbol('A'.repeat(31))).toBe(false);
+    expect(isValidSymbol('btcusdt')).toBe(false);
+    expect(isValidSymbol(42)).toBe(false);
+  });
+});
+
+describe('envelopes', () => {
+  test('when an envelope is encoded and decoded, then it round-trips', () => {
+    const env = buildSymbolsEnvelope(3);
+    const decoded = decodeEnvelope('symbols', encodeEnvelope(env));
+    expect(decoded).toEqual({ ok: true, envelope: env });
+  });
+
+  test('property: any valid row set round-trips through JSON and validation', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 10_000 }), { maxLength: 30 }), fc.double({ min: 0, max: 100, noNaN: true }), (ids, score) => {
+        const env = makeEnvelope('symbols', META, { rows: ids.map((i) => buildRow(i, { score })), pending: [], dropped: 0 });
+        const decoded = decodeEnvelope('symbols', JSON.stringify(env));
+        return decoded.ok && JSON.stringify(decoded.envelope) === JSON.stringify(env);
+      }),
+    );
+  });
+
+  test('when the value is not JSON, then it is rejected as not_json', () => {
+    expect(decodeEnvelope('symbols', '{"schema":1,')).toMatchObject({ ok: false, reason: 'not_json' });
+  });
+
+  test('when the schema version is newer, then it is reported as newer_schema, not guessed at', () => {
+    const env = { ...buildSymbolsEnvelope(1), schema: SCHEMA_VERSION + 1, data: { totally: 'different' } };
+    expect(decodeEnvelope('symbols', JSON.stringify(env))).toMatchObject({ ok: false, reason: 'newer_schema', schema: SCHEMA_VERSION + 1 });
+  });
+
+  test('when the kind does not match the key, then it is rejected', () => {
+    expect(decodeEnvelope('overview', JSON.stringify(buildSymbolsEnvelope(1)))).toMatchObject({ ok: false, reason: 'wrong_kind' });
+  });
+
+  test('when a row has an invalid symbol or a score out of range, then the data is rejected', () => {
+    const bad = buildSymbolsEnvelope(2);
+    bad.data.rows[1] = { ...bad.data.rows[1], symbol: '<script>alert(1)</script>' };
+    expect(decodeEnvelope('symbols', JSON.stringify(bad))).toMatchObject({ ok: false, reason: 'bad_data' });
+    const bad2 = buildSymbolsEnvelope(1);
+    bad2.data.rows[0] = { ...bad2.data.rows[0], score: 101 };
+    expect(decodeEnvelope('symbols', JSON.stringify(bad2))).toMatchObject({ ok: false, reason: 'bad_data' });
+  });
+});
+
+describe('overview', () => {
+  test('when rows are given, then breadth counts and movers follow them', () => {
+    const rows = [
+      buildRow(1, { symbol: 'AAUSDT', score: 75, direction: 'Bullish', change24h: 0.05, fundingRate: 0.0003 }),
+      buildRow(2, { symbol: 'BBUSDT', score: 30, direction: 'Bearish', change24h: -0.02, fundingRate: -0.0001 }),
+      buildRow(3, { symbol: 'CCUSDT', score: 50, direction: 'Neutral', change24h: 0.01, fundingRate: 0.0001 }),
+      buildRow(4, { symbol: 'DDUSDT', score: null, direction: null, change24h: null }),
+    ];
+    const o = computeOverview(rows);
+    expect(o.breadth).toEqual({ bullish: 1, bearish: 1, neutral: 1, meanScore: 51.7 });
+    expect(o.symbolCount).toBe(4);
+    expect(o.scoredCount).toBe(3);
+    expect(o.gainers.map((m) => m.symbol)).toEqual(['AAUSDT', 'CCUSDT']);
+    expect(o.losers.map((m) => m.symbol)).toEqual(['BBUSDT']);
+    expect(o.strongest[0].symbol).toBe('AAUSDT');
+    expect(o.weakest[0].symbol).toBe('BBUSDT');
+    expect(o.fundingHighest[0].symbol).toBe('AAUSDT');
+    expect(o.fundingLowest[0].symbol).toBe('BBUSDT');
+  });
+});
