@@ -1,4 +1,4 @@
-import { DataByKind, Envelope, Kind, MarketSource, SCHEMA_VERSION, dataSchemas, envelopeHeaderSchema } from './schemas';
+import { DataByKind, Envelope, Kind, MarketSource, SCHEMA_VERSION, SymbolRow, dataSchemas, envelopeHeaderSchema, symbolRowSchema, symbolsDataSchema } from './schemas';
 
 export interface EnvelopeMeta {
   generation: number;
@@ -62,4 +62,43 @@ export function validateEnvelope<K extends Kind>(kind: K, parsed: unknown, optio
 
 export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);
+}
+
+export interface LenientSymbols {
+  envelope: Envelope<'symbols'>;
+  /** Rows that failed validation (a bad symbol, a score out of range) and were dropped, not rendered. */
+  droppedRows: number;
+  firstProblem: string | null;
+}
+
+/**
+ * Decodes a `symbols` table row by row: one bad row is dropped and counted rather than hiding the whole table.
+ * Envelope-level problems (not JSON, unknown schema, wrong kind) still reject the value.
+ */
+export function decodeSymbolsLenient(raw: Buffer | string): { ok: true; value: LenientSymbols } | { ok: false; reason: RejectReason; message: string; schema?: number } {
+  const head = decodeEnvelope('symbols', raw, { validateData: false });
+  if (!head.ok) return head;
+  const data = head.envelope.data as unknown as { rows?: unknown; pending?: unknown; dropped?: unknown };
+  if (!data || typeof data !== 'object' || !Array.isArray(data.rows)) return { ok: false, reason: 'bad_data', message: 'symbols data has no rows array' };
+  const rows: SymbolRow[] = [];
+  let dropped = 0;
+  let firstProblem: string | null = null;
+  for (const row of data.rows) {
+    const r = symbolRowSchema.safeParse(row);
+    if (r.success) rows.push(r.data);
+    else {
+      dropped++;
+      firstProblem ??= `row ${dropped}: ${r.error.issues[0]?.path.join('.')} ${r.error.issues[0]?.message}`;
+    }
+  }
+  const pendingParsed = symbolsDataSchema.shape.pending.safeParse(data.pending ?? []);
+  const producerDropped = typeof data.dropped === 'number' && Number.isInteger(data.dropped) && data.dropped >= 0 ? data.dropped : 0;
+  return {
+    ok: true,
+    value: {
+      envelope: { ...head.envelope, data: { rows, pending: pendingParsed.success ? pendingParsed.data : [], dropped: producerDropped } },
+      droppedRows: dropped,
+      firstProblem,
+    },
+  };
 }

@@ -1,0 +1,269 @@
+// The simulated linear universe: ~20 hand-made instruments with realistic price scales and
+// distinct turnover (so a top-N-by-turnover ranking is meaningful), synthetic SIMnnnUSDT
+// instruments beyond them, and a few non-tradable or non-USDT listings so filters get exercised.
+import { decimalsOf, floorPow10, stepString } from './decimal';
+import { hashUnit } from './rng';
+
+export type ContractType = 'LinearPerpetual' | 'LinearFutures';
+export type InstrumentStatus = 'Trading' | 'PreLaunch' | 'Delivering' | 'Closed';
+
+export interface InstrumentSpec {
+  readonly symbol: string;
+  readonly baseCoin: string;
+  readonly quoteCoin: 'USDT' | 'USDC';
+  readonly contractType: ContractType;
+  readonly status: InstrumentStatus;
+  /** Tick and quantity step exactly as Bybit writes them (BTCUSDT's tick is "0.10"). */
+  readonly tickSize: string;
+  readonly qtyStep: string;
+  /** Decimals of prices on the wire. */
+  readonly priceScale: number;
+  readonly tick: number;
+  readonly qty: number;
+  readonly qtyDecimals: number;
+  /** Start price, on the tick grid. */
+  readonly basePrice: number;
+  /** Quote turnover per 24 h the live market aims at. */
+  readonly turnover24h: number;
+  /** Standard deviation of the log price over one hour. */
+  readonly hourlyVol: number;
+  readonly launchTime: number;
+  readonly fundingIntervalMin: number;
+  readonly maxLeverage: number;
+  /** Whether the simulator runs a live market for it (WS topics, tickers, klines…). */
+  readonly simulated: boolean;
+  /** 0 for perpetuals. */
+  readonly deliveryTime: number;
+}
+
+export const MAX_SYMBOLS = 1000;
+const SYNTHETIC_KEY = 0x5151;
+
+interface HandMade {
+  readonly symbol: string;
+  readonly base: string;
+  readonly price: number;
+  readonly tick: string;
+  readonly qty: string;
+  readonly turnover: number;
+  readonly vol: number;
+  readonly lev: number;
+  readonly fundingMin: number;
+  readonly launch: number;
+}
+
+// Prices and tick sizes follow the real contracts (late 2025); turnover strictly decreasing.
+const HAND_MADE: readonly HandMade[] = [
+  { symbol: 'BTCUSDT', base: 'BTC', price: 95000, tick: '0.10', qty: '0.001', turnover: 8.0e9, vol: 0.006, lev: 100, fundingMin: 480, launch: 1585526400000 },
+  { symbol: 'ETHUSDT', base: 'ETH', price: 3500, tick: '0.01', qty: '0.01', turnover: 5.0e9, vol: 0.008, lev: 100, fundingMin: 480, launch: 1615766400000 },
+  { symbol: 'SOLUSDT', base: 'SOL', price: 180, tick: '0.01', qty: '0.1', turnover: 2.6e9, vol: 0.011, lev: 75, fundingMin: 480, launch: 1633046400000 },
+  { symbol: 'XRPUSDT', base: 'XRP', price: 2.3, tick: '0.0001', qty: '1', turnover: 1.7e9, vol: 0.012, lev: 75, fundingMin: 480, launch: 1620172800000 },
+  { symbol: 'DOGEUSDT', base: 'DOGE', price: 0.35, tick: '0.00001', qty: '1', turnover: 1.25e9, vol: 0.014, lev: 75, fundingMin: 480, launch: 1620345600000 },
+  { symbol: '1000PEPEUSDT', base: '1000PEPE', price: 0.012, tick: '0.0000001', qty: '100', turnover: 7.0e8, vol: 0.02, lev: 50, fundingMin: 240, launch: 1683072000000 },
+  { symbol: 'SUIUSDT', base: 'SUI', price: 3.6, tick: '0.0001', qty: '10', turnover: 5.8e8, vol: 0.016, lev: 50, fundingMin: 480, launch: 1683158400000 },
+  { symbol: 'ADAUSDT', base: 'ADA', price: 0.95, tick: '0.0001', qty: '1', turnover: 4.6e8, vol: 0.013, lev: 75, fundingMin: 480, launch: 1618790400000 },
+  { symbol: 'WIFUSDT', base: 'WIF', price: 2.1, tick: '0.0001', qty: '1', turnover: 3.9e8, vol: 0.022, lev: 50, fundingMin: 240, launch: 1705449600000 },
+  { symbol: 'LINKUSDT', base: 'LINK', price: 21, tick: '0.001', qty: '0.1', turnover: 3.3e8, vol: 0.013, lev: 75, fundingMin: 480, launch: 1617321600000 },
+  { symbol: 'BNBUSDT', base: 'BNB', price: 690, tick: '0.01', qty: '0.01', turnover: 2.9e8, vol: 0.009, lev: 75, fundingMin: 480, launch: 1614556800000 },
+  { symbol: 'AVAXUSDT', base: 'AVAX', price: 38, tick: '0.001', qty: '0.1', turnover: 2.5e8, vol: 0.014, lev: 75, fundingMin: 480, launch: 1632096000000 },
+  { symbol: 'LTCUSDT', base: 'LTC', price: 105, tick: '0.01', qty: '0.1', turnover: 2.1e8, vol: 0.012, lev: 75, fundingMin: 480, launch: 1608768000000 },
+  { symbol: 'NEARUSDT', base: 'NEAR', price: 5.2, tick: '0.001', qty: '0.1', turnover: 1.8e8, vol: 0.016, lev: 50, fundingMin: 480, launch: 1634515200000 },
+  { symbol: 'DOTUSDT', base: 'DOT', price: 7.1, tick: '0.001', qty: '0.1', turnover: 1.6e8, vol: 0.014, lev: 75, fundingMin: 480, launch: 1614643200000 },
+  { symbol: 'ARBUSDT', base: 'ARB', price: 0.78, tick: '0.0001', qty: '0.1', turnover: 1.45e8, vol: 0.017, lev: 50, fundingMin: 480, launch: 1679616000000 },
+  { symbol: 'APTUSDT', base: 'APT', price: 9.4, tick: '0.001', qty: '0.01', turnover: 1.3e8, vol: 0.016, lev: 50, fundingMin: 480, launch: 1666051200000 },
+  { symbol: 'TONUSDT', base: 'TON', price: 5.5, tick: '0.0001', qty: '0.1', turnover: 1.15e8, vol: 0.013, lev: 50, fundingMin: 480, launch: 1694995200000 },
+  { symbol: 'OPUSDT', base: 'OP', price: 1.9, tick: '0.0001', qty: '0.1', turnover: 1.0e8, vol: 0.017, lev: 50, fundingMin: 480, launch: 1655251200000 },
+  { symbol: 'TRXUSDT', base: 'TRX', price: 0.25, tick: '0.00001', qty: '1', turnover: 8.8e7, vol: 0.008, lev: 75, fundingMin: 480, launch: 1617235200000 },
+];
+
+export const HAND_MADE_COUNT = HAND_MADE.length;
+
+function makeSpec(h: HandMade, overrides: Partial<InstrumentSpec> = {}): InstrumentSpec {
+  const tick = Number(h.tick);
+  return {
+    symbol: h.symbol,
+    baseCoin: h.base,
+    quoteCoin: 'USDT',
+    contractType: 'LinearPerpetual',
+    status: 'Trading',
+    tickSize: h.tick,
+    qtyStep: h.qty,
+    // BTCUSDT writes its 0.10 tick with two decimals; priceScale follows the tick string.
+    priceScale: decimalsOf(h.tick),
+    tick,
+    qty: Number(h.qty),
+    qtyDecimals: decimalsOf(h.qty),
+    basePrice: Math.round(h.price / tick) * tick,
+    turnover24h: h.turnover,
+    hourlyVol: h.vol,
+    launchTime: h.launch,
+    fundingIntervalMin: h.fundingMin,
+    maxLeverage: h.lev,
+    simulated: true,
+    deliveryTime: 0,
+    ...overrides,
+  };
+}
+
+/** Synthetic instrument n (1-based position in the universe, n > HAND_MADE_COUNT). */
+function syntheticSpec(n: number): InstrumentSpec {
+  const u = hashUnit(SYNTHETIC_KEY, n, 1);
+  const price = Math.pow(10, -4 + 7.7 * u);
+  const tick = floorPow10(price) / 1e4;
+  const qtyRaw = Math.min(1e4, Math.max(1e-3, floorPow10(2 / price)));
+  const tickSize = stepString(tick);
+  const qtyStep = stepString(qtyRaw);
+  const fundingPick = hashUnit(SYNTHETIC_KEY, n, 2);
+  const id = String(n).padStart(3, '0');
+  return makeSpec({
+    symbol: `SIM${id}USDT`,
+    base: `SIM${id}`,
+    price,
+    tick: tickSize,
+    qty: qtyStep,
+    // Geometric decay keeps every turnover distinct and below the hand-made ones.
+    turnover: 8.0e7 * Math.pow(0.99, n - HAND_MADE_COUNT),
+    vol: 0.01 + 0.015 * hashUnit(SYNTHETIC_KEY, n, 3),
+    lev: [25, 50, 75][Math.floor(hashUnit(SYNTHETIC_KEY, n, 4) * 3)],
+    fundingMin: fundingPick < 0.05 ? 60 : fundingPick < 0.3 ? 240 : 480,
+    launch: 1609459200000 + Math.floor(hashUnit(SYNTHETIC_KEY, n, 5) * 1500) * 86400000,
+  });
+}
+
+/** Listings without a live market, so consumers must filter on status, contract type and quote coin. */
+function extraSpecs(): InstrumentSpec[] {
+  return [
+    makeSpec(
+      { symbol: 'BIOUSDT', base: 'BIO', price: 0.5, tick: '0.0001', qty: '1', turnover: 0, vol: 0.02, lev: 5, fundingMin: 480, launch: 1735032510000 },
+      { status: 'PreLaunch', simulated: false },
+    ),
+    makeSpec(
+      { symbol: 'SRMUSDT', base: 'SRM', price: 0.05, tick: '0.00001', qty: '1', turnover: 0, vol: 0.02, lev: 25, fundingMin: 480, launch: 1617235200000 },
+      { status: 'Closed', simulated: false },
+    ),
+    makeSpec(
+      { symbol: 'BTCUSDT-26JUN26', base: 'BTC', price: 97000, tick: '0.10', qty: '0.001', turnover: 0, vol: 0.006, lev: 50, fundingMin: 0, launch: 1735200000000 },
+      { contractType: 'LinearFutures', simulated: false, deliveryTime: 1782460800000 },
+    ),
+    makeSpec(
+      { symbol: 'BTCPERP', base: 'BTC', price: 95000, tick: '0.10', qty: '0.001', turnover: 0, vol: 0.006, lev: 100, fundingMin: 480, launch: 1667260800000 },
+      { quoteCoin: 'USDC', simulated: false },
+    ),
+    makeSpec(
+      { symbol: 'ETHPERP', base: 'ETH', price: 3500, tick: '0.01', qty: '0.01', turnover: 0, vol: 0.008, lev: 100, fundingMin: 480, launch: 1667260800000 },
+      { quoteCoin: 'USDC', simulated: false },
+    ),
+  ];
+}
+
+export interface Universe {
+  /** Instruments with a live market, in universe order (hand-made first, then synthetic). */
+  readonly simulated: readonly InstrumentSpec[];
+  /** Every listed instrument, sorted by symbol as Bybit pages them. */
+  readonly listed: readonly InstrumentSpec[];
+}
+
+export function buildUniverse(count: number): Universe {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SYMBOLS) {
+    throw new RangeError(`symbol count must be an integer in 1..${MAX_SYMBOLS}, got ${count}`);
+  }
+  const simulated: InstrumentSpec[] = [];
+  for (let n = 1; n <= count; n++) {
+    simulated.push(n <= HAND_MADE_COUNT ? makeSpec(HAND_MADE[n - 1]) : syntheticSpec(n));
+  }
+  const listed = [...simulated, ...extraSpecs()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  return { simulated, listed };
+}
+
+/** instruments-info item, field for field as Bybit sends it. */
+export interface InstrumentInfoWire {
+  symbol: string;
+  contractType: ContractType;
+  status: InstrumentStatus;
+  baseCoin: string;
+  quoteCoin: string;
+  launchTime: string;
+  deliveryTime: string;
+  deliveryFeeRate: string;
+  priceScale: string;
+  leverageFilter: { minLeverage: string; maxLeverage: string; leverageStep: string };
+  priceFilter: { minPrice: string; maxPrice: string; tickSize: string };
+  lotSizeFilter: {
+    maxOrderQty: string;
+    minOrderQty: string;
+    qtyStep: string;
+    postOnlyMaxOrderQty: string;
+    maxMktOrderQty: string;
+    minNotionalValue: string;
+  };
+  unifiedMarginTrade: boolean;
+  fundingInterval: number;
+  settleCoin: string;
+  copyTrading: string;
+  upperFundingRate: string;
+  lowerFundingRate: string;
+  isPreListing: boolean;
+  preListingInfo: PreListingInfoWire | null;
+  riskParameters: { priceLimitRatioX: string; priceLimitRatioY: string };
+  symbolType: string;
+}
+
+export interface PreListingInfoWire {
+  curAuctionPhase: string;
+  phases: { phase: string; startTime: string; endTime: string }[];
+  auctionFeeInfo: { auctionFeeRate: string; takerFeeRate: string; makerFeeRate: string };
+}
+
+export function toInstrumentInfo(spec: InstrumentSpec): InstrumentInfoWire {
+  const maxQtyUnits = Math.max(1, Math.round((5e6 / spec.basePrice) / spec.qty));
+  const fmtQty = (units: number): string => (units * spec.qty).toFixed(spec.qtyDecimals);
+  const fmtPrice = (units: number): string => (units * spec.tick).toFixed(spec.priceScale);
+  const preListing = spec.status === 'PreLaunch';
+  const t = spec.launchTime;
+  return {
+    symbol: spec.symbol,
+    contractType: spec.contractType,
+    status: spec.status,
+    baseCoin: spec.baseCoin,
+    quoteCoin: spec.quoteCoin,
+    launchTime: String(spec.launchTime),
+    deliveryTime: String(spec.deliveryTime),
+    deliveryFeeRate: spec.contractType === 'LinearFutures' ? '0.0005' : '',
+    priceScale: String(spec.priceScale),
+    leverageFilter: { minLeverage: '1', maxLeverage: spec.maxLeverage.toFixed(2), leverageStep: '0.01' },
+    priceFilter: {
+      minPrice: fmtPrice(1),
+      maxPrice: fmtPrice(Math.round((spec.basePrice * 20) / spec.tick) - 2),
+      tickSize: spec.tickSize,
+    },
+    lotSizeFilter: {
+      maxOrderQty: fmtQty(maxQtyUnits),
+      minOrderQty: spec.qtyStep,
+      qtyStep: spec.qtyStep,
+      postOnlyMaxOrderQty: fmtQty(maxQtyUnits),
+      maxMktOrderQty: fmtQty(Math.max(1, Math.round(maxQtyUnits / 5))),
+      minNotionalValue: '5',
+    },
+    unifiedMarginTrade: true,
+    fundingInterval: spec.fundingIntervalMin,
+    settleCoin: spec.quoteCoin,
+    copyTrading: spec.simulated && spec.turnover24h > 1e8 ? 'both' : 'none',
+    upperFundingRate: preListing ? '0.05' : '0.005',
+    lowerFundingRate: preListing ? '-0.05' : '-0.005',
+    isPreListing: preListing,
+    preListingInfo: preListing
+      ? {
+          curAuctionPhase: 'CallAuction',
+          phases: [
+            { phase: 'CallAuction', startTime: String(t + 81090000), endTime: String(t + 84090000) },
+            { phase: 'CallAuctionNoCancel', startTime: String(t + 84090000), endTime: String(t + 84390000) },
+            { phase: 'CrossMatching', startTime: String(t + 84390000), endTime: String(t + 84690000) },
+            { phase: 'ContinuousTrading', startTime: String(t + 84690000), endTime: '' },
+          ],
+          auctionFeeInfo: { auctionFeeRate: '0', takerFeeRate: '0.001', makerFeeRate: '0.0004' },
+        }
+      : null,
+    riskParameters: { priceLimitRatioX: '0.01', priceLimitRatioY: '0.02' },
+    symbolType: '',
+  };
+}

@@ -1,0 +1,58 @@
+// Which way each symbol's market leans. The default assignment guarantees a mix among the most
+// traded symbols (a top-N dashboard then shows up, down and ranging markets side by side).
+import type { InstrumentSpec } from './instruments';
+import { Rng, hashString } from './rng';
+
+export type Regime = 'up' | 'down' | 'range';
+export const REGIMES: readonly Regime[] = ['up', 'down', 'range'];
+
+export interface RegimeSetting {
+  readonly regime: Regime;
+  /** Multiplies trend drift, flow skew and funding/ratio tilt; 1 is the default. */
+  readonly strength: number;
+}
+
+export const MAX_STRENGTH = 20;
+/** How many of the most traded symbols get a balanced mix (5 up, 5 down, 5 range). */
+export const BALANCED_TOP_N = 15;
+
+export function isRegime(value: unknown): value is Regime {
+  return value === 'up' || value === 'down' || value === 'range';
+}
+
+export function assignRegimes(
+  simulated: readonly InstrumentSpec[],
+  seed: number,
+  overrides: ReadonlyMap<string, RegimeSetting> = new Map(),
+): Map<string, RegimeSetting> {
+  const rng = new Rng((seed ^ hashString('regimes')) >>> 0);
+  const byTurnover = [...simulated].sort((a, b) => b.turnover24h - a.turnover24h);
+  const top = byTurnover.slice(0, BALANCED_TOP_N);
+  const pool: Regime[] = [];
+  for (let i = 0; i < top.length; i++) pool.push(REGIMES[i % 3]);
+  rng.shuffle(pool);
+  const result = new Map<string, RegimeSetting>();
+  byTurnover.forEach((spec, i) => {
+    const regime = i < top.length ? pool[i] : REGIMES[rng.int(3)];
+    const strength = Math.round((0.8 + 0.5 * rng.float()) * 100) / 100;
+    result.set(spec.symbol, overrides.get(spec.symbol) ?? { regime, strength });
+  });
+  return result;
+}
+
+/** Parses "BTCUSDT:up,ETHUSDT:down:2,SOLUSDT:range" (optional strength after a second colon). */
+export function parseRegimeOverrides(text: string): Map<string, RegimeSetting> {
+  const result = new Map<string, RegimeSetting>();
+  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [symbol, regime, strengthText] = part.split(':').map((p) => p.trim());
+    if (!symbol || !isRegime(regime)) {
+      throw new Error(`"${part}" is not SYMBOL:up|down|range[:strength]`);
+    }
+    const strength = strengthText === undefined ? 1 : Number(strengthText);
+    if (!Number.isFinite(strength) || strength <= 0 || strength > MAX_STRENGTH) {
+      throw new Error(`"${part}": strength must be a number in (0, ${MAX_STRENGTH}]`);
+    }
+    result.set(symbol, { regime, strength });
+  }
+  return result;
+}

@@ -1,0 +1,150 @@
+import type { Timeframe } from '@confluence/contracts';
+
+/**
+ * Normalized market events: exchange-independent, readonly, tagged by `type`.
+ * `ts` is the exchange time (ms) of the record, `recvTs` the local receive time (ms; in replay the recorded receive time).
+ * A missing optional number is `undefined`, never NaN.
+ */
+export interface TradeEvent {
+  readonly type: 'trade';
+  readonly symbol: string;
+  readonly ts: number;
+  readonly recvTs: number;
+  readonly price: number;
+  readonly size: number;
+  /** Taker (aggressor) side. */
+  readonly side: 'Buy' | 'Sell';
+  readonly id: string;
+}
+
+interface BookEventBase {
+  readonly symbol: string;
+  /** Depth of the subscribed stream (the N of `orderbook.N.SYMBOL`). */
+  readonly depth: number;
+  readonly ts: number;
+  readonly recvTs: number;
+  /** Flattened levels `[price, size, price, size, …]` (cheaper than one array per level); size 0 deletes in a delta. */
+  readonly bids: readonly number[];
+  readonly asks: readonly number[];
+  /** Update id: +1 per update; 1 means the service restarted and this message overwrites the book. */
+  readonly u: number;
+  readonly seq: number | undefined;
+}
+
+export interface BookSnapshotEvent extends BookEventBase {
+  readonly type: 'book_snapshot';
+}
+
+export interface BookDeltaEvent extends BookEventBase {
+  readonly type: 'book_delta';
+}
+
+/** Ticker numbers; a delta carries only the fields Bybit sent. */
+export interface TickerFields {
+  lastPrice?: number;
+  markPrice?: number;
+  indexPrice?: number;
+  price24hPcnt?: number;
+  prevPrice24h?: number;
+  highPrice24h?: number;
+  lowPrice24h?: number;
+  prevPrice1h?: number;
+  turnover24h?: number;
+  volume24h?: number;
+  openInterest?: number;
+  openInterestValue?: number;
+  fundingRate?: number;
+  nextFundingTime?: number;
+  bid1Price?: number;
+  bid1Size?: number;
+  ask1Price?: number;
+  ask1Size?: number;
+}
+
+export const TICKER_FIELDS = [
+  'lastPrice',
+  'markPrice',
+  'indexPrice',
+  'price24hPcnt',
+  'prevPrice24h',
+  'highPrice24h',
+  'lowPrice24h',
+  'prevPrice1h',
+  'turnover24h',
+  'volume24h',
+  'openInterest',
+  'openInterestValue',
+  'fundingRate',
+  'nextFundingTime',
+  'bid1Price',
+  'bid1Size',
+  'ask1Price',
+  'ask1Size',
+] as const satisfies readonly (keyof TickerFields)[];
+
+export interface TickerEvent {
+  readonly type: 'ticker';
+  readonly symbol: string;
+  readonly kind: 'snapshot' | 'delta';
+  readonly ts: number;
+  readonly recvTs: number;
+  readonly fields: Readonly<TickerFields>;
+}
+
+export interface CandleEvent {
+  readonly type: 'candle';
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  readonly ts: number;
+  readonly recvTs: number;
+  readonly start: number;
+  readonly end: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly turnover: number;
+  /** True when this message closes the candle. */
+  readonly confirmed: boolean;
+}
+
+export interface LiquidationEvent {
+  readonly type: 'liquidation';
+  readonly symbol: string;
+  readonly ts: number;
+  readonly recvTs: number;
+  readonly price: number;
+  readonly size: number;
+  /** Bybit's meaning: 'Buy' = a long position was liquidated. */
+  readonly side: 'Buy' | 'Sell';
+}
+
+export interface SubscribeAckEvent {
+  readonly type: 'subscribe_ack';
+  readonly op: 'subscribe' | 'unsubscribe';
+  readonly success: boolean;
+  readonly retMsg: string;
+  readonly reqId: string | undefined;
+  readonly connId: string | undefined;
+  readonly recvTs: number;
+}
+
+export interface PongEvent {
+  readonly type: 'pong';
+  readonly reqId: string | undefined;
+  readonly recvTs: number;
+}
+
+export type DataEvent = TradeEvent | BookSnapshotEvent | BookDeltaEvent | TickerEvent | CandleEvent | LiquidationEvent;
+export type ControlEvent = SubscribeAckEvent | PongEvent;
+export type MarketEvent = DataEvent | ControlEvent;
+
+export function isControlEvent(ev: MarketEvent): ev is ControlEvent {
+  return ev.type === 'subscribe_ack' || ev.type === 'pong';
+}
+
+/** Kline interval on the wire ↔ engine timeframe. */
+export const INTERVAL_TO_TIMEFRAME: Readonly<Record<string, Timeframe>> = { '1': '1m', '5': '5m', '30': '30m', '240': '4h' };
+export const TIMEFRAME_TO_INTERVAL: Readonly<Record<Timeframe, string>> = { '1m': '1', '5m': '5', '30m': '30', '4h': '240' };
+export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };

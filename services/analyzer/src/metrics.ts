@@ -1,0 +1,86 @@
+import client from 'prom-client';
+
+/** Counters the intake keeps as plain numbers; mirrored into Prometheus counters at scrape time. */
+export interface IntakeCounterSource {
+  byTopic: Readonly<Record<string, number>>;
+  reconnects: number;
+  resyncs: number;
+  malformed: Readonly<Record<string, number>>;
+  subscribeRejected: number;
+  restErrors: number;
+  rateLimited: number;
+  messagesPerSec: number;
+}
+
+export interface AnalyzerMetrics {
+  registry: client.Registry;
+  cycleDuration: client.Histogram;
+  publishDuration: client.Histogram;
+  publishFailures: client.Counter;
+  symbolsTracked: client.Gauge;
+}
+
+/** Mirrors an ever-growing number into a counter by adding what it grew since the last scrape. */
+function mirror(counter: client.Counter<string>, labels: Record<string, string>, seen: Map<string, number>, value: number): void {
+  const key = JSON.stringify(labels);
+  const before = seen.get(key) ?? 0;
+  if (value > before) counter.inc(labels, value - before);
+  seen.set(key, Math.max(before, value));
+}
+
+export function createAnalyzerMetrics(sources: { intake: () => IntakeCounterSource; cacheErrors: () => number; symbols: () => number }): AnalyzerMetrics {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ service: 'analyzer' });
+  client.collectDefaultMetrics({ register: registry });
+  const seen = new Map<string, number>();
+  const messages = new client.Counter({ name: 'confluence_messages_total', help: 'Exchange messages received, by topic family', labelNames: ['topic'], registers: [registry] });
+  const reconnects = new client.Counter({ name: 'confluence_ws_reconnects_total', help: 'WebSocket reconnects', registers: [registry] });
+  const resyncs = new client.Counter({ name: 'confluence_book_resyncs_total', help: 'Order book resyncs (gap or crossed book)', registers: [registry] });
+  const malformed = new client.Counter({ name: 'confluence_malformed_messages_total', help: 'Malformed or unknown exchange messages, by reason', labelNames: ['reason'], registers: [registry] });
+  const rejected = new client.Counter({ name: 'confluence_subscribe_rejected_total', help: 'Subscriptions the exchange rejected', registers: [registry] });
+  const restErrors = new client.Counter({ name: 'confluence_rest_errors_total', help: 'Failed exchange REST calls', registers: [registry] });
+  const rateLimited = new client.Counter({ name: 'confluence_rest_rate_limited_total', help: 'Exchange REST calls answered with a rate limit', registers: [registry] });
+  const cacheErrors = new client.Counter({ name: 'confluence_memcached_errors_total', help: 'Memcached operations that failed', registers: [registry] });
+  new client.Gauge({
+    name: 'confluence_messages_per_second',
+    help: 'Exchange messages per second (10 s window)',
+    registers: [registry],
+    collect() {
+      const i = sources.intake();
+      this.set(i.messagesPerSec);
+      for (const [topic, n] of Object.entries(i.byTopic)) mirror(messages, { topic }, seen, n);
+      mirror(reconnects, {}, seen, i.reconnects);
+      mirror(resyncs, {}, seen, i.resyncs);
+      for (const [reason, n] of Object.entries(i.malformed)) mirror(malformed, { reason }, seen, n);
+      mirror(rejected, {}, seen, i.subscribeRejected);
+      mirror(restErrors, {}, seen, i.restErrors);
+      mirror(rateLimited, {}, seen, i.rateLimited);
+      mirror(cacheErrors, {}, seen, sources.cacheErrors());
+    },
+  });
+  const symbolsTracked = new client.Gauge({
+    name: 'confluence_symbols_tracked',
+    help: 'Symbols in the analyzer universe',
+    registers: [registry],
+    collect() {
+      this.set(sources.symbols());
+    },
+  });
+  return {
+    registry,
+    symbolsTracked,
+    cycleDuration: new client.Histogram({
+      name: 'confluence_cycle_duration_seconds',
+      help: 'Scoring cycle duration',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    publishDuration: new client.Histogram({
+      name: 'confluence_publish_duration_seconds',
+      help: 'Time to publish one generation to Memcached',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    publishFailures: new client.Counter({ name: 'confluence_publish_failures_total', help: 'Publish cycles that failed', registers: [registry] }),
+  };
+}

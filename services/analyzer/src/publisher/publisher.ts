@@ -1,0 +1,123 @@
+import { Cache, setEnvelope } from '@confluence/cache';
+import {
+  HeartbeatData,
+  HistoryData,
+  Keys,
+  MarketSource,
+  OverviewData,
+  ShardId,
+  SymbolDetail,
+  SymbolsData,
+  makeEnvelope,
+} from '@confluence/contracts';
+
+/** DESIGN §2: TTLs only bound garbage; staleness is judged from producedAt. */
+export const CACHE_TTL_S = 3600;
+export const HISTORY_TTL_S = 7 * 24 * 3600;
+/** Details that did not change are still rewritten this often, so an emptied cache is refilled even if nothing moves. */
+export const FULL_REWRITE_EVERY_MS = 30_000;
+const WRITE_CONCURRENCY = 32;
+
+export interface CycleOutput {
+  generation: number;
+  producedAt: number;
+  details: ReadonlyMap<string, SymbolDetail>;
+  symbols: SymbolsData;
+  overview: OverviewData;
+  heartbeat: HeartbeatData;
+}
+
+export interface PublishResult {
+  ok: boolean;
+  durationMs: number;
+  detailsWritten: number;
+  bytes: number;
+  error?: string;
+}
+
+export interface PublisherOptions {
+  cache: Cache;
+  keys: Keys;
+  analyzerId: string;
+  source: MarketSource;
+  shard: ShardId | undefined;
+  now?: () => number;
+}
+
+async function inBatches<T>(items: readonly T[], limit: number, run: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await run(items[next++]);
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Writes one generation in the contract's order: detail keys first, then `symbols` and `overview`, then `heartbeat`.
+ * A reader that sees a heartbeat of generation G therefore finds the table and details of G (or newer) already there.
+ */
+export class Publisher {
+  private readonly now: () => number;
+  /** JSON of each detail's data as last written; unchanged details are skipped between full rewrites. */
+  private readonly lastDetail = new Map<string, string>();
+  private lastFullRewriteAt = 0;
+  private forceFull = true;
+
+  constructor(private readonly opts: PublisherOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** After a failed publish, or when the cache was found empty, everything is rewritten on the next cycle. */
+  invalidate(): void {
+    this.forceFull = true;
+  }
+
+  forget(symbol: string): void {
+    this.lastDetail.delete(symbol);
+  }
+
+  private meta(generation: number, producedAt: number) {
+    return { generation, producedAt, analyzerId: this.opts.analyzerId, source: this.opts.source };
+  }
+
+  async publish(out: CycleOutput): Promise<PublishResult> {
+    const started = this.now();
+    const { cache, keys, shard } = this.opts;
+    const meta = this.meta(out.generation, out.producedAt);
+    const full = this.forceFull || started - this.lastFullRewriteAt >= FULL_REWRITE_EVERY_MS;
+    let bytes = 0;
+    let detailsWritten = 0;
+    try {
+      const changed: Array<[string, SymbolDetail, string]> = [];
+      for (const [symbol, detail] of out.details) {
+        const json = JSON.stringify(detail);
+        if (full || this.lastDetail.get(symbol) !== json) changed.push([symbol, detail, json]);
+      }
+      await inBatches(changed, WRITE_CONCURRENCY, async ([symbol, detail, json]) => {
+        bytes += await setEnvelope(cache, keys.symbol(symbol), makeEnvelope('symbol', meta, detail), CACHE_TTL_S);
+        this.lastDetail.set(symbol, json);
+        detailsWritten++;
+      });
+      if (shard && shard.count > 1) bytes += await setEnvelope(cache, keys.shards(), makeEnvelope('shards', meta, { count: shard.count }), CACHE_TTL_S);
+      const [a, b] = await Promise.all([
+        setEnvelope(cache, keys.symbols(shard), makeEnvelope('symbols', meta, out.symbols), CACHE_TTL_S),
+        setEnvelope(cache, keys.overview(shard), makeEnvelope('overview', meta, out.overview), CACHE_TTL_S),
+      ]);
+      bytes += a + b;
+      bytes += await setEnvelope(cache, keys.heartbeat(shard), makeEnvelope('heartbeat', meta, out.heartbeat), CACHE_TTL_S);
+      if (full) {
+        this.lastFullRewriteAt = started;
+        this.forceFull = false;
+      }
+      return { ok: true, durationMs: this.now() - started, detailsWritten, bytes };
+    } catch (err) {
+      this.forceFull = true;
+      return { ok: false, durationMs: this.now() - started, detailsWritten, bytes, error: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  async publishHistory(histories: ReadonlyArray<HistoryData>, generation: number, producedAt: number): Promise<void> {
+    const meta = this.meta(generation, producedAt);
+    await inBatches(histories, WRITE_CONCURRENCY, (h) => setEnvelope(this.opts.cache, this.opts.keys.history(h.symbol), makeEnvelope('history', meta, h), HISTORY_TTL_S));
+  }
+}

@@ -1,0 +1,118 @@
+// Number and time formatting for the dashboard. Pure: no DOM, no clock reads.
+
+const DASH = '—';
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function nf(min: number, max: number, extra: Intl.NumberFormatOptions = {}): Intl.NumberFormat {
+  const key = `${min}:${max}:${JSON.stringify(extra)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { minimumFractionDigits: min, maximumFractionDigits: max, ...extra });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+function isNum(v: number | null | undefined): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+/** Price with precision that suits its magnitude: 97,412.50 · 3.4521 · 0.0012345. */
+export function fmtPrice(p: number | null | undefined): string {
+  if (!isNum(p)) return DASH;
+  const a = Math.abs(p);
+  if (a >= 1000) return nf(2, 2).format(p);
+  if (a >= 1) return nf(2, 4).format(p);
+  if (a === 0) return '0';
+  // Keep about five significant digits for sub-dollar prices.
+  const decimals = Math.min(10, Math.max(4, 4 - Math.floor(Math.log10(a))));
+  return nf(decimals, decimals).format(p);
+}
+
+/** A fraction as a signed percentage: 0.0123 → "+1.23%". */
+export function fmtPct(fraction: number | null | undefined, decimals = 2): string {
+  if (!isNum(fraction)) return DASH;
+  const v = fraction * 100;
+  const s = nf(decimals, decimals).format(Math.abs(v));
+  if (Number(s.replace(/,/g, '')) === 0) return `${nf(decimals, decimals).format(0)}%`;
+  return `${v > 0 ? '+' : '−'}${s}%`;
+}
+
+/** A fraction as an unsigned percentage: 0.58 → "58%". */
+export function fmtShare(fraction: number | null | undefined, decimals = 0): string {
+  if (!isNum(fraction)) return DASH;
+  return `${nf(decimals, decimals).format(fraction * 100)}%`;
+}
+
+/** Funding rate per interval, a fraction: 0.0001 → "+0.0100%". */
+export function fmtFunding(rate: number | null | undefined): string {
+  return fmtPct(rate, 4);
+}
+
+/** 1234567 → "1.23M", with K/M/B/T suffixes. */
+export function fmtCompact(n: number | null | undefined, prefix = ''): string {
+  if (!isNum(n)) return DASH;
+  const a = Math.abs(n);
+  const sign = n < 0 ? '−' : '';
+  const units: Array<[number, string]> = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
+  for (const [size, suffix] of units) {
+    if (a >= size) {
+      const v = a / size;
+      return `${sign}${prefix}${nf(v >= 100 ? 0 : v >= 10 ? 1 : 2, v >= 100 ? 0 : v >= 10 ? 1 : 2).format(v)}${suffix}`;
+    }
+  }
+  return `${sign}${prefix}${nf(0, 2).format(a)}`;
+}
+
+export function fmtScore(s: number | null | undefined): string {
+  return isNum(s) ? nf(1, 1).format(s) : DASH;
+}
+
+/** A signed score delta: 13 → "+13.0". */
+export function fmtDelta(d: number | null | undefined): string {
+  if (!isNum(d)) return DASH;
+  if (Math.abs(d) < 0.05) return '0.0';
+  return `${d > 0 ? '+' : '−'}${nf(1, 1).format(Math.abs(d))}`;
+}
+
+export function fmtNumber(v: number | null | undefined, maxDecimals = 4): string {
+  if (!isNum(v)) return DASH;
+  const a = Math.abs(v);
+  if (a !== 0 && a < 10 ** -maxDecimals) return v.toExponential(2);
+  return nf(0, a >= 1000 ? 0 : maxDecimals).format(v);
+}
+
+/** A duration in plain words: "now", "12 s", "3 min", "1 h 5 min", "2 d". */
+export function fmtAge(ms: number | null | undefined): string {
+  if (!isNum(ms)) return DASH;
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 1) return 'now';
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  return `${Math.floor(h / 24)} d`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+/** Local wall-clock "14:32", or "Nov 24 14:32" when not on the same day as `now`. */
+export function fmtClock(ts: number, now: number, withSeconds = false): string {
+  const d = new Date(ts);
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}${withSeconds ? `:${pad2(d.getSeconds())}` : ''}`;
+  const today = new Date(now);
+  if (d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate()) return hm;
+  return `${d.toLocaleString('en-US', { month: 'short' })} ${d.getDate()} ${hm}`;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -1,0 +1,266 @@
+// Dashboard entry point: wires the live stream, the panels and the router together.
+import type { AlertsData, ApiEnvelope, CalibrationData, OverviewData, Status, StreamSnapshot, SymbolRow, SymbolsData } from './types.js';
+import { AlertsPanel } from './alerts-panel.js';
+import { getJson } from './api.js';
+import { byId, setText } from './dom.js';
+import { DetailView } from './detail-view.js';
+import { fmtAge, plural } from './format.js';
+import { OverviewPanel } from './overview-panel.js';
+import { Router } from './router.js';
+import { StatusBanner } from './status-banner.js';
+import { emptyReason } from './status-text.js';
+import { LiveStream } from './stream.js';
+import { SymbolsTable } from './symbols-table.js';
+import type { DirectionFilter, TableQuery } from './table-model.js';
+import { DEFAULT_QUERY, isSortKey } from './table-model.js';
+import { TimeTravel } from './time-travel.js';
+import { TrackRecordPanel } from './track-record.js';
+
+const QUERY_STORAGE_KEY = 'confluence.table.v1';
+
+interface LiveData {
+  generation: number;
+  producedAt: number;
+  symbols: SymbolsData;
+  overview: OverviewData;
+}
+
+function loadQuery(): TableQuery {
+  try {
+    const raw = JSON.parse(localStorage.getItem(QUERY_STORAGE_KEY) ?? 'null') as Partial<TableQuery> | null;
+    if (raw && isSortKey(raw.sort) && (raw.order === 'asc' || raw.order === 'desc')) {
+      return { ...DEFAULT_QUERY, sort: raw.sort, order: raw.order };
+    }
+  } catch {
+    // Storage may be disabled or hold something else: the default order is fine.
+  }
+  return DEFAULT_QUERY;
+}
+
+function saveQuery(q: TableQuery): void {
+  try {
+    localStorage.setItem(QUERY_STORAGE_KEY, JSON.stringify({ sort: q.sort, order: q.order }));
+  } catch {
+    // Not persisting the sort order is harmless.
+  }
+}
+
+class Dashboard {
+  private live: LiveData | null = null;
+  private viewing: { minute: number; rows: SymbolRow[] } | null = null;
+  private renderQueued = false;
+  private tableDirty = false;
+  private readonly banner: StatusBanner;
+  private readonly table: SymbolsTable;
+  private readonly overview: OverviewPanel;
+  private readonly detail: DetailView;
+  private readonly router: Router;
+  private readonly alerts: AlertsPanel;
+  private readonly track: TrackRecordPanel;
+  private readonly timeTravel: TimeTravel;
+  private readonly tableEmpty = byId('table-empty');
+  private readonly tableCount = byId('table-count');
+  private readonly pendingNote = byId('pending-note');
+  private lastFocusedSymbol: string | null = null;
+
+  constructor() {
+    this.banner = new StatusBanner(byId('status-banner'), byId('data-pill'), byId('sim-badge'), byId('conn'), byId('status-announce'));
+    this.router = new Router((route) => this.onRoute(route.symbol));
+    const open = (symbol: string): void => this.router.openSymbol(symbol);
+    this.table = new SymbolsTable(byId<HTMLTableElement>('symbols-table'), byId<HTMLTableSectionElement>('symbols-body'), loadQuery(), {
+      open,
+      sortChanged: (q) => {
+        saveQuery(q);
+        this.renderTableMeta();
+      },
+    });
+    this.overview = new OverviewPanel(byId('overview-grid'), open);
+    this.alerts = new AlertsPanel(byId('alerts-body'), open);
+    this.track = new TrackRecordPanel(byId('track-body'));
+    this.detail = new DetailView(byId<HTMLDialogElement>('detail'), {
+      requestClose: () => this.router.close(),
+      serverNow: () => this.banner.serverNow(),
+    });
+    this.timeTravel = new TimeTravel(byId<HTMLSelectElement>('tt-select'), byId('tt-banner'), {
+      enter: (minute, rows) => {
+        this.viewing = { minute, rows };
+        this.table.render(rows, false);
+        this.renderTableMeta();
+      },
+      exit: () => {
+        this.viewing = null;
+        this.table.render(this.live?.symbols.rows ?? [], false);
+        this.renderTableMeta();
+      },
+      serverNow: () => this.banner.serverNow(),
+    });
+    this.wireFilters();
+    this.renderOverview();
+    this.renderTableMeta();
+  }
+
+  start(): void {
+    new LiveStream('/api/stream', {
+      snapshot: (s) => this.onSnapshot(s),
+      status: (s) => this.onStatus(s),
+      alerts: (a) => this.alerts.setData(a, this.banner.serverNow()),
+      calibration: (c) => this.track.setData(c),
+      connection: (state) => this.banner.setConnection(state),
+    });
+    void this.initialLoad();
+    window.setInterval(() => this.tick(), 1_000);
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) this.queueRender();
+    });
+    this.router.emit();
+  }
+
+  /** One-off fetches so the page fills even before the stream's first event; the stream wins when newer. */
+  private async initialLoad(): Promise<void> {
+    const [symbols, overview, alerts, calibration] = await Promise.all([
+      getJson<ApiEnvelope<SymbolsData>>('/api/symbols'),
+      getJson<ApiEnvelope<OverviewData>>('/api/overview'),
+      getJson<ApiEnvelope<AlertsData>>('/api/alerts'),
+      getJson<ApiEnvelope<CalibrationData>>('/api/calibration'),
+      this.timeTravel.refresh(true),
+    ]);
+    for (const res of [symbols, overview]) {
+      const status = res.ok ? res.body.status : (res.body as { status?: Status } | null)?.status;
+      if (status && (!this.banner.current || status.now > this.banner.current.now)) this.onStatus(status);
+    }
+    if (symbols.ok && overview.ok && symbols.body.data && overview.body.data && symbols.body.generation !== null && symbols.body.generation === overview.body.generation) {
+      this.onSnapshot({
+        generation: symbols.body.generation,
+        producedAt: symbols.body.producedAt ?? 0,
+        symbols: symbols.body.data,
+        overview: overview.body.data,
+      });
+    }
+    if (alerts.ok && alerts.body.data) this.alerts.setData(alerts.body.data, this.banner.serverNow());
+    else this.alerts.setUnavailable(alerts.ok ? 'No alerts recorded yet.' : `Alerts unavailable — ${alerts.message}`);
+    if (calibration.ok && calibration.body.data) this.track.setData(calibration.body.data);
+    else this.track.setUnavailable(calibration.ok ? 'No track record yet — it fills as scores age past each horizon.' : `Track record unavailable — ${calibration.message}`);
+  }
+
+  private onSnapshot(s: StreamSnapshot): void {
+    const cur = this.live;
+    const newer = !cur || s.producedAt > cur.producedAt || (s.producedAt === cur.producedAt && s.generation !== cur.generation);
+    if (!newer) return;
+    this.live = { generation: s.generation, producedAt: s.producedAt, symbols: s.symbols, overview: s.overview };
+    this.tableDirty = true;
+    this.queueRender();
+    this.detail.onGeneration();
+    void this.timeTravel.refresh(false);
+  }
+
+  private onStatus(s: Status): void {
+    this.banner.setStatus(s);
+    this.renderOverview();
+    this.renderTableMeta();
+  }
+
+  /** Coalesces bursts of generations into one render per frame; hidden tabs render when shown again. */
+  private queueRender(): void {
+    if (this.renderQueued || document.hidden) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => {
+      this.renderQueued = false;
+      if (this.tableDirty && !this.viewing) this.table.render(this.live?.symbols.rows ?? [], true);
+      this.tableDirty = false;
+      this.renderOverview();
+      this.renderTableMeta();
+    });
+  }
+
+  private renderOverview(): void {
+    const live = this.live;
+    this.overview.render(live?.overview ?? null, live?.symbols.rows ?? [], live?.symbols.pending.length ?? 0, emptyReason(this.banner.currentAdvanced()));
+  }
+
+  private renderTableMeta(): void {
+    const total = this.table.totalCount;
+    const shown = this.table.visibleCount;
+    const q = this.table.currentQuery;
+    let empty = '';
+    if (total === 0) {
+      empty = this.viewing ? 'No rows were recorded for this minute.' : emptyReason(this.banner.currentAdvanced());
+    } else if (shown === 0) {
+      const what = q.direction === 'all' ? 'symbol' : `${q.direction} symbol`;
+      empty = q.text.trim() ? `No ${what} matches “${q.text.trim()}”.` : `No ${what} right now.`;
+    }
+    setText(this.tableEmpty, empty);
+    this.tableEmpty.hidden = empty === '';
+    const parts = [total === shown ? plural(total, 'symbol') : `${shown} of ${plural(total, 'symbol')}`];
+    const live = this.live;
+    if (!this.viewing && live) {
+      if (live.symbols.pending.length > 0) parts.push(`${live.symbols.pending.length} warming up`);
+      if (live.symbols.dropped > 0) parts.push(`${live.symbols.dropped} dropped (invalid)`);
+      parts.push(`gen ${live.generation}`, `published ${fmtAge(this.banner.serverNow() - live.producedAt)} ago`);
+    }
+    setText(this.tableCount, parts.join(' · '));
+    const pending = !this.viewing && live ? live.symbols.pending : [];
+    setText(this.pendingNote, pending.length > 0 ? `Warming up (not scored yet): ${pending.slice(0, 40).join(', ')}${pending.length > 40 ? ` and ${pending.length - 40} more` : ''}` : '');
+    this.pendingNote.hidden = pending.length === 0;
+  }
+
+  private tick(): void {
+    this.banner.render();
+    if (document.hidden) return;
+    this.table.tick(this.banner.serverNow());
+    this.detail.tick();
+    this.renderTableMeta();
+  }
+
+  private onRoute(symbol: string | null): void {
+    if (symbol) {
+      if (this.detail.openSymbol === null) {
+        const active = document.activeElement as HTMLElement | null;
+        this.lastFocusedSymbol = active?.closest?.('tr[data-symbol]')?.getAttribute('data-symbol') ?? null;
+      }
+      this.detail.open(symbol);
+    } else if (this.detail.openSymbol !== null) {
+      this.detail.close();
+      if (this.lastFocusedSymbol) this.table.focusSymbol(this.lastFocusedSymbol);
+    }
+  }
+
+  private wireFilters(): void {
+    const buttons = [...document.querySelectorAll<HTMLButtonElement>('#direction-filter button[data-direction]')];
+    const sync = (): void => {
+      const q = this.table.currentQuery;
+      for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset.direction === q.direction));
+    };
+    for (const b of buttons) {
+      b.addEventListener('click', () => {
+        this.table.setQuery({ ...this.table.currentQuery, direction: b.dataset.direction as DirectionFilter });
+        sync();
+        this.renderTableMeta();
+      });
+    }
+    const search = byId<HTMLInputElement>('symbol-search');
+    search.addEventListener('input', () => {
+      this.table.setQuery({ ...this.table.currentQuery, text: search.value });
+      this.renderTableMeta();
+    });
+    search.addEventListener('keydown', (e) => {
+      if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        this.table.focusActive();
+      } else if (e.key === 'Escape' && search.value) {
+        search.value = '';
+        this.table.setQuery({ ...this.table.currentQuery, text: '' });
+        this.renderTableMeta();
+      }
+    });
+    sync();
+  }
+
+  get stats(): SymbolsTable['stats'] {
+    return this.table.stats;
+  }
+}
+
+const dashboard = new Dashboard();
+// Read-only render statistics for the browser test and for anyone curious in the console.
+Object.defineProperty(window, 'confluenceDashboard', { value: Object.freeze({ stats: () => ({ ...dashboard.stats }) }) });
+dashboard.start();

@@ -1,0 +1,124 @@
+// Turns the server's Status into plain words. Pure: ages are passed in already advanced to "now",
+// so the caller can re-run this every second and the text ticks.
+import type { Status } from './types.js';
+import { fmtAge, plural } from './format.js';
+
+export type Level = 'ok' | 'info' | 'warn' | 'error';
+
+export interface StatusLine {
+  level: Level;
+  text: string;
+  /** A longer explanation for a tooltip. */
+  detail?: string;
+}
+
+export interface StatusView {
+  state: Status['state'];
+  /** The main sentence; null when everything is fine (the UI shows a quiet "Live"). */
+  headline: StatusLine | null;
+  /** Flags and secondary problems, each its own sentence. */
+  extras: StatusLine[];
+  simulated: boolean;
+}
+
+/** Adds the time elapsed since the status was received to each of its ages. */
+export function advanceAges(status: Status, elapsedMs: number): Status {
+  const e = Math.max(0, elapsedMs);
+  const add = (v: number | null): number | null => (v === null ? null : v + e);
+  return {
+    ...status,
+    dataAgeMs: add(status.dataAgeMs),
+    heartbeatAgeMs: add(status.heartbeatAgeMs),
+    feedAgeMs: add(status.feedAgeMs),
+    shards: status.shards ? status.shards.map((s) => ({ ...s, heartbeatAgeMs: add(s.heartbeatAgeMs) })) : null,
+    now: status.now + e,
+  };
+}
+
+function feedName(status: Status): string {
+  return status.source === 'live' || status.source === null ? 'Bybit' : status.source === 'sim' ? 'Simulator feed' : 'Replay feed';
+}
+
+export function describeStatus(status: Status): StatusView {
+  const age = status.dataAgeMs;
+  let headline: StatusLine | null;
+  switch (status.state) {
+    case 'ok':
+      headline = null;
+      break;
+    case 'warming_up':
+      headline = {
+        level: 'info',
+        text: status.warmup
+          ? `Analyzer warming up — ${status.warmup.done}/${status.warmup.total} symbols backfilled`
+          : 'Analyzer warming up — the first full table is on its way',
+      };
+      break;
+    case 'no_data':
+      headline = { level: 'info', text: "Waiting for the analyzer's first publish" };
+      break;
+    case 'stale':
+      headline = {
+        level: 'warn',
+        text: age !== null ? `Analyzer stale — showing data from ${fmtAge(age)} ago` : 'Analyzer stale — no recent publish',
+        detail: status.heartbeatAgeMs !== null ? `Last analyzer heartbeat ${fmtAge(status.heartbeatAgeMs)} ago.` : undefined,
+      };
+      break;
+    case 'cache_unreachable':
+      headline = {
+        level: 'error',
+        text: age !== null ? `Cache unreachable — showing last known data from ${fmtAge(age)} ago` : 'Cache unreachable — no data to show yet',
+      };
+      break;
+    default:
+      // A state this page does not know yet: the server's own sentence is the best we have.
+      headline = { level: 'warn', text: status.message || `Status: ${String(status.state)}` };
+  }
+  if (headline && status.message && !headline.detail) headline.detail = status.message;
+
+  const extras: StatusLine[] = [];
+  if (status.feedDown) {
+    extras.push({
+      level: 'error',
+      text:
+        status.feedAgeMs !== null
+          ? `${feedName(status)} unreachable — retrying, last message ${fmtAge(status.feedAgeMs)} ago`
+          : `${feedName(status)} unreachable — retrying`,
+      detail: 'Scores computed before the outage are shown with their age, not as fresh.',
+    });
+  }
+  for (const shard of status.shards ?? []) {
+    const name = `Shard ${shard.index + 1}/${shard.count}`;
+    if (shard.state === 'missing') {
+      extras.push({ level: 'warn', text: `${name} missing — its symbols are not in the table` });
+    } else if (shard.state === 'stale') {
+      extras.push({
+        level: 'warn',
+        text: shard.heartbeatAgeMs !== null ? `${name} stale — last heartbeat ${fmtAge(shard.heartbeatAgeMs)} ago` : `${name} stale`,
+      });
+    } else if (shard.state === 'warming_up') {
+      extras.push({ level: 'info', text: `${name} warming up` });
+    }
+  }
+  const rejected = status.rejected ?? [];
+  if (rejected.length > 0) {
+    const schema = rejected.filter((r) => r.reason === 'newer_schema' || r.reason === 'older_schema');
+    const other = rejected.length - schema.length;
+    const detail = rejected.map((r) => `${r.key}: ${r.message}`).join('\n');
+    if (schema.length > 0) {
+      extras.push({ level: 'warn', text: `${plural(schema.length, 'value')} in the cache ${schema.length === 1 ? 'has' : 'have'} an unknown schema — not shown`, detail });
+    }
+    if (other > 0) {
+      extras.push({ level: 'warn', text: `${plural(other, 'value')} in the cache ${other === 1 ? 'is' : 'are'} invalid — not shown`, detail });
+    }
+  }
+  return { state: status.state, headline, extras, simulated: status.simulated };
+}
+
+/** The short reason an empty panel shows, derived from the status (never "nothing found" while data exists). */
+export function emptyReason(status: Status | null): string {
+  if (!status) return 'Connecting to the dashboard server…';
+  const view = describeStatus(status);
+  if (status.state === 'ok') return 'No data in the latest publish';
+  return view.headline?.text ?? status.message;
+}

@@ -1,0 +1,289 @@
+import http from 'node:http';
+import path from 'node:path';
+import { AddressInfo } from 'node:net';
+import express, { NextFunction, Request, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { Cache, CacheUnavailableError, createCache } from '@confluence/cache';
+import { ApiEnvelope, Envelope, Kind, Status, createKeys, isValidSymbol } from '@confluence/contracts';
+import type { WebConfig } from '@confluence/config';
+import { Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
+import { HttpError, errorHandler, sendError } from './http-errors';
+import { createWebMetrics } from './metrics';
+import { SymbolsQuery, applySymbolsQuery, parseQuery, symbolsQuerySchema } from './query';
+import { Reader, TableSnapshot } from './reader';
+import { MAX_URL_LENGTH, requestLimits, requireToken, securityHeaders } from './security';
+import { StreamHub } from './stream';
+
+export interface WebDeps {
+  cache?: Cache;
+  logger?: Logger;
+  now?: () => number;
+}
+
+export interface WebApp {
+  start(): Promise<{ port: number; url: string }>;
+  stop(): Promise<void>;
+  readonly reader: Reader;
+}
+
+/** Values read on demand (details, history, calibration…) are kept this long before asking Memcached again. */
+const ON_DEMAND_TTL_MS = 500;
+const ON_DEMAND_MAX_ENTRIES = 2000;
+const STATIC_DIR = path.join(__dirname, '..', 'static');
+const CLIENT_DIR = path.join(__dirname, 'client');
+const CHARTS_FILE = path.join(path.dirname(require.resolve('lightweight-charts/package.json')), 'dist', 'lightweight-charts.standalone.production.js');
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+function body(status: Status, envelope: { generation: number; producedAt: number } | null, dataJson: string | null): string {
+  return `{"status":${JSON.stringify(status)},"generation":${envelope ? envelope.generation : null},"producedAt":${envelope ? envelope.producedAt : null},"data":${dataJson ?? 'null'}}`;
+}
+
+export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
+  const logger = deps.logger ?? createLogger({ service: 'web', level: config.logLevel, format: config.logFormat });
+  const now = deps.now ?? Date.now;
+  const driverLog = createRateLimitedLog(logger, 10_000, now);
+  const cache =
+    deps.cache ??
+    createCache({
+      servers: config.memcached.servers,
+      username: config.memcached.username,
+      password: config.memcached.password,
+      timeoutMs: config.memcached.timeoutMs,
+      onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }),
+    });
+  const keys = createKeys(config.keyPrefix);
+  const metrics = createWebMetrics();
+  const reader = new Reader({ cache, keys, logger, pollIntervalMs: config.pollIntervalMs, defaultPublishIntervalMs: config.publishIntervalMs, now });
+  const hub = new StreamHub(() => reader.status(), (n) => metrics.sseClients.set(n));
+  reader.on('snapshot', (s) => {
+    metrics.generationsSeen.inc();
+    hub.publishSnapshot(s);
+  });
+  reader.on('status', (s) => {
+    metrics.statusChanges.inc({ state: s.state });
+    hub.publishStatus(s);
+  });
+
+  // Fast path: the unfiltered table and overview are served as bytes built once per (view, status) pair.
+  let fastCache: { snap: TableSnapshot | null; status: Status; symbols: Buffer; overview: Buffer } | null = null;
+  function fastBodies(): { symbols: Buffer; overview: Buffer } {
+    const status = reader.status();
+    const snap = reader.snapshot();
+    if (!fastCache || fastCache.snap !== snap || fastCache.status !== status) {
+      fastCache = {
+        snap,
+        status,
+        symbols: Buffer.from(body(status, snap, snap ? snap.symbolsJson : null)),
+        overview: Buffer.from(body(status, snap, snap ? snap.overviewJson : null)),
+      };
+    }
+    return fastCache;
+  }
+
+  // Per-key on-demand values with a short life, so a burst of requests costs one Memcached read.
+  const onDemand = new Map<string, { at: number; envelope: Envelope | null }>();
+  async function readOnDemand<K extends Kind>(kind: K, key: string): Promise<{ envelope: Envelope<K> | null; fromMemory: boolean }> {
+    const held = onDemand.get(key);
+    const t = now();
+    if (held && t - held.at < ON_DEMAND_TTL_MS) return { envelope: held.envelope as Envelope<K> | null, fromMemory: false };
+    try {
+      const r = await reader.readEnvelope(kind, key);
+      if (onDemand.size > ON_DEMAND_MAX_ENTRIES) onDemand.delete(onDemand.keys().next().value as string);
+      onDemand.set(key, { at: t, envelope: r ? r.envelope : null });
+      reader.markCache(true);
+      return { envelope: r ? r.envelope : null, fromMemory: false };
+    } catch (err) {
+      if (!(err instanceof CacheUnavailableError)) throw err;
+      metrics.cacheErrors.inc();
+      reader.markCache(false, err);
+      // Memcached is down: the last value we held is still the truth we can show, marked by the status.
+      return { envelope: held ? (held.envelope as Envelope<K> | null) : null, fromMemory: true };
+    }
+  }
+
+  function sendEnvelope<T>(res: Response, envelope: Envelope | null, data: T | null): void {
+    const status = reader.status();
+    const out: ApiEnvelope<T> = { status, generation: envelope ? envelope.generation : null, producedAt: envelope ? envelope.producedAt : null, data };
+    res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify(out));
+  }
+
+  function symbolParam(req: Request): string {
+    const raw = req.params.symbol;
+    const symbol = typeof raw === 'string' ? raw : '';
+    if (!isValidSymbol(symbol)) throw new HttpError(400, 'bad_parameter', 'symbol must be 2-30 characters A-Z or 0-9');
+    return symbol;
+  }
+
+  function noQuery(req: Request): void {
+    parseQuery(symbolsQuerySchema.pick({}), req.query as Record<string, unknown>);
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestLimits());
+  app.use(securityHeaders());
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path ? String(req.route.path) : req.path.startsWith('/api/') ? 'unmatched' : 'static';
+      metrics.httpDuration.observe({ route, method: req.method, status: String(res.statusCode) }, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    next();
+  });
+  app.get('/healthz', (_req, res) => {
+    const status = reader.status();
+    res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify({ ok: true, service: 'web', state: status.state, cacheReachable: reader.isCacheReachable() }));
+  });
+  app.use(requireToken(config.authToken, (p) => p === '/healthz'));
+  if (config.rateLimitPerMin > 0) {
+    app.use(
+      '/api',
+      rateLimit({
+        windowMs: 60_000,
+        limit: config.rateLimitPerMin,
+        standardHeaders: 'draft-8',
+        legacyHeaders: false,
+        handler: (_req, res) => sendError(res, 429, 'rate_limited', `more than ${config.rateLimitPerMin} requests per minute`),
+      }),
+    );
+  }
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    } catch (err) {
+      next(err);
+    }
+  });
+
+  app.get('/api/status', (req, res) => {
+    noQuery(req);
+    res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify({ status: reader.status() }));
+  });
+  /** DESIGN §4: 503 when nothing can be served; the body still carries the status that explains why. */
+  function nothingYet(res: Response): boolean {
+    if (reader.snapshot()) return false;
+    const status = reader.status();
+    res.status(503).type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify({ error: { code: status.state, message: status.message }, status }));
+    return true;
+  }
+
+  app.get('/api/symbols', (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    if (Object.keys(query).length === 0) {
+      if (nothingYet(res)) return;
+      res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(fastBodies().symbols);
+      return;
+    }
+    const q: SymbolsQuery = parseQuery(symbolsQuerySchema, query);
+    if (nothingYet(res)) return;
+    const snap = reader.snapshot();
+    const data = snap ? { ...snap.symbols, rows: applySymbolsQuery(snap.symbols.rows, q) } : null;
+    res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(body(reader.status(), snap, data ? JSON.stringify(data) : null));
+  });
+  app.get('/api/overview', (req, res) => {
+    noQuery(req);
+    if (nothingYet(res)) return;
+    res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(fastBodies().overview);
+  });
+  app.get('/api/movers', (req, res) => {
+    noQuery(req);
+    if (nothingYet(res)) return;
+    const snap = reader.snapshot();
+    const movers = snap ? { gainers: snap.overview.gainers, losers: snap.overview.losers, scoreMovers: snap.overview.scoreMovers } : null;
+    res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(body(reader.status(), snap, movers ? JSON.stringify(movers) : null));
+  });
+  app.get('/api/symbols/:symbol', async (req, res) => {
+    noQuery(req);
+    const symbol = symbolParam(req);
+    const { envelope } = await readOnDemand('symbol', keys.symbol(symbol));
+    if (!envelope) {
+      const known = reader.snapshot()?.bySymbol.has(symbol);
+      if (known) throw new HttpError(503, 'not_available', `no detail for ${symbol} is available yet`);
+      throw new HttpError(404, 'unknown_symbol', `${symbol} is not tracked`);
+    }
+    sendEnvelope(res, envelope, envelope.data);
+  });
+  app.get('/api/symbols/:symbol/history', async (req, res) => {
+    noQuery(req);
+    const symbol = symbolParam(req);
+    const { envelope } = await readOnDemand('history', keys.history(symbol));
+    if (!envelope) {
+      if (reader.snapshot()?.bySymbol.has(symbol)) return sendEnvelope(res, null, { symbol, points: [] });
+      throw new HttpError(404, 'unknown_symbol', `${symbol} is not tracked`);
+    }
+    sendEnvelope(res, envelope, envelope.data);
+  });
+  for (const [route, kind, key] of [
+    ['/api/calibration', 'calibration', keys.calibration()],
+    ['/api/alerts', 'alerts', keys.alerts()],
+    ['/api/timeline', 'timeline', keys.timeline()],
+  ] as const) {
+    app.get(route, async (req, res) => {
+      noQuery(req);
+      const { envelope } = await readOnDemand(kind, key);
+      sendEnvelope(res, envelope, envelope ? envelope.data : null);
+    });
+  }
+  app.get('/api/timeline/:minute', async (req, res) => {
+    noQuery(req);
+    const raw = String(req.params.minute);
+    if (!/^\d{10,14}$/.test(raw) || Number(raw) % 60_000 !== 0) throw new HttpError(400, 'bad_parameter', 'minute must be a timestamp in ms on a whole minute');
+    const { envelope } = await readOnDemand('snapshot', keys.snapshot(Number(raw)));
+    if (!envelope) throw new HttpError(404, 'unknown_minute', 'no snapshot recorded for that minute');
+    sendEnvelope(res, envelope, envelope.data);
+  });
+  app.get('/api/stream', (req, res) => {
+    noQuery(req);
+    const lastId = req.headers['last-event-id'];
+    hub.add(res, typeof lastId === 'string' ? lastId.slice(0, 40) : undefined);
+  });
+  app.use('/api', (req, _res, next) => next(new HttpError(404, 'not_found', `no API route ${req.method} ${req.path.slice(0, MAX_URL_LENGTH)}`)));
+
+  app.get('/', (_req, res) => {
+    res.set('Cache-Control', 'no-cache').sendFile(path.join(STATIC_DIR, 'index.html'));
+  });
+  app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
+  app.use('/js', express.static(CLIENT_DIR, { maxAge: '1h', index: false }));
+  app.get('/vendor/lightweight-charts.js', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').sendFile(CHARTS_FILE);
+  });
+  app.use((req, _res, next: NextFunction) => next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`)));
+  app.use(errorHandler((err, req) => logger.error('request failed', { path: req.path.slice(0, 200), error: err instanceof Error ? err.stack : String(err) })));
+
+  let server: http.Server | null = null;
+  return {
+    reader,
+    async start() {
+      reader.start();
+      hub.start();
+      server = http.createServer(app);
+      server.keepAliveTimeout = 65_000;
+      server.requestTimeout = 30_000;
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+      const port = (server.address() as AddressInfo).port;
+      logger.info('web listening', { port, host: config.host, memcached: config.memcached.servers, keyPrefix: config.keyPrefix, auth: Boolean(config.authToken) });
+      return { port, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` };
+    },
+    async stop() {
+      hub.close();
+      await reader.stop();
+      if (server) {
+        const s = server;
+        server = null;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeIdleConnections();
+          setTimeout(() => s.closeAllConnections(), 1000).unref();
+        });
+      }
+      if (!deps.cache) cache.close();
+      logger.info('web stopped');
+    },
+  };
+}

@@ -1,0 +1,315 @@
+import { EventEmitter } from 'node:events';
+import { Cache, CacheUnavailableError } from '@confluence/cache';
+import {
+  Envelope,
+  HeartbeatData,
+  Keys,
+  Kind,
+  MarketSource,
+  OverviewData,
+  RejectedValue,
+  ShardId,
+  Status,
+  SymbolRow,
+  SymbolsData,
+  computeOverview,
+  decodeEnvelope,
+  decodeSymbolsLenient,
+} from '@confluence/contracts';
+import type { Logger } from '@confluence/logger';
+import { ShardView, deriveStatus } from './status';
+
+/** One consistent view of the table: rows and overview of the same generation(s), serialised once. */
+export interface TableSnapshot {
+  /** Identity of the view: analyzer id and generation per shard; changes exactly when the data does. */
+  readonly id: string;
+  readonly generation: number;
+  readonly producedAt: number;
+  readonly source: MarketSource;
+  readonly symbols: SymbolsData;
+  readonly overview: OverviewData;
+  readonly bySymbol: ReadonlyMap<string, SymbolRow>;
+  /** JSON of `symbols` and `overview`, built once per view. */
+  readonly symbolsJson: string;
+  readonly overviewJson: string;
+}
+
+interface ShardSlot {
+  shard: ShardId;
+  heartbeat: Envelope<'heartbeat'> | null;
+  table: Envelope<'symbols'> | null;
+  overview: Envelope<'overview'> | null;
+  /** identity of heartbeat last used to fetch the table */
+  fetchedFor: string | null;
+}
+
+export interface ReaderOptions {
+  cache: Cache;
+  keys: Keys;
+  logger: Logger;
+  pollIntervalMs: number;
+  defaultPublishIntervalMs: number;
+  now?: () => number;
+}
+
+export interface ReaderEvents {
+  snapshot: [TableSnapshot];
+  status: [Status];
+}
+
+const identity = (e: Envelope | null): string => (e ? `${e.analyzerId}@${e.generation}` : '-');
+
+/**
+ * Polls Memcached for new generations and holds the last good view. It never mixes generations:
+ * a table and an overview are only combined when their generations match (per shard).
+ */
+export class Reader extends EventEmitter<ReaderEvents> {
+  private readonly opts: Required<ReaderOptions>;
+  private slots: ShardSlot[] = [{ shard: { index: 0, count: 1 }, heartbeat: null, table: null, overview: null, fetchedFor: null }];
+  private current: TableSnapshot | null = null;
+  private cacheReachable = true;
+  private cacheCheckedAt: number | null = null;
+  private everReached = false;
+  private readonly rejected = new Map<string, RejectedValue>();
+  private droppedRows = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+  private statusKey = '';
+  private statusCache: { at: number; status: Status } | null = null;
+  stopped = false;
+
+  constructor(options: ReaderOptions) {
+    super();
+    this.opts = { now: Date.now, ...options };
+  }
+
+  start(): void {
+    const loop = async () => {
+      if (this.stopped) return;
+      await this.pollOnce();
+      if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollIntervalMs);
+    };
+    void loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.polling;
+  }
+
+  snapshot(): TableSnapshot | null {
+    return this.current;
+  }
+
+  isCacheReachable(): boolean {
+    return this.cacheReachable;
+  }
+
+  /** The current status; cached for a short moment so a burst of requests shares one object. */
+  status(): Status {
+    const now = this.opts.now();
+    if (this.statusCache && now - this.statusCache.at < 100) return this.statusCache.status;
+    const status = this.computeStatus(now);
+    this.statusCache = { at: now, status };
+    return status;
+  }
+
+  /** Records a value under one of our keys that did not validate; the status reports it. */
+  reject(key: string, reason: string, message: string): void {
+    if (!this.rejected.has(key)) {
+      this.opts.logger.warn('rejected cache value', { key, reason, message });
+      this.statusCache = null;
+    }
+    this.rejected.set(key, { key, reason, message });
+  }
+
+  accept(key: string): void {
+    if (this.rejected.delete(key)) this.statusCache = null;
+  }
+
+  markCache(ok: boolean, err?: unknown): void {
+    const was = this.cacheReachable;
+    this.cacheReachable = ok;
+    if (was !== ok) this.statusCache = null;
+    if (ok) {
+      this.cacheCheckedAt = this.opts.now();
+      this.everReached = true;
+    }
+    if (was !== ok) {
+      if (ok) this.opts.logger.info('memcached reachable again');
+      else this.opts.logger.warn('memcached unreachable', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** Reads and validates one envelope; a bad value is recorded and treated as absent. Throws only when Memcached is down. */
+  async readEnvelope<K extends Kind>(kind: K, key: string): Promise<{ envelope: Envelope<K>; raw: Buffer } | null> {
+    const raw = await this.opts.cache.get(key);
+    if (raw === null) {
+      this.accept(key);
+      return null;
+    }
+    const result = decodeEnvelope(kind, raw);
+    if (!result.ok) {
+      this.reject(key, result.reason, result.message);
+      return null;
+    }
+    this.accept(key);
+    return { envelope: result.envelope, raw };
+  }
+
+  pollOnce(): Promise<void> {
+    if (!this.polling) {
+      this.polling = this.poll().finally(() => {
+        this.polling = null;
+      });
+    }
+    return this.polling;
+  }
+
+  private async poll(): Promise<void> {
+    const { cache, keys } = this.opts;
+    try {
+      const shardsEnv = await this.readEnvelope('shards', keys.shards());
+      const count = shardsEnv ? shardsEnv.envelope.data.count : 1;
+      if (count !== this.slots.length || this.slots[0].shard.count !== count) {
+        this.slots = Array.from({ length: count }, (_, index) => ({ shard: { index, count }, heartbeat: null, table: null, overview: null, fetchedFor: null }));
+      }
+      const hbKeys = this.slots.map((s) => keys.heartbeat(s.shard));
+      const hbRaw = await cache.getMany(hbKeys);
+      let changed = false;
+      for (const slot of this.slots) {
+        const key = keys.heartbeat(slot.shard);
+        const raw = hbRaw.get(key) ?? null;
+        let hb: Envelope<'heartbeat'> | null = null;
+        if (raw) {
+          const r = decodeEnvelope('heartbeat', raw);
+          if (r.ok) {
+            hb = r.envelope;
+            this.accept(key);
+          } else this.reject(key, r.reason, r.message);
+        } else this.accept(key);
+        slot.heartbeat = hb;
+        const want = hb ? identity(hb) : 'no-heartbeat';
+        if (slot.fetchedFor !== want || !slot.table) {
+          if (await this.fetchTable(slot)) {
+            slot.fetchedFor = want;
+            changed = true;
+          }
+        }
+      }
+      this.markCache(true);
+      if (changed) this.rebuild();
+    } catch (err) {
+      if (err instanceof CacheUnavailableError) this.markCache(false, err);
+      else this.opts.logger.error('reader poll failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+    this.emitStatusIfChanged();
+  }
+
+  /** Fetches one shard's table and overview; true when a consistent pair (or a definite absence) was read. */
+  private async fetchTable(slot: ShardSlot): Promise<boolean> {
+    const { cache, keys } = this.opts;
+    const symbolsKey = keys.symbols(slot.shard);
+    const overviewKey = keys.overview(slot.shard);
+    const [rawSymbols, rawOverview] = await Promise.all([cache.get(symbolsKey), cache.get(overviewKey)]);
+    if (rawSymbols === null) {
+      this.accept(symbolsKey);
+      // Keys gone (Memcached restarted, or TTL): keep what we hold and report it by age.
+      return slot.table !== null || slot.heartbeat !== null;
+    }
+    const decoded = decodeSymbolsLenient(rawSymbols);
+    if (!decoded.ok) {
+      this.reject(symbolsKey, decoded.reason, decoded.message);
+      return false;
+    }
+    this.accept(symbolsKey);
+    if (decoded.value.droppedRows > 0) {
+      this.reject(`${symbolsKey}#rows`, 'bad_rows', `${decoded.value.droppedRows} row(s) dropped: ${decoded.value.firstProblem}`);
+    } else this.accept(`${symbolsKey}#rows`);
+    this.droppedRows = decoded.value.droppedRows;
+    const table = decoded.value.envelope;
+    let overview: Envelope<'overview'> | null = null;
+    if (rawOverview !== null) {
+      const r = decodeEnvelope('overview', rawOverview);
+      if (r.ok) {
+        this.accept(overviewKey);
+        overview = r.envelope;
+      } else this.reject(overviewKey, r.reason, r.message);
+    }
+    // The overview must be of the same generation as the table; otherwise we are between two writes: try again next poll.
+    if (overview && identity(overview) !== identity(table)) return false;
+    slot.table = table;
+    slot.overview = overview;
+    return true;
+  }
+
+  private rebuild(): void {
+    const present = this.slots.filter((s) => s.table);
+    if (present.length === 0) return;
+    let rows: SymbolRow[];
+    let overview: OverviewData;
+    if (present.length === 1 && this.slots.length === 1) {
+      rows = present[0].table!.data.rows;
+      // A dropped row must not be counted in the overview either: recompute when any was dropped or the overview is bad.
+      overview = present[0].overview && this.droppedRows === 0 ? present[0].overview.data : computeOverview(rows);
+    } else {
+      rows = present.flatMap((s) => s.table!.data.rows).sort((a, b) => a.symbol.localeCompare(b.symbol));
+      overview = computeOverview(rows);
+    }
+    const pending = present.flatMap((s) => s.table!.data.pending);
+    const dropped = present.reduce((n, s) => n + s.table!.data.dropped, 0) + this.droppedRows;
+    const symbols: SymbolsData = { rows, pending, dropped };
+    const newest = present.reduce((a, b) => (a.table!.producedAt >= b.table!.producedAt ? a : b)).table!;
+    const id = present.map((s) => identity(s.table)).join(',');
+    if (this.current && this.current.id === id) return;
+    this.current = {
+      id,
+      generation: present.length === 1 ? present[0].table!.generation : Math.max(...present.map((s) => s.table!.generation)),
+      producedAt: Math.min(...present.map((s) => s.table!.producedAt)),
+      source: newest.source,
+      symbols,
+      overview,
+      bySymbol: new Map(rows.map((r) => [r.symbol, r])),
+      symbolsJson: JSON.stringify(symbols),
+      overviewJson: JSON.stringify(overview),
+    };
+    this.emit('snapshot', this.current);
+  }
+
+  private computeStatus(now: number): Status {
+    const views: ShardView[] = this.slots
+      .filter((s) => s.heartbeat || s.table || this.slots.length > 1)
+      .map((s) => ({
+        index: s.shard.index,
+        count: s.shard.count,
+        heartbeat: s.heartbeat ? (s.heartbeat.data as HeartbeatData) : null,
+        heartbeatProducedAt: s.heartbeat ? s.heartbeat.producedAt : null,
+        hasTable: s.table !== null,
+        symbolCount: s.table ? s.table.data.rows.length : 0,
+      }));
+    const cur = this.current;
+    return deriveStatus({
+      now,
+      cacheReachable: this.cacheReachable && this.everReached,
+      cacheCheckedAt: this.cacheCheckedAt,
+      shards: views.filter((v) => v.heartbeat || v.hasTable).length ? views : [],
+      source: cur ? cur.source : (this.slots.find((s) => s.heartbeat)?.heartbeat?.source ?? null),
+      generation: cur ? cur.generation : null,
+      tableProducedAt: cur ? cur.producedAt : null,
+      defaultPublishIntervalMs: this.opts.defaultPublishIntervalMs,
+      rejected: [...this.rejected.values()],
+    });
+  }
+
+  private emitStatusIfChanged(): void {
+    const status = this.computeStatus(this.opts.now());
+    this.statusCache = { at: status.now, status };
+    // Ages change every poll; the event is about a change of state, flags, generation or problems.
+    const key = JSON.stringify([status.state, status.simulated, status.feedDown, status.generation, status.rejected.length, status.shards?.map((s) => s.state), status.warmup]);
+    if (key !== this.statusKey) {
+      this.statusKey = key;
+      this.emit('status', status);
+    }
+  }
+}

@@ -1,0 +1,136 @@
+import type { HeartbeatData, MarketSource, RejectedValue, ShardStatus, Status, StatusState } from '@confluence/contracts';
+
+/** A heartbeat older than this many publish intervals means the analyzer is stale (DESIGN §2). */
+export const STALE_AFTER_INTERVALS = 3;
+/** No exchange message for this long while connected means the feed is silent. */
+export const FEED_SILENT_MS = 15_000;
+
+export interface ShardView {
+  index: number;
+  count: number;
+  heartbeat: HeartbeatData | null;
+  heartbeatProducedAt: number | null;
+  hasTable: boolean;
+  symbolCount: number;
+}
+
+export interface StatusInput {
+  now: number;
+  cacheReachable: boolean;
+  cacheCheckedAt: number | null;
+  /** Shards found (one entry with count 1 when unsharded). Empty when nothing was ever found. */
+  shards: ShardView[];
+  source: MarketSource | null;
+  generation: number | null;
+  tableProducedAt: number | null;
+  /** Used when no heartbeat states the analyzer's own interval. */
+  defaultPublishIntervalMs: number;
+  rejected: RejectedValue[];
+}
+
+function age(now: number, at: number | null): number | null {
+  return at === null ? null : Math.max(0, now - at);
+}
+
+export function humanAge(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h`;
+  return `${Math.round(h / 24)} days`;
+}
+
+function shardState(s: ShardView, now: number, defaultInterval: number): ShardStatus['state'] {
+  if (!s.heartbeat) return 'missing';
+  const staleAfter = STALE_AFTER_INTERVALS * (s.heartbeat.publishIntervalMs || defaultInterval);
+  if (now - s.heartbeat.lastCycleAt > staleAfter) return 'stale';
+  if (!s.hasTable || !s.heartbeat.tableComplete) return 'warming_up';
+  return 'ok';
+}
+
+const RANK: Record<StatusState, number> = { ok: 0, warming_up: 1, stale: 2, no_data: 3, cache_unreachable: 4 };
+
+/** DESIGN §3: one status for every response, derived from time, never from expiry. */
+export function deriveStatus(input: StatusInput): Status {
+  const { now } = input;
+  const shardStatuses: ShardStatus[] = input.shards.map((s) => ({
+    index: s.index,
+    count: s.count,
+    state: shardState(s, now, input.defaultPublishIntervalMs),
+    heartbeatAgeMs: s.heartbeat ? age(now, s.heartbeat.lastCycleAt) : null,
+    symbolCount: s.symbolCount,
+  }));
+  const present = input.shards.filter((s) => s.heartbeat || s.hasTable);
+  const heartbeats = input.shards.map((s) => s.heartbeat).filter((h): h is HeartbeatData => h !== null);
+  const newestCycle = heartbeats.length ? Math.max(...heartbeats.map((h) => h.lastCycleAt)) : null;
+  const lastMessageAt = heartbeats.map((h) => h.intake.lastMessageAt).filter((t): t is number => t !== null);
+  const feedAgeMs = lastMessageAt.length ? age(now, Math.min(...lastMessageAt)) : null;
+  const feedDown = heartbeats.some((h) => !h.intake.connected || (h.intake.lastMessageAt !== null && now - h.intake.lastMessageAt > FEED_SILENT_MS));
+
+  let state: StatusState;
+  if (!input.cacheReachable) state = 'cache_unreachable';
+  else if (present.length === 0) state = 'no_data';
+  else {
+    state = 'ok';
+    for (const s of shardStatuses) {
+      const st: StatusState = s.state === 'missing' ? 'stale' : s.state;
+      if (RANK[st] > RANK[state]) state = st;
+    }
+    // A table from an analyzer that is gone, with no heartbeat at all: still data, but stale.
+    if (heartbeats.length === 0) state = 'stale';
+  }
+
+  const dataAgeMs = age(now, input.tableProducedAt);
+  const warmup = heartbeats.length
+    ? { done: heartbeats.reduce((n, h) => n + h.warmup.done, 0), total: heartbeats.reduce((n, h) => n + h.warmup.total, 0) }
+    : null;
+  const showing = dataAgeMs !== null ? `showing data from ${humanAge(dataAgeMs)} ago` : 'no data held yet';
+  let message: string;
+  switch (state) {
+    case 'ok':
+      message = 'Live';
+      break;
+    case 'warming_up':
+      message = warmup && warmup.total > 0 ? `Analyzer warming up — ${warmup.done}/${warmup.total} symbols backfilled` : 'Analyzer warming up';
+      break;
+    case 'no_data':
+      message = "Waiting for the analyzer's first publish";
+      break;
+    case 'stale': {
+      const hbAge = age(now, newestCycle);
+      message = `Analyzer stale — ${showing}` + (hbAge !== null && dataAgeMs === null ? ` (last heartbeat ${humanAge(hbAge)} ago)` : '');
+      break;
+    }
+    case 'cache_unreachable':
+      message = dataAgeMs !== null ? `Cache unreachable — showing last known data from ${humanAge(dataAgeMs)} ago` : 'Cache unreachable — no data held yet';
+      break;
+  }
+  const missing = shardStatuses.filter((s) => s.state === 'missing' || s.state === 'stale');
+  if (shardStatuses.length > 1 && missing.length) {
+    message += ` · shard${missing.length > 1 ? 's' : ''} ${missing.map((s) => `${s.index}/${s.count} ${s.state}`).join(', ')}`;
+  }
+  if (feedDown) {
+    const h = heartbeats.find((x) => x.intake.state === 'closed');
+    message += h ? ` · Market replay finished` : ` · Bybit unreachable — retrying${feedAgeMs !== null ? `, last message ${humanAge(feedAgeMs)} ago` : ''}`;
+  }
+  if (input.rejected.length) message += ` · ${input.rejected.length} value${input.rejected.length > 1 ? 's' : ''} in the cache not understood — not shown`;
+
+  return {
+    state,
+    simulated: input.source !== null && input.source !== 'live',
+    feedDown,
+    source: input.source,
+    generation: input.generation,
+    dataAgeMs,
+    heartbeatAgeMs: age(now, newestCycle),
+    feedAgeMs,
+    message,
+    cacheCheckedAt: input.cacheCheckedAt,
+    warmup,
+    shards: input.shards.length > 1 || (input.shards[0] && input.shards[0].count > 1) ? shardStatuses : null,
+    rejected: input.rejected,
+    now,
+  };
+}

@@ -1,0 +1,87 @@
+import type { HeartbeatData } from '@confluence/contracts';
+import { ShardView, deriveStatus } from '../src/status';
+
+const NOW = 1_764_080_100_000;
+
+function heartbeat(overrides: Partial<HeartbeatData> = {}): HeartbeatData {
+  return {
+    analyzerId: 'a-1',
+    generation: 10,
+    startedAt: NOW - 60_000,
+    lastCycleAt: NOW - 500,
+    lastCycleMs: 12,
+    publishIntervalMs: 1000,
+    symbolCount: 15,
+    scoredCount: 15,
+    tableComplete: true,
+    warmup: { done: 15, total: 15, complete: true },
+    intake: { state: 'connected', connected: true, lastMessageAt: NOW - 100, reconnects: 0, detail: null },
+    shard: null,
+    ...overrides,
+  };
+}
+
+function view(hb: HeartbeatData | null, hasTable = true, index = 0, count = 1): ShardView {
+  return { index, count, heartbeat: hb, heartbeatProducedAt: hb ? hb.lastCycleAt : null, hasTable, symbolCount: hasTable ? 15 : 0 };
+}
+
+const base = { now: NOW, cacheReachable: true, cacheCheckedAt: NOW, source: 'live' as const, generation: 10, tableProducedAt: NOW - 500, defaultPublishIntervalMs: 1000, rejected: [] };
+
+describe('deriveStatus', () => {
+  test('when the heartbeat is fresh and the table complete, then ok and not simulated', () => {
+    const s = deriveStatus({ ...base, shards: [view(heartbeat())] });
+    expect(s).toMatchObject({ state: 'ok', simulated: false, feedDown: false, message: 'Live' });
+  });
+
+  test('when nothing is found under the prefix, then no_data with the waiting message', () => {
+    const s = deriveStatus({ ...base, shards: [], source: null, generation: null, tableProducedAt: null });
+    expect(s.state).toBe('no_data');
+    expect(s.message).toBe("Waiting for the analyzer's first publish");
+  });
+
+  test('when the heartbeat is older than three publish intervals, then stale with the data age in words', () => {
+    const s = deriveStatus({ ...base, tableProducedAt: NOW - 120_000, shards: [view(heartbeat({ lastCycleAt: NOW - 120_000 }))] });
+    expect(s.state).toBe('stale');
+    expect(s.message).toBe('Analyzer stale — showing data from 2 min ago');
+  });
+
+  test('when exactly at three intervals, then still ok (stale is strictly older)', () => {
+    expect(deriveStatus({ ...base, shards: [view(heartbeat({ lastCycleAt: NOW - 3000 }))] }).state).toBe('ok');
+    expect(deriveStatus({ ...base, shards: [view(heartbeat({ lastCycleAt: NOW - 3001 }))] }).state).toBe('stale');
+  });
+
+  test('when the analyzer has not completed its table, then warming_up with progress', () => {
+    const s = deriveStatus({ ...base, shards: [view(heartbeat({ tableComplete: false, warmup: { done: 7, total: 15, complete: false } }), false)] });
+    expect(s.state).toBe('warming_up');
+    expect(s.message).toBe('Analyzer warming up — 7/15 symbols backfilled');
+  });
+
+  test('when Memcached does not answer, then cache_unreachable showing the last data held', () => {
+    const s = deriveStatus({ ...base, cacheReachable: false, tableProducedAt: NOW - 40_000, shards: [view(heartbeat())] });
+    expect(s.state).toBe('cache_unreachable');
+    expect(s.message).toBe('Cache unreachable — showing last known data from 40 s ago');
+  });
+
+  test('when the source is the simulator, then the simulated flag is set beside the state', () => {
+    const s = deriveStatus({ ...base, source: 'sim', shards: [view(heartbeat())] });
+    expect(s).toMatchObject({ state: 'ok', simulated: true });
+  });
+
+  test('when the exchange feed is down, then feedDown with how long ago the last message came', () => {
+    const s = deriveStatus({ ...base, shards: [view(heartbeat({ intake: { state: 'reconnecting', connected: false, lastMessageAt: NOW - 40_000, reconnects: 3, detail: 'ECONNREFUSED' } }))] });
+    expect(s.feedDown).toBe(true);
+    expect(s.message).toMatch(/Bybit unreachable — retrying, last message 40 s ago/);
+  });
+
+  test('when one of two shards is missing, then the status says which', () => {
+    const s = deriveStatus({ ...base, shards: [view(heartbeat({ shard: { index: 0, count: 2 } }), true, 0, 2), view(null, false, 1, 2)] });
+    expect(s.state).toBe('stale');
+    expect(s.shards?.map((x) => x.state)).toEqual(['ok', 'missing']);
+    expect(s.message).toMatch(/shard 1\/2 missing/);
+  });
+
+  test('when values were rejected, then the message says they are not shown', () => {
+    const s = deriveStatus({ ...base, shards: [view(heartbeat())], rejected: [{ key: 'k', reason: 'newer_schema', message: 'schema 2' }] });
+    expect(s.message).toMatch(/1 value in the cache not understood — not shown/);
+  });
+});
