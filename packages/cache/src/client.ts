@@ -91,9 +91,10 @@ export function createCache(options: CacheOptions): Cache {
           clearTimeout(timer);
           if (err) {
             stats.errors++;
-            const timedOut = /timed out/i.test(err.message);
+            const detail = err instanceof Error ? err.message : String(err);
+            const timedOut = /timed out/i.test(detail);
             if (timedOut) stats.timeouts++;
-            reject(timedOut ? new CacheTimeoutError(op, key, options.timeoutMs) : new CacheUnavailableError(`memcached ${op} failed: ${err.message}`, op, key));
+            reject(timedOut ? new CacheTimeoutError(op, key, options.timeoutMs) : new CacheUnavailableError(`memcached ${op} failed: ${detail}`, op, key));
           } else resolve(value);
         });
       } catch (err) {

@@ -39,6 +39,21 @@ const url = (name: string, protocols: string[], dflt: string) =>
       }
     }, `${name} must be a ${protocols.join(' or ')} URL`);
 
+const optionalUrl = (name: string, protocols: string[]) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .refine((v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, `${name} must be a ${protocols.join(' or ')} URL`)
+      .optional(),
+  );
+
 const memcachedShape = {
   MEMCACHED_SERVERS: z
     .string()
@@ -117,6 +132,8 @@ export interface AnalyzerConfig {
   alertFormat: 'json' | 'telegram' | 'discord';
   alertRulesFile: string | undefined;
   analyzerId: string | undefined;
+  /** Exchange connection timing; the defaults follow Bybit's guidance, tests shorten them. */
+  intakeTiming: { pingIntervalMs: number; pongTimeoutMs: number; restBackoff403Ms: number };
 }
 
 function parseWeights(value: string | undefined, name: string): Record<string, number> | undefined {
@@ -152,10 +169,13 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
       DATA_DIR: z.string().default('.data'),
       CONFLUENCE_WEIGHTS: optionalString,
       HISTORY_INTERVAL_MS: posInt('HISTORY_INTERVAL_MS', 60_000, 100),
-      ALERT_WEBHOOK_URL: z.preprocess(emptyToUndefined, url('ALERT_WEBHOOK_URL', ['http:', 'https:'], 'http://x').optional()),
+      ALERT_WEBHOOK_URL: optionalUrl('ALERT_WEBHOOK_URL', ['http:', 'https:']),
       ALERT_FORMAT: z.enum(['json', 'telegram', 'discord'], { error: 'ALERT_FORMAT must be json, telegram or discord' }).default('json'),
       ALERT_RULES_FILE: optionalString,
       ANALYZER_ID: optionalString,
+      BYBIT_PING_INTERVAL_MS: posInt('BYBIT_PING_INTERVAL_MS', 20_000, 100, 60_000),
+      BYBIT_PONG_TIMEOUT_MS: posInt('BYBIT_PONG_TIMEOUT_MS', 10_000, 100, 60_000),
+      BYBIT_REST_403_BACKOFF_MS: posInt('BYBIT_REST_403_BACKOFF_MS', 600_000, 100),
     },
     env,
   );
@@ -193,6 +213,7 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     alertFormat: e.ALERT_FORMAT,
     alertRulesFile: e.ALERT_RULES_FILE,
     analyzerId: e.ANALYZER_ID,
+    intakeTiming: { pingIntervalMs: e.BYBIT_PING_INTERVAL_MS, pongTimeoutMs: e.BYBIT_PONG_TIMEOUT_MS, restBackoff403Ms: e.BYBIT_REST_403_BACKOFF_MS },
   };
 }
 

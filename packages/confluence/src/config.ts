@@ -81,8 +81,8 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = deepFreeze({
   },
   thresholds: { bullish: 60, bearish: 40, strongBullish: 70, strongBearish: 30 },
   volumeTimeframe: '5m',
-  indicatorWindow: 150,
-  anchorBlock: 40,
+  indicatorWindow: 120,
+  anchorBlock: 60,
   freshness: {
     book: { freshMs: 2_000, staleMs: 30_000 },
     trades: { freshMs: 15_000, staleMs: 300_000 },

@@ -1,2 +1,16 @@
-import { RSI } from 'trading-signals';
-export function f(): number { const r = new RSI(14); r.add(1); return r.getResult() ?? 0; }
+export { createEngine, toComponentScores, COMPONENT_LABELS, type Engine, type SymbolScore } from './engine';
+export {
+  DEFAULT_ENGINE_CONFIG,
+  EngineConfigError,
+  SUB_SIGNALS,
+  validateEngineConfig,
+  type DirectionThresholds,
+  type EngineConfig,
+  type EngineConfigInput,
+  type FreshnessConfig,
+  type FreshnessRamp,
+  type SubSignalName,
+  type SubWeights,
+} from './config';
+export { computeConfidence, computeFreshness, type Confidence, type ComponentOutcome } from './confidence';
+export type * from './types';

@@ -26,27 +26,30 @@ export function deadBand(x: number, band: number): number {
   return m > 0 ? Math.sign(x) * m : 0;
 }
 
-/** Rounds half away from `center`, so round(center + d) and round(center − d) mirror exactly. */
-export function roundAround(x: number, step: number, center = 0): number {
-  const d = x - center;
-  return center + (Math.sign(d) * Math.round(Math.abs(d) / step)) * step;
-}
-
-/** Scores to 0.1, symmetric around 50; also clamps to [0, 100]. */
+/** Scores to 0.1, rounding half away from 50 so mirrored scores round to mirrored values; clamps to [0, 100]. */
 export function roundScore(x: number): number {
-  return clamp(Number(roundAround(x, 0.1, 50).toFixed(1)), 0, 100);
+  const d = x - 50;
+  const tenths = Math.round(Math.abs(d) * 10);
+  const r = (500 + (d < 0 ? -tenths : tenths)) / 10;
+  return r < 0 ? 0 : r > 100 ? 100 : r;
 }
 
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
+
+/** Rounds half away from zero to `digits` decimals (0–12). */
 export function roundTo(x: number, digits: number): number {
-  const f = 10 ** digits;
-  const r = (Math.sign(x) * Math.round(Math.abs(x) * f)) / f;
-  return r === 0 ? 0 : r;
+  const f = POW10[digits];
+  const r = Math.round(Math.abs(x) * f) / f;
+  return x < 0 ? (r === 0 ? 0 : -r) : r;
 }
 
-/** Six significant digits for reported raw values. */
+/** About six significant digits for reported raw values, without string formatting. */
 export function roundRaw(x: number): number {
   if (x === 0 || !Number.isFinite(x)) return x === 0 ? 0 : x;
-  return Number(x.toPrecision(6));
+  const a = Math.abs(x);
+  if (a >= 1e5) return Math.round(x);
+  const digits = a >= 1e4 ? 1 : a >= 1e3 ? 2 : a >= 100 ? 3 : a >= 10 ? 4 : a >= 1 ? 5 : a >= 0.1 ? 6 : a >= 0.01 ? 7 : a >= 1e-3 ? 8 : a >= 1e-4 ? 9 : 12;
+  return roundTo(x, digits);
 }
 
 /** 1 at age ≤ fresh, 0 at age ≥ stale, linear in between. */

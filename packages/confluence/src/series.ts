@@ -1,7 +1,7 @@
 import type { Timeframe } from '@confluence/contracts';
 import { ADOSC, ADX, AO, ATR, CCI, CMF, EMA, MACD, RSI, WilliamsR } from 'trading-signals';
 import { hashString } from './math';
-import { findSwings, type Swings } from './swings';
+import { findSwings, NO_SWINGS, type Swings } from './swings';
 import type { Candle } from './types';
 
 export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
@@ -167,7 +167,7 @@ export class TfSeries {
   private formingFed: Candle | null = null;
   private swingsFor: Candle | null = null;
   private swingsCount = 0;
-  private swings: Swings = { highs: [], lows: [] };
+  private swings: Swings = NO_SWINGS;
 
   constructor(
     readonly tf: Timeframe,
@@ -242,7 +242,7 @@ export class TfSeries {
   private data(candles: readonly Candle[], nc: number, forming: Candle | null, a: number, values: TfValues): TfData {
     const lastConf = nc > 0 ? candles[nc - 1] : null;
     if (lastConf === null) {
-      this.swings = { highs: [], lows: [] };
+      this.swings = NO_SWINGS;
       this.swingsFor = null;
     } else if (this.swingsFor === null || this.swingsCount !== nc || !sameCandle(this.swingsFor, lastConf)) {
       this.swings = findSwings(candles, nc);
@@ -272,13 +272,28 @@ function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
 
-/** Index of the first confirmed candle of the indicator window (see TfSeries). */
+/** Below this many candles a window is not worth starting on a grid point; the whole history is used instead. */
+export const MIN_ANCHORED_WINDOW = 60;
+
+/**
+ * Index of the first confirmed candle of the indicator window (see TfSeries). Grid points are candle times t with
+ * (t/tf + phase) mod block = 0. Preferred: the newest grid point at least `window` candles back, so the window holds
+ * window … window + block − 1 candles. If the snapshot does not reach back that far: the oldest grid point inside
+ * it, when that still leaves MIN_ANCHORED_WINDOW candles; otherwise the first candle. Each choice only moves when
+ * its grid point changes, so a sliding snapshot re-anchors once per block, not at every close.
+ */
 export function anchorIndex(candles: readonly Candle[], nc: number, tfMs: number, window: number, block: number, phase: number): number {
-  if (nc <= window) return 0;
+  if (nc === 0) return 0;
+  const firstStart = candles[0].start;
   const lastStart = candles[nc - 1].start;
   const m = Math.floor((lastStart - (window - 1) * tfMs) / tfMs);
-  const anchor = (m - mod(m + phase, block)) * tfMs;
-  if (candles[0].start >= anchor) return 0;
+  let anchor = (m - mod(m + phase, block)) * tfMs;
+  if (anchor < firstStart) {
+    const f = Math.ceil(firstStart / tfMs);
+    const g = (f + mod(-(f + phase), block)) * tfMs;
+    if ((lastStart - g) / tfMs + 1 < MIN_ANCHORED_WINDOW) return 0;
+    anchor = g;
+  }
   let lo = 0;
   let hi = nc - 1;
   while (lo < hi) {

@@ -1,5 +1,17 @@
 import type { Timeframe } from '@confluence/contracts';
 
+/**
+ * Texts for the rationale: one for each side of 50 and one for "about neutral" (|score − 50| < 5). With `showRaw`,
+ * the raw value (to that many decimals) follows the up/down text. The timeframe, if any, is appended ("… on 5m").
+ * Module-level constants, so scoring allocates no strings for them.
+ */
+export interface Phrases {
+  readonly up: string;
+  readonly down: string;
+  readonly flat: string;
+  readonly showRaw?: number;
+}
+
 /** One computed sub-signal, before rounding. */
 export interface Signal {
   readonly name: string;
@@ -12,8 +24,7 @@ export interface Signal {
   readonly weight: number;
   /** Why the score is null, or how raw maps to the score. */
   readonly note: string | null;
-  /** A few words for the rationale line ("CVD rising with price"). */
-  readonly phrase: string | null;
+  readonly phrases: Phrases | null;
 }
 
 export interface ComponentResult {
@@ -22,32 +33,28 @@ export interface ComponentResult {
   readonly signals: readonly Signal[];
   /** Share of the component's configured sub-weight that could be computed, 0–1. */
   readonly completeness: number;
+  /** Factor (0–1] applied to the distance from 50 after combining (the order book's spread); 1 when absent. */
+  readonly damping?: number;
 }
 
 export function missing(name: string, timeframe: Timeframe | null, weight: number, reason: string): Signal {
-  return { name, timeframe, raw: null, score: null, weight, note: reason, phrase: null };
+  return { name, timeframe, raw: null, score: null, weight, note: reason, phrases: null };
 }
 
-/** Texts for the rationale: one for each side of 50 and one for "about neutral" (|score − 50| < 5). */
-export interface Phrases {
-  readonly up: string;
-  readonly down: string;
-  readonly flat: string;
-}
-
-export function scored(
-  name: string,
-  timeframe: Timeframe | null,
-  weight: number,
-  raw: number,
-  score: number,
-  note: string,
-  phrases: Phrases,
-): Signal {
+export function scored(name: string, timeframe: Timeframe | null, weight: number, raw: number, score: number, note: string, phrases: Phrases): Signal {
   if (!Number.isFinite(raw) || !Number.isFinite(score)) return missing(name, timeframe, weight, `non-finite value (raw ${raw}, score ${score})`);
-  const s = score < 0 ? 0 : score > 100 ? 100 : score;
-  const phrase = Math.abs(s - 50) < 5 ? phrases.flat : s > 50 ? phrases.up : phrases.down;
-  return { name, timeframe, raw, score: s, weight, note, phrase };
+  return { name, timeframe, raw, score: score < 0 ? 0 : score > 100 ? 100 : score, weight, note, phrases };
+}
+
+/** The rationale text of a scored signal. */
+export function phraseOf(s: Signal): string | null {
+  if (s.phrases === null || s.score === null) return null;
+  const p = s.phrases;
+  const flat = Math.abs(s.score - 50) < 5;
+  let text = flat ? p.flat : s.score > 50 ? p.up : p.down;
+  if (!flat && p.showRaw !== undefined && s.raw !== null) text += ` ${s.raw.toFixed(p.showRaw)}`;
+  if (s.timeframe !== null) text += ` on ${s.timeframe}`;
+  return text;
 }
 
 /** Weighted mean over the available signals; completeness = available weight / configured weight. */

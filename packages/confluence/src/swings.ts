@@ -15,6 +15,8 @@ export interface Swings {
   readonly highs: readonly Pivot[];
   /** Swing lows, oldest first. */
   readonly lows: readonly Pivot[];
+  /** All swing prices, ascending. */
+  readonly sortedPrices: Float64Array;
 }
 
 /**
@@ -39,38 +41,41 @@ export function findSwings(candles: readonly Candle[], confirmedCount: number): 
     if (isHigh) highs.push({ index: i, price: h });
     if (isLow) lows.push({ index: i, price: l });
   }
-  return { highs, lows };
+  const sortedPrices = new Float64Array(highs.length + lows.length);
+  let k2 = 0;
+  for (const p of highs) sortedPrices[k2++] = p.price;
+  for (const p of lows) sortedPrices[k2++] = p.price;
+  sortedPrices.sort();
+  return { highs, lows, sortedPrices };
 }
 
-export interface Level {
-  readonly price: number;
-  /** Pivots merged into this level. */
-  readonly touches: number;
-}
+export const NO_SWINGS: Swings = { highs: [], lows: [], sortedPrices: new Float64Array(0) };
 
 /**
- * Support/resistance levels: all swing prices sorted and merged single-linkage when neighbours are closer
- * than `tolerance` (the level is the mean of its members).
+ * Support/resistance from swing clusters: all swing prices, ascending, are merged single-linkage when neighbours are
+ * closer than `tolerance`; a cluster's level is the mean of its members. Returns the nearest level strictly below and
+ * strictly above `price` (NaN when there is none).
  */
-export function clusterLevels(swings: Swings, tolerance: number): Level[] {
-  const prices: number[] = [];
-  for (const p of swings.highs) prices.push(p.price);
-  for (const p of swings.lows) prices.push(p.price);
-  prices.sort((a, b) => a - b);
-  const levels: Level[] = [];
+export function nearestLevels(swings: Swings, tolerance: number, price: number): { below: number; above: number } {
+  const prices = swings.sortedPrices;
+  let below = Number.NaN;
+  let above = Number.NaN;
   let sum = 0;
   let count = 0;
-  let prev = Number.NaN;
-  for (const p of prices) {
-    if (count > 0 && p - prev > tolerance) {
-      levels.push({ price: sum / count, touches: count });
+  for (let i = 0; i <= prices.length; i++) {
+    const p = i < prices.length ? prices[i] : Number.NaN;
+    if (count > 0 && !(p - prices[i - 1] <= tolerance)) {
+      const level = sum / count;
+      if (level < price) below = level;
+      else if (level > price) {
+        above = level;
+        break;
+      }
       sum = 0;
       count = 0;
     }
     sum += p;
     count++;
-    prev = p;
   }
-  if (count > 0) levels.push({ price: sum / count, touches: count });
-  return levels;
+  return { below, above };
 }

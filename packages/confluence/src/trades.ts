@@ -30,60 +30,187 @@ export interface TradeStats {
   readonly largeBuy: number;
   readonly largeSell: number;
   readonly largeCount: number;
-  /** Index of the oldest trade inside the long window. */
-  readonly longStart: number;
 }
 
-function emptyWindow(): FlowWindow {
-  return { buy: 0, sell: 0, count: 0, firstPrice: Number.NaN, lastPrice: Number.NaN, minPrice: Number.POSITIVE_INFINITY, maxPrice: Number.NEGATIVE_INFINITY };
-}
+const INITIAL_CAPACITY = 256;
 
-function add(w: FlowWindow, t: Trade): void {
-  if (t.side === 'Buy') w.buy += t.size;
-  else w.sell += t.size;
-  // Walking newest to oldest: the first visit is the newest trade, the last visit the oldest.
-  if (w.count === 0) w.lastPrice = t.price;
-  w.firstPrice = t.price;
-  if (t.price < w.minPrice) w.minPrice = t.price;
-  if (t.price > w.maxPrice) w.maxPrice = t.price;
-  w.count++;
-}
+/**
+ * A compact copy (typed arrays) of the snapshot's trades inside the long window: `snapshot.trades` from the first
+ * trade stamped ≥ now − LONG_WINDOW_MS on. Kept in step incrementally — only trades newer than the last synced one
+ * are copied, expired ones dropped from the front — and rebuilt whenever that cannot be proven equivalent, so its
+ * content is always exactly what a fresh copy would hold. Scanning it is cache-friendly, unlike thousands of objects.
+ */
+export class TradeTape {
+  ts = new Float64Array(INITIAL_CAPACITY);
+  price = new Float64Array(INITIAL_CAPACITY);
+  size = new Float64Array(INITIAL_CAPACITY);
+  /** 1 = buy aggressor, 0 = sell (a float so sums need no branch). */
+  buy = new Float64Array(INITIAL_CAPACITY);
+  head = 0;
+  tail = 0;
+  private lastRef: Trade | null = null;
+  private cutoff = Number.POSITIVE_INFINITY;
 
-/** One backward pass over the trades (oldest first) for the three flow windows, then one over the long window for large trades. */
-export function tradeStats(trades: readonly Trade[], now: number): TradeStats {
-  const recent = emptyWindow();
-  const medium = emptyWindow();
-  const long = emptyWindow();
-  const tRecent = now - RECENT_WINDOW_MS;
-  const tMedium = now - MEDIUM_WINDOW_MS;
-  const tLong = now - LONG_WINDOW_MS;
-  let i = trades.length - 1;
-  let sizeSum = 0;
-  for (; i >= 0; i--) {
-    const t = trades[i];
-    if (t.ts < tLong) break;
-    add(long, t);
-    sizeSum += t.size;
-    if (t.ts >= tMedium) {
-      add(medium, t);
-      if (t.ts >= tRecent) add(recent, t);
-    }
+  get length(): number {
+    return this.tail - this.head;
   }
-  const longStart = i + 1;
-  const meanSize = long.count > 0 ? sizeSum / long.count : 0;
+
+  sync(trades: readonly Trade[], now: number): void {
+    const cutoff = now - LONG_WINDOW_MS;
+    if (!this.syncIncremental(trades, cutoff)) this.rebuild(trades, cutoff);
+    this.cutoff = cutoff;
+    this.lastRef = this.length > 0 ? trades[trades.length - 1] : null;
+  }
+
+  private syncIncremental(trades: readonly Trade[], cutoff: number): boolean {
+    if (this.lastRef === null || cutoff < this.cutoff) return false;
+    const n = trades.length;
+    let j = -1;
+    for (let i = n - 1, stop = Math.max(0, n - 4096); i >= stop; i--) {
+      if (sameTrade(trades[i], this.lastRef)) {
+        j = i;
+        break;
+      }
+    }
+    if (j < 0) return false;
+    // The tape mirrors trades[first .. j]; older trades may have been evicted from the snapshot since.
+    const first = j - this.length + 1;
+    const skip = first < 0 ? -first : 0;
+    if (skip >= this.length || !this.matches(this.head + skip, trades[first + skip])) return false;
+    this.head += skip;
+    for (let i = j + 1; i < n; i++) this.push(trades[i]);
+    // Every trade before the old head is older than the old cutoff ≤ the new one, so dropping from the head is exact.
+    const ts = this.ts;
+    let h = this.head;
+    while (h < this.tail && ts[h] < cutoff) h++;
+    this.head = h;
+    return true;
+  }
+
+  private rebuild(trades: readonly Trade[], cutoff: number): void {
+    const n = trades.length;
+    let start = 0;
+    while (start < n && trades[start].ts < cutoff) start++;
+    this.head = 0;
+    this.tail = 0;
+    if (this.ts.length < n - start) this.grow(n - start);
+    for (let i = start; i < n; i++) this.push(trades[i]);
+  }
+
+  private matches(k: number, t: Trade): boolean {
+    return this.ts[k] === t.ts && this.price[k] === t.price && this.size[k] === t.size && this.buy[k] === (t.side === 'Buy' ? 1 : 0);
+  }
+
+  private push(t: Trade): void {
+    if (this.tail === this.ts.length) this.grow(this.length + 1);
+    const k = this.tail++;
+    this.ts[k] = t.ts;
+    this.price[k] = t.price;
+    this.size[k] = t.size;
+    this.buy[k] = t.side === 'Buy' ? 1 : 0;
+  }
+
+  /** Compacts to the front; reallocates (doubling) only when `need` entries would not fit. */
+  private grow(need: number): void {
+    const len = this.length;
+    const h = this.head;
+    const t = this.tail;
+    if (need <= this.ts.length && h > 0) {
+      this.ts.copyWithin(0, h, t);
+      this.price.copyWithin(0, h, t);
+      this.size.copyWithin(0, h, t);
+      this.buy.copyWithin(0, h, t);
+    } else {
+      let cap = this.ts.length;
+      while (cap < need * 2) cap *= 2;
+      const ts = new Float64Array(cap);
+      const price = new Float64Array(cap);
+      const size = new Float64Array(cap);
+      const buy = new Float64Array(cap);
+      ts.set(this.ts.subarray(h, t));
+      price.set(this.price.subarray(h, t));
+      size.set(this.size.subarray(h, t));
+      buy.set(this.buy.subarray(h, t));
+      this.ts = ts;
+      this.price = price;
+      this.size = size;
+      this.buy = buy;
+    }
+    this.head = 0;
+    this.tail = len;
+  }
+}
+
+function sameTrade(a: Trade, b: Trade): boolean {
+  return a === b || (a.ts === b.ts && a.price === b.price && a.size === b.size && a.side === b.side);
+}
+
+interface Segment {
+  buy: number;
+  sell: number;
+  min: number;
+  max: number;
+}
+
+function segment(price: Float64Array, size: Float64Array, isBuy: Float64Array, from: number, to: number): Segment {
+  let buy = 0;
+  let sell = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = from; i < to; i++) {
+    const p = price[i];
+    const q = size[i];
+    // Branch-free: aggressor sides are unpredictable; q·1 and q − q·1 are exact, so this equals the branching sum.
+    const bq = q * isBuy[i];
+    buy += bq;
+    sell += q - bq;
+    min = p < min ? p : min;
+    max = p > max ? p : max;
+  }
+  return { buy, sell, min, max };
+}
+
+function flow(buy: number, sell: number, count: number, first: number, last: number, min: number, max: number): FlowWindow {
+  return count > 0
+    ? { buy, sell, count, firstPrice: first, lastPrice: last, minPrice: min, maxPrice: max }
+    : { buy: 0, sell: 0, count: 0, firstPrice: Number.NaN, lastPrice: Number.NaN, minPrice: Number.POSITIVE_INFINITY, maxPrice: Number.NEGATIVE_INFINITY };
+}
+
+/**
+ * Flow windows ending at `now` — recent (60 s) and medium (5 min) are the maximal tape suffixes stamped at or after
+ * their start, long (15 min) is the whole tape — and large-trade pressure over the long window.
+ */
+export function tradeStats(tape: TradeTape, total: number, now: number): TradeStats {
+  const { ts, price, size, buy: isBuy, head, tail } = tape;
+  const tMedium = now - MEDIUM_WINDOW_MS;
+  const tRecent = now - RECENT_WINDOW_MS;
+  let m = tail;
+  while (m > head && ts[m - 1] >= tMedium) m--;
+  let r = tail;
+  while (r > m && ts[r - 1] >= tRecent) r--;
+  const a = segment(price, size, isBuy, head, m);
+  const b = segment(price, size, isBuy, m, r);
+  const c = segment(price, size, isBuy, r, tail);
+  const last = tail > head ? price[tail - 1] : Number.NaN;
+  const recent = flow(c.buy, c.sell, tail - r, r < tail ? price[r] : Number.NaN, last, c.min, c.max);
+  const mb = b.buy + c.buy;
+  const ms = b.sell + c.sell;
+  const medium = flow(mb, ms, tail - m, m < tail ? price[m] : Number.NaN, last, Math.min(b.min, c.min), Math.max(b.max, c.max));
+  const long = flow(a.buy + mb, a.sell + ms, tail - head, head < tail ? price[head] : Number.NaN, last, Math.min(a.min, b.min, c.min), Math.max(a.max, b.max, c.max));
+  const meanSize = long.count > 0 ? (long.buy + long.sell) / long.count : 0;
   const threshold = LARGE_TRADE_FACTOR * meanSize;
   let largeBuy = 0;
   let largeSell = 0;
   let largeCount = 0;
   if (meanSize > 0) {
-    for (let j = longStart; j < trades.length; j++) {
-      const t = trades[j];
-      if (t.size >= threshold) {
+    for (let i = head; i < tail; i++) {
+      const q = size[i];
+      if (q >= threshold) {
         largeCount++;
-        if (t.side === 'Buy') largeBuy += t.size;
-        else largeSell += t.size;
+        if (isBuy[i] === 1) largeBuy += q;
+        else largeSell += q;
       }
     }
   }
-  return { total: trades.length, recent, medium, long, meanSize, largeBuy, largeSell, largeCount, longStart };
+  return { total, recent, medium, long, meanSize, largeBuy, largeSell, largeCount };
 }

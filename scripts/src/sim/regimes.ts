@@ -40,6 +40,37 @@ export function assignRegimes(
   return result;
 }
 
+/** Trend drift per hour, in units of the symbol's hourly volatility, at strength 1. */
+export const TREND_SIGMA_PER_HOUR = 0.25;
+/** Half-life of a ranging market's pull back to its anchor. */
+export const RANGE_HALF_LIFE_H = 6;
+
+/** What a regime does to each part of the market; shared by the backfill and the live model. */
+export interface RegimeEffects {
+  readonly direction: -1 | 0 | 1;
+  /** Drift of the log price per hour in hourly-volatility units. */
+  readonly driftSigmaPerHour: number;
+  /** Log-odds added to the probability that a trade's aggressor is the buyer. */
+  readonly flowBias: number;
+  readonly fundingTarget: number;
+  readonly buyRatioTarget: number;
+  /** Growth of log open interest per hour (trends attract positions). */
+  readonly oiGrowthPerHour: number;
+}
+
+export function regimeEffects(setting: RegimeSetting): RegimeEffects {
+  const direction = setting.regime === 'up' ? 1 : setting.regime === 'down' ? -1 : 0;
+  const s = setting.strength;
+  return {
+    direction,
+    driftSigmaPerHour: direction * TREND_SIGMA_PER_HOUR * s,
+    flowBias: Math.max(-2, Math.min(2, direction * 0.25 * s)),
+    fundingTarget: direction === 0 ? 0.00005 : direction * Math.min(0.0008, 0.0001 + 0.00025 * s),
+    buyRatioTarget: 0.5 + direction * Math.min(0.3, 0.07 * s),
+    oiGrowthPerHour: Math.abs(direction) * 0.008 * s,
+  };
+}
+
 /** Parses "BTCUSDT:up,ETHUSDT:down:2,SOLUSDT:range" (optional strength after a second colon). */
 export function parseRegimeOverrides(text: string): Map<string, RegimeSetting> {
   const result = new Map<string, RegimeSetting>();

@@ -1,12 +1,15 @@
 // Seeded randomness. Every market value comes from here so that a seed fully determines the
 // simulated market; Math.random is never used.
 
+// Math is read through module bindings: under jest's vm sandbox each global lookup is ~25x slower.
+const { PI, cos, exp, floor, imul, log, max, round, sin, sqrt } = Math;
+
 /** 32-bit avalanche mix (murmur3 finaliser). */
 export function fmix32(h: number): number {
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
+  h = imul(h, 0x85ebca6b);
   h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
 }
@@ -16,7 +19,7 @@ export function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
+    h = imul(h, 0x01000193);
   }
   return fmix32(h);
 }
@@ -24,9 +27,9 @@ export function hashString(s: string): number {
 /** Combines integer keys into one 32-bit hash (order matters). */
 export function hashKeys(a: number, b: number, c = 0, d = 0): number {
   let h = fmix32((a ^ 0x9e3779b9) >>> 0);
-  h = fmix32((h ^ Math.imul((b | 0) >>> 0, 0x85ebca6b)) >>> 0);
-  h = fmix32((h ^ Math.imul((c | 0) >>> 0, 0xc2b2ae35)) >>> 0);
-  h = fmix32((h ^ Math.imul((d | 0) >>> 0, 0x27d4eb2f)) >>> 0);
+  h = fmix32((h ^ imul((b | 0) >>> 0, 0x85ebca6b)) >>> 0);
+  h = fmix32((h ^ imul((c | 0) >>> 0, 0xc2b2ae35)) >>> 0);
+  h = fmix32((h ^ imul((d | 0) >>> 0, 0x27d4eb2f)) >>> 0);
   return h;
 }
 
@@ -39,7 +42,7 @@ export function hashUnit(a: number, b: number, c = 0, d = 0): number {
 export function hashNormal(a: number, b: number, c = 0, d = 0): number {
   const u1 = (hashKeys(a, b, c, d) + 1) / 4294967297;
   const u2 = hashKeys(a ^ 0x5bd1e995, b, c, d) / 4294967296;
-  return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return sqrt(-2 * log(u1)) * cos(2 * PI * u2);
 }
 
 /**
@@ -47,11 +50,11 @@ export function hashNormal(a: number, b: number, c = 0, d = 0): number {
  * Lets slow series (open interest, funding, ratios) be evaluated at any timestamp without state.
  */
 export function valueNoise(key: number, x: number): number {
-  const i = Math.floor(x);
+  const i = floor(x);
   const f = x - i;
   const a = hashUnit(key, i, 7) * 2 - 1;
   const b = hashUnit(key, i + 1, 7) * 2 - 1;
-  const w = (1 - Math.cos(Math.PI * f)) / 2;
+  const w = (1 - cos(PI * f)) / 2;
   return a + (b - a) * w;
 }
 
@@ -93,7 +96,7 @@ export class Rng {
 
   /** Integer in [0, n). */
   int(n: number): number {
-    return Math.floor(this.float() * n);
+    return floor(this.float() * n);
   }
 
   chance(p: number): boolean {
@@ -109,16 +112,16 @@ export class Rng {
     let u1 = this.float();
     while (u1 <= 1e-300) u1 = this.float();
     const u2 = this.float();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    this.spare = r * Math.sin(2 * Math.PI * u2);
-    return r * Math.cos(2 * Math.PI * u2);
+    const r = sqrt(-2 * log(u1));
+    this.spare = r * sin(2 * PI * u2);
+    return r * cos(2 * PI * u2);
   }
 
   /** Poisson count; Knuth for small means, a rounded normal above (fast and close enough). */
   poisson(mean: number): number {
     if (mean <= 0) return 0;
-    if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
-    const limit = Math.exp(-mean);
+    if (mean > 30) return max(0, round(mean + sqrt(mean) * this.normal()));
+    const limit = exp(-mean);
     let k = 0;
     let p = this.float();
     while (p > limit) {
@@ -144,9 +147,9 @@ export class Rng {
     const hex = (n: number): string => n.toString(16).padStart(8, '0');
     const a = hex(this.nextUint32());
     const b = hex(this.nextUint32());
-    const c = hex(this.nextUint32());
+    // RFC 4122 variant bits (10xx) in the first digit of the fourth group.
+    const c = hex(((this.nextUint32() & 0x3fffffff) | 0x80000000) >>> 0);
     const d = hex(this.nextUint32());
-    const variant = ((parseInt(c[0], 16) & 0x3) | 0x8).toString(16);
-    return `${a}-${b.slice(0, 4)}-5${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4, 8)}${d}`;
+    return `${a}-${b.slice(0, 4)}-5${b.slice(5, 8)}-${c.slice(0, 4)}-${c.slice(4, 8)}${d}`;
   }
 }

@@ -1,8 +1,8 @@
 import { priceAt, type Context } from '../context';
-import { fmt, imbalance, tanhScore } from '../math';
+import { imbalance, tanhScore } from '../math';
 import { TIMEFRAME_MS } from '../series';
 import { combine, missing, scored, type ComponentResult, type Phrases, type Signal } from '../signal';
-import { LARGE_TRADE_FACTOR, type FlowWindow } from '../trades';
+import type { FlowWindow } from '../trades';
 import type { MarketSnapshot, OpenInterestPoint } from '../types';
 
 export const MIN_TRADES_LONG = 10;
@@ -75,9 +75,13 @@ export function oiChange(s: MarketSnapshot, now: number, lookbackMs: number, min
   return { from, to };
 }
 
-function flowPhrases(up: string, down: string, flat: string): Phrases {
-  return { up, down, flat };
-}
+const CVD_P: Phrases = { up: 'CVD rising', down: 'CVD falling', flat: 'CVD flat' };
+const CVD_AGREE_P: Phrases = { up: 'CVD rising with price', down: 'CVD falling with price', flat: 'CVD and price flat' };
+const CVD_DIVERGE_P: Phrases = { up: 'net buying against the price', down: 'net selling against the price', flat: 'CVD and price flat' };
+const AGGR_P: Phrases = { up: 'buyers aggressive', down: 'sellers aggressive', flat: 'aggressors balanced' };
+const OI_UP_P: Phrases = { up: 'new longs (OI up, price up)', down: 'new shorts (OI up, price down)', flat: 'OI and price steady' };
+const OI_DOWN_P: Phrases = { up: 'short covering (OI down, price up)', down: 'long liquidation (OI down, price down)', flat: 'OI and price steady' };
+const LARGE_P: Phrases = { up: 'large buys dominate', down: 'large sells dominate', flat: 'no large-trade pressure' };
 
 /** Order-flow component: taker flow from trades, plus open interest against price. */
 export function orderflow(ctx: Context): ComponentResult {
@@ -92,7 +96,7 @@ export function orderflow(ctx: Context): ComponentResult {
     if (t.long.count < MIN_TRADES_LONG) signals.push(missing('cvdTrend', null, sw.cvdTrend, `needs ${MIN_TRADES_LONG} trades in the last 15 min, has ${t.long.count}`));
     else {
       const x = imbalance(t.long.buy, t.long.sell);
-      signals.push(scored('cvdTrend', null, sw.cvdTrend, x, mapCvdTrend(x), `15-min CVD / volume over ${t.long.count} trades; score = 50 + 50·tanh(2·raw)`, flowPhrases('CVD rising', 'CVD falling', 'CVD flat')));
+      signals.push(scored('cvdTrend', null, sw.cvdTrend, x, mapCvdTrend(x), 'raw = 15-min CVD / volume; score = 50 + 50·tanh(2·raw)', CVD_P));
     }
 
     if (t.medium.count < MIN_TRADES_MEDIUM) signals.push(missing('cvdPrice', null, sw.cvdPrice, `needs ${MIN_TRADES_MEDIUM} trades in the last 5 min, has ${t.medium.count}`));
@@ -102,10 +106,9 @@ export function orderflow(ctx: Context): ComponentResult {
       const p = scale > 0 ? Math.tanh((t.medium.lastPrice - t.medium.firstPrice) / scale) : 0;
       const g = cvdPriceRaw(c, p);
       const agree = c * p > 0;
-      const phr = agree
-        ? flowPhrases('CVD rising with price', 'CVD falling with price', 'CVD and price flat')
-        : flowPhrases(p < 0 ? 'net buying into a dip' : 'taker buying, price flat', p > 0 ? 'price rising on net selling' : 'taker selling, price flat', 'CVD and price flat');
-      signals.push(scored('cvdPrice', null, sw.cvdPrice, g, 50 + 50 * g, `5-min CVD ${fmt(c)} vs price move ${fmt(p)} (${agree ? 'agree' : 'diverge'})`, phr));
+      signals.push(
+        scored('cvdPrice', null, sw.cvdPrice, g, 50 + 50 * g, agree ? 'CVD and price agree: raw = sign·√(|cvd|·|move|); score = 50 + 50·raw' : 'CVD and price diverge: raw = (cvd − move)/4; score = 50 + 50·raw', agree ? CVD_AGREE_P : CVD_DIVERGE_P),
+      );
     }
 
     if (t.recent.count < MIN_TRADES_RECENT) {
@@ -114,7 +117,7 @@ export function orderflow(ctx: Context): ComponentResult {
       const r = imbalance(t.recent.buy, t.recent.sell);
       const l = imbalance(t.medium.buy, t.medium.sell);
       signals.push(
-        scored('aggressorImbalance', null, sw.aggressorImbalance, r, mapAggressor(r, l), `60-s imbalance ${fmt(r)} vs 5-min ${fmt(l)}; score = 50 + 50·tanh(1.5·(0.7r + 0.3(r − l)))`, flowPhrases('buyers aggressive', 'sellers aggressive', 'aggressors balanced')),
+        scored('aggressorImbalance', null, sw.aggressorImbalance, r, mapAggressor(r, l), 'raw = 60-s size-weighted imbalance r, l = 5-min; score = 50 + 50·tanh(1.5·(0.7r + 0.3(r − l)))', AGGR_P),
       );
     }
   }
@@ -131,8 +134,9 @@ export function orderflow(ctx: Context): ComponentResult {
     const p = atr > 0 ? Math.tanh((d1.last.close - then) / (atr * Math.sqrt(minutes))) : 0;
     const o = Math.tanh(dOi / 0.005);
     const g = oiPriceRaw(o, p);
-    const scen = o > 0 ? (p > 0 ? 'new longs (OI up, price up)' : 'new shorts (OI up, price down)') : p > 0 ? 'short covering (OI down, price up)' : 'long liquidation (OI down, price down)';
-    signals.push(scored('oiPrice', null, sw.oiPrice, dOi, 50 + 50 * g, `OI ${fmt(dOi * 100, 3)} % over ${fmt(minutes, 0)} min, price move ${fmt(p)}: ${scen}`, flowPhrases(scen, scen, 'OI and price steady')));
+    signals.push(
+      scored('oiPrice', null, sw.oiPrice, dOi, 50 + 50 * g, o > 0 ? 'raw = ΔOI share over ~15 min; OI up: score = 50 + 50·o·p' : 'raw = ΔOI share over ~15 min; OI down: score = 50 + 25·|o|·p', o > 0 ? OI_UP_P : OI_DOWN_P),
+    );
   }
 
   if (t.long.count < MIN_TRADES_LARGE) signals.push(missing('largeTrades', null, sw.largeTrades, `needs ${MIN_TRADES_LARGE} trades in the last 15 min, has ${t.long.count}`));
@@ -140,7 +144,7 @@ export function orderflow(ctx: Context): ComponentResult {
     const total = t.long.buy + t.long.sell;
     const raw = total > 0 ? (t.largeBuy - t.largeSell) / total : 0;
     signals.push(
-      scored('largeTrades', null, sw.largeTrades, raw, mapLargeTrades(raw), `${t.largeCount} trades ≥ ${LARGE_TRADE_FACTOR}× mean size; raw = (large buy − large sell)/volume`, flowPhrases('large buys dominate', 'large sells dominate', 'no large-trade pressure')),
+      scored('largeTrades', null, sw.largeTrades, raw, mapLargeTrades(raw), 'raw = (large buy − large sell)/taker volume, large = ≥ 4× mean size; score = 50 + 50·tanh(raw/0.15)', LARGE_P),
     );
   }
 

@@ -1,9 +1,18 @@
 import { TIMEFRAMES } from '@confluence/contracts';
 import type { Context } from '../context';
-import { fmt, tanhScore } from '../math';
+import { tanhScore } from '../math';
 import { REQUIRED, type TfData } from '../series';
-import { combine, missing, scored, type ComponentResult, type Signal } from '../signal';
-import { clusterLevels } from '../swings';
+import { combine, missing, scored, type ComponentResult, type Phrases, type Signal } from '../signal';
+
+const EMA_POS_P: Phrases = { up: 'price above EMAs', down: 'price below EMAs', flat: 'price at EMAs' };
+const EMA_ALIGN_P: Phrases = { up: 'EMA20 over EMA50', down: 'EMA20 under EMA50', flat: 'EMAs converged' };
+const MS_TREND_P: Phrases = { up: 'higher highs/lows', down: 'lower highs/lows', flat: 'mixed structure' };
+const MS_BREAK_UP_P: Phrases = { up: 'bullish break of structure', down: 'lower highs/lows', flat: 'mixed structure' };
+const MS_BREAK_DOWN_P: Phrases = { up: 'higher highs/lows', down: 'bearish break of structure', flat: 'mixed structure' };
+const SR_P: Phrases = { up: 'near support', down: 'near resistance', flat: 'between levels' };
+const FLAT_P: Phrases = { up: 'flat', down: 'flat', flat: 'flat' };
+const RANGE_P: Phrases = { up: 'top of range', down: 'bottom of range', flat: 'mid-range' };
+import { nearestLevels } from '../swings';
 
 /** Distances to support/resistance are capped here (in ATRs); a side with no level counts as this far. */
 export const SR_MAX_ATR = 6;
@@ -60,19 +69,11 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
     const atr = v.atr;
     const x = atr > 0 ? (close - (v.ema20 + v.ema50) / 2) / atr : 0;
     out.push(
-      scored('emaPosition', tf, sw.emaPosition * t, x, mapEmaPosition(close, v.ema20, v.ema50, atr), 'raw = (close − mean(EMA20, EMA50))/ATR; score = 50 + 50·tanh(raw/2)', {
-        up: `price above EMAs on ${tf}`,
-        down: `price below EMAs on ${tf}`,
-        flat: `price at EMAs on ${tf}`,
-      }),
+      scored('emaPosition', tf, sw.emaPosition * t, x, mapEmaPosition(close, v.ema20, v.ema50, atr), 'raw = (close − mean(EMA20, EMA50))/ATR; score = 50 + 50·tanh(raw/2)', EMA_POS_P),
     );
     const y = atr > 0 ? (v.ema20 - v.ema50) / atr : 0;
     out.push(
-      scored('emaAlignment', tf, sw.emaAlignment * t, y, mapEmaAlignment(v.ema20, v.ema50, atr), 'raw = (EMA20 − EMA50)/ATR; score = 50 + 50·tanh(raw/1.5)', {
-        up: `EMA20 over EMA50 on ${tf}`,
-        down: `EMA20 under EMA50 on ${tf}`,
-        flat: `EMAs converged on ${tf}`,
-      }),
+      scored('emaAlignment', tf, sw.emaAlignment * t, y, mapEmaAlignment(v.ema20, v.ema50, atr), 'raw = (EMA20 − EMA50)/ATR; score = 50 + 50·tanh(raw/1.5)', EMA_ALIGN_P),
     );
   }
 
@@ -86,14 +87,9 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
     const l2 = lows[lows.length - 1].price;
     const trend = (Math.sign(h2 - h1) + Math.sign(l2 - l1)) / 2;
     const bos = close > h2 ? 1 : close < l2 ? -1 : 0;
-    const label = trend > 0 ? 'higher highs/lows' : trend < 0 ? 'lower highs/lows' : 'mixed swings';
-    const brk = bos > 0 ? ', broke above swing high' : bos < 0 ? ', broke below swing low' : '';
+    const phrases = bos > 0 ? MS_BREAK_UP_P : bos < 0 ? MS_BREAK_DOWN_P : MS_TREND_P;
     out.push(
-      scored('marketStructure', tf, sw.marketStructure * t, 0.6 * trend + 0.4 * bos, mapMarketStructure(trend, bos), `${label}${brk}; raw = 0.6·trend + 0.4·break`, {
-        up: `${bos > 0 ? 'bullish break' : 'higher highs/lows'} on ${tf}`,
-        down: `${bos < 0 ? 'bearish break' : 'lower highs/lows'} on ${tf}`,
-        flat: `mixed structure on ${tf}`,
-      }),
+      scored('marketStructure', tf, sw.marketStructure * t, 0.6 * trend + 0.4 * bos, mapMarketStructure(trend, bos), 'raw = 0.6·swing trend + 0.4·break of structure; score = 50 + 50·raw', phrases),
     );
   }
 
@@ -102,23 +98,15 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
   } else if (highs.length + lows.length === 0) {
     out.push(missing('supportResistance', tf, sw.supportResistance * t, `no swing levels on ${tf}`));
   } else if (v.atr <= 0) {
-    out.push(scored('supportResistance', tf, sw.supportResistance * t, 0, 50, 'zero ATR: no distance → 50', { up: '', down: '', flat: `flat on ${tf}` }));
+    out.push(scored('supportResistance', tf, sw.supportResistance * t, 0, 50, 'zero ATR: no distance → 50', FLAT_P));
   } else {
     const atr = v.atr;
-    const levels = clusterLevels(d.swings, SR_CLUSTER_ATR * atr);
-    let dS = SR_MAX_ATR;
-    let dR = SR_MAX_ATR;
-    for (const l of levels) {
-      if (l.price < close) dS = Math.min(dS, (close - l.price) / atr);
-      else if (l.price > close) dR = Math.min(dR, (l.price - close) / atr);
-    }
+    const { below, above } = nearestLevels(d.swings, SR_CLUSTER_ATR * atr, close);
+    const dS = Number.isNaN(below) ? SR_MAX_ATR : Math.min(SR_MAX_ATR, (close - below) / atr);
+    const dR = Number.isNaN(above) ? SR_MAX_ATR : Math.min(SR_MAX_ATR, (above - close) / atr);
     const raw = dS + dR > 0 ? (dR - dS) / (dS + dR) : 0;
     out.push(
-      scored('supportResistance', tf, sw.supportResistance * t, raw, mapSupportResistance(dS, dR), `support ${fmt(dS)} ATR below, resistance ${fmt(dR)} ATR above (cap ${SR_MAX_ATR})`, {
-        up: `near support on ${tf}`,
-        down: `near resistance on ${tf}`,
-        flat: `mid between levels on ${tf}`,
-      }),
+      scored('supportResistance', tf, sw.supportResistance * t, raw, mapSupportResistance(dS, dR), 'raw = (dR − dS)/(dR + dS), distances in ATR to the nearest swing cluster (cap 6); score = 50 + 40·raw', SR_P),
     );
   }
 
@@ -134,11 +122,7 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
     }
     const r = hi > lo ? (close - lo) / (hi - lo) : 0.5;
     out.push(
-      scored('rangePosition', tf, sw.rangePosition * t, r, mapRangePosition(r), `position in the ${Math.min(c.length, RANGE_LOOKBACK)}-candle range; score = 50 + 40·(2r − 1)`, {
-        up: `top of range on ${tf}`,
-        down: `bottom of range on ${tf}`,
-        flat: `mid-range on ${tf}`,
-      }),
+      scored('rangePosition', tf, sw.rangePosition * t, r, mapRangePosition(r), 'raw = position in the 50-candle range (0..1); score = 50 + 40·(2·raw − 1)', RANGE_P),
     );
   }
   return out;

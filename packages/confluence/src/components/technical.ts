@@ -1,8 +1,16 @@
 import { TIMEFRAMES } from '@confluence/contracts';
 import type { Context } from '../context';
-import { clamp, fmt, tanhScore } from '../math';
+import { clamp, tanhScore } from '../math';
 import { REQUIRED, type TfData } from '../series';
-import { combine, missing, scored, type ComponentResult, type Signal } from '../signal';
+import { combine, missing, scored, type ComponentResult, type Phrases, type Signal } from '../signal';
+
+const FLAT: Phrases = { up: 'flat prices', down: 'flat prices', flat: 'flat prices' };
+const RSI_P: Phrases = { up: 'RSI', down: 'RSI', flat: 'RSI neutral', showRaw: 0 };
+const MACD_P: Phrases = { up: 'MACD positive', down: 'MACD negative', flat: 'MACD flat' };
+const AO_P: Phrases = { up: 'AO positive', down: 'AO negative', flat: 'AO flat' };
+const WR_P: Phrases = { up: 'Williams %R near highs', down: 'Williams %R near lows', flat: 'Williams %R mid-range' };
+const CCI_P: Phrases = { up: 'CCI', down: 'CCI', flat: 'CCI neutral', showRaw: 0 };
+const ADX_UP: Phrases = { up: '+DI leads, ADX', down: '−DI leads, ADX', flat: 'no trend', showRaw: 0 };
 
 function needs(n: number, d: TfData): string {
   return `needs ${n} candles on ${d.tf}, has ${d.values.count}`;
@@ -30,9 +38,8 @@ export function mapRsi(rsi: number): number {
 function rsiSignal(d: TfData, w: number): Signal {
   const v = d.values.rsi;
   if (v === null) return missing('rsi', d.tf, w, needs(REQUIRED.rsi, d));
-  if (v === 100 && flatCloses(d)) return scored('rsi', d.tf, w, 50, 50, 'flat closes: RSI undefined → 50', { up: '', down: '', flat: `flat prices on ${d.tf}` });
-  const p = `RSI ${fmt(v, 0)} on ${d.tf}`;
-  return scored('rsi', d.tf, w, v, mapRsi(v), 'score = RSI on 20..80, half slope back beyond', { up: p, down: p, flat: `RSI neutral on ${d.tf}` });
+  if (v === 100 && flatCloses(d)) return scored('rsi', d.tf, w, 50, 50, 'flat closes: RSI undefined → 50', FLAT);
+  return scored('rsi', d.tf, w, v, mapRsi(v), 'score = RSI on 20..80, turning back at half slope beyond', RSI_P);
 }
 
 /**
@@ -47,11 +54,7 @@ export function mapMacd(macd: number, histogram: number, atr: number): number {
 function macdSignal(d: TfData, w: number): Signal {
   const { macd, macdHistogram, atr } = d.values;
   if (macd === null || macdHistogram === null || atr === null) return missing('macd', d.tf, w, needs(REQUIRED.macd, d));
-  return scored('macd', d.tf, w, macdHistogram, mapMacd(macd, macdHistogram, atr), `raw = histogram; macd/ATR ${fmt(atr > 0 ? macd / atr : 0)}, hist/ATR ${fmt(atr > 0 ? macdHistogram / atr : 0)}`, {
-    up: `MACD positive on ${d.tf}`,
-    down: `MACD negative on ${d.tf}`,
-    flat: `MACD flat on ${d.tf}`,
-  });
+  return scored('macd', d.tf, w, macdHistogram, mapMacd(macd, macdHistogram, atr), 'raw = histogram; score = 50 + 30·tanh(macd/ATR) + 20·tanh(3·hist/ATR)', MACD_P);
 }
 
 /** Awesome Oscillator (SMA5 − SMA34 of median price, library `AO`): score = 50 + 50·tanh(AO / (3·ATR)). */
@@ -62,11 +65,7 @@ export function mapAo(ao: number, atr: number): number {
 function aoSignal(d: TfData, w: number): Signal {
   const { ao, atr } = d.values;
   if (ao === null || atr === null) return missing('ao', d.tf, w, needs(REQUIRED.ao, d));
-  return scored('ao', d.tf, w, ao, mapAo(ao, atr), `AO/ATR ${fmt(atr > 0 ? ao / atr : 0)}; score = 50 + 50·tanh(AO/(3·ATR))`, {
-    up: `AO positive on ${d.tf}`,
-    down: `AO negative on ${d.tf}`,
-    flat: `AO flat on ${d.tf}`,
-  });
+  return scored('ao', d.tf, w, ao, mapAo(ao, atr), 'score = 50 + 50·tanh(AO/(3·ATR))', AO_P);
 }
 
 /** Williams %R(14) (library `WilliamsR`, −100..0): score = 50 + 0.8·(%R + 50), i.e. 10..90. A 14-candle range of zero → 50. */
@@ -85,13 +84,9 @@ function williamsSignal(d: TfData, w: number): Signal {
       if (c[i].high > hi) hi = c[i].high;
       if (c[i].low < lo) lo = c[i].low;
     }
-    if (hi === lo) return scored('williamsR', d.tf, w, -50, 50, 'zero 14-candle range: %R undefined → 50', { up: '', down: '', flat: `flat range on ${d.tf}` });
+    if (hi === lo) return scored('williamsR', d.tf, w, -50, 50, 'zero 14-candle range: %R undefined → 50', FLAT);
   }
-  return scored('williamsR', d.tf, w, v, mapWilliamsR(v), 'score = 50 + 0.8·(%R + 50)', {
-    up: `Williams %R near highs on ${d.tf}`,
-    down: `Williams %R near lows on ${d.tf}`,
-    flat: `Williams %R mid-range on ${d.tf}`,
-  });
+  return scored('williamsR', d.tf, w, v, mapWilliamsR(v), 'score = 50 + 0.8·(%R + 50)', WR_P);
 }
 
 /** CCI(20) (library `CCI`): score = 50 + 50·tanh(CCI / 200) (CCI 100 → 73, 200 → 88). Flat typical prices (0/0) → 50. */
@@ -103,11 +98,7 @@ function cciSignal(d: TfData, w: number): Signal {
   const v = d.values.cci;
   if (v === null) return missing('cci', d.tf, w, needs(REQUIRED.cci, d));
   const raw = Number.isFinite(v) ? v : 0;
-  return scored('cci', d.tf, w, raw, mapCci(v), Number.isFinite(v) ? 'score = 50 + 50·tanh(CCI/200)' : 'flat typical prices: CCI undefined → 50', {
-    up: `CCI ${fmt(raw, 0)} on ${d.tf}`,
-    down: `CCI ${fmt(raw, 0)} on ${d.tf}`,
-    flat: `CCI neutral on ${d.tf}`,
-  });
+  return scored('cci', d.tf, w, raw, mapCci(v), Number.isFinite(v) ? 'score = 50 + 50·tanh(CCI/200)' : 'flat typical prices: CCI undefined → 50', CCI_P);
 }
 
 /**
@@ -124,11 +115,7 @@ function adxSignal(d: TfData, w: number): Signal {
   const { adx, pdi, mdi } = d.values;
   if (adx === null || pdi === null || mdi === null) return missing('adx', d.tf, w, needs(REQUIRED.adx, d));
   const raw = Number.isFinite(adx) ? adx : 0;
-  return scored('adx', d.tf, w, raw, mapAdx(adx, pdi, mdi), `+DI ${fmt(pdi * 100, 1)}, −DI ${fmt(mdi * 100, 1)}; score = 50 + 50·dir·clamp((ADX−10)/30)`, {
-    up: `+DI leads, ADX ${fmt(raw, 0)} on ${d.tf}`,
-    down: `−DI leads, ADX ${fmt(raw, 0)} on ${d.tf}`,
-    flat: `no trend on ${d.tf}`,
-  });
+  return scored('adx', d.tf, w, raw, mapAdx(adx, pdi, mdi), 'raw = ADX; score = 50 + 50·(+DI − −DI)/(+DI + −DI)·clamp((ADX − 10)/30, 0, 1)', ADX_UP);
 }
 
 /** Technical component: six oscillators per timeframe, weighted by sub-weight × timeframe weight, renormalised over what is available. */

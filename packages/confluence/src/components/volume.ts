@@ -1,7 +1,14 @@
 import type { Context } from '../context';
-import { clamp, fmt, tanhScore } from '../math';
+import { clamp, tanhScore } from '../math';
 import { REQUIRED, type TfData } from '../series';
-import { combine, missing, scored, type ComponentResult, type Signal } from '../signal';
+import { combine, missing, scored, type ComponentResult, type Phrases, type Signal } from '../signal';
+
+const RVOL_P: Phrases = { up: 'volume confirms the rise, rvol', down: 'volume confirms the drop, rvol', flat: 'volume unremarkable', showRaw: 1 };
+const OBV_P: Phrases = { up: 'OBV rising', down: 'OBV falling', flat: 'OBV flat' };
+const CMF_P: Phrases = { up: 'money flow positive', down: 'money flow negative', flat: 'money flow flat' };
+const AD_P: Phrases = { up: 'accumulation', down: 'distribution', flat: 'no accumulation' };
+const DELTA_P: Phrases = { up: 'net taker buying', down: 'net taker selling', flat: 'taker flow balanced' };
+const VWAP_P: Phrases = { up: 'above VWAP', down: 'below VWAP', flat: 'at VWAP' };
 
 export const RVOL_RECENT = 3;
 export const RVOL_BASE = 20;
@@ -73,11 +80,7 @@ export function volume(ctx: Context): ComponentResult {
       const rvol = base > 0 ? Math.min(recent / base, 10) : 10;
       const move = atr > 0 ? (close - c[nc - RVOL_RECENT].open) / (2 * atr) : 0;
       signals.push(
-        scored('relativeVolume', tf, sw.relativeVolume, rvol, mapRelativeVolume(rvol, move), `rvol ${fmt(rvol)}× with move ${fmt(move)} (2·ATR units); score = 50 + 50·tanh(move)·clamp((rvol−0.5)/1.5)`, {
-          up: `volume ${fmt(rvol, 1)}× confirms the rise`,
-          down: `volume ${fmt(rvol, 1)}× confirms the drop`,
-          flat: 'volume unremarkable',
-        }),
+        scored('relativeVolume', tf, sw.relativeVolume, rvol, mapRelativeVolume(rvol, move), 'raw = rvol (3 vs 20 candles); score = 50 + 50·tanh(move/(2·ATR))·clamp((rvol − 0.5)/1.5, 0, 1)', RVOL_P),
       );
     }
   }
@@ -97,7 +100,7 @@ export function volume(ctx: Context): ComponentResult {
     if (vol <= 0) signals.push(missing('obvTrend', tf, sw.obvTrend, `no volume in the last ${OBV_LOOKBACK} candles on ${tf}`));
     else {
       const x = flow / vol;
-      signals.push(scored('obvTrend', tf, sw.obvTrend, x, mapObvTrend(x), 'raw = ΔOBV(20)/volume(20); score = 50 + 50·raw', { up: 'OBV rising', down: 'OBV falling', flat: 'OBV flat' }));
+      signals.push(scored('obvTrend', tf, sw.obvTrend, x, mapObvTrend(x), 'raw = ΔOBV(20)/volume(20); score = 50 + 50·raw', OBV_P));
     }
   }
 
@@ -106,7 +109,7 @@ export function volume(ctx: Context): ComponentResult {
   if (d.values.cmf === null) signals.push(missing('cmf', tf, sw.cmf, `needs ${REQUIRED.cmf} candles on ${tf}, has ${d.values.count}`));
   else if (vol20 <= 0) signals.push(missing('cmf', tf, sw.cmf, `no volume in the last 20 candles on ${tf}`));
   else {
-    signals.push(scored('cmf', tf, sw.cmf, d.values.cmf, mapCmf(d.values.cmf), 'score = 50 + 50·tanh(CMF/0.25)', { up: 'money flow positive', down: 'money flow negative', flat: 'money flow flat' }));
+    signals.push(scored('cmf', tf, sw.cmf, d.values.cmf, mapCmf(d.values.cmf), 'score = 50 + 50·tanh(CMF/0.25)', CMF_P));
   }
 
   // A/D (Chaikin oscillator)
@@ -116,11 +119,7 @@ export function volume(ctx: Context): ComponentResult {
   else {
     const x = d.values.adosc / vol10;
     signals.push(
-      scored('accumulationDistribution', tf, sw.accumulationDistribution, x, mapAccumulation(x), 'raw = Chaikin osc(3,10)/mean volume(10); score = 50 + 50·tanh(raw/2)', {
-        up: 'accumulation',
-        down: 'distribution',
-        flat: 'no accumulation',
-      }),
+      scored('accumulationDistribution', tf, sw.accumulationDistribution, x, mapAccumulation(x), 'raw = Chaikin osc(3,10)/mean volume(10); score = 50 + 50·tanh(raw/2)', AD_P),
     );
   }
 
@@ -134,11 +133,7 @@ export function volume(ctx: Context): ComponentResult {
     else {
       const x = (trades.medium.buy - trades.medium.sell) / typical;
       signals.push(
-        scored('volumeDelta', tf, sw.volumeDelta, x, mapVolumeDelta(x), `5-min taker delta / typical 5-min volume (${trades.medium.count} trades); score = 50 + 50·tanh(raw/0.5)`, {
-          up: 'net taker buying',
-          down: 'net taker selling',
-          flat: 'taker flow balanced',
-        }),
+        scored('volumeDelta', tf, sw.volumeDelta, x, mapVolumeDelta(x), 'raw = 5-min taker delta / typical 5-min volume; score = 50 + 50·tanh(raw/0.5)', DELTA_P),
       );
     }
   }
@@ -156,7 +151,7 @@ export function volume(ctx: Context): ComponentResult {
     if (v <= 0) signals.push(missing('vwapPosition', tf, sw.vwapPosition, `no volume in the VWAP window on ${tf}`));
     else {
       const z = atr > 0 ? (close - pv / v) / atr : 0;
-      signals.push(scored('vwapPosition', tf, sw.vwapPosition, z, mapVwapPosition(z), `raw = (close − VWAP${Math.min(n, VWAP_LOOKBACK)})/ATR; score = 50 + 50·tanh(raw/2)`, { up: 'above VWAP', down: 'below VWAP', flat: 'at VWAP' }));
+      signals.push(scored('vwapPosition', tf, sw.vwapPosition, z, mapVwapPosition(z), 'raw = (close − rolling VWAP(96))/ATR; score = 50 + 50·tanh(raw/2)', VWAP_P));
     }
   }
 

@@ -3,7 +3,7 @@
 import type { ApiEnvelope, ComponentDetail, HistoryData, SubSignalDetail, SymbolDetail } from './types.js';
 import { COMPONENT_LABELS } from './types.js';
 import { getJson } from './api.js';
-import { h, setBarWidth, setDivergingBar, setText } from './dom.js';
+import { h, setBarFill, setDivergingBar, setText } from './dom.js';
 import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPrice, fmtScore, fmtShare, plural } from './format.js';
 import { ScoreChart } from './score-chart.js';
 import { band } from './table-model.js';
@@ -29,7 +29,7 @@ function pricePrecision(p: number | null): number {
 
 function scoreBar(score: number | null): HTMLElement {
   const fill = h('span', { class: `bar-fill ${band(score) ?? 'none'}` });
-  setBarWidth(fill, score ?? 0);
+  setBarFill(fill, score ?? 0);
   return h('span', { class: 'score-cell' }, h('span', { class: 'score-num', text: fmtScore(score) }), h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, fill));
 }
 
@@ -81,7 +81,7 @@ export class DetailView {
     this.rationale = h('p', { class: 'rationale' });
     this.move = h('div', { class: 'last-move' });
     this.chartBox = h('div', { class: 'chart-box', attrs: { id: 'detail-chart', role: 'img', 'aria-label': 'Score and price history' } });
-    this.chartNote = h('p', { class: 'chart-note' });
+    this.chartNote = h('span', { class: 'chart-note' });
     this.components = h('div', { class: 'components' });
     this.confidence = h('dl', { class: 'kv conf-parts' });
     this.book = h('dl', { class: 'kv' });
@@ -100,7 +100,12 @@ export class DetailView {
           { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-chart-h' } },
           h('h3', { attrs: { id: 'd-chart-h' } }, 'Score history ', h('span', { class: 'legend score', text: '— score (left, 0–100)' }), ' ', h('span', { class: 'legend price', text: '— price (right)' })),
           this.chartBox,
-          this.chartNote,
+          h(
+            'p',
+            { class: 'chart-foot' },
+            this.chartNote,
+            h('a', { class: 'chart-credit', text: 'Chart: TradingView Lightweight Charts™', attrs: { href: 'https://www.tradingview.com/', target: '_blank', rel: 'noopener noreferrer' } }),
+          ),
         ),
         h('section', { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-comp-h' } }, h('h3', { text: 'Components', attrs: { id: 'd-comp-h' } }), this.components),
       ),
@@ -269,7 +274,7 @@ export class DetailView {
         ['Freshness', c.freshness],
       ] as const).map(([label, v]) => {
         const fill = h('span', { class: 'bar-fill conf' });
-        setBarWidth(fill, v * 100);
+        setBarFill(fill, v * 100);
         return h('div', { class: 'kv-row' }, h('dt', { text: label }), h('dd', {}, h('span', { class: 'bar wide', attrs: { 'aria-hidden': 'true' } }, fill), h('span', { class: 'v', text: fmtShare(v) })));
       }),
     );

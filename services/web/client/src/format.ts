@@ -87,11 +87,11 @@ export function fmtNumber(v: number | null | undefined, maxDecimals = 4): string
   return nf(0, a >= 1000 ? 0 : maxDecimals).format(v);
 }
 
-/** A duration in plain words: "now", "12 s", "3 min", "1 h 5 min", "2 d". */
+/** A duration in plain words: "<1 s", "12 s", "3 min", "1 h 5 min", "2 d". */
 export function fmtAge(ms: number | null | undefined): string {
   if (!isNum(ms)) return DASH;
   const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 1) return 'now';
+  if (s < 1) return '<1 s';
   if (s < 60) return `${s} s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m} min`;

@@ -45,7 +45,7 @@ const LISTS: ListDef[] = [
   { key: 'weakest', title: 'Weakest scores', value: scoreValue, emptyWithData: noScores },
   {
     key: 'scoreMovers',
-    title: 'Biggest score moves',
+    title: 'Score movers',
     value: (m) => ({ text: fmtDelta(m.scoreDelta), cls: sign(m.scoreDelta) }),
     emptyWithData: () => 'No score has moved since the analyzer started',
   },

@@ -26,6 +26,7 @@ export class ScoreChart {
   private readonly chart: IChartApi;
   private readonly score: ISeriesApi<'Line', UTCTimestamp>;
   private readonly price: ISeriesApi<'Line', UTCTimestamp>;
+  private destroyed = false;
 
   static available(): boolean {
     return typeof window.LightweightCharts?.createChart === 'function';
@@ -36,7 +37,8 @@ export class ScoreChart {
     if (!LWC) throw new Error('lightweight-charts is not loaded');
     this.chart = LWC.createChart(container, {
       autoSize: true,
-      layout: { background: { type: LWC.ColorType.Solid, color: 'transparent' }, textColor: COLORS.text, fontSize: 11 },
+      // The built-in logo injects a <style> element, which the page's CSP forbids; the attribution is a link under the chart.
+      layout: { background: { type: LWC.ColorType.Solid, color: 'transparent' }, textColor: COLORS.text, fontSize: 11, attributionLogo: false },
       grid: { vertLines: { color: COLORS.grid }, horzLines: { color: COLORS.grid } },
       leftPriceScale: { visible: true, borderColor: COLORS.border, scaleMargins: { top: 0.08, bottom: 0.08 } },
       rightPriceScale: { visible: true, borderColor: COLORS.border, scaleMargins: { top: 0.08, bottom: 0.08 } },
@@ -87,10 +89,15 @@ export class ScoreChart {
     this.score.setData(score);
     this.price.setData(price);
     this.chart.timeScale().fitContent();
+    // A chart created in a dialog that just opened gets its real width a frame later: fit again then.
+    requestAnimationFrame(() => {
+      if (!this.destroyed) this.chart.timeScale().fitContent();
+    });
     return scored;
   }
 
   destroy(): void {
+    this.destroyed = true;
     this.chart.remove();
   }
 }

@@ -1,9 +1,10 @@
 // The symbols table: keyed rows updated cell by cell, so a 500-row table costs only what changed each generation.
 import type { ComponentName, SymbolRow } from './types.js';
 import { COMPONENTS, COMPONENT_LABELS } from './types.js';
-import { h, setBarWidth, setClass, setDivergingBar, setText, setTitle } from './dom.js';
+import { Txt, h, setBarFill, setClass, setDivergingBar, setTitle } from './dom.js';
 import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare } from './format.js';
 import type { SortKey, TableQuery } from './table-model.js';
+import type { Band } from './table-model.js';
 import { applyQuery, band, crossedInto, defaultOrder, openInterestValue } from './table-model.js';
 
 interface ColumnDef {
@@ -35,30 +36,38 @@ const FLASH_MS = 4_000;
 
 interface CompCell {
   td: HTMLTableCellElement;
-  num: HTMLElement;
+  num: Txt;
   fill: HTMLElement;
 }
 
 interface RowView {
   tr: HTMLTableRowElement;
-  sym: HTMLElement;
   resync: HTMLElement;
-  price: HTMLElement;
+  price: Txt;
   change: HTMLElement;
-  scoreNum: HTMLElement;
+  changeText: Txt;
+  scoreNum: Txt;
   scoreFill: HTMLElement;
   dir: HTMLElement;
-  dirIcon: HTMLElement;
-  dirWord: HTMLElement;
-  dirStrength: HTMLElement;
-  conf: HTMLElement;
+  dirIcon: Txt;
+  dirWord: Txt;
+  dirStrength: Txt;
+  conf: Txt;
   comps: Record<ComponentName, CompCell>;
   funding: HTMLElement;
+  fundingText: Txt;
   oi: HTMLElement;
-  turnover: HTMLElement;
-  age: HTMLElement;
+  oiText: Txt;
+  turnover: Txt;
+  age: Txt;
   why: HTMLElement;
+  whyText: Txt;
+  /** The data the cells show now. */
   row: SymbolRow | null;
+  /** The newest data; applied to the cells when the row is on screen (or scrolls into view). */
+  latest: SymbolRow | null;
+  /** A threshold crossing not yet shown, with when it happened. */
+  crossed: { into: Band; at: number } | null;
   flashTimer: number | undefined;
 }
 
@@ -84,6 +93,10 @@ export class SymbolsTable {
   private rows: SymbolRow[] = [];
   private visible: RowView[] = [];
   private activeSymbol: string | null = null;
+  /** Rows in or near the viewport: only these get their cells updated each generation. */
+  private readonly onScreen = new Set<RowView>();
+  private readonly byRow = new WeakMap<Element, RowView>();
+  private readonly observer: IntersectionObserver;
   readonly stats: RenderStats = { renders: 0, lastRenderMs: 0, maxRenderMs: 0, rows: 0 };
 
   constructor(
@@ -93,6 +106,19 @@ export class SymbolsTable {
     private readonly cb: TableCallbacks,
   ) {
     this.buildHeader();
+    this.observer = new IntersectionObserver(
+      (entries) => {
+        for (const e of entries) {
+          const v = this.byRow.get(e.target);
+          if (!v) continue;
+          if (e.isIntersecting) {
+            this.onScreen.add(v);
+            this.apply(v);
+          } else this.onScreen.delete(v);
+        }
+      },
+      { rootMargin: '200px 0px' },
+    );
     tbody.addEventListener('click', (e) => {
       const tr = (e.target as Element).closest('tr[data-symbol]');
       if (tr) this.cb.open((tr as HTMLElement).dataset.symbol as string);
@@ -132,12 +158,20 @@ export class SymbolsTable {
       if (!v) {
         v = this.createRow(r.symbol);
         this.views.set(r.symbol, v);
+        this.byRow.set(v.tr, v);
+        this.observer.observe(v.tr);
       }
-      this.updateRow(v, r, animate);
+      const into = animate && v.latest ? crossedInto(v.latest.score, r.score) : null;
+      if (into) v.crossed = { into, at: performance.now() };
+      v.latest = r;
+      // Off-screen rows wait: their cells are brought up to date when they scroll into view.
+      if (v.row === null || this.onScreen.has(v)) this.apply(v);
     }
     for (const [sym, v] of this.views) {
       if (!seen.has(sym)) {
         window.clearTimeout(v.flashTimer);
+        this.observer.unobserve(v.tr);
+        this.onScreen.delete(v);
         v.tr.remove();
         this.views.delete(sym);
       }
@@ -153,7 +187,7 @@ export class SymbolsTable {
 
   /** Re-computes the ticking age cells of the visible rows. */
   tick(now: number): void {
-    for (const v of this.visible) if (v.row) setText(v.age, fmtAge(now - v.row.updatedAt));
+    for (const v of this.onScreen) if (v.row) v.age.set(fmtAge(now - v.row.updatedAt));
   }
 
   focusActive(): void {
@@ -200,88 +234,122 @@ export class SymbolsTable {
 
   private createRow(symbol: string): RowView {
     const tr = h('tr', { class: 'row', attrs: { tabindex: '-1', 'data-symbol': symbol } });
-    const sym = h('span', { class: 'sym', text: symbol });
     const resync = h('span', { class: 'tag tag-resync', text: 'resyncing', title: 'The order book or feed is resyncing: the score is withheld until it is consistent again' });
     resync.hidden = true;
-    tr.appendChild(h('th', { class: 'c-sym', attrs: { scope: 'row' } }, sym, resync));
-    const price = h('td', { class: 'c-price num' });
-    const change = h('td', { class: 'c-chg num' });
-    const scoreNum = h('span', { class: 'score-num' });
+    tr.appendChild(h('th', { class: 'c-sym', attrs: { scope: 'row' } }, h('span', { class: 'sym', text: symbol }), resync));
+    const td = (cls: string): HTMLTableCellElement => tr.appendChild(h('td', { class: cls }));
+    const price = new Txt(td('c-price num'));
+    const change = td('c-chg num');
+    const changeText = new Txt(change);
+    const scoreNumEl = h('span', { class: 'score-num' });
     const scoreFill = h('span', { class: 'bar-fill' });
-    const scoreTd = h('td', { class: 'c-score' }, h('span', { class: 'score-cell' }, scoreNum, h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, scoreFill)));
-    const dirIcon = h('span', { class: 'dir-icon', attrs: { 'aria-hidden': 'true' } });
-    const dirWord = h('span', { class: 'dir-word' });
-    const dirStrength = h('span', { class: 'dir-strength' });
-    const dir = h('span', { class: 'dir' }, dirIcon, dirWord, dirStrength);
-    const conf = h('td', { class: 'c-conf num' });
-    tr.append(price, change, scoreTd, h('td', { class: 'c-dir' }, dir), conf);
+    td('c-score').appendChild(h('span', { class: 'score-cell' }, scoreNumEl, h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, scoreFill)));
+    const dirIconEl = h('span', { class: 'dir-icon', attrs: { 'aria-hidden': 'true' } });
+    const dirWordEl = h('span', { class: 'dir-word' });
+    const dirStrengthEl = h('span', { class: 'dir-strength' });
+    const dir = h('span', { class: 'dir' }, dirIconEl, dirWordEl, dirStrengthEl);
+    td('c-dir').appendChild(dir);
+    const conf = new Txt(td('c-conf num'));
     const comps = {} as Record<ComponentName, CompCell>;
     for (const c of COMPONENTS) {
-      const num = h('span', { class: 'mini-num' });
+      const cell = td('c-comp');
+      const numEl = h('span', { class: 'mini-num' });
       const fill = h('span', { class: 'mini-fill' });
-      const td = h('td', { class: 'c-comp' }, num, h('span', { class: 'mini', attrs: { 'aria-hidden': 'true' } }, fill));
-      comps[c] = { td, num, fill };
-      tr.appendChild(td);
+      cell.append(numEl, h('span', { class: 'mini', attrs: { 'aria-hidden': 'true' } }, fill));
+      comps[c] = { td: cell, num: new Txt(numEl), fill };
     }
-    const funding = h('td', { class: 'c-fund num' });
-    const oi = h('td', { class: 'c-oi num' });
-    const turnover = h('td', { class: 'c-turn num' });
-    const age = h('td', { class: 'c-age num' });
+    const funding = td('c-fund num');
+    const oi = td('c-oi num');
+    const turnover = new Txt(td('c-turn num'));
+    const age = new Txt(td('c-age num'));
     const why = h('span', { class: 'why' });
-    tr.append(funding, oi, turnover, age, h('td', { class: 'c-why' }, why));
-    return { tr, sym, resync, price, change, scoreNum, scoreFill, dir, dirIcon, dirWord, dirStrength, conf, comps, funding, oi, turnover, age, why, row: null, flashTimer: undefined };
+    td('c-why').appendChild(why);
+    return {
+      tr,
+      resync,
+      price,
+      change,
+      changeText,
+      scoreNum: new Txt(scoreNumEl),
+      scoreFill,
+      dir,
+      dirIcon: new Txt(dirIconEl),
+      dirWord: new Txt(dirWordEl),
+      dirStrength: new Txt(dirStrengthEl),
+      conf,
+      comps,
+      funding,
+      fundingText: new Txt(funding),
+      oi,
+      oiText: new Txt(oi),
+      turnover,
+      age,
+      why,
+      whyText: new Txt(why),
+      row: null,
+      latest: null,
+      crossed: null,
+      flashTimer: undefined,
+    };
   }
 
-  private updateRow(v: RowView, r: SymbolRow, animate: boolean): void {
+  private apply(v: RowView): void {
+    if (v.latest && v.latest !== v.row) this.updateRow(v, v.latest);
+    if (v.crossed) {
+      const left = FLASH_MS - (performance.now() - v.crossed.at);
+      if (left > 0) this.flash(v, v.crossed.into, left);
+      v.crossed = null;
+    }
+  }
+
+  private updateRow(v: RowView, r: SymbolRow): void {
     const p = v.row;
-    if (!p || p.price !== r.price) setText(v.price, fmtPrice(r.price));
+    if (!p || p.price !== r.price) v.price.set(fmtPrice(r.price));
     if (!p || p.change24h !== r.change24h) {
-      setText(v.change, fmtPct(r.change24h));
+      v.changeText.set(fmtPct(r.change24h));
       setClass(v.change, `c-chg num ${signClass(r.change24h)}`);
     }
     if (!p || p.score !== r.score || p.dataOk !== r.dataOk) {
-      const b = band(r.score);
-      setText(v.scoreNum, r.score === null ? (r.dataOk ? '—' : 'held') : fmtScore(r.score));
-      setBarWidth(v.scoreFill, r.score ?? 0);
-      setClass(v.scoreFill, `bar-fill ${b ?? 'none'}`);
+      v.scoreNum.set(r.score === null ? (r.dataOk ? '—' : 'held') : fmtScore(r.score));
+      setBarFill(v.scoreFill, r.score ?? 0);
+      setClass(v.scoreFill, `bar-fill ${band(r.score) ?? 'none'}`);
     }
     if (!p || p.direction !== r.direction || p.strength !== r.strength || p.dataOk !== r.dataOk) {
       const d = r.direction;
-      setText(v.dirIcon, d ? DIRECTION_ICON[d] : '·');
-      setText(v.dirWord, d ?? (r.dataOk ? 'No score' : 'Withheld'));
-      setText(v.dirStrength, r.strength === 'strong' && d !== 'Neutral' ? 'strong' : '');
+      v.dirIcon.set(d ? DIRECTION_ICON[d] : '·');
+      v.dirWord.set(d ?? (r.dataOk ? 'No score' : 'Withheld'));
+      v.dirStrength.set(r.strength === 'strong' && d !== 'Neutral' ? 'strong' : '');
       setClass(v.dir, `dir ${d ? d.toLowerCase() : 'none'}${r.strength === 'strong' ? ' strong' : ''}`);
     }
-    if (!p || p.confidence !== r.confidence) setText(v.conf, fmtShare(r.confidence));
+    if (!p || p.confidence !== r.confidence) v.conf.set(fmtShare(r.confidence));
     for (const c of COMPONENTS) {
       const val = r.components[c];
       if (p && p.components[c] === val && p.dataOk === r.dataOk) continue;
       const cell = v.comps[c];
       const label = COMPONENT_LABELS[c].long;
       if (val === null) {
-        setText(cell.num, '—');
+        cell.num.set('—');
         setClass(cell.td, 'c-comp null');
         setDivergingBar(cell.fill, 50);
         setTitle(cell.td, r.dataOk ? `${label}: no score — its inputs are missing (open the detail for the reason)` : `${label}: withheld while the data resyncs`);
       } else {
-        setText(cell.num, Math.round(val).toString());
+        cell.num.set(Math.round(val).toString());
         setClass(cell.td, `c-comp ${band(val)}`);
         setDivergingBar(cell.fill, val);
         setTitle(cell.td, `${label}: ${fmtScore(val)}`);
       }
     }
     if (!p || p.fundingRate !== r.fundingRate) {
-      setText(v.funding, fmtFunding(r.fundingRate));
+      v.fundingText.set(fmtFunding(r.fundingRate));
       setClass(v.funding, `c-fund num ${signClass(r.fundingRate)}`);
     }
     if (!p || p.openInterestValue !== r.openInterestValue || p.openInterest !== r.openInterest || (r.openInterestValue === null && p.price !== r.price)) {
-      setText(v.oi, fmtCompact(openInterestValue(r)));
-      setTitle(v.oi, r.openInterest !== null ? `${r.openInterest.toLocaleString('en-US')} contracts` : '');
+      v.oiText.set(fmtCompact(openInterestValue(r)));
     }
-    if (!p || p.turnover24h !== r.turnover24h) setText(v.turnover, fmtCompact(r.turnover24h));
+    if (!p || p.turnover24h !== r.turnover24h) v.turnover.set(fmtCompact(r.turnover24h));
     if (!p || p.lastMove?.summary !== r.lastMove?.summary || p.lastMove?.delta !== r.lastMove?.delta) {
       const m = r.lastMove;
-      setText(v.why, m ? m.summary : '');
+      v.whyText.set(m ? m.summary : '');
       setClass(v.why, `why ${m ? signClass(m.delta) : ''}`);
       setTitle(v.why, m ? [`${fmtScore(m.from)} → ${fmtScore(m.to)} (${fmtDelta(m.delta)})`, ...m.parts.map((x) => `${x.component} ${fmtDelta(x.delta)}: ${x.cause}`)].join('\n') : '');
     }
@@ -289,27 +357,22 @@ export class SymbolsTable {
       v.resync.hidden = r.dataOk;
       v.tr.classList.toggle('resyncing', !r.dataOk);
     }
-    if (animate && p) {
-      const into = crossedInto(p.score, r.score);
-      if (into) this.flash(v, into);
-    }
     v.row = r;
   }
 
-  private flash(v: RowView, into: string): void {
+  private flash(v: RowView, into: Band, ms: number): void {
     window.clearTimeout(v.flashTimer);
-    v.tr.classList.remove('flash-bull', 'flash-bear', 'flash-neutral');
-    // Restart the CSS animation when a row crosses again while still highlighted.
-    void v.tr.offsetWidth;
+    // A different class name restarts the CSS animation by itself: no forced reflow of a 500-row table.
+    for (const b of ['bull', 'bear', 'neutral']) if (b !== into) v.tr.classList.remove(`flash-${b}`);
     v.tr.classList.add(`flash-${into}`);
     v.tr.dataset.crossed = into;
     v.flashTimer = window.setTimeout(() => {
       v.tr.classList.remove(`flash-${into}`);
       delete v.tr.dataset.crossed;
-    }, FLASH_MS);
+    }, ms);
   }
 
-  /** Puts the visible rows in order with the fewest DOM moves, keeping keyboard focus where it was. */
+  /** Puts the visible rows in order with the fewest DOM moves (rows on a longest increasing run stay put). */
   private sync(): void {
     const focused = document.activeElement instanceof HTMLTableRowElement && this.tbody.contains(document.activeElement) ? document.activeElement : null;
     const ordered = applyQuery(this.rows, this.query);
@@ -318,24 +381,25 @@ export class SymbolsTable {
       const v = this.views.get(r.symbol);
       if (v) want.push(v);
     }
-    const tb = this.tbody;
-    let cursor = tb.firstElementChild;
-    for (const v of want) {
-      if (cursor === v.tr) {
-        cursor = cursor.nextElementSibling;
-      } else {
-        tb.insertBefore(v.tr, cursor);
-      }
+    const wanted = new Set(want.map((v) => v.tr));
+    const current: Element[] = [];
+    for (const el of Array.from(this.tbody.children)) {
+      if (wanted.has(el as HTMLTableRowElement)) current.push(el);
+      else el.remove();
     }
-    while (cursor) {
-      const next = cursor.nextElementSibling;
-      cursor.remove();
-      cursor = next;
+    const position = new Map<Element, number>();
+    current.forEach((el, i) => position.set(el, i));
+    const stay = stableRows(want.map((v) => position.get(v.tr) ?? -1));
+    let next: Element | null = null;
+    for (let i = want.length - 1; i >= 0; i--) {
+      const tr = want[i].tr;
+      if (!stay.has(i)) this.tbody.insertBefore(tr, next);
+      next = tr;
     }
     this.visible = want;
     if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
     if (!this.activeSymbol || !this.views.get(this.activeSymbol)?.tr.isConnected) {
-      this.setActive(want[0]?.row?.symbol ?? null);
+      this.setActive(want[0]?.latest?.symbol ?? null);
     }
   }
 
@@ -383,8 +447,33 @@ export class SymbolsTable {
     e.preventDefault();
     const v = this.visible[target];
     if (v) {
-      this.setActive(v.row?.symbol ?? null);
+      this.setActive(v.latest?.symbol ?? null);
       v.tr.focus();
     }
   }
+}
+
+/**
+ * Indexes (into `positions`) of a longest strictly increasing subsequence, ignoring -1 (rows not yet in the DOM):
+ * those rows are already in the right relative order, so only the others have to move.
+ */
+export function stableRows(positions: readonly number[]): Set<number> {
+  const tails: number[] = [];
+  const prev = new Array<number>(positions.length).fill(-1);
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i];
+    if (p < 0) continue;
+    let lo = 0;
+    let hi = tails.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (positions[tails[mid]] < p) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) prev[i] = tails[lo - 1];
+    tails[lo] = i;
+  }
+  const out = new Set<number>();
+  for (let i = tails.length ? tails[tails.length - 1] : -1; i >= 0; i = prev[i]) out.add(i);
+  return out;
 }

@@ -221,7 +221,8 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
   }
 
   function ticker(msg: Record<string, unknown>, symbol: string, recvTs: number, out: MarketEvent[]): void {
-    const kind = reqType(msg.type);
+    // Some ticker pushes (options) carry no `type`; they are complete, i.e. snapshots.
+    const kind = msg.type === undefined ? 'snapshot' : reqType(msg.type);
     const ts = reqNum(msg.ts, 'ts');
     const d = reqObject(msg.data, 'data');
     const fields: TickerFields = {};

@@ -1,0 +1,55 @@
+import { ConfigError, loadAnalyzerConfig, loadWebConfig, parseShard } from '@confluence/config';
+
+describe('config', () => {
+  test('when nothing is set, then the documented defaults apply', () => {
+    const web = loadWebConfig({});
+    expect(web).toMatchObject({ port: 8001, host: '127.0.0.1', keyPrefix: 'confluence:v1:', memcached: { servers: ['127.0.0.1:11211'] }, publishIntervalMs: 1000 });
+    const analyzer = loadAnalyzerConfig({});
+    expect(analyzer).toMatchObject({ port: 8003, host: '127.0.0.1', marketSource: 'live', topSymbols: 15, symbols: undefined, shard: undefined, replaySpeed: 1 });
+    expect(analyzer.bybitWsUrl).toBe('wss://stream.bybit.com/v5/public/linear');
+  });
+
+  test('when values are bad, then every problem is listed in one readable error', () => {
+    let error: unknown;
+    try {
+      loadAnalyzerConfig({ ANALYZER_PORT: '99999', MEMCACHED_SERVERS: 'nohostport', MARKET_SOURCE: 'bogus', BYBIT_WS_URL: 'http://x' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/ANALYZER_PORT must be 0-65535/);
+    expect(message).toMatch(/MEMCACHED_SERVERS must be a comma-separated list of host:port/);
+    expect(message).toMatch(/MARKET_SOURCE must be one of live, sim, replay/);
+    expect(message).toMatch(/BYBIT_WS_URL must be a ws: or wss: URL/);
+  });
+
+  test('when SYMBOLS lists invalid names, then they are named in the error', () => {
+    expect(() => loadAnalyzerConfig({ SYMBOLS: 'BTCUSDT,eth usdt,<x>' })).toThrow(/invalid symbol\(s\) ETH USDT, <X>/);
+    expect(loadAnalyzerConfig({ SYMBOLS: 'btcusdt, ETHUSDT,BTCUSDT' }).symbols).toEqual(['BTCUSDT', 'ETHUSDT']);
+  });
+
+  test('when only one SASL credential is set, then it is a config error', () => {
+    expect(() => loadWebConfig({ MEMCACHED_USERNAME: 'u' })).toThrow(/must be set together/);
+  });
+
+  test('when replay is chosen without a file, then it is a config error; REPLAY_SPEED=max means unbounded', () => {
+    expect(() => loadAnalyzerConfig({ MARKET_SOURCE: 'replay' })).toThrow(/needs REPLAY_FILE/);
+    expect(loadAnalyzerConfig({ MARKET_SOURCE: 'replay', REPLAY_FILE: 'x.jsonl', REPLAY_SPEED: 'max' }).replaySpeed).toBe(Infinity);
+    expect(() => loadAnalyzerConfig({ REPLAY_SPEED: 'fast' })).toThrow(/REPLAY_SPEED/);
+  });
+
+  test('SHARD parses i/N and rejects nonsense', () => {
+    expect(parseShard('1/3')).toEqual({ index: 1, count: 3 });
+    expect(parseShard(undefined)).toBeUndefined();
+    expect(() => parseShard('3/3')).toThrow(/0 ≤ i < N/);
+    expect(() => parseShard('a/b')).toThrow(/SHARD must look like i\/N/);
+  });
+
+  test('when the auth token is short or the webhook URL is not http, then it is refused', () => {
+    expect(() => loadWebConfig({ WEB_AUTH_TOKEN: 'short' })).toThrow(/at least 16 characters/);
+    expect(() => loadAnalyzerConfig({ ALERT_WEBHOOK_URL: 'ftp://x' })).toThrow(/ALERT_WEBHOOK_URL must be a http: or https: URL/);
+    expect(loadAnalyzerConfig({ ALERT_WEBHOOK_URL: '' }).alertWebhookUrl).toBeUndefined();
+    expect(loadAnalyzerConfig({ ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/hook' }).alertWebhookUrl).toBe('http://127.0.0.1:9/hook');
+  });
+});

@@ -1,0 +1,115 @@
+import { priceAt, type Context } from '../context';
+import { clamp, deadBand, imbalance } from '../math';
+import { TIMEFRAME_MS } from '../series';
+import { combine, missing, scored, type ComponentResult, type Phrases, type Signal } from '../signal';
+
+const FUNDING_P: Phrases = { up: 'funding negative (shorts crowded)', down: 'funding high (longs crowded)', flat: 'funding neutral' };
+const LS_P: Phrases = { up: 'crowd leaning short', down: 'crowd leaning long', flat: 'long/short balanced' };
+const LIQ_P: Phrases = { up: 'shorts liquidated', down: 'longs liquidated', flat: 'liquidations balanced' };
+const OI_OPEN_P: Phrases = { up: 'positions building into the rise', down: 'positions building into the drop', flat: 'OI activity neutral' };
+const OI_CLOSE_P: Phrases = { up: 'shorts covering', down: 'longs closing', flat: 'OI activity neutral' };
+import { LONG_WINDOW_MS } from '../trades';
+import { oiChange } from './orderflow';
+
+export const OI_ACTIVITY_LOOKBACK_MS = 60 * 60_000;
+export const OI_ACTIVITY_MIN_SPAN_MS = 30 * 60_000;
+
+/**
+ * Funding rate (per interval, 0.0001 = 0.01 %), contrarian: ±0.01 % is normal carry (neutral); beyond it
+ * score = 50 − 40·tanh((|f| − 0.01 %)·sign(f) / 0.1 %) (0.05 % → 35, 0.1 % → 21; negative funding mirrors to bullish).
+ */
+export function mapFunding(f: number): number {
+  return 50 - 40 * Math.tanh(deadBand(f, 0.0001) / 0.001);
+}
+
+/**
+ * Long/short account ratio, contrarian: x = buyRatio − sellRatio; up to ±0.2 (60/40) is neutral, beyond
+ * score = 50 − 40·tanh((|x| − 0.2)·sign(x) / 0.4) (70/30 → 31.5; a crowd of shorts mirrors to bullish).
+ */
+export function mapLongShort(x: number): number {
+  return 50 - 40 * Math.tanh(deadBand(x, 0.2) / 0.4);
+}
+
+/**
+ * Liquidations over 15 min (by size): raw = (shorts liquidated − longs liquidated)/(both) — forced buying vs forced
+ * selling; magnitude m = clamp(liquidated / (2 % of traded size), 0, 1) (1 without trades); score = 50 + 40·raw·m. None → 50.
+ */
+export function mapLiquidations(raw: number, m: number): number {
+  return 50 + 40 * raw * m;
+}
+
+/**
+ * Open-interest/volume activity over ~1 h: q = ΔOI / traded volume (share of volume that opened positions),
+ * p = tanh(price move / (ATR₅ₘ·√bars)); g = p·tanh(q/0.1) when positions are opening, p·0.5·tanh(|q|/0.1) when
+ * closing (covering/liquidation, weaker); score = 50 + 50·g.
+ */
+export function oiActivityRaw(q: number, p: number): number {
+  return q > 0 ? p * Math.tanh(q / 0.1) : 0.5 * p * Math.tanh(Math.abs(q) / 0.1);
+}
+
+export function sentiment(ctx: Context): ComponentResult {
+  const sw = ctx.config.subWeights.sentiment;
+  const s = ctx.snapshot;
+  const signals: Signal[] = [];
+
+  const live = s.ticker?.fundingRate;
+  const f = live !== undefined && Number.isFinite(live) ? live : s.funding.length > 0 ? s.funding[s.funding.length - 1].rate : undefined;
+  if (f === undefined) signals.push(missing('funding', null, sw.funding, 'no funding rate'));
+  else {
+    signals.push(
+      scored('funding', null, sw.funding, f, mapFunding(f), 'contrarian beyond ±0.01 %: score = 50 − 40·tanh(deadband(f, 0.01 %)/0.1 %)', FUNDING_P),
+    );
+  }
+
+  const ls = s.longShort.length > 0 ? s.longShort[s.longShort.length - 1] : undefined;
+  if (ls === undefined) signals.push(missing('longShort', null, sw.longShort, 'no long/short ratio'));
+  else {
+    const x = ls.buyRatio - ls.sellRatio;
+    signals.push(
+      scored('longShort', null, sw.longShort, x, mapLongShort(x), 'raw = long − short share; contrarian beyond 60/40: score = 50 − 40·tanh(deadband(raw, 0.2)/0.4)', LS_P),
+    );
+  }
+
+  {
+    const since = ctx.now - LONG_WINDOW_MS;
+    let longs = 0;
+    let shorts = 0;
+    for (let i = s.liquidations.length - 1; i >= 0; i--) {
+      const l = s.liquidations[i];
+      if (l.ts < since) break;
+      if (l.side === 'Buy') longs += l.size;
+      else shorts += l.size;
+    }
+    const traded = ctx.trades().long;
+    const tradedSize = traded.buy + traded.sell;
+    const total = longs + shorts;
+    const raw = imbalance(shorts, longs);
+    const m = tradedSize > 0 ? clamp(total / (0.02 * tradedSize), 0, 1) : 1;
+    signals.push(
+      scored('liquidations', null, sw.liquidations, raw, mapLiquidations(raw, m), total > 0 ? 'raw = (shorts − longs liquidated)/both over 15 min; score = 50 + 40·raw·magnitude' : 'no liquidations in the last 15 min', LIQ_P),
+    );
+  }
+
+  const oi = oiChange(s, ctx.now, OI_ACTIVITY_LOOKBACK_MS, OI_ACTIVITY_MIN_SPAN_MS);
+  const d5 = ctx.tfOrNull('5m');
+  if (typeof oi === 'string') signals.push(missing('oiActivity', null, sw.oiActivity, oi));
+  else if (d5 === null || d5.last === null || d5.values.atr === null) signals.push(missing('oiActivity', '5m', sw.oiActivity, `needs 14 candles on 5m, has ${d5?.values.count ?? 0}`));
+  else {
+    let vol = 0;
+    for (let i = d5.candles.length - 1; i >= 0 && d5.candles[i].start >= oi.from.ts; i--) vol += d5.candles[i].volume;
+    if (vol <= 0) signals.push(missing('oiActivity', '5m', sw.oiActivity, 'no volume since the earlier open-interest point'));
+    else {
+      const q = (oi.to.openInterest - oi.from.openInterest) / vol;
+      const bars = Math.max(1, (oi.to.ts - oi.from.ts) / TIMEFRAME_MS['5m']);
+      const then = priceAt(d5.candles, TIMEFRAME_MS['5m'], oi.from.ts) ?? d5.last.close;
+      const atr = d5.values.atr;
+      const p = atr > 0 ? Math.tanh((d5.last.close - then) / (atr * Math.sqrt(bars))) : 0;
+      const g = oiActivityRaw(q, p);
+      signals.push(
+        scored('oiActivity', null, sw.oiActivity, q, 50 + 50 * g, 'raw = ΔOI/volume over ~1 h; score = 50 + 50·p·tanh(raw/0.1) (halved when OI falls)', q > 0 ? OI_OPEN_P : OI_CLOSE_P),
+      );
+    }
+  }
+
+  return combine(signals, 'no sentiment signal available');
+}

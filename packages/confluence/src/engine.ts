@@ -1,0 +1,287 @@
+import {
+  COMPONENT_NAMES,
+  type ComponentDetail,
+  type ComponentName,
+  type ComponentScores,
+  type Direction,
+  type SubSignalDetail,
+  type SymbolDetail,
+  type Timeframe,
+} from '@confluence/contracts';
+import { orderbook } from './components/orderbook';
+import { orderflow } from './components/orderflow';
+import { sentiment } from './components/sentiment';
+import { structure } from './components/structure';
+import { technical } from './components/technical';
+import { volume } from './components/volume';
+import { computeConfidence, type ComponentOutcome } from './confidence';
+import { validateEngineConfig, type EngineConfig, type EngineConfigInput } from './config';
+import type { Context } from './context';
+import { roundRaw, roundScore, roundTo } from './math';
+import { anchorPhase, TfSeries, type TfData } from './series';
+import { phraseOf, truncate, type ComponentResult, type Signal } from './signal';
+import { TradeTape, tradeStats, type TradeStats } from './trades';
+import type { MarketSnapshot } from './types';
+
+/** What the engine produces for one symbol: the parts of the contracts' `SymbolDetail` that scoring owns. */
+export type SymbolScore = Pick<SymbolDetail, 'symbol' | 'score' | 'direction' | 'strength' | 'confidence' | 'rationale' | 'components' | 'topContributors'>;
+
+export interface Engine {
+  readonly config: EngineConfig;
+  /** Scores one snapshot at time `now` (ms). Pure in its inputs: caches never change the result. */
+  score(snapshot: MarketSnapshot, now: number): SymbolScore;
+  /** Drops the cached indicator state of a symbol that is no longer tracked. */
+  forget(symbol: string): void;
+  /** Drops all cached state. */
+  clear(): void;
+}
+
+type ComponentFn = (ctx: Context) => ComponentResult;
+const COMPONENT_FNS: Readonly<Record<ComponentName, ComponentFn>> = { technical, volume, orderflow, orderbook, structure, sentiment };
+
+export const COMPONENT_LABELS: Readonly<Record<ComponentName, string>> = {
+  technical: 'momentum',
+  volume: 'volume',
+  orderflow: 'order flow',
+  orderbook: 'book',
+  structure: 'structure',
+  sentiment: 'sentiment',
+};
+
+const EMPTY_CANDLES: readonly never[] = [];
+
+class SymbolState {
+  readonly series = new Map<Timeframe, TfSeries>();
+  readonly tape = new TradeTape();
+}
+
+/** Creates a scoring engine; throws `EngineConfigError` when the config is invalid. */
+export function createEngine(config?: EngineConfigInput): Engine {
+  const cfg = validateEngineConfig(config);
+  const states = new Map<string, SymbolState>();
+
+  function stateFor(symbol: string): SymbolState {
+    let st = states.get(symbol);
+    if (st === undefined) {
+      st = new SymbolState();
+      states.set(symbol, st);
+    }
+    return st;
+  }
+
+  function seriesFor(symbol: string, tf: Timeframe): TfSeries {
+    const st = stateFor(symbol);
+    let s = st.series.get(tf);
+    if (s === undefined) {
+      s = new TfSeries(tf, anchorPhase(symbol, tf, cfg.anchorBlock), tf === cfg.volumeTimeframe);
+      st.series.set(tf, s);
+    }
+    return s;
+  }
+
+  function score(snapshot: MarketSnapshot, now: number): SymbolScore {
+    const tfMemo = new Map<Timeframe, TfData | { error: unknown }>();
+    let tradesMemo: TradeStats | null = null;
+    let tapeMemo: TradeTape | null = null;
+    const tape = (): TradeTape => {
+      if (tapeMemo === null) {
+        const t = stateFor(snapshot.symbol).tape;
+        try {
+          t.sync(snapshot.trades, now);
+        } catch (err) {
+          states.delete(snapshot.symbol);
+          throw err;
+        }
+        tapeMemo = t;
+      }
+      return tapeMemo;
+    };
+    const tf = (t: Timeframe): TfData => {
+      let m = tfMemo.get(t);
+      if (m === undefined) {
+        try {
+          m = seriesFor(snapshot.symbol, t).evaluate(snapshot.candles[t] ?? EMPTY_CANDLES, cfg.indicatorWindow, cfg.anchorBlock);
+        } catch (error) {
+          m = { error };
+        }
+        tfMemo.set(t, m);
+      }
+      if ('error' in m) throw m.error;
+      return m;
+    };
+    const ctx: Context = {
+      snapshot,
+      now,
+      config: cfg,
+      tf,
+      tfOrNull: (t) => {
+        try {
+          return tf(t);
+        } catch {
+          return null;
+        }
+      },
+      trades: () => (tradesMemo ??= tradeStats(tape(), snapshot.trades.length, now)),
+      tape,
+    };
+    const results = {} as Record<ComponentName, ComponentResult>;
+    for (const name of COMPONENT_NAMES) {
+      try {
+        results[name] = COMPONENT_FNS[name](ctx);
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        results[name] = { score: null, reason: truncate(`error: ${msg}`, 300), signals: [], completeness: 0 };
+      }
+    }
+    return assemble(snapshot, now, cfg, results);
+  }
+
+  return {
+    config: cfg,
+    score,
+    forget: (symbol) => void states.delete(symbol),
+    clear: () => states.clear(),
+  };
+}
+
+function direction(score: number, cfg: EngineConfig): Direction {
+  return score >= cfg.thresholds.bullish ? 'Bullish' : score <= cfg.thresholds.bearish ? 'Bearish' : 'Neutral';
+}
+
+function strength(score: number, dir: Direction, cfg: EngineConfig): 'strong' | 'moderate' | null {
+  if (dir === 'Bullish') return score >= cfg.thresholds.strongBullish ? 'strong' : 'moderate';
+  if (dir === 'Bearish') return score <= cfg.thresholds.strongBearish ? 'strong' : 'moderate';
+  return null;
+}
+
+function subDetails(r: ComponentResult): SubSignalDetail[] {
+  let avail = 0;
+  for (const s of r.signals) if (s.score !== null && s.weight > 0) avail += s.weight;
+  const damping = r.damping ?? 1;
+  return r.signals.map((s) => {
+    const nw = s.score !== null && s.weight > 0 && avail > 0 ? s.weight / avail : 0;
+    return {
+      name: s.name,
+      timeframe: s.timeframe,
+      raw: s.raw === null || !Number.isFinite(s.raw) ? null : roundRaw(s.raw),
+      score: s.score === null ? null : roundScore(s.score),
+      weight: roundTo(s.weight, 6),
+      contribution: s.score === null ? null : roundTo(nw * (50 + (s.score - 50) * damping), 2),
+      reason: s.note === null ? null : truncate(s.note, 300),
+    };
+  });
+}
+
+/** The sub-signal pushing its component furthest from 50 (by normalised weight × distance). */
+function strongestSignal(r: ComponentResult): Signal | null {
+  let best: Signal | null = null;
+  let bestPush = -1;
+  for (const s of r.signals) {
+    if (s.score === null || s.weight <= 0 || s.phrases === null) continue;
+    const push = s.weight * Math.abs(s.score - 50);
+    if (push > bestPush) {
+      best = s;
+      bestPush = push;
+    }
+  }
+  return best;
+}
+
+function adjective(score: number): string {
+  const d = score - 50;
+  const a = Math.abs(d);
+  const side = d > 0 ? 'positive' : 'negative';
+  if (a >= 25) return `strongly ${side}`;
+  if (a >= 10) return side;
+  if (a >= 4) return `slightly ${side}`;
+  return 'neutral';
+}
+
+function rationale(
+  scoreR: number | null,
+  dir: Direction | null,
+  results: Readonly<Record<ComponentName, ComponentResult>>,
+  pushes: readonly { name: ComponentName; push: number }[],
+): string {
+  const unavailable = COMPONENT_NAMES.filter((n) => results[n].score === null).map((n) => `${COMPONENT_LABELS[n]} (${results[n].reason ?? 'unavailable'})`);
+  if (scoreR === null || dir === null) return truncate(`No score: no component available — ${unavailable.join('; ')}`, 600);
+  const parts: string[] = [];
+  const neutral: string[] = [];
+  for (const { name } of pushes) {
+    const r = results[name];
+    if (r.score === null) continue;
+    const adj = adjective(r.score);
+    if (adj === 'neutral') {
+      const s = strongestSignal(r);
+      const text = s !== null && Math.abs((s.score ?? 50) - 50) < 5 ? phraseOf(s) : null;
+      neutral.push(text ?? `${COMPONENT_LABELS[name]} neutral`);
+      continue;
+    }
+    if (parts.length >= 3) continue;
+    const s = strongestSignal(r);
+    const text = s === null ? null : phraseOf(s);
+    parts.push(`${COMPONENT_LABELS[name]} ${adj}${text ? ` (${text})` : ''}`);
+  }
+  let text = `${dir} ${scoreR.toFixed(1)}: ${parts.length > 0 ? parts.join(', ') : 'all components near neutral'}`;
+  if (neutral.length > 0 && parts.length > 0) text += `; ${neutral.slice(0, 2).join(', ')}`;
+  if (unavailable.length > 0) text += `; missing ${unavailable.join(', ')}`;
+  return truncate(text, 600);
+}
+
+function assemble(snapshot: MarketSnapshot, now: number, cfg: EngineConfig, results: Record<ComponentName, ComponentResult>): SymbolScore {
+  let wsum = 0;
+  for (const n of COMPONENT_NAMES) if (results[n].score !== null) wsum += cfg.componentWeights[n];
+  let overall: number | null = null;
+  if (wsum > 0) {
+    let acc = 0;
+    for (const n of COMPONENT_NAMES) {
+      const s = results[n].score;
+      if (s !== null) acc += cfg.componentWeights[n] * s;
+    }
+    overall = acc / wsum;
+  }
+  const scoreR = overall === null ? null : roundScore(overall);
+  const dir = scoreR === null ? null : direction(scoreR, cfg);
+  const str = scoreR === null || dir === null ? null : strength(scoreR, dir, cfg);
+
+  const components: ComponentDetail[] = COMPONENT_NAMES.map((n) => {
+    const r = results[n];
+    const eff = r.score !== null && wsum > 0 ? cfg.componentWeights[n] / wsum : 0;
+    return {
+      name: n,
+      score: r.score === null ? null : roundScore(r.score),
+      weight: cfg.componentWeights[n],
+      effectiveWeight: roundTo(eff, 6),
+      contribution: r.score === null ? null : roundTo(eff * r.score, 2),
+      reason: r.reason === null ? null : truncate(r.reason, 300),
+      subSignals: subDetails(r),
+    };
+  });
+
+  const pushes = COMPONENT_NAMES.filter((n) => results[n].score !== null && wsum > 0)
+    .map((n) => ({ name: n, push: (cfg.componentWeights[n] / wsum) * ((results[n].score as number) - 50) }))
+    .sort((a, b) => Math.abs(b.push) - Math.abs(a.push));
+  const topContributors = pushes.map((p) => ({ component: p.name, contribution: roundTo(p.push, 2) }));
+
+  const outcomes: ComponentOutcome[] = COMPONENT_NAMES.map((n) => ({ name: n, score: results[n].score, completeness: results[n].completeness }));
+  const c = computeConfidence(outcomes, overall, snapshot, now, cfg);
+
+  return {
+    symbol: snapshot.symbol,
+    score: scoreR,
+    direction: dir,
+    strength: str,
+    confidence: { value: roundTo(c.value, 3), agreement: roundTo(c.agreement, 3), completeness: roundTo(c.completeness, 3), freshness: roundTo(c.freshness, 3) },
+    rationale: rationale(scoreR, dir, results, pushes),
+    components,
+    topContributors,
+  };
+}
+
+/** The six component scores of a result, as the table row carries them. */
+export function toComponentScores(score: SymbolScore): ComponentScores {
+  const out = { technical: null, volume: null, orderflow: null, orderbook: null, structure: null, sentiment: null } as Record<ComponentName, number | null>;
+  for (const c of score.components) out[c.name] = c.score;
+  return out;
+}
+

@@ -1,0 +1,56 @@
+// Environment → SimOptions for the CLI, with one readable message per bad variable.
+import { MAX_SYMBOLS } from './instruments';
+import { parseRegimeOverrides, type RegimeSetting } from './regimes';
+import type { SimOptions } from './simulator';
+
+export class SimConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid simulator configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'SimConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function parseSimEnv(env: Env): SimOptions {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name}="${raw}": expected an integer in ${min}..${max}`);
+      return fallback;
+    }
+    return n;
+  };
+  const positive = (name: string, fallback: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0 || n > max) {
+      problems.push(`${name}="${raw}": expected a number in (0, ${max}]`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const host = env.SIM_HOST?.trim() || '127.0.0.1';
+  const port = int('SIM_PORT', 8010, 0, 65535);
+  const seed = int('SIM_SEED', 42, 0, 0xffffffff);
+  const symbols = int('SIM_SYMBOLS', 20, 1, MAX_SYMBOLS);
+  const tickMs = int('SIM_TICK_MS', 100, 10, 60_000);
+  const speed = positive('SIM_SPEED', 1, 10_000);
+  const idleTimeoutMs = int('SIM_IDLE_TIMEOUT_MS', 600_000, 1000, 86_400_000);
+  let regimes: Record<string, RegimeSetting> | undefined;
+  const regimeText = env.SIM_REGIMES;
+  if (regimeText !== undefined && regimeText.trim() !== '') {
+    try {
+      regimes = Object.fromEntries(parseRegimeOverrides(regimeText));
+    } catch (err) {
+      problems.push(`SIM_REGIMES: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (problems.length > 0) throw new SimConfigError(problems);
+  return { host, port, seed, symbols, tickMs, speed, idleTimeoutMs, regimes };
+}

@@ -1,0 +1,103 @@
+// Pending and active fault injections. Kept apart from the transport so both the WS publisher and
+// the REST layer consult one state, and reset() clears everything in one place.
+
+export const FAULT_KINDS = [
+  'drop',
+  'stallPongs',
+  'gap',
+  'crossed',
+  'malformed',
+  'reject',
+  'restFault',
+  'price',
+  'regime',
+  'pause',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface RestFaultSpec {
+  /** HTTP status to answer with (e.g. 403, 429, 500); when absent the answer is HTTP 200 with retCode. */
+  readonly status?: number;
+  /** Bybit retCode for an HTTP 200 error answer; default 10006 ("Too many visits"). */
+  readonly retCode?: number;
+  /** How many REST calls are affected. */
+  readonly count: number;
+}
+
+export interface RestFaultHit {
+  readonly status?: number;
+  readonly retCode: number;
+}
+
+export class FaultState {
+  paused = false;
+  /** Wall-clock ms until which pings go unanswered. */
+  stallPongsUntil = 0;
+  rejectPattern: string | undefined;
+  private restFault: { status?: number; retCode: number; remaining: number } | undefined;
+  private readonly gaps = new Set<string>();
+  private readonly crossed = new Set<string>();
+  readonly injected: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+
+  count(kind: FaultKind, n = 1): void {
+    this.injected[kind] += n;
+  }
+
+  requestGap(symbol: string): void {
+    this.gaps.add(symbol);
+  }
+
+  requestCrossed(symbol: string): void {
+    this.crossed.add(symbol);
+  }
+
+  /** True once per request: the caller applies the fault to the symbol's next book delta. */
+  takeGap(symbol: string): boolean {
+    return this.gaps.delete(symbol);
+  }
+
+  takeCrossed(symbol: string): boolean {
+    return this.crossed.delete(symbol);
+  }
+
+  hasBookFault(symbol: string): boolean {
+    return this.gaps.has(symbol) || this.crossed.has(symbol);
+  }
+
+  setRestFault(spec: RestFaultSpec): void {
+    this.restFault = spec.count > 0 ? { status: spec.status, retCode: spec.retCode ?? 10006, remaining: spec.count } : undefined;
+  }
+
+  /** Consumes one faulty answer if any are pending. */
+  takeRestFault(): RestFaultHit | undefined {
+    const f = this.restFault;
+    if (f === undefined) return undefined;
+    f.remaining--;
+    if (f.remaining <= 0) this.restFault = undefined;
+    return { status: f.status, retCode: f.retCode };
+  }
+
+  isRejected(topic: string): boolean {
+    return this.rejectPattern !== undefined && this.rejectPattern !== '' && topic.includes(this.rejectPattern);
+  }
+
+  reset(): void {
+    this.paused = false;
+    this.stallPongsUntil = 0;
+    this.rejectPattern = undefined;
+    this.restFault = undefined;
+    this.gaps.clear();
+    this.crossed.clear();
+  }
+
+  describe(now: number): Record<string, unknown> {
+    return {
+      paused: this.paused,
+      stallPongsMsLeft: Math.max(0, this.stallPongsUntil - now),
+      rejectPattern: this.rejectPattern ?? null,
+      restFault: this.restFault === undefined ? null : { ...this.restFault },
+      pendingGaps: [...this.gaps],
+      pendingCrossed: [...this.crossed],
+    };
+  }
+}

@@ -1,0 +1,10 @@
+// Public surface of the simulator for tests, benchmarks and the demo launcher.
+export { createSimulator } from './simulator';
+export type { SimAddress, SimOptions, SimState, Simulator, SymbolState } from './simulator';
+export type { RestFaultControl, SimControls } from './controls';
+export { ControlError } from './controls';
+export { parseSimEnv, SimConfigError } from './config';
+export type { Regime, RegimeSetting } from './regimes';
+export { KLINE_INTERVALS, type KlineInterval } from './history';
+export { MAX_ARGS_CHARS, WS_PATH } from './ws-server';
+export type { TradeWire } from './wire';

@@ -1,0 +1,280 @@
+import http from 'node:http';
+import os from 'node:os';
+import { AddressInfo } from 'node:net';
+import { Cache, CacheUnavailableError, createCache, getEnvelope } from '@confluence/cache';
+import { createEngine, Engine } from '@confluence/confluence';
+import { HeartbeatData, SymbolDetail, SymbolRow, computeOverview, createKeys } from '@confluence/contracts';
+import type { AnalyzerConfig } from '@confluence/config';
+import { Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
+import { createHealthApp } from './health/routes';
+import { HistoryStore } from './history';
+import { createIntake, Intake } from './intake/intake';
+import { createAnalyzerMetrics } from './metrics';
+import { Publisher, PublishResult } from './publisher/publisher';
+import { Scored, scoreAll, toDetail, toRow } from './scoring/cycle';
+import { MoveTracker } from './signals/moves';
+
+export interface AnalyzerDeps {
+  logger?: Logger;
+  cache?: Cache;
+  intake?: Intake;
+  engine?: Engine;
+}
+
+export interface AnalyzerApp {
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+/** A heartbeat older than this many intervals makes the analyzer not ready (the web calls it stale at the same age). */
+const READY_STALE_INTERVALS = 3;
+/** Silence from the exchange this long counts as a feed problem in the heartbeat. */
+const FEED_SILENT_MS = 15_000;
+const HISTORY_LOAD_BATCH = 50;
+
+export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {}): AnalyzerApp {
+  const logger = deps.logger ?? createLogger({ service: 'analyzer', level: config.logLevel, format: config.logFormat });
+  const analyzerId = config.analyzerId ?? `${os.hostname()}-${process.pid}`;
+  const driverLog = createRateLimitedLog(logger, 10_000);
+  const cache =
+    deps.cache ??
+    createCache({
+      servers: config.memcached.servers,
+      username: config.memcached.username,
+      password: config.memcached.password,
+      timeoutMs: config.memcached.timeoutMs,
+      onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }),
+    });
+  const keys = createKeys(config.keyPrefix);
+  // A bad weight table is a config error at start, never silently ignored.
+  const engine = deps.engine ?? createEngine(config.componentWeights ? { componentWeights: config.componentWeights } : {});
+  const intake =
+    deps.intake ??
+    createIntake({
+      wsUrl: config.bybitWsUrl,
+      restUrl: config.bybitRestUrl,
+      topSymbols: config.topSymbols,
+      symbols: config.symbols,
+      shard: config.shard,
+      universeRefreshMs: config.universeRefreshMs,
+      logger: logger.child({ component: 'intake' }),
+      source: config.marketSource,
+      timing: config.intakeTiming,
+      replay: config.marketSource === 'replay' && config.replayFile ? { file: config.replayFile, speed: config.replaySpeed } : undefined,
+    });
+  const publisher = new Publisher({ cache, keys, analyzerId, source: config.marketSource, shard: config.shard });
+  const history = new HistoryStore();
+  const moves = new MoveTracker();
+  const metrics = createAnalyzerMetrics({
+    intake: () => intake.health().totals,
+    cacheErrors: () => cache.stats().errors,
+    symbols: () => intake.symbols().length,
+  });
+  const startedAt = Date.now();
+
+  let generation = 0;
+  let lastCycleAt = 0;
+  let lastCycleMs = 0;
+  let lastPublish: PublishResult | null = null;
+  let lastPublishOkAt = 0;
+  let publishFailures = 0;
+  let lastHistoryAt = 0;
+  let historyDirty = false;
+  let lastMessages = -1;
+  let lastMessageWallAt: number | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  let stopping = false;
+  let server: http.Server | null = null;
+  let lastRows: SymbolRow[] = [];
+
+  function nextGeneration(): number {
+    // Monotonic across restarts without reading anything back: never below the wall clock in ms.
+    generation = Math.max(generation + 1, Date.now());
+    return generation;
+  }
+
+  /** Reads `history:*` back for symbols not loaded yet, so a restart keeps the charts. */
+  async function loadHistories(symbols: readonly string[]): Promise<void> {
+    const todo = symbols.filter((s) => !history.isLoaded(s)).slice(0, HISTORY_LOAD_BATCH);
+    if (!todo.length) return;
+    await Promise.all(
+      todo.map(async (symbol) => {
+        try {
+          const stored = await getEnvelope(cache, 'history', keys.history(symbol));
+          if (stored && stored.result.ok) history.restore(symbol, stored.result.envelope.data.points);
+          else history.markLoaded(symbol);
+        } catch (err) {
+          if (!(err instanceof CacheUnavailableError)) history.markLoaded(symbol);
+        }
+      }),
+    );
+  }
+
+  function feedState(now: number): HeartbeatData['intake'] {
+    const h = intake.health();
+    const messages = Object.values(h.totals.byTopic).reduce((a, b) => a + b, 0);
+    if (messages !== lastMessages) {
+      lastMessages = messages;
+      lastMessageWallAt = messages > 0 ? now : lastMessageWallAt;
+    }
+    const silent = lastMessageWallAt !== null && now - lastMessageWallAt > FEED_SILENT_MS && h.state !== 'closed';
+    const connected = h.state === 'connected' && !silent;
+    const lastError = h.connections.map((c) => c.lastError).find((e) => e) ?? null;
+    return {
+      state: h.state,
+      connected: connected || h.state === 'closed',
+      lastMessageAt: lastMessageWallAt,
+      reconnects: h.totals.reconnects,
+      detail: h.state === 'closed' ? 'replay finished' : silent ? 'no exchange message for a while' : (lastError ?? null),
+    };
+  }
+
+  async function cycle(): Promise<void> {
+    const wallStart = Date.now();
+    const marketNow = intake.now();
+    const symbols = intake.symbols();
+    await loadHistories(symbols);
+    const scored: Scored[] = await scoreAll(engine, intake, marketNow);
+    const rows: SymbolRow[] = [];
+    const details = new Map<string, SymbolDetail>();
+    const pending: string[] = [];
+    for (const s of scored) {
+      const move = moves.update(s.symbol, s.result, marketNow);
+      rows.push(toRow(s, move));
+      const detail = toDetail(s, move, null);
+      if (detail) details.set(s.symbol, detail);
+      if (!s.result) pending.push(s.symbol);
+    }
+    rows.sort((a, b) => a.symbol.localeCompare(b.symbol));
+    lastRows = rows;
+    if (marketNow - lastHistoryAt >= config.historyIntervalMs) {
+      lastHistoryAt = marketNow;
+      for (const r of rows) if (r.score !== null || r.price !== null) history.add(r.symbol, [marketNow, r.score, r.price]);
+      historyDirty = true;
+    }
+    const now = Date.now();
+    const warm = intake.health().warmup;
+    const gen = nextGeneration();
+    lastCycleMs = now - wallStart;
+    metrics.cycleDuration.observe(lastCycleMs / 1000);
+    const heartbeat: HeartbeatData = {
+      analyzerId,
+      generation: gen,
+      startedAt,
+      lastCycleAt: now,
+      lastCycleMs,
+      publishIntervalMs: config.publishIntervalMs,
+      symbolCount: symbols.length,
+      scoredCount: rows.length - pending.length,
+      tableComplete: symbols.length > 0 && pending.length === 0,
+      warmup: { done: warm.done, total: warm.total, complete: warm.complete },
+      intake: feedState(now),
+      shard: config.shard ?? null,
+    };
+    const result = await publisher.publish({ generation: gen, producedAt: now, details, symbols: { rows, pending, dropped: 0 }, overview: computeOverview(rows), heartbeat });
+    lastPublish = result;
+    metrics.publishDuration.observe(result.durationMs / 1000);
+    if (result.ok) {
+      lastPublishOkAt = now;
+      lastCycleAt = now;
+      if (historyDirty) {
+        try {
+          await publisher.publishHistory(symbols.map((s) => history.get(s)), gen, now);
+          historyDirty = false;
+        } catch (err) {
+          logger.warn('history publish failed', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+    } else {
+      publishFailures++;
+      metrics.publishFailures.inc();
+      // After Memcached comes back (possibly empty) the next good cycle rewrites everything, history included.
+      historyDirty = true;
+      driverLog('warn', 'publish', 'publish failed; will retry next cycle', { error: result.error });
+    }
+  }
+
+  function schedule(): void {
+    if (stopping) return;
+    const delay = Math.max(0, config.publishIntervalMs - (Date.now() % config.publishIntervalMs));
+    timer = setTimeout(() => {
+      running = cycle()
+        .catch((err) => logger.error('cycle failed', { error: err instanceof Error ? err.stack : String(err) }))
+        .finally(() => {
+          running = null;
+          schedule();
+        });
+    }, delay);
+  }
+
+  function notReadyReasons(): string[] {
+    const reasons: string[] = [];
+    const h = intake.health();
+    if (h.state !== 'connected' && h.state !== 'closed') reasons.push(`exchange feed ${h.state}`);
+    const age = Date.now() - lastPublishOkAt;
+    if (lastPublishOkAt === 0) reasons.push('no successful publish yet');
+    else if (age > READY_STALE_INTERVALS * config.publishIntervalMs) reasons.push(`last successful publish ${Math.round(age / 1000)} s ago`);
+    if (lastPublish && !lastPublish.ok) reasons.push(`memcached: ${lastPublish.error}`);
+    return reasons;
+  }
+
+  function details(): Record<string, unknown> {
+    const h = intake.health();
+    const now = Date.now();
+    return {
+      service: 'analyzer',
+      analyzerId,
+      source: config.marketSource,
+      shard: config.shard ?? null,
+      uptimeS: Math.round((now - startedAt) / 1000),
+      generation,
+      symbolsTracked: intake.symbols().length,
+      scored: lastRows.filter((r) => r.score !== null).length,
+      lastCycleMs,
+      lastCycleAgeMs: lastCycleAt ? now - lastCycleAt : null,
+      publish: { ok: lastPublish?.ok ?? null, lastOkAgeMs: lastPublishOkAt ? now - lastPublishOkAt : null, failures: publishFailures, lastError: lastPublish?.error ?? null, lastDurationMs: lastPublish?.durationMs ?? null },
+      memcached: { servers: config.memcached.servers, ...cache.stats() },
+      intake: h,
+      symbols: Object.fromEntries(
+        intake.symbols().map((s) => {
+          const st = intake.symbolStatus(s);
+          return [s, { warm: st?.warm ?? false, bookSynced: st?.bookSynced ?? false, lastUpdateAgeMs: st?.lastUpdateAt ? now - st.lastUpdateAt : null, reason: st?.reason ?? null }];
+        }),
+      ),
+    };
+  }
+
+  return {
+    async start() {
+      const healthApp = createHealthApp({ notReadyReasons, details }, metrics);
+      server = http.createServer(healthApp);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('error', reject);
+        server!.listen(config.port, config.host, () => resolve());
+      });
+      const port = (server.address() as AddressInfo).port;
+      logger.info('analyzer starting', { analyzerId, port, host: config.host, source: config.marketSource, memcached: config.memcached.servers, keyPrefix: config.keyPrefix, shard: config.shard ?? null });
+      await intake.start();
+      schedule();
+      return { port };
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      if (timer) clearTimeout(timer);
+      await intake.stop();
+      // Finish the cycle in flight if it is quick; otherwise abandon it (its publish has its own timeouts).
+      if (running) await Promise.race([running, new Promise((r) => setTimeout(r, 2000).unref())]);
+      if (server) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
+      }
+      if (!deps.cache) cache.close();
+      logger.info('analyzer stopped');
+    },
+  };
+}

@@ -1,0 +1,375 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { isAxiosError } from 'axios';
+import { z } from 'zod';
+import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@confluence/confluence';
+import type { Logger } from '@confluence/logger';
+import { fullJitterDelay, sleep } from '../backoff';
+import { RateLimiter, RateLimiterClosedError } from '../rate-limiter';
+
+/** One raw HTTP answer; the body is kept as text so it can be recorded and replayed byte for byte. */
+export interface RestResponse {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+/** Where requests go: HTTP (axios) live/sim, a recording in replay. `pathWithQuery` starts with `/v5/…`. */
+export interface RestTransport {
+  get(pathWithQuery: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<RestResponse>;
+  close?(): void;
+}
+
+export type RestErrorCode = 'http' | 'retcode' | 'timeout' | 'network' | 'parse' | 'closed' | 'rate_limited' | 'replay_missing';
+
+export class RestError extends Error {
+  constructor(
+    readonly code: RestErrorCode,
+    message: string,
+    readonly path: string,
+    readonly status?: number,
+    readonly retCode?: number,
+  ) {
+    super(message);
+    this.name = 'RestError';
+  }
+}
+
+export const REST_TIMEOUT_MS = 10_000;
+export const REST_RETRY_BASE_MS = 500;
+export const REST_RETRY_MAX_MS = 15_000;
+/** Bybit asks for ≥ 10 minutes after an HTTP 403 "access too frequent". */
+export const REST_BACKOFF_403_MS = 10 * 60_000;
+/** Attempts for transient failures (5xx, 10000, 10016, network, timeout). */
+export const REST_MAX_ATTEMPTS = 4;
+/** Rate-limit answers (403/429/10006) retried this many times before giving up. */
+export const REST_MAX_RATE_LIMITED = 6;
+
+export interface RestTiming {
+  timeoutMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  backoff403Ms: number;
+  maxAttempts: number;
+  maxRateLimited: number;
+}
+
+export interface RestClientOptions {
+  transport: RestTransport;
+  logger: Logger;
+  /** null: no limiting (replay answers from memory). Default: 20 req/s, 4 in flight. */
+  limiter?: RateLimiter | null;
+  timing?: Partial<RestTiming>;
+  /** Wall clock, for `X-Bapi-Limit-Reset-Timestamp`. */
+  now?: () => number;
+  /** Every HTTP answer, before interpretation (the recorder tees these). */
+  onResponse?: (pathWithQuery: string, res: RestResponse) => void;
+  random?: () => number;
+}
+
+export interface RestCounters {
+  requests: number;
+  /** Requests that finally failed. */
+  errors: number;
+  /** 403 / 429 / retCode 10006 answers. */
+  rateLimited: number;
+  retries: number;
+}
+
+const TRANSIENT_RET_CODES = new Set([10000, 10016]);
+const RATE_LIMIT_RET_CODE = 10006;
+
+const numStr = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const n = typeof v === 'number' ? v : v === '' ? NaN : Number(v);
+  if (!Number.isFinite(n)) {
+    ctx.addIssue({ code: 'custom', message: `not a number: ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+const optNumStr = z
+  .union([z.string(), z.number()])
+  .optional()
+  .transform((v) => {
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  });
+
+const envelopeSchema = z.object({ retCode: z.number(), retMsg: z.string().optional().default(''), result: z.unknown(), time: z.number().optional() });
+
+const instrumentSchema = z.object({
+  symbol: z.string(),
+  contractType: z.string().optional().default(''),
+  status: z.string(),
+  baseCoin: z.string().optional().default(''),
+  quoteCoin: z.string().optional().default(''),
+  launchTime: optNumStr,
+  fundingInterval: optNumStr,
+  priceFilter: z.object({ tickSize: optNumStr }).optional(),
+});
+const instrumentsResultSchema = z.object({ list: z.array(instrumentSchema), nextPageCursor: z.string().optional().default('') });
+export type InstrumentInfo = z.infer<typeof instrumentSchema>;
+
+const tickerSchema = z.object({ symbol: z.string(), turnover24h: optNumStr, lastPrice: optNumStr, volume24h: optNumStr });
+const tickersResultSchema = z.object({ list: z.array(tickerSchema) });
+export type RestTicker = z.infer<typeof tickerSchema>;
+
+const klineResultSchema = z.object({ list: z.array(z.array(z.string()).min(7)) });
+const oiResultSchema = z.object({ list: z.array(z.object({ openInterest: numStr, timestamp: numStr })), nextPageCursor: z.string().optional() });
+const ratioResultSchema = z.object({ list: z.array(z.object({ buyRatio: numStr, sellRatio: numStr, timestamp: numStr })) });
+const fundingResultSchema = z.object({ list: z.array(z.object({ fundingRate: numStr, fundingRateTimestamp: numStr })) });
+
+const INTERVAL_MS: Readonly<Record<string, number>> = { '1': 60_000, '5': 300_000, '30': 1_800_000, '240': 14_400_000 };
+
+export function pathWithQuery(path: string, query: Readonly<Record<string, string | number | undefined>>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** axios over a keep-alive agent that `close()` destroys (no socket outlives the intake). */
+export function createHttpTransport(baseUrl: string): RestTransport {
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  const client = axios.create({
+    baseURL: baseUrl.replace(/\/+$/, ''),
+    responseType: 'text',
+    transformResponse: (d: unknown) => d,
+    validateStatus: () => true,
+    maxRedirects: 0,
+    httpAgent,
+    httpsAgent,
+    headers: { Accept: 'application/json' },
+  });
+  return {
+    async get(p, { timeoutMs, signal }) {
+      const r = await client.get<string>(p, { timeout: timeoutMs, signal });
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = v === undefined || v === null ? undefined : String(v);
+      return { status: r.status, body: typeof r.data === 'string' ? r.data : JSON.stringify(r.data), headers };
+    },
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
+
+function classifyTransportError(err: unknown, path: string): RestError {
+  if (err instanceof RestError) return err;
+  if (isAxiosError(err)) {
+    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return new RestError('timeout', `timeout: ${err.message}`, path);
+    if (err.code === 'ERR_CANCELED') return new RestError('closed', 'request cancelled', path);
+    return new RestError('network', `${err.code ?? 'network'}: ${err.message}`, path);
+  }
+  return new RestError('network', err instanceof Error ? err.message : String(err), path);
+}
+
+/**
+ * Bybit v5 public REST with the service's manners: a shared rate limiter, long pause on 403, pause on 429 / 10006
+ * (honouring `X-Bapi-Limit-Reset-Timestamp`), retries with jittered backoff for transient failures, and
+ * `retCode ≠ 0` as an error. Typed helpers return parsed, oldest-first series.
+ */
+export class BybitRestClient {
+  readonly counters: RestCounters = { requests: 0, errors: 0, rateLimited: 0, retries: 0 };
+  private readonly transport: RestTransport;
+  private readonly logger: Logger;
+  private readonly limiter: RateLimiter | null;
+  private readonly timing: RestTiming;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly onResponse: RestClientOptions['onResponse'];
+  private readonly abort = new AbortController();
+  private closed = false;
+
+  constructor(options: RestClientOptions) {
+    this.transport = options.transport;
+    this.logger = options.logger;
+    this.limiter = options.limiter === undefined ? new RateLimiter() : options.limiter;
+    this.timing = {
+      timeoutMs: REST_TIMEOUT_MS,
+      retryBaseMs: REST_RETRY_BASE_MS,
+      retryMaxMs: REST_RETRY_MAX_MS,
+      backoff403Ms: REST_BACKOFF_403_MS,
+      maxAttempts: REST_MAX_ATTEMPTS,
+      maxRateLimited: REST_MAX_RATE_LIMITED,
+      ...options.timing,
+    };
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.onResponse = options.onResponse;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort(new RestError('closed', 'rest client closed', ''));
+    this.limiter?.close();
+    this.transport.close?.();
+  }
+
+  /** GET and return `result` of a `retCode 0` answer, with `time` (server ms) when present. */
+  async getResult(path: string): Promise<{ result: unknown; time: number | undefined }> {
+    let transient = 0;
+    let limited = 0;
+    for (;;) {
+      if (this.closed) throw new RestError('closed', 'rest client closed', path);
+      let release: (() => void) | undefined;
+      try {
+        if (this.limiter) release = await this.limiter.acquire();
+      } catch (err) {
+        if (err instanceof RateLimiterClosedError) throw new RestError('closed', 'rest client closed', path);
+        throw err;
+      }
+      let res: RestResponse;
+      this.counters.requests++;
+      try {
+        res = await this.transport.get(path, { timeoutMs: this.timing.timeoutMs, signal: this.abort.signal });
+      } catch (err) {
+        release?.();
+        const e = this.closed ? new RestError('closed', 'rest client closed', path) : classifyTransportError(err, path);
+        if ((e.code === 'timeout' || e.code === 'network') && ++transient < this.timing.maxAttempts) {
+          await this.retryWait(transient, e);
+          continue;
+        }
+        throw this.fail(e);
+      }
+      release?.();
+      this.onResponse?.(path, res);
+
+      if (res.status === 403 || res.status === 429) {
+        this.counters.rateLimited++;
+        if (++limited > this.timing.maxRateLimited) throw this.fail(new RestError('rate_limited', `HTTP ${res.status} after ${limited} tries`, path, res.status));
+        const wait = res.status === 403 ? this.timing.backoff403Ms : fullJitterDelay(limited, this.timing.retryBaseMs * 2, this.timing.retryMaxMs, this.random);
+        this.logger.warn('bybit REST rate limited, pausing requests', { path, status: res.status, waitMs: wait });
+        await this.pauseAll(wait);
+        continue;
+      }
+      if (res.status >= 500) {
+        const e = new RestError('http', `HTTP ${res.status}`, path, res.status);
+        if (++transient < this.timing.maxAttempts) {
+          await this.retryWait(transient, e);
+          continue;
+        }
+        throw this.fail(e);
+      }
+      if (res.status !== 200) throw this.fail(new RestError('http', `HTTP ${res.status}`, path, res.status));
+
+      let env: z.infer<typeof envelopeSchema>;
+      try {
+        env = envelopeSchema.parse(JSON.parse(res.body));
+      } catch {
+        const e = new RestError('parse', 'answer is not a Bybit envelope', path, res.status);
+        if (++transient < this.timing.maxAttempts) {
+          await this.retryWait(transient, e);
+          continue;
+        }
+        throw this.fail(e);
+      }
+      if (env.retCode === 0) return { result: env.result, time: env.time };
+      if (env.retCode === RATE_LIMIT_RET_CODE) {
+        this.counters.rateLimited++;
+        if (++limited > this.timing.maxRateLimited) throw this.fail(new RestError('rate_limited', `retCode 10006 after ${limited} tries`, path, 200, env.retCode));
+        const reset = Number(res.headers['x-bapi-limit-reset-timestamp']);
+        const wait = Number.isFinite(reset) && reset > 0 ? Math.min(60_000, Math.max(50, reset - this.now())) : fullJitterDelay(limited, this.timing.retryBaseMs * 2, this.timing.retryMaxMs, this.random);
+        this.logger.warn('bybit REST endpoint limit (10006), pausing requests', { path, waitMs: wait });
+        await this.pauseAll(wait);
+        continue;
+      }
+      const e = new RestError('retcode', `retCode ${env.retCode}: ${env.retMsg}`, path, 200, env.retCode);
+      if (TRANSIENT_RET_CODES.has(env.retCode) && ++transient < this.timing.maxAttempts) {
+        await this.retryWait(transient, e);
+        continue;
+      }
+      throw this.fail(e);
+    }
+  }
+
+  async instruments(maxPages = 50): Promise<InstrumentInfo[]> {
+    const out: InstrumentInfo[] = [];
+    const seen = new Set<string>();
+    let cursor = '';
+    for (let page = 0; page < maxPages; page++) {
+      const p = pathWithQuery('/v5/market/instruments-info', { category: 'linear', limit: 1000, cursor: cursor || undefined });
+      const r = this.parse(instrumentsResultSchema, (await this.getResult(p)).result, p);
+      out.push(...r.list);
+      if (!r.nextPageCursor || seen.has(r.nextPageCursor)) break;
+      seen.add(r.nextPageCursor);
+      cursor = r.nextPageCursor;
+    }
+    return out;
+  }
+
+  async tickers(): Promise<RestTicker[]> {
+    const p = pathWithQuery('/v5/market/tickers', { category: 'linear' });
+    return this.parse(tickersResultSchema, (await this.getResult(p)).result, p).list;
+  }
+
+  /** Oldest first; the candle whose interval has not ended by the server time is marked unconfirmed. */
+  async klines(symbol: string, interval: string, limit: number): Promise<Candle[]> {
+    const p = pathWithQuery('/v5/market/kline', { category: 'linear', symbol, interval, limit });
+    const { result, time } = await this.getResult(p);
+    const r = this.parse(klineResultSchema, result, p);
+    const ivMs = INTERVAL_MS[interval] ?? 60_000;
+    const serverNow = time ?? this.now();
+    const out: Candle[] = [];
+    for (const row of r.list) {
+      const [start, open, high, low, close, volume, turnover] = row.slice(0, 7).map(Number);
+      if (![start, open, high, low, close, volume, turnover].every(Number.isFinite)) throw this.fail(new RestError('parse', 'bad kline row', p));
+      out.push({ start, open, high, low, close, volume, turnover, confirmed: start + ivMs <= serverNow });
+    }
+    return out.sort((a, b) => a.start - b.start);
+  }
+
+  async openInterest(symbol: string, intervalTime: string, limit: number): Promise<OpenInterestPoint[]> {
+    const p = pathWithQuery('/v5/market/open-interest', { category: 'linear', symbol, intervalTime, limit });
+    const r = this.parse(oiResultSchema, (await this.getResult(p)).result, p);
+    return r.list.map((x) => ({ ts: x.timestamp, openInterest: x.openInterest })).sort((a, b) => a.ts - b.ts);
+  }
+
+  async accountRatio(symbol: string, period: string, limit: number): Promise<LongShortPoint[]> {
+    const p = pathWithQuery('/v5/market/account-ratio', { category: 'linear', symbol, period, limit });
+    const r = this.parse(ratioResultSchema, (await this.getResult(p)).result, p);
+    return r.list.map((x) => ({ ts: x.timestamp, buyRatio: x.buyRatio, sellRatio: x.sellRatio })).sort((a, b) => a.ts - b.ts);
+  }
+
+  async fundingHistory(symbol: string, limit: number): Promise<FundingPoint[]> {
+    const p = pathWithQuery('/v5/market/funding/history', { category: 'linear', symbol, limit });
+    const r = this.parse(fundingResultSchema, (await this.getResult(p)).result, p);
+    return r.list.map((x) => ({ ts: x.fundingRateTimestamp, rate: x.fundingRate })).sort((a, b) => a.ts - b.ts);
+  }
+
+  private parse<S extends z.ZodType>(schema: S, value: unknown, path: string): z.infer<S> {
+    const r = schema.safeParse(value);
+    if (!r.success) throw this.fail(new RestError('parse', `unexpected result shape: ${r.error.issues[0]?.message ?? 'invalid'}`, path));
+    return r.data;
+  }
+
+  private fail(e: RestError): RestError {
+    if (e.code !== 'closed') this.counters.errors++;
+    return e;
+  }
+
+  private async retryWait(attempt: number, e: RestError): Promise<void> {
+    this.counters.retries++;
+    const wait = fullJitterDelay(attempt, this.timing.retryBaseMs, this.timing.retryMaxMs, this.random);
+    this.logger.debug('bybit REST transient failure, retrying', { path: e.path, code: e.code, message: e.message, attempt, waitMs: wait });
+    await this.sleep(wait);
+  }
+
+  /** Rate-limit waits stop every request (shared limiter), not only this one. */
+  private async pauseAll(ms: number): Promise<void> {
+    this.limiter?.pauseUntil(this.now() + ms);
+    await this.sleep(ms);
+  }
+
+  private async sleep(ms: number): Promise<void> {
+    try {
+      await sleep(ms, this.abort.signal);
+    } catch {
+      throw new RestError('closed', 'rest client closed', '');
+    }
+  }
+}

@@ -1,0 +1,247 @@
+import { createRateLimitedLog, type Logger } from '@confluence/logger';
+import type { MarketStore } from '../state/market-store';
+import { fullJitterDelay } from './backoff';
+import { RestError, type BybitRestClient } from './bybit/rest-client';
+import { INTERVAL_TO_TIMEFRAME } from './events';
+import { fnv1a32 } from './universe';
+
+/** Enough closed candles for every indicator (≥ 200) and fills the 300-candle ring. */
+export const KLINE_BACKFILL = 300;
+export const OPEN_INTEREST_BACKFILL = 200;
+export const ACCOUNT_RATIO_BACKFILL = 100;
+export const FUNDING_BACKFILL = 50;
+export const POLL_INTERVAL_MS = 60_000;
+/** Funding changes every few hours: poll it every 10th round. */
+export const FUNDING_POLL_EVERY = 10;
+const POLL_LIMIT = 3;
+export const WARMUP_RETRY_BASE_MS = 5_000;
+export const WARMUP_RETRY_MAX_MS = 5 * 60_000;
+
+const PARTS = ['kline.1', 'kline.5', 'kline.30', 'kline.240', 'openInterest', 'accountRatio', 'funding'] as const;
+type Part = (typeof PARTS)[number];
+type PartState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface WarmupProgress {
+  /** Symbols whose every backfill request succeeded. */
+  done: number;
+  total: number;
+  complete: boolean;
+  /** Symbols with a failed part, retrying in the background. */
+  failed: number;
+  /** Up to 20 of them. */
+  failedSymbols: string[];
+}
+
+export interface WarmupTiming {
+  pollIntervalMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+}
+
+export interface WarmupOptions {
+  rest: BybitRestClient;
+  store: MarketStore;
+  logger: Logger;
+  timing?: Partial<WarmupTiming>;
+  /** Periodic OI / account-ratio / funding polling after warm-up (off in replay). */
+  poll?: boolean;
+  /** Retry failed parts in the background (off in replay, where a missing answer stays missing). */
+  retry?: boolean;
+  random?: () => number;
+}
+
+interface SymbolTask {
+  readonly symbol: string;
+  readonly parts: Map<Part, PartState>;
+  attempt: number;
+  retryTimer: NodeJS.Timeout | undefined;
+  removed: boolean;
+  lastError: string | undefined;
+  pollRound: number;
+  nextPollAt: number;
+  polling: boolean;
+}
+
+/**
+ * REST backfill per symbol (klines 1/5/30/240, open interest, account ratio, funding), then periodic polling of the
+ * slow series. All requests go through the REST client's shared rate limiter, so 500 symbols simply queue.
+ */
+export class Warmup {
+  private readonly tasks = new Map<string, SymbolTask>();
+  private readonly timing: WarmupTiming;
+  private readonly rlog: ReturnType<typeof createRateLimitedLog>;
+  private readonly random: () => number;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private running = 0;
+  private idleWaiters: (() => void)[] = [];
+  private stopped = false;
+
+  constructor(private readonly options: WarmupOptions) {
+    this.timing = { pollIntervalMs: POLL_INTERVAL_MS, retryBaseMs: WARMUP_RETRY_BASE_MS, retryMaxMs: WARMUP_RETRY_MAX_MS, ...options.timing };
+    this.rlog = createRateLimitedLog(options.logger, 30_000);
+    this.random = options.random ?? Math.random;
+    if (options.poll) {
+      const tick = Math.max(10, Math.min(1_000, Math.floor(this.timing.pollIntervalMs / 4)));
+      this.pollTimer = setInterval(() => this.pollDue(), tick);
+    }
+  }
+
+  add(symbols: readonly string[]): void {
+    for (const symbol of symbols) {
+      if (this.stopped || this.tasks.has(symbol)) continue;
+      const task: SymbolTask = {
+        symbol,
+        parts: new Map(PARTS.map((p) => [p, 'pending' as PartState])),
+        attempt: 0,
+        retryTimer: undefined,
+        removed: false,
+        lastError: undefined,
+        pollRound: 0,
+        nextPollAt: Infinity,
+        polling: false,
+      };
+      this.tasks.set(symbol, task);
+      this.options.store.setWarmup(symbol, 'pending', false);
+      void this.run(task);
+    }
+  }
+
+  remove(symbols: readonly string[]): void {
+    for (const symbol of symbols) {
+      const t = this.tasks.get(symbol);
+      if (!t) continue;
+      t.removed = true;
+      if (t.retryTimer) clearTimeout(t.retryTimer);
+      this.tasks.delete(symbol);
+    }
+  }
+
+  progress(): WarmupProgress {
+    let done = 0;
+    const failed: string[] = [];
+    for (const t of this.tasks.values()) {
+      let allDone = true;
+      let anyFailed = false;
+      for (const s of t.parts.values()) {
+        if (s !== 'done') allDone = false;
+        if (s === 'failed') anyFailed = true;
+      }
+      if (allDone) done++;
+      else if (anyFailed) failed.push(t.symbol);
+    }
+    const total = this.tasks.size;
+    return { done, total, complete: done === total, failed: failed.length, failedSymbols: failed.slice(0, 20) };
+  }
+
+  /** Resolves when no backfill or poll request is running (a scheduled retry does not count). */
+  idle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = undefined;
+    for (const t of this.tasks.values()) {
+      t.removed = true;
+      if (t.retryTimer) clearTimeout(t.retryTimer);
+    }
+  }
+
+  private async run(task: SymbolTask): Promise<void> {
+    const todo = PARTS.filter((p) => task.parts.get(p) !== 'done');
+    for (const p of todo) task.parts.set(p, 'running');
+    this.running++;
+    try {
+      await Promise.all(todo.map((p) => this.runPart(task, p)));
+    } finally {
+      this.running--;
+      if (this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+    if (task.removed || this.stopped) return;
+    const klinesReady = PARTS.filter((p) => p.startsWith('kline.')).every((p) => task.parts.get(p) === 'done');
+    const allDone = PARTS.every((p) => task.parts.get(p) === 'done');
+    this.options.store.setWarmup(task.symbol, allDone ? 'done' : 'failed', klinesReady);
+    if (allDone) {
+      task.nextPollAt = Date.now() + this.pollOffset(task.symbol);
+      return;
+    }
+    this.rlog('warn', 'warmup-failed', 'warm-up of a symbol failed, will retry', { symbol: task.symbol, error: task.lastError, attempt: task.attempt });
+    if (this.options.retry === false) return;
+    const delay = fullJitterDelay(task.attempt++, this.timing.retryBaseMs, this.timing.retryMaxMs, this.random);
+    task.retryTimer = setTimeout(() => {
+      task.retryTimer = undefined;
+      if (!task.removed && !this.stopped) void this.run(task);
+    }, delay);
+  }
+
+  private async runPart(task: SymbolTask, part: Part): Promise<void> {
+    const { rest, store } = this.options;
+    const s = task.symbol;
+    try {
+      if (part.startsWith('kline.')) {
+        const interval = part.slice('kline.'.length);
+        const candles = await rest.klines(s, interval, KLINE_BACKFILL);
+        if (!task.removed) store.mergeCandles(s, INTERVAL_TO_TIMEFRAME[interval], candles);
+      } else if (part === 'openInterest') {
+        const pts = await rest.openInterest(s, '5min', OPEN_INTEREST_BACKFILL);
+        if (!task.removed) store.mergeOpenInterest(s, pts);
+      } else if (part === 'accountRatio') {
+        const pts = await rest.accountRatio(s, '5min', ACCOUNT_RATIO_BACKFILL);
+        if (!task.removed) store.mergeLongShort(s, pts);
+      } else {
+        const pts = await rest.fundingHistory(s, FUNDING_BACKFILL);
+        if (!task.removed) store.mergeFunding(s, pts);
+      }
+      task.parts.set(part, 'done');
+    } catch (err) {
+      task.parts.set(part, 'failed');
+      task.lastError = `${part}: ${err instanceof Error ? err.message : String(err)}`;
+      if (!(err instanceof RestError && err.code === 'closed')) {
+        this.options.logger.debug('warm-up request failed', { symbol: s, part, error: task.lastError });
+      }
+    }
+  }
+
+  /** Spreads the symbols' polls evenly over the interval (stable per symbol). */
+  private pollOffset(symbol: string): number {
+    return (fnv1a32(symbol) % 1000) / 1000 * this.timing.pollIntervalMs + this.timing.pollIntervalMs / 10;
+  }
+
+  private pollDue(): void {
+    const now = Date.now();
+    for (const t of this.tasks.values()) {
+      if (t.polling || t.nextPollAt > now) continue;
+      t.polling = true;
+      t.nextPollAt = now + this.timing.pollIntervalMs;
+      void this.poll(t);
+    }
+  }
+
+  private async poll(task: SymbolTask): Promise<void> {
+    const { rest, store } = this.options;
+    const s = task.symbol;
+    const round = task.pollRound++;
+    this.running++;
+    try {
+      const jobs: Promise<void>[] = [
+        rest.openInterest(s, '5min', POLL_LIMIT).then((p) => void (!task.removed && store.mergeOpenInterest(s, p))),
+        rest.accountRatio(s, '5min', POLL_LIMIT).then((p) => void (!task.removed && store.mergeLongShort(s, p))),
+      ];
+      if (round % FUNDING_POLL_EVERY === FUNDING_POLL_EVERY - 1) {
+        jobs.push(rest.fundingHistory(s, POLL_LIMIT).then((p) => void (!task.removed && store.mergeFunding(s, p))));
+      }
+      const results = await Promise.allSettled(jobs);
+      for (const r of results) {
+        if (r.status === 'rejected' && !(r.reason instanceof RestError && r.reason.code === 'closed')) {
+          this.rlog('warn', 'poll-failed', 'periodic REST poll failed', { symbol: s, error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+        }
+      }
+    } finally {
+      task.polling = false;
+      this.running--;
+      if (this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+}

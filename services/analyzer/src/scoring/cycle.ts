@@ -1,0 +1,139 @@
+import type { Engine, MarketSnapshot, SymbolScore } from '@confluence/confluence';
+import { toComponentScores } from '@confluence/confluence';
+import type { ComponentScores, ScoreMove, SymbolDetail, SymbolRow } from '@confluence/contracts';
+
+/** What the cycle needs from the intake; the intake implements it, tests can fake it. */
+export interface ScoreSource {
+  symbols(): readonly string[];
+  snapshot(symbol: string): MarketSnapshot | undefined;
+  symbolStatus(symbol: string): { warm: boolean; bookSynced: boolean; lastUpdateAt: number | null; reason?: string | null } | undefined;
+}
+
+export interface Scored {
+  symbol: string;
+  snapshot: MarketSnapshot | undefined;
+  /** Null while the symbol is warming up (no snapshot or not warm). */
+  result: SymbolScore | null;
+  warm: boolean;
+  bookSynced: boolean;
+  updatedAt: number;
+  reason: string | null;
+}
+
+/** Symbols scored between two yields to the event loop, so WebSocket handling is never held up for long. */
+export const CYCLE_CHUNK = 25;
+
+const EMPTY_COMPONENTS: ComponentScores = { technical: null, volume: null, orderflow: null, orderbook: null, structure: null, sentiment: null };
+
+function lastTradePrice(s: MarketSnapshot): number | undefined {
+  const t = s.trades[s.trades.length - 1];
+  return t ? t.price : undefined;
+}
+
+export function priceOf(s: MarketSnapshot | undefined): number | null {
+  if (!s) return null;
+  // The last trade is the freshest price; the ticker's lastPrice follows it within 100 ms.
+  return lastTradePrice(s) ?? s.ticker?.lastPrice ?? s.candles['1m'][s.candles['1m'].length - 1]?.close ?? null;
+}
+
+function updatedAtOf(s: MarketSnapshot | undefined, fallback: number | null): number {
+  if (!s) return fallback ?? 0;
+  const t = s.trades[s.trades.length - 1]?.ts ?? 0;
+  return Math.max(t, s.book?.ts ?? 0, s.ticker?.ts ?? 0, fallback ?? 0);
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Scores every symbol of the source. Work is chunked with yields in between so a 500-symbol cycle never
+ * blocks WebSocket handling for more than one chunk.
+ */
+export async function scoreAll(engine: Engine, source: ScoreSource, now: number, chunk = CYCLE_CHUNK): Promise<Scored[]> {
+  const symbols = source.symbols();
+  const out: Scored[] = [];
+  for (let i = 0; i < symbols.length; i++) {
+    if (i > 0 && i % chunk === 0) await yieldToLoop();
+    const symbol = symbols[i];
+    const status = source.symbolStatus(symbol);
+    const snapshot = source.snapshot(symbol);
+    const warm = Boolean(status?.warm && snapshot);
+    let result: SymbolScore | null = null;
+    let reason: string | null = status?.reason ?? null;
+    if (warm && snapshot) {
+      try {
+        result = engine.score(snapshot, now);
+      } catch (err) {
+        reason = `scoring failed: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    } else reason ??= 'warming up';
+    out.push({ symbol, snapshot, result, warm, bookSynced: status?.bookSynced ?? false, updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null), reason });
+  }
+  return out;
+}
+
+function num(v: number | undefined): number | null {
+  return v === undefined || !Number.isFinite(v) ? null : v;
+}
+
+export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {
+  const t = s.snapshot?.ticker;
+  const r = s.result;
+  return {
+    symbol: s.symbol,
+    score: r ? r.score : null,
+    direction: r ? r.direction : null,
+    strength: r ? r.strength : null,
+    confidence: r ? r.confidence.value : 0,
+    price: priceOf(s.snapshot),
+    change24h: num(t?.price24hPcnt),
+    turnover24h: num(t?.turnover24h),
+    volume24h: num(t?.volume24h),
+    fundingRate: num(t?.fundingRate),
+    openInterest: num(t?.openInterest),
+    openInterestValue: num(t?.openInterestValue),
+    components: r ? toComponentScores(r) : EMPTY_COMPONENTS,
+    updatedAt: s.updatedAt,
+    dataOk: s.warm && s.bookSynced,
+    lastMove,
+  };
+}
+
+export function toDetail(s: Scored, lastMove: ScoreMove | null, bandRecord: SymbolDetail['bandRecord']): SymbolDetail | null {
+  const r = s.result;
+  if (!r) return null;
+  const snap = s.snapshot;
+  const book = snap?.book;
+  const bestBid = book?.bids[0]?.[0] ?? null;
+  const bestAsk = book?.asks[0]?.[0] ?? null;
+  const mid = bestBid !== null && bestAsk !== null ? (bestBid + bestAsk) / 2 : null;
+  const depth = (levels: readonly (readonly [number, number])[] | undefined) => (levels ? levels.reduce((n, [p, q]) => n + p * q, 0) : null);
+  const t = snap?.ticker;
+  return {
+    symbol: s.symbol,
+    score: r.score,
+    direction: r.direction,
+    strength: r.strength,
+    confidence: r.confidence,
+    rationale: s.bookSynced ? r.rationale : `${r.rationale} (order book resyncing)`.slice(0, 600),
+    components: r.components,
+    topContributors: r.topContributors,
+    price: priceOf(snap),
+    change24h: num(t?.price24hPcnt),
+    fundingRate: num(t?.fundingRate),
+    openInterest: num(t?.openInterest),
+    orderbook: {
+      bestBid,
+      bestAsk,
+      mid,
+      spreadBps: mid !== null && bestAsk !== null && bestBid !== null && mid > 0 ? ((bestAsk - bestBid) / mid) * 10_000 : null,
+      bidDepth: depth(book?.bids),
+      askDepth: depth(book?.asks),
+      levels: book ? book.bids.length + book.asks.length : 0,
+      synced: Boolean(book?.synced),
+    },
+    updatedAt: s.updatedAt,
+    dataOk: s.warm && s.bookSynced,
+    lastMove,
+    bandRecord,
+  };
+}

@@ -1,0 +1,96 @@
+import type { SymbolScore } from '@confluence/confluence';
+import { COMPONENT_NAMES, ComponentDetail, ComponentName, ScoreMove } from '@confluence/contracts';
+
+/** A change smaller than this (score points) is noise between two one-second generations, not a move. */
+export const MIN_MOVE_POINTS = 0.5;
+/** A component whose contribution changed by less than this is left out of the explanation. */
+export const MIN_PART_POINTS = 0.1;
+
+const LABEL: Record<ComponentName, string> = {
+  technical: 'technical',
+  volume: 'volume',
+  orderflow: 'order flow',
+  orderbook: 'order book',
+  structure: 'structure',
+  sentiment: 'sentiment',
+};
+
+function fmt(n: number): string {
+  const r = Math.round(n * 10) / 10;
+  return `${r > 0 ? '+' : r < 0 ? '−' : '±'}${Math.abs(r)}`;
+}
+
+/** The sub-signal whose weighted score moved most inside a component, in words ("cvd up", "funding rate down"). */
+function cause(prev: ComponentDetail | undefined, next: ComponentDetail): string {
+  if (next.score === null) return next.reason ? `unavailable: ${next.reason}`.slice(0, 200) : 'unavailable';
+  if (!prev || prev.score === null) return 'available again';
+  let best: { name: string; delta: number; timeframe: string | null } | null = null;
+  const before = new Map(prev.subSignals.map((s) => [`${s.name}|${s.timeframe ?? ''}`, s]));
+  for (const s of next.subSignals) {
+    const p = before.get(`${s.name}|${s.timeframe ?? ''}`);
+    if (s.score === null || !p || p.score === null) continue;
+    const delta = (s.score - p.score) * s.weight;
+    if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { name: s.name, delta, timeframe: s.timeframe };
+  }
+  if (!best || best.delta === 0) return 'inputs shifted';
+  const what = best.name.replace(/_/g, ' ') + (best.timeframe ? ` ${best.timeframe}` : '');
+  return `${what} ${best.delta > 0 ? 'up' : 'down'}`.slice(0, 200);
+}
+
+function contribution(c: ComponentDetail | undefined): number {
+  return c && c.contribution !== null ? c.contribution : 0;
+}
+
+/**
+ * "Why it moved": compares each symbol's score with its previous generation and attributes the change to
+ * components (by change of contribution to the overall score) and, inside each, to the sub-signal that moved most.
+ */
+export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): ScoreMove | null {
+  if (prev.score === null && next.score === null) return null;
+  const delta = (next.score ?? 50) - (prev.score ?? 50);
+  const before = new Map(prev.components.map((c) => [c.name, c]));
+  const after = new Map(next.components.map((c) => [c.name, c]));
+  const parts = COMPONENT_NAMES.map((name) => {
+    const n = after.get(name);
+    const p = before.get(name);
+    return { component: name, delta: Math.round((contribution(n) - contribution(p)) * 10) / 10, cause: n ? cause(p, n) : 'unavailable' };
+  })
+    .filter((x) => Math.abs(x.delta) >= MIN_PART_POINTS)
+    .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
+    .slice(0, 6);
+  const from = prev.score === null ? null : Math.round(prev.score * 10) / 10;
+  const to = next.score === null ? null : Math.round(next.score * 10) / 10;
+  const head = `${from ?? '—'} → ${to ?? '—'}`;
+  const body = parts.slice(0, 3).map((p) => `${LABEL[p.component]} ${fmt(p.delta)} (${p.cause})`).join(', ');
+  return { from, to, delta: Math.round(delta * 10) / 10, at, summary: (body ? `${head}: ${body}` : head).slice(0, 400), parts };
+}
+
+/**
+ * Compares each generation with the symbol's anchor — the result at its last recorded move — so a slow drift
+ * of 0.1 point a second still becomes a move once it adds up, while one-second noise does not replace the
+ * last meaningful explanation.
+ */
+export class MoveTracker {
+  private readonly anchor = new Map<string, SymbolScore>();
+  private readonly last = new Map<string, ScoreMove>();
+
+  update(symbol: string, next: SymbolScore | null, at: number): ScoreMove | null {
+    if (!next) return this.last.get(symbol) ?? null;
+    const anchor = this.anchor.get(symbol);
+    if (!anchor) this.anchor.set(symbol, next);
+    else {
+      const move = diffScores(anchor, next, at);
+      const availabilityChanged = (anchor.score === null) !== (next.score === null);
+      if (move && (Math.abs(move.delta) >= MIN_MOVE_POINTS || availabilityChanged)) {
+        this.last.set(symbol, move);
+        this.anchor.set(symbol, next);
+      }
+    }
+    return this.last.get(symbol) ?? null;
+  }
+
+  drop(symbol: string): void {
+    this.anchor.delete(symbol);
+    this.last.delete(symbol);
+  }
+}

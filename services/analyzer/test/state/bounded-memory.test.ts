@@ -1,0 +1,90 @@
+import { TIMEFRAMES } from '@confluence/contracts';
+import { createNormalizer, MALFORMED_REASONS, TOPIC_FAMILIES } from '../../src/intake/bybit/normalize';
+import { isControlEvent, type MarketEvent } from '../../src/intake/events';
+import { syntheticFrameStream } from '../../src/intake/synthetic';
+import { DEFAULT_LIMITS, MarketStore } from '../../src/state/market-store';
+
+jest.setTimeout(300_000);
+
+describe('bounded memory', () => {
+  test('when 1,000,000 messages are ingested (dense then sparse, plus unknown symbols and garbage), then every structure stays within its bound', () => {
+    const symbols = ['AAAUSDT', 'BBBUSDT', 'CCCUSDT'];
+    let clock = 0;
+    const store = new MarketStore({ now: () => clock });
+    for (const s of symbols) store.add(s);
+    const normalizer = createNormalizer();
+    const events: MarketEvent[] = [];
+    const L = DEFAULT_LIMITS;
+    let maxSeen = { trades: 0, liquidations: 0, book: 0, candles: 0, oi: 0, spread: 0 };
+
+    const check = () => {
+      for (const s of symbols) {
+        const snap = store.snapshot(s)!; // expires the time windows against the clock first
+        const z = store.sizes(s)!;
+        expect(z.trades).toBeLessThanOrEqual(L.tradesMax);
+        expect(z.liquidations).toBeLessThanOrEqual(L.liquidationsMax);
+        expect(Math.max(z.bookBids, z.bookAsks)).toBeLessThanOrEqual(L.bookDepth + Math.max(10, Math.ceil(L.bookDepth / 2)));
+        for (const tf of TIMEFRAMES) expect(z.candles[tf]).toBeLessThanOrEqual(L.candlesPerTimeframe);
+        expect(z.openInterest).toBeLessThanOrEqual(L.openInterestMax);
+        expect(z.spread).toBeLessThanOrEqual(L.spreadSamples);
+        expect(z.longShort).toBeLessThanOrEqual(L.longShortMax);
+        expect(z.funding).toBeLessThanOrEqual(L.fundingMax);
+        expect(snap.trades.length).toBe(z.trades);
+        maxSeen = {
+          trades: Math.max(maxSeen.trades, z.trades),
+          liquidations: Math.max(maxSeen.liquidations, z.liquidations),
+          book: Math.max(maxSeen.book, z.bookBids, z.bookAsks),
+          candles: Math.max(maxSeen.candles, ...TIMEFRAMES.map((tf) => z.candles[tf])),
+          oi: Math.max(maxSeen.oi, z.openInterest),
+          spread: Math.max(maxSeen.spread, z.spread),
+        };
+      }
+      expect(store.size).toBe(symbols.length);
+    };
+
+    let n = 0;
+    const ingest = (raw: string) => {
+      events.length = 0;
+      normalizer.normalizeInto(raw, clock, events);
+      for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
+      n++;
+      if (n % 100 === 0) {
+        normalizer.normalizeInto(`{"topic":"publicTrade.ZZ${n}USDT","type":"snapshot","ts":${clock},"data":[{"T":${clock},"S":"Buy","v":"1","p":"1","i":"x"}]}`, clock, events);
+        for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
+        normalizer.normalizeInto(`garbage ${n}`, clock, events);
+        normalizer.normalizeInto(`{"topic":"weird${n}.X","data":1}`, clock, events);
+      }
+      if (n % 100_000 === 0) check();
+    };
+
+    // Dense phase: 600k frames 1 ms apart (~10 min of exchange time) — the trade count cap binds.
+    const start = 1_767_225_600_000;
+    for (const raw of syntheticFrameStream({ symbols, count: 600_000, startTs: start, stepMs: 1, seed: 1 })) {
+      clock = start + n;
+      ingest(raw);
+    }
+    // Sparse phase: 400k frames 200 ms apart (~22 h) — the time windows and candle caps bind.
+    const start2 = start + 600_000;
+    let k = 0;
+    for (const raw of syntheticFrameStream({ symbols, count: 400_000, startTs: start2, stepMs: 200, seed: 2 })) {
+      clock = start2 + ++k * 200;
+      ingest(raw);
+    }
+    check();
+    expect(n).toBe(1_000_000);
+    // The bounds were actually reached, so the test exercised them.
+    expect(maxSeen.trades).toBe(L.tradesMax);
+    expect(maxSeen.candles).toBe(L.candlesPerTimeframe);
+    expect(maxSeen.spread).toBe(L.spreadSamples);
+    expect(maxSeen.oi).toBeGreaterThan(1_000);
+    // Counters are fixed-key objects: garbage with ever-new topic names does not grow them.
+    expect(Object.keys(normalizer.counters.malformed).sort()).toEqual([...MALFORMED_REASONS].sort());
+    expect(Object.keys(normalizer.counters.byTopic).sort()).toEqual([...TOPIC_FAMILIES].sort());
+    expect(store.unknownSymbol).toBe(10_000);
+    expect(store.resyncs).toBe(0);
+    const m = normalizer.counters.malformed;
+    expect(m.invalid_json).toBe(10_000);
+    expect(m.unknown_topic).toBe(10_000);
+    expect(Object.values(m).reduce((a, b) => a + b, 0)).toBe(20_000);
+  });
+});

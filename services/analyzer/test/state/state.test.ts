@@ -1,0 +1,257 @@
+import type { Candle } from '@confluence/confluence';
+import { createNormalizer } from '../../src/intake/bybit/normalize';
+import type { DataEvent, TickerEvent } from '../../src/intake/events';
+import { CandleSeries } from '../../src/state/candles';
+import { MarketStore } from '../../src/state/market-store';
+import { Ring } from '../../src/state/ring';
+import { TimeSeries } from '../../src/state/series';
+import { TickerMerger } from '../../src/state/ticker';
+import { TradeWindow } from '../../src/state/trades';
+import { fixtureLines } from '../intake/fixtures';
+
+const M = 60_000;
+const candle = (start: number, close: number, confirmed: boolean): Candle => ({ start, open: close, high: close, low: close, close, volume: 1, turnover: close, confirmed });
+
+describe('candles', () => {
+  test('when WS updates the forming candle, then it is replaced; confirm closes it', () => {
+    const c = new CandleSeries(M);
+    c.applyLive(candle(0, 1, false));
+    c.applyLive(candle(0, 2, false));
+    expect(c.view()).toEqual([candle(0, 2, false)]);
+    c.applyLive(candle(0, 3, true));
+    c.applyLive(candle(M, 4, false));
+    expect(c.view()).toEqual([candle(0, 3, true), candle(M, 4, false)]);
+  });
+
+  test('when a newer forming candle arrives without a confirm (missed), then the previous one is closed', () => {
+    const c = new CandleSeries(M);
+    c.applyLive(candle(0, 1, false));
+    c.applyLive(candle(M, 2, false));
+    expect(c.view().map((x) => [x.start, x.confirmed])).toEqual([
+      [0, true],
+      [M, false],
+    ]);
+  });
+
+  test('when a late update for a closed candle arrives, then it does not reopen it', () => {
+    const c = new CandleSeries(M);
+    c.applyLive(candle(0, 1, true));
+    c.applyLive(candle(0, 9, false));
+    expect(c.view()).toEqual([candle(0, 1, true)]);
+  });
+
+  test('when REST backfill arrives after live candles, then it merges by start and keeps the fresher live forming candle', () => {
+    const c = new CandleSeries(M);
+    c.applyLive(candle(5 * M, 50, false));
+    const rest = [0, 1, 2, 3, 4, 5].map((i) => candle(i * M, i, false)); // REST flags nothing; `now` decides
+    c.mergeBackfill(rest, 5 * M + 30_000);
+    const v = c.view();
+    expect(v.map((x) => [x.start, x.close, x.confirmed])).toEqual([
+      [0, 0, true],
+      [M, 1, true],
+      [2 * M, 2, true],
+      [3 * M, 3, true],
+      [4 * M, 4, true],
+      [5 * M, 50, false],
+    ]);
+  });
+
+  test('when REST backfill arrives first, then its last candle is forming until live data replaces it', () => {
+    const c = new CandleSeries(M);
+    c.mergeBackfill([candle(M, 1, false), candle(0, 0, false)], M + 1);
+    expect(c.view().map((x) => [x.start, x.confirmed])).toEqual([
+      [0, true],
+      [M, false],
+    ]);
+    c.applyLive(candle(M, 7, false));
+    expect(c.current()!.close).toBe(7);
+  });
+
+  test('when more candles than capacity arrive, then the oldest are dropped and the view stays at capacity', () => {
+    const c = new CandleSeries(M, 300);
+    for (let i = 0; i < 1000; i++) {
+      c.applyLive(candle(i * M, i, false));
+      c.applyLive(candle(i * M, i, true));
+    }
+    c.applyLive(candle(1000 * M, 1000, false));
+    const v = c.view();
+    expect(v).toHaveLength(300);
+    expect(v[0].start).toBe(701 * M);
+    expect(v[299]).toEqual(candle(1000 * M, 1000, false));
+  });
+
+  test('when the view is read twice without changes, then the same array is returned', () => {
+    const c = new CandleSeries(M);
+    c.applyLive(candle(0, 1, false));
+    expect(c.view()).toBe(c.view());
+  });
+});
+
+describe('ticker merge', () => {
+  test('when a snapshot then deltas arrive (tardis capture), then deltas update only their fields', () => {
+    const n = createNormalizer();
+    const t = new TickerMerger();
+    const [snapshot, delta] = fixtureLines('ws_tickers.tardis.jsonl').slice(0, 2).map((l) => n.normalize(l, 0)[0] as TickerEvent);
+    t.apply(snapshot);
+    t.apply(delta);
+    const v = t.view()!;
+    expect(v.lastPrice).toBe(28560);
+    expect(v.markPrice).toBe(28560);
+    expect(v.openInterest).toBe(449736674);
+    expect(v.nextFundingTime).toBe(1680681600000);
+    expect(v.ts).toBe(1680673822776);
+  });
+
+  test('when a one-sided delta arrives, then the other side is kept', () => {
+    const t = new TickerMerger();
+    t.apply({ type: 'ticker', symbol: 'X', kind: 'snapshot', ts: 1, recvTs: 1, fields: { bid1Price: 1, ask1Price: 2, lastPrice: 1.5 } });
+    t.apply({ type: 'ticker', symbol: 'X', kind: 'delta', ts: 2, recvTs: 2, fields: { bid1Price: 1.1 } });
+    expect(t.view()).toMatchObject({ bid1Price: 1.1, ask1Price: 2, lastPrice: 1.5 });
+  });
+
+  test('when a new snapshot arrives, then it replaces all fields', () => {
+    const t = new TickerMerger();
+    t.apply({ type: 'ticker', symbol: 'X', kind: 'snapshot', ts: 1, recvTs: 1, fields: { bid1Price: 1, fundingRate: 0.1 } });
+    t.apply({ type: 'ticker', symbol: 'X', kind: 'snapshot', ts: 2, recvTs: 2, fields: { bid1Price: 3 } });
+    expect(t.view()!.fundingRate).toBeUndefined();
+  });
+});
+
+describe('windows and series', () => {
+  test('when trades exceed the time window, then old ones expire; CVD keeps running', () => {
+    const w = new TradeWindow(1000, 100);
+    w.push({ ts: 0, price: 1, size: 2, side: 'Buy' });
+    w.push({ ts: 500, price: 1, size: 1, side: 'Sell' });
+    w.push({ ts: 1600, price: 1, size: 5, side: 'Buy' });
+    expect(w.view().map((t) => t.ts)).toEqual([1600]);
+    expect(w.cvd).toBe(6);
+    expect(w.total).toBe(3);
+  });
+
+  test('when trades exceed the count cap, then only the newest are kept', () => {
+    const w = new TradeWindow(1e12, 10);
+    for (let i = 0; i < 25; i++) w.push({ ts: i, price: 1, size: 1, side: 'Buy' });
+    expect(w.view().map((t) => t.ts)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+    expect(w.allocated).toBeLessThanOrEqual(16);
+  });
+
+  test('ring: grows lazily, wraps, views are immutable copies taken only on change', () => {
+    const r = new Ring<number>(5);
+    expect(r.allocated).toBe(0);
+    for (let i = 0; i < 7; i++) r.push(i);
+    const v1 = r.view();
+    expect(v1).toEqual([2, 3, 4, 5, 6]);
+    expect(r.view()).toBe(v1);
+    r.push(7);
+    expect(v1).toEqual([2, 3, 4, 5, 6]);
+    expect(r.view()).toEqual([3, 4, 5, 6, 7]);
+    expect(r.shift()).toBe(3);
+    r.replaceNewest(70);
+    expect(r.view()).toEqual([4, 5, 6, 70]);
+  });
+
+  test('time series: sorted upsert, same ts replaces, capped', () => {
+    const s = new TimeSeries<{ ts: number; v: number }>(3);
+    s.merge([
+      { ts: 30, v: 3 },
+      { ts: 10, v: 1 },
+      { ts: 20, v: 2 },
+    ]);
+    s.upsert({ ts: 20, v: 22 });
+    s.upsert({ ts: 40, v: 4 });
+    expect(s.view()).toEqual([
+      { ts: 20, v: 22 },
+      { ts: 30, v: 3 },
+      { ts: 40, v: 4 },
+    ]);
+  });
+});
+
+describe('market store', () => {
+  function feed(store: MarketStore, lines: string[], recvTs = 0): void {
+    const n = createNormalizer();
+    for (const l of lines) for (const ev of n.normalize(l, recvTs)) if (ev.type !== 'pong' && ev.type !== 'subscribe_ack') store.apply(ev as DataEvent);
+  }
+
+  test('when real frames for a tracked symbol arrive, then the snapshot exposes book, ticker, trades, liquidations, candles', () => {
+    let now = 1741450605553;
+    const store = new MarketStore({ now: () => now });
+    store.add('BTCUSDT');
+    feed(store, fixtureLines('ws_misc_linear.rust_ws_tests_2024-2025.jsonl'), now);
+    feed(store, ['{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1741450605000,"data":{"s":"BTCUSDT","b":[["85820.1","1"]],"a":[["85820.2","2"]],"u":5,"seq":1},"cts":1}'], now);
+    feed(store, ['{"topic":"kline.1.BTCUSDT","data":[{"start":1741450560000,"end":1741450619999,"interval":"1","open":"1","close":"2","high":"3","low":"0.5","volume":"10","turnover":"15","confirm":false,"timestamp":1741450605000}],"ts":1741450605000,"type":"snapshot"}'], now);
+    const s = store.snapshot('BTCUSDT')!;
+    expect(s.symbol).toBe('BTCUSDT');
+    expect(s.book).toMatchObject({ synced: true, bids: [[85820.1, 1]], asks: [[85820.2, 2]] });
+    expect(s.ticker).toMatchObject({ lastPrice: 84594.4, openInterest: 52903.75 });
+    expect(s.trades).toEqual([]); // the fixture's trade is hours older than the clock: outside the 15-min window
+    expect(store.cvd('BTCUSDT')).toBe(0.007);
+    expect(store.status('BTCUSDT')!.lastTradeAt).toBe(1741433245357);
+    expect(s.liquidations).toEqual([{ ts: 1741450605236, price: 85823.6, size: 0.001, side: 'Buy' }]);
+    expect(s.candles['1m']).toHaveLength(1);
+    expect(s.candles['5m']).toEqual([]);
+    expect(s.openInterest).toEqual([{ ts: Math.floor(1740622194359 / M) * M, openInterest: 52903.75 }]);
+    expect(s.spreadHistoryBps).toHaveLength(1);
+    // Unchanged → the very same object (no copying each second).
+    expect(store.snapshot('BTCUSDT')).toBe(s);
+    now += 2 * 3600_000;
+    const later = store.snapshot('BTCUSDT')!;
+    expect(later.liquidations).toEqual([]);
+  });
+
+  test('when events for an untracked symbol arrive, then they are dropped and counted, no state is created', () => {
+    const store = new MarketStore({ now: () => 0 });
+    feed(store, fixtureLines('ws_publicTrade.docs.jsonl'));
+    expect(store.size).toBe(0);
+    expect(store.unknownSymbol).toBe(1);
+    expect(store.snapshot('BTCUSDT')).toBeUndefined();
+  });
+
+  test('status: not warm until warm-up klines, a ticker and a book arrived; reason says what is missing', () => {
+    let now = 1_000_000;
+    const store = new MarketStore({ now: () => now });
+    store.add('AUSDT');
+    expect(store.status('AUSDT')).toMatchObject({ warm: false, reason: 'warming_up', bookSynced: false, lastUpdateAt: null, lastTradeAt: null });
+    store.setWarmup('AUSDT', 'done', true);
+    expect(store.status('AUSDT')!.reason).toBe('no_ticker');
+    const ticker: TickerEvent = { type: 'ticker', symbol: 'AUSDT', kind: 'snapshot', ts: now, recvTs: now, fields: { lastPrice: 1 } };
+    store.apply(ticker);
+    expect(store.status('AUSDT')!.reason).toBe('no_book');
+    store.apply({ type: 'book_snapshot', symbol: 'AUSDT', depth: 50, ts: now, recvTs: now, bids: [1, 1], asks: [2, 1], u: 3, seq: undefined });
+    expect(store.status('AUSDT')).toMatchObject({ warm: true, reason: null, bookSynced: true, lastUpdateAt: now });
+    store.bookDisconnected('AUSDT');
+    expect(store.status('AUSDT')).toMatchObject({ warm: true, bookSynced: false, reason: 'book_disconnect' });
+    store.apply({ type: 'book_snapshot', symbol: 'AUSDT', depth: 50, ts: now, recvTs: now, bids: [1, 1], asks: [2, 1], u: 9, seq: undefined });
+    now += 120_000;
+    expect(store.status('AUSDT')!.reason).toBe('stale');
+  });
+
+  test('REST series merge with live OI samples, sorted by time', () => {
+    const store = new MarketStore({ now: () => 0 });
+    store.add('AUSDT');
+    store.mergeOpenInterest('AUSDT', [
+      { ts: 5 * M, openInterest: 5 },
+      { ts: 0, openInterest: 1 },
+    ]);
+    store.apply({ type: 'ticker', symbol: 'AUSDT', kind: 'delta', ts: 7 * M + 10, recvTs: 0, fields: { openInterest: 7 } });
+    store.apply({ type: 'ticker', symbol: 'AUSDT', kind: 'delta', ts: 7 * M + 20, recvTs: 0, fields: { openInterest: 8 } });
+    store.mergeFunding('AUSDT', [{ ts: 8 * 3600_000, rate: 0.0001 }]);
+    store.mergeLongShort('AUSDT', [{ ts: 0, buyRatio: 0.6, sellRatio: 0.4 }]);
+    const s = store.snapshot('AUSDT')!;
+    expect(s.openInterest).toEqual([
+      { ts: 0, openInterest: 1 },
+      { ts: 5 * M, openInterest: 5 },
+      { ts: 7 * M, openInterest: 8 },
+    ]);
+    expect(s.funding).toEqual([{ ts: 8 * 3600_000, rate: 0.0001 }]);
+    expect(s.longShort).toEqual([{ ts: 0, buyRatio: 0.6, sellRatio: 0.4 }]);
+  });
+
+  test('when a symbol is removed, then its state is gone', () => {
+    const store = new MarketStore();
+    store.add('AUSDT');
+    store.remove('AUSDT');
+    expect(store.snapshot('AUSDT')).toBeUndefined();
+    expect(store.status('AUSDT')).toBeUndefined();
+  });
+});

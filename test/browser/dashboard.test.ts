@@ -1,0 +1,370 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { Cache, createCache } from '@confluence/cache';
+import { ApiEnvelope, SnapshotData, SymbolsData, createKeys } from '@confluence/contracts';
+import { Memcached, startMemcached } from '../support/memcached';
+import { ROOT } from '../support/processes';
+import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
+import { waitFor } from '../support/wait';
+import { Browser, bannerText, launchBrowser, readTable } from './browser';
+import { MarketFixture, publishExtras, publishGeneration } from './market-fixture';
+
+/**
+ * The dashboard in a real headless Chromium, served by the real web process reading a real Memcached.
+ * The first suite publishes contract envelopes itself (deterministic rows, free text with HTML in it, 500 rows);
+ * the second runs the real analyzer against the simulator and stops it, then Memcached.
+ */
+
+const PUBLISH_MS = 500;
+const INJECTION = '<script>alert(1)</script><img src=x onerror=alert(2)> moved';
+
+async function sortBy(page: Page, key: string, order: 'ascending' | 'descending'): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    if ((await page.getAttribute(`th[data-key="${key}"]`, 'aria-sort')) === order) return;
+    await page.click(`th[data-key="${key}"] .sort-btn`);
+  }
+  expect(await page.getAttribute(`th[data-key="${key}"]`, 'aria-sort')).toBe(order);
+}
+
+describe('dashboard with published fixtures', () => {
+  const keys = createKeys();
+  let mc: Memcached;
+  let web: Service;
+  let cache: Cache;
+  let browser: Browser;
+  let page: Page;
+  let fx: MarketFixture;
+  let publisher: NodeJS.Timeout | null = null;
+  let busy = false;
+
+  const publishNow = () => publishGeneration(cache, keys, fx, { details: fx.symbols.length <= 50, publishIntervalMs: PUBLISH_MS });
+  function startPublisher(): void {
+    publisher = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fx.step();
+      publishNow()
+        .catch(() => undefined)
+        .finally(() => {
+          busy = false;
+        });
+    }, PUBLISH_MS);
+  }
+  function stopPublisher(): void {
+    if (publisher) clearInterval(publisher);
+    publisher = null;
+  }
+
+  beforeAll(async () => {
+    mc = await startMemcached();
+    web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: String(PUBLISH_MS) });
+    cache = createCache({ servers: [mc.address], timeoutMs: 1000 });
+    fx = new MarketFixture(15, 42);
+    fx.setText('SOLUSDT', INJECTION);
+    fx.setDataOk('DOGEUSDT', false);
+    await publishNow();
+    await publishExtras(cache, keys, fx);
+    startPublisher();
+    await waitFor(async () => (await getJson<{ status: { state: string } }>(`${web.url}/api/status`)).body.status.state === 'ok', { what: 'web status ok' });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    await page.goto(web.url + '/');
+  });
+
+  afterAll(async () => {
+    stopPublisher();
+    await browser?.close();
+    cache?.close();
+    await stopAll(web);
+    await mc?.stop();
+  });
+
+  test('when the analyzer has published, then the table lists every symbol, and resyncing rows are marked', async () => {
+    await page.waitForFunction((n) => document.querySelectorAll('#symbols-body tr').length === n, fx.symbols.length);
+    const rows = await readTable(page);
+    expect(rows.map((r) => r.symbol).sort()).toEqual([...fx.symbols].sort());
+    const doge = rows.find((r) => r.symbol === 'DOGEUSDT')!;
+    expect(doge.classes).toContain('resyncing');
+    expect(await page.textContent('#symbols-body tr[data-symbol="DOGEUSDT"] .tag-resync')).toBe('resyncing');
+    expect(await page.isVisible('#symbols-body tr[data-symbol="DOGEUSDT"] .tag-resync')).toBe(true);
+    // Every direction is a word and an icon, never colour alone.
+    for (const r of rows.filter((x) => x.symbol !== 'DOGEUSDT')) expect(['Bullish', 'Bearish', 'Neutral']).toContain(r.direction);
+    expect(await page.isVisible('#sim-badge')).toBe(true);
+    expect(await page.getAttribute('#conn', 'data-state')).toBe('connected');
+    expect(await bannerText(page)).toBe('');
+    // Overview: breadth counts match the table and the mover lists are filled.
+    const bullish = rows.filter((r) => r.direction === 'Bullish').length;
+    expect(await page.textContent('.breadth .kv-row.bull dd')).toBe(String(bullish));
+    expect(await page.$$eval('[data-list="strongest"] li', (li) => li.length)).toBe(5);
+  });
+
+  test('when a score changes in Memcached, then the row shows it within 2 s without a reload, highlighted when it crosses 60', async () => {
+    await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
+    const rows = await readTable(page);
+    const target = rows.find((r) => r.symbol !== 'DOGEUSDT' && r.symbol !== 'SOLUSDT' && Number(r.score) < 58)!;
+    expect(target).toBeDefined();
+    const started = Date.now();
+    fx.setScore(target.symbol, 83.3);
+    await page.waitForFunction((s) => document.querySelector(`#symbols-body tr[data-symbol="${s}"] .score-num`)?.textContent === '83.3', target.symbol, { timeout: 2000 });
+    const elapsed = Date.now() - started;
+    console.log(`score change visible in the page after ${elapsed} ms (publish every ${PUBLISH_MS} ms)`);
+    expect(await page.textContent(`#symbols-body tr[data-symbol="${target.symbol}"] .dir-word`)).toBe('Bullish');
+    expect(await page.getAttribute(`#symbols-body tr[data-symbol="${target.symbol}"]`, 'data-crossed')).toBe('bull');
+    expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+  });
+
+  test('when a column header is clicked, then the table sorts by it and says so with aria-sort', async () => {
+    await sortBy(page, 'symbol', 'ascending');
+    let rows = await readTable(page);
+    expect(rows.map((r) => r.symbol)).toEqual([...fx.symbols].sort());
+    await sortBy(page, 'symbol', 'descending');
+    rows = await readTable(page);
+    expect(rows.map((r) => r.symbol)).toEqual([...fx.symbols].sort().reverse());
+    expect(await page.getAttribute('th[data-key="score"]', 'aria-sort')).toBeNull();
+
+    await sortBy(page, 'score', 'descending');
+    rows = await readTable(page);
+    const scores = rows.map((r) => (r.score === '—' || r.score === 'held' ? null : Number(r.score)));
+    const present = scores.filter((s): s is number => s !== null);
+    expect(present).toEqual([...present].sort((a, b) => b - a));
+    // Rows without a score sort last.
+    expect(scores.slice(present.length).every((s) => s === null)).toBe(true);
+
+    await sortBy(page, 'symbol', 'ascending');
+  });
+
+  test('when filtering by direction or text, then only matching rows remain', async () => {
+    await page.click('#direction-filter button[data-direction="Bearish"]');
+    expect(await page.getAttribute('#direction-filter button[data-direction="Bearish"]', 'aria-pressed')).toBe('true');
+    let rows = await readTable(page);
+    expect(rows.every((r) => r.direction === 'Bearish')).toBe(true);
+    const api = await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`);
+    const bearish = api.body.data!.rows.filter((r) => r.direction === 'Bearish').length;
+    expect(Math.abs(rows.length - bearish)).toBeLessThanOrEqual(1); // one generation may separate the two reads
+
+    await page.click('#direction-filter button[data-direction="all"]');
+    await page.fill('#symbol-search', 'eth');
+    rows = await readTable(page);
+    expect(rows.map((r) => r.symbol)).toEqual(['ETHUSDT']);
+    await page.fill('#symbol-search', 'zzzz');
+    expect(await readTable(page)).toHaveLength(0);
+    expect(await page.textContent('#table-empty')).toContain('No symbol matches');
+    await page.fill('#symbol-search', '');
+    expect(await readTable(page)).toHaveLength(fx.symbols.length);
+  });
+
+  test('when a row is focused, then arrow keys move, Enter opens the detail and Escape closes it', async () => {
+    const rows = await readTable(page);
+    await page.focus(`#symbols-body tr[data-symbol="${rows[0].symbol}"]`);
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.symbol)).toBe(rows[1].symbol);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('dialog#detail[open]');
+    expect(await page.textContent('#detail-title')).toBe(rows[1].symbol);
+    expect(new URL(page.url()).hash).toBe(`#/symbol/${rows[1].symbol}`);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
+    expect(new URL(page.url()).hash).toBe('');
+    // Focus returns to the row that opened the detail.
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.symbol)).toBe(rows[1].symbol);
+  });
+
+  test('when a row is clicked, then the detail shows components, sub-signals and a chart, and Back closes it', async () => {
+    await page.click('#symbols-body tr[data-symbol="ETHUSDT"] .c-price');
+    await page.waitForSelector('dialog#detail[open]');
+    expect(new URL(page.url()).hash).toBe('#/symbol/ETHUSDT');
+    await page.waitForSelector('#detail-chart canvas');
+    await page.waitForFunction(() => document.querySelectorAll('#detail .comp').length === 6);
+    expect(await page.$$eval('#detail .comp[data-component="technical"] tr.tf-row', (r) => r.map((x) => x.textContent))).toEqual(['1m', '5m', '30m', '4h']);
+    expect(await page.textContent('#detail .band-record')).toContain('57% hit rate');
+    expect(await page.textContent('#detail .chart-note')).toContain('60 points');
+    await page.goBack();
+    await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
+    expect(new URL(page.url()).hash).toBe('');
+  });
+
+  test('when the page is opened on a deep link, then the detail is open with its chart', async () => {
+    const deep = await browser.context.newPage();
+    try {
+      await deep.goto(`${web.url}/#/symbol/BTCUSDT`);
+      await deep.waitForSelector('dialog#detail[open]');
+      expect(await deep.textContent('#detail-title')).toBe('BTCUSDT');
+      await deep.waitForSelector('#detail-chart canvas');
+      await deep.keyboard.press('Escape');
+      await deep.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
+      expect(new URL(deep.url()).hash).toBe('');
+    } finally {
+      await deep.close();
+    }
+  });
+
+  test('when free text holds HTML, then it is shown as literal text and nothing runs', async () => {
+    const row = '#symbols-body tr[data-symbol="SOLUSDT"]';
+    expect(await page.textContent(`${row} .why`)).toBe(INJECTION);
+    expect(await page.$$('#symbols-body img, #symbols-body script')).toHaveLength(0);
+    await page.click(`${row} .c-price`);
+    await page.waitForSelector('dialog#detail[open]');
+    await page.waitForFunction((t) => document.querySelector('#detail .rationale')?.textContent === t, INJECTION);
+    expect(await page.$$('#detail img, #detail script')).toHaveLength(0);
+    expect(await page.$$eval('script', (s) => s.length)).toBe(2);
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
+    expect(browser.problems.filter((p) => p.startsWith('dialog'))).toEqual([]);
+  });
+
+  test('when a recorded minute is chosen, then the table shows that minute with a "not live" banner until Back to live', async () => {
+    const minutes = await page.$$eval('#tt-select option', (o) => o.map((x) => (x as HTMLOptionElement).value).filter(Boolean));
+    expect(minutes.length).toBe(3);
+    const minute = minutes[1];
+    const snap = await getJson<ApiEnvelope<SnapshotData>>(`${web.url}/api/timeline/${minute}`);
+    await page.selectOption('#tt-select', minute);
+    await page.waitForFunction(() => /Viewing \d\d:\d\d — not live/.test(document.querySelector('#tt-banner')?.textContent ?? ''));
+    const eth = snap.body.data!.rows.find((r) => r.symbol === 'ETHUSDT')!;
+    expect(await page.textContent('#symbols-body tr[data-symbol="ETHUSDT"] .score-num')).toBe(eth.score!.toFixed(1));
+    // Live generations keep arriving but do not replace the past table.
+    const frozen = await readTable(page);
+    await page.waitForTimeout(PUBLISH_MS * 3);
+    expect((await readTable(page)).map((r) => r.score)).toEqual(frozen.map((r) => r.score));
+    await page.click('#tt-back');
+    expect(await page.isHidden('#tt-banner')).toBe(true);
+    await page.waitForFunction(
+      ([s, old]) => document.querySelector(`#symbols-body tr[data-symbol="${s}"] .score-num`)?.textContent !== old,
+      ['ETHUSDT', eth.score!.toFixed(1)] as const,
+    );
+  });
+
+  test('when alerts and calibration exist, then the Alerts and Track record panels show them', async () => {
+    await page.waitForFunction(() => document.querySelectorAll('#alerts-body li.alert').length === 4);
+    expect(await page.textContent('#alerts-body li.alert .alert-msg')).toMatch(/entered the (Bullish|Bearish) band/);
+    expect(await page.$$eval('table.track tbody tr', (r) => r.length)).toBe(5);
+    await page.selectOption('#track-scope', 'orderflow');
+    expect(await page.$$eval('table.track thead th', (r) => r.map((x) => x.textContent))).toEqual(['Band', '15m', '1h', '4h']);
+    expect(await page.textContent('table.track tbody tr:last-child .hit')).toMatch(/^\d+%$/);
+  });
+
+  test('when the viewport is a phone, then the page does not overflow sideways and the symbol column stays pinned', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      expect(await page.$eval('#symbols-body th.c-sym', (el) => getComputedStyle(el).position)).toBe('sticky');
+      expect(await page.$eval('.table-wrap', (el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
+  test('when SAVE_SCREENSHOT=1, then docs/dashboard.png shows the page with data', async () => {
+    if (process.env.SAVE_SCREENSHOT !== '1') return;
+    await sortBy(page, 'score', 'descending');
+    const out = path.join(ROOT, 'docs', 'dashboard.png');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    await page.screenshot({ path: out });
+    expect(fs.statSync(out).size).toBeGreaterThan(10_000);
+  });
+
+  test('when the analyzer stops and then Memcached stops, then the banner says so and the last data stays', async () => {
+    const before = (await readTable(page)).map((r) => r.symbol).sort();
+    stopPublisher();
+    await page.waitForFunction(() => /Analyzer stale — showing data from \d+ s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    expect(await page.getAttribute('#status-banner', 'data-level')).toBe('warn');
+    // The age ticks client-side between status events.
+    const age = async () => Number(/from (\d+) s ago/.exec(await bannerText(page))?.[1]);
+    const a1 = await age();
+    await page.waitForFunction((a) => Number(/from (\d+) s ago/.exec(document.querySelector('#status-banner')?.textContent ?? '')?.[1]) > a, a1, { timeout: 3000 });
+
+    await mc.stop();
+    await page.waitForFunction(() => /Cache unreachable — showing last known data from \d+ s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    expect(await page.getAttribute('#status-banner', 'data-level')).toBe('error');
+    expect((await readTable(page)).map((r) => r.symbol).sort()).toEqual(before);
+    expect(await page.getAttribute('#conn', 'data-state')).toBe('connected');
+
+    // Memcached back (empty) and the analyzer publishing again: the banner goes away.
+    await mc.start();
+    startPublisher();
+    await page.waitForFunction(() => (document.querySelector('#status-banner') as HTMLElement).hidden, undefined, { timeout: 15_000 });
+    expect((await readTable(page)).map((r) => r.symbol).sort()).toEqual(before);
+  });
+
+  test('when the table has 500 rows, then it renders them and keeps updating (render times logged)', async () => {
+    stopPublisher();
+    fx = new MarketFixture(500, 7);
+    await publishNow();
+    startPublisher();
+    await page.waitForFunction(() => document.querySelectorAll('#symbols-body tr').length === 500, undefined, { timeout: 15_000 });
+    const first = await page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats());
+    await page.waitForFunction((n) => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders >= n + 5, first.renders, { timeout: 15_000 });
+    const stats = await page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): Record<string, number> } }).confluenceDashboard.stats());
+    // A full re-sort of 500 rows, timed in the page.
+    const resortMs = await page.evaluate(() => {
+      const t0 = performance.now();
+      (document.querySelector('th[data-key="change24h"] .sort-btn') as HTMLButtonElement).click();
+      return performance.now() - t0;
+    });
+    console.log(
+      `500 rows: last generation render ${stats.lastRenderMs.toFixed(1)} ms, slowest render ${stats.maxRenderMs.toFixed(1)} ms (includes the first build), ` +
+        `re-sort ${resortMs.toFixed(1)} ms, ${stats.renders} renders`,
+    );
+    expect(stats.rows).toBe(500);
+    expect(await page.$$eval('#symbols-body tr', (r) => r.length)).toBe(500);
+  });
+
+  test('when the whole walk is over, then the page logged no console errors and raised no dialogs', () => {
+    expect(browser.problems).toEqual([]);
+  });
+});
+
+describe('dashboard against the real analyzer', () => {
+  let mc: Memcached;
+  let sim: Awaited<ReturnType<typeof startSimulator>>;
+  let web: Service;
+  let analyzer: Service | undefined;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mc = await startMemcached();
+    sim = await startSimulator({ SIM_SEED: '11' });
+    web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: '500' });
+    analyzer = await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: mc.address, TOP_SYMBOLS: '8', PUBLISH_INTERVAL_MS: '500', HISTORY_INTERVAL_MS: '1000' });
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopAll(analyzer, web, sim);
+    await mc?.stop();
+  });
+
+  test('when the analyzer runs, stops, and Memcached stops, then the page fills, goes stale, then shows the last data as unreachable', async () => {
+    try {
+      await page.goto(web.url + '/');
+      const published = await waitFor(
+        async () => {
+          const r = await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`);
+          return r.status === 200 && r.body.status.state === 'ok' && r.body.data!.rows.length === 8 ? r.body.data!.rows.map((x) => x.symbol).sort() : null;
+        },
+        { timeoutMs: 60_000, what: 'the analyzer to publish 8 rows' },
+      );
+      await page.waitForFunction((n) => document.querySelectorAll('#symbols-body tr').length === n, published.length, { timeout: 10_000 });
+      expect((await readTable(page)).map((r) => r.symbol).sort()).toEqual(published);
+
+      await page.click(`#symbols-body tr[data-symbol="${published[0]}"] .c-price`);
+      await page.waitForSelector('#detail-chart canvas');
+      await page.waitForFunction(() => document.querySelectorAll('#detail .comp').length === 6, undefined, { timeout: 10_000 });
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
+
+      await analyzer!.proc.stop('SIGTERM', 5000);
+      await page.waitForFunction(() => /Analyzer stale — showing data from/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });
+
+      await mc.stop();
+      await page.waitForFunction(() => /Cache unreachable — showing last known data from/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      expect((await readTable(page)).map((r) => r.symbol).sort()).toEqual(published);
+      expect(browser.problems).toEqual([]);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${dumpOnFailure(analyzer, web, sim)}`);
+    }
+  });
+});
