@@ -62,7 +62,7 @@ describe('simulator market model', () => {
         seed,
         symbols: 6,
         tickMs: 100,
-        speed: 200,
+        speed: 300,
         startTime: START,
         maxSymbolsPerStep: 100,
         regimes: new Map([
@@ -75,7 +75,7 @@ describe('simulator market model', () => {
         ]),
       });
       const start = m.markets.map((s) => s.midPrice);
-      for (let i = 1; i <= 1500; i++) m.step(START + i * 100);
+      for (let i = 1; i <= 1000; i++) m.step(START + i * 100);
       m.markets.forEach((s, i) => {
         const logMove = Math.log(s.midPrice / start[i]);
         if (s.setting.regime === 'up' || s.setting.regime === 'down') moves[s.setting.regime].push(logMove);
@@ -199,8 +199,8 @@ describe('simulator configuration', () => {
   });
 
   test('when variables are set, then they are parsed', () => {
-    const opts = parseSimEnv({ SIM_PORT: '0', SIM_SEED: '7', SIM_SYMBOLS: '600', SIM_REGIMES: 'BTCUSDT:up,ETHUSDT:down:2' });
-    expect(opts).toMatchObject({ port: 0, seed: 7, symbols: 600 });
+    const opts = parseSimEnv({ SIM_PORT: '0', SIM_SEED: '7', SIM_SYMBOLS: '600', SIM_REGIMES: 'BTCUSDT:up,ETHUSDT:down:2', SIM_MANUAL_CLOCK: '1' });
+    expect(opts).toMatchObject({ port: 0, seed: 7, symbols: 600, manualClock: true });
     expect(opts.regimes).toEqual({ BTCUSDT: { regime: 'up', strength: 1 }, ETHUSDT: { regime: 'down', strength: 2 } });
   });
 

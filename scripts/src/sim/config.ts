@@ -1,4 +1,7 @@
 // Environment → SimOptions for the CLI, with one readable message per bad variable.
+// SIM_PORT (8010), SIM_HOST (127.0.0.1), SIM_SEED (42), SIM_SYMBOLS (20, ≤ 1000), SIM_TICK_MS (100),
+// SIM_SPEED (1), SIM_REGIMES ("BTCUSDT:up,ETHUSDT:down:2"), SIM_IDLE_TIMEOUT_MS (600000),
+// SIM_MANUAL_CLOCK (0; when 1 the market moves only on POST /sim/control/step).
 import { MAX_SYMBOLS } from './instruments';
 import { parseRegimeOverrides, type RegimeSetting } from './regimes';
 import type { SimOptions } from './simulator';
@@ -42,6 +45,9 @@ export function parseSimEnv(env: Env): SimOptions {
   const tickMs = int('SIM_TICK_MS', 100, 10, 60_000);
   const speed = positive('SIM_SPEED', 1, 10_000);
   const idleTimeoutMs = int('SIM_IDLE_TIMEOUT_MS', 600_000, 1000, 86_400_000);
+  const manualRaw = (env.SIM_MANUAL_CLOCK ?? '').trim().toLowerCase();
+  if (!['', '0', '1', 'true', 'false'].includes(manualRaw)) problems.push(`SIM_MANUAL_CLOCK="${manualRaw}": expected 0, 1, true or false`);
+  const manualClock = manualRaw === '1' || manualRaw === 'true';
   let regimes: Record<string, RegimeSetting> | undefined;
   const regimeText = env.SIM_REGIMES;
   if (regimeText !== undefined && regimeText.trim() !== '') {
@@ -52,5 +58,5 @@ export function parseSimEnv(env: Env): SimOptions {
     }
   }
   if (problems.length > 0) throw new SimConfigError(problems);
-  return { host, port, seed, symbols, tickMs, speed, idleTimeoutMs, regimes };
+  return { host, port, seed, symbols, tickMs, speed, idleTimeoutMs, manualClock, regimes };
 }

@@ -29,6 +29,15 @@ export interface RestFaultHit {
   readonly retCode: number;
 }
 
+export interface FaultSummary {
+  readonly paused: boolean;
+  readonly stallPongsMsLeft: number;
+  readonly rejectPattern: string | null;
+  readonly restFault: { readonly status?: number; readonly retCode: number; readonly remaining: number } | null;
+  readonly pendingGaps: readonly string[];
+  readonly pendingCrossed: readonly string[];
+}
+
 export class FaultState {
   paused = false;
   /** Wall-clock ms until which pings go unanswered. */
@@ -90,7 +99,7 @@ export class FaultState {
     this.crossed.clear();
   }
 
-  describe(now: number): Record<string, unknown> {
+  describe(now: number): FaultSummary {
     return {
       paused: this.paused,
       stallPongsMsLeft: Math.max(0, this.stallPongsUntil - now),

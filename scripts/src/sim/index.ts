@@ -2,6 +2,7 @@
 export { createSimulator } from './simulator';
 export type { SimAddress, SimOptions, SimState, Simulator, SymbolState } from './simulator';
 export type { RestFaultControl, SimControls } from './controls';
+export type { FaultKind, FaultSummary } from './faults';
 export { ControlError } from './controls';
 export { parseSimEnv, SimConfigError } from './config';
 export type { Regime, RegimeSetting } from './regimes';

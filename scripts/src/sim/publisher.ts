@@ -7,7 +7,7 @@ import type { Market } from './market';
 import { hashString } from './rng';
 import { TICKER_KEYS, type StepOutput, type SymbolMarket, type TickerFields } from './symbol-market';
 import type { Topic } from './topics';
-import { klineWire, liquidationWire, tradeWire, type KlineWire, type TickerFrame } from './wire';
+import { klineWire, liquidationWire, tradeWire, type KlineWire, type LiquidationWire, type TickerFrame } from './wire';
 
 export interface Subscriber {
   readonly id: string;
@@ -94,7 +94,7 @@ class KlineStream {
 }
 
 class LiquidationStream {
-  private readonly pending: ReturnType<typeof liquidationWire>[] = [];
+  private readonly pending: LiquidationWire[] = [];
   private lastFlushAt = 0;
 
   constructor(

@@ -2,7 +2,7 @@
 // HTTP 200 with retCode 10001, like the real API; the handlers are pure functions of the market.
 import { formatTrimmed } from './decimal';
 import type { RestFaultHit } from './faults';
-import { HOUR_MS, INTERVAL_MS, isKlineInterval, MINUTE_MS } from './history';
+import { HOUR_MS, isKlineInterval, MINUTE_MS } from './history';
 import { toInstrumentInfo } from './instruments';
 import type { Market } from './market';
 import { BOOK_DEPTH, type SeriesPoint, type SymbolMarket } from './symbol-market';

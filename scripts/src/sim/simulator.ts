@@ -4,9 +4,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ControlError, runControl, type RestFaultControl, type SimControls } from './controls';
-import { FaultState, type FaultKind } from './faults';
+import { FaultState, type FaultKind, type FaultSummary } from './faults';
 import { Market } from './market';
 import { Publisher } from './publisher';
+import type { SymbolMarket } from './symbol-market';
 import { MAX_STRENGTH, type Regime, type RegimeSetting } from './regimes';
 import { faultResponse, handleMarketRequest, REST_PREFIX, type RestResponse } from './rest';
 import { formatPrice, tradeWire, type TradeWire } from './wire';
@@ -82,7 +83,7 @@ export interface SimState {
     readonly slowConsumersClosed: number;
     readonly faultsInjected: Readonly<Record<FaultKind, number>>;
   };
-  readonly faults: Record<string, unknown>;
+  readonly faults: FaultSummary;
   readonly symbols: Readonly<Record<string, SymbolState>>;
 }
 
@@ -137,6 +138,7 @@ class SimulatorImpl implements Simulator {
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
   private restRequests = 0;
+  private stopped = false;
 
   constructor(opts: SimOptions) {
     this.tickMs = positive('tickMs', opts.tickMs ?? DEFAULTS.tickMs);
@@ -173,7 +175,7 @@ class SimulatorImpl implements Simulator {
   }
 
   async start(): Promise<SimAddress> {
-    if (this.server !== undefined) throw new Error('simulator already started');
+    if (this.server !== undefined || this.stopped) throw new Error('a simulator can be started once');
     const server = createServer((req, res) => this.onHttp(req, res));
     server.on('upgrade', (req, socket, head) => this.gateway.handleUpgrade(req, socket, head));
     this.server = server;
@@ -192,6 +194,7 @@ class SimulatorImpl implements Simulator {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     const server = this.server;
@@ -327,7 +330,7 @@ class SimulatorImpl implements Simulator {
     this.faults.reset();
   }
 
-  private requireMarket(symbol: string): NonNullable<ReturnType<Market['get']>> {
+  private requireMarket(symbol: string): SymbolMarket {
     const m = this.market.get(symbol);
     if (m === undefined) throw new ControlError(`unknown symbol "${symbol}"`);
     return m;
