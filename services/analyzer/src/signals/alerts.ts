@@ -3,7 +3,7 @@ import type { Logger } from '@confluence/logger';
 import type { AlertRule, AlertRules } from './alert-rules';
 import type { DeliveryState } from './alert-delivery';
 import { bandOf } from './bands';
-import { SignalsDb, openSignalsDb } from './db';
+import { SignalsDb, SqlStatement, openSignalsDb } from './db';
 
 /** Alerts kept in `/api/alerts`, newest first. */
 export const ALERT_HISTORY = 200;
@@ -96,7 +96,7 @@ export class AlertEngine {
   private versionNo = 0;
   private firedSinceCleanup = 0;
   private readonly counters = { fired: 0, duplicates: 0, blocked: { stale: 0, confidence: 0, agreeing: 0, cooldown: 0 } as Record<BlockReason, number> };
-  private readonly stmt: Record<'upsertState' | 'insertAlert' | 'updateDelivery' | 'cleanup', import('better-sqlite3').Statement>;
+  private readonly stmt: Record<'upsertState' | 'insertAlert' | 'updateDelivery' | 'cleanup', SqlStatement>;
   private readonly persistTx: (states: Array<[string, string, RuleState]>) => void;
 
   constructor(opts: AlertEngineOptions) {

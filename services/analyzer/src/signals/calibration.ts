@@ -1,7 +1,7 @@
 import { COMPONENT_NAMES, CalibrationCell, CalibrationData, ComponentName, SymbolDetail, SymbolRow } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 import { SCORE_BANDS, bandIndex, bandOf, componentDirection, directionSign } from './bands';
-import { SignalsDb, openSignalsDb } from './db';
+import { SignalsDb, SqlStatement, openSignalsDb } from './db';
 import { LogHistogram } from './histogram';
 
 export const HORIZONS = [
@@ -21,6 +21,10 @@ export const RETENTION_MS = 30 * 24 * 60 * 60_000;
 /** Upper bound on stored rows whatever their age (about 30 days of 23 symbols); the oldest go first. */
 export const MAX_ROWS = 1_000_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
+/** Minutes are written in one transaction per this much wall time (or per MAX_BUFFERED minutes): a max-speed replay
+ *  crosses hundreds of market minutes a second, and one commit per minute would be the bottleneck. */
+export const FLUSH_INTERVAL_MS = 1_000;
+const MAX_BUFFERED = 240;
 
 /**
  * Wilson score interval for a binomial proportion (95 % with the default z); null when n = 0.
@@ -33,7 +37,8 @@ export function wilson(hits: number, n: number, z = Z_95): { low: number; high: 
   const denom = 1 + z2 / n;
   const center = (p + z2 / (2 * n)) / denom;
   const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-  return { low: Math.max(0, center - half), high: Math.min(1, center + half) };
+  // At 0/n and n/n the bound is exactly 0 or 1; say so rather than 0.9999999999999999.
+  return { low: hits <= 0 ? 0 : Math.max(0, center - half), high: hits >= n ? 1 : Math.min(1, center + half) };
 }
 
 /** Ids of what is scored: 0 = the overall score, 1..6 = the components in COMPONENT_NAMES order. */
@@ -58,7 +63,7 @@ export interface CalibrationOptions {
   db?: SignalsDb;
   dataDir?: string;
   logger: Logger;
-  /** Wall clock, only for throttling summaryIfChanged. */
+  /** Wall clock, only for write batching and throttling summaryIfChanged. */
   now?: () => number;
   retentionMs?: number;
   maxRows?: number;
@@ -66,6 +71,8 @@ export interface CalibrationOptions {
   maxPriceAgeMs?: number;
   /** summaryIfChanged returns at most once per this many wall-clock ms. */
   minSummaryIntervalMs?: number;
+  /** Buffered minutes are written at most this long after they were sampled (every read writes them first). */
+  flushIntervalMs?: number;
 }
 
 function emptyCell(): Cell {
@@ -103,13 +110,16 @@ export class CalibrationStore {
   private cached: { version: number; data: CalibrationData } | null = null;
   private lastReturned = { version: -1, at: -Infinity };
   private readonly stmt: {
-    insert: import('better-sqlite3').Statement;
-    resolve: import('better-sqlite3').Statement[];
-    prune: import('better-sqlite3').Statement;
-    since: import('better-sqlite3').Statement;
-    nthOldest: import('better-sqlite3').Statement;
+    insert: SqlStatement;
+    resolve: SqlStatement[];
+    prune: SqlStatement;
+    since: SqlStatement;
+    nthOldest: SqlStatement;
   };
-  private readonly sampleTx: (minuteTs: number, rows: readonly SymbolRow[]) => { inserted: number; scored: number[]; resolved: Array<[number, SampleTuple]> };
+  private readonly flushIntervalMs: number;
+  private buffer: Array<{ minuteTs: number; params: unknown[][] }> = [];
+  private lastFlushAt = -Infinity;
+  private readonly writeTx: (batch: ReadonlyArray<{ minuteTs: number; params: unknown[][] }>) => Array<{ minuteTs: number; inserted: number; scored: number; resolved: Array<[number, SampleTuple]> }>;
 
   constructor(opts: CalibrationOptions) {
     if (!opts.db && opts.dataDir === undefined) throw new Error('CalibrationStore needs db or dataDir');
@@ -122,6 +132,7 @@ export class CalibrationStore {
     this.toleranceMs = opts.toleranceMs ?? RESOLVE_TOLERANCE_MS;
     this.maxPriceAgeMs = opts.maxPriceAgeMs ?? MAX_PRICE_AGE_MS;
     this.minSummaryIntervalMs = opts.minSummaryIntervalMs ?? 5_000;
+    this.flushIntervalMs = opts.flushIntervalMs ?? FLUSH_INTERVAL_MS;
     this.cells = Array.from({ length: KIND_COUNT }, () => SCORE_BANDS.map(() => HORIZONS.map(emptyCell)));
 
     const db = this.db;
@@ -146,37 +157,24 @@ export class CalibrationStore {
       nthOldest: db.prepare('SELECT ts FROM cal_samples ORDER BY ts LIMIT 1 OFFSET ?').pluck(true),
     };
 
-    this.sampleTx = db.transaction((minuteTs: number, rows: readonly SymbolRow[]) => {
-      let inserted = 0;
-      const scored: number[] = [];
-      for (const r of rows) {
-        const price = r.price;
-        if (price === null || !Number.isFinite(price) || price <= 0) continue;
-        if (minuteTs - r.updatedAt > this.maxPriceAgeMs) continue;
-        const isScored = r.dataOk && r.score !== null;
-        const c = r.components;
-        const res = this.stmt.insert.run(
-          r.symbol,
-          minuteTs,
-          price,
-          isScored ? 1 : 0,
-          isScored ? r.score : null,
-          isScored ? directionSign(r.direction) : null,
-          isScored ? r.confidence : null,
-          ...COMPONENT_NAMES.map((name) => (isScored ? c[name] : null)),
-        );
-        if (res.changes > 0) {
-          inserted++;
-          if (isScored) scored.push(minuteTs);
+    this.writeTx = db.transaction((batch: ReadonlyArray<{ minuteTs: number; params: unknown[][] }>) =>
+      batch.map(({ minuteTs, params }) => {
+        let inserted = 0;
+        let scored = 0;
+        for (const p of params) {
+          if (this.stmt.insert.run(...p).changes > 0) {
+            inserted++;
+            if (p[3] === 1) scored++;
+          }
         }
-      }
-      const resolved: Array<[number, SampleTuple]> = [];
-      HORIZONS.forEach((h, hi) => {
-        const found = this.stmt.resolve[hi].all({ now: minuteTs, lo: minuteTs - h.ms - this.toleranceMs, hi: minuteTs - h.ms }) as SampleTuple[];
-        for (const t of found) resolved.push([hi, t]);
-      });
-      return { inserted, scored, resolved };
-    });
+        const resolved: Array<[number, SampleTuple]> = [];
+        HORIZONS.forEach((h, hi) => {
+          const found = this.stmt.resolve[hi].all({ now: minuteTs, lo: minuteTs - h.ms - this.toleranceMs, hi: minuteTs - h.ms }) as SampleTuple[];
+          for (const t of found) resolved.push([hi, t]);
+        });
+        return { minuteTs, inserted, scored, resolved };
+      }),
+    );
 
     this.rebuild();
   }
@@ -220,19 +218,51 @@ export class CalibrationStore {
     }
   }
 
-  /** Records one market minute. Idempotent per (symbol, minute): a replayed minute is not counted twice. */
+  /**
+   * Records one market minute. Writes are batched (see FLUSH_INTERVAL_MS) and every read writes pending minutes
+   * first. Idempotent per (symbol, minute): a replayed minute is not counted twice.
+   */
   sample(minuteTs: number, rows: readonly SymbolRow[]): void {
-    const { inserted, scored, resolved } = this.sampleTx(minuteTs, rows);
-    this.rows += inserted;
-    this.totalSamples += scored.length;
-    if (scored.length && (this.since === null || minuteTs < this.since)) this.since = minuteTs;
-    for (const [hi, t] of resolved) {
-      const rs = t.slice(R_OFFSET) as Array<number | null>;
-      if (rs.every((r, i) => i === hi || r === null)) this.resolvedSamples++;
-      this.apply(t, hi, rs[hi]!, 1);
+    const params: unknown[][] = [];
+    for (const r of rows) {
+      const price = r.price;
+      if (price === null || !Number.isFinite(price) || price <= 0) continue;
+      if (minuteTs - r.updatedAt > this.maxPriceAgeMs) continue;
+      const isScored = r.dataOk && r.score !== null;
+      const c = r.components;
+      params.push([
+        r.symbol,
+        minuteTs,
+        price,
+        isScored ? 1 : 0,
+        isScored ? r.score : null,
+        isScored ? directionSign(r.direction) : null,
+        isScored ? r.confidence : null,
+        ...COMPONENT_NAMES.map((name) => (isScored ? c[name] : null)),
+      ]);
     }
-    if (inserted || resolved.length) this.versionNo++;
-    if (minuteTs > this.latest) this.latest = minuteTs;
+    this.buffer.push({ minuteTs, params });
+    if (this.buffer.length >= MAX_BUFFERED || this.now() - this.lastFlushAt >= this.flushIntervalMs) this.flush();
+  }
+
+  /** Writes buffered minutes in one transaction and applies what they resolved. */
+  flush(): void {
+    if (!this.buffer.length) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    this.lastFlushAt = this.now();
+    for (const { minuteTs, inserted, scored, resolved } of this.writeTx(batch)) {
+      this.rows += inserted;
+      this.totalSamples += scored;
+      if (scored && (this.since === null || minuteTs < this.since)) this.since = minuteTs;
+      for (const [hi, t] of resolved) {
+        const rs = t.slice(R_OFFSET) as Array<number | null>;
+        if (rs.every((r, i) => i === hi || r === null)) this.resolvedSamples++;
+        this.apply(t, hi, rs[hi]!, 1);
+      }
+      if (inserted || resolved.length) this.versionNo++;
+      if (minuteTs > this.latest) this.latest = minuteTs;
+    }
     if (this.latest - this.lastPruneAt >= PRUNE_EVERY_MS || this.rows > this.maxRows) this.prune();
   }
 
@@ -263,10 +293,12 @@ export class CalibrationStore {
 
   /** Changes whenever the summary would. */
   get version(): number {
+    this.flush();
     return this.versionNo;
   }
 
   stats(): { rows: number; samples: number; resolved: number } {
+    this.flush();
     return { rows: this.rows, samples: this.totalSamples, resolved: this.resolvedSamples };
   }
 
@@ -299,6 +331,7 @@ export class CalibrationStore {
    * horizon or more; `since` is the oldest kept sample's minute.
    */
   summary(): CalibrationData {
+    this.flush();
     if (this.cached?.version === this.versionNo) return this.cached.data;
     const data: CalibrationData = {
       horizons: HORIZONS.map((h) => h.name),
@@ -314,7 +347,7 @@ export class CalibrationStore {
 
   /** The summary when it changed since the last call and at least minSummaryIntervalMs of wall time passed; else null. */
   summaryIfChanged(): CalibrationData | null {
-    if (this.lastReturned.version === this.versionNo) return null;
+    if (this.lastReturned.version === this.version) return null;
     const t = this.now();
     if (t - this.lastReturned.at < this.minSummaryIntervalMs) return null;
     this.lastReturned = { version: this.versionNo, at: t };
@@ -323,6 +356,7 @@ export class CalibrationStore {
 
   /** How the band of `score` has done at `horizon`, for a symbol's detail; null when the score or the record is unknown. */
   bandRecord(score: number | null, horizon: HorizonName = '1h'): SymbolDetail['bandRecord'] {
+    this.flush();
     const band = bandOf(score);
     if (band === null) return null;
     const hi = HORIZONS.findIndex((h) => h.name === horizon);
@@ -332,6 +366,7 @@ export class CalibrationStore {
   }
 
   close(): void {
+    if (this.db.open) this.flush();
     if (this.ownsDb && this.db.open) this.db.close();
   }
 }

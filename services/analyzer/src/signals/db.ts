@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { MarketSource, ShardId } from '@confluence/contracts';
 
 export type SignalsDb = Database.Database;
+export type SqlStatement = Database.Statement;
 
 /** DATA_DIR cannot hold the signals database; the analyzer stops at start with this message. */
 export class DataDirError extends Error {

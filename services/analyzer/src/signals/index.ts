@@ -108,9 +108,9 @@ export function createSignals(opts: SignalsOptions): Signals {
   let engine: AlertEngine;
   let timeline: Timeline;
   try {
-    calibration = new CalibrationStore({ db, logger: logger.child({ component: 'calibration' }) });
+    calibration = new CalibrationStore({ db, logger: logger.child({ component: 'calibration' }), now: wallNow });
     engine = new AlertEngine({ db, rules, logger: logger.child({ component: 'alerts' }), source: opts.source });
-    timeline = new Timeline({ db, logger: logger.child({ component: 'timeline' }) });
+    timeline = new Timeline({ db, logger: logger.child({ component: 'timeline' }), now: wallNow });
   } catch (err) {
     db.close();
     throw err;
@@ -145,6 +145,9 @@ export function createSignals(opts: SignalsOptions): Signals {
     },
     onCycle(rows, now, fresh) {
       if (closed) return [];
+      // Minutes buffered by a burst (a max-speed replay) reach the disk within a cycle even when the burst stops.
+      calibration.flush();
+      timeline.flush();
       return engine.evaluate(rows, now, fresh);
     },
     bandRecord: (score, horizon) => calibration.bandRecord(score, horizon),

@@ -47,7 +47,8 @@ function contribution(c: ComponentDetail | undefined): number {
  */
 export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): ScoreMove | null {
   if (prev.score === null && next.score === null) return null;
-  const delta = (next.score ?? 50) - (prev.score ?? 50);
+  // A score that appears or disappears is not a move of so many points from a made-up 50.
+  const delta = prev.score !== null && next.score !== null ? next.score - prev.score : 0;
   const before = new Map(prev.components.map((c) => [c.name, c]));
   const after = new Map(next.components.map((c) => [c.name, c]));
   const parts = COMPONENT_NAMES.map((name) => {
