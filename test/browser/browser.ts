@@ -68,7 +68,7 @@ export interface TableRowView {
 
 /** The table as the user sees it, top to bottom. */
 export function readTable(page: Page): Promise<TableRowView[]> {
-  return page.$$eval('#symbols-body tr', (trs) =>
+  return page.$$eval('#symbols-body .row', (trs) =>
     trs.map((tr) => ({
       symbol: (tr as HTMLElement).dataset.symbol ?? '',
       score: tr.querySelector('.score-num')?.textContent ?? '',

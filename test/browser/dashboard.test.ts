@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { Cache, createCache } from '@confluence/cache';
-import { ApiEnvelope, SnapshotData, SymbolsData, createKeys } from '@confluence/contracts';
+import { AlertsData, ApiEnvelope, SnapshotData, SymbolsData, createKeys } from '@confluence/contracts';
 import { Memcached, startMemcached } from '../support/memcached';
 import { ROOT } from '../support/processes';
 import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
@@ -21,10 +21,10 @@ const INJECTION = '<script>alert(1)</script><img src=x onerror=alert(2)> moved';
 
 async function sortBy(page: Page, key: string, order: 'ascending' | 'descending'): Promise<void> {
   for (let i = 0; i < 2; i++) {
-    if ((await page.getAttribute(`th[data-key="${key}"]`, 'aria-sort')) === order) return;
-    await page.click(`th[data-key="${key}"] .sort-btn`);
+    if ((await page.getAttribute(`#symbols-head [data-key="${key}"]`, 'aria-sort')) === order) return;
+    await page.click(`#symbols-head [data-key="${key}"] .sort-btn`);
   }
-  expect(await page.getAttribute(`th[data-key="${key}"]`, 'aria-sort')).toBe(order);
+  expect(await page.getAttribute(`#symbols-head [data-key="${key}"]`, 'aria-sort')).toBe(order);
 }
 
 describe('dashboard with published fixtures', () => {
@@ -81,13 +81,13 @@ describe('dashboard with published fixtures', () => {
   });
 
   test('when the analyzer has published, then the table lists every symbol, and resyncing rows are marked', async () => {
-    await page.waitForFunction((n) => document.querySelectorAll('#symbols-body tr').length === n, fx.symbols.length);
+    await page.waitForFunction((n) => document.querySelectorAll('#symbols-body .row').length === n, fx.symbols.length);
     const rows = await readTable(page);
     expect(rows.map((r) => r.symbol).sort()).toEqual([...fx.symbols].sort());
     const doge = rows.find((r) => r.symbol === 'DOGEUSDT')!;
     expect(doge.classes).toContain('resyncing');
-    expect(await page.textContent('#symbols-body tr[data-symbol="DOGEUSDT"] .tag-resync')).toBe('resyncing');
-    expect(await page.isVisible('#symbols-body tr[data-symbol="DOGEUSDT"] .tag-resync')).toBe(true);
+    expect(doge.direction).toBe('Resyncing');
+    expect(doge.score).toBe('held');
     // Every direction is a word and an icon, never colour alone.
     for (const r of rows.filter((x) => x.symbol !== 'DOGEUSDT')) expect(['Bullish', 'Bearish', 'Neutral']).toContain(r.direction);
     expect(await page.isVisible('#sim-badge')).toBe(true);
@@ -106,11 +106,11 @@ describe('dashboard with published fixtures', () => {
     expect(target).toBeDefined();
     const started = Date.now();
     fx.setScore(target.symbol, 83.3);
-    await page.waitForFunction((s) => document.querySelector(`#symbols-body tr[data-symbol="${s}"] .score-num`)?.textContent === '83.3', target.symbol, { timeout: 2000 });
+    await page.waitForFunction((s) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent === '83.3', target.symbol, { timeout: 2000 });
     const elapsed = Date.now() - started;
     console.log(`score change visible in the page after ${elapsed} ms (publish every ${PUBLISH_MS} ms)`);
-    expect(await page.textContent(`#symbols-body tr[data-symbol="${target.symbol}"] .dir-word`)).toBe('Bullish');
-    expect(await page.getAttribute(`#symbols-body tr[data-symbol="${target.symbol}"]`, 'data-crossed')).toBe('bull');
+    expect(await page.textContent(`#symbols-body .row[data-symbol="${target.symbol}"] .dir-word`)).toBe('Bullish');
+    expect(await page.getAttribute(`#symbols-body .row[data-symbol="${target.symbol}"]`, 'data-crossed')).toBe('bull');
     expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
   });
 
@@ -121,7 +121,7 @@ describe('dashboard with published fixtures', () => {
     await sortBy(page, 'symbol', 'descending');
     rows = await readTable(page);
     expect(rows.map((r) => r.symbol)).toEqual([...fx.symbols].sort().reverse());
-    expect(await page.getAttribute('th[data-key="score"]', 'aria-sort')).toBeNull();
+    expect(await page.getAttribute('#symbols-head [data-key="score"]', 'aria-sort')).toBeNull();
 
     await sortBy(page, 'score', 'descending');
     rows = await readTable(page);
@@ -156,7 +156,7 @@ describe('dashboard with published fixtures', () => {
 
   test('when a row is focused, then arrow keys move, Enter opens the detail and Escape closes it', async () => {
     const rows = await readTable(page);
-    await page.focus(`#symbols-body tr[data-symbol="${rows[0].symbol}"]`);
+    await page.focus(`#symbols-body .row[data-symbol="${rows[0].symbol}"]`);
     await page.keyboard.press('ArrowDown');
     expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.symbol)).toBe(rows[1].symbol);
     await page.keyboard.press('Enter');
@@ -171,7 +171,7 @@ describe('dashboard with published fixtures', () => {
   });
 
   test('when a row is clicked, then the detail shows components, sub-signals and a chart, and Back closes it', async () => {
-    await page.click('#symbols-body tr[data-symbol="ETHUSDT"] .c-price');
+    await page.click('#symbols-body .row[data-symbol="ETHUSDT"] .c-price');
     await page.waitForSelector('dialog#detail[open]');
     expect(new URL(page.url()).hash).toBe('#/symbol/ETHUSDT');
     await page.waitForSelector('#detail-chart canvas');
@@ -200,7 +200,7 @@ describe('dashboard with published fixtures', () => {
   });
 
   test('when free text holds HTML, then it is shown as literal text and nothing runs', async () => {
-    const row = '#symbols-body tr[data-symbol="SOLUSDT"]';
+    const row = '#symbols-body .row[data-symbol="SOLUSDT"]';
     expect(await page.textContent(`${row} .why`)).toBe(INJECTION);
     expect(await page.$$('#symbols-body img, #symbols-body script')).toHaveLength(0);
     await page.click(`${row} .c-price`);
@@ -221,7 +221,7 @@ describe('dashboard with published fixtures', () => {
     await page.selectOption('#tt-select', minute);
     await page.waitForFunction(() => /Viewing \d\d:\d\d — not live/.test(document.querySelector('#tt-banner')?.textContent ?? ''));
     const eth = snap.body.data!.rows.find((r) => r.symbol === 'ETHUSDT')!;
-    expect(await page.textContent('#symbols-body tr[data-symbol="ETHUSDT"] .score-num')).toBe(eth.score!.toFixed(1));
+    expect(await page.textContent('#symbols-body .row[data-symbol="ETHUSDT"] .score-num')).toBe(eth.score!.toFixed(1));
     // Live generations keep arriving but do not replace the past table.
     const frozen = await readTable(page);
     await page.waitForTimeout(PUBLISH_MS * 3);
@@ -229,13 +229,16 @@ describe('dashboard with published fixtures', () => {
     await page.click('#tt-back');
     expect(await page.isHidden('#tt-banner')).toBe(true);
     await page.waitForFunction(
-      ([s, old]) => document.querySelector(`#symbols-body tr[data-symbol="${s}"] .score-num`)?.textContent !== old,
+      ([s, old]) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent !== old,
       ['ETHUSDT', eth.score!.toFixed(1)] as const,
     );
   });
 
   test('when alerts and calibration exist, then the Alerts and Track record panels show them', async () => {
-    await page.waitForFunction(() => document.querySelectorAll('#alerts-body li.alert').length === 4);
+    const alerts = await getJson<ApiEnvelope<AlertsData>>(`${web.url}/api/alerts`);
+    const count = alerts.body.data!.alerts.length;
+    expect(count).toBeGreaterThan(0);
+    await page.waitForFunction((n) => document.querySelectorAll('#alerts-body li.alert').length === n, count);
     expect(await page.textContent('#alerts-body li.alert .alert-msg')).toMatch(/entered the (Bullish|Bearish) band/);
     expect(await page.$$eval('table.track tbody tr', (r) => r.length)).toBe(5);
     await page.selectOption('#track-scope', 'orderflow');
@@ -247,20 +250,22 @@ describe('dashboard with published fixtures', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {
       expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-      expect(await page.$eval('#symbols-body th.c-sym', (el) => getComputedStyle(el).position)).toBe('sticky');
+      expect(await page.$eval('#symbols-body .c-sym', (el) => getComputedStyle(el).position)).toBe('sticky');
       expect(await page.$eval('.table-wrap', (el) => el.scrollWidth > el.clientWidth)).toBe(true);
     } finally {
       await page.setViewportSize({ width: 1440, height: 900 });
     }
   });
 
-  test('when SAVE_SCREENSHOT=1, then docs/dashboard.png shows the page with data', async () => {
-    if (process.env.SAVE_SCREENSHOT !== '1') return;
-    await sortBy(page, 'score', 'descending');
-    const out = path.join(ROOT, 'docs', 'dashboard.png');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    await page.screenshot({ path: out });
-    expect(fs.statSync(out).size).toBeGreaterThan(10_000);
+  test('when every symbol is down over 24 h, then the gainers list says so instead of "nothing found"', async () => {
+    fx.setChangeSign(-1);
+    try {
+      await page.waitForFunction(() => document.querySelector('[data-list="gainers"] .empty')?.textContent === 'No symbol is up over 24 h', undefined, { timeout: 5000 });
+      expect(await page.$$('[data-list="gainers"] li')).toHaveLength(0);
+      expect(await page.$$eval('[data-list="losers"] li', (l) => l.length)).toBe(5);
+    } finally {
+      fx.setChangeSign(null);
+    }
   });
 
   test('when the analyzer stops and then Memcached stops, then the banner says so and the last data stays', async () => {
@@ -286,19 +291,35 @@ describe('dashboard with published fixtures', () => {
     expect((await readTable(page)).map((r) => r.symbol).sort()).toEqual(before);
   });
 
+  test('when the web server restarts, then the link shows reconnecting, then offline, then connected again with live data', async () => {
+    const before = browser.problems.length;
+    const port = web.port;
+    await web.proc.stop('SIGTERM', 5000);
+    await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'reconnecting', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'offline', undefined, { timeout: 15_000 });
+    expect(await page.textContent('#conn .conn-text')).toBe('Offline');
+    web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: String(PUBLISH_MS), WEB_PORT: String(port) });
+    await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'connected', undefined, { timeout: 30_000 });
+    const rendered = await page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders);
+    await page.waitForFunction((n) => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders > n, rendered, { timeout: 10_000 });
+    // While the server was down the browser could only report refused connections.
+    expect(browser.problems.slice(before).filter((p) => !/ERR_CONNECTION_REFUSED/.test(p))).toEqual([]);
+    browser.problems.splice(before);
+  });
+
   test('when the table has 500 rows, then it renders them and keeps updating (render times logged)', async () => {
     stopPublisher();
     fx = new MarketFixture(500, 7);
     await publishNow();
     startPublisher();
-    await page.waitForFunction(() => document.querySelectorAll('#symbols-body tr').length === 500, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll('#symbols-body .row').length === 500, undefined, { timeout: 15_000 });
     const first = await page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats());
     await page.waitForFunction((n) => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders >= n + 5, first.renders, { timeout: 15_000 });
     const stats = await page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): Record<string, number> } }).confluenceDashboard.stats());
     // A full re-sort of 500 rows, timed in the page.
     const resortMs = await page.evaluate(() => {
       const t0 = performance.now();
-      (document.querySelector('th[data-key="change24h"] .sort-btn') as HTMLButtonElement).click();
+      (document.querySelector('#symbols-head [data-key="change24h"] .sort-btn') as HTMLButtonElement).click();
       return performance.now() - t0;
     });
     console.log(
@@ -306,7 +327,7 @@ describe('dashboard with published fixtures', () => {
         `re-sort ${resortMs.toFixed(1)} ms, ${stats.renders} renders`,
     );
     expect(stats.rows).toBe(500);
-    expect(await page.$$eval('#symbols-body tr', (r) => r.length)).toBe(500);
+    expect(await page.$$eval('#symbols-body .row', (r) => r.length)).toBe(500);
   });
 
   test('when the whole walk is over, then the page logged no console errors and raised no dialogs', () => {
@@ -315,6 +336,7 @@ describe('dashboard with published fixtures', () => {
 });
 
 describe('dashboard against the real analyzer', () => {
+  const SYMBOLS = 15;
   let mc: Memcached;
   let sim: Awaited<ReturnType<typeof startSimulator>>;
   let web: Service;
@@ -326,7 +348,6 @@ describe('dashboard against the real analyzer', () => {
     mc = await startMemcached();
     sim = await startSimulator({ SIM_SEED: '11' });
     web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: '500' });
-    analyzer = await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: mc.address, TOP_SYMBOLS: '8', PUBLISH_INTERVAL_MS: '500', HISTORY_INTERVAL_MS: '1000' });
     browser = await launchBrowser();
     page = await browser.newPage();
   });
@@ -337,24 +358,45 @@ describe('dashboard against the real analyzer', () => {
     await mc?.stop();
   });
 
-  test('when the analyzer runs, stops, and Memcached stops, then the page fills, goes stale, then shows the last data as unreachable', async () => {
+  test('when the analyzer starts, loses Bybit, stops, and Memcached stops, then the page says each in plain words and keeps the last data', async () => {
     try {
+      // Nothing published yet: every empty panel gives the real reason, never "nothing found".
       await page.goto(web.url + '/');
+      await page.waitForFunction(() => document.querySelector('#status-banner')?.textContent === "Waiting for the analyzer's first publish");
+      expect(await page.textContent('#table-empty')).toBe("Waiting for the analyzer's first publish");
+      expect(await page.$$eval('.movers-card .empty', (e) => e.map((x) => x.textContent))).toEqual(Array(7).fill("Waiting for the analyzer's first publish"));
+
+      analyzer = await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: mc.address, TOP_SYMBOLS: String(SYMBOLS), PUBLISH_INTERVAL_MS: '500', HISTORY_INTERVAL_MS: '1000' });
       const published = await waitFor(
         async () => {
           const r = await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`);
-          return r.status === 200 && r.body.status.state === 'ok' && r.body.data!.rows.length === 8 ? r.body.data!.rows.map((x) => x.symbol).sort() : null;
+          return r.status === 200 && r.body.status.state === 'ok' && r.body.data!.rows.length === SYMBOLS ? r.body.data!.rows.map((x) => x.symbol).sort() : null;
         },
-        { timeoutMs: 60_000, what: 'the analyzer to publish 8 rows' },
+        { timeoutMs: 60_000, what: `the analyzer to publish ${SYMBOLS} rows` },
       );
-      await page.waitForFunction((n) => document.querySelectorAll('#symbols-body tr').length === n, published.length, { timeout: 10_000 });
+      await page.waitForFunction((n) => document.querySelectorAll('#symbols-body .row').length === n, published.length, { timeout: 10_000 });
       expect((await readTable(page)).map((r) => r.symbol).sort()).toEqual(published);
+      await page.waitForFunction(() => (document.querySelector('#status-banner') as HTMLElement).hidden, undefined, { timeout: 10_000 });
 
-      await page.click(`#symbols-body tr[data-symbol="${published[0]}"] .c-price`);
+      if (process.env.SAVE_SCREENSHOT === '1') {
+        // The picture for the README: real analyzer output, once most rows carry a "why it moved" line.
+        await page.waitForFunction((n) => [...document.querySelectorAll('#symbols-body .why')].filter((w) => w.textContent).length >= n, SYMBOLS - 3, { timeout: 30_000 });
+        const out = path.join(ROOT, 'docs', 'dashboard.png');
+        fs.mkdirSync(path.dirname(out), { recursive: true });
+        await page.screenshot({ path: out });
+        expect(fs.statSync(out).size).toBeGreaterThan(10_000);
+      }
+
+      await page.click(`#symbols-body .row[data-symbol="${published[0]}"] .c-price`);
       await page.waitForSelector('#detail-chart canvas');
       await page.waitForFunction(() => document.querySelectorAll('#detail .comp').length === 6, undefined, { timeout: 10_000 });
+      expect(await page.textContent('#detail .rationale')).not.toBe('');
       await page.keyboard.press('Escape');
       await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
+
+      // The exchange (here the simulator) goes away: the analyzer keeps publishing, flagged feed down.
+      await sim.proc.stop('SIGTERM', 5000);
+      await page.waitForFunction(() => /Bybit unreachable — retrying/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 30_000 });
 
       await analyzer!.proc.stop('SIGTERM', 5000);
       await page.waitForFunction(() => /Analyzer stale — showing data from/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });

@@ -79,6 +79,8 @@ export class MarketFixture {
   private readonly rnd: () => number;
   private readonly syms: SymState[] = [];
   pending: string[] = [];
+  /** When set, every 24 h change is forced to this sign (e.g. a market where nothing is up). */
+  private changeSign: 1 | -1 | null = null;
 
   constructor(count: number, seed = 1, now = Date.now()) {
     this.rnd = mulberry32(seed);
@@ -186,6 +188,10 @@ export class MarketFixture {
     s.lastMove = { from: score, to: score, delta: 0.5, at: Date.now(), summary: text, parts: [{ component: 'technical', delta: 0.5, cause: text.slice(0, 200) }] };
   }
 
+  setChangeSign(sign: 1 | -1 | null): void {
+    this.changeSign = sign;
+  }
+
   setDataOk(symbol: string, ok: boolean): void {
     this.state(symbol).dataOk = ok;
   }
@@ -200,7 +206,7 @@ export class MarketFixture {
       strength: score === null || direction === 'Neutral' ? null : score >= 70 || score <= 30 ? 'strong' : 'moderate',
       confidence: score === null ? 0 : round(0.45 + (Math.abs(score - 50) / 50) * 0.5, 3),
       price: s.price,
-      change24h: s.change24h,
+      change24h: this.changeSign === null ? s.change24h : this.changeSign * Math.max(0.0001, Math.abs(s.change24h)),
       turnover24h: s.turnover24h,
       volume24h: s.turnover24h / s.price,
       fundingRate: s.fundingRate,

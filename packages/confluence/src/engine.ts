@@ -52,7 +52,7 @@ const EMPTY_CANDLES: readonly never[] = [];
 
 class SymbolState {
   readonly series = new Map<Timeframe, TfSeries>();
-  readonly tape = new TradeTape();
+  tape = new TradeTape();
 }
 
 /** Creates a scoring engine; throws `EngineConfigError` when the config is invalid. */
@@ -85,14 +85,14 @@ export function createEngine(config?: EngineConfigInput): Engine {
     let tapeMemo: TradeTape | null = null;
     const tape = (): TradeTape => {
       if (tapeMemo === null) {
-        const t = stateFor(snapshot.symbol).tape;
+        const st = stateFor(snapshot.symbol);
         try {
-          t.sync(snapshot.trades, now);
+          st.tape.sync(snapshot.trades, now);
         } catch (err) {
-          states.delete(snapshot.symbol);
+          st.tape = new TradeTape(); // a half-synced tape must not be reused
           throw err;
         }
-        tapeMemo = t;
+        tapeMemo = st.tape;
       }
       return tapeMemo;
     };
@@ -203,7 +203,8 @@ function rationale(
   results: Readonly<Record<ComponentName, ComponentResult>>,
   pushes: readonly { name: ComponentName; push: number }[],
 ): string {
-  const unavailable = COMPONENT_NAMES.filter((n) => results[n].score === null).map((n) => `${COMPONENT_LABELS[n]} (${results[n].reason ?? 'unavailable'})`);
+  // First clause of each reason only: the full list is in the component's own reason.
+  const unavailable = COMPONENT_NAMES.filter((n) => results[n].score === null).map((n) => `${COMPONENT_LABELS[n]} (${(results[n].reason ?? 'unavailable').split(';')[0]})`);
   if (scoreR === null || dir === null) return truncate(`No score: no component available — ${unavailable.join('; ')}`, 600);
   const parts: string[] = [];
   const neutral: string[] = [];

@@ -36,16 +36,17 @@ const INITIAL_CAPACITY = 256;
 
 /**
  * A compact copy (typed arrays) of the snapshot's trades inside the long window: `snapshot.trades` from the first
- * trade stamped ≥ now − LONG_WINDOW_MS on. Kept in step incrementally — only trades newer than the last synced one
- * are copied, expired ones dropped from the front — and rebuilt whenever that cannot be proven equivalent, so its
- * content is always exactly what a fresh copy would hold. Scanning it is cache-friendly, unlike thousands of objects.
+ * trade stamped ≥ now − LONG_WINDOW_MS on. Kept in step incrementally — only trades after the last synced one (found
+ * by object identity, as the intake keeps its trade objects) are copied, expired ones dropped from the front — and
+ * rebuilt whenever that cannot be proven equivalent (e.g. the trade objects were recreated), so its content is always
+ * exactly what a fresh copy would hold. Scanning it is cache-friendly, unlike thousands of objects.
  */
 export class TradeTape {
   ts = new Float64Array(INITIAL_CAPACITY);
   price = new Float64Array(INITIAL_CAPACITY);
   size = new Float64Array(INITIAL_CAPACITY);
-  /** 1 = buy aggressor, 0 = sell (a float so sums need no branch). */
-  buy = new Float64Array(INITIAL_CAPACITY);
+  /** 1 = buy aggressor, 0 = sell (multiplied in, so sums need no branch). */
+  buy = new Uint8Array(INITIAL_CAPACITY);
   head = 0;
   tail = 0;
   private lastRef: Trade | null = null;
@@ -65,9 +66,10 @@ export class TradeTape {
   private syncIncremental(trades: readonly Trade[], cutoff: number): boolean {
     if (this.lastRef === null || cutoff < this.cutoff) return false;
     const n = trades.length;
+    // By identity only: equal-valued trades (same ts, price, size, side) are common and would be ambiguous.
     let j = -1;
     for (let i = n - 1, stop = Math.max(0, n - 4096); i >= stop; i--) {
-      if (sameTrade(trades[i], this.lastRef)) {
+      if (trades[i] === this.lastRef) {
         j = i;
         break;
       }
@@ -77,6 +79,8 @@ export class TradeTape {
     const first = j - this.length + 1;
     const skip = first < 0 ? -first : 0;
     if (skip >= this.length || !this.matches(this.head + skip, trades[first + skip])) return false;
+    // An in-window trade before the tape (a snapshot that grew at the front) cannot be appended: rebuild.
+    if (first > 0 && trades[first - 1].ts >= cutoff) return false;
     this.head += skip;
     for (let i = j + 1; i < n; i++) this.push(trades[i]);
     // Every trade before the old head is older than the old cutoff ≤ the new one, so dropping from the head is exact.
@@ -110,23 +114,22 @@ export class TradeTape {
     this.buy[k] = t.side === 'Buy' ? 1 : 0;
   }
 
-  /** Compacts to the front; reallocates (doubling) only when `need` entries would not fit. */
+  /** Compacts to the front while `need` fills at most 3/4 of the capacity; otherwise reallocates to 1.5× the need. */
   private grow(need: number): void {
     const len = this.length;
     const h = this.head;
     const t = this.tail;
-    if (need <= this.ts.length && h > 0) {
+    if (need <= this.ts.length * 0.75 && h > 0) {
       this.ts.copyWithin(0, h, t);
       this.price.copyWithin(0, h, t);
       this.size.copyWithin(0, h, t);
       this.buy.copyWithin(0, h, t);
     } else {
-      let cap = this.ts.length;
-      while (cap < need * 2) cap *= 2;
+      const cap = Math.max(INITIAL_CAPACITY, Math.ceil(need * 1.5));
       const ts = new Float64Array(cap);
       const price = new Float64Array(cap);
       const size = new Float64Array(cap);
-      const buy = new Float64Array(cap);
+      const buy = new Uint8Array(cap);
       ts.set(this.ts.subarray(h, t));
       price.set(this.price.subarray(h, t));
       size.set(this.size.subarray(h, t));
@@ -141,10 +144,6 @@ export class TradeTape {
   }
 }
 
-function sameTrade(a: Trade, b: Trade): boolean {
-  return a === b || (a.ts === b.ts && a.price === b.price && a.size === b.size && a.side === b.side);
-}
-
 interface Segment {
   buy: number;
   sell: number;
@@ -152,7 +151,7 @@ interface Segment {
   max: number;
 }
 
-function segment(price: Float64Array, size: Float64Array, isBuy: Float64Array, from: number, to: number): Segment {
+function segment(price: Float64Array, size: Float64Array, isBuy: Uint8Array, from: number, to: number): Segment {
   let buy = 0;
   let sell = 0;
   let min = Number.POSITIVE_INFINITY;

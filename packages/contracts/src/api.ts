@@ -24,6 +24,8 @@ export interface Status {
   simulated: boolean;
   /** True when the analyzer says its exchange connection is down or silent. */
   feedDown: boolean;
+  /** True when the analyzer replays a recording and has reached its end (the feed is over, not down). */
+  replayFinished: boolean;
   source: MarketSource | null;
   generation: number | null;
   /** Age of the data being shown (now − producedAt of the table), ms. */

@@ -2,7 +2,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { AddressInfo } from 'node:net';
 import { Cache, CacheUnavailableError, createCache, getEnvelope } from '@confluence/cache';
-import { createEngine, Engine } from '@confluence/confluence';
+import { createEngine, Engine, EngineConfigInput } from '@confluence/confluence';
 import { HeartbeatData, SymbolDetail, SymbolRow, computeOverview, createKeys } from '@confluence/contracts';
 import type { AnalyzerConfig } from '@confluence/config';
 import { Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
@@ -11,7 +11,8 @@ import { HistoryStore } from './history';
 import { createIntake, Intake } from './intake/intake';
 import { createAnalyzerMetrics } from './metrics';
 import { Publisher, PublishResult } from './publisher/publisher';
-import { Scored, scoreAll, toDetail, toRow } from './scoring/cycle';
+import { Scored, scoreAll, scoreAllSync, toDetail, toRow } from './scoring/cycle';
+import { createSignals, Signals } from './signals';
 import { MoveTracker } from './signals/moves';
 
 export interface AnalyzerDeps {
@@ -19,6 +20,7 @@ export interface AnalyzerDeps {
   cache?: Cache;
   intake?: Intake;
   engine?: Engine;
+  signals?: Signals;
 }
 
 export interface AnalyzerApp {
@@ -47,7 +49,8 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     });
   const keys = createKeys(config.keyPrefix);
   // A bad weight table is a config error at start, never silently ignored.
-  const engine = deps.engine ?? createEngine(config.componentWeights ? { componentWeights: config.componentWeights } : {});
+  // The engine validates names and sums at run time; the cast only widens the static type of a parsed env value.
+  const engine = deps.engine ?? createEngine(config.componentWeights ? ({ componentWeights: config.componentWeights } as EngineConfigInput) : undefined);
   const intake =
     deps.intake ??
     createIntake({
@@ -61,6 +64,17 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       source: config.marketSource,
       timing: config.intakeTiming,
       replay: config.marketSource === 'replay' && config.replayFile ? { file: config.replayFile, speed: config.replaySpeed } : undefined,
+    });
+  const signals =
+    deps.signals ??
+    createSignals({
+      dataDir: config.dataDir,
+      source: config.marketSource,
+      shard: config.shard,
+      logger: logger.child({ component: 'signals' }),
+      webhookUrl: config.alertWebhookUrl,
+      format: config.alertFormat,
+      rulesFile: config.alertRulesFile,
     });
   const publisher = new Publisher({ cache, keys, analyzerId, source: config.marketSource, shard: config.shard });
   const history = new HistoryStore();
@@ -130,32 +144,59 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     };
   }
 
-  async function cycle(): Promise<void> {
-    const wallStart = Date.now();
-    const marketNow = intake.now();
-    const symbols = intake.symbols();
-    await loadHistories(symbols);
-    const scored: Scored[] = await scoreAll(engine, intake, marketNow);
+  function buildRows(scored: readonly Scored[], marketNow: number): { rows: SymbolRow[]; details: Map<string, SymbolDetail>; pending: string[] } {
     const rows: SymbolRow[] = [];
     const details = new Map<string, SymbolDetail>();
     const pending: string[] = [];
     for (const s of scored) {
       const move = moves.update(s.symbol, s.result, marketNow);
       rows.push(toRow(s, move));
-      const detail = toDetail(s, move, null);
+      const detail = toDetail(s, move, signals.bandRecord(s.result ? s.result.score : null));
       if (detail) details.set(s.symbol, detail);
       if (!s.result) pending.push(s.symbol);
     }
     rows.sort((a, b) => a.symbol.localeCompare(b.symbol));
-    lastRows = rows;
-    if (marketNow - lastHistoryAt >= config.historyIntervalMs) {
-      lastHistoryAt = marketNow;
-      for (const r of rows) if (r.score !== null || r.price !== null) history.add(r.symbol, [marketNow, r.score, r.price]);
-      historyDirty = true;
+    return { rows, details, pending };
+  }
+
+  function addHistory(rows: readonly SymbolRow[], ts: number): void {
+    lastHistoryAt = ts;
+    for (const r of rows) if (r.score !== null || r.price !== null) history.add(r.symbol, [ts, r.score, r.price]);
+    historyDirty = true;
+  }
+
+  /**
+   * Market-minute hook: samples the scoreboard and records the time-travel snapshot. In a replay at full
+   * speed many market minutes pass between two publish cycles, so the rows are scored right here, at the
+   * minute, from the state as it is at that moment; live, the last cycle's rows are at most one interval old.
+   */
+  function onMinute(minuteTs: number): void {
+    if (stopping) return;
+    let rows = lastRows;
+    if (config.marketSource === 'replay') {
+      rows = buildRows(scoreAllSync(engine, intake, minuteTs), minuteTs).rows;
+      lastRows = rows;
+      if (minuteTs - lastHistoryAt >= config.historyIntervalMs) addHistory(rows, minuteTs);
+      signals.onCycle(rows, minuteTs, true);
     }
+    if (rows.length) signals.onMinute(minuteTs, rows);
+  }
+
+  async function cycle(): Promise<void> {
+    const wallStart = Date.now();
+    const marketNow = intake.now();
+    const symbols = intake.symbols();
+    await loadHistories(symbols);
+    const scored: Scored[] = await scoreAll(engine, intake, marketNow);
+    const { rows, details, pending } = buildRows(scored, marketNow);
+    lastRows = rows;
+    if (config.marketSource !== 'replay' && marketNow - lastHistoryAt >= config.historyIntervalMs) addHistory(rows, marketNow);
     const now = Date.now();
     const warm = intake.health().warmup;
     const gen = nextGeneration();
+    const feed = feedState(now);
+    // Alerts never fire on stale or gapped data: the feed must be up, and each row carries its own dataOk.
+    if (config.marketSource !== 'replay') signals.onCycle(rows, marketNow, feed.connected && feed.state === 'connected');
     lastCycleMs = now - wallStart;
     metrics.cycleDuration.observe(lastCycleMs / 1000);
     const heartbeat: HeartbeatData = {
@@ -169,7 +210,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       scoredCount: rows.length - pending.length,
       tableComplete: symbols.length > 0 && pending.length === 0,
       warmup: { done: warm.done, total: warm.total, complete: warm.complete },
-      intake: feedState(now),
+      intake: feed,
       shard: config.shard ?? null,
     };
     const result = await publisher.publish({ generation: gen, producedAt: now, details, symbols: { rows, pending, dropped: 0 }, overview: computeOverview(rows), heartbeat });
@@ -178,6 +219,8 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     if (result.ok) {
       lastPublishOkAt = now;
       lastCycleAt = now;
+      const sig = await signals.publish(cache, keys, { generation: gen, producedAt: now, analyzerId, source: config.marketSource });
+      if (!sig.ok) driverLog('warn', 'signals', 'signals publish failed; will retry', { error: sig.error });
       if (historyDirty) {
         try {
           await publisher.publishHistory(symbols.map((s) => history.get(s)), gen, now);
@@ -235,6 +278,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       lastCycleAgeMs: lastCycleAt ? now - lastCycleAt : null,
       publish: { ok: lastPublish?.ok ?? null, lastOkAgeMs: lastPublishOkAt ? now - lastPublishOkAt : null, failures: publishFailures, lastError: lastPublish?.error ?? null, lastDurationMs: lastPublish?.durationMs ?? null },
       memcached: { servers: config.memcached.servers, ...cache.stats() },
+      signals: signals.health(),
       intake: h,
       symbols: Object.fromEntries(
         intake.symbols().map((s) => {
@@ -255,6 +299,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       });
       const port = (server.address() as AddressInfo).port;
       logger.info('analyzer starting', { analyzerId, port, host: config.host, source: config.marketSource, memcached: config.memcached.servers, keyPrefix: config.keyPrefix, shard: config.shard ?? null });
+      intake.onMinute(onMinute);
       await intake.start();
       schedule();
       return { port };
@@ -266,6 +311,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       await intake.stop();
       // Finish the cycle in flight if it is quick; otherwise abandon it (its publish has its own timeouts).
       if (running) await Promise.race([running, new Promise((r) => setTimeout(r, 2000).unref())]);
+      await signals.close();
       if (server) {
         const s = server;
         await new Promise<void>((resolve) => {

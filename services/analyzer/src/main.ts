@@ -10,7 +10,18 @@ async function main(): Promise<void> {
     exitOnConfigError(err, 'analyzer');
   }
   const logger = createLogger({ service: 'analyzer', level: config.logLevel, format: config.logFormat });
-  const app = createAnalyzerApp(config, { logger });
+  let app: ReturnType<typeof createAnalyzerApp>;
+  try {
+    app = createAnalyzerApp(config, { logger });
+  } catch (err) {
+    // Bad weights, an unusable DATA_DIR or invalid alert rules: configuration problems, reported plainly.
+    const code = (err as { code?: string }).code;
+    if (code === 'data_dir_unusable' || code === 'alert_rules_invalid' || (err instanceof Error && err.name === 'EngineConfigError')) {
+      process.stderr.write(`analyzer: ${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -29,6 +29,7 @@ export interface WebApp {
 /** Values read on demand (details, history, calibration…) are kept this long before asking Memcached again. */
 const ON_DEMAND_TTL_MS = 500;
 const ON_DEMAND_MAX_ENTRIES = 2000;
+const EXTRAS_POLL_MS = 2000;
 const STATIC_DIR = path.join(__dirname, '..', 'static');
 const CLIENT_DIR = path.join(__dirname, 'client');
 const CHARTS_FILE = path.join(path.dirname(require.resolve('lightweight-charts/package.json')), 'dist', 'lightweight-charts.standalone.production.js');
@@ -201,7 +202,8 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     const { envelope } = await readOnDemand('symbol', keys.symbol(symbol));
     if (!envelope) {
       const known = reader.snapshot()?.bySymbol.has(symbol);
-      if (known) throw new HttpError(503, 'not_available', `no detail for ${symbol} is available yet`);
+      // Tracked but not scored yet (warming up): an answer with no data, and the status says why.
+      if (known) return sendEnvelope(res, null, null);
       throw new HttpError(404, 'unknown_symbol', `${symbol} is not tracked`);
     }
     sendEnvelope(res, envelope, envelope.data);
@@ -253,12 +255,28 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   app.use((req, _res, next: NextFunction) => next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`)));
   app.use(errorHandler((err, req) => logger.error('request failed', { path: req.path.slice(0, 200), error: err instanceof Error ? err.stack : String(err) })));
 
+  // Alerts and the scoreboard change about once a minute: look every couple of seconds and push changes to the stream.
+  let extrasTimer: NodeJS.Timeout | null = null;
+  async function pollExtras(): Promise<void> {
+    for (const [event, kind, key] of [
+      ['alerts', 'alerts', keys.alerts()],
+      ['calibration', 'calibration', keys.calibration()],
+    ] as const) {
+      const { envelope } = await readOnDemand(kind, key);
+      if (envelope) hub.publishExtra(event, JSON.stringify(envelope.data));
+    }
+  }
+
   let server: http.Server | null = null;
   return {
     reader,
     async start() {
       reader.start();
       hub.start();
+      extrasTimer = setInterval(() => {
+        pollExtras().catch((err) => logger.warn('alerts/calibration poll failed', { error: err instanceof Error ? err.message : String(err) }));
+      }, EXTRAS_POLL_MS);
+      extrasTimer.unref();
       server = http.createServer(app);
       server.keepAliveTimeout = 65_000;
       server.requestTimeout = 30_000;
@@ -271,6 +289,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
       return { port, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` };
     },
     async stop() {
+      if (extrasTimer) clearInterval(extrasTimer);
       hub.close();
       await reader.stop();
       if (server) {

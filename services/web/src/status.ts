@@ -67,7 +67,8 @@ export function deriveStatus(input: StatusInput): Status {
   const newestCycle = heartbeats.length ? Math.max(...heartbeats.map((h) => h.lastCycleAt)) : null;
   const lastMessageAt = heartbeats.map((h) => h.intake.lastMessageAt).filter((t): t is number => t !== null);
   const feedAgeMs = lastMessageAt.length ? age(now, Math.min(...lastMessageAt)) : null;
-  const feedDown = heartbeats.some((h) => !h.intake.connected || (h.intake.lastMessageAt !== null && now - h.intake.lastMessageAt > FEED_SILENT_MS));
+  const replayFinished = heartbeats.length > 0 && heartbeats.every((h) => h.intake.state === 'closed');
+  const feedDown = !replayFinished && heartbeats.some((h) => h.intake.state !== 'closed' && (!h.intake.connected || (h.intake.lastMessageAt !== null && now - h.intake.lastMessageAt > FEED_SILENT_MS)));
 
   let state: StatusState;
   if (!input.cacheReachable) state = 'cache_unreachable';
@@ -111,16 +112,15 @@ export function deriveStatus(input: StatusInput): Status {
   if (shardStatuses.length > 1 && missing.length) {
     message += ` · shard${missing.length > 1 ? 's' : ''} ${missing.map((s) => `${s.index}/${s.count} ${s.state}`).join(', ')}`;
   }
-  if (feedDown) {
-    const h = heartbeats.find((x) => x.intake.state === 'closed');
-    message += h ? ` · Market replay finished` : ` · Bybit unreachable — retrying${feedAgeMs !== null ? `, last message ${humanAge(feedAgeMs)} ago` : ''}`;
-  }
+  if (replayFinished) message += ' · Market replay finished';
+  else if (feedDown) message += ` · Bybit unreachable — retrying${feedAgeMs !== null ? `, last message ${humanAge(feedAgeMs)} ago` : ''}`;
   if (input.rejected.length) message += ` · ${input.rejected.length} value${input.rejected.length > 1 ? 's' : ''} in the cache not understood — not shown`;
 
   return {
     state,
     simulated: input.source !== null && input.source !== 'live',
     feedDown,
+    replayFinished,
     source: input.source,
     generation: input.generation,
     dataAgeMs,

@@ -32,7 +32,8 @@ export function mapLongShort(x: number): number {
 
 /**
  * Liquidations over 15 min (by size): raw = (shorts liquidated − longs liquidated)/(both) — forced buying vs forced
- * selling; magnitude m = clamp(liquidated / (2 % of traded size), 0, 1) (1 without trades); score = 50 + 40·raw·m. None → 50.
+ * selling; magnitude m = clamp(liquidated / (2 % of traded size), 0, 1) (1 without trades); score = 50 + 40·raw·m.
+ * None while trades show the market was live → 50; none and no trades → null (no evidence either way).
  */
 export function mapLiquidations(raw: number, m: number): number {
   return 50 + 40 * raw * m;
@@ -83,11 +84,16 @@ export function sentiment(ctx: Context): ComponentResult {
     const traded = ctx.trades().long;
     const tradedSize = traded.buy + traded.sell;
     const total = longs + shorts;
-    const raw = imbalance(shorts, longs);
-    const m = tradedSize > 0 ? clamp(total / (0.02 * tradedSize), 0, 1) : 1;
-    signals.push(
-      scored('liquidations', null, sw.liquidations, raw, mapLiquidations(raw, m), total > 0 ? 'raw = (shorts − longs liquidated)/both over 15 min; score = 50 + 40·raw·magnitude' : 'no liquidations in the last 15 min', LIQ_P),
-    );
+    if (total === 0 && tradedSize === 0) {
+      // Without trades, "no liquidations" may just mean no data: that must not read as a neutral 50.
+      signals.push(missing('liquidations', null, sw.liquidations, 'no liquidations and no trades in the last 15 min'));
+    } else {
+      const raw = imbalance(shorts, longs);
+      const m = tradedSize > 0 ? clamp(total / (0.02 * tradedSize), 0, 1) : 1;
+      signals.push(
+        scored('liquidations', null, sw.liquidations, raw, mapLiquidations(raw, m), total > 0 ? 'raw = (shorts − longs liquidated)/both over 15 min; score = 50 + 40·raw·magnitude' : 'no liquidations in the last 15 min while trading', LIQ_P),
+      );
+    }
   }
 
   const oi = oiChange(s, ctx.now, OI_ACTIVITY_LOOKBACK_MS, OI_ACTIVITY_MIN_SPAN_MS);

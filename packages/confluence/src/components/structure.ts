@@ -37,7 +37,7 @@ export function mapEmaAlignment(ema20: number, ema50: number, atr: number): numb
 /**
  * Swing market structure: trend = (sign(H₂ − H₁) + sign(L₂ − L₁)) / 2 over the last two swing highs and lows
  * (HH+HL = +1, LH+LL = −1, mixed = 0); break of structure bos = +1 when the close is above the last swing high,
- * −1 below the last swing low; raw = 0.6·trend + 0.4·bos; score = 50 + 50·raw.
+ * −1 below the last swing low (0 when both); raw = 0.6·trend + 0.4·bos; score = 50 + 50·raw.
  */
 export function mapMarketStructure(trend: number, bos: number): number {
   return 50 + 50 * (0.6 * trend + 0.4 * bos);
@@ -86,7 +86,8 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
     const l1 = lows[lows.length - 2].price;
     const l2 = lows[lows.length - 1].price;
     const trend = (Math.sign(h2 - h1) + Math.sign(l2 - l1)) / 2;
-    const bos = close > h2 ? 1 : close < l2 ? -1 : 0;
+    // A close can be above the last swing high and below the last swing low at once (lows above older highs): no break then.
+    const bos = (close > h2 ? 1 : 0) - (close < l2 ? 1 : 0);
     const phrases = bos > 0 ? MS_BREAK_UP_P : bos < 0 ? MS_BREAK_DOWN_P : MS_TREND_P;
     out.push(
       scored('marketStructure', tf, sw.marketStructure * t, 0.6 * trend + 0.4 * bos, mapMarketStructure(trend, bos), 'raw = 0.6·swing trend + 0.4·break of structure; score = 50 + 50·raw', phrases),

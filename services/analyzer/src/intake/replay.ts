@@ -94,16 +94,26 @@ export async function scanRecording(file: string): Promise<RecordingIndex> {
 }
 
 /**
- * Answers REST calls from a recording. Repeated requests get the recorded answers in order, the last one again once
- * they run out; a request never recorded fails with `replay_missing` (counted as a REST error, never retried).
+ * Answers REST calls from a recording, matched by `restKey`. Repeated requests get the recorded answers in order, the
+ * last one again once they run out; a request never recorded fails with `replay_missing` (counted as a REST error,
+ * never retried).
  */
 export function createReplayTransport(index: RecordingIndex): RestTransport {
   const used = new Map<string, number>();
+  const usable = new Map<string, RestResponse[]>();
   return {
     async get(pathWithQuery) {
       const key = restKey(pathWithQuery);
-      const list = index.rest.get(key);
-      if (!list || list.length === 0) throw new RestError('replay_missing', `no recorded answer for ${key}`, pathWithQuery);
+      let list = usable.get(key);
+      if (!list) {
+        // A recorded rate-limit or error answer that was later retried successfully is not replayed (it would only
+        // make the replay wait); if no answer succeeded, the failure is replayed.
+        const all = index.rest.get(key) ?? [];
+        const good = all.filter((r) => r.status === 200 && /"retCode"\s*:\s*0[,}]/.test(r.body));
+        list = good.length ? good : all;
+        usable.set(key, list);
+      }
+      if (list.length === 0) throw new RestError('replay_missing', `no recorded answer for ${key}`, pathWithQuery);
       const i = used.get(key) ?? 0;
       used.set(key, i + 1);
       return list[Math.min(i, list.length - 1)];

@@ -44,6 +44,27 @@ function updatedAtOf(s: MarketSnapshot | undefined, fallback: number | null): nu
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+function scoreOne(engine: Engine, source: ScoreSource, symbol: string, now: number): Scored {
+  const status = source.symbolStatus(symbol);
+  const snapshot = source.snapshot(symbol);
+  const warm = Boolean(status?.warm && snapshot);
+  let result: SymbolScore | null = null;
+  let reason: string | null = status?.reason ?? null;
+  if (warm && snapshot) {
+    try {
+      result = engine.score(snapshot, now);
+    } catch (err) {
+      reason = `scoring failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  } else reason ??= 'warming up';
+  return { symbol, snapshot, result, warm, bookSynced: status?.bookSynced ?? false, updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null), reason };
+}
+
+/** Scores every symbol at once; for market-minute sampling during a replay, where the clock stands still meanwhile. */
+export function scoreAllSync(engine: Engine, source: ScoreSource, now: number): Scored[] {
+  return source.symbols().map((symbol) => scoreOne(engine, source, symbol, now));
+}
+
 /**
  * Scores every symbol of the source. Work is chunked with yields in between so a 500-symbol cycle never
  * blocks WebSocket handling for more than one chunk.
@@ -53,20 +74,7 @@ export async function scoreAll(engine: Engine, source: ScoreSource, now: number,
   const out: Scored[] = [];
   for (let i = 0; i < symbols.length; i++) {
     if (i > 0 && i % chunk === 0) await yieldToLoop();
-    const symbol = symbols[i];
-    const status = source.symbolStatus(symbol);
-    const snapshot = source.snapshot(symbol);
-    const warm = Boolean(status?.warm && snapshot);
-    let result: SymbolScore | null = null;
-    let reason: string | null = status?.reason ?? null;
-    if (warm && snapshot) {
-      try {
-        result = engine.score(snapshot, now);
-      } catch (err) {
-        reason = `scoring failed: ${err instanceof Error ? err.message : String(err)}`;
-      }
-    } else reason ??= 'warming up';
-    out.push({ symbol, snapshot, result, warm, bookSynced: status?.bookSynced ?? false, updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null), reason });
+    out.push(scoreOne(engine, source, symbols[i], now));
   }
   return out;
 }

@@ -27,12 +27,6 @@ function pricePrecision(p: number | null): number {
   return Math.min(10, Math.max(4, 4 - Math.floor(Math.log10(a))));
 }
 
-function scoreBar(score: number | null): HTMLElement {
-  const fill = h('span', { class: `bar-fill ${band(score) ?? 'none'}` });
-  setBarFill(fill, score ?? 0);
-  return h('span', { class: 'score-cell' }, h('span', { class: 'score-num', text: fmtScore(score) }), h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, fill));
-}
-
 function miniBar(score: number | null): HTMLElement {
   const fill = h('span', { class: 'mini-fill' });
   setDivergingBar(fill, score ?? 50);
@@ -53,7 +47,9 @@ export class DetailView {
   private lastHistoryFetch = 0;
   private refreshTimer: number | undefined;
   private requestSeq = 0;
+  /** The request in flight, if any; a generation arriving meanwhile asks for one more refresh after it. */
   private abort: AbortController | null = null;
+  private refreshAgain = false;
 
   private readonly title: HTMLElement;
   private readonly summary: HTMLElement;
@@ -159,6 +155,7 @@ export class DetailView {
     this.refreshTimer = undefined;
     this.abort?.abort();
     this.abort = null;
+    this.refreshAgain = false;
     this.symbol = null;
     this.detail = null;
     this.chart?.destroy();
@@ -169,6 +166,10 @@ export class DetailView {
   /** A new generation arrived: refresh the open detail, throttled to one fetch a second. */
   onGeneration(): void {
     if (!this.symbol || this.refreshTimer !== undefined) return;
+    if (this.abort) {
+      this.refreshAgain = true;
+      return;
+    }
     const wait = Math.max(0, this.lastDetailFetch + DETAIL_MIN_INTERVAL_MS - Date.now());
     this.refreshTimer = window.setTimeout(() => {
       this.refreshTimer = undefined;
@@ -207,7 +208,7 @@ export class DetailView {
         if (!this.detail) {
           this.body.hidden = true;
           if (detail.ok) this.setMessage(`No detail for ${symbol} yet — ${detail.body.status?.message ?? 'the analyzer has not published it'}`);
-          else if (detail.code === 'unknown_symbol') this.setMessage(`${symbol} is not tracked — ${detail.message}`);
+          else if (detail.code === 'unknown_symbol') this.setMessage(`${symbol} is not tracked by the analyzer.`);
           else this.setMessage(`Detail unavailable — ${detail.message}`);
         }
       } else {
@@ -219,6 +220,14 @@ export class DetailView {
       if (history) this.renderHistory(history);
     } catch (err) {
       if ((err as Error).name !== 'AbortError') throw err;
+    } finally {
+      if (this.abort === abort) {
+        this.abort = null;
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          this.onGeneration();
+        }
+      }
     }
   }
 
@@ -250,7 +259,13 @@ export class DetailView {
     if (d.lastMove) {
       const m = d.lastMove;
       this.move.replaceChildren(
-        h('p', { class: 'move-line' }, h('span', { class: `move-delta ${m.delta >= 0 ? 'up' : 'down'}`, text: `${fmtScore(m.from)} → ${fmtScore(m.to)}` }), h('span', { class: 'move-sum', text: `: ${m.summary}` })),
+        h(
+          'p',
+          { class: 'move-line' },
+          h('span', { class: `move-delta ${m.delta >= 0 ? 'up' : 'down'}`, text: `${fmtScore(m.from)} → ${fmtScore(m.to)}` }),
+          // The analyzer's summary may already start with "58 → 71:"; it is shown once, in the label.
+          h('span', { class: 'move-sum', text: `: ${m.summary.replace(/^\s*[\d.]+\s*→\s*[\d.]+\s*:\s*/, '')}` }),
+        ),
         h(
           'ul',
           { class: 'move-parts' },

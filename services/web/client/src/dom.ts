@@ -53,17 +53,24 @@ export function setBarWidth(el: HTMLElement, pct: number): void {
 
 // Bars inside the table move by transform, not width: a transform needs no layout, so 500 rows stay cheap.
 
+// The last transform written to each bar, kept in JS: reading el.style back costs a CSS serialisation.
+const transforms = new WeakMap<HTMLElement, string>();
+
+function setTransform(el: HTMLElement, t: string): void {
+  if (transforms.get(el) === t) return;
+  transforms.set(el, t);
+  el.style.transform = t;
+}
+
 /** A 0–100 bar filling from the left. */
 export function setBarFill(el: HTMLElement, pct: number): void {
-  const t = `scaleX(${(Math.max(0, Math.min(100, pct)) / 100).toFixed(3)})`;
-  if (el.style.transform !== t) el.style.transform = t;
+  setTransform(el, `scaleX(${(Math.max(0, Math.min(100, pct)) / 100).toFixed(3)})`);
 }
 
 /** A bar that grows from the 50 mid-line towards `value` (0–100). */
 export function setDivergingBar(el: HTMLElement, value: number): void {
   const v = Math.max(0, Math.min(100, value));
-  const t = `translateX(${Math.min(v, 50).toFixed(1)}%) scaleX(${(Math.abs(v - 50) / 100).toFixed(3)})`;
-  if (el.style.transform !== t) el.style.transform = t;
+  setTransform(el, `translateX(${Math.min(v, 50).toFixed(1)}%) scaleX(${(Math.abs(v - 50) / 100).toFixed(3)})`);
 }
 
 /** A text node whose value is remembered, so unchanged updates cost one string comparison. */

@@ -29,12 +29,12 @@ export function fmtPrice(p: number | null | undefined): string {
   return nf(decimals, decimals).format(p);
 }
 
-/** A fraction as a signed percentage: 0.0123 → "+1.23%". */
+/** A fraction as a signed percentage: 0.0123 → "+1.23%". (toFixed, not Intl: this runs for every row every second.) */
 export function fmtPct(fraction: number | null | undefined, decimals = 2): string {
   if (!isNum(fraction)) return DASH;
   const v = fraction * 100;
-  const s = nf(decimals, decimals).format(Math.abs(v));
-  if (Number(s.replace(/,/g, '')) === 0) return `${nf(decimals, decimals).format(0)}%`;
+  const s = Math.abs(v).toFixed(decimals);
+  if (Number(s) === 0) return `${(0).toFixed(decimals)}%`;
   return `${v > 0 ? '+' : '−'}${s}%`;
 }
 
@@ -54,30 +54,31 @@ export function fmtCompact(n: number | null | undefined, prefix = ''): string {
   if (!isNum(n)) return DASH;
   const a = Math.abs(n);
   const sign = n < 0 ? '−' : '';
-  const units: Array<[number, string]> = [
-    [1e12, 'T'],
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'K'],
-  ];
-  for (const [size, suffix] of units) {
+  for (const [size, suffix] of COMPACT_UNITS) {
     if (a >= size) {
       const v = a / size;
-      return `${sign}${prefix}${nf(v >= 100 ? 0 : v >= 10 ? 1 : 2, v >= 100 ? 0 : v >= 10 ? 1 : 2).format(v)}${suffix}`;
+      return `${sign}${prefix}${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)}${suffix}`;
     }
   }
   return `${sign}${prefix}${nf(0, 2).format(a)}`;
 }
 
+const COMPACT_UNITS: ReadonlyArray<readonly [number, string]> = [
+  [1e12, 'T'],
+  [1e9, 'B'],
+  [1e6, 'M'],
+  [1e3, 'K'],
+];
+
 export function fmtScore(s: number | null | undefined): string {
-  return isNum(s) ? nf(1, 1).format(s) : DASH;
+  return isNum(s) ? s.toFixed(1) : DASH;
 }
 
 /** A signed score delta: 13 → "+13.0". */
 export function fmtDelta(d: number | null | undefined): string {
   if (!isNum(d)) return DASH;
   if (Math.abs(d) < 0.05) return '0.0';
-  return `${d > 0 ? '+' : '−'}${nf(1, 1).format(Math.abs(d))}`;
+  return `${d > 0 ? '+' : '−'}${Math.abs(d).toFixed(1)}`;
 }
 
 export function fmtNumber(v: number | null | undefined, maxDecimals = 4): string {

@@ -1,5 +1,5 @@
 // Dashboard entry point: wires the live stream, the panels and the router together.
-import type { AlertsData, ApiEnvelope, CalibrationData, OverviewData, Status, StreamSnapshot, SymbolRow, SymbolsData } from './types.js';
+import type { AlertsData, ApiEnvelope, CalibrationData, Status, StreamSnapshot } from './types.js';
 import { AlertsPanel } from './alerts-panel.js';
 import { getJson } from './api.js';
 import { byId, setText } from './dom.js';
@@ -17,13 +17,6 @@ import { TimeTravel } from './time-travel.js';
 import { TrackRecordPanel } from './track-record.js';
 
 const QUERY_STORAGE_KEY = 'confluence.table.v1';
-
-interface LiveData {
-  generation: number;
-  producedAt: number;
-  symbols: SymbolsData;
-  overview: OverviewData;
-}
 
 function loadQuery(): TableQuery {
   try {
@@ -46,8 +39,11 @@ function saveQuery(q: TableQuery): void {
 }
 
 class Dashboard {
-  private live: LiveData | null = null;
-  private viewing: { minute: number; rows: SymbolRow[] } | null = null;
+  private live: StreamSnapshot | null = null;
+  /** The recorded minute shown instead of the live table, if any. */
+  private viewing: number | null = null;
+  /** Panels the stream has already filled: the one-off fetch at start must not overwrite them with older data. */
+  private readonly streamed = new Set<'alerts' | 'calibration'>();
   private renderQueued = false;
   private tableDirty = false;
   private readonly banner: StatusBanner;
@@ -67,7 +63,7 @@ class Dashboard {
     this.banner = new StatusBanner(byId('status-banner'), byId('data-pill'), byId('sim-badge'), byId('conn'), byId('status-announce'));
     this.router = new Router((route) => this.onRoute(route.symbol));
     const open = (symbol: string): void => this.router.openSymbol(symbol);
-    this.table = new SymbolsTable(byId<HTMLTableElement>('symbols-table'), byId<HTMLTableSectionElement>('symbols-body'), loadQuery(), {
+    this.table = new SymbolsTable(byId('symbols-head'), byId('symbols-body'), loadQuery(), {
       open,
       sortChanged: (q) => {
         saveQuery(q);
@@ -83,13 +79,13 @@ class Dashboard {
     });
     this.timeTravel = new TimeTravel(byId<HTMLSelectElement>('tt-select'), byId('tt-banner'), {
       enter: (minute, rows) => {
-        this.viewing = { minute, rows };
-        this.table.render(rows, false);
+        this.viewing = minute;
+        this.table.render(rows, false, this.banner.serverNow());
         this.renderTableMeta();
       },
       exit: () => {
         this.viewing = null;
-        this.table.render(this.live?.symbols.rows ?? [], false);
+        this.table.render(this.live?.symbols.rows ?? [], false, this.banner.serverNow());
         this.renderTableMeta();
       },
       serverNow: () => this.banner.serverNow(),
@@ -103,8 +99,14 @@ class Dashboard {
     new LiveStream('/api/stream', {
       snapshot: (s) => this.onSnapshot(s),
       status: (s) => this.onStatus(s),
-      alerts: (a) => this.alerts.setData(a, this.banner.serverNow()),
-      calibration: (c) => this.track.setData(c),
+      alerts: (a) => {
+        this.streamed.add('alerts');
+        this.alerts.setData(a, this.banner.serverNow());
+      },
+      calibration: (c) => {
+        this.streamed.add('calibration');
+        this.track.setData(c);
+      },
       connection: (state) => this.banner.setConnection(state),
     });
     void this.initialLoad();
@@ -115,38 +117,28 @@ class Dashboard {
     this.router.emit();
   }
 
-  /** One-off fetches so the page fills even before the stream's first event; the stream wins when newer. */
+  /** The table, overview and status arrive on the stream as soon as it connects; these panels load once, then follow it. */
   private async initialLoad(): Promise<void> {
-    const [symbols, overview, alerts, calibration] = await Promise.all([
-      getJson<ApiEnvelope<SymbolsData>>('/api/symbols'),
-      getJson<ApiEnvelope<OverviewData>>('/api/overview'),
+    const [alerts, calibration] = await Promise.all([
       getJson<ApiEnvelope<AlertsData>>('/api/alerts'),
       getJson<ApiEnvelope<CalibrationData>>('/api/calibration'),
       this.timeTravel.refresh(true),
     ]);
-    for (const res of [symbols, overview]) {
-      const status = res.ok ? res.body.status : (res.body as { status?: Status } | null)?.status;
-      if (status && (!this.banner.current || status.now > this.banner.current.now)) this.onStatus(status);
+    if (!this.streamed.has('alerts')) {
+      if (alerts.ok && alerts.body.data) this.alerts.setData(alerts.body.data, this.banner.serverNow());
+      else this.alerts.setUnavailable(alerts.ok ? 'No alerts yet — one is raised when a symbol enters a strong band with agreeing components.' : `Alerts unavailable — ${alerts.message}`);
     }
-    if (symbols.ok && overview.ok && symbols.body.data && overview.body.data && symbols.body.generation !== null && symbols.body.generation === overview.body.generation) {
-      this.onSnapshot({
-        generation: symbols.body.generation,
-        producedAt: symbols.body.producedAt ?? 0,
-        symbols: symbols.body.data,
-        overview: overview.body.data,
-      });
+    if (!this.streamed.has('calibration')) {
+      if (calibration.ok && calibration.body.data) this.track.setData(calibration.body.data);
+      else this.track.setUnavailable(calibration.ok ? 'No track record yet — it fills as scores age past each horizon.' : `Track record unavailable — ${calibration.message}`);
     }
-    if (alerts.ok && alerts.body.data) this.alerts.setData(alerts.body.data, this.banner.serverNow());
-    else this.alerts.setUnavailable(alerts.ok ? 'No alerts recorded yet.' : `Alerts unavailable — ${alerts.message}`);
-    if (calibration.ok && calibration.body.data) this.track.setData(calibration.body.data);
-    else this.track.setUnavailable(calibration.ok ? 'No track record yet — it fills as scores age past each horizon.' : `Track record unavailable — ${calibration.message}`);
   }
 
   private onSnapshot(s: StreamSnapshot): void {
     const cur = this.live;
     const newer = !cur || s.producedAt > cur.producedAt || (s.producedAt === cur.producedAt && s.generation !== cur.generation);
     if (!newer) return;
-    this.live = { generation: s.generation, producedAt: s.producedAt, symbols: s.symbols, overview: s.overview };
+    this.live = s;
     this.tableDirty = true;
     this.queueRender();
     this.detail.onGeneration();
@@ -165,7 +157,7 @@ class Dashboard {
     this.renderQueued = true;
     requestAnimationFrame(() => {
       this.renderQueued = false;
-      if (this.tableDirty && !this.viewing) this.table.render(this.live?.symbols.rows ?? [], true);
+      if (this.tableDirty && this.viewing === null) this.table.render(this.live?.symbols.rows ?? [], true, this.banner.serverNow());
       this.tableDirty = false;
       this.renderOverview();
       this.renderTableMeta();
@@ -183,7 +175,7 @@ class Dashboard {
     const q = this.table.currentQuery;
     let empty = '';
     if (total === 0) {
-      empty = this.viewing ? 'No rows were recorded for this minute.' : emptyReason(this.banner.currentAdvanced());
+      empty = this.viewing !== null ? 'No rows were recorded for this minute.' : emptyReason(this.banner.currentAdvanced());
     } else if (shown === 0) {
       const what = q.direction === 'all' ? 'symbol' : `${q.direction} symbol`;
       empty = q.text.trim() ? `No ${what} matches “${q.text.trim()}”.` : `No ${what} right now.`;
@@ -192,13 +184,13 @@ class Dashboard {
     this.tableEmpty.hidden = empty === '';
     const parts = [total === shown ? plural(total, 'symbol') : `${shown} of ${plural(total, 'symbol')}`];
     const live = this.live;
-    if (!this.viewing && live) {
+    if (this.viewing === null && live) {
       if (live.symbols.pending.length > 0) parts.push(`${live.symbols.pending.length} warming up`);
       if (live.symbols.dropped > 0) parts.push(`${live.symbols.dropped} dropped (invalid)`);
-      parts.push(`gen ${live.generation}`, `published ${fmtAge(this.banner.serverNow() - live.producedAt)} ago`);
+      parts.push(`published ${fmtAge(this.banner.serverNow() - live.producedAt)} ago`);
     }
     setText(this.tableCount, parts.join(' · '));
-    const pending = !this.viewing && live ? live.symbols.pending : [];
+    const pending = this.viewing === null && live ? live.symbols.pending : [];
     setText(this.pendingNote, pending.length > 0 ? `Warming up (not scored yet): ${pending.slice(0, 40).join(', ')}${pending.length > 40 ? ` and ${pending.length - 40} more` : ''}` : '');
     this.pendingNote.hidden = pending.length === 0;
   }
@@ -215,7 +207,7 @@ class Dashboard {
     if (symbol) {
       if (this.detail.openSymbol === null) {
         const active = document.activeElement as HTMLElement | null;
-        this.lastFocusedSymbol = active?.closest?.('tr[data-symbol]')?.getAttribute('data-symbol') ?? null;
+        this.lastFocusedSymbol = active?.closest?.('#symbols-body .row[data-symbol]')?.getAttribute('data-symbol') ?? null;
       }
       this.detail.open(symbol);
     } else if (this.detail.openSymbol !== null) {

@@ -84,6 +84,8 @@ export class ScoreChart {
       score.push(p[1] === null ? { time } : { time, value: p[1] });
       price.push(p[2] === null ? { time } : { time, value: p[2] });
     }
+    const span = times.length > 1 ? times[times.length - 1] - times[0] : 0;
+    this.chart.applyOptions({ timeScale: { secondsVisible: span > 0 && span < 600 } });
     const minMove = 10 ** -pricePrecision;
     this.price.applyOptions({ priceFormat: { type: 'price', precision: pricePrecision, minMove } });
     this.score.setData(score);

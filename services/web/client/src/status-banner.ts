@@ -59,10 +59,9 @@ export class StatusBanner {
     setTitle(this.simBadge, s.source === 'replay' ? 'Replayed market data, not the live exchange' : 'Market data from the local simulator, not the live exchange');
 
     this.dataPill.dataset.state = s.state;
-    const gen = s.generation !== null ? ` · gen ${s.generation}` : '';
-    const pillText = s.state === 'ok' ? `Live${s.dataAgeMs !== null ? ` · ${fmtAge(s.dataAgeMs)} old` : ''}${gen}` : labelFor(s.state);
-    setText(this.dataPill, pillText);
-    setTitle(this.dataPill, s.message);
+    const age = s.dataAgeMs !== null ? ` · ${fmtAge(s.dataAgeMs)} old` : '';
+    setText(this.dataPill, `${s.state === 'ok' ? 'Live' : labelFor(s.state)}${age}`);
+    setTitle(this.dataPill, `${s.message}${s.generation !== null ? ` (generation ${s.generation})` : ''}`);
 
     const lines = [...(view.headline ? [view.headline] : []), ...view.extras];
     // Ages tick every second; screen readers hear the banner only when what it says changes, not its numbers.

@@ -35,10 +35,6 @@ export function advanceAges(status: Status, elapsedMs: number): Status {
   };
 }
 
-function feedName(status: Status): string {
-  return status.source === 'live' || status.source === null ? 'Bybit' : status.source === 'sim' ? 'Simulator feed' : 'Replay feed';
-}
-
 export function describeStatus(status: Status): StatusView {
   const age = status.dataAgeMs;
   let headline: StatusLine | null;
@@ -77,18 +73,19 @@ export function describeStatus(status: Status): StatusView {
   if (headline && status.message && !headline.detail) headline.detail = status.message;
 
   const extras: StatusLine[] = [];
-  if (status.feedDown) {
+  if (status.replayFinished) {
+    extras.push({ level: 'info', text: 'Market replay finished — the scores shown are the last ones it produced' });
+  } else if (status.feedDown) {
+    // The simulator speaks Bybit's protocol, so "Bybit" is the right name for the feed in every mode.
     extras.push({
       level: 'error',
-      text:
-        status.feedAgeMs !== null
-          ? `${feedName(status)} unreachable — retrying, last message ${fmtAge(status.feedAgeMs)} ago`
-          : `${feedName(status)} unreachable — retrying`,
+      text: status.feedAgeMs !== null ? `Bybit unreachable — retrying, last message ${fmtAge(status.feedAgeMs)} ago` : 'Bybit unreachable — retrying',
       detail: 'Scores computed before the outage are shown with their age, not as fresh.',
     });
   }
   for (const shard of status.shards ?? []) {
-    const name = `Shard ${shard.index + 1}/${shard.count}`;
+    // Same numbering as the analyzer's SHARD=i/N setting, so the banner names the process to look at.
+    const name = `Shard ${shard.index}/${shard.count}`;
     if (shard.state === 'missing') {
       extras.push({ level: 'warn', text: `${name} missing — its symbols are not in the table` });
     } else if (shard.state === 'stale') {

@@ -15,6 +15,8 @@ export interface StreamHandlers {
 /** The server sends `status` about every 5 s; this much silence means the connection is dead even if the socket is not. */
 const SILENCE_LIMIT_MS = 20_000;
 const RETRY_MIN_MS = 1_000;
+/** Reconnecting for longer than this is shown as offline. */
+const OFFLINE_AFTER_MS = 10_000;
 const RETRY_MAX_MS = 30_000;
 
 export class LiveStream {
@@ -23,7 +25,7 @@ export class LiveStream {
   private lastEventAt = 0;
   private retryMs = RETRY_MIN_MS;
   private retryTimer: number | undefined;
-  private readonly watchdog: number;
+  private offlineTimer: number | undefined;
 
   constructor(
     private readonly url: string,
@@ -31,19 +33,8 @@ export class LiveStream {
   ) {
     window.addEventListener('online', () => this.reconnectNow());
     window.addEventListener('offline', () => this.setState('offline'));
-    this.watchdog = window.setInterval(() => this.checkSilence(), 5_000);
+    window.setInterval(() => this.checkSilence(), 5_000);
     this.open();
-  }
-
-  get connection(): ConnectionState {
-    return this.state;
-  }
-
-  close(): void {
-    window.clearInterval(this.watchdog);
-    window.clearTimeout(this.retryTimer);
-    this.es?.close();
-    this.es = null;
   }
 
   private open(): void {
@@ -58,13 +49,11 @@ export class LiveStream {
     };
     es.onerror = () => {
       if (this.es !== es) return;
-      if (es.readyState === EventSource.CLOSED) {
-        // The browser gave up (HTTP error or wrong content type): retry ourselves with backoff.
-        this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
-        this.scheduleRetry();
-      } else {
-        this.setState(navigator.onLine === false ? 'offline' : 'reconnecting');
-      }
+      // Once shown as offline, it stays so until a connection opens again.
+      if (navigator.onLine === false) this.setState('offline');
+      else if (this.state !== 'offline') this.setState('reconnecting');
+      // The browser gives up by itself on an HTTP error or a wrong content type: then retry with backoff.
+      if (es.readyState === EventSource.CLOSED) this.scheduleRetry();
     };
     this.listen(es, 'snapshot', (d) => this.on.snapshot(d as StreamSnapshot));
     this.listen(es, 'status', (d) => this.on.status(d as Status));
@@ -111,6 +100,8 @@ export class LiveStream {
 
   private setState(state: ConnectionState): void {
     if (state === this.state) return;
+    window.clearTimeout(this.offlineTimer);
+    if (state === 'reconnecting') this.offlineTimer = window.setTimeout(() => this.setState('offline'), OFFLINE_AFTER_MS);
     this.state = state;
     this.on.connection(state);
   }

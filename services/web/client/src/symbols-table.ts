@@ -1,10 +1,11 @@
 // The symbols table: keyed rows updated cell by cell, so a 500-row table costs only what changed each generation.
+// Rows are ARIA table rows built from divs, not <tr>: only block rows can use `content-visibility: auto`, which lets
+// the browser skip style, layout and paint for the hundreds of rows scrolled out of view.
 import type { ComponentName, SymbolRow } from './types.js';
 import { COMPONENTS, COMPONENT_LABELS } from './types.js';
 import { Txt, h, setBarFill, setClass, setDivergingBar, setTitle } from './dom.js';
 import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare } from './format.js';
-import type { SortKey, TableQuery } from './table-model.js';
-import type { Band } from './table-model.js';
+import type { Band, SortKey, TableQuery } from './table-model.js';
 import { applyQuery, band, crossedInto, defaultOrder, openInterestValue } from './table-model.js';
 
 interface ColumnDef {
@@ -35,14 +36,16 @@ const DIRECTION_ICON = { Bullish: '▲', Bearish: '▼', Neutral: '◆' } as con
 const FLASH_MS = 4_000;
 
 interface CompCell {
-  td: HTMLTableCellElement;
+  td: HTMLElement;
   num: Txt;
   fill: HTMLElement;
 }
 
+const NULL_TITLE = 'no score — its inputs are missing (open the detail for the reason)';
+const WITHHELD_TITLE = 'withheld while the data resyncs';
+
 interface RowView {
-  tr: HTMLTableRowElement;
-  resync: HTMLElement;
+  tr: HTMLElement;
   price: Txt;
   change: HTMLElement;
   changeText: Txt;
@@ -62,12 +65,7 @@ interface RowView {
   age: Txt;
   why: HTMLElement;
   whyText: Txt;
-  /** The data the cells show now. */
   row: SymbolRow | null;
-  /** The newest data; applied to the cells when the row is on screen (or scrolls into view). */
-  latest: SymbolRow | null;
-  /** A threshold crossing not yet shown, with when it happened. */
-  crossed: { into: Band; at: number } | null;
   flashTimer: number | undefined;
 }
 
@@ -89,43 +87,26 @@ function signClass(v: number | null): string {
 
 export class SymbolsTable {
   private readonly views = new Map<string, RowView>();
-  private readonly headers = new Map<SortKey, HTMLTableCellElement>();
+  private readonly headers = new Map<SortKey, HTMLElement>();
   private rows: SymbolRow[] = [];
   private visible: RowView[] = [];
   private activeSymbol: string | null = null;
-  /** Rows in or near the viewport: only these get their cells updated each generation. */
-  private readonly onScreen = new Set<RowView>();
-  private readonly byRow = new WeakMap<Element, RowView>();
-  private readonly observer: IntersectionObserver;
   readonly stats: RenderStats = { renders: 0, lastRenderMs: 0, maxRenderMs: 0, rows: 0 };
 
   constructor(
-    private readonly table: HTMLTableElement,
-    private readonly tbody: HTMLTableSectionElement,
+    private readonly thead: HTMLElement,
+    private readonly tbody: HTMLElement,
     private query: TableQuery,
     private readonly cb: TableCallbacks,
   ) {
     this.buildHeader();
-    this.observer = new IntersectionObserver(
-      (entries) => {
-        for (const e of entries) {
-          const v = this.byRow.get(e.target);
-          if (!v) continue;
-          if (e.isIntersecting) {
-            this.onScreen.add(v);
-            this.apply(v);
-          } else this.onScreen.delete(v);
-        }
-      },
-      { rootMargin: '200px 0px' },
-    );
     tbody.addEventListener('click', (e) => {
-      const tr = (e.target as Element).closest('tr[data-symbol]');
+      const tr = (e.target as Element).closest('.row[data-symbol]');
       if (tr) this.cb.open((tr as HTMLElement).dataset.symbol as string);
     });
     tbody.addEventListener('keydown', (e) => this.onKey(e));
     tbody.addEventListener('focusin', (e) => {
-      const tr = (e.target as Element).closest('tr[data-symbol]');
+      const tr = (e.target as Element).closest('.row[data-symbol]');
       if (tr) this.setActive((tr as HTMLElement).dataset.symbol as string);
     });
   }
@@ -149,7 +130,7 @@ export class SymbolsTable {
   }
 
   /** New rows of a generation (or of a time-travel minute). `animate` is false when the rows are not a continuation. */
-  render(rows: SymbolRow[], animate: boolean): void {
+  render(rows: SymbolRow[], animate: boolean, now: number): void {
     const t0 = performance.now();
     const seen = new Set<string>();
     for (const r of rows) {
@@ -158,20 +139,14 @@ export class SymbolsTable {
       if (!v) {
         v = this.createRow(r.symbol);
         this.views.set(r.symbol, v);
-        this.byRow.set(v.tr, v);
-        this.observer.observe(v.tr);
       }
-      const into = animate && v.latest ? crossedInto(v.latest.score, r.score) : null;
-      if (into) v.crossed = { into, at: performance.now() };
-      v.latest = r;
-      // Off-screen rows wait: their cells are brought up to date when they scroll into view.
-      if (v.row === null || this.onScreen.has(v)) this.apply(v);
+      const into = animate && v.row ? crossedInto(v.row.score, r.score) : null;
+      this.updateRow(v, r, now);
+      if (into) this.flash(v, into);
     }
     for (const [sym, v] of this.views) {
       if (!seen.has(sym)) {
         window.clearTimeout(v.flashTimer);
-        this.observer.unobserve(v.tr);
-        this.onScreen.delete(v);
         v.tr.remove();
         this.views.delete(sym);
       }
@@ -187,7 +162,7 @@ export class SymbolsTable {
 
   /** Re-computes the ticking age cells of the visible rows. */
   tick(now: number): void {
-    for (const v of this.onScreen) if (v.row) v.age.set(fmtAge(now - v.row.updatedAt));
+    for (const v of this.visible) if (v.row) v.age.set(fmtAge(now - v.row.updatedAt));
   }
 
   focusActive(): void {
@@ -204,8 +179,7 @@ export class SymbolsTable {
   }
 
   private buildHeader(): void {
-    const thead = this.table.tHead ?? this.table.createTHead();
-    const tr = h('tr');
+    const tr = h('div', { class: 'row head', attrs: { role: 'row' } });
     for (const col of COLUMNS) {
       const btn = h('button', { class: 'sort-btn', text: col.label, title: `${col.title} — click to sort`, attrs: { type: 'button' } });
       btn.appendChild(h('span', { class: 'sort-ind', attrs: { 'aria-hidden': 'true' } }));
@@ -217,11 +191,11 @@ export class SymbolsTable {
         this.sync();
         this.cb.sortChanged(this.query);
       });
-      const th = h('th', { class: col.cls, attrs: { scope: 'col', 'data-key': col.key } }, btn);
+      const th = h('div', { class: `cell ${col.cls}`, attrs: { role: 'columnheader', 'data-key': col.key } }, btn);
       this.headers.set(col.key, th);
       tr.appendChild(th);
     }
-    thead.replaceChildren(tr);
+    this.thead.replaceChildren(tr);
     this.updateHeaderSort();
   }
 
@@ -233,11 +207,9 @@ export class SymbolsTable {
   }
 
   private createRow(symbol: string): RowView {
-    const tr = h('tr', { class: 'row', attrs: { tabindex: '-1', 'data-symbol': symbol } });
-    const resync = h('span', { class: 'tag tag-resync', text: 'resyncing', title: 'The order book or feed is resyncing: the score is withheld until it is consistent again' });
-    resync.hidden = true;
-    tr.appendChild(h('th', { class: 'c-sym', attrs: { scope: 'row' } }, h('span', { class: 'sym', text: symbol }), resync));
-    const td = (cls: string): HTMLTableCellElement => tr.appendChild(h('td', { class: cls }));
+    const tr = h('div', { class: 'row', attrs: { role: 'row', tabindex: '-1', 'data-symbol': symbol } });
+    tr.appendChild(h('div', { class: 'cell c-sym', attrs: { role: 'rowheader' } }, h('span', { class: 'sym', text: symbol })));
+    const td = (cls: string): HTMLElement => tr.appendChild(h('div', { class: `cell ${cls}`, attrs: { role: 'cell' } }));
     const price = new Txt(td('c-price num'));
     const change = td('c-chg num');
     const changeText = new Txt(change);
@@ -266,7 +238,6 @@ export class SymbolsTable {
     td('c-why').appendChild(why);
     return {
       tr,
-      resync,
       price,
       change,
       changeText,
@@ -287,27 +258,17 @@ export class SymbolsTable {
       why,
       whyText: new Txt(why),
       row: null,
-      latest: null,
-      crossed: null,
       flashTimer: undefined,
     };
   }
 
-  private apply(v: RowView): void {
-    if (v.latest && v.latest !== v.row) this.updateRow(v, v.latest);
-    if (v.crossed) {
-      const left = FLASH_MS - (performance.now() - v.crossed.at);
-      if (left > 0) this.flash(v, v.crossed.into, left);
-      v.crossed = null;
-    }
-  }
-
-  private updateRow(v: RowView, r: SymbolRow): void {
+  private updateRow(v: RowView, r: SymbolRow, now: number): void {
     const p = v.row;
+    v.age.set(fmtAge(now - r.updatedAt));
     if (!p || p.price !== r.price) v.price.set(fmtPrice(r.price));
     if (!p || p.change24h !== r.change24h) {
       v.changeText.set(fmtPct(r.change24h));
-      setClass(v.change, `c-chg num ${signClass(r.change24h)}`);
+      setClass(v.change, `cell c-chg num ${signClass(r.change24h)}`);
     }
     if (!p || p.score !== r.score || p.dataOk !== r.dataOk) {
       v.scoreNum.set(r.score === null ? (r.dataOk ? '—' : 'held') : fmtScore(r.score));
@@ -316,10 +277,10 @@ export class SymbolsTable {
     }
     if (!p || p.direction !== r.direction || p.strength !== r.strength || p.dataOk !== r.dataOk) {
       const d = r.direction;
-      v.dirIcon.set(d ? DIRECTION_ICON[d] : '·');
-      v.dirWord.set(d ?? (r.dataOk ? 'No score' : 'Withheld'));
-      v.dirStrength.set(r.strength === 'strong' && d !== 'Neutral' ? 'strong' : '');
-      setClass(v.dir, `dir ${d ? d.toLowerCase() : 'none'}${r.strength === 'strong' ? ' strong' : ''}`);
+      v.dirIcon.set(!r.dataOk ? '↻' : d ? DIRECTION_ICON[d] : '·');
+      v.dirWord.set(!r.dataOk ? 'Resyncing' : (d ?? 'No score'));
+      v.dirStrength.set(r.dataOk && r.strength === 'strong' && d !== 'Neutral' ? 'strong' : '');
+      setClass(v.dir, !r.dataOk ? 'dir resync' : `dir ${d ? d.toLowerCase() : 'none'}${r.strength === 'strong' ? ' strong' : ''}`);
     }
     if (!p || p.confidence !== r.confidence) v.conf.set(fmtShare(r.confidence));
     for (const c of COMPONENTS) {
@@ -329,19 +290,20 @@ export class SymbolsTable {
       const label = COMPONENT_LABELS[c].long;
       if (val === null) {
         cell.num.set('—');
-        setClass(cell.td, 'c-comp null');
+        setClass(cell.td, 'cell c-comp null');
         setDivergingBar(cell.fill, 50);
-        setTitle(cell.td, r.dataOk ? `${label}: no score — its inputs are missing (open the detail for the reason)` : `${label}: withheld while the data resyncs`);
+        setTitle(cell.td, `${label}: ${r.dataOk ? NULL_TITLE : WITHHELD_TITLE}`);
       } else {
         cell.num.set(Math.round(val).toString());
-        setClass(cell.td, `c-comp ${band(val)}`);
+        setClass(cell.td, `cell c-comp ${band(val)}`);
         setDivergingBar(cell.fill, val);
-        setTitle(cell.td, `${label}: ${fmtScore(val)}`);
+        // The value is on screen; a title is only needed to explain a missing one.
+        if (p && p.components[c] === null) setTitle(cell.td, '');
       }
     }
     if (!p || p.fundingRate !== r.fundingRate) {
       v.fundingText.set(fmtFunding(r.fundingRate));
-      setClass(v.funding, `c-fund num ${signClass(r.fundingRate)}`);
+      setClass(v.funding, `cell c-fund num ${signClass(r.fundingRate)}`);
     }
     if (!p || p.openInterestValue !== r.openInterestValue || p.openInterest !== r.openInterest || (r.openInterestValue === null && p.price !== r.price)) {
       v.oiText.set(fmtCompact(openInterestValue(r)));
@@ -354,13 +316,13 @@ export class SymbolsTable {
       setTitle(v.why, m ? [`${fmtScore(m.from)} → ${fmtScore(m.to)} (${fmtDelta(m.delta)})`, ...m.parts.map((x) => `${x.component} ${fmtDelta(x.delta)}: ${x.cause}`)].join('\n') : '');
     }
     if (!p || p.dataOk !== r.dataOk) {
-      v.resync.hidden = r.dataOk;
       v.tr.classList.toggle('resyncing', !r.dataOk);
+      setTitle(v.dir, r.dataOk ? '' : 'The order book or feed is resyncing: the score is withheld until it is consistent again');
     }
     v.row = r;
   }
 
-  private flash(v: RowView, into: Band, ms: number): void {
+  private flash(v: RowView, into: Band): void {
     window.clearTimeout(v.flashTimer);
     // A different class name restarts the CSS animation by itself: no forced reflow of a 500-row table.
     for (const b of ['bull', 'bear', 'neutral']) if (b !== into) v.tr.classList.remove(`flash-${b}`);
@@ -369,22 +331,23 @@ export class SymbolsTable {
     v.flashTimer = window.setTimeout(() => {
       v.tr.classList.remove(`flash-${into}`);
       delete v.tr.dataset.crossed;
-    }, ms);
+    }, FLASH_MS);
   }
 
   /** Puts the visible rows in order with the fewest DOM moves (rows on a longest increasing run stay put). */
   private sync(): void {
-    const focused = document.activeElement instanceof HTMLTableRowElement && this.tbody.contains(document.activeElement) ? document.activeElement : null;
+    const active = document.activeElement;
+    const focused = active instanceof HTMLElement && active.parentElement === this.tbody ? active : null;
     const ordered = applyQuery(this.rows, this.query);
     const want: RowView[] = [];
     for (const r of ordered) {
       const v = this.views.get(r.symbol);
       if (v) want.push(v);
     }
-    const wanted = new Set(want.map((v) => v.tr));
+    const wanted = new Set<Element>(want.map((v) => v.tr));
     const current: Element[] = [];
     for (const el of Array.from(this.tbody.children)) {
-      if (wanted.has(el as HTMLTableRowElement)) current.push(el);
+      if (wanted.has(el)) current.push(el);
       else el.remove();
     }
     const position = new Map<Element, number>();
@@ -399,7 +362,7 @@ export class SymbolsTable {
     this.visible = want;
     if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
     if (!this.activeSymbol || !this.views.get(this.activeSymbol)?.tr.isConnected) {
-      this.setActive(want[0]?.latest?.symbol ?? null);
+      this.setActive(want[0]?.row?.symbol ?? null);
     }
   }
 
@@ -413,7 +376,7 @@ export class SymbolsTable {
   }
 
   private onKey(e: KeyboardEvent): void {
-    const tr = (e.target as Element).closest('tr[data-symbol]') as HTMLTableRowElement | null;
+    const tr = (e.target as Element).closest('.row[data-symbol]') as HTMLElement | null;
     if (!tr) return;
     const i = this.visible.findIndex((v) => v.tr === tr);
     let target = -1;
@@ -447,7 +410,7 @@ export class SymbolsTable {
     e.preventDefault();
     const v = this.visible[target];
     if (v) {
-      this.setActive(v.latest?.symbol ?? null);
+      this.setActive(v.row?.symbol ?? null);
       v.tr.focus();
     }
   }

@@ -27,7 +27,7 @@ export class TimeTravel {
     this.bannerText = h('span', { class: 'tt-text' });
     const back = h('button', { class: 'btn btn-primary', text: 'Back to live', attrs: { type: 'button', id: 'tt-back' } });
     back.addEventListener('click', () => this.backToLive());
-    banner.replaceChildren(h('span', { class: 'tt-icon', text: '⏱', attrs: { 'aria-hidden': 'true' } }), this.bannerText, back);
+    banner.replaceChildren(h('span', { class: 'tt-icon', text: '↺', attrs: { 'aria-hidden': 'true' } }), this.bannerText, back);
     select.addEventListener('focus', () => void this.refresh(false));
     select.addEventListener('pointerdown', () => void this.refresh(false));
     select.addEventListener('change', () => void this.choose(select.value));

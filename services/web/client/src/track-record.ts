@@ -91,6 +91,7 @@ function cell(c: CalibrationCell | undefined): HTMLElement {
     },
     h('span', { class: 'hit', text: hit }),
     ci ? h('span', { class: 'ci', text: ` [${ci}]` }) : null,
-    h('span', { class: 'sub', text: `n=${c.samples} · μ ${fmtPct(c.meanReturn)} · med ${fmtPct(c.medianReturn)}` }),
+    h('span', { class: 'sub', text: `n=${c.samples}` }),
+    h('span', { class: 'sub', text: `μ ${fmtPct(c.meanReturn)} · med ${fmtPct(c.medianReturn)}` }),
   );
 }

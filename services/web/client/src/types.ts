@@ -34,7 +34,7 @@ export const COMPONENT_LABELS: Readonly<Record<ComponentName, { short: string; l
   volume: { short: 'Vol', long: 'Volume' },
   orderflow: { short: 'Flow', long: 'Order flow' },
   orderbook: { short: 'Book', long: 'Order book' },
-  structure: { short: 'Struct', long: 'Price structure' },
+  structure: { short: 'Struc', long: 'Price structure' },
   sentiment: { short: 'Sent', long: 'Sentiment' },
 };
 

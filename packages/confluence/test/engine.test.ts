@@ -1,0 +1,176 @@
+import { componentScoresSchema, symbolDetailSchema, type SymbolDetail } from '@confluence/contracts';
+import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, toComponentScores, validateEngineConfig, type MarketSnapshot } from '@confluence/confluence';
+import { emptySnapshot, NOW, P0, syntheticMarket } from './helpers/market';
+import { component } from './helpers/result';
+
+const onlyBookAndFunding: MarketSnapshot = {
+  ...emptySnapshot(),
+  book: { bids: [[99.95, 3]], asks: [[100.05, 1]], ts: NOW, synced: true },
+  funding: [{ ts: NOW - 3_600_000, rate: -0.0011 }],
+};
+
+describe('overall score', () => {
+  it('when only some components have data, then the score renormalises over them and the rest report why they are missing', () => {
+    const r = createEngine().score(onlyBookAndFunding, NOW);
+    const book = component(r, 'orderbook');
+    const sent = component(r, 'sentiment');
+    // effective weights: .2/.27 and .07/.27
+    expect(book.effectiveWeight).toBeCloseTo(0.2 / 0.27, 6);
+    expect(sent.effectiveWeight).toBeCloseTo(0.07 / 0.27, 6);
+    expect(r.score).toBeCloseTo((0.2 * (book.score as number) + 0.07 * (sent.score as number)) / 0.27, 0);
+    expect(component(r, 'technical').score).toBeNull();
+    expect(component(r, 'technical').effectiveWeight).toBe(0);
+    expect(component(r, 'technical').contribution).toBeNull();
+    expect(component(r, 'orderflow').reason).toMatch(/^no order-flow signal available: no trades/);
+    expect(r.confidence.completeness).toBeLessThan(0.3);
+  });
+
+  it('when no component has data, then score, direction and strength are null, confidence 0, and the rationale says why', () => {
+    const r = createEngine().score(emptySnapshot(), NOW);
+    expect(r.score).toBeNull();
+    expect(r.direction).toBeNull();
+    expect(r.strength).toBeNull();
+    expect(r.confidence).toEqual({ value: 0, agreement: 0, completeness: 0, freshness: 0 });
+    expect(r.topContributors).toEqual([]);
+    expect(r.rationale).toMatch(/^No score: no component available — momentum \(no technical indicator available/);
+  });
+
+  it('when one component throws, then it alone is null with an "error: …" reason', () => {
+    const s = syntheticMarket('up');
+    const broken = Object.defineProperty({ ...s }, 'liquidations', {
+      get() {
+        throw new Error('feed exploded');
+      },
+    }) as MarketSnapshot;
+    const r = createEngine().score(broken, NOW);
+    expect(component(r, 'sentiment').score).toBeNull();
+    expect(component(r, 'sentiment').reason).toBe('error: feed exploded');
+    const ok = createEngine().score(s, NOW);
+    for (const n of ['technical', 'volume', 'orderflow', 'orderbook', 'structure'] as const) expect(component(r, n).score).toBe(component(ok, n).score);
+  });
+
+  it('when thresholds are configured, then direction and strength follow them; strength is null when neutral', () => {
+    const sentimentOnly = {
+      componentWeights: { technical: 0, volume: 0, orderflow: 0, orderbook: 0, structure: 0, sentiment: 1 },
+      subWeights: { sentiment: { funding: 1, longShort: 0, liquidations: 0, oiActivity: 0 } },
+    };
+    const at = (rate: number, thresholds = DEFAULT_ENGINE_CONFIG.thresholds) =>
+      createEngine({ ...sentimentOnly, thresholds }).score({ ...emptySnapshot(), funding: [{ ts: 0, rate }] }, NOW);
+    // funding −0.0011 → 50 + 40·tanh(1) = 80.46: Bullish, strong
+    expect([at(-0.0011).score, at(-0.0011).direction, at(-0.0011).strength]).toEqual([80.5, 'Bullish', 'strong']);
+    // funding −0.0004 → 50 + 40·tanh(0.3) = 61.65: Bullish, moderate
+    expect([at(-0.0004).direction, at(-0.0004).strength]).toEqual(['Bullish', 'moderate']);
+    expect([at(0).direction, at(0).strength]).toEqual(['Neutral', null]);
+    expect([at(0.0011).direction, at(0.0011).strength]).toEqual(['Bearish', 'strong']);
+    // with bullish at 85 the same 80.5 is Neutral
+    expect(at(-0.0011, { bullish: 85, bearish: 15, strongBullish: 90, strongBearish: 10 }).direction).toBe('Neutral');
+  });
+
+  it('when components push different ways, then topContributors are sorted by |effectiveWeight·(score − 50)| with signs', () => {
+    const r = createEngine().score(syntheticMarket('up'), NOW);
+    const pushes = r.topContributors.map((c) => Math.abs(c.contribution));
+    expect([...pushes].sort((a, b) => b - a)).toEqual(pushes);
+    for (const tc of r.topContributors) {
+      const c = component(r, tc.component);
+      expect(tc.contribution).toBeCloseTo(c.effectiveWeight * ((c.score as number) - 50), 0);
+    }
+    expect(r.topContributors[0].contribution).toBeGreaterThan(0);
+  });
+
+  it('when a market is scored, then the rationale names direction, score and the strongest drivers in one line', () => {
+    const r = createEngine().score(syntheticMarket('up'), NOW);
+    expect(r.rationale).toMatch(/^Bullish \d+\.\d: [a-z ]+ (strongly )?positive \(/);
+    expect(r.rationale).not.toContain('\n');
+    const d = createEngine().score(syntheticMarket('down'), NOW);
+    expect(d.rationale).toMatch(/^Bearish \d+\.\d: .*negative/);
+  });
+
+  it('when the result is merged with the fields the analyzer fills, then it is a valid contracts SymbolDetail and ComponentScores', () => {
+    for (const s of [syntheticMarket('up'), syntheticMarket('range'), onlyBookAndFunding, emptySnapshot()]) {
+      const r = createEngine().score(s, NOW);
+      const detail: SymbolDetail = {
+        ...r,
+        price: P0,
+        change24h: 0.01,
+        fundingRate: 0.0001,
+        openInterest: 1,
+        orderbook: { bestBid: null, bestAsk: null, mid: null, spreadBps: null, bidDepth: null, askDepth: null, levels: 0, synced: true },
+        updatedAt: NOW,
+        dataOk: true,
+        lastMove: null,
+        bandRecord: null,
+      };
+      expect(() => symbolDetailSchema.parse(detail)).not.toThrow();
+      const cs = toComponentScores(r);
+      expect(componentScoresSchema.parse(cs)).toEqual(cs);
+      expect(cs.orderbook).toBe(component(r, 'orderbook').score);
+    }
+  });
+});
+
+describe('confidence', () => {
+  const cfg = validateEngineConfig({ componentWeights: { technical: 0.5, volume: 0.5, orderflow: 0, orderbook: 0, structure: 0, sentiment: 0 } });
+  const fresh: MarketSnapshot = { ...emptySnapshot(), ticker: { ...syntheticMarket('up').ticker!, ts: NOW } };
+
+  it('when two equally weighted components say 80 and 40, then agreement = 1 − Σ e·|d − D| = 1 − (.5·.4 + .5·.4) = 0.6', () => {
+    // d = 0.6 and −0.2, D = 0.2
+    const c = computeConfidence(
+      [
+        { name: 'technical', score: 80, completeness: 1 },
+        { name: 'volume', score: 40, completeness: 1 },
+      ],
+      60,
+      fresh,
+      NOW,
+      cfg,
+    );
+    expect(c.agreement).toBeCloseTo(0.6, 12);
+    expect(c.completeness).toBeCloseTo(1, 12);
+    expect(c.freshness).toBe(1);
+    expect(c.value).toBeCloseTo(0.6, 12);
+  });
+
+  it('when a component is missing or half its sub-weight is, then completeness counts only the computed weight', () => {
+    const c = computeConfidence(
+      [
+        { name: 'technical', score: 70, completeness: 0.5 },
+        { name: 'volume', score: null, completeness: 0 },
+      ],
+      70,
+      fresh,
+      NOW,
+      cfg,
+    );
+    expect(c.completeness).toBeCloseTo(0.25, 12); // .5·.5 + .5·0
+    expect(c.agreement).toBe(1);
+    expect(c.value).toBeCloseTo(0.25, 12);
+  });
+
+  it('when inputs age, then freshness ramps from 1 (fresh) to 0 (stale) per input and averages the inputs present', () => {
+    const book = { bids: [[99, 1]] as [number, number][], asks: [[101, 1]] as [number, number][], ts: NOW - 16_000, synced: true };
+    // book 16 s old: 1 − (16 − 2)/(30 − 2) = 0.5
+    expect(computeFreshness({ ...emptySnapshot(), book }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.5, 12);
+    // plus a trade 1 s old (1.0) → mean 0.75
+    const trades = [{ ts: NOW - 1000, price: 100, size: 1, side: 'Buy' as const }];
+    expect(computeFreshness({ ...emptySnapshot(), book, trades }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.75, 12);
+    expect(computeFreshness(emptySnapshot(), NOW, DEFAULT_ENGINE_CONFIG)).toBe(0);
+  });
+
+  it('when the same market is scored with stale data, then only freshness and the confidence value drop, not the score', () => {
+    const s = syntheticMarket('up');
+    const a = createEngine().score(s, NOW);
+    const b = createEngine().score({ ...s, book: { ...s.book!, ts: NOW - 60_000 } }, NOW);
+    expect(b.score).toBe(a.score);
+    expect(b.confidence.freshness).toBeLessThan(a.confidence.freshness);
+    expect(b.confidence.value).toBeLessThan(a.confidence.value);
+  });
+
+  it('when a book is resyncing, then completeness and confidence drop against the synced book', () => {
+    const s = syntheticMarket('up');
+    const a = createEngine().score(s, NOW);
+    const b = createEngine().score({ ...s, book: { ...s.book!, synced: false } }, NOW);
+    expect(a.confidence.completeness).toBe(1);
+    expect(b.confidence.completeness).toBeCloseTo(0.8, 3);
+    expect(b.confidence.value).toBeLessThan(a.confidence.value);
+  });
+});

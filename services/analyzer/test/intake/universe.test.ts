@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { fnv1a32, inShard, selectUniverse, type UniverseInstrument } from '../../src/intake/universe';
+
+const inst = (symbol: string, o: Partial<UniverseInstrument> = {}): UniverseInstrument => ({
+  symbol,
+  contractType: 'LinearPerpetual',
+  status: 'Trading',
+  quoteCoin: 'USDT',
+  ...o,
+});
+
+const INSTRUMENTS: UniverseInstrument[] = [
+  inst('BTCUSDT'),
+  inst('ETHUSDT'),
+  inst('SOLUSDT'),
+  inst('XRPUSDT'),
+  inst('BIOUSDT', { status: 'PreLaunch' }),
+  inst('OLDUSDT', { status: 'Closed' }),
+  inst('DELUSDT', { status: 'Delivering' }),
+  inst('BTC-26DEC25', { contractType: 'LinearFutures', quoteCoin: 'USDC' }),
+  inst('BTCUSDT-26DEC25', { contractType: 'LinearFutures' }),
+  inst('BTCPERP', { quoteCoin: 'USDC' }),
+  inst('DOGEUSDT'),
+];
+const TURNOVER = new Map([
+  ['BTCUSDT', 5e9],
+  ['ETHUSDT', 3e9],
+  ['SOLUSDT', 1e9],
+  ['XRPUSDT', 2e9],
+  ['BIOUSDT', 9e12],
+  ['OLDUSDT', 9e12],
+  ['BTCPERP', 9e12],
+  ['BTCUSDT-26DEC25', 9e12],
+  // DOGEUSDT: no ticker → ranks last
+]);
+
+describe('universe selection (pure)', () => {
+  test('when ranking, then only Trading linear USDT perpetuals count, by 24 h turnover descending', () => {
+    expect(selectUniverse(INSTRUMENTS, TURNOVER, { topSymbols: 10 }).symbols).toEqual(['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'SOLUSDT', 'DOGEUSDT']);
+  });
+
+  test('when N is smaller than the eligible set, then the top N are taken', () => {
+    expect(selectUniverse(INSTRUMENTS, TURNOVER, { topSymbols: 2 }).symbols).toEqual(['BTCUSDT', 'ETHUSDT']);
+  });
+
+  test('when turnovers tie, then the order is by name (deterministic)', () => {
+    const r = selectUniverse([inst('BBUSDT'), inst('AAUSDT'), inst('CCUSDT')], new Map([['AAUSDT', 1], ['BBUSDT', 1], ['CCUSDT', 1]]), { topSymbols: 3 });
+    expect(r.symbols).toEqual(['AAUSDT', 'BBUSDT', 'CCUSDT']);
+  });
+
+  test('when an explicit list is given, then it is validated against instruments: unknown / not trading / not USDT perp are skipped with a reason', () => {
+    const r = selectUniverse(INSTRUMENTS, TURNOVER, { topSymbols: 1, symbols: ['solusdt', 'NOPEUSDT', 'BIOUSDT', 'BTCPERP', 'BTCUSDT', 'SOLUSDT', 'bad-sym'] });
+    expect(r.symbols).toEqual(['SOLUSDT', 'BTCUSDT']);
+    expect(r.skipped).toEqual([
+      { symbol: 'NOPEUSDT', reason: 'unknown_symbol' },
+      { symbol: 'BIOUSDT', reason: 'not_trading' },
+      { symbol: 'BTCPERP', reason: 'not_usdt_perpetual' },
+      { symbol: 'BAD-SYM', reason: 'invalid_symbol' },
+    ]);
+  });
+
+  test('FNV-1a matches the reference vectors', () => {
+    expect(fnv1a32('')).toBe(0x811c9dc5);
+    expect(fnv1a32('a')).toBe(0xe40c292c);
+    expect(fnv1a32('foobar')).toBe(0xbf9cf968);
+  });
+
+  test('when sharded, then each shard gets a deterministic slice and the shards together are exactly the unsharded selection', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^[A-Z0-9]{2,8}USDT$/), { minLength: 1, maxLength: 80 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 1, max: 100 }),
+        (names, count, top) => {
+          const instruments = names.map((n) => inst(n));
+          const turnover = new Map(names.map((n, i) => [n, (i * 7919) % 1000]));
+          const all = selectUniverse(instruments, turnover, { topSymbols: top }).symbols;
+          const slices = Array.from({ length: count }, (_, index) => selectUniverse(instruments, turnover, { topSymbols: top, shard: { index, count } }).symbols);
+          const union = slices.flat();
+          expect(new Set(union).size).toBe(union.length); // disjoint
+          expect([...union].sort()).toEqual([...all].sort()); // complete
+          // Independent of rank: membership depends only on the name.
+          slices.forEach((slice, index) => slice.forEach((s) => expect(inShard(s, { index, count })).toBe(true)));
+          // Deterministic.
+          expect(selectUniverse(instruments, turnover, { topSymbols: top, shard: { index: 0, count } }).symbols).toEqual(slices[0]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('when a shard is applied to an explicit list, then only its slice is kept', () => {
+    const list = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT'];
+    const a = selectUniverse(INSTRUMENTS, TURNOVER, { topSymbols: 0, symbols: list, shard: { index: 0, count: 2 } }).symbols;
+    const b = selectUniverse(INSTRUMENTS, TURNOVER, { topSymbols: 0, symbols: list, shard: { index: 1, count: 2 } }).symbols;
+    expect([...a, ...b].sort()).toEqual([...list].sort());
+    expect(a.filter((s) => b.includes(s))).toEqual([]);
+  });
+});

@@ -1,0 +1,150 @@
+import type { Status, SymbolRow } from '@confluence/contracts';
+
+/**
+ * The dashboard's pure modules (status words, formatting, sorting, the minimal-move reorder), tested without a
+ * browser. They are ES modules with browser-style `.js` imports, so the test loads the compiled output
+ * (`npx tsc -b services/web/client`), which jest's swc transform turns into CommonJS.
+ */
+const statusText = require('../../services/web/dist/client/status-text.js') as typeof import('../../services/web/client/src/status-text');
+const format = require('../../services/web/dist/client/format.js') as typeof import('../../services/web/client/src/format');
+const model = require('../../services/web/dist/client/table-model.js') as typeof import('../../services/web/client/src/table-model');
+const table = require('../../services/web/dist/client/symbols-table.js') as typeof import('../../services/web/client/src/symbols-table');
+
+function status(over: Partial<Status>): Status {
+  return {
+    state: 'ok',
+    simulated: false,
+    feedDown: false,
+    replayFinished: false,
+    source: 'live',
+    generation: 10,
+    dataAgeMs: 500,
+    heartbeatAgeMs: 500,
+    feedAgeMs: 100,
+    message: 'Live',
+    cacheCheckedAt: 0,
+    warmup: null,
+    shards: null,
+    rejected: [],
+    now: 1_000_000,
+    ...over,
+  };
+}
+
+function row(symbol: string, score: number | null, over: Partial<SymbolRow> = {}): SymbolRow {
+  return {
+    symbol,
+    score,
+    direction: score === null ? null : score >= 60 ? 'Bullish' : score <= 40 ? 'Bearish' : 'Neutral',
+    strength: null,
+    confidence: 0.5,
+    price: 1,
+    change24h: 0,
+    turnover24h: 1,
+    volume24h: 1,
+    fundingRate: 0,
+    openInterest: 1,
+    openInterestValue: 1,
+    components: { technical: 50, volume: 50, orderflow: 50, orderbook: 50, structure: 50, sentiment: 50 },
+    updatedAt: 0,
+    dataOk: true,
+    lastMove: null,
+    ...over,
+  };
+}
+
+const lines = (s: Status): string[] => {
+  const v = statusText.describeStatus(s);
+  return [...(v.headline ? [v.headline.text] : []), ...v.extras.map((e) => e.text)];
+};
+
+describe('status in plain words', () => {
+  test('when fresh, then no banner line at all', () => {
+    expect(lines(status({}))).toEqual([]);
+  });
+
+  test('when each state and flag is set, then the sentence says what it means, with the age', () => {
+    expect(lines(status({ state: 'warming_up', warmup: { done: 7, total: 15 } }))).toEqual(['Analyzer warming up — 7/15 symbols backfilled']);
+    expect(lines(status({ state: 'no_data', dataAgeMs: null }))).toEqual(["Waiting for the analyzer's first publish"]);
+    expect(lines(status({ state: 'stale', dataAgeMs: 125_000 }))).toEqual(['Analyzer stale — showing data from 2 min ago']);
+    expect(lines(status({ state: 'cache_unreachable', dataAgeMs: 40_000 }))).toEqual(['Cache unreachable — showing last known data from 40 s ago']);
+    expect(lines(status({ feedDown: true, feedAgeMs: 40_400 }))).toEqual(['Bybit unreachable — retrying, last message 40 s ago']);
+    expect(lines(status({ rejected: [{ key: 'confluence:v1:symbols', reason: 'newer_schema', message: 'schema 2 is newer' }] }))).toEqual([
+      '1 value in the cache has an unknown schema — not shown',
+    ]);
+    expect(
+      lines(
+        status({
+          shards: [
+            { index: 0, count: 2, state: 'ok', heartbeatAgeMs: 100, symbolCount: 8 },
+            { index: 1, count: 2, state: 'missing', heartbeatAgeMs: null, symbolCount: 0 },
+          ],
+        }),
+      ),
+    ).toEqual(['Shard 2/2 missing — its symbols are not in the table']);
+  });
+
+  test('when time passes between status events, then every age advances with it', () => {
+    const later = statusText.advanceAges(status({ state: 'stale', dataAgeMs: 10_000, feedAgeMs: 1000 }), 5000);
+    expect(later.dataAgeMs).toBe(15_000);
+    expect(later.feedAgeMs).toBe(6000);
+    expect(lines(later)).toEqual(['Analyzer stale — showing data from 15 s ago']);
+  });
+
+  test('when a state is unknown to this page, then the server sentence is shown', () => {
+    expect(lines(status({ state: 'brand_new' as Status['state'], message: 'Something new' }))).toEqual(['Something new']);
+  });
+});
+
+describe('formatting', () => {
+  test('when numbers are formatted, then signs, units and precision suit a trading screen', () => {
+    expect(format.fmtPct(0.0123)).toBe('+1.23%');
+    expect(format.fmtPct(-0.05)).toBe('−5.00%');
+    expect(format.fmtPct(0)).toBe('0.00%');
+    expect(format.fmtFunding(0.0001)).toBe('+0.0100%');
+    expect(format.fmtPrice(97412.5)).toBe('97,412.50');
+    expect(format.fmtPrice(0.0012345)).toBe('0.0012345');
+    expect(format.fmtCompact(1_234_567)).toBe('1.23M');
+    expect(format.fmtCompact(21e9, '$')).toBe('$21.0B');
+    expect(format.fmtScore(null)).toBe('—');
+    expect(format.fmtAge(400)).toBe('<1 s');
+    expect(format.fmtAge(65 * 60_000)).toBe('1 h 5 min');
+  });
+});
+
+describe('table model', () => {
+  test('when sorted by score, then missing scores go last in either order, ties by symbol', () => {
+    const rows = [row('BBB', 50), row('AAA', null), row('CCC', 70), row('DDD', 50)];
+    expect(model.sortRows(rows, 'score', 'desc').map((r) => r.symbol)).toEqual(['CCC', 'BBB', 'DDD', 'AAA']);
+    expect(model.sortRows(rows, 'score', 'asc').map((r) => r.symbol)).toEqual(['BBB', 'DDD', 'CCC', 'AAA']);
+  });
+
+  test('when filtered, then direction and text both apply, case-insensitively', () => {
+    const rows = [row('BTCUSDT', 70), row('ETHUSDT', 30), row('ETHBTC', 65)];
+    expect(model.applyQuery(rows, { sort: 'symbol', order: 'asc', direction: 'Bullish', text: 'eth' }).map((r) => r.symbol)).toEqual(['ETHBTC']);
+  });
+
+  test('when a score crosses 60 or 40, then the new band is reported; moves inside a band are not', () => {
+    expect(model.crossedInto(58, 61)).toBe('bull');
+    expect(model.crossedInto(41, 40)).toBe('bear');
+    expect(model.crossedInto(61, 59)).toBe('neutral');
+    expect(model.crossedInto(45, 55)).toBeNull();
+    expect(model.crossedInto(null, 70)).toBeNull();
+  });
+
+  test('when rows reorder, then the rows kept in place form a longest increasing run of old positions', () => {
+    const cases: number[][] = [[0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 3, 2, 5, 4], [4, -1, 0, 1, 2, 3], []];
+    for (const positions of cases) {
+      const stay = [...table.stableRows(positions)].sort((a, b) => a - b);
+      const kept = stay.map((i) => positions[i]);
+      expect(kept.every((p, i) => p >= 0 && (i === 0 || p > kept[i - 1]))).toBe(true);
+      // Brute-force longest increasing subsequence length for comparison.
+      const best = positions.map(() => 0);
+      positions.forEach((p, i) => {
+        if (p < 0) return;
+        best[i] = 1 + Math.max(0, ...positions.slice(0, i).map((q, j) => (q >= 0 && q < p ? best[j] : 0)));
+      });
+      expect(stay.length).toBe(Math.max(0, ...best));
+    }
+  });
+});
