@@ -153,7 +153,8 @@ describe('faults: exchange', () => {
       await postJson(`${sim.url}/sim/control/gap`, { symbol: 'ETHUSDT' });
       await postJson(`${sim.url}/sim/control/crossed`, { symbol: 'XRPUSDT' });
       await waitFor(async () => (await health(a)).intake.totals.resyncs >= before.resyncs + 2, { what: 'two resyncs' });
-      await postJson(`${sim.url}/sim/control/malformed`, { count: 500 });
+      const sent = await postJson(`${sim.url}/sim/control/malformed`, { count: 500 });
+      expect((sent.body as { sent: number }).sent).toBeGreaterThanOrEqual(500);
       await waitFor(async () => Object.values((await health(a)).intake.totals.malformed).reduce((x, y) => x + y, 0) >= 500, { what: 'malformed counted' });
       await postJson(`${sim.url}/sim/control/stall-pongs`, { ms: 4000 });
       await waitFor(async () => (await health(a)).intake.totals.reconnects > before.reconnects, { what: 'reconnect after stalled pongs' });

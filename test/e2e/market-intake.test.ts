@@ -71,7 +71,9 @@ describe('market intake end to end', () => {
       await waitFor(async () => (await health()).intake.totals.resyncs > before.resyncs, { timeoutMs: 15_000, what: 'a book resync' });
       await postJson(`${sim.url}/sim/control/drop`, {});
       await waitFor(async () => (await health()).intake.totals.reconnects > before.reconnects, { timeoutMs: 15_000, what: 'a reconnect' });
-      await postJson(`${sim.url}/sim/control/malformed`, { count: 50 });
+      await waitFor(async () => (await health()).intake.connections.every((c) => c.state === 'connected'), { what: 'reconnected' });
+      const sent = await postJson(`${sim.url}/sim/control/malformed`, { count: 50 });
+      expect((sent.body as { sent: number }).sent).toBeGreaterThanOrEqual(50);
       await waitFor(async () => Object.values((await health()).intake.totals.malformed).reduce((a, b) => a + b, 0) >= 50, { timeoutMs: 10_000, what: 'malformed counted' });
       // Back to normal: every connection up, data flowing and the book of BTC synced again.
       await waitFor(async () => {

@@ -21,26 +21,22 @@ export interface AnalyzerMetrics {
 }
 
 /** Mirrors an ever-growing number into a counter by adding what it grew since the last scrape. */
-function mirror(counter: client.Counter<string>, labels: Record<string, string>, seen: Map<string, number>, value: number): void {
+function mirror(counter: client.Counter<string>, labels: Record<string, string>, seen: WeakMap<WeakKey, Map<string, number>>, value: number): void {
+  let perCounter = seen.get(counter);
+  if (!perCounter) seen.set(counter, (perCounter = new Map()));
   const key = JSON.stringify(labels);
-  const before = seen.get(key) ?? 0;
+  const before = perCounter.get(key) ?? 0;
   if (value > before) counter.inc(labels, value - before);
-  seen.set(key, Math.max(before, value));
+  perCounter.set(key, Math.max(before, value));
 }
 
 export function createAnalyzerMetrics(sources: { intake: () => IntakeCounterSource; cacheErrors: () => number; symbols: () => number }): AnalyzerMetrics {
   const registry = new client.Registry();
   registry.setDefaultLabels({ service: 'analyzer' });
   client.collectDefaultMetrics({ register: registry });
-  const seen = new Map<string, number>();
-  const messages = new client.Counter({ name: 'confluence_messages_total', help: 'Exchange messages received, by topic family', labelNames: ['topic'], registers: [registry] });
-  const reconnects = new client.Counter({ name: 'confluence_ws_reconnects_total', help: 'WebSocket reconnects', registers: [registry] });
-  const resyncs = new client.Counter({ name: 'confluence_book_resyncs_total', help: 'Order book resyncs (gap or crossed book)', registers: [registry] });
-  const malformed = new client.Counter({ name: 'confluence_malformed_messages_total', help: 'Malformed or unknown exchange messages, by reason', labelNames: ['reason'], registers: [registry] });
-  const rejected = new client.Counter({ name: 'confluence_subscribe_rejected_total', help: 'Subscriptions the exchange rejected', registers: [registry] });
-  const restErrors = new client.Counter({ name: 'confluence_rest_errors_total', help: 'Failed exchange REST calls', registers: [registry] });
-  const rateLimited = new client.Counter({ name: 'confluence_rest_rate_limited_total', help: 'Exchange REST calls answered with a rate limit', registers: [registry] });
-  const cacheErrors = new client.Counter({ name: 'confluence_memcached_errors_total', help: 'Memcached operations that failed', registers: [registry] });
+  const seen = new WeakMap<WeakKey, Map<string, number>>();
+  // Registered first: the registry collects in registration order, so this refreshes the mirrored counters
+  // below before they are written out in the same scrape.
   new client.Gauge({
     name: 'confluence_messages_per_second',
     help: 'Exchange messages per second (10 s window)',
@@ -58,6 +54,14 @@ export function createAnalyzerMetrics(sources: { intake: () => IntakeCounterSour
       mirror(cacheErrors, {}, seen, sources.cacheErrors());
     },
   });
+  const messages = new client.Counter({ name: 'confluence_messages_total', help: 'Exchange messages received, by topic family', labelNames: ['topic'], registers: [registry] });
+  const reconnects = new client.Counter({ name: 'confluence_ws_reconnects_total', help: 'WebSocket reconnects', registers: [registry] });
+  const resyncs = new client.Counter({ name: 'confluence_book_resyncs_total', help: 'Order book resyncs (gap or crossed book)', registers: [registry] });
+  const malformed = new client.Counter({ name: 'confluence_malformed_messages_total', help: 'Malformed or unknown exchange messages, by reason', labelNames: ['reason'], registers: [registry] });
+  const rejected = new client.Counter({ name: 'confluence_subscribe_rejected_total', help: 'Subscriptions the exchange rejected', registers: [registry] });
+  const restErrors = new client.Counter({ name: 'confluence_rest_errors_total', help: 'Failed exchange REST calls', registers: [registry] });
+  const rateLimited = new client.Counter({ name: 'confluence_rest_rate_limited_total', help: 'Exchange REST calls answered with a rate limit', registers: [registry] });
+  const cacheErrors = new client.Counter({ name: 'confluence_memcached_errors_total', help: 'Memcached operations that failed', registers: [registry] });
   const symbolsTracked = new client.Gauge({
     name: 'confluence_symbols_tracked',
     help: 'Symbols in the analyzer universe',

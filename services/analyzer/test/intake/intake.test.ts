@@ -19,13 +19,15 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await Promise.all(intakes.splice(0).map((i) => i.stop()));
-  if (fx) {
-    expect(fx.ws.clients()).toHaveLength(0);
-    await fx.close();
-  }
+  const ex = fx;
   fx = undefined;
-  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    await Promise.all(intakes.splice(0).map((i) => i.stop()));
+    if (ex) await waitFor(() => ex.ws.clients().length === 0, 2_000, 'server sockets closed');
+  } finally {
+    await ex?.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 function make(o: Partial<IntakeOptions>): Intake {
