@@ -5,7 +5,7 @@ import { createRateLimitedLog, type Logger } from '@confluence/logger';
 import { MarketStore, type StateLimits, type SymbolIntakeStatus } from '../state/market-store';
 import { fullJitterDelay, sleep } from './backoff';
 import { createNormalizer, type MalformedReason } from './bybit/normalize';
-import { BybitRestClient, createHttpTransport, RestError, type RestTransport } from './bybit/rest-client';
+import { BybitRestClient, createHttpTransport, RestError } from './bybit/rest-client';
 import { bookTopic, symbolOfTopic, topicsForSymbol } from './bybit/topics';
 import { DEFAULT_WS_TIMING, type ConnectionState, type WsTiming } from './bybit/ws-connection';
 import { WsPool } from './bybit/ws-pool';
@@ -176,7 +176,6 @@ export function createIntake(options: IntakeOptions): Intake {
   });
 
   let recorder: Recorder | undefined;
-  let transport: RestTransport | undefined;
   let rest: BybitRestClient | undefined;
   let warmup: Warmup | undefined;
   let pool: WsPool | undefined;
@@ -219,12 +218,14 @@ export function createIntake(options: IntakeOptions): Intake {
     }
   }
 
-  function scheduleMinute(): void {
-    const ms = 60_000 - (Date.now() % 60_000);
+  /** Live/sim: a timer at each wall-clock minute boundary (re-armed if it fires early, so no minute repeats). */
+  function scheduleMinute(boundary = (Math.floor(Date.now() / 60_000) + 1) * 60_000): void {
     minuteTimer = setTimeout(() => {
-      fireMinute(Math.floor(Date.now() / 60_000) * 60_000);
-      if (state === 'running') scheduleMinute();
-    }, ms);
+      if (state === 'closed') return;
+      if (Date.now() < boundary) return scheduleMinute(boundary);
+      fireMinute(boundary);
+      scheduleMinute();
+    }, Math.max(1, boundary - Date.now()));
   }
 
   function applyUniverse(next: readonly string[]): void {
@@ -294,9 +295,8 @@ export function createIntake(options: IntakeOptions): Intake {
   }
 
   async function startLive(): Promise<void> {
-    transport = createHttpTransport(options.restUrl);
     rest = new BybitRestClient({
-      transport,
+      transport: createHttpTransport(options.restUrl),
       logger: logger.child({ component: 'bybit-rest' }),
       limiter: new RateLimiter(),
       timing: { timeoutMs: t.restTimeoutMs, retryBaseMs: t.restRetryBaseMs, backoff403Ms: t.restBackoff403Ms },
@@ -339,8 +339,7 @@ export function createIntake(options: IntakeOptions): Intake {
     replayInfo = { file, speed: Number.isFinite(speed) ? speed : 'max', finished: false, messages: 0, error: null };
     const index = await scanRecording(file);
     replayStartedAt = index.meta?.startedAt ?? index.firstTs ?? Date.now();
-    transport = createReplayTransport(index);
-    rest = new BybitRestClient({ transport, logger: logger.child({ component: 'bybit-rest' }), limiter: null, timing: { maxAttempts: 1 } });
+    rest = new BybitRestClient({ transport: createReplayTransport(index), logger: logger.child({ component: 'bybit-rest' }), limiter: null, timing: { maxAttempts: 1 } });
     warmup = new Warmup({ rest, store, logger: logger.child({ component: 'warmup' }), poll: false, retry: false });
     const symbols = (options.symbols?.length ? options.symbols : index.symbols).filter((s) => inShard(s, options.shard));
     applyUniverse(symbols);

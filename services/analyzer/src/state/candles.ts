@@ -46,22 +46,25 @@ export class CandleSeries {
     this.cached = undefined;
   }
 
-  /** REST candles (any order); `now` decides which one is still forming. */
+  /**
+   * REST candles (any order). A candle is closed if flagged so (the REST client judges by the answer's server time,
+   * which a replay reproduces exactly) or if its interval ended before `now`; otherwise it is forming.
+   */
   mergeBackfill(candles: readonly Candle[], now: number): void {
     const sorted = [...candles].sort((a, b) => a.start - b.start);
     for (const c of sorted) {
-      if (c.start + this.intervalMs <= now) {
+      if (c.confirmed || c.start + this.intervalMs <= now) {
         if (this.forming && this.forming.start <= c.start) this.forming = undefined;
         this.upsertClosed(c.confirmed ? c : { ...c, confirmed: true });
       } else if (!this.forming) {
         const last = this.lastClosed();
         if (!last || c.start > last.start) {
-          this.forming = c.confirmed ? { ...c, confirmed: false } : c;
+          this.forming = c;
           this.cached = undefined;
         }
       } else if (c.start > this.forming.start) {
         this.upsertClosed({ ...this.forming, confirmed: true });
-        this.forming = c.confirmed ? { ...c, confirmed: false } : c;
+        this.forming = c;
         this.cached = undefined;
       }
     }

@@ -67,6 +67,15 @@ describe('candles', () => {
     expect(c.current()!.close).toBe(7);
   });
 
+  test('when a REST candle is flagged closed by server time, then it is closed even if the local clock lags', () => {
+    const c = new CandleSeries(M);
+    c.mergeBackfill([candle(0, 1, true), candle(M, 2, false)], M - 5_000);
+    expect(c.view().map((x) => [x.start, x.confirmed])).toEqual([
+      [0, true],
+      [M, false],
+    ]);
+  });
+
   test('when more candles than capacity arrive, then the oldest are dropped and the view stays at capacity', () => {
     const c = new CandleSeries(M, 300);
     for (let i = 0; i < 1000; i++) {
