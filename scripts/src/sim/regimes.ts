@@ -40,8 +40,8 @@ export function assignRegimes(
   return result;
 }
 
-/** Trend drift per hour, in units of the symbol's hourly volatility, at strength 1. */
-export const TREND_SIGMA_PER_HOUR = 0.25;
+/** Trend drift per hour, in units of the symbol's hourly volatility, at strength 1: strong enough that a trend shows on 5-minute candles within an hour, as the trends a trader watches do. */
+export const TREND_SIGMA_PER_HOUR = 1.5;
 /** Half-life of a ranging market's pull back to its anchor. */
 export const RANGE_HALF_LIFE_H = 6;
 
@@ -64,7 +64,7 @@ export function regimeEffects(setting: RegimeSetting): RegimeEffects {
   return {
     direction,
     driftSigmaPerHour: direction * TREND_SIGMA_PER_HOUR * s,
-    flowBias: Math.max(-2, Math.min(2, direction * 0.25 * s)),
+    flowBias: Math.max(-2, Math.min(2, direction * 0.5 * s)),
     fundingTarget: direction === 0 ? 0.00005 : direction * Math.min(0.0008, 0.0001 + 0.00025 * s),
     buyRatioTarget: 0.5 + direction * Math.min(0.3, 0.07 * s),
     oiGrowthPerHour: Math.abs(direction) * 0.008 * s,

@@ -1,0 +1,44 @@
+/** Knobs, all from the environment so `npm run bench` needs no arguments. */
+function num(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min) throw new Error(`${name}=${JSON.stringify(raw)}: expected a number ≥ ${min}`);
+  return v;
+}
+
+export interface BenchConfig {
+  /** autocannon duration per run (s). */
+  durationS: number;
+  /** autocannon warm-up before each measured run (s). */
+  warmupS: number;
+  connections: number;
+  /** Price jumps in the freshness benchmark. */
+  jumps: number;
+  /** Warm cycles measured in the scoring and publish benchmarks. */
+  cycles: number;
+  /** Market minutes replayed in the RSS benchmark. */
+  replayMinutes: number;
+  /** Exchange messages per market second in the RSS replay (all symbols together). */
+  replayRate: number;
+  /** Frames in the ingest benchmark. */
+  ingestFrames: number;
+  /** Comma-separated subset of benchmarks to run (api, freshness, ingest, cycle, rss, memcached); all when empty. */
+  only: Set<string> | null;
+}
+
+export function loadConfig(): BenchConfig {
+  const durationS = num('BENCH_DURATION_S', 10, 1);
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    durationS,
+    warmupS: num('BENCH_WARMUP_S', Math.min(2, Math.max(1, durationS / 3)), 0),
+    connections: num('BENCH_CONNECTIONS', 32, 1),
+    jumps: Math.round(num('BENCH_JUMPS', durationS < 10 ? 10 : 20, 2)),
+    cycles: Math.round(num('BENCH_CYCLES', 20, 2)),
+    replayMinutes: num('BENCH_REPLAY_MIN', 10, 0.1),
+    replayRate: num('BENCH_REPLAY_RATE', 2000, 10),
+    ingestFrames: Math.round(num('BENCH_INGEST_FRAMES', 300_000, 1000)),
+    only: only.length ? new Set(only) : null,
+  };
+}

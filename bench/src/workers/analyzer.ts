@@ -1,0 +1,276 @@
+// Analyzer CPU and memory benchmarks, each in a fresh process (run with --expose-gc):
+//   node bench/dist/workers/analyzer.js ingest <frames>
+//   node bench/dist/workers/analyzer.js cycle <symbols> <warmCycles> <coldRuns>
+//   node bench/dist/workers/analyzer.js rss <symbols> <marketMinutes> <messagesPerSecond>
+// Prints one JSON line {"result": …} on stdout.
+import { createEngine, type Engine } from '@confluence/confluence';
+import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
+import { benchFrames, benchIngest } from '../../../services/analyzer/dist/intake/bench-ingest';
+import { createNormalizer } from '../../../services/analyzer/dist/intake/bybit/normalize';
+import { isControlEvent, type MarketEvent } from '../../../services/analyzer/dist/intake/events';
+import { syntheticFrameStream } from '../../../services/analyzer/dist/intake/synthetic';
+import { scoreAll, scoreAllSync, toDetail, toRow, type Scored, type ScoreSource } from '../../../services/analyzer/dist/scoring/cycle';
+import { MoveTracker } from '../../../services/analyzer/dist/signals/moves';
+import { MarketStore } from '../../../services/analyzer/dist/state/market-store';
+import { MARKET_START, SyntheticMarket, symbolNames } from '../lib/market';
+import { median, nowMs, summarize } from '../lib/stats';
+
+const gc = (): void => {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) {
+    g();
+    g();
+  }
+};
+const rssMb = (): number => process.memoryUsage().rss / 1024 / 1024;
+const heapMb = (): number => process.memoryUsage().heapUsed / 1024 / 1024;
+
+function out(result: unknown): void {
+  process.stdout.write(`${JSON.stringify({ result })}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingest: the intake engineer's benchIngest (normalize + MarketStore) vs JSON.parse alone, same frames.
+
+function parseOnly(frames: readonly string[]): { perSecond: number; seconds: number } {
+  let sink = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < frames.length; i++) {
+    const m = JSON.parse(frames[i]) as { ts?: number };
+    if (m.ts !== undefined) sink++;
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (sink < 0) process.stdout.write('');
+  return { perSecond: frames.length / seconds, seconds };
+}
+
+function ingest(count: number): void {
+  const symbols = 50;
+  const tGen = nowMs();
+  const frames = benchFrames(count, symbols);
+  const genMs = nowMs() - tGen;
+  const mix: Record<string, number> = {};
+  for (const f of frames) {
+    const m = /"topic":"([A-Za-z]+)/.exec(f);
+    const k = m ? m[1] : '?';
+    mix[k] = (mix[k] ?? 0) + 1;
+  }
+  const bytes = frames.reduce((n, f) => n + f.length, 0);
+  // JIT warm-up of both paths on a slice, then 3 alternating measured runs of each over all frames.
+  benchIngest(frames.slice(0, 30_000));
+  parseOnly(frames.slice(0, 30_000));
+  const ingestRuns: number[] = [];
+  const parseRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    gc();
+    ingestRuns.push(benchIngest(frames).perSecond);
+    gc();
+    parseRuns.push(parseOnly(frames).perSecond);
+  }
+  out({
+    frames: frames.length,
+    symbols,
+    avgFrameBytes: Math.round(bytes / frames.length),
+    mix,
+    generateMs: Math.round(genMs),
+    ingestPerSecond: median(ingestRuns),
+    parsePerSecond: median(parseRuns),
+    ingestRuns,
+    parseRuns,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoring cycle: what the analyzer does every second before publishing (scoreAll with its yields, rows, details,
+// moves, overview) over a MarketStore of N symbols; the baseline is building the N snapshots alone.
+
+interface CycleTiming {
+  totalMs: number;
+  snapshotsMs: number;
+  scoredCount: number;
+}
+
+async function timedCycle(engine: Engine, market: SyntheticMarket, source: ScoreSource, moves: MoveTracker): Promise<CycleTiming> {
+  const now = market.now();
+  const symbols = source.symbols();
+  const t0 = nowMs();
+  // Snapshots first (the store caches them per version), then the cycle proper, which takes them from the cache.
+  for (const s of symbols) source.snapshot(s);
+  const t1 = nowMs();
+  const scored: Scored[] = await scoreAll(engine, source, now);
+  const rows: SymbolRow[] = [];
+  const details = new Map<string, SymbolDetail>();
+  for (const s of scored) {
+    const move = moves.update(s.symbol, s.result, now);
+    rows.push(toRow(s, move));
+    const d = toDetail(s, move, null);
+    if (d) details.set(s.symbol, d);
+  }
+  rows.sort((a, b) => a.symbol.localeCompare(b.symbol));
+  computeOverview(rows);
+  const t2 = nowMs();
+  return { totalMs: t2 - t0, snapshotsMs: t1 - t0, scoredCount: scored.filter((s) => s.result !== null).length };
+}
+
+async function cycle(n: number, warmCycles: number, coldRuns: number): Promise<void> {
+  const tBuild = nowMs();
+  const market = new SyntheticMarket({ symbols: symbolNames(n), seed: 5 });
+  const buildMs = nowMs() - tBuild;
+  const source = market.source();
+  const sample = market.store.snapshot(source.symbols()[0])!;
+  const shape = {
+    candlesPerTimeframe: Object.fromEntries(Object.entries(sample.candles).map(([k, v]) => [k, v.length])),
+    bookLevels: { bids: sample.book?.bids.length ?? 0, asks: sample.book?.asks.length ?? 0 },
+    trades: sample.trades.length,
+    openInterest: sample.openInterest.length,
+    funding: sample.funding.length,
+    longShort: sample.longShort.length,
+    liquidations: sample.liquidations.length,
+    spreadSamples: sample.spreadHistoryBps.length,
+  };
+  // Cold: the first cycle of a fresh engine (no cached indicator state), each over a market that moved meanwhile.
+  const cold: CycleTiming[] = [];
+  for (let i = 0; i < coldRuns; i++) {
+    market.advance(1000);
+    gc();
+    cold.push(await timedCycle(createEngine(), market, source, new MoveTracker()));
+  }
+  // Warm: one engine, one cold cycle first, then `warmCycles` cycles each one market second apart.
+  const engine = createEngine();
+  const moves = new MoveTracker();
+  market.advance(1000);
+  const firstCold = await timedCycle(engine, market, source, moves);
+  const warm: CycleTiming[] = [];
+  for (let i = 0; i < warmCycles; i++) {
+    market.advance(1000);
+    warm.push(await timedCycle(engine, market, source, moves));
+  }
+  out({
+    symbols: n,
+    scored: warm[warm.length - 1]?.scoredCount ?? 0,
+    marketBuildMs: Math.round(buildMs),
+    snapshotShape: shape,
+    cold: summarize(cold.map((c) => c.totalMs)),
+    coldSnapshots: summarize(cold.map((c) => c.snapshotsMs)),
+    firstColdOfWarmEngineMs: firstCold.totalMs,
+    warm: summarize(warm.map((c) => c.totalMs)),
+    warmSnapshots: summarize(warm.map((c) => c.snapshotsMs)),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// RSS: N symbols backfilled like a warm-up, then `minutes` of market time as synthetic Bybit frames through
+// normalize + MarketStore, the engine scoring every market second (rows and details built as in the cycle).
+
+function rss(n: number, minutes: number, rate: number): void {
+  gc();
+  const before = { rssMb: rssMb(), heapMb: heapMb() };
+  const symbols = symbolNames(n);
+  const engine = createEngine();
+  const moves = new MoveTracker();
+  // Backfill (candles, OI/funding/long-short history, book, ticker, an initial 15 minutes of trades) via the same
+  // seeding as the cycle benchmark, then the live frames on top.
+  const tSeed = nowMs();
+  const market = new SyntheticMarket({ symbols, seed: 9, start: MARKET_START });
+  const seedMs = nowMs() - tSeed;
+  gc();
+  const afterBackfill = { rssMb: rssMb(), heapMb: heapMb() };
+  const store: MarketStore = market.store;
+  // The live stream's book snapshot for each symbol replaces the seeded book; from then on its deltas apply.
+  let clock = MARKET_START;
+  const source: ScoreSource = { symbols: () => store.symbols(), snapshot: (s) => store.snapshot(s), symbolStatus: (s) => store.status(s) };
+  const stepMs = 1000 / rate;
+  const count = Math.round(minutes * 60 * rate);
+  const normalizer = createNormalizer();
+  const events: MarketEvent[] = [];
+  let nextScoreAt = MARKET_START + 1000;
+  let cycles = 0;
+  let cycleMsTotal = 0;
+  let cycleMsMax = 0;
+  let lastDetails = new Map<string, SymbolDetail>();
+  let peakRss = 0;
+  const t0 = nowMs();
+  let ingestMs = 0;
+  let i = 0;
+  let tChunk = nowMs();
+  for (const frame of syntheticFrameStream({ symbols, count, startTs: MARKET_START, stepMs, seed: 21 })) {
+    i++;
+    clock = MARKET_START + i * stepMs;
+    market.setClock(clock);
+    events.length = 0;
+    normalizer.normalizeInto(frame, clock, events);
+    for (let k = 0; k < events.length; k++) {
+      const ev = events[k];
+      if (!isControlEvent(ev)) store.apply(ev);
+    }
+    if (clock >= nextScoreAt) {
+      ingestMs += nowMs() - tChunk;
+      nextScoreAt += 1000;
+      const tc = nowMs();
+      const scored = scoreAllSync(engine, source, clock);
+      const details = new Map<string, SymbolDetail>();
+      const rows: SymbolRow[] = [];
+      for (const s of scored) {
+        const move = moves.update(s.symbol, s.result, clock);
+        rows.push(toRow(s, move));
+        const d = toDetail(s, move, null);
+        if (d) details.set(s.symbol, d);
+      }
+      computeOverview(rows);
+      lastDetails = details;
+      const dt = nowMs() - tc;
+      cycles++;
+      cycleMsTotal += dt;
+      cycleMsMax = Math.max(cycleMsMax, dt);
+      if (cycles % 60 === 0) peakRss = Math.max(peakRss, rssMb());
+      tChunk = nowMs();
+    }
+  }
+  ingestMs += nowMs() - tChunk;
+  const wallMs = nowMs() - t0;
+  gc();
+  const after = { rssMb: rssMb(), heapMb: heapMb() };
+  const sizes = store.sizes(symbols[0]);
+  let trades = 0;
+  for (const s of symbols) trades += store.sizes(s)?.trades ?? 0;
+  const scored = [...lastDetails.values()].length;
+  out({
+    symbols: n,
+    marketMinutes: minutes,
+    messages: count,
+    messagesPerMarketSecond: rate,
+    cycles,
+    scoredLastCycle: scored,
+    cycleMsMean: cycles ? cycleMsTotal / cycles : 0,
+    cycleMsMax,
+    ingestPerSecond: count / (ingestMs / 1000),
+    wallMs: Math.round(wallMs),
+    seedMs: Math.round(seedMs),
+    before,
+    afterBackfill,
+    after,
+    peakRssMb: Math.max(peakRss, after.rssMb),
+    tradesHeldAvg: Math.round(trades / n),
+    sizesOfFirstSymbol: sizes,
+  });
+}
+
+async function main(): Promise<void> {
+  const [mode, ...args] = process.argv.slice(2);
+  const a = args.map(Number);
+  switch (mode) {
+    case 'ingest':
+      return ingest(a[0] || 300_000);
+    case 'cycle':
+      return cycle(a[0] || 500, a[1] || 20, a[2] || 5);
+    case 'rss':
+      return rss(a[0] || 500, a[1] || 10, a[2] || 2000);
+    default:
+      throw new Error(`unknown mode ${mode}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
