@@ -81,7 +81,7 @@ describe('status in plain words', () => {
           ],
         }),
       ),
-    ).toEqual(['Shard 2/2 missing — its symbols are not in the table']);
+    ).toEqual(['Shard 1/2 missing — its symbols are not in the table']);
   });
 
   test('when time passes between status events, then every age advances with it', () => {
