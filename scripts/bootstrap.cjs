@@ -199,6 +199,12 @@ async function test() {
     say('Chromium is needed for the dashboard tests: sudo apt-get install -y chromium (or set CHROMIUM_PATH)');
     process.exit(1);
   }
+  say('checking architecture and type-checking the tests…');
+  if (run(process.execPath, [path.join(ROOT, 'scripts', 'check-architecture.cjs')]) !== 0) process.exit(1);
+  if (run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json']) !== 0) {
+    say('the tests do not type-check; see the errors above');
+    process.exit(1);
+  }
   const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-test-'));
   const env = { ...process.env, CHROMIUM_PATH: chromium };

@@ -1,4 +1,6 @@
+import { createCache } from '@confluence/cache';
 import type { ApiEnvelope, Status, SymbolsData } from '@confluence/contracts';
+import { META, buildOverviewEnvelope, buildSymbolsEnvelope } from '../../packages/contracts/test/builders';
 import { Memcached, startMemcached } from '../support/memcached';
 import { Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -195,8 +197,6 @@ describe('faults: bad input and contract drift', () => {
     mc = await startMemcached();
     web = await startWeb({ MEMCACHED_SERVERS: mc.address });
     // With data present, a parameter that happens to be valid gets a 200; anything else must be a clean 4xx.
-    const { createCache } = await import('@confluence/cache');
-    const { buildSymbolsEnvelope, buildOverviewEnvelope, META } = await import('../../packages/contracts/test/builders');
     const cache = createCache({ servers: [mc.address], timeoutMs: 500 });
     const meta = { ...META, producedAt: Date.now() };
     await cache.set('confluence:v1:symbols', JSON.stringify(buildSymbolsEnvelope(5, meta)), 60);
@@ -225,7 +225,6 @@ describe('faults: bad input and contract drift', () => {
   });
 
   test('when a value has an unknown schema or is corrupt, then the status reports it and it is not rendered', async () => {
-    const { createCache } = await import('@confluence/cache');
     const cache = createCache({ servers: [mc.address], timeoutMs: 500 });
     try {
       const now = Date.now();

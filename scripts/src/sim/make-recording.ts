@@ -17,7 +17,7 @@ import { KLINE_INTERVALS, type CandleValues, type KlineInterval } from './histor
 import { Market } from './market';
 import { Publisher, type Subscriber } from './publisher';
 import { handleMarketRequest, type RestResponse } from './rest';
-import { REGIMES, type Regime, type RegimeSetting } from './regimes';
+import { MAX_STRENGTH, REGIMES, type Regime, type RegimeSetting } from './regimes';
 import { hashString, Rng } from './rng';
 import type { LiquidationEvent, StepOutput, SymbolMarket, TradeEvent } from './symbol-market';
 import { parseTopic, type Topic } from './topics';
@@ -46,6 +46,8 @@ export const LATENCY_MS = 5;
 const PING_INTERVAL_MS = 20_000;
 /** Bybit: at most 10 args per subscribe request (the analyzer follows it). */
 const ARGS_PER_REQUEST = 10;
+/** Range of trend strengths of the planned regime segments (1 = the simulator's default trend). */
+export const DEFAULT_TREND_STRENGTH: readonly [number, number] = [1.5, 5];
 /** Default start of the virtual clock: a Monday, 00:00 UTC (fixed, so a seed gives the same file). */
 export const DEFAULT_START = Date.UTC(2025, 0, 6, 0, 0, 0);
 
@@ -73,6 +75,8 @@ export interface MakeRecordingOptions {
   readonly aggregateTrades?: TradeAggregation;
   /** Mean length of one regime segment per symbol (default 75 min; each segment is 0.5–1.5× this). */
   readonly regimeMinutes?: number;
+  /** Trend strength range [min, max] of planned segments (default DEFAULT_TREND_STRENGTH). */
+  readonly trendStrength?: readonly [number, number];
   /** Called about every virtual minute (for a progress line). */
   readonly onProgress?: (p: { virtualMs: number; totalMs: number; lines: number; bytes: number }) => void;
 }
@@ -223,7 +227,14 @@ interface Group {
  * staggered so the symbols never switch together. Planned up front (it depends only on the seed and
  * the initial regimes), so the meta line can carry it.
  */
-export function planRegimes(seed: number, initial: ReadonlyMap<string, RegimeSetting>, start: number, end: number, meanMs: number): RegimeChange[] {
+export function planRegimes(
+  seed: number,
+  initial: ReadonlyMap<string, RegimeSetting>,
+  start: number,
+  end: number,
+  meanMs: number,
+  strength: readonly [number, number] = DEFAULT_TREND_STRENGTH,
+): RegimeChange[] {
   const rng = new Rng((seed ^ hashString('make-recording:regimes')) >>> 0);
   const changes: RegimeChange[] = [];
   for (const [symbol, setting] of initial) {
@@ -231,12 +242,12 @@ export function planRegimes(seed: number, initial: ReadonlyMap<string, RegimeSet
     // The seed's initial assignment holds for a first, shorter segment.
     for (let at = start + meanMs * (0.25 + 0.75 * rng.float()); at < end; at += meanMs * (0.5 + rng.float())) {
       // A new segment is a different regime: a reversal or a pause out of a trend, either trend out of
-      // a range. Trend strengths 1.5–5 give scores that reach the outer bands.
+      // a range. Trend strengths are drawn uniformly from `strength`.
       const others = REGIMES.filter((r) => r !== current.regime);
       const regime = others[rng.int(others.length)];
-      const strength = regime === 'range' ? 1 : Math.round((1.5 + 3.5 * rng.float()) * 100) / 100;
-      current = { regime, strength };
-      changes.push({ at: Math.round(at), symbol, regime, strength });
+      const s = regime === 'range' ? 1 : Math.round((strength[0] + (strength[1] - strength[0]) * rng.float()) * 100) / 100;
+      current = { regime, strength: s };
+      changes.push({ at: Math.round(at), symbol, regime, strength: s });
     }
   }
   return changes.sort((a, b) => a.at - b.at || (a.symbol < b.symbol ? -1 : 1));
@@ -267,6 +278,8 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
   for (const [k, v] of Object.entries(every)) if (v % tickMs !== 0 && k !== 'kline') throw new RangeError(`${k}Ms (${v}) must be a multiple of tickMs (${tickMs})`);
   const aggregate = opts.aggregateTrades ?? THINNING_DEFAULTS.aggregateTrades;
   const regimeMs = positiveNumber('regimeMinutes', opts.regimeMinutes ?? 75) * 60_000;
+  const strength = opts.trendStrength ?? DEFAULT_TREND_STRENGTH;
+  if (!(strength[0] > 0 && strength[1] >= strength[0] && strength[1] <= MAX_STRENGTH)) throw new RangeError(`trend strength must be 0 < min ≤ max ≤ ${MAX_STRENGTH}, got ${strength.join('-')}`);
 
   const market = new Market({ seed, symbols: n, regimes: new Map(), tickMs, speed: 1, startTime: start, maxSymbolsPerStep: 100 });
   const symbols = [...market.markets].sort((a, b) => b.turnover24h() - a.turnover24h()).map((m) => m.symbol).slice(0, n);
@@ -280,7 +293,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
     stream.once('error', reject);
   });
   const w = new LineWriter(stream);
-  const regimeChanges = planRegimes(seed, new Map(symbols.map((s) => [s, market.get(s)!.setting])), start, start + durationMs, regimeMs);
+  const regimeChanges = planRegimes(seed, new Map(symbols.map((s) => [s, market.get(s)!.setting])), start, start + durationMs, regimeMs, strength);
   let nextChange = 0;
 
   try {
@@ -300,6 +313,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
           tickMs,
           thinning: { bookMs: every.book, tickerMs: every.ticker, tradeMs: every.trade, klineMs: every.kline, aggregateTrades: aggregate },
           latencyMs: LATENCY_MS,
+          trendStrength: strength,
           initialRegimes: Object.fromEntries(symbols.map((s) => [s, market.get(s)!.setting])),
           regimeChanges,
         },
@@ -395,7 +409,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
 
 const USAGE = `usage: node scripts/dist/sim/make-recording.js --out FILE [--hours H] [--minutes M] [--symbols N] [--seed S]
        [--start ISO|ms] [--tick-ms 100] [--book-ms ${THINNING_DEFAULTS.bookMs}] [--ticker-ms ${THINNING_DEFAULTS.tickerMs}]
-       [--trade-ms ${THINNING_DEFAULTS.tradeMs}] [--kline-ms ${THINNING_DEFAULTS.klineMs}] [--trades side|price|none] [--regime-minutes 75] [--quiet]`;
+       [--trade-ms ${THINNING_DEFAULTS.tradeMs}] [--kline-ms ${THINNING_DEFAULTS.klineMs}] [--trades side|price|none] [--strength 1.5-5] [--regime-minutes 75] [--quiet]`;
 
 export function parseArgs(argv: readonly string[]): MakeRecordingOptions & { quiet: boolean } {
   const values = new Map<string, string>();
@@ -413,7 +427,7 @@ export function parseArgs(argv: readonly string[]): MakeRecordingOptions & { qui
     values.set(key, v);
   }
   if (flags.has('help')) throw new Error(USAGE);
-  const known = new Set(['out', 'hours', 'minutes', 'symbols', 'seed', 'start', 'tick-ms', 'book-ms', 'ticker-ms', 'trade-ms', 'kline-ms', 'regime-minutes', 'trades']);
+  const known = new Set(['out', 'hours', 'minutes', 'symbols', 'seed', 'start', 'tick-ms', 'book-ms', 'ticker-ms', 'trade-ms', 'kline-ms', 'regime-minutes', 'trades', 'strength']);
   for (const k of values.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const num = (k: string): number | undefined => {
     const v = values.get(k);
@@ -432,9 +446,17 @@ export function parseArgs(argv: readonly string[]): MakeRecordingOptions & { qui
   }
   const trades = values.get('trades') as TradeAggregation | undefined;
   if (trades !== undefined && !['none', 'price', 'side'].includes(trades)) throw new Error(`--trades must be side, price or none, got "${trades}"`);
+  let trendStrength: [number, number] | undefined;
+  const strengthText = values.get('strength');
+  if (strengthText !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(strengthText.trim());
+    if (!m) throw new Error(`--strength must be MIN-MAX (e.g. 1.5-5) or one number, got "${strengthText}"`);
+    trendStrength = [Number(m[1]), Number(m[2] ?? m[1])];
+  }
   return {
     out,
     hours: num('hours'),
+    trendStrength,
     minutes: num('minutes'),
     symbols: num('symbols'),
     seed: num('seed'),

@@ -6,6 +6,7 @@ import { loadWebConfig } from '@confluence/config';
 import { silentLogger } from '@confluence/logger';
 import { startMemcached, Memcached } from '../../../test/support/memcached';
 import { waitFor } from '../../../test/support/wait';
+import { freePort } from '../../../test/support/ports';
 import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from '../../../packages/contracts/test/builders';
 import { createApp, WebApp } from '../src/app';
 
@@ -245,7 +246,6 @@ describe('web auth and limits', () => {
 
 describe('web when memcached is down at start', () => {
   test('when nothing answers, then status is cache_unreachable and requests do not hang', async () => {
-    const { freePort } = await import('../../../test/support/ports');
     const port = await freePort();
     const app = createApp(loadWebConfig({ MEMCACHED_SERVERS: `127.0.0.1:${port}`, WEB_PORT: '0', MEMCACHED_TIMEOUT_MS: '200' }), { logger: silentLogger() });
     const { url } = await app.start();
