@@ -2,6 +2,7 @@ import { createCache } from '@confluence/cache';
 import type { ApiEnvelope, Status, SymbolsData } from '@confluence/contracts';
 import { META, buildOverviewEnvelope, buildSymbolsEnvelope } from '../../packages/contracts/test/builders';
 import { Memcached, startMemcached } from '../support/memcached';
+import { freePort } from '../support/ports';
 import { Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
 import { waitFor } from '../support/wait';
 
@@ -239,6 +240,39 @@ describe('faults: bad input and contract drift', () => {
       await waitFor(async () => (await status(web)).rejected.some((r) => r.reason === 'not_json'), { what: 'corrupt value reported' });
     } finally {
       cache.close();
+    }
+  });
+});
+
+describe('faults: Bybit unreachable on a live start', () => {
+  let mc: Memcached;
+  let analyzer: Service | undefined;
+  let web: Service | undefined;
+
+  afterAll(async () => {
+    await stopAll(web, analyzer);
+    await mc?.stop();
+  });
+
+  test('when the exchange cannot be reached, then the dashboard says so (not simulated, not waiting) and the analyzer keeps retrying', async () => {
+    mc = await startMemcached();
+    const dead = await freePort();
+    analyzer = await startAnalyzer({ MARKET_SOURCE: 'live', BYBIT_WS_URL: `ws://127.0.0.1:${dead}/v5/public/linear`, BYBIT_REST_URL: `http://127.0.0.1:${dead}`, ...FAST, MEMCACHED_SERVERS: mc.address, SYMBOLS });
+    web = await startWeb({ ...FAST, MEMCACHED_SERVERS: mc.address });
+    try {
+      const s = await waitFor(async () => {
+        const st = await status(web!);
+        return st.feedDown ? st : null;
+      }, { what: 'feedDown' });
+      expect(s.simulated).toBe(false);
+      expect(s.source).toBe('live');
+      expect(s.message).toMatch(/Bybit unreachable — retrying/);
+      expect(s.state).not.toBe('no_data');
+      const ready = await getJson<{ ready: boolean; reasons: string[] }>(`${analyzer.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.reasons.join(' ')).toMatch(/exchange feed/);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${dumpOnFailure(analyzer, web)}`);
     }
   });
 });

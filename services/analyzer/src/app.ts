@@ -300,8 +300,12 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       const port = (server.address() as AddressInfo).port;
       logger.info('analyzer starting', { analyzerId, port, host: config.host, source: config.marketSource, memcached: config.memcached.servers, keyPrefix: config.keyPrefix, shard: config.shard ?? null });
       intake.onMinute(onMinute);
-      await intake.start();
+      // Cycles run from the start, so the heartbeat says "Bybit unreachable" while the intake keeps retrying,
+      // rather than leaving the dashboard waiting for a first publish that never comes.
       schedule();
+      const starting = intake.start();
+      if (config.marketSource === 'replay') await starting;
+      else starting.catch((err) => logger.error('exchange intake stopped', { error: err instanceof Error ? err.message : String(err) }));
       return { port };
     },
     async stop() {
