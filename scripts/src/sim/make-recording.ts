@@ -17,7 +17,7 @@ import { KLINE_INTERVALS, type CandleValues, type KlineInterval } from './histor
 import { Market } from './market';
 import { Publisher, type Subscriber } from './publisher';
 import { handleMarketRequest, type RestResponse } from './rest';
-import { MAX_STRENGTH, REGIMES, type Regime, type RegimeSetting } from './regimes';
+import { MAX_STRENGTH, REGIMES, TREND_SIGMA_PER_HOUR, type Regime, type RegimeSetting } from './regimes';
 import { hashString, Rng } from './rng';
 import type { LiquidationEvent, StepOutput, SymbolMarket, TradeEvent } from './symbol-market';
 import { parseTopic, type Topic } from './topics';
@@ -46,8 +46,16 @@ export const LATENCY_MS = 5;
 const PING_INTERVAL_MS = 20_000;
 /** Bybit: at most 10 args per subscribe request (the analyzer follows it). */
 const ARGS_PER_REQUEST = 10;
-/** Range of trend strengths of the planned regime segments (1 = the simulator's default trend). */
-export const DEFAULT_TREND_STRENGTH: readonly [number, number] = [1.5, 5];
+/**
+ * Trend drift of the planned segments, in hourly-volatility units per hour (a segment draws uniformly
+ * from this range). Converted to the simulator's regime strength through TREND_SIGMA_PER_HOUR, so the
+ * recording keeps its character if the model's default trend changes.
+ */
+export const DEFAULT_TREND_SIGMA_PER_HOUR: readonly [number, number] = [0.5, 1.5];
+export const DEFAULT_TREND_STRENGTH: readonly [number, number] = [
+  Math.round((DEFAULT_TREND_SIGMA_PER_HOUR[0] / TREND_SIGMA_PER_HOUR) * 1000) / 1000,
+  Math.round((DEFAULT_TREND_SIGMA_PER_HOUR[1] / TREND_SIGMA_PER_HOUR) * 1000) / 1000,
+];
 /** Default start of the virtual clock: a Monday, 00:00 UTC (fixed, so a seed gives the same file). */
 export const DEFAULT_START = Date.UTC(2025, 0, 6, 0, 0, 0);
 
@@ -245,7 +253,7 @@ export function planRegimes(
       // a range. Trend strengths are drawn uniformly from `strength`.
       const others = REGIMES.filter((r) => r !== current.regime);
       const regime = others[rng.int(others.length)];
-      const s = regime === 'range' ? 1 : Math.round((strength[0] + (strength[1] - strength[0]) * rng.float()) * 100) / 100;
+      const s = regime === 'range' ? 1 : Math.round((strength[0] + (strength[1] - strength[0]) * rng.float()) * 1000) / 1000;
       current = { regime, strength: s };
       changes.push({ at: Math.round(at), symbol, regime, strength: s });
     }
@@ -409,7 +417,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
 
 const USAGE = `usage: node scripts/dist/sim/make-recording.js --out FILE [--hours H] [--minutes M] [--symbols N] [--seed S]
        [--start ISO|ms] [--tick-ms 100] [--book-ms ${THINNING_DEFAULTS.bookMs}] [--ticker-ms ${THINNING_DEFAULTS.tickerMs}]
-       [--trade-ms ${THINNING_DEFAULTS.tradeMs}] [--kline-ms ${THINNING_DEFAULTS.klineMs}] [--trades side|price|none] [--strength 1.5-5] [--regime-minutes 75] [--quiet]`;
+       [--trade-ms ${THINNING_DEFAULTS.tradeMs}] [--kline-ms ${THINNING_DEFAULTS.klineMs}] [--trades side|price|none] [--strength MIN-MAX] [--regime-minutes 75] [--quiet]`;
 
 export function parseArgs(argv: readonly string[]): MakeRecordingOptions & { quiet: boolean } {
   const values = new Map<string, string>();
@@ -450,7 +458,7 @@ export function parseArgs(argv: readonly string[]): MakeRecordingOptions & { qui
   const strengthText = values.get('strength');
   if (strengthText !== undefined) {
     const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(strengthText.trim());
-    if (!m) throw new Error(`--strength must be MIN-MAX (e.g. 1.5-5) or one number, got "${strengthText}"`);
+    if (!m) throw new Error(`--strength must be MIN-MAX (e.g. 0.5-2) or one number, got "${strengthText}"`);
     trendStrength = [Number(m[1]), Number(m[2] ?? m[1])];
   }
   return {
