@@ -235,7 +235,10 @@ describe('faults: bad input and contract drift', () => {
         return s.rejected.some((r) => r.reason === 'newer_schema') ? s : null;
       }, { what: 'newer schema reported' });
       expect(s1.message).toMatch(/not understood — not shown/);
-      expect((await getJson(`${web.url}/api/symbols`)).status).toBe(503);
+      // The value is not rendered: the last valid table stays, marked by the status.
+      const served = await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`);
+      expect(served.body.data!.rows.map((r) => r.symbol)).toEqual(['SYM0USDT', 'SYM1USDT', 'SYM2USDT', 'SYM3USDT', 'SYM4USDT']);
+      expect(JSON.stringify(served.body)).not.toMatch(/new format/);
       await cache.set('confluence:v1:symbols', Buffer.from([0x7b, 0x22, 0xff, 0x00, 0x13]), 60);
       await waitFor(async () => (await status(web)).rejected.some((r) => r.reason === 'not_json'), { what: 'corrupt value reported' });
     } finally {

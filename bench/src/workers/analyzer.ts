@@ -24,6 +24,17 @@ const gc = (): void => {
 };
 const rssMb = (): number => process.memoryUsage().rss / 1024 / 1024;
 const heapMb = (): number => process.memoryUsage().heapUsed / 1024 / 1024;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** RSS after global.gc(); V8 returns freed pages to the OS from a background task, so give it a moment. */
+async function settledMemory(): Promise<{ rssMb: number; heapMb: number; heapTotalMb: number }> {
+  gc();
+  await sleep(500);
+  gc();
+  await sleep(500);
+  const m = process.memoryUsage();
+  return { rssMb: m.rss / 1024 / 1024, heapMb: m.heapUsed / 1024 / 1024, heapTotalMb: m.heapTotal / 1024 / 1024 };
+}
 
 function out(result: unknown): void {
   process.stdout.write(`${JSON.stringify({ result })}\n`);
@@ -162,9 +173,8 @@ async function cycle(n: number, warmCycles: number, coldRuns: number): Promise<v
 // RSS: N symbols backfilled like a warm-up, then `minutes` of market time as synthetic Bybit frames through
 // normalize + MarketStore, the engine scoring every market second (rows and details built as in the cycle).
 
-function rss(n: number, minutes: number, rate: number): void {
-  gc();
-  const before = { rssMb: rssMb(), heapMb: heapMb() };
+async function rss(n: number, minutes: number, rate: number, scoreEveryS: number): Promise<void> {
+  const before = await settledMemory();
   const symbols = symbolNames(n);
   const engine = createEngine();
   const moves = new MoveTracker();
@@ -173,8 +183,7 @@ function rss(n: number, minutes: number, rate: number): void {
   const tSeed = nowMs();
   const market = new SyntheticMarket({ symbols, seed: 9, start: MARKET_START });
   const seedMs = nowMs() - tSeed;
-  gc();
-  const afterBackfill = { rssMb: rssMb(), heapMb: heapMb() };
+  const afterBackfill = await settledMemory();
   const store: MarketStore = market.store;
   // The live stream's book snapshot for each symbol replaces the seeded book; from then on its deltas apply.
   let clock = MARKET_START;
@@ -183,7 +192,8 @@ function rss(n: number, minutes: number, rate: number): void {
   const count = Math.round(minutes * 60 * rate);
   const normalizer = createNormalizer();
   const events: MarketEvent[] = [];
-  let nextScoreAt = MARKET_START + 1000;
+  const scoreEveryMs = scoreEveryS * 1000;
+  let nextScoreAt = MARKET_START + scoreEveryMs;
   let cycles = 0;
   let cycleMsTotal = 0;
   let cycleMsMax = 0;
@@ -205,7 +215,7 @@ function rss(n: number, minutes: number, rate: number): void {
     }
     if (clock >= nextScoreAt) {
       ingestMs += nowMs() - tChunk;
-      nextScoreAt += 1000;
+      nextScoreAt += scoreEveryMs;
       const tc = nowMs();
       const scored = scoreAllSync(engine, source, clock);
       const details = new Map<string, SymbolDetail>();
@@ -228,8 +238,7 @@ function rss(n: number, minutes: number, rate: number): void {
   }
   ingestMs += nowMs() - tChunk;
   const wallMs = nowMs() - t0;
-  gc();
-  const after = { rssMb: rssMb(), heapMb: heapMb() };
+  const after = await settledMemory();
   const sizes = store.sizes(symbols[0]);
   let trades = 0;
   for (const s of symbols) trades += store.sizes(s)?.trades ?? 0;
@@ -239,11 +248,12 @@ function rss(n: number, minutes: number, rate: number): void {
     marketMinutes: minutes,
     messages: count,
     messagesPerMarketSecond: rate,
+    scoreEveryS,
     cycles,
     scoredLastCycle: scored,
     cycleMsMean: cycles ? cycleMsTotal / cycles : 0,
     cycleMsMax,
-    ingestPerSecond: count / (ingestMs / 1000),
+    generateAndIngestPerSecond: count / (ingestMs / 1000),
     wallMs: Math.round(wallMs),
     seedMs: Math.round(seedMs),
     before,
@@ -264,7 +274,7 @@ async function main(): Promise<void> {
     case 'cycle':
       return cycle(a[0] || 500, a[1] || 20, a[2] || 5);
     case 'rss':
-      return rss(a[0] || 500, a[1] || 10, a[2] || 2000);
+      return rss(a[0] || 500, a[1] || 10, a[2] || 2000, a[3] || 1);
     default:
       throw new Error(`unknown mode ${mode}`);
   }

@@ -191,7 +191,8 @@ export class Reader extends EventEmitter<ReaderEvents> {
         } else this.accept(key);
         slot.heartbeat = hb;
         const want = hb ? identity(hb) : 'no-heartbeat';
-        if (slot.fetchedFor !== want || !slot.table) {
+        // Without a heartbeat nothing announces a new generation: look at the table itself on every poll.
+        if (slot.fetchedFor !== want || !slot.table || !hb) {
           if (await this.fetchTable(slot)) {
             slot.fetchedFor = want;
             changed = true;
