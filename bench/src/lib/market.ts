@@ -1,11 +1,13 @@
 // Market state "like the real thing" for the scoring and memory benchmarks, held in the analyzer's own
-// MarketStore: 250 candles per timeframe (REST backfill), a 50-level book, ~2,000 trades in the 15-minute window,
-// a ticker, open-interest / funding / long-short history and liquidations. `advance()` plays one market second
+// MarketStore: what the analyzer's warm-up backfills (300 candles per timeframe, 200 open-interest points, 100
+// long/short points, 50 funding points — the constants are taken from warmup.ts), a 50-level book, ~2,000 trades in
+// the 15-minute window, a ticker and liquidations. `advance()` plays one market second
 // (new trades, the forming candles move, book and ticker deltas), so every cycle scores changed snapshots.
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
 import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@confluence/confluence';
 import type { DataEvent } from '../../../services/analyzer/dist/intake/events';
 import { MarketStore } from '../../../services/analyzer/dist/state/market-store';
+import { ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL, KLINE_BACKFILL, OPEN_INTEREST_BACKFILL } from '../../../services/analyzer/dist/intake/warmup';
 import type { ScoreSource } from '../../../services/analyzer/dist/scoring/cycle';
 
 export const TF_MS: Record<Timeframe, number> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
@@ -99,7 +101,7 @@ export class SyntheticMarket {
     store.add(symbol);
 
     // REST backfill: candles per timeframe, a random walk ending at the current price.
-    const n = this.opts.candles ?? 250;
+    const n = this.opts.candles ?? KLINE_BACKFILL;
     const forming = {} as SymState['forming'];
     for (const tf of TIMEFRAMES) {
       const ms = TF_MS[tf];
@@ -136,15 +138,15 @@ export class SyntheticMarket {
     const st: SymState = { symbol, tick, px: pxTicks, bid: pxTicks, u: 1000, oi: 1e6 * (1 + r()), buyBias: 0.4 + 0.2 * r(), forming, tradeId: 0 };
     this.states.push(st);
 
-    // History series (REST): 24 h of 5-min open interest, funding every 8 h for ~2 months, long/short every 5 min.
+    // History series (REST), as many points as the warm-up fetches: 5-min open interest and long/short, 8-hourly funding.
     const oi: OpenInterestPoint[] = [];
-    for (let k = 288; k >= 1; k--) oi.push({ ts: Math.floor((now - k * 300_000) / 300_000) * 300_000, openInterest: st.oi * (1 + 0.02 * Math.sin(k / 20) + 0.005 * (r() - 0.5)) });
+    for (let k = OPEN_INTEREST_BACKFILL; k >= 1; k--) oi.push({ ts: Math.floor((now - k * 300_000) / 300_000) * 300_000, openInterest: st.oi * (1 + 0.02 * Math.sin(k / 20) + 0.005 * (r() - 0.5)) });
     store.mergeOpenInterest(symbol, oi);
     const funding: FundingPoint[] = [];
-    for (let k = 200; k >= 1; k--) funding.push({ ts: Math.floor(now / 28_800_000) * 28_800_000 - k * 28_800_000, rate: 0.0001 * (1 + Math.sin(k / 7)) });
+    for (let k = FUNDING_BACKFILL; k >= 1; k--) funding.push({ ts: Math.floor(now / 28_800_000) * 28_800_000 - k * 28_800_000, rate: 0.0001 * (1 + Math.sin(k / 7)) });
     store.mergeFunding(symbol, funding);
     const ls: LongShortPoint[] = [];
-    for (let k = 288; k >= 1; k--) {
+    for (let k = ACCOUNT_RATIO_BACKFILL; k >= 1; k--) {
       const b = 0.5 + 0.08 * Math.sin(k / 30) + 0.02 * (r() - 0.5);
       ls.push({ ts: Math.floor((now - k * 300_000) / 300_000) * 300_000, buyRatio: b, sellRatio: 1 - b });
     }

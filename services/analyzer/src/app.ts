@@ -8,7 +8,7 @@ import type { AnalyzerConfig } from '@confluence/config';
 import { Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
 import { createHealthApp } from './health/routes';
 import { HistoryStore } from './history';
-import { createIntake, Intake } from './intake/intake';
+import { createIntake, Intake, intakeOptionsFromConfig } from './intake/intake';
 import { createAnalyzerMetrics } from './metrics';
 import { Publisher, PublishResult } from './publisher/publisher';
 import { Scored, scoreAll, scoreAllSync, toDetail, toRow } from './scoring/cycle';
@@ -40,31 +40,12 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
   const driverLog = createRateLimitedLog(logger, 10_000);
   const cache =
     deps.cache ??
-    createCache({
-      servers: config.memcached.servers,
-      username: config.memcached.username,
-      password: config.memcached.password,
-      timeoutMs: config.memcached.timeoutMs,
-      onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }),
-    });
+    createCache({ ...config.memcached, onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }) });
   const keys = createKeys(config.keyPrefix);
   // A bad weight table is a config error at start, never silently ignored.
   // The engine validates names and sums at run time; the cast only widens the static type of a parsed env value.
   const engine = deps.engine ?? createEngine(config.componentWeights ? ({ componentWeights: config.componentWeights } as EngineConfigInput) : undefined);
-  const intake =
-    deps.intake ??
-    createIntake({
-      wsUrl: config.bybitWsUrl,
-      restUrl: config.bybitRestUrl,
-      topSymbols: config.topSymbols,
-      symbols: config.symbols,
-      shard: config.shard,
-      universeRefreshMs: config.universeRefreshMs,
-      logger: logger.child({ component: 'intake' }),
-      source: config.marketSource,
-      timing: config.intakeTiming,
-      replay: config.marketSource === 'replay' && config.replayFile ? { file: config.replayFile, speed: config.replaySpeed } : undefined,
-    });
+  const intake = deps.intake ?? createIntake(intakeOptionsFromConfig(config, logger.child({ component: 'intake' })));
   const signals =
     deps.signals ??
     createSignals({

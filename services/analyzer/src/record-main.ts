@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { exitOnConfigError, loadAnalyzerConfig, type AnalyzerConfig } from '@confluence/config';
 import { createLogger } from '@confluence/logger';
-import { createIntake } from './intake/intake';
+import { createIntake, intakeOptionsFromConfig } from './intake/intake';
 
 /**
  * `npm run record`: runs the market intake against BYBIT_WS_URL / BYBIT_REST_URL (SYMBOLS or TOP_SYMBOLS, SHARD) and
@@ -32,17 +32,8 @@ async function main(): Promise<void> {
   const file = env.RECORD_FILE?.trim() || path.join('recordings', `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`);
   const logger = createLogger({ service: 'recorder', level: config.logLevel, format: config.logFormat });
   const source = config.marketSource === 'sim' ? 'sim' : 'live';
-  const intake = createIntake({
-    wsUrl: config.bybitWsUrl,
-    restUrl: config.bybitRestUrl,
-    topSymbols: config.topSymbols,
-    symbols: config.symbols,
-    shard: config.shard,
-    universeRefreshMs: config.universeRefreshMs,
-    logger,
-    source,
-    record: { file },
-  });
+  // Recording always talks to an exchange (live Bybit or the simulator), never to another recording.
+  const intake = createIntake({ ...intakeOptionsFromConfig({ ...config, marketSource: source }, logger), replay: undefined, record: { file } });
 
   let stopping = false;
   let deadline: NodeJS.Timeout | undefined;

@@ -46,13 +46,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   const driverLog = createRateLimitedLog(logger, 10_000, now);
   const cache =
     deps.cache ??
-    createCache({
-      servers: config.memcached.servers,
-      username: config.memcached.username,
-      password: config.memcached.password,
-      timeoutMs: config.memcached.timeoutMs,
-      onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }),
-    });
+    createCache({ ...config.memcached, onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }) });
   const keys = createKeys(config.keyPrefix);
   const metrics = createWebMetrics();
   const reader = new Reader({ cache, keys, logger, pollIntervalMs: config.pollIntervalMs, defaultPublishIntervalMs: config.publishIntervalMs, now });

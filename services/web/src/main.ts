@@ -1,48 +1,12 @@
 import { exitOnConfigError, loadWebConfig, WebConfig } from '@confluence/config';
-import { createLogger } from '@confluence/logger';
+import { createLogger, runService } from '@confluence/logger';
 import { createApp } from './app';
 
-async function main(): Promise<void> {
-  let config: WebConfig;
-  try {
-    config = loadWebConfig();
-  } catch (err) {
-    exitOnConfigError(err, 'web');
-  }
-  const logger = createLogger({ service: 'web', level: config.logLevel, format: config.logFormat });
-  const app = createApp(config, { logger });
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info('shutting down', { signal });
-    const force = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, 4500);
-    force.unref();
-    app.stop().then(
-      () => process.exit(0),
-      (err) => {
-        logger.error('shutdown failed', { error: String(err) });
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: err instanceof Error ? err.stack : String(err) }));
-  process.on('uncaughtException', (err) => {
-    logger.error('uncaught exception', { error: err.stack });
-    process.exit(1);
-  });
-  try {
-    const { port } = await app.start();
-    process.stdout.write(`${JSON.stringify({ event: 'listening', service: 'web', port })}\n`);
-  } catch (err) {
-    logger.error('web failed to start', { error: err instanceof Error ? err.message : String(err) });
-    process.exit(1);
-  }
+let config: WebConfig;
+try {
+  config = loadWebConfig();
+} catch (err) {
+  exitOnConfigError(err, 'web');
 }
-
-void main();
+const logger = createLogger({ service: 'web', level: config.logLevel, format: config.logFormat });
+void runService('web', logger, createApp(config, { logger }));

@@ -1,3 +1,4 @@
+import type { AnalyzerConfig } from '@confluence/config';
 import { EventEmitter } from 'node:events';
 import type { ShardId } from '@confluence/contracts';
 import type { MarketSnapshot } from '@confluence/confluence';
@@ -130,6 +131,22 @@ export class IntakeError extends Error {
 const UNIVERSE_START_ATTEMPTS = 5;
 const RESYNC_RETRY_MS = 10_000;
 const HOUSEKEEPING_MS = 1_000;
+
+/** Intake options from the analyzer's validated config: the one mapping the analyzer and the recorder share. */
+export function intakeOptionsFromConfig(config: AnalyzerConfig, logger: Logger): IntakeOptions {
+  return {
+    wsUrl: config.bybitWsUrl,
+    restUrl: config.bybitRestUrl,
+    topSymbols: config.topSymbols,
+    symbols: config.symbols,
+    shard: config.shard,
+    universeRefreshMs: config.universeRefreshMs,
+    logger,
+    source: config.marketSource,
+    timing: config.intakeTiming,
+    replay: config.marketSource === 'replay' && config.replayFile ? { file: config.replayFile, speed: config.replaySpeed } : undefined,
+  };
+}
 
 export function createIntake(options: IntakeOptions): Intake {
   const { logger, source } = options;

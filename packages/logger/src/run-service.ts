@@ -1,0 +1,51 @@
+import type { Logger } from './index';
+
+export interface RunnableService {
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+/** Exit codes: 0 clean stop, 1 failure, 2 configuration problem. */
+export const EXIT_CONFIG = 2;
+/** Shutdown must finish within this; the 5 s budget of orchestrators leaves a margin. */
+export const SHUTDOWN_DEADLINE_MS = 4500;
+
+/**
+ * The one process shell both services share: wires SIGTERM/SIGINT to a graceful stop (exit 0, or 1 past the
+ * deadline), logs unhandled rejections, treats uncaught exceptions as fatal, and prints one machine-readable
+ * `{"event":"listening"}` line on stdout once the service listens.
+ */
+export async function runService(name: string, logger: Logger, app: RunnableService): Promise<void> {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    force.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('unhandledRejection', (err) => logger.error('unhandled rejection', { error: err instanceof Error ? err.stack : String(err) }));
+  process.on('uncaughtException', (err) => {
+    logger.error('uncaught exception', { error: err.stack });
+    process.exit(1);
+  });
+  try {
+    const { port } = await app.start();
+    process.stdout.write(`${JSON.stringify({ event: 'listening', service: name, port })}\n`);
+  } catch (err) {
+    logger.error(`${name} failed to start`, { error: err instanceof Error ? err.message : String(err) });
+    process.exit(1);
+  }
+}
