@@ -40,7 +40,7 @@ export function loadConfig(): BenchConfig {
     cycles: Math.round(num('BENCH_CYCLES', 20, 2)),
     replayMinutes: num('BENCH_REPLAY_MIN', 10, 0.1),
     replayRate: num('BENCH_REPLAY_RATE', 2000, 10),
-    rssScoreEveryS: num('BENCH_RSS_SCORE_EVERY_S', 2, 1),
+    rssScoreEveryS: num('BENCH_RSS_SCORE_EVERY_S', 1, 1),
     ingestFrames: Math.round(num('BENCH_INGEST_FRAMES', 300_000, 1000)),
     only: only.length ? new Set(only) : null,
   };

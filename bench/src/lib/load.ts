@@ -19,10 +19,12 @@ export interface LoadResult {
 }
 
 /** Runs autocannon in this process (programmatic API) with GET on one URL. */
-export function load(url: string, durationS: number, connections: number): Promise<LoadResult> {
+export function load(url: string, durationS: number, connections: number, overallRate?: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const samples = new SampleBuffer();
-    const instance = autocannon({ url, connections, duration: durationS, pipelining: 1 }, (err, result) => {
+    const opts: autocannon.Options = { url, connections, duration: durationS, pipelining: 1 };
+    if (overallRate) opts.overallRate = Math.max(1, Math.round(overallRate));
+    const instance = autocannon(opts, (err, result) => {
       if (err) return reject(err instanceof Error ? err : new Error(String(err)));
       const total = result.requests.total;
       resolve({
