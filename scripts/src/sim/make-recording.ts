@@ -26,12 +26,12 @@ import { snapshotFirst, WS_PATH } from './ws-server';
 /** The recorder's format version (services/analyzer/src/intake/recorder.ts). */
 export const RECORDING_VERSION = 1;
 
-/** Virtual publish cadence per topic family (ms), chosen so 6 h × 15 symbols stays well under 150 MB. */
+/** Virtual publish cadence per topic family (ms), chosen so 6 h × 15 symbols stays under 150 MB (about 135 MB). */
 export const THINNING_DEFAULTS = {
   /** orderbook.50 deltas (each carries every level changed since the previous one). */
-  bookMs: 15_000,
+  bookMs: 20_000,
   /** tickers deltas (every field changed since the previous one). */
-  tickerMs: 15_000,
+  tickerMs: 20_000,
   /** publicTrade frames (each batches the trades of the window) and allLiquidation batches. */
   tradeMs: 3_000,
   /** Updates of a still-open kline; a close is always sent in the window it happens (at the boundary). */
