@@ -1,6 +1,7 @@
 // `npm run bench` → node --expose-gc bench/dist/run.js
 // Runs every benchmark with its baseline in the same run, prints one table, writes bench/results/<name>.json and
 // bench/results/latest.json. Exits 0 even when targets are missed (it is a report); 1 only on a crash of the runner.
+import os from 'node:os';
 import { apiRows, benchApiSize, readPathRows, type ApiSizeResult } from './benches/api';
 import { benchCycle, benchIngest, benchRss, cycleRows, ingestRows, rssRows } from './benches/analyzer';
 import { benchFreshness, freshnessRows } from './benches/freshness';
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   const want = (name: string) => !cfg.only || cfg.only.has(name);
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB, node ${machine.node}`);
   log(`config: ${JSON.stringify({ ...cfg, only: cfg.only ? [...cfg.only] : null })}`);
+  const busy = machine.loadAvgAtStart[0] > 0.5 * machine.cores;
+  if (busy) log(`WARNING: load average ${machine.loadAvgAtStart.join(' / ')} on ${machine.cores} cores before the run: other processes will skew the figures`);
   const sections: Section[] = [];
 
   async function section<T>(name: string, targets: string[], run: () => Promise<T>, rows: (r: T) => Row[]): Promise<T | undefined> {
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
         }
         if (apiResults.length) {
           await section('memcached-read-path', ['read path'], async () => apiResults.map((r) => ({ symbols: r.symbols, webUsPerRequest: r.webUsPerRequest, rawCacheGetUs: r.rawCacheGetUs, memcachedGetsDuringWebRun: r.memcachedGetsDuringWebRun, webRequests: r.web.requests, memcachedGetsPerRequest: r.memcachedGetsPerRequest })), () => apiResults.flatMap(readPathRows));
-        } else if (want('memcached')) {
+        } else {
           sections.push({ name: 'memcached-read-path', rows: [missing('read path per request', '', 'needs the api benchmark (BENCH_ONLY includes api)')], seconds: 0 });
         }
       }
@@ -107,7 +110,9 @@ async function main(): Promise<void> {
   const misses = rows.filter((r) => r.pass === false);
   const notMeasured = rows.filter((r) => r.note?.startsWith('NOT MEASURED'));
   process.stdout.write(`\nConfluence benchmarks — ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, node ${machine.node}, ${machine.date}\n`);
-  process.stdout.write(`(durations: ${cfg.durationS} s per load run after ${cfg.warmupS} s warm-up, ${cfg.connections} connections; total ${totalS.toFixed(0)} s)\n\n`);
+  process.stdout.write(`(durations: ${cfg.durationS} s per load run after ${cfg.warmupS} s warm-up, ${cfg.connections} connections; total ${totalS.toFixed(0)} s)\n`);
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
+  process.stdout.write(`(load average before: ${load(machine.loadAvgAtStart)}, after: ${load(os.loadavg())}${busy ? ' — the machine was busy: figures are skewed' : ''})\n\n`);
   process.stdout.write(`${table}\n\n`);
   const notes = rows.filter((r) => r.note && !r.note.startsWith('NOT MEASURED'));
   if (notes.length) process.stdout.write(`Notes:\n${notes.map((r) => `  - ${r.name}: ${r.note}`).join('\n')}\n\n`);
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
     machine,
     config: { ...cfg, only: cfg.only ? [...cfg.only] : null },
     totalSeconds: totalS,
+    loadAvgAtEnd: os.loadavg().map((v) => Math.round(v * 100) / 100),
     rows,
     misses: misses.map((r) => r.name),
     notMeasured: notMeasured.map((r) => r.name),

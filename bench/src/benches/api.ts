@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createCache, type Cache } from '@confluence/cache';
 import { createKeys, type ApiEnvelope, type SymbolsData } from '@confluence/contracts';
-import { Publisher } from '../../../services/analyzer/dist/publisher/publisher';
 import type { BenchConfig } from '../lib/config';
-import { cycleOutput, type Fixture } from '../lib/fixtures';
-import { load, type LoadResult } from '../lib/load';
-import { memcachedStats, removeTempDir, startBenchServer, startWeb, tempDir, waitFor, type Memcached, type Service } from '../lib/procs';
+import type { Fixture } from '../lib/fixtures';
+import { LoadAccumulator, type LoadResult } from '../lib/load';
+import { memcachedStats, removeTempDir, startBenchServer, startProcess, startWeb, tempDir, waitFor, ROOT, type Memcached, type Proc, type Service } from '../lib/procs';
 import { row, type Row } from '../lib/report';
 import { nowMs, summarize } from '../lib/stats';
 
@@ -18,10 +17,9 @@ export interface ApiSizeResult {
   contentType: string;
   web: LoadResult;
   baseline: LoadResult;
-  /** Both again at half the saturated rate (same absolute rate, 32 connections): latency when not saturated. */
-  halfLoadRate: number;
-  webHalfLoad: LoadResult;
-  baselineHalfLoad: LoadResult;
+  /** Both again with one connection: the service time without queueing. */
+  webOneConnection: LoadResult;
+  baselineOneConnection: LoadResult;
   /** memcached gets while the web was under load, and in a window of the same length while it was idle (the baseline run). */
   memcachedGetsDuringWebRun: number;
   memcachedGetsWhileWebIdle: number;
@@ -33,29 +31,6 @@ export interface ApiSizeResult {
 }
 
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-
-/** Republishes the table once a second (new generation, unchanged details are skipped) as the analyzer does. */
-function startRepublishing(publisher: Publisher, fixture: Fixture, firstGeneration: number): { stop: () => Promise<void>; count: () => number } {
-  let gen = firstGeneration;
-  let count = 0;
-  let stopped = false;
-  let inFlight: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    if (stopped) return;
-    gen = Math.max(gen + 1, Date.now());
-    inFlight = publisher.publish(cycleOutput(fixture, gen)).then((r) => {
-      if (r.ok) count++;
-    });
-  }, 1000);
-  return {
-    count: () => count,
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await inFlight;
-    },
-  };
-}
 
 async function rawGetUs(cache: Cache, key: string, calls: number): Promise<ReturnType<typeof summarize>> {
   for (let i = 0; i < 200; i++) await cache.get(key);
@@ -74,16 +49,24 @@ export async function benchApiSize(cfg: BenchConfig, mc: Memcached, fixture: Fix
   const prefix = `benchapi${n}:`;
   const keys = createKeys(prefix);
   const cache = createCache({ servers: [mc.address], timeoutMs: 2000 });
-  const publisher = new Publisher({ cache, keys, analyzerId: 'bench', source: 'sim', shard: undefined });
   const dir = tempDir('confluence-bench-api-');
   let web: Service | undefined;
   let baseline: Service | undefined;
-  let republish: ReturnType<typeof startRepublishing> | undefined;
+  let pub: Proc | undefined;
   try {
-    const gen0 = Date.now();
-    const first = await publisher.publish(cycleOutput(fixture, gen0));
-    if (!first.ok) throw new Error(`publish failed: ${first.error}`);
-    republish = startRepublishing(publisher, fixture, gen0);
+    // The analyzer's stand-in: the real Publisher in its own process, once a second.
+    const fixtureFile = path.join(dir, 'fixture.json');
+    fs.writeFileSync(fixtureFile, JSON.stringify({ symbols: fixture.symbols, rows: fixture.rows, details: [...fixture.details] }));
+    pub = startProcess('publisher-loop', [path.join(ROOT, 'bench/dist/workers/publisher-loop.js')], { FIXTURE_FILE: fixtureFile, MEMCACHED_SERVERS: mc.address, KEY_PREFIX: prefix });
+    const published = () => pub!.jsonLines().filter((l) => l.event === 'published');
+    const firstPub = await waitFor(
+      () => {
+        if (pub!.exited()) throw new Error(`publisher loop exited: ${pub!.output().slice(-2000)}`);
+        return published()[0];
+      },
+      { timeoutMs: 20_000, what: 'the first publish' },
+    );
+    const gen0 = Number(firstPub.generation);
     web = await startWeb({ MEMCACHED_SERVERS: mc.address, KEY_PREFIX: prefix, PUBLISH_INTERVAL_MS: '1000', WEB_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn' });
     const url = `${web.url}/api/symbols`;
     await waitFor(
@@ -109,34 +92,46 @@ export async function benchApiSize(cfg: BenchConfig, mc: Memcached, fixture: Fix
     // Read path: a raw cache.get of the table key, sequentially (before the load runs, so nothing competes).
     const rawCacheGetUs = await rawGetUs(cache, keys.symbols(), 2000);
 
-    log(`api ${n} symbols: body ${bodyBuf.length} bytes; web warm-up ${cfg.warmupS} s, run ${cfg.durationS} s`);
-    if (cfg.warmupS > 0) await load(url, cfg.warmupS, cfg.connections);
-    const pubBefore = republish.count();
-    const statsBefore = await memcachedStats(mc.port);
-    const webResult = await load(url, cfg.durationS, cfg.connections);
-    const statsAfter = await memcachedStats(mc.port);
-    const publishesDuringRun = republish.count() - pubBefore;
-    log(`api ${n} symbols: baseline warm-up ${cfg.warmupS} s, run ${cfg.durationS} s`);
-    if (cfg.warmupS > 0) await load(baseUrl, cfg.warmupS, cfg.connections);
-    const idleBefore = await memcachedStats(mc.port);
-    const baseResult = await load(baseUrl, cfg.durationS, cfg.connections);
-    const idleAfter = await memcachedStats(mc.port);
-    const halfLoadRate = 0.5 * Math.min(webResult.rps, baseResult.rps);
-    const halfS = Math.max(1, Math.round(cfg.durationS / 2));
-    log(`api ${n} symbols: web and baseline at ${Math.round(halfLoadRate)} req/s for ${halfS} s each`);
-    const webHalfLoad = await load(url, halfS, cfg.connections, halfLoadRate);
-    const baselineHalfLoad = await load(baseUrl, halfS, cfg.connections, halfLoadRate);
-    const gets = (statsAfter.cmd_get ?? 0) - (statsBefore.cmd_get ?? 0);
-    const idleGets = (idleAfter.cmd_get ?? 0) - (idleBefore.cmd_get ?? 0);
+    // Measured in ABBA blocks (web, baseline, baseline, web; twice when there is time) so the drift of this shared
+    // machine hits both alike; each side gets `durationS` seconds in total.
+    const order: Array<'web' | 'base'> = cfg.durationS >= 4 ? ['web', 'base', 'base', 'web', 'web', 'base', 'base', 'web'] : ['web', 'base', 'base', 'web'];
+    const half = Math.max(0.5, (2 * cfg.durationS) / order.length);
+    log(`api ${n} symbols: body ${bodyBuf.length} bytes; warm-up ${cfg.warmupS} s each, then ${order.length} alternating phases of ${half} s`);
+    const webLoad = new LoadAccumulator(url, cfg.connections);
+    const baseLoad = new LoadAccumulator(baseUrl, cfg.connections);
+    if (cfg.warmupS > 0) {
+      await webLoad.run(cfg.warmupS, false);
+      await baseLoad.run(cfg.warmupS, false);
+    }
+    let gets = 0;
+    let idleGets = 0;
+    const pubBefore = published().length;
+    for (const which of order) {
+      const before = await memcachedStats(mc.port);
+      await (which === 'web' ? webLoad : baseLoad).run(half);
+      const after = await memcachedStats(mc.port);
+      const d = (after.cmd_get ?? 0) - (before.cmd_get ?? 0);
+      // While the baseline runs, the web is idle: its gets then are the background poll alone.
+      if (which === 'web') gets += d;
+      else idleGets += d;
+    }
+    const publishesDuringRun = published().length - pubBefore;
+    const webResult = webLoad.result();
+    const baseResult = baseLoad.result();
+    const oneS = Math.max(1, Math.round(cfg.durationS / 4));
+    log(`api ${n} symbols: one connection, ${oneS} s each`);
+    const web1 = new LoadAccumulator(url, 1);
+    const base1 = new LoadAccumulator(baseUrl, 1);
+    await web1.run(oneS);
+    await base1.run(oneS);
     return {
       symbols: n,
       bodyBytes: bodyBuf.length,
       contentType,
       web: webResult,
       baseline: baseResult,
-      halfLoadRate,
-      webHalfLoad,
-      baselineHalfLoad,
+      webOneConnection: web1.result(),
+      baselineOneConnection: base1.result(),
       memcachedGetsDuringWebRun: gets,
       memcachedGetsWhileWebIdle: idleGets,
       memcachedGetsPerRequest: webResult.requests ? Math.max(0, gets - idleGets) / webResult.requests : NaN,
@@ -145,8 +140,7 @@ export async function benchApiSize(cfg: BenchConfig, mc: Memcached, fixture: Fix
       publishesDuringRun,
     };
   } finally {
-    await republish?.stop();
-    await Promise.all([web?.proc.stop('SIGTERM', 5000), baseline?.proc.stop('SIGTERM', 3000)]);
+    await Promise.all([pub?.stop('SIGTERM', 3000), web?.proc.stop('SIGTERM', 5000), baseline?.proc.stop('SIGTERM', 3000)]);
     cache.close();
     removeTempDir(dir);
   }
@@ -179,14 +173,14 @@ export function apiRows(r: ApiSizeResult): Row[] {
       note: `saturated closed loop: mean latency = 32 / throughput (${(32000 / r.baseline.rps).toFixed(1)} ms even for the baseline)`,
     }),
     row({
-      name: `GET /api/symbols ${n} sym: p99 at ${Math.round(r.halfLoadRate)} req/s`,
+      name: `GET /api/symbols ${n} sym: p99, 1 connection`,
       unit: 'ms',
-      value: r.webHalfLoad.latency.p99,
-      baseline: r.baselineHalfLoad.latency.p99,
+      value: r.webOneConnection.latency.p99,
+      baseline: r.baselineOneConnection.latency.p99,
       baselineLabel: 'bare Express',
       target: '',
       pass: null,
-      note: `half the saturated rate, 32 connections; p50 ${r.webHalfLoad.latency.p50.toFixed(2)} ms (baseline ${r.baselineHalfLoad.latency.p50.toFixed(2)} ms)`,
+      note: `no queueing: p50 ${r.webOneConnection.latency.p50.toFixed(2)} ms (baseline ${r.baselineOneConnection.latency.p50.toFixed(2)} ms), ${Math.round(r.webOneConnection.rps)} req/s`,
     }),
   ];
 }

@@ -31,17 +31,19 @@ export interface BenchConfig {
 
 export function loadConfig(): BenchConfig {
   const durationS = num('BENCH_DURATION_S', 10, 1);
+  // Quick mode (BENCH_DURATION_S < 10): fewer jumps/cycles and a sparser scoring in the replay; each stays overridable.
+  const quick = durationS < 10;
   const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   return {
     durationS,
-    warmupS: num('BENCH_WARMUP_S', Math.min(2, Math.max(1, durationS / 3)), 0),
+    warmupS: num('BENCH_WARMUP_S', quick ? 1 : 2, 0),
     connections: num('BENCH_CONNECTIONS', 32, 1),
-    jumps: Math.round(num('BENCH_JUMPS', durationS < 10 ? 10 : 20, 2)),
-    cycles: Math.round(num('BENCH_CYCLES', 20, 2)),
+    jumps: Math.round(num('BENCH_JUMPS', quick ? 10 : 20, 2)),
+    cycles: Math.round(num('BENCH_CYCLES', quick ? 10 : 20, 2)),
     replayMinutes: num('BENCH_REPLAY_MIN', 10, 0.1),
     replayRate: num('BENCH_REPLAY_RATE', 2000, 10),
-    rssScoreEveryS: num('BENCH_RSS_SCORE_EVERY_S', 1, 1),
-    ingestFrames: Math.round(num('BENCH_INGEST_FRAMES', 300_000, 1000)),
+    rssScoreEveryS: num('BENCH_RSS_SCORE_EVERY_S', quick ? 5 : 1, 1),
+    ingestFrames: Math.round(num('BENCH_INGEST_FRAMES', quick ? 150_000 : 300_000, 1000)),
     only: only.length ? new Set(only) : null,
   };
 }

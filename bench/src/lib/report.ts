@@ -69,6 +69,8 @@ export interface MachineInfo {
   platform: string;
   kernel: string;
   date: string;
+  /** 1/5/15-minute load averages when the run started: other work on the machine skews every figure. */
+  loadAvgAtStart: number[];
 }
 
 export function machineInfo(): MachineInfo {
@@ -82,6 +84,7 @@ export function machineInfo(): MachineInfo {
     platform: `${os.platform()} ${os.arch()}`,
     kernel: os.release(),
     date: new Date().toISOString(),
+    loadAvgAtStart: os.loadavg().map((v) => Math.round(v * 100) / 100),
   };
 }
 

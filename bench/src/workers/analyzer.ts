@@ -23,7 +23,6 @@ const gc = (): void => {
   }
 };
 const rssMb = (): number => process.memoryUsage().rss / 1024 / 1024;
-const heapMb = (): number => process.memoryUsage().heapUsed / 1024 / 1024;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** RSS after global.gc(); V8 returns freed pages to the OS from a background task, so give it a moment. */
