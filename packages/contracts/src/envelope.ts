@@ -64,6 +64,15 @@ export function encodeEnvelope(envelope: Envelope): string {
   return JSON.stringify(envelope);
 }
 
+/**
+ * The same bytes as `encodeEnvelope(makeEnvelope(kind, meta, data))` when the data is already serialised
+ * (the publisher serialises each detail once, for change detection, and reuses that JSON here).
+ */
+export function encodeEnvelopeJson(kind: Kind, meta: EnvelopeMeta, dataJson: string): string {
+  const head = JSON.stringify({ schema: SCHEMA_VERSION, kind, generation: meta.generation, producedAt: meta.producedAt, analyzerId: meta.analyzerId, source: meta.source });
+  return `${head.slice(0, -1)},"data":${dataJson}}`;
+}
+
 export interface LenientSymbols {
   envelope: Envelope<'symbols'>;
   /** Rows that failed validation (a bad symbol, a score out of range) and were dropped, not rendered. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, encodeEnvelope, isValidSymbol, makeEnvelope } from '@confluence/contracts';
+import { SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, encodeEnvelope, encodeEnvelopeJson, isValidSymbol, makeEnvelope } from '@confluence/contracts';
 import { META, buildRow, buildSymbolsEnvelope } from './builders';
 
 describe('keys', () => {
@@ -97,5 +97,12 @@ describe('overview', () => {
     expect(o.weakest[0].symbol).toBe('BBUSDT');
     expect(o.fundingHighest[0].symbol).toBe('AAUSDT');
     expect(o.fundingLowest[0].symbol).toBe('BBUSDT');
+  });
+});
+
+describe('encodeEnvelopeJson', () => {
+  test('when data is already serialised, then the bytes equal a normal encode', () => {
+    const env = buildSymbolsEnvelope(3);
+    expect(encodeEnvelopeJson('symbols', META, JSON.stringify(env.data))).toBe(encodeEnvelope(env));
   });
 });

@@ -1,5 +1,6 @@
 import { Cache, setEnvelope } from '@confluence/cache';
 import {
+  encodeEnvelopeJson,
   HeartbeatData,
   HistoryData,
   Keys,
@@ -88,13 +89,16 @@ export class Publisher {
     let bytes = 0;
     let detailsWritten = 0;
     try {
-      const changed: Array<[string, SymbolDetail, string]> = [];
+      const changed: Array<[string, string]> = [];
       for (const [symbol, detail] of out.details) {
         const json = JSON.stringify(detail);
-        if (full || this.lastDetail.get(symbol) !== json) changed.push([symbol, detail, json]);
+        if (full || this.lastDetail.get(symbol) !== json) changed.push([symbol, json]);
       }
-      await inBatches(changed, WRITE_CONCURRENCY, async ([symbol, detail, json]) => {
-        bytes += await setEnvelope(cache, keys.symbol(symbol), makeEnvelope('symbol', meta, detail), CACHE_TTL_S);
+      await inBatches(changed, WRITE_CONCURRENCY, async ([symbol, json]) => {
+        const value = encodeEnvelopeJson('symbol', meta, json);
+        await cache.set(keys.symbol(symbol), value, CACHE_TTL_S);
+        // Counted after the await: 32 writers run at once, so a `bytes += await …` would lose updates.
+        bytes += Buffer.byteLength(value);
         this.lastDetail.set(symbol, json);
         detailsWritten++;
       });
