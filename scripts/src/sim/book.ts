@@ -27,6 +27,13 @@ export class OrderBookModel {
   readonly bids: Level[] = [];
   readonly asks: Level[] = [];
 
+  /**
+   * Log-size tilt of new liquidity: > 0 adds bid depth and thins asks (buyers supporting a rising market), < 0 the
+   * reverse. Without it a rising book shows old, large ask levels at the touch against fresh small bids, which reads
+   * as ask-heavy in exactly the markets where the bids are the stronger side.
+   */
+  tilt = 0;
+
   constructor(private readonly cfg: BookConfig) {}
 
   get depth(): number {
@@ -68,13 +75,13 @@ export class OrderBookModel {
       const i = floor(this.cfg.depth * u * u);
       if (i >= levels.length) continue;
       const level = levels[i];
-      level.units = rng.float() < 0.3 ? this.freshUnits(i, rng) : max(1, round(level.units * exp(0.5 * rng.normal())));
+      level.units = rng.float() < 0.3 ? this.freshUnits(i, rng, levels === this.bids ? 1 : -1) : max(1, round(level.units * exp(0.5 * rng.normal())));
     }
   }
 
-  private freshUnits(position: number, rng: Rng): number {
+  private freshUnits(position: number, rng: Rng, side: 1 | -1): number {
     const profile = 0.5 + 0.04 * position;
-    return max(1, round(this.cfg.baseUnits * profile * exp(0.7 * rng.normal() - 0.245)));
+    return max(1, round(this.cfg.baseUnits * profile * exp(0.7 * rng.normal() - 0.245 + side * this.tilt)));
   }
 
   private isHole(tick: number, best: number): boolean {
@@ -96,14 +103,14 @@ export class OrderBookModel {
     const stopAt = levels.length > 0 ? levels[0].tick : best + dir * depth * 4;
     for (let t = best; (t - stopAt) * dir < 0 && inserted.length < depth; t += dir) {
       if (t <= 0) break;
-      if (!this.isHole(t, best)) inserted.push({ tick: t, units: this.freshUnits(inserted.length, rng) });
+      if (!this.isHole(t, best)) inserted.push({ tick: t, units: this.freshUnits(inserted.length, rng, dir === -1 ? 1 : -1) });
     }
     if (inserted.length > 0) levels.unshift(...inserted);
     if (levels.length > depth) levels.length = depth;
     // Refill the far end so the book keeps its depth.
     let t = levels.length > 0 ? levels[levels.length - 1].tick + dir : best;
     while (levels.length < depth && t > 0) {
-      if (!this.isHole(t, best)) levels.push({ tick: t, units: this.freshUnits(levels.length, rng) });
+      if (!this.isHole(t, best)) levels.push({ tick: t, units: this.freshUnits(levels.length, rng, dir === -1 ? 1 : -1) });
       t += dir;
     }
   }

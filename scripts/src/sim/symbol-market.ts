@@ -113,6 +113,11 @@ export interface SymbolMarketParams {
   readonly startTime: number;
 }
 
+/** Book depth leans with the order flow: the same sign as the regime's aggressor bias, capped. */
+function bookTilt(effects: RegimeEffects): number {
+  return Math.max(-0.6, Math.min(0.6, effects.flowBias * 0.6));
+}
+
 export class SymbolMarket {
   readonly spec: InstrumentSpec;
   readonly symbol: string;
@@ -219,6 +224,7 @@ export class SymbolMarket {
       baseUnits: this.meanTradeUnits * 20,
       gapProb: tickRel < 5e-6 ? 0.3 : tickRel < 5e-5 ? 0.15 : 0.05,
     });
+    this.book.tilt = bookTilt(this.effects);
     const { bid, ask } = this.touchFor(startTicks);
     this.book.recenter(bid, ask, this.rng);
 
@@ -234,6 +240,7 @@ export class SymbolMarket {
   setRegime(setting: RegimeSetting): void {
     this.settingValue = setting;
     this.effects = regimeEffects(setting);
+    this.book.tilt = bookTilt(this.effects);
     // A new range centres where the price is now rather than snapping back to an old level.
     this.anchor = this.x;
   }
