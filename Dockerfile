@@ -39,6 +39,7 @@ COPY packages/logger/package.json packages/logger/
 COPY packages/config/package.json packages/config/
 COPY packages/cache/package.json packages/cache/
 COPY packages/confluence/package.json packages/confluence/
+COPY packages/testkit/package.json packages/testkit/
 COPY services/analyzer/package.json services/analyzer/
 COPY services/web/package.json services/web/
 COPY scripts/package.json scripts/

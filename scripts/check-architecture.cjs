@@ -10,7 +10,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const WORKSPACES = ['packages/contracts', 'packages/cache', 'packages/config', 'packages/logger', 'packages/confluence', 'services/analyzer', 'services/web', 'scripts'];
+const WORKSPACES = ['packages/contracts', 'packages/cache', 'packages/config', 'packages/logger', 'packages/confluence', 'packages/testkit', 'services/analyzer', 'services/web', 'scripts'];
 const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
 /** [from workspace (regex on path), forbidden @confluence package or path prefix, why] */
@@ -20,6 +20,7 @@ const RULES = [
   [/^packages\//, /^@confluence\/(analyzer|web)$|^services\//, 'packages never import services'],
   [/^packages\/contracts\//, /^@confluence\//, 'contracts import nothing of ours'],
   [/^packages\/confluence\//, /^@confluence\/(?!contracts$)/, 'the engine is pure: it imports only contracts'],
+  [/^(packages\/(?!testkit)|services\/|scripts\/)/, /^@confluence\/testkit$/, 'the test harness is for tests and benchmarks, never for shipped code'],
 ];
 
 function walk(dir, out = []) {

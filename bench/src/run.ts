@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     let mc: Memcached | undefined;
     const fixtures = new Map<number, Fixture>();
     try {
-      mc = await startMemcached();
+      mc = await startMemcached({ memoryMb: 256 });
       for (const n of [15, 500]) {
         const t = nowMs();
         fixtures.set(n, await buildFixture(n));

@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { Cache, createCache } from '@confluence/cache';
 import { AlertsData, ApiEnvelope, SnapshotData, SymbolsData, createKeys } from '@confluence/contracts';
-import { Memcached, startMemcached } from '../support/memcached';
-import { ROOT } from '../support/processes';
-import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
-import { waitFor } from '../support/wait';
+import { Memcached, startMemcached } from '@confluence/testkit';
+import { ROOT } from '@confluence/testkit';
+import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { waitFor } from '@confluence/testkit';
 import { Browser, bannerText, launchBrowser, readTable } from './browser';
 import { MarketFixture, publishExtras, publishGeneration } from './market-fixture';
 

@@ -1,7 +1,7 @@
 import type { ApiEnvelope, SymbolsData } from '@confluence/contracts';
-import { Memcached, startMemcached } from '../support/memcached';
-import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
-import { waitFor } from '../support/wait';
+import { Memcached, startMemcached } from '@confluence/testkit';
+import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { waitFor } from '@confluence/testkit';
 
 interface SimState {
   symbols: Record<string, { regime?: string }>;

@@ -1,7 +1,7 @@
 import type { ApiEnvelope, Status, SymbolsData } from '@confluence/contracts';
-import { Memcached, startMemcached } from '../support/memcached';
-import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
-import { waitFor } from '../support/wait';
+import { Memcached, startMemcached } from '@confluence/testkit';
+import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { waitFor } from '@confluence/testkit';
 
 /**
  * DESIGN §7 on one machine: three Memcached servers (consistent hashing), two analyzer shards each owning a

@@ -1,6 +1,6 @@
-import { Memcached, startMemcached } from '../support/memcached';
-import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
-import { waitFor } from '../support/wait';
+import { Memcached, startMemcached } from '@confluence/testkit';
+import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { waitFor } from '@confluence/testkit';
 
 /** Graceful shutdown with real processes: SIGTERM/SIGINT → exit 0 within 5 s, SSE streams closed. */
 describe('graceful shutdown', () => {

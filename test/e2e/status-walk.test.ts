@@ -1,7 +1,7 @@
 import type { ApiEnvelope, HistoryData, Status, SymbolsData } from '@confluence/contracts';
-import { Memcached, startMemcached } from '../support/memcached';
-import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
-import { waitFor } from '../support/wait';
+import { Memcached, startMemcached } from '@confluence/testkit';
+import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { waitFor } from '@confluence/testkit';
 
 /**
  * Issue 3's walk through the status machine, with the web and the analyzer as separate OS processes

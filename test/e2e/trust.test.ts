@@ -4,10 +4,10 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Alert, AlertsData, ApiEnvelope, CalibrationData, SymbolRow, SymbolsData } from '@confluence/contracts';
 import { Browser, launchBrowser } from '../browser/browser';
-import { Memcached, startMemcached } from '../support/memcached';
-import { Proc, ROOT, startProcess } from '../support/processes';
-import { Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '../support/stack';
-import { waitFor } from '../support/wait';
+import { Memcached, startMemcached } from '@confluence/testkit';
+import { Proc, ROOT, startProcess } from '@confluence/testkit';
+import { Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { waitFor } from '@confluence/testkit';
 import { WebhookReceiver, startWebhookReceiver } from '../support/webhook';
 
 /**

@@ -2,7 +2,7 @@
 // Compose variable interpolation, and .dockerignore matching. No Docker engine is needed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../support/processes';
+import { ROOT } from '@confluence/testkit';
 
 export { ROOT };
 

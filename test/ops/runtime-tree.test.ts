@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startMemcached, Memcached } from '../support/memcached';
-import { freePort } from '../support/ports';
-import { Proc, startProcess } from '../support/processes';
-import { getJson } from '../support/stack';
-import { waitFor } from '../support/wait';
+import { startMemcached, Memcached } from '@confluence/testkit';
+import { freePort } from '@confluence/testkit';
+import { Proc, startProcess } from '@confluence/testkit';
+import { getJson } from '@confluence/testkit';
+import { waitFor } from '@confluence/testkit';
 import { ROOT, copies, dockerignore, effective, execForm, filesUnder, readDockerfile, stageEnv } from './docker-files';
 
 const df = readDockerfile();

@@ -92,7 +92,7 @@ export async function benchFreshness(cfg: BenchConfig): Promise<FreshnessResult>
   let sse: SseClient | undefined;
   const t0 = nowMs();
   try {
-    mc = await startMemcached();
+    mc = await startMemcached({ memoryMb: 256 });
     sim = await startSimulator({ SIM_SEED: '7' });
     const common = { MEMCACHED_SERVERS: mc.address, LOG_LEVEL: 'warn' };
     analyzer = await startAnalyzer({ ...common, MARKET_SOURCE: 'sim', BYBIT_WS_URL: sim.wsUrl, BYBIT_REST_URL: sim.restUrl, SYMBOLS: FRESH_SYMBOLS.join(',') });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createCache, Cache, CacheUnavailableError, CacheCorruptValueError, HashRing, PART_BYTES } from '@confluence/cache';
-import { startMemcached, Memcached } from '../../../test/support/memcached';
-import { freePort } from '../../../test/support/ports';
+import { startMemcached, Memcached } from '@confluence/testkit';
+import { freePort } from '@confluence/testkit';
 import { buildSymbolsEnvelope } from '../../contracts/test/builders';
 import { decodeEnvelope } from '@confluence/contracts';
 

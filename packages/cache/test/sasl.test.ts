@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createCache, Cache, CacheUnavailableError } from '@confluence/cache';
-import { startMemcached, Memcached } from '../../../test/support/memcached';
+import { startMemcached, Memcached } from '@confluence/testkit';
 
 // SASL needs memcached's binary protocol (what memjs speaks) and a memcached built with SASL.
 // Debian's memcached uses Cyrus SASL: `-S` turns it on, SASL_CONF_PATH points at a directory

@@ -4,9 +4,9 @@ import { Cache, createCache } from '@confluence/cache';
 import { DEFAULT_KEY_PREFIX, HeartbeatData, createKeys, makeEnvelope } from '@confluence/contracts';
 import { loadWebConfig } from '@confluence/config';
 import { silentLogger } from '@confluence/logger';
-import { startMemcached, Memcached } from '../../../test/support/memcached';
-import { waitFor } from '../../../test/support/wait';
-import { freePort } from '../../../test/support/ports';
+import { startMemcached, Memcached } from '@confluence/testkit';
+import { waitFor } from '@confluence/testkit';
+import { freePort } from '@confluence/testkit';
 import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from '../../../packages/contracts/test/builders';
 import { createApp, WebApp } from '../src/app';
 

@@ -1,13 +1,42 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-export const ROOT = path.resolve(__dirname, '..', '..');
+/** The repository root, from packages/testkit/src (tests) or packages/testkit/dist (benchmarks) alike. */
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 const live = new Set<ChildProcess>();
-// Children never outlive the test process, even when a test fails or jest bails.
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
+const tempDirs = new Set<string>();
+
+/** Kills every child started here (a paused one too) and removes the temp dirs made here. */
+export function killAll(): void {
+  for (const child of live) {
+    try {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  live.clear();
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+// Children and temp dirs never outlive the process that made them, even when a test fails or jest bails.
+process.once('exit', killAll);
+
+/** A temp dir removed when this process exits (or by removeTempDir). */
+export function tempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export function removeTempDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
 
 export interface Proc {
   readonly name: string;
@@ -23,8 +52,8 @@ export interface Proc {
   waitForExit(timeoutMs: number): Promise<number | null>;
 }
 
-export function startProcess(name: string, args: string[], env: Record<string, string | undefined>, options: { command?: string; cwd?: string } = {}): Proc {
-  const child = spawn(options.command ?? process.execPath, args, {
+export function startProcess(name: string, args: string[], env: Record<string, string | undefined>, options: { command?: string; cwd?: string; nodeArgs?: string[] } = {}): Proc {
+  const child = spawn(options.command ?? process.execPath, options.command ? args : [...(options.nodeArgs ?? []), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '--no-warnings', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

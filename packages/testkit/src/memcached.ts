@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import { canConnect, freePort } from './ports';
 import { Proc, startProcess } from './processes';
 import { waitFor } from './wait';
@@ -26,7 +27,7 @@ export interface Memcached {
   proc(): Proc | undefined;
 }
 
-export async function startMemcached(options: { port?: number; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<Memcached> {
+export async function startMemcached(options: { port?: number; memoryMb?: number; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<Memcached> {
   const port = options.port ?? (await freePort());
   const bin = memcachedBinary();
   let proc: Proc | undefined;
@@ -35,7 +36,7 @@ export async function startMemcached(options: { port?: number; extraArgs?: strin
     address: `127.0.0.1:${port}`,
     async start() {
       if (proc && !proc.exited()) return;
-      const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', '64', '-t', '2', ...(process.getuid?.() === 0 ? ['-u', 'root'] : []), ...(options.extraArgs ?? [])];
+      const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(options.memoryMb ?? 64), '-t', '2', ...(process.getuid?.() === 0 ? ['-u', 'root'] : []), ...(options.extraArgs ?? [])];
       proc = startProcess('memcached', args, options.env ?? {}, { command: bin });
       await waitFor(async () => (proc!.exited() ? Promise.reject(new Error(`memcached exited: ${proc!.output()}`)) : canConnect(port)), {
         timeoutMs: 10_000,
@@ -58,4 +59,30 @@ export async function startMemcached(options: { port?: number; extraArgs?: strin
   };
   await mc.start();
   return mc;
+}
+
+/** memcached's own counters (`stats`), read over a plain socket so no client library's behaviour is involved. */
+export function memcachedStats(port: number): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    let buf = '';
+    socket.setTimeout(3000, () => {
+      socket.destroy();
+      reject(new Error('memcached stats timed out'));
+    });
+    socket.once('error', reject);
+    socket.on('connect', () => socket.write('stats\r\n'));
+    socket.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      if (buf.includes('END\r\n')) {
+        socket.end();
+        const out: Record<string, number> = {};
+        for (const line of buf.split('\r\n')) {
+          const m = /^STAT (\S+) (\S+)$/.exec(line);
+          if (m && Number.isFinite(Number(m[2]))) out[m[1]] = Number(m[2]);
+        }
+        resolve(out);
+      }
+    });
+  });
 }

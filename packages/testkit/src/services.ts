@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports';
-import { Proc, ROOT, startProcess } from './processes';
+import { Proc, ROOT, startProcess, tempDir } from './processes';
 import { waitFor } from './wait';
 
 export interface Service {
@@ -68,8 +66,7 @@ async function startService(name: string, entry: string, portVar: string, env: R
 
 /** Starts an analyzer; unless DATA_DIR is given it gets a fresh temp dir, removed when the test process exits. */
 export function startAnalyzer(env: Record<string, string>): Promise<Service> {
-  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-analyzer-'));
-  if (!env.DATA_DIR) process.once('exit', () => fs.rmSync(dataDir, { recursive: true, force: true }));
+  const dataDir = env.DATA_DIR ?? tempDir('confluence-analyzer-');
   return startService('analyzer', 'services/analyzer/dist/main.js', 'ANALYZER_PORT', { DATA_DIR: dataDir, ...env }, '/health/live');
 }
 

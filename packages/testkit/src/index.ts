@@ -1,0 +1,5 @@
+export * from './wait';
+export * from './ports';
+export * from './processes';
+export * from './memcached';
+export * from './services';
