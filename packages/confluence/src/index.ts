@@ -14,3 +14,4 @@ export {
 } from './config';
 export { computeConfidence, computeFreshness, type Confidence, type ComponentOutcome } from './confidence';
 export type * from './types';
+export { depthImbalanceOf, DEPTH_SMOOTHING_SAMPLES } from './components/orderbook';

@@ -94,6 +94,11 @@ export interface MarketSnapshot {
   readonly liquidations: readonly Liquidation[];
   /** Book spread samples in bps over the recent past (for spread stability), oldest first. */
   readonly spreadHistoryBps: readonly number[];
+  /**
+   * Depth-weighted top-of-book imbalance (`depthImbalanceOf`) sampled about once a second, oldest first. The engine
+   * averages the recent samples with the current book, so one flickering level does not swing the score.
+   */
+  readonly depthImbalanceHistory?: readonly number[];
 }
 
 export type ComponentWeights = Readonly<Record<ComponentName, number>>;

@@ -16,6 +16,16 @@ export function weightedDepth(levels: readonly BookLevel[], n: number): number {
   return s;
 }
 
+/** Samples of the depth imbalance averaged with the current book (about 30 s at one sample a second). */
+export const DEPTH_SMOOTHING_SAMPLES = 30;
+
+/** The depth-weighted imbalance of a book's top levels, −1..1; undefined when the top levels hold no size. */
+export function depthImbalanceOf(bids: readonly BookLevel[], asks: readonly BookLevel[]): number | undefined {
+  const wb = weightedDepth(bids, DEPTH_LEVELS);
+  const wa = weightedDepth(asks, DEPTH_LEVELS);
+  return wb + wa > 0 ? imbalance(wb, wa) : undefined;
+}
+
 /** Size resting within `band` (fraction of mid) of the mid, on one side. */
 export function depthWithin(levels: readonly BookLevel[], mid: number, band: number, side: 'bid' | 'ask'): number {
   let s = 0;
@@ -87,12 +97,22 @@ export function orderbook(ctx: Context): ComponentResult {
   const spreadBps = (spread / mid) * 10_000;
   const signals: Signal[] = [];
 
-  const wb = weightedDepth(bids, DEPTH_LEVELS);
-  const wa = weightedDepth(asks, DEPTH_LEVELS);
-  if (wb + wa <= 0) signals.push(missing('depthImbalance', null, sw.depthImbalance, 'no size in the top levels'));
+  const now = depthImbalanceOf(bids, asks);
+  if (now === undefined) signals.push(missing('depthImbalance', null, sw.depthImbalance, 'no size in the top levels'));
   else {
-    const x = imbalance(wb, wa);
-    signals.push(scored('depthImbalance', null, sw.depthImbalance, x, 50 + 50 * x, 'raw = imbalance of the top 10 levels, level i weighted 1/(i+1); score = 50 + 50·raw', DEPTH_P));
+    // Resting depth flickers level by level; the mean of the last ~30 one-second samples and the current book is
+    // what a trader reads as "bid-heavy". Without history it is the current book alone.
+    const history = ctx.snapshot.depthImbalanceHistory ?? [];
+    let sum = now;
+    let n = 1;
+    for (let i = Math.max(0, history.length - DEPTH_SMOOTHING_SAMPLES); i < history.length; i++) {
+      if (Number.isFinite(history[i])) {
+        sum += history[i];
+        n++;
+      }
+    }
+    const x = sum / n;
+    signals.push(scored('depthImbalance', null, sw.depthImbalance, x, 50 + 50 * x, `raw = imbalance of the top 10 levels, level i weighted 1/(i+1), averaged over the current book and ${n - 1} recent samples; score = 50 + 50·raw`, DEPTH_P));
   }
 
   /** Order-imbalance ratio at the touch: raw = (bid₁ − ask₁)/(bid₁ + ask₁); score = 50 + 40·raw (the touch flickers, so it is damped). */

@@ -170,6 +170,7 @@ export function mirrorSnapshot(s: MarketSnapshot, c = P0): MarketSnapshot {
   return {
     ...s,
     candles,
+    depthImbalanceHistory: s.depthImbalanceHistory?.map((x) => -x),
     book: s.book && {
       ...s.book,
       bids: s.book.asks.map(([p, q]) => [mirrorPrice(p, c), q] as const),

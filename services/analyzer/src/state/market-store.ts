@@ -1,5 +1,5 @@
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import type { Candle, FundingPoint, LongShortPoint, MarketSnapshot, OpenInterestPoint } from '@confluence/confluence';
+import { DEPTH_SMOOTHING_SAMPLES, depthImbalanceOf, type Candle, type FundingPoint, type LongShortPoint, type MarketSnapshot, type OpenInterestPoint } from '@confluence/confluence';
 import { TIMEFRAME_MS, type CandleEvent, type DataEvent } from '../intake/events';
 import { CANDLES_PER_TIMEFRAME, CandleSeries } from './candles';
 import { OrderBook, type BookUnsyncedReason } from './order-book';
@@ -92,6 +92,8 @@ class SymbolState {
   readonly openInterest: TimeSeries<OpenInterestPoint>;
   readonly longShort: TimeSeries<LongShortPoint>;
   readonly spread: Ring<number>;
+  /** Depth-weighted top-of-book imbalance, sampled with the spread (for the engine's smoothing). */
+  readonly depthImbalance: Ring<number>;
   lastSpreadSampleTs = -Infinity;
   lastUpdateAt: number | null = null;
   lastTradeAt: number | null = null;
@@ -118,6 +120,7 @@ class SymbolState {
     this.openInterest = new TimeSeries(limits.openInterestMax);
     this.longShort = new TimeSeries(limits.longShortMax);
     this.spread = new Ring(limits.spreadSamples);
+    this.depthImbalance = new Ring(DEPTH_SMOOTHING_SAMPLES);
   }
 }
 
@@ -196,6 +199,9 @@ export class MarketStore {
             if (bps !== undefined) {
               s.spread.push(bps);
               s.lastSpreadSampleTs = ev.ts;
+              const top = s.book.snapshot();
+              const x = depthImbalanceOf(top.bids, top.asks);
+              if (x !== undefined) s.depthImbalance.push(x);
             }
           }
         } else if (r === 'gap' || r === 'crossed') {
@@ -296,6 +302,7 @@ export class MarketStore {
       longShort: s.longShort.view(),
       liquidations: s.liquidations.view(),
       spreadHistoryBps: s.spread.view(),
+      depthImbalanceHistory: s.depthImbalance.view(),
     };
     s.cachedVersion = s.version;
     return s.cached;
