@@ -15,6 +15,11 @@ export const SHUTDOWN_DEADLINE_MS = 4500;
  * deadline), logs unhandled rejections, treats uncaught exceptions as fatal, and prints one machine-readable
  * `{"event":"listening"}` line on stdout once the service listens.
  */
+/** Exits once what was written to stdout and stderr has been handed to the OS: to a pipe those writes are asynchronous, and the last log lines would be lost. */
+function exitAfterFlush(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 export async function runService(name: string, logger: Logger, app: RunnableService): Promise<void> {
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -27,10 +32,10 @@ export async function runService(name: string, logger: Logger, app: RunnableServ
     }, SHUTDOWN_DEADLINE_MS);
     force.unref();
     app.stop().then(
-      () => process.exit(0),
+      () => exitAfterFlush(0),
       (err) => {
         logger.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) });
-        process.exit(1);
+        exitAfterFlush(1);
       },
     );
   };
