@@ -1,3 +1,4 @@
+import { mulberry32 } from '@confluence/testkit';
 import {
   AlertsData,
   COMPONENT_NAMES,
@@ -29,16 +30,6 @@ import type { Cache } from '@confluence/cache';
 const WEIGHTS: Record<ComponentName, number> = { technical: 0.25, volume: 0.15, orderflow: 0.2, orderbook: 0.1, structure: 0.2, sentiment: 0.1 };
 const NAMES = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'BNBUSDT', 'ADAUSDT', 'AVAXUSDT', 'LINKUSDT', 'SUIUSDT', 'LTCUSDT', 'DOTUSDT', 'TONUSDT', 'NEARUSDT', 'APTUSDT'];
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
 const clamp = (v: number): number => Math.max(0, Math.min(100, v));

@@ -14,16 +14,8 @@ export const TF_MS: Record<Timeframe, number> = { '1m': 60_000, '5m': 300_000, '
 /** A fixed market start (2026-01-01T00:00:30Z) so runs are comparable. */
 export const MARKET_START = 1_767_225_630_000;
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '@confluence/testkit';
+export { rng };
 
 export function symbolNames(n: number): string[] {
   const majors = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT'];

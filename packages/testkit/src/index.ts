@@ -3,3 +3,4 @@ export * from './ports';
 export * from './processes';
 export * from './memcached';
 export * from './services';
+export * from './random';

@@ -7,16 +7,8 @@ export const NOW = 1_764_000_000_000 + 30_000;
 export const P0 = 1000;
 export const TICK = 1 / 64;
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '@confluence/testkit';
+export { rng };
 
 export const tick = (p: number): number => Math.round(p / TICK) * TICK;
 
