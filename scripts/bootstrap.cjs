@@ -187,6 +187,56 @@ function jestSummary(file) {
   }
 }
 
+/**
+ * Runs one Jest project as a child process. A watchdog ends it if it has not exited JEST_EXIT_GRACE_MS after writing
+ * its results (a leaked handle: Jest would otherwise wait forever and CI would hit its time limit) or after
+ * TEST_PHASE_LIMIT_MS in all; either way the phase counts as failed and says why.
+ */
+function runJest(args, env, outFile) {
+  const graceMs = Number(process.env.JEST_EXIT_GRACE_MS || 30_000);
+  const limitMs = Number(process.env.TEST_PHASE_LIMIT_MS || 20 * 60_000);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: ROOT, env, detached: true });
+    const started = Date.now();
+    let resultsAt = 0;
+    let killedFor = null;
+    const timer = setInterval(() => {
+      if (!resultsAt && fs.existsSync(outFile)) resultsAt = Date.now();
+      const why = resultsAt && Date.now() - resultsAt > graceMs
+        ? `Jest wrote its results but did not exit within ${graceMs / 1000} s (a test left a timer, socket or child process open)`
+        : Date.now() - started > limitMs
+          ? `the test phase exceeded ${limitMs / 60_000} min`
+          : null;
+      if (why && !killedFor) {
+        killedFor = why;
+        say(`${why}; stopping it`);
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child.kill('SIGKILL');
+        }
+      }
+    }, 500);
+    // The child has its own process group (so the watchdog can end the services the tests started too); pass on ^C.
+    const forward = (sig) => {
+      exiting = true;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        /* already gone */
+      }
+    };
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      clearInterval(timer);
+      resolve({ code: killedFor ? 1 : (code ?? (signal ? 1 : 0)), note: killedFor });
+    });
+  });
+}
+
 async function test() {
   ensureDeps();
   build();
@@ -212,8 +262,9 @@ async function test() {
   for (const [name, config] of [['unit', 'jest.config.js'], ['end-to-end', 'test/jest.config.js']]) {
     say(`running ${name} tests…`);
     const out = path.join(tmp, `${name}.json`);
-    const code = run(process.execPath, [jest, '-c', config, '--json', `--outputFile=${out}`, ...rest], { env });
-    results.push({ name, code, summary: jestSummary(out) });
+    const { code, note } = await runJest([jest, '-c', config, '--json', `--outputFile=${out}`, ...rest], env, out);
+    results.push({ name, code, note, summary: jestSummary(out) });
+    if (exiting) process.exit(130);
   }
   let passed = 0;
   let failed = 0;
@@ -226,7 +277,7 @@ async function test() {
       skipped += r.summary.skipped;
     }
     if (r.code !== 0) ok = false;
-    say(`${r.name}: ${r.summary ? `${r.summary.passed} passed, ${r.summary.failed} failed` : 'no result'} (exit ${r.code})`);
+    say(`${r.name}: ${r.summary ? `${r.summary.passed} passed, ${r.summary.failed} failed` : 'no result'} (exit ${r.code}${r.note ? `: ${r.note}` : ''})`);
   }
   fs.rmSync(tmp, { recursive: true, force: true });
   process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);

@@ -146,30 +146,34 @@ describe('faults: exchange', () => {
       let sampling = true;
       const violations: string[] = [];
       const sampler = (async () => {
-        while (sampling) {
+        while (sampling && !a.proc.exited()) {
           const t = await table(w).catch(() => null);
           for (const r of t?.data?.rows ?? []) if (!r.dataOk && r.components.orderbook !== null) violations.push(`${r.symbol} gen ${t!.generation}`);
           await new Promise((res) => setTimeout(res, 50));
         }
       })();
       const before = h.intake.totals;
-      await postJson(`${sim.url}/sim/control/gap`, { symbol: 'ETHUSDT' });
-      await postJson(`${sim.url}/sim/control/crossed`, { symbol: 'XRPUSDT' });
-      await waitFor(async () => (await health(a)).intake.totals.resyncs >= before.resyncs + 2, { what: 'two resyncs' });
-      const sent = await postJson(`${sim.url}/sim/control/malformed`, { count: 500 });
-      expect((sent.body as { sent: number }).sent).toBeGreaterThanOrEqual(500);
-      await waitFor(async () => Object.values((await health(a)).intake.totals.malformed).reduce((x, y) => x + y, 0) >= 500, { what: 'malformed counted' });
-      await postJson(`${sim.url}/sim/control/stall-pongs`, { ms: 4000 });
-      await waitFor(async () => (await health(a)).intake.totals.reconnects > before.reconnects, { what: 'reconnect after stalled pongs' });
-      await postJson(`${sim.url}/sim/control/drop`, {});
-      const reconnectsAfterStall = (await health(a)).intake.totals.reconnects;
-      await waitFor(async () => (await health(a)).intake.totals.reconnects > reconnectsAfterStall, { what: 'reconnect after drop' });
-      await waitFor(async () => {
-        const t = await table(w);
-        return t.status.state === 'ok' && !t.status.feedDown && t.data!.rows.every((r) => r.dataOk);
-      }, { timeoutMs: 30_000, what: 'full recovery' });
-      sampling = false;
-      await sampler;
+      try {
+        await postJson(`${sim.url}/sim/control/gap`, { symbol: 'ETHUSDT' });
+        await postJson(`${sim.url}/sim/control/crossed`, { symbol: 'XRPUSDT' });
+        await waitFor(async () => (await health(a)).intake.totals.resyncs >= before.resyncs + 2, { what: 'two resyncs' });
+        const sent = await postJson(`${sim.url}/sim/control/malformed`, { count: 500 });
+        expect((sent.body as { sent: number }).sent).toBeGreaterThanOrEqual(500);
+        await waitFor(async () => Object.values((await health(a)).intake.totals.malformed).reduce((x, y) => x + y, 0) >= 500, { what: 'malformed counted' });
+        await postJson(`${sim.url}/sim/control/stall-pongs`, { ms: 4000 });
+        await waitFor(async () => (await health(a)).intake.totals.reconnects > before.reconnects, { what: 'reconnect after stalled pongs' });
+        await postJson(`${sim.url}/sim/control/drop`, {});
+        const reconnectsAfterStall = (await health(a)).intake.totals.reconnects;
+        await waitFor(async () => (await health(a)).intake.totals.reconnects > reconnectsAfterStall, { what: 'reconnect after drop' });
+        await waitFor(async () => {
+          const t = await table(w);
+          return t.status.state === 'ok' && !t.status.feedDown && t.data!.rows.every((r) => r.dataOk);
+        }, { timeoutMs: 30_000, what: 'full recovery' });
+      } finally {
+        // Stop the sampler on every path: left running after a failure, its timer loop keeps Jest from exiting.
+        sampling = false;
+        await sampler;
+      }
       expect(violations).toEqual([]);
 
       h = await health(a);
@@ -180,7 +184,10 @@ describe('faults: exchange', () => {
       expect(metrics).toMatch(/confluence_malformed_messages_total\{[^}]*reason="[a-z_]+"[^}]*\} [1-9]/);
       expect(a.proc.exited()).toBe(false);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${dumpOnFailure(analyzer, web)}`);
+      const simState = await getJson<{ counters: unknown; faults: unknown }>(`${sim.url}/sim/state`).then((r) => r.body, (e: Error) => e.message);
+      const intake = await health(a).then((x) => x.intake, (e: Error) => e.message);
+      const diag = `--- simulator ---\n${JSON.stringify(typeof simState === 'string' ? simState : { counters: simState.counters, faults: simState.faults })}\n--- analyzer intake ---\n${JSON.stringify(intake)}`;
+      throw new Error(`${(err as Error).message}\n${diag}\n${dumpOnFailure(analyzer, web)}`);
     }
   });
 });

@@ -137,7 +137,12 @@ export class BookStream {
       const tick = this.asks.bestTick + 1;
       const units = Math.max(1, this.bids.units[0] || 1);
       this.bids.prepend(tick, units);
-      b.unshift([formatPrice(spec, tick), formatQty(spec, units)]);
+      const price = formatPrice(spec, tick);
+      // When the market just fell, the regular diff may delete a bid at this very price; applied after the
+      // crossing level it would undo it, so that entry goes (the crossing level is the final state of the price).
+      const clash = b.findIndex((level) => level[0] === price);
+      if (clash >= 0) b.splice(clash, 1);
+      b.unshift([price, formatQty(spec, units)]);
     }
     if (b.length === 0 && a.length === 0) return undefined;
     this.u += faults.gap ? 2 : 1;
