@@ -3,7 +3,8 @@
 //   node bench/dist/workers/analyzer.js cycle <symbols> <warmCycles> <coldRuns>
 //   node bench/dist/workers/analyzer.js rss <symbols> <marketMinutes> <messagesPerSecond>
 // Prints one JSON line {"result": …} on stdout.
-import { createEngine, type Engine } from '@confluence/confluence';
+import { writeHeapSnapshot } from 'node:v8';
+import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
 import { benchFrames, benchIngest } from '../../../services/analyzer/dist/intake/bench-ingest';
 import { createNormalizer } from '../../../services/analyzer/dist/intake/bybit/normalize';
@@ -131,7 +132,7 @@ async function cycle(n: number, warmCycles: number, coldRuns: number): Promise<v
   const shape = {
     candlesPerTimeframe: Object.fromEntries(Object.entries(sample.candles).map(([k, v]) => [k, v.length])),
     bookLevels: { bids: sample.book?.bids.length ?? 0, asks: sample.book?.asks.length ?? 0 },
-    trades: sample.trades.length,
+    trades: tradeCount(sample.trades),
     openInterest: sample.openInterest.length,
     funding: sample.funding.length,
     longShort: sample.longShort.length,
@@ -238,6 +239,8 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
   ingestMs += nowMs() - tChunk;
   const wallMs = nowMs() - t0;
   const after = await settledMemory();
+  // For finding what holds the memory: BENCH_HEAP_SNAPSHOT=file.heapsnapshot (open in Chrome DevTools → Memory).
+  if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
   const sizes = store.sizes(symbols[0]);
   let trades = 0;
   for (const s of symbols) trades += store.sizes(s)?.trades ?? 0;

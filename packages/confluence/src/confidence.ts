@@ -2,6 +2,7 @@ import { TIMEFRAMES, type ComponentName } from '@confluence/contracts';
 import type { EngineConfig } from './config';
 import { clamp, freshnessRamp } from './math';
 import { TIMEFRAME_MS } from './series';
+import { newestTradeTs } from './trades';
 import type { MarketSnapshot } from './types';
 
 export interface Confidence {
@@ -65,7 +66,8 @@ export function computeFreshness(s: MarketSnapshot, now: number, config: EngineC
   const f = config.freshness;
   const parts: number[] = [];
   if (s.book !== undefined) parts.push(freshnessRamp(now - s.book.ts, f.book.freshMs, f.book.staleMs));
-  if (s.trades.length > 0) parts.push(freshnessRamp(now - s.trades[s.trades.length - 1].ts, f.trades.freshMs, f.trades.staleMs));
+  const lastTrade = newestTradeTs(s.trades);
+  if (lastTrade !== undefined) parts.push(freshnessRamp(now - lastTrade, f.trades.freshMs, f.trades.staleMs));
   if (s.ticker !== undefined) parts.push(freshnessRamp(now - s.ticker.ts, f.ticker.freshMs, f.ticker.staleMs));
   let candleSum = 0;
   let candleN = 0;

@@ -1,7 +1,7 @@
 import type { Timeframe } from '@confluence/contracts';
 import type { EngineConfig } from './config';
 import type { TfData } from './series';
-import type { TradeStats, TradeTape } from './trades';
+import type { TradeColumns, TradeStats } from './trades';
 import type { Candle, MarketSnapshot } from './types';
 
 /** What every component gets: the snapshot, `now`, the config, and lazily computed shared measures. */
@@ -14,8 +14,8 @@ export interface Context {
   /** Like `tf` but null instead of throwing (for optional normalisers). */
   tfOrNull(tf: Timeframe): TfData | null;
   trades(): TradeStats;
-  /** The trades of the last 15 min as typed arrays (see TradeTape). */
-  tape(): TradeTape;
+  /** The snapshot's trades from `now − 15 min` on (see TradeColumns). */
+  tape(): TradeColumns;
 }
 
 /** Close of the newest candle that had closed by time `t`; the first candle's open when `t` precedes them all; null without candles. */

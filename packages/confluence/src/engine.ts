@@ -20,7 +20,7 @@ import type { Context } from './context';
 import { roundRaw, roundScore, roundTo } from './math';
 import { anchorPhase, TfSeries, type TfData } from './series';
 import { phraseOf, truncate, type ComponentResult, type Signal } from './signal';
-import { TradeTape, tradeStats, type TradeStats } from './trades';
+import { LONG_WINDOW_MS, tradeCount, tradesSince, tradeStats, type TradeColumns, type TradeStats } from './trades';
 import type { MarketSnapshot } from './types';
 
 /** What the engine produces for one symbol: the parts of the contracts' `SymbolDetail` that scoring owns. */
@@ -52,7 +52,6 @@ const EMPTY_CANDLES: readonly never[] = [];
 
 class SymbolState {
   readonly series = new Map<Timeframe, TfSeries>();
-  tape = new TradeTape();
 }
 
 /** Creates a scoring engine; throws `EngineConfigError` when the config is invalid. */
@@ -82,20 +81,8 @@ export function createEngine(config?: EngineConfigInput): Engine {
   function score(snapshot: MarketSnapshot, now: number): SymbolScore {
     const tfMemo = new Map<Timeframe, TfData | { error: unknown }>();
     let tradesMemo: TradeStats | null = null;
-    let tapeMemo: TradeTape | null = null;
-    const tape = (): TradeTape => {
-      if (tapeMemo === null) {
-        const st = stateFor(snapshot.symbol);
-        try {
-          st.tape.sync(snapshot.trades, now);
-        } catch (err) {
-          st.tape = new TradeTape(); // a half-synced tape must not be reused
-          throw err;
-        }
-        tapeMemo = st.tape;
-      }
-      return tapeMemo;
-    };
+    let tapeMemo: TradeColumns | null = null;
+    const tape = (): TradeColumns => (tapeMemo ??= tradesSince(snapshot.trades, now - LONG_WINDOW_MS));
     const tf = (t: Timeframe): TfData => {
       let m = tfMemo.get(t);
       if (m === undefined) {
@@ -121,7 +108,7 @@ export function createEngine(config?: EngineConfigInput): Engine {
           return null;
         }
       },
-      trades: () => (tradesMemo ??= tradeStats(tape(), snapshot.trades.length, now)),
+      trades: () => (tradesMemo ??= tradeStats(tape(), tradeCount(snapshot.trades), now)),
       tape,
     };
     const results = {} as Record<ComponentName, ComponentResult>;

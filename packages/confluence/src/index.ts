@@ -15,3 +15,4 @@ export {
 export { computeConfidence, computeFreshness, type Confidence, type ComponentOutcome } from './confidence';
 export type * from './types';
 export { depthImbalanceOf, DEPTH_SMOOTHING_SAMPLES } from './components/orderbook';
+export { EMPTY_TRADES, newestTradeTs, tradeAt, tradeColumns, tradeCount, tradesSince, type TradeColumns } from './trades';

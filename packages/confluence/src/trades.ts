@@ -32,116 +32,68 @@ export interface TradeStats {
   readonly largeCount: number;
 }
 
-const INITIAL_CAPACITY = 256;
-
 /**
- * A compact copy (typed arrays) of the snapshot's trades inside the long window: `snapshot.trades` from the first
- * trade stamped ≥ now − LONG_WINDOW_MS on. Kept in step incrementally — only trades after the last synced one (found
- * by object identity, as the intake keeps its trade objects) are copied, expired ones dropped from the front — and
- * rebuilt whenever that cannot be proven equivalent (e.g. the trade objects were recreated), so its content is always
- * exactly what a fresh copy would hold. Scanning it is cache-friendly, unlike thousands of objects.
+ * Trades as parallel columns, oldest first: entries `head ≤ i < tail` of the arrays. This is how the intake holds
+ * them (no object per trade) and what the engine scans; nothing here is ever written through a TradeColumns.
+ * Holders may append beyond `tail` or allocate new arrays, but never change entries a published view covers.
  */
-export class TradeTape {
-  ts = new Float64Array(INITIAL_CAPACITY);
-  price = new Float64Array(INITIAL_CAPACITY);
-  size = new Float64Array(INITIAL_CAPACITY);
+export interface TradeColumns {
+  readonly ts: Float64Array;
+  readonly price: Float64Array;
+  readonly size: Float64Array;
   /** 1 = buy aggressor, 0 = sell (multiplied in, so sums need no branch). */
-  buy = new Uint8Array(INITIAL_CAPACITY);
-  head = 0;
-  tail = 0;
-  private lastRef: Trade | null = null;
-  private cutoff = Number.POSITIVE_INFINITY;
+  readonly buy: Uint8Array;
+  readonly head: number;
+  readonly tail: number;
+}
 
-  get length(): number {
-    return this.tail - this.head;
-  }
+export const EMPTY_TRADES: TradeColumns = Object.freeze({
+  ts: new Float64Array(0),
+  price: new Float64Array(0),
+  size: new Float64Array(0),
+  buy: new Uint8Array(0),
+  head: 0,
+  tail: 0,
+});
 
-  sync(trades: readonly Trade[], now: number): void {
-    const cutoff = now - LONG_WINDOW_MS;
-    if (!this.syncIncremental(trades, cutoff)) this.rebuild(trades, cutoff);
-    this.cutoff = cutoff;
-    this.lastRef = this.length > 0 ? trades[trades.length - 1] : null;
+/** Columns holding exactly `trades` (for tests, fixtures and callers that have trade objects). */
+export function tradeColumns(trades: readonly Trade[]): TradeColumns {
+  const n = trades.length;
+  const ts = new Float64Array(n);
+  const price = new Float64Array(n);
+  const size = new Float64Array(n);
+  const buy = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = trades[i];
+    ts[i] = t.ts;
+    price[i] = t.price;
+    size[i] = t.size;
+    buy[i] = t.side === 'Buy' ? 1 : 0;
   }
+  return { ts, price, size, buy, head: 0, tail: n };
+}
 
-  private syncIncremental(trades: readonly Trade[], cutoff: number): boolean {
-    if (this.lastRef === null || cutoff < this.cutoff) return false;
-    const n = trades.length;
-    // By identity only: equal-valued trades (same ts, price, size, side) are common and would be ambiguous.
-    let j = -1;
-    for (let i = n - 1, stop = Math.max(0, n - 4096); i >= stop; i--) {
-      if (trades[i] === this.lastRef) {
-        j = i;
-        break;
-      }
-    }
-    if (j < 0) return false;
-    // The tape mirrors trades[first .. j]; older trades may have been evicted from the snapshot since.
-    const first = j - this.length + 1;
-    const skip = first < 0 ? -first : 0;
-    if (skip >= this.length || !this.matches(this.head + skip, trades[first + skip])) return false;
-    // An in-window trade before the tape (a snapshot that grew at the front) cannot be appended: rebuild.
-    if (first > 0 && trades[first - 1].ts >= cutoff) return false;
-    this.head += skip;
-    for (let i = j + 1; i < n; i++) this.push(trades[i]);
-    // Every trade before the old head is older than the old cutoff ≤ the new one, so dropping from the head is exact.
-    const ts = this.ts;
-    let h = this.head;
-    while (h < this.tail && ts[h] < cutoff) h++;
-    this.head = h;
-    return true;
-  }
+export function tradeCount(c: TradeColumns): number {
+  return c.tail - c.head;
+}
 
-  private rebuild(trades: readonly Trade[], cutoff: number): void {
-    const n = trades.length;
-    let start = 0;
-    while (start < n && trades[start].ts < cutoff) start++;
-    this.head = 0;
-    this.tail = 0;
-    if (this.ts.length < n - start) this.grow(n - start);
-    for (let i = start; i < n; i++) this.push(trades[i]);
-  }
+/** Timestamp of the newest trade, or undefined without trades. */
+export function newestTradeTs(c: TradeColumns): number | undefined {
+  return c.tail > c.head ? c.ts[c.tail - 1] : undefined;
+}
 
-  private matches(k: number, t: Trade): boolean {
-    return this.ts[k] === t.ts && this.price[k] === t.price && this.size[k] === t.size && this.buy[k] === (t.side === 'Buy' ? 1 : 0);
-  }
+/** The trade at position i (0 = oldest) as an object; for tests and diagnostics, not for hot loops. */
+export function tradeAt(c: TradeColumns, i: number): Trade | undefined {
+  const k = c.head + i;
+  if (i < 0 || k >= c.tail) return undefined;
+  return { ts: c.ts[k], price: c.price[k], size: c.size[k], side: c.buy[k] === 1 ? 'Buy' : 'Sell' };
+}
 
-  private push(t: Trade): void {
-    if (this.tail === this.ts.length) this.grow(this.length + 1);
-    const k = this.tail++;
-    this.ts[k] = t.ts;
-    this.price[k] = t.price;
-    this.size[k] = t.size;
-    this.buy[k] = t.side === 'Buy' ? 1 : 0;
-  }
-
-  /** Compacts to the front while `need` fills at most 3/4 of the capacity; otherwise reallocates to 1.5× the need. */
-  private grow(need: number): void {
-    const len = this.length;
-    const h = this.head;
-    const t = this.tail;
-    if (need <= this.ts.length * 0.75 && h > 0) {
-      this.ts.copyWithin(0, h, t);
-      this.price.copyWithin(0, h, t);
-      this.size.copyWithin(0, h, t);
-      this.buy.copyWithin(0, h, t);
-    } else {
-      const cap = Math.max(INITIAL_CAPACITY, Math.ceil(need * 1.5));
-      const ts = new Float64Array(cap);
-      const price = new Float64Array(cap);
-      const size = new Float64Array(cap);
-      const buy = new Uint8Array(cap);
-      ts.set(this.ts.subarray(h, t));
-      price.set(this.price.subarray(h, t));
-      size.set(this.size.subarray(h, t));
-      buy.set(this.buy.subarray(h, t));
-      this.ts = ts;
-      this.price = price;
-      this.size = size;
-      this.buy = buy;
-    }
-    this.head = 0;
-    this.tail = len;
-  }
+/** The same columns from the first trade stamped ≥ `cutoff` on (the store keeps them oldest first). */
+export function tradesSince(c: TradeColumns, cutoff: number): TradeColumns {
+  let h = c.head;
+  while (h < c.tail && c.ts[h] < cutoff) h++;
+  return h === c.head ? c : { ts: c.ts, price: c.price, size: c.size, buy: c.buy, head: h, tail: c.tail };
 }
 
 interface Segment {
@@ -179,7 +131,7 @@ function flow(buy: number, sell: number, count: number, first: number, last: num
  * Flow windows ending at `now` — recent (60 s) and medium (5 min) are the maximal tape suffixes stamped at or after
  * their start, long (15 min) is the whole tape — and large-trade pressure over the long window.
  */
-export function tradeStats(tape: TradeTape, total: number, now: number): TradeStats {
+export function tradeStats(tape: TradeColumns, total: number, now: number): TradeStats {
   const { ts, price, size, buy: isBuy, head, tail } = tape;
   const tMedium = now - MEDIUM_WINDOW_MS;
   const tRecent = now - RECENT_WINDOW_MS;

@@ -1,4 +1,5 @@
 import type { ComponentName, Timeframe } from '@confluence/contracts';
+import type { TradeColumns } from './trades';
 
 /** One OHLCV candle. `start` is the candle's open time (ms). */
 export interface Candle {
@@ -83,8 +84,11 @@ export interface MarketSnapshot {
   /** Candles per timeframe, oldest first; the last one may be forming. */
   readonly candles: Readonly<Record<Timeframe, readonly Candle[]>>;
   readonly book: BookSnapshot | undefined;
-  /** Recent trades, oldest first (the intake keeps a bounded window, e.g. the last 15 minutes / 5,000 trades). */
-  readonly trades: readonly Trade[];
+  /**
+   * Recent trades as columns, oldest first (the intake keeps a bounded window, e.g. the last 15 minutes / 5,000
+   * trades). `tradeColumns(trades)` builds them from trade objects.
+   */
+  readonly trades: TradeColumns;
   readonly ticker: TickerState | undefined;
   /** Funding history (REST), oldest first; the live rate is in the ticker. */
   readonly funding: readonly FundingPoint[];

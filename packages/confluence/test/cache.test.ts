@@ -1,8 +1,6 @@
-import fc from 'fast-check';
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import { createEngine, DEFAULT_ENGINE_CONFIG, type Candle, type MarketSnapshot, type Trade } from '@confluence/confluence';
+import { createEngine, DEFAULT_ENGINE_CONFIG, tradeColumns, type Candle, type MarketSnapshot, type Trade } from '@confluence/confluence';
 import { anchorIndex, anchorPhase } from '../src/series';
-import { TradeTape } from '../src/trades';
 import { candlesFromCloses, NOW, rng, syntheticMarket, TF_MS, tick } from './helpers/market';
 
 /** A forming candle `f` thirds of the way to its final values. */
@@ -36,7 +34,7 @@ describe('warm caches', () => {
         }
         // The intake keeps the last 15 min, at most 2,000 trades.
         const inWindow = trades.filter((t) => t.ts <= now && t.ts >= now - 15 * 60_000);
-        const snap: MarketSnapshot = { ...base, candles, trades: inWindow.slice(-2000) };
+        const snap: MarketSnapshot = { ...base, candles, trades: tradeColumns(inWindow.slice(-2000)) };
         const a = warm.score(snap, now);
         const b = createEngine().score(snap, now);
         expect(a).toEqual(b);
@@ -76,31 +74,5 @@ describe('warm caches', () => {
     expect((view[a].start / 60_000) % 60).toBe(0);
     expect(150 - a).toBeGreaterThanOrEqual(60);
     expect(anchorIndex(all.slice(0, 30), 30, 60_000, 120, 60, 0)).toBe(0);
-  });
-
-  it('when trades are appended, evicted by age or count, or replaced wholesale, then the tape equals a fresh copy', () => {
-    const tradeArb = fc.record({ dt: fc.integer({ min: 0, max: 20_000 }), size: fc.double({ min: 0.001, max: 10, noNaN: true }), buy: fc.boolean() });
-    fc.assert(
-      fc.property(fc.array(tradeArb, { minLength: 1, maxLength: 600 }), fc.array(fc.record({ take: fc.integer({ min: 0, max: 600 }), cap: fc.integer({ min: 1, max: 400 }), advance: fc.integer({ min: 0, max: 400_000 }), copy: fc.boolean() }), { maxLength: 12 }), (raw, views) => {
-        let t = NOW - 2_000_000;
-        const trades: Trade[] = raw.map((x) => ({ ts: (t += x.dt), price: 1000, size: x.size, side: x.buy ? 'Buy' : 'Sell' }));
-        const tape = new TradeTape();
-        let now = NOW - 1_500_000;
-        let take = 0;
-        for (const v of views) {
-          take = Math.min(trades.length, take + v.take);
-          now += v.advance;
-          const sliced = trades.slice(0, take).slice(-v.cap);
-          const view = v.copy ? sliced.map((x) => ({ ...x })) : sliced;
-          tape.sync(view, now);
-          const fresh = new TradeTape();
-          fresh.sync(view, now);
-          expect(Array.from(tape.ts.subarray(tape.head, tape.tail))).toEqual(Array.from(fresh.ts.subarray(fresh.head, fresh.tail)));
-          expect(Array.from(tape.size.subarray(tape.head, tape.tail))).toEqual(Array.from(fresh.size.subarray(fresh.head, fresh.tail)));
-          expect(Array.from(tape.buy.subarray(tape.head, tape.tail))).toEqual(Array.from(fresh.buy.subarray(fresh.head, fresh.tail)));
-        }
-      }),
-      { numRuns: 200 },
-    );
   });
 });

@@ -1,4 +1,4 @@
-import { createEngine, type Candle, type MarketSnapshot, type Trade } from '@confluence/confluence';
+import { createEngine, tradeColumns, type Candle, type MarketSnapshot, type Trade } from '@confluence/confluence';
 import { findSwings } from '../src/swings';
 import { candlesFromCloses, emptySnapshot, mirrorSnapshot, NOW, P0 } from './helpers/market';
 import { component, sub } from './helpers/result';
@@ -63,7 +63,7 @@ describe('order book component (hand-computed)', () => {
       { ts: NOW - 20_000, price: 100.05, size: 1, side: 'Buy' }, // at the ask: absorbed buy
       { ts: NOW - 10_000, price: 100.2, size: 4, side: 'Buy' }, // away from the touch
     ];
-    const r = engine().score({ ...snap, trades }, NOW);
+    const r = engine().score({ ...snap, trades: tradeColumns(trades) }, NOW);
     // raw = (3 − 1)/8 = 0.25 → 50 + 50·tanh(0.5) = 73.11
     expect(sub(r, 'orderbook', 'absorption').raw).toBeCloseTo(0.25, 10);
     expect(sub(r, 'orderbook', 'absorption').score).toBeCloseTo(50 + 50 * t(0.5), 1);
@@ -89,7 +89,7 @@ function trade(back: number, side: Trade['side'], size = 1, price = 1000): Trade
 describe('order-flow component (hand-computed)', () => {
   it('when 20 of 30 equal trades are buys, then CVD trend = 50 + 50·tanh(2·(10/30)) = 79.14', () => {
     const trades = Array.from({ length: 30 }, (_, i) => trade(800_000 - i * 20_000, i % 3 === 0 ? 'Sell' : 'Buy'));
-    const r = engine().score({ ...emptySnapshot(), trades }, NOW);
+    const r = engine().score({ ...emptySnapshot(), trades: tradeColumns(trades) }, NOW);
     expect(sub(r, 'orderflow', 'cvdTrend').raw).toBeCloseTo(1 / 3, 5);
     expect(sub(r, 'orderflow', 'cvdTrend').score).toBe(79.1);
   });
@@ -97,7 +97,7 @@ describe('order-flow component (hand-computed)', () => {
   it('when one large buy meets many small sells, then large-trade pressure = tanh((21/40)/0.15) → 99.9', () => {
     // 19 sells of 1 and one buy of 21: mean 40/20 = 2, threshold 8 → large buy 21 of 40 → raw 0.525
     const trades = [...Array.from({ length: 19 }, (_, i) => trade(600_000 - i * 10_000, 'Sell')), trade(5_000, 'Buy', 21)];
-    const r = engine().score({ ...emptySnapshot(), trades }, NOW);
+    const r = engine().score({ ...emptySnapshot(), trades: tradeColumns(trades) }, NOW);
     expect(sub(r, 'orderflow', 'largeTrades').raw).toBeCloseTo(0.525, 10);
     expect(sub(r, 'orderflow', 'largeTrades').score).toBe(99.9);
   });
@@ -105,7 +105,7 @@ describe('order-flow component (hand-computed)', () => {
   it('when the last minute is all buying after older selling, then aggressor imbalance = 50 + 50·tanh(1.5·(0.7·1 + 0.3·(1 − 0))) = 95.26', () => {
     // last 60 s: 5 buys → r = 1; 5 min: 5 buys + 5 sells → l = 0
     const trades = [...Array.from({ length: 5 }, (_, i) => trade(200_000 - i * 10_000, 'Sell')), ...Array.from({ length: 5 }, (_, i) => trade(50_000 - i * 10_000, 'Buy'))];
-    const r = engine().score({ ...emptySnapshot(), trades }, NOW);
+    const r = engine().score({ ...emptySnapshot(), trades: tradeColumns(trades) }, NOW);
     expect(sub(r, 'orderflow', 'aggressorImbalance').score).toBe(95.3);
   });
 
@@ -113,10 +113,10 @@ describe('order-flow component (hand-computed)', () => {
     // 10 trades over the last 5 min, price 1000 → 1001; without 1m candles the move is scaled by half the range:
     // p = tanh(1/0.5) = 0.96403. All buys: c = 1 → g = √0.96403 = 0.98185 → 99.09. All sells: g = (−1 − 0.96403)/4 = −0.49101 → 25.45 (rounds to 25.4).
     const mk = (side: Trade['side']) => Array.from({ length: 10 }, (_, i) => trade(290_000 - i * 30_000, side, 1, 1000 + (i === 9 ? 1 : i / 9)));
-    const agree = engine().score({ ...emptySnapshot(), trades: mk('Buy') }, NOW);
+    const agree = engine().score({ ...emptySnapshot(), trades: tradeColumns(mk('Buy')) }, NOW);
     expect(sub(agree, 'orderflow', 'cvdPrice').raw).toBeCloseTo(Math.sqrt(t(2)), 5);
     expect(sub(agree, 'orderflow', 'cvdPrice').score).toBe(99.1);
-    const diverge = engine().score({ ...emptySnapshot(), trades: mk('Sell') }, NOW);
+    const diverge = engine().score({ ...emptySnapshot(), trades: tradeColumns(mk('Sell')) }, NOW);
     expect(sub(diverge, 'orderflow', 'cvdPrice').raw).toBeCloseTo((-1 - t(2)) / 4, 5);
     expect(sub(diverge, 'orderflow', 'cvdPrice').score).toBe(25.4);
   });

@@ -1,5 +1,5 @@
 import { componentScoresSchema, symbolDetailSchema, type SymbolDetail } from '@confluence/contracts';
-import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, toComponentScores, validateEngineConfig, type MarketSnapshot } from '@confluence/confluence';
+import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, toComponentScores, tradeColumns, validateEngineConfig, type MarketSnapshot } from '@confluence/confluence';
 import { emptySnapshot, NOW, P0, syntheticMarket } from './helpers/market';
 import { component } from './helpers/result';
 
@@ -152,7 +152,7 @@ describe('confidence', () => {
     expect(computeFreshness({ ...emptySnapshot(), book }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.5, 12);
     // plus a trade 1 s old (1.0) → mean 0.75
     const trades = [{ ts: NOW - 1000, price: 100, size: 1, side: 'Buy' as const }];
-    expect(computeFreshness({ ...emptySnapshot(), book, trades }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.75, 12);
+    expect(computeFreshness({ ...emptySnapshot(), book, trades: tradeColumns(trades) }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.75, 12);
     expect(computeFreshness(emptySnapshot(), NOW, DEFAULT_ENGINE_CONFIG)).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import type { BookLevel, BookSnapshot, Candle, Liquidation, LongShortPoint, MarketSnapshot, OpenInterestPoint, TickerState, Trade } from '@confluence/confluence';
+import { tradeColumns, type BookLevel, type BookSnapshot, type Candle, type Liquidation, type LongShortPoint, type MarketSnapshot, type OpenInterestPoint, type TickerState, type Trade } from '@confluence/confluence';
 import { NOW, P0, TF_MS } from './market';
 
 /** Prices are P0 + k/8: exactly representable, so the mirror 2·P0 − p is exact. */
@@ -133,7 +133,7 @@ export const snapshotArb: fc.Arbitrary<MarketSnapshot> = fc
   .record({
     candles: candlesArb,
     book: bookArb,
-    trades: tradesArb,
+    trades: tradesArb.map(tradeColumns),
     ticker: tickerArb,
     funding: fc.array(fc.double({ min: -0.003, max: 0.003, noNaN: true }).map((rate) => ({ ts: NOW - 3_600_000, rate })), { maxLength: 2 }),
     openInterest: oiArb,

@@ -1,5 +1,5 @@
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import type { BookLevel, Candle, Liquidation, MarketSnapshot, OpenInterestPoint, Trade } from '@confluence/confluence';
+import { EMPTY_TRADES, tradeAt, tradeColumns, tradeCount, type BookLevel, type Candle, type Liquidation, type MarketSnapshot, type OpenInterestPoint, type Trade, type TradeColumns } from '@confluence/confluence';
 
 export const TF_MS: Record<Timeframe, number> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
 /** A fixed "now": 30 s into a minute. Prices are multiples of 1/64 around P0 so mirroring p → 2·P0 − p is exact in floating point. */
@@ -17,7 +17,7 @@ export function emptySnapshot(symbol = 'TESTUSDT'): MarketSnapshot {
     symbol,
     candles: { '1m': [], '5m': [], '30m': [], '4h': [] },
     book: undefined,
-    trades: [],
+    trades: EMPTY_TRADES,
     ticker: undefined,
     funding: [],
     openInterest: [],
@@ -123,7 +123,7 @@ export function syntheticMarket(regime: Regime, o: MarketOptions = {}): MarketSn
     symbol: o.symbol ?? 'TESTUSDT',
     candles,
     book: { bids, asks, ts: now - 200, synced: true },
-    trades,
+    trades: tradeColumns(trades),
     ticker: {
       lastPrice: P0,
       markPrice: P0,
@@ -148,6 +148,17 @@ export function syntheticMarket(regime: Regime, o: MarketOptions = {}): MarketSn
 }
 
 const mirrorPrice = (p: number, c: number): number => 2 * c - p;
+const flipSide = (side: 'Buy' | 'Sell'): 'Buy' | 'Sell' => (side === 'Buy' ? 'Sell' : 'Buy');
+
+/** The trades mirrored around price c, sides swapped. */
+function mirrorTrades(t: TradeColumns, c: number): TradeColumns {
+  const out: Trade[] = [];
+  for (let i = 0; i < tradeCount(t); i++) {
+    const x = tradeAt(t, i)!;
+    out.push({ ...x, price: mirrorPrice(x.price, c), side: flipSide(x.side) });
+  }
+  return tradeColumns(out);
+}
 
 /**
  * The same market reflected around price `c`: every price p → 2c − p (highs and lows swap), bids and asks swap,
@@ -168,7 +179,7 @@ export function mirrorSnapshot(s: MarketSnapshot, c = P0): MarketSnapshot {
       bids: s.book.asks.map(([p, q]) => [mirrorPrice(p, c), q] as const),
       asks: s.book.bids.map(([p, q]) => [mirrorPrice(p, c), q] as const),
     },
-    trades: s.trades.map((t) => ({ ...t, price: mirrorPrice(t.price, c), side: flip(t.side) })),
+    trades: mirrorTrades(s.trades, c),
     ticker: s.ticker && {
       ...s.ticker,
       lastPrice: s.ticker.lastPrice === undefined ? undefined : mirrorPrice(s.ticker.lastPrice, c),

@@ -1,5 +1,5 @@
 import type { Engine, MarketSnapshot, SymbolScore } from '@confluence/confluence';
-import { toComponentScores } from '@confluence/confluence';
+import { newestTradeTs, toComponentScores } from '@confluence/confluence';
 import type { ComponentScores, ScoreMove, SymbolDetail, SymbolRow } from '@confluence/contracts';
 
 /** What the cycle needs from the intake; the intake implements it, tests can fake it. */
@@ -26,8 +26,8 @@ export const CYCLE_CHUNK = 25;
 const EMPTY_COMPONENTS: ComponentScores = { technical: null, volume: null, orderflow: null, orderbook: null, structure: null, sentiment: null };
 
 function lastTradePrice(s: MarketSnapshot): number | undefined {
-  const t = s.trades[s.trades.length - 1];
-  return t ? t.price : undefined;
+  const t = s.trades;
+  return t.tail > t.head ? t.price[t.tail - 1] : undefined;
 }
 
 export function priceOf(s: MarketSnapshot | undefined): number | null {
@@ -38,7 +38,7 @@ export function priceOf(s: MarketSnapshot | undefined): number | null {
 
 function updatedAtOf(s: MarketSnapshot | undefined, fallback: number | null): number {
   if (!s) return fallback ?? 0;
-  const t = s.trades[s.trades.length - 1]?.ts ?? 0;
+  const t = newestTradeTs(s.trades) ?? 0;
   return Math.max(t, s.book?.ts ?? 0, s.ticker?.ts ?? 0, fallback ?? 0);
 }
 

@@ -1,4 +1,4 @@
-import type { Liquidation, Trade } from '@confluence/confluence';
+import { EMPTY_TRADES, type Liquidation, type TradeColumns } from '@confluence/confluence';
 import { Ring } from './ring';
 
 export const TRADES_WINDOW_MS = 15 * 60_000;
@@ -53,13 +53,43 @@ export class TimeWindow<T extends { readonly ts: number }> {
   }
 }
 
-/** Rolling trades plus the running cumulative volume delta (taker buys − taker sells, in base units, since start). */
-export class TradeWindow extends TimeWindow<Trade> {
+const MIN_CAPACITY = 256;
+
+/**
+ * Rolling trades as typed-array columns (no object per trade: ≈25 bytes each instead of ≈100), bounded by age
+ * (relative to the newest trade or a clock) and by count, plus the running cumulative volume delta (taker buys −
+ * taker sells, in base units, since start).
+ *
+ * Append-only between reallocations, so a `view()` handed out earlier stays exactly what it was: pushes write past
+ * its `tail`, expiry only moves `head`, and a full buffer moves the live trades into new arrays (1.5× the live
+ * count) instead of compacting in place. The scoring cycle reads views while trades keep arriving.
+ */
+export class TradeWindow {
+  private ts = new Float64Array(0);
+  private price = new Float64Array(0);
+  private size_ = new Float64Array(0);
+  private buy = new Uint8Array(0);
+  private head = 0;
+  private tail = 0;
+  private cached: TradeColumns | undefined = EMPTY_TRADES;
   private runningCvd = 0;
   private count = 0;
 
-  constructor(windowMs = TRADES_WINDOW_MS, maxCount = TRADES_MAX) {
-    super(windowMs, maxCount);
+  constructor(
+    readonly windowMs = TRADES_WINDOW_MS,
+    readonly maxCount = TRADES_MAX,
+  ) {
+    if (!Number.isInteger(maxCount) || maxCount < 1) throw new RangeError(`trade window size must be a positive integer, got ${maxCount}`);
+  }
+
+  /** Trades in the window. */
+  get size(): number {
+    return this.tail - this.head;
+  }
+
+  /** Slots allocated per column (for memory-bound checks). */
+  get allocated(): number {
+    return this.ts.length;
   }
 
   get cvd(): number {
@@ -71,10 +101,68 @@ export class TradeWindow extends TimeWindow<Trade> {
     return this.count;
   }
 
-  override push(t: Trade): void {
-    super.push(t);
-    this.runningCvd += t.side === 'Buy' ? t.size : -t.size;
+  newestTs(): number | undefined {
+    return this.tail > this.head ? this.ts[this.tail - 1] : undefined;
+  }
+
+  push(t: { readonly ts: number; readonly price: number; readonly size: number; readonly side: 'Buy' | 'Sell' }): void {
+    if (this.tail - this.head >= this.maxCount) this.head++;
+    if (this.tail === this.ts.length) this.reallocate();
+    const k = this.tail++;
+    const isBuy = t.side === 'Buy' ? 1 : 0;
+    this.ts[k] = t.ts;
+    this.price[k] = t.price;
+    this.size_[k] = t.size;
+    this.buy[k] = isBuy;
+    this.cached = undefined;
+    this.runningCvd += isBuy ? t.size : -t.size;
     this.count++;
+    this.expire(t.ts);
+  }
+
+  /** Drops trades older than `now - windowMs`. */
+  expire(now: number): void {
+    const cutoff = now - this.windowMs;
+    let h = this.head;
+    while (h < this.tail && this.ts[h] < cutoff) h++;
+    if (h !== this.head) {
+      this.head = h;
+      this.cached = undefined;
+    }
+  }
+
+  clear(): void {
+    this.ts = new Float64Array(0);
+    this.price = new Float64Array(0);
+    this.size_ = new Float64Array(0);
+    this.buy = new Uint8Array(0);
+    this.head = 0;
+    this.tail = 0;
+    this.cached = EMPTY_TRADES;
+  }
+
+  /** The window's trades; rebuilt (a small object, no copy) only after a change, never changed afterwards. */
+  view(): TradeColumns {
+    return (this.cached ??= { ts: this.ts, price: this.price, size: this.size_, buy: this.buy, head: this.head, tail: this.tail });
+  }
+
+  private reallocate(): void {
+    const live = this.tail - this.head;
+    const cap = Math.min(Math.max(MIN_CAPACITY, Math.ceil(live * 1.5) + 1), Math.ceil(this.maxCount * 1.5));
+    const ts = new Float64Array(Math.max(cap, live + 1));
+    const price = new Float64Array(ts.length);
+    const size = new Float64Array(ts.length);
+    const buy = new Uint8Array(ts.length);
+    ts.set(this.ts.subarray(this.head, this.tail));
+    price.set(this.price.subarray(this.head, this.tail));
+    size.set(this.size_.subarray(this.head, this.tail));
+    buy.set(this.buy.subarray(this.head, this.tail));
+    this.ts = ts;
+    this.price = price;
+    this.size_ = size;
+    this.buy = buy;
+    this.head = 0;
+    this.tail = live;
   }
 }
 

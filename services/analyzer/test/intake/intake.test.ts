@@ -1,3 +1,4 @@
+import { tradeCount } from '@confluence/confluence';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -77,7 +78,7 @@ describe('intake against a fake exchange (sim source)', () => {
     const now = Date.now();
     fx.push('tickers.AAAUSDT', JSON.stringify({ topic: 'tickers.AAAUSDT', type: 'snapshot', ts: now, cs: 1, data: { symbol: 'AAAUSDT', lastPrice: '10.05', openInterest: '1234' } }));
     fx.push('publicTrade.AAAUSDT', JSON.stringify({ topic: 'publicTrade.AAAUSDT', type: 'snapshot', ts: now, data: [{ T: now, s: 'AAAUSDT', S: 'Sell', v: '3', p: '10.0', i: 'a' }] }));
-    await waitFor(() => intake.snapshot('AAAUSDT')!.trades.length === 1 && intake.symbolStatus('AAAUSDT')!.warm, 3_000, 'live data');
+    await waitFor(() => tradeCount(intake.snapshot('AAAUSDT')!.trades) === 1 && intake.symbolStatus('AAAUSDT')!.warm, 3_000, 'live data');
     expect(intake.snapshot('AAAUSDT')!.ticker).toMatchObject({ lastPrice: 10.05, openInterest: 1234 });
     expect(intake.symbolStatus('AAAUSDT')).toMatchObject({ warm: true, bookSynced: true, lastTradeAt: now, reason: null });
 
@@ -222,7 +223,7 @@ describe('record → replay', () => {
     await replay.finished();
     expect(Date.now() - wall0).toBeGreaterThanOrEqual(380); // 4 s of recording at 10×
     expect(replay.now()).toBe(t0 + 4000);
-    expect(replay.snapshot('AUSDT')!.trades).toHaveLength(5);
+    expect(tradeCount(replay.snapshot('AUSDT')!.trades)).toBe(5);
     const h = replay.health();
     expect(h.totals.restErrors).toBe(7); // no REST lines recorded: every warm-up request fails
     expect(h.warmup).toMatchObject({ total: 1, done: 0, failed: 1 });
@@ -240,7 +241,7 @@ describe('record → replay', () => {
     fx = await startFakeExchange();
     const replay = make({ source: 'replay', replay: { file, speed: Infinity } });
     const seen: { minuteTs: number; now: number; trades: number }[] = [];
-    replay.onMinute((m) => seen.push({ minuteTs: m, now: replay.now(), trades: replay.snapshot('AUSDT')!.trades.length }));
+    replay.onMinute((m) => seen.push({ minuteTs: m, now: replay.now(), trades: tradeCount(replay.snapshot('AUSDT')!.trades) }));
     await replay.start();
     await replay.finished();
     const m0 = 1_767_225_600_000;

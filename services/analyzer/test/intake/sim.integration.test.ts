@@ -1,3 +1,4 @@
+import { tradeCount } from '@confluence/confluence';
 import fs from 'node:fs';
 import path from 'node:path';
 import { silentLogger } from '@confluence/logger';
@@ -63,7 +64,7 @@ maybe('intake against the Bybit simulator', () => {
     expect(snap.candles['1m'].length).toBeGreaterThanOrEqual(200);
     expect(snap.book!.synced).toBe(true);
     expect(snap.book!.bids[0][0]).toBeLessThan(snap.book!.asks[0][0]);
-    await waitFor(() => intake.snapshot(intake.symbols()[0])!.trades.length > 0, 10_000, 'trades');
+    await waitFor(() => tradeCount(intake.snapshot(intake.symbols()[0])!.trades) > 0, 10_000, 'trades');
     expect(intake.health().state).toBe('connected');
   });
 

@@ -1,3 +1,4 @@
+import { tradeCount } from '@confluence/confluence';
 import { TIMEFRAMES } from '@confluence/contracts';
 import { createNormalizer, MALFORMED_REASONS, TOPIC_FAMILIES } from '../../src/intake/bybit/normalize';
 import { isControlEvent, type MarketEvent } from '../../src/intake/events';
@@ -29,7 +30,7 @@ describe('bounded memory', () => {
         expect(z.spread).toBeLessThanOrEqual(L.spreadSamples);
         expect(z.longShort).toBeLessThanOrEqual(L.longShortMax);
         expect(z.funding).toBeLessThanOrEqual(L.fundingMax);
-        expect(snap.trades.length).toBe(z.trades);
+        expect(tradeCount(snap.trades)).toBe(z.trades);
         maxSeen = {
           trades: Math.max(maxSeen.trades, z.trades),
           liquidations: Math.max(maxSeen.liquidations, z.liquidations),

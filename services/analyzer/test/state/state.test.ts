@@ -1,4 +1,5 @@
-import type { Candle } from '@confluence/confluence';
+import fc from 'fast-check';
+import { tradeAt, tradeCount, type Candle, type Trade, type TradeColumns } from '@confluence/confluence';
 import { createNormalizer } from '../../src/intake/bybit/normalize';
 import type { DataEvent, TickerEvent } from '../../src/intake/events';
 import { CandleSeries } from '../../src/state/candles';
@@ -10,6 +11,8 @@ import { TradeWindow } from '../../src/state/trades';
 import { fixtureLines } from '../intake/fixtures';
 
 const M = 60_000;
+const objectsOf = (c: TradeColumns): Trade[] => Array.from({ length: tradeCount(c) }, (_, i) => tradeAt(c, i)!);
+const tsOf = (c: TradeColumns): number[] => objectsOf(c).map((t) => t.ts);
 const candle = (start: number, close: number, confirmed: boolean): Candle => ({ start, open: close, high: close, low: close, close, volume: 1, turnover: close, confirmed });
 
 describe('candles', () => {
@@ -132,7 +135,7 @@ describe('windows and series', () => {
     w.push({ ts: 0, price: 1, size: 2, side: 'Buy' });
     w.push({ ts: 500, price: 1, size: 1, side: 'Sell' });
     w.push({ ts: 1600, price: 1, size: 5, side: 'Buy' });
-    expect(w.view().map((t) => t.ts)).toEqual([1600]);
+    expect(tsOf(w.view())).toEqual([1600]);
     expect(w.cvd).toBe(6);
     expect(w.total).toBe(3);
   });
@@ -140,8 +143,36 @@ describe('windows and series', () => {
   test('when trades exceed the count cap, then only the newest are kept', () => {
     const w = new TradeWindow(1e12, 10);
     for (let i = 0; i < 25; i++) w.push({ ts: i, price: 1, size: 1, side: 'Buy' });
-    expect(w.view().map((t) => t.ts)).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
+    expect(tsOf(w.view())).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
     expect(w.allocated).toBeLessThanOrEqual(16);
+  });
+
+  test('when trades arrive, expire by age or count, and the buffer moves, then every view ever handed out stays as it was and the current one equals a plain filtered list', () => {
+    const step = fc.record({ dt: fc.integer({ min: 0, max: 3_000 }), size: fc.integer({ min: 1, max: 1_000 }), buy: fc.boolean(), look: fc.boolean(), expireAhead: fc.integer({ min: -1, max: 20_000 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1_000, max: 60_000 }), fc.array(step, { minLength: 1, maxLength: 800 }), (maxCount, windowMs, steps) => {
+        const w = new TradeWindow(windowMs, maxCount);
+        let ts = 1_000_000;
+        let reference: Trade[] = [];
+        const kept: Array<{ view: TradeColumns; expected: Trade[] }> = [];
+        for (const s of steps) {
+          ts += s.dt;
+          const t: Trade = { ts, price: 100 + (s.size % 7), size: s.size / 100, side: s.buy ? 'Buy' : 'Sell' };
+          w.push(t);
+          reference = [...reference, t].filter((x) => x.ts >= ts - windowMs).slice(-maxCount);
+          if (s.expireAhead >= 0) {
+            w.expire(ts + s.expireAhead);
+            reference = reference.filter((x) => x.ts >= ts + s.expireAhead - windowMs);
+          }
+          if (s.look) kept.push({ view: w.view(), expected: reference });
+        }
+        expect(objectsOf(w.view())).toEqual(reference);
+        expect(w.size).toBe(reference.length);
+        expect(w.allocated).toBeLessThanOrEqual(Math.max(256, Math.ceil(maxCount * 1.5) + 1));
+        for (const k of kept) expect(objectsOf(k.view)).toEqual(k.expected);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   test('ring: grows lazily, wraps, views are immutable copies taken only on change', () => {
@@ -193,7 +224,7 @@ describe('market store', () => {
     expect(s.symbol).toBe('BTCUSDT');
     expect(s.book).toMatchObject({ synced: true, bids: [[85820.1, 1]], asks: [[85820.2, 2]] });
     expect(s.ticker).toMatchObject({ lastPrice: 84594.4, openInterest: 52903.75 });
-    expect(s.trades).toEqual([]); // the fixture's trade is hours older than the clock: outside the 15-min window
+    expect(tradeCount(s.trades)).toBe(0); // the fixture's trade is hours older than the clock: outside the 15-min window
     expect(store.cvd('BTCUSDT')).toBe(0.007);
     expect(store.status('BTCUSDT')!.lastTradeAt).toBe(1741433245357);
     expect(s.liquidations).toEqual([{ ts: 1741450605236, price: 85823.6, size: 0.001, side: 'Buy' }]);
