@@ -2,6 +2,59 @@ import type { Candle } from '@confluence/confluence';
 
 export const CANDLES_PER_TIMEFRAME = 300;
 
+/** Doubles per stored candle: start, open, high, low, close, volume, turnover. */
+const FIELDS = 7;
+
+/**
+ * A closed candle whose numbers live in its series' arena (one Float64Array) instead of in seven boxed numbers of
+ * its own: ≈100 bytes a candle instead of ≈200, and far fewer objects for the garbage collector to trace. The slot
+ * it reads is never written again; when the arena is compacted the candle is pointed at an identical copy, so every
+ * holder (a snapshot, the engine's caches) keeps seeing the same values.
+ */
+export class StoredCandle implements Candle {
+  constructor(
+    /** @internal */ public arena: Float64Array,
+    /** @internal */ public at: number,
+  ) {}
+
+  get start(): number {
+    return this.arena[this.at];
+  }
+
+  get open(): number {
+    return this.arena[this.at + 1];
+  }
+
+  get high(): number {
+    return this.arena[this.at + 2];
+  }
+
+  get low(): number {
+    return this.arena[this.at + 3];
+  }
+
+  get close(): number {
+    return this.arena[this.at + 4];
+  }
+
+  get volume(): number {
+    return this.arena[this.at + 5];
+  }
+
+  get turnover(): number {
+    return this.arena[this.at + 6];
+  }
+
+  get confirmed(): boolean {
+    return true;
+  }
+
+  /** Plain values (what JSON and test equality see). */
+  toJSON(): Candle {
+    return { start: this.start, open: this.open, high: this.high, low: this.low, close: this.close, volume: this.volume, turnover: this.turnover, confirmed: true };
+  }
+}
+
 /**
  * Candles of one timeframe: a bounded, start-sorted list of closed candles plus at most one forming candle.
  * - WS update (confirm false) replaces the forming candle; a newer forming candle closes the previous one (a missed confirm).
@@ -10,7 +63,10 @@ export const CANDLES_PER_TIMEFRAME = 300;
  *   forming (start + interval > now) only fills in when no live forming candle exists (the live one is fresher).
  */
 export class CandleSeries {
-  private closed: Candle[] = [];
+  private closed: StoredCandle[] = [];
+  /** Append-only slots of closed candles; compacted into a new arena when full. */
+  private arena = new Float64Array(0);
+  private used = 0;
   private forming: Candle | undefined;
   private cached: readonly Candle[] | undefined = [];
 
@@ -72,6 +128,8 @@ export class CandleSeries {
 
   clear(): void {
     this.closed = [];
+    this.arena = new Float64Array(0);
+    this.used = 0;
     this.forming = undefined;
     this.cached = [];
   }
@@ -84,8 +142,43 @@ export class CandleSeries {
     return out;
   }
 
-  private upsertClosed(c: Candle): void {
+  /** Arena slots allocated (for memory-bound checks). */
+  get allocatedSlots(): number {
+    return this.arena.length / FIELDS;
+  }
+
+  private store(c: Candle): StoredCandle {
+    if ((this.used + 1) * FIELDS > this.arena.length) this.compact();
+    const at = this.used++ * FIELDS;
+    const a = this.arena;
+    a[at] = c.start;
+    a[at + 1] = c.open;
+    a[at + 2] = c.high;
+    a[at + 3] = c.low;
+    a[at + 4] = c.close;
+    a[at + 5] = c.volume;
+    a[at + 6] = c.turnover;
+    return new StoredCandle(a, at);
+  }
+
+  /** Copies the live candles into a fresh arena with room to grow and re-points them (same values, new place). */
+  private compact(): void {
+    const live = this.closed.length;
+    const slots = Math.max(16, Math.ceil(Math.min(live + 1, this.capacity) * 1.5) + 1);
+    const next = new Float64Array(slots * FIELDS);
+    for (let i = 0; i < live; i++) {
+      const sc = this.closed[i];
+      next.set(sc.arena.subarray(sc.at, sc.at + FIELDS), i * FIELDS);
+      sc.arena = next;
+      sc.at = i * FIELDS;
+    }
+    this.arena = next;
+    this.used = live;
+  }
+
+  private upsertClosed(input: Candle): void {
     this.cached = undefined;
+    const c = this.store(input);
     const list = this.closed;
     const n = list.length;
     if (n === 0 || list[n - 1].start < c.start) {

@@ -13,6 +13,8 @@ import { fixtureLines } from '../intake/fixtures';
 const M = 60_000;
 const objectsOf = (c: TradeColumns): Trade[] => Array.from({ length: tradeCount(c) }, (_, i) => tradeAt(c, i)!);
 const tsOf = (c: TradeColumns): number[] => objectsOf(c).map((t) => t.ts);
+/** Candles as plain values (the store keeps closed ones in an arena behind getters). */
+const plain = (cs: readonly Candle[]): Candle[] => cs.map((c) => ({ start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, turnover: c.turnover, confirmed: c.confirmed }));
 const candle = (start: number, close: number, confirmed: boolean): Candle => ({ start, open: close, high: close, low: close, close, volume: 1, turnover: close, confirmed });
 
 describe('candles', () => {
@@ -20,10 +22,47 @@ describe('candles', () => {
     const c = new CandleSeries(M);
     c.applyLive(candle(0, 1, false));
     c.applyLive(candle(0, 2, false));
-    expect(c.view()).toEqual([candle(0, 2, false)]);
+    expect(plain(c.view())).toEqual([candle(0, 2, false)]);
     c.applyLive(candle(0, 3, true));
     c.applyLive(candle(M, 4, false));
-    expect(c.view()).toEqual([candle(0, 3, true), candle(M, 4, false)]);
+    expect(plain(c.view())).toEqual([candle(0, 3, true), candle(M, 4, false)]);
+  });
+
+  test('when candles close, get replaced by backfill and roll past the capacity for many arena compactions, then every view ever handed out keeps its values and the newest equals a plain list', () => {
+    const op = fc.record({ kind: fc.constantFrom('close', 'close', 'close', 'forming', 'replace'), v: fc.integer({ min: 1, max: 10_000 }), look: fc.boolean() });
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 40 }), fc.array(op, { minLength: 1, maxLength: 400, size: 'max' }), (capacity, ops) => {
+        const c = new CandleSeries(M, capacity);
+        let next = 0;
+        const reference = new Map<number, Candle>();
+        const kept: Array<{ view: readonly Candle[]; values: Candle[] }> = [];
+        const ohlc = (start: number, v: number, confirmed: boolean): Candle => ({ start, open: v, high: v + 2, low: v - 1, close: v + 1, volume: v / 10, turnover: v * 3, confirmed });
+        for (const o of ops) {
+          if (o.kind === 'close') {
+            c.applyLive(ohlc(next * M, o.v, true));
+            reference.set(next * M, ohlc(next * M, o.v, true));
+            next++;
+          } else if (o.kind === 'forming') {
+            c.applyLive(ohlc(next * M, o.v, false));
+          } else if (next > 0) {
+            // REST backfill with a corrected value for the newest closed candle.
+            const start = (next - 1) * M;
+            c.mergeBackfill([ohlc(start, o.v, true)], next * M);
+            reference.set(start, ohlc(start, o.v, true));
+          }
+          if (o.look) {
+            const view = c.view();
+            kept.push({ view, values: plain(view) });
+          }
+        }
+        const closed = plain(c.view()).filter((x) => x.confirmed);
+        const expected = [...reference.values()].sort((a, b) => a.start - b.start).slice(-(capacity - 1));
+        expect(closed).toEqual(expected);
+        expect(c.allocatedSlots).toBeLessThanOrEqual(Math.max(16, Math.ceil(capacity * 1.5) + 1));
+        for (const k of kept) expect(plain(k.view)).toEqual(k.values);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   test('when a newer forming candle arrives without a confirm (missed), then the previous one is closed', () => {
@@ -40,7 +79,7 @@ describe('candles', () => {
     const c = new CandleSeries(M);
     c.applyLive(candle(0, 1, true));
     c.applyLive(candle(0, 9, false));
-    expect(c.view()).toEqual([candle(0, 1, true)]);
+    expect(plain(c.view())).toEqual([candle(0, 1, true)]);
   });
 
   test('when REST backfill arrives after live candles, then it merges by start and keeps the fresher live forming candle', () => {
@@ -150,7 +189,7 @@ describe('windows and series', () => {
   test('when trades arrive, expire by age or count, and the buffer moves, then every view ever handed out stays as it was and the current one equals a plain filtered list', () => {
     const step = fc.record({ dt: fc.integer({ min: 0, max: 3_000 }), size: fc.integer({ min: 1, max: 1_000 }), buy: fc.boolean(), look: fc.boolean(), expireAhead: fc.integer({ min: -1, max: 20_000 }) });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1_000, max: 60_000 }), fc.array(step, { minLength: 1, maxLength: 800 }), (maxCount, windowMs, steps) => {
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1_000, max: 60_000 }), fc.array(step, { minLength: 1, maxLength: 800, size: 'max' }), (maxCount, windowMs, steps) => {
         const w = new TradeWindow(windowMs, maxCount);
         let ts = 1_000_000;
         let reference: Trade[] = [];
