@@ -40,7 +40,7 @@ export interface RssResult {
   wallMs: number;
   before: { rssMb: number; heapMb: number };
   afterBackfill: { rssMb: number; heapMb: number };
-  after: { rssMb: number; heapMb: number; heapTotalMb: number };
+  after: { rssMb: number; heapMb: number; heapTotalMb: number; arrayBuffersMb: number };
   tradesHeldAvg: number;
 }
 
@@ -103,7 +103,7 @@ export function rssRows(r: RssResult): Row[] {
       baselineLabel: 'same process before',
       target: '≤ 300 MB',
       pass: r.after.rssMb <= 300,
-      note: `heap used ${Math.round(r.after.heapMb)} MB / total ${Math.round(r.after.heapTotalMb)} MB; ${r.messages.toLocaleString('en-US')} msgs, ${r.cycles} scoring cycles, ~${r.tradesHeldAvg} trades/sym held`,
+      note: `heap used ${Math.round(r.after.heapMb)} MB / total ${Math.round(r.after.heapTotalMb)} MB, typed arrays ${Math.round(r.after.arrayBuffersMb)} MB; ${r.messages.toLocaleString('en-US')} msgs, ${r.cycles} scoring cycles, ~${r.tradesHeldAvg} trades/sym held`,
     }),
   ];
 }

@@ -27,13 +27,13 @@ const rssMb = (): number => process.memoryUsage().rss / 1024 / 1024;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** RSS after global.gc(); V8 returns freed pages to the OS from a background task, so give it a moment. */
-async function settledMemory(): Promise<{ rssMb: number; heapMb: number; heapTotalMb: number }> {
+async function settledMemory(): Promise<{ rssMb: number; heapMb: number; heapTotalMb: number; arrayBuffersMb: number }> {
   gc();
   await sleep(500);
   gc();
   await sleep(500);
   const m = process.memoryUsage();
-  return { rssMb: m.rss / 1024 / 1024, heapMb: m.heapUsed / 1024 / 1024, heapTotalMb: m.heapTotal / 1024 / 1024 };
+  return { rssMb: m.rss / 1024 / 1024, heapMb: m.heapUsed / 1024 / 1024, heapTotalMb: m.heapTotal / 1024 / 1024, arrayBuffersMb: m.arrayBuffers / 1024 / 1024 };
 }
 
 function out(result: unknown): void {

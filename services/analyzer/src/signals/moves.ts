@@ -51,14 +51,15 @@ export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): Sc
   const delta = prev.score !== null && next.score !== null ? next.score - prev.score : 0;
   const before = new Map(prev.components.map((c) => [c.name, c]));
   const after = new Map(next.components.map((c) => [c.name, c]));
-  const parts = COMPONENT_NAMES.map((name) => {
-    const n = after.get(name);
-    const p = before.get(name);
-    return { component: name, delta: Math.round((contribution(n) - contribution(p)) * 10) / 10, cause: n ? cause(p, n) : 'unavailable' };
-  })
+  // The cause (a walk over sub-signals) is worked out only for the components that made the cut.
+  const parts = COMPONENT_NAMES.map((name) => ({ component: name, delta: Math.round((contribution(after.get(name)) - contribution(before.get(name))) * 10) / 10 }))
     .filter((x) => Math.abs(x.delta) >= MIN_PART_POINTS)
     .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
-    .slice(0, 6);
+    .slice(0, 6)
+    .map((x) => {
+      const n = after.get(x.component);
+      return { ...x, cause: n ? cause(before.get(x.component), n) : 'unavailable' };
+    });
   const from = prev.score === null ? null : Math.round(prev.score * 10) / 10;
   const to = next.score === null ? null : Math.round(next.score * 10) / 10;
   const head = `${from ?? '—'} → ${to ?? '—'}`;

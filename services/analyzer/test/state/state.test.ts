@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { tradeAt, tradeCount, type Candle, type Trade, type TradeColumns } from '@confluence/confluence';
 import { createNormalizer } from '../../src/intake/bybit/normalize';
 import type { DataEvent, TickerEvent } from '../../src/intake/events';
-import { CandleSeries } from '../../src/state/candles';
+import { CANDLE_ARENA_GROWTH, CandleSeries } from '../../src/state/candles';
 import { MarketStore } from '../../src/state/market-store';
 import { Ring } from '../../src/state/ring';
 import { TimeSeries } from '../../src/state/series';
 import { TickerMerger } from '../../src/state/ticker';
-import { TradeWindow } from '../../src/state/trades';
+import { TRADE_BUFFER_GROWTH, TradeWindow } from '../../src/state/trades';
 import { fixtureLines } from '../intake/fixtures';
 
 const M = 60_000;
@@ -58,7 +58,7 @@ describe('candles', () => {
         const closed = plain(c.view()).filter((x) => x.confirmed);
         const expected = [...reference.values()].sort((a, b) => a.start - b.start).slice(-(capacity - 1));
         expect(closed).toEqual(expected);
-        expect(c.allocatedSlots).toBeLessThanOrEqual(Math.max(16, Math.ceil(capacity * 1.5) + 1));
+        expect(c.allocatedSlots).toBeLessThanOrEqual(Math.max(16, Math.ceil(capacity * CANDLE_ARENA_GROWTH) + 1));
         for (const k of kept) expect(plain(k.view)).toEqual(k.values);
       }),
       { numRuns: 150 },
@@ -207,7 +207,7 @@ describe('windows and series', () => {
         }
         expect(objectsOf(w.view())).toEqual(reference);
         expect(w.size).toBe(reference.length);
-        expect(w.allocated).toBeLessThanOrEqual(Math.max(256, Math.ceil(maxCount * 1.5) + 1));
+        expect(w.allocated).toBeLessThanOrEqual(Math.max(256, Math.ceil(maxCount * TRADE_BUFFER_GROWTH) + 1));
         for (const k of kept) expect(objectsOf(k.view)).toEqual(k.expected);
       }),
       { numRuns: 150 },
