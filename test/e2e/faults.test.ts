@@ -34,7 +34,7 @@ describe('faults: memcached', () => {
   let web: Service;
 
   afterAll(async () => {
-    mc?.resume();
+    await mc?.resume();
     await stopAll(web, analyzer, sim);
     await mc?.stop();
   });
@@ -64,13 +64,13 @@ describe('faults: memcached', () => {
       await waitFor(async () => (await getJson(`${web.url}/api/symbols/BTCUSDT`)).status === 200, { what: 'detail restored' });
 
       // Paused (SIGSTOP): HTTP answers within a bounded time, status says unreachable, recovery after SIGCONT.
-      mc.pause();
+      await mc.pause();
       const started = Date.now();
       const during = await getJson(`${web.url}/api/symbols/ETHUSDT`, { timeoutMs: 5000 });
       expect(Date.now() - started).toBeLessThan(3000);
       expect(during.status).toBeLessThan(600);
       await untilState(web, 'cache_unreachable');
-      mc.resume();
+      await mc.resume();
       await untilState(web, 'ok');
       expect(analyzer.proc.exited()).toBe(false);
       expect(web.proc.exited()).toBe(false);

@@ -98,15 +98,15 @@ describe('cache when memcached is unreachable', () => {
     const cache = createCache({ servers: [mc.address], timeoutMs: 300 });
     try {
       await cache.set('k', 'v', 10);
-      mc.pause();
+      await mc.pause();
       await expect(cache.get('k')).rejects.toMatchObject({ code: expect.stringMatching(/cache_(timeout|unreachable)/) });
-      mc.resume();
+      await mc.resume();
       // memjs reconnects lazily; the next calls succeed once the server answers again.
       let value: Buffer | null = null;
       for (let i = 0; i < 20 && value === null; i++) value = await cache.get('k').catch(() => null);
       expect(value?.toString()).toBe('v');
     } finally {
-      mc.resume();
+      await mc.resume();
       cache.close();
       await mc.stop();
     }

@@ -22,8 +22,10 @@ export interface Memcached {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** SIGSTOP / SIGCONT: the process keeps its sockets but stops answering. */
-  pause(): void;
-  resume(): void;
+  /** Resolves once the kernel reports the process stopped (a signal to a process running on another core is not instant). */
+  pause(): Promise<void>;
+  /** Resolves once the process runs again. */
+  resume(): Promise<void>;
   proc(): Proc | undefined;
 }
 
@@ -49,11 +51,15 @@ export async function startMemcached(options: { port?: number; memoryMb?: number
         await proc.stop('SIGTERM', 3000);
       }
     },
-    pause() {
-      proc?.child.kill('SIGSTOP');
+    async pause() {
+      if (!proc) return;
+      proc.child.kill('SIGSTOP');
+      await untilProcessState(proc.child.pid, true);
     },
-    resume() {
-      proc?.child.kill('SIGCONT');
+    async resume() {
+      if (!proc) return;
+      proc.child.kill('SIGCONT');
+      await untilProcessState(proc.child.pid, false);
     },
     proc: () => proc,
   };
@@ -85,4 +91,22 @@ export function memcachedStats(port: number): Promise<Record<string, number>> {
       }
     });
   });
+}
+
+/** Waits until /proc says the process is (or is no longer) stopped; gives up quietly after 5 s or without /proc. */
+async function untilProcessState(pid: number | undefined, stopped: boolean): Promise<void> {
+  if (pid === undefined) return;
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    let state: string;
+    try {
+      // Field 3 of /proc/<pid>/stat, after the parenthesised command name: T = stopped by a signal.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return;
+    }
+    if ((state === 'T') === stopped) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
