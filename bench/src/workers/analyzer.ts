@@ -3,10 +3,11 @@
 //   node bench/dist/workers/analyzer.js cycle <symbols> <warmCycles> <coldRuns>
 //   node bench/dist/workers/analyzer.js rss <symbols> <marketMinutes> <messagesPerSecond>
 // Prints one JSON line {"result": …} on stdout.
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
 import { benchFrames, benchIngest } from '../../../services/analyzer/dist/intake/bench-ingest';
+import { DEFAULT_HEAP_GROWING_PERCENT, tuneHeap } from '../../../services/analyzer/dist/heap';
 import { createNormalizer } from '../../../services/analyzer/dist/intake/bybit/normalize';
 import { isControlEvent, type MarketEvent } from '../../../services/analyzer/dist/intake/events';
 import { syntheticFrameStream } from '../../../services/analyzer/dist/intake/synthetic';
@@ -242,6 +243,8 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
   // For finding what holds the memory: BENCH_HEAP_SNAPSHOT=file.heapsnapshot (open in Chrome DevTools → Memory).
   if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
   const sizes = store.sizes(symbols[0]);
+  // Where the heap's committed size goes (space → committed / used MB), to tell live data from retained pages.
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, { sizeMb: +(sp.space_size / 1048576).toFixed(1), usedMb: +(sp.space_used_size / 1048576).toFixed(1) }]));
   let trades = 0;
   for (const s of symbols) trades += store.sizes(s)?.trades ?? 0;
   const scored = [...lastDetails.values()].length;
@@ -261,6 +264,7 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
     before,
     afterBackfill,
     after,
+    spaces,
     peakRssMb: Math.max(peakRss, after.rssMb),
     tradesHeldAvg: Math.round(trades / n),
     sizesOfFirstSymbol: sizes,
@@ -268,6 +272,8 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
 }
 
 async function main(): Promise<void> {
+  // The same heap setting the analyzer runs with (ANALYZER_HEAP_GROWING_PERCENT, default 50).
+  tuneHeap(Number(process.env.ANALYZER_HEAP_GROWING_PERCENT ?? DEFAULT_HEAP_GROWING_PERCENT));
   const [mode, ...args] = process.argv.slice(2);
   const a = args.map(Number);
   switch (mode) {

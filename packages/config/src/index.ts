@@ -132,6 +132,8 @@ export interface AnalyzerConfig {
   alertFormat: 'json' | 'telegram' | 'discord';
   alertRulesFile: string | undefined;
   analyzerId: string | undefined;
+  /** V8 old-generation growth per major GC, in percent (0 = V8's own heuristic, up to 4× the live heap). */
+  heapGrowingPercent: number;
   /** Exchange connection timing; the defaults follow Bybit's guidance, tests shorten them. */
   intakeTiming: { pingIntervalMs: number; pongTimeoutMs: number; restBackoff403Ms: number };
 }
@@ -176,6 +178,7 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
       BYBIT_PING_INTERVAL_MS: posInt('BYBIT_PING_INTERVAL_MS', 20_000, 100, 60_000),
       BYBIT_PONG_TIMEOUT_MS: posInt('BYBIT_PONG_TIMEOUT_MS', 10_000, 100, 60_000),
       BYBIT_REST_403_BACKOFF_MS: posInt('BYBIT_REST_403_BACKOFF_MS', 600_000, 100),
+      ANALYZER_HEAP_GROWING_PERCENT: posInt('ANALYZER_HEAP_GROWING_PERCENT', 50, 0, 300),
     },
     env,
   );
@@ -213,6 +216,7 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     alertFormat: e.ALERT_FORMAT,
     alertRulesFile: e.ALERT_RULES_FILE,
     analyzerId: e.ANALYZER_ID,
+    heapGrowingPercent: e.ANALYZER_HEAP_GROWING_PERCENT,
     intakeTiming: { pingIntervalMs: e.BYBIT_PING_INTERVAL_MS, pongTimeoutMs: e.BYBIT_PONG_TIMEOUT_MS, restBackoff403Ms: e.BYBIT_REST_403_BACKOFF_MS },
   };
 }

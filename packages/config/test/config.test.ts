@@ -5,7 +5,7 @@ describe('config', () => {
     const web = loadWebConfig({});
     expect(web).toMatchObject({ port: 8001, host: '127.0.0.1', keyPrefix: 'confluence:v1:', memcached: { servers: ['127.0.0.1:11211'] }, publishIntervalMs: 1000 });
     const analyzer = loadAnalyzerConfig({});
-    expect(analyzer).toMatchObject({ port: 8003, host: '127.0.0.1', marketSource: 'live', topSymbols: 15, symbols: undefined, shard: undefined, replaySpeed: 1 });
+    expect(analyzer).toMatchObject({ port: 8003, host: '127.0.0.1', marketSource: 'live', topSymbols: 15, symbols: undefined, shard: undefined, replaySpeed: 1, heapGrowingPercent: 50 });
     expect(analyzer.bybitWsUrl).toBe('wss://stream.bybit.com/v5/public/linear');
   });
 
@@ -22,6 +22,13 @@ describe('config', () => {
     expect(message).toMatch(/MEMCACHED_SERVERS must be a comma-separated list of host:port/);
     expect(message).toMatch(/MARKET_SOURCE must be one of live, sim, replay/);
     expect(message).toMatch(/BYBIT_WS_URL must be a ws: or wss: URL/);
+  });
+
+  test('when the heap growth is set, then 0 (V8 default) to 300 is accepted and anything else is named in the error', () => {
+    expect(loadAnalyzerConfig({ ANALYZER_HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadAnalyzerConfig({ ANALYZER_HEAP_GROWING_PERCENT: '120' }).heapGrowingPercent).toBe(120);
+    expect(() => loadAnalyzerConfig({ ANALYZER_HEAP_GROWING_PERCENT: '301' })).toThrow(/ANALYZER_HEAP_GROWING_PERCENT/);
+    expect(() => loadAnalyzerConfig({ ANALYZER_HEAP_GROWING_PERCENT: 'lots' })).toThrow(/ANALYZER_HEAP_GROWING_PERCENT/);
   });
 
   test('when SYMBOLS lists invalid names, then they are named in the error', () => {

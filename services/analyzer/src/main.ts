@@ -1,6 +1,7 @@
 import { exitOnConfigError, loadAnalyzerConfig, AnalyzerConfig } from '@confluence/config';
 import { EXIT_CONFIG, createLogger, runService } from '@confluence/logger';
 import { createAnalyzerApp, AnalyzerApp } from './app';
+import { tuneHeap } from './heap';
 
 /** Problems found while wiring the app that are configuration, not bugs: reported plainly, exit 2. */
 const CONFIG_CODES = new Set(['data_dir_unusable', 'alert_rules_invalid', 'engine_config_invalid']);
@@ -11,6 +12,7 @@ try {
 } catch (err) {
   exitOnConfigError(err, 'analyzer');
 }
+tuneHeap(config.heapGrowingPercent);
 const logger = createLogger({ service: 'analyzer', level: config.logLevel, format: config.logFormat });
 let app: AnalyzerApp;
 try {

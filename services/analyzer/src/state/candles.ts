@@ -4,8 +4,8 @@ export const CANDLES_PER_TIMEFRAME = 300;
 
 /** Doubles per stored candle: start, open, high, low, close, volume, turnover. */
 const FIELDS = 7;
-/** A compacted arena has room for this many times the live candles. */
-export const CANDLE_ARENA_GROWTH = 1.25;
+/** Free slots a compacted arena leaves for closes and backfill replacements before the next compaction. */
+export const CANDLE_ARENA_SLACK = 16;
 
 /**
  * A closed candle whose numbers live in its series' arena (one Float64Array) instead of in seven boxed numbers of
@@ -166,7 +166,7 @@ export class CandleSeries {
   /** Copies the live candles into a fresh arena with room to grow and re-points them (same values, new place). */
   private compact(): void {
     const live = this.closed.length;
-    const slots = Math.max(16, Math.ceil(Math.min(live + 1, this.capacity) * CANDLE_ARENA_GROWTH) + 1);
+    const slots = live + CANDLE_ARENA_SLACK;
     const next = new Float64Array(slots * FIELDS);
     for (let i = 0; i < live; i++) {
       const sc = this.closed[i];

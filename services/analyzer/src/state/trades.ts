@@ -53,9 +53,10 @@ export class TimeWindow<T extends { readonly ts: number }> {
   }
 }
 
-const MIN_CAPACITY = 256;
-/** A reallocated trade buffer has room for this many times the live trades. */
-export const TRADE_BUFFER_GROWTH = 1.25;
+/** Room a reallocated trade buffer leaves for new trades: an eighth of the live ones, at least 64. */
+export function tradeBufferSlack(live: number): number {
+  return Math.max(64, Math.ceil(live / 8));
+}
 
 /**
  * Rolling trades as typed-array columns (no object per trade: ≈25 bytes each instead of ≈100), bounded by age
@@ -63,7 +64,7 @@ export const TRADE_BUFFER_GROWTH = 1.25;
  * taker sells, in base units, since start).
  *
  * Append-only between reallocations, so a `view()` handed out earlier stays exactly what it was: pushes write past
- * its `tail`, expiry only moves `head`, and a full buffer moves the live trades into new arrays (1.25× the live
+ * its `tail`, expiry only moves `head`, and a full buffer moves the live trades into new arrays (with room for an eighth more
  * count) instead of compacting in place. The scoring cycle reads views while trades keep arriving.
  */
 export class TradeWindow {
@@ -150,8 +151,7 @@ export class TradeWindow {
 
   private reallocate(): void {
     const live = this.tail - this.head;
-    const cap = Math.min(Math.max(MIN_CAPACITY, Math.ceil(live * TRADE_BUFFER_GROWTH) + 1), Math.ceil(this.maxCount * TRADE_BUFFER_GROWTH));
-    const ts = new Float64Array(Math.max(cap, live + 1));
+    const ts = new Float64Array(live + tradeBufferSlack(live));
     const price = new Float64Array(ts.length);
     const size = new Float64Array(ts.length);
     const buy = new Uint8Array(ts.length);

@@ -2,12 +2,12 @@ import fc from 'fast-check';
 import { tradeAt, tradeCount, type Candle, type Trade, type TradeColumns } from '@confluence/confluence';
 import { createNormalizer } from '../../src/intake/bybit/normalize';
 import type { DataEvent, TickerEvent } from '../../src/intake/events';
-import { CANDLE_ARENA_GROWTH, CandleSeries } from '../../src/state/candles';
+import { CANDLE_ARENA_SLACK, CandleSeries } from '../../src/state/candles';
 import { MarketStore } from '../../src/state/market-store';
 import { Ring } from '../../src/state/ring';
 import { TimeSeries } from '../../src/state/series';
 import { TickerMerger } from '../../src/state/ticker';
-import { TRADE_BUFFER_GROWTH, TradeWindow } from '../../src/state/trades';
+import { tradeBufferSlack, TradeWindow } from '../../src/state/trades';
 import { fixtureLines } from '../intake/fixtures';
 
 const M = 60_000;
@@ -58,7 +58,7 @@ describe('candles', () => {
         const closed = plain(c.view()).filter((x) => x.confirmed);
         const expected = [...reference.values()].sort((a, b) => a.start - b.start).slice(-(capacity - 1));
         expect(closed).toEqual(expected);
-        expect(c.allocatedSlots).toBeLessThanOrEqual(Math.max(16, Math.ceil(capacity * CANDLE_ARENA_GROWTH) + 1));
+        expect(c.allocatedSlots).toBeLessThanOrEqual(capacity + CANDLE_ARENA_SLACK);
         for (const k of kept) expect(plain(k.view)).toEqual(k.values);
       }),
       { numRuns: 150 },
@@ -183,7 +183,7 @@ describe('windows and series', () => {
     const w = new TradeWindow(1e12, 10);
     for (let i = 0; i < 25; i++) w.push({ ts: i, price: 1, size: 1, side: 'Buy' });
     expect(tsOf(w.view())).toEqual([15, 16, 17, 18, 19, 20, 21, 22, 23, 24]);
-    expect(w.allocated).toBeLessThanOrEqual(16);
+    expect(w.allocated).toBeLessThanOrEqual(10 + tradeBufferSlack(10));
   });
 
   test('when trades arrive, expire by age or count, and the buffer moves, then every view ever handed out stays as it was and the current one equals a plain filtered list', () => {
@@ -207,7 +207,7 @@ describe('windows and series', () => {
         }
         expect(objectsOf(w.view())).toEqual(reference);
         expect(w.size).toBe(reference.length);
-        expect(w.allocated).toBeLessThanOrEqual(Math.max(256, Math.ceil(maxCount * TRADE_BUFFER_GROWTH) + 1));
+        expect(w.allocated).toBeLessThanOrEqual(maxCount + tradeBufferSlack(maxCount));
         for (const k of kept) expect(objectsOf(k.view)).toEqual(k.expected);
       }),
       { numRuns: 150 },
