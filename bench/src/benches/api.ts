@@ -67,7 +67,9 @@ export async function benchApiSize(cfg: BenchConfig, mc: Memcached, fixture: Fix
       { timeoutMs: 20_000, what: 'the first publish' },
     );
     const gen0 = Number(firstPub.generation);
-    web = await startWeb({ MEMCACHED_SERVERS: mc.address, KEY_PREFIX: prefix, PUBLISH_INTERVAL_MS: '1000', WEB_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn' });
+    // BENCH_WEB_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/web-prof") to look inside the web process under load.
+    const nodeOptions: Record<string, string> = process.env.BENCH_WEB_NODE_OPTIONS ? { NODE_OPTIONS: `--no-warnings ${process.env.BENCH_WEB_NODE_OPTIONS}` } : {};
+    web = await startWeb({ MEMCACHED_SERVERS: mc.address, KEY_PREFIX: prefix, PUBLISH_INTERVAL_MS: '1000', WEB_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn', ...nodeOptions });
     const url = `${web.url}/api/symbols`;
     await waitFor(
       async () => {

@@ -152,13 +152,23 @@ describe('web API against a real memcached', () => {
   });
 
   test('when the page is requested, then strict security headers are set and no inline script is allowed', async () => {
-    const res = await request(url).get('/healthz').expect(200);
+    const res = await request(url).get('/').expect(200);
     const csp = res.headers['content-security-policy'];
     expect(csp).toMatch(/default-src 'self'/);
     expect(csp).toMatch(/script-src 'self'(;|$)/);
     expect(csp).not.toMatch(/unsafe-inline/);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  test('when an API answer or a health check is requested, then it may not be rendered, framed or sniffed', async () => {
+    for (const path of ['/api/symbols', '/api/status', '/api/nope', '/healthz']) {
+      const res = await request(url).get(path);
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
   });
 
   test('when the SSE stream is opened, then the current status and snapshot arrive at once', async () => {
