@@ -240,6 +240,9 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
   ingestMs += nowMs() - tChunk;
   const wallMs = nowMs() - t0;
   const after = await settledMemory();
+  // Keep the engine's per-symbol indicator state and the move tracker reachable until after the measurement (a
+  // live analyzer holds both); without a later use V8 may collect them before \`after\` is taken.
+  const keptAlive = scoreAllSync(engine, source, clock).length + (moves.update(symbols[0], null, clock) ? 1 : 0);
   // For finding what holds the memory: BENCH_HEAP_SNAPSHOT=file.heapsnapshot (open in Chrome DevTools → Memory).
   if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
   const sizes = store.sizes(symbols[0]);
@@ -256,6 +259,7 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
     scoreEveryS,
     cycles,
     scoredLastCycle: scored,
+    keptAlive,
     cycleMsMean: cycles ? cycleMsTotal / cycles : 0,
     cycleMsMax,
     generateAndIngestPerSecond: count / (ingestMs / 1000),
