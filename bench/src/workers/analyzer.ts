@@ -4,10 +4,11 @@
 //   node bench/dist/workers/analyzer.js rss <symbols> <marketMinutes> <messagesPerSecond>
 // Prints one JSON line {"result": …} on stdout.
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
 import { benchFrames, benchIngest } from '../../../services/analyzer/dist/intake/bench-ingest';
-import { DEFAULT_HEAP_GROWING_PERCENT, tuneHeap } from '../../../services/analyzer/dist/heap';
+import { tuneHeap } from '../../../services/analyzer/dist/heap';
 import { createNormalizer } from '../../../services/analyzer/dist/intake/bybit/normalize';
 import { isControlEvent, type MarketEvent } from '../../../services/analyzer/dist/intake/events';
 import { syntheticFrameStream } from '../../../services/analyzer/dist/intake/synthetic';

@@ -149,6 +149,9 @@ function parseWeights(value: string | undefined, name: string): Record<string, n
   return out;
 }
 
+/** Default of ANALYZER_HEAP_GROWING_PERCENT (see services/analyzer/src/heap.ts for why). */
+export const DEFAULT_HEAP_GROWING_PERCENT = 50;
+
 export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
   const e = parse(
     {
@@ -178,7 +181,7 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
       BYBIT_PING_INTERVAL_MS: posInt('BYBIT_PING_INTERVAL_MS', 20_000, 100, 60_000),
       BYBIT_PONG_TIMEOUT_MS: posInt('BYBIT_PONG_TIMEOUT_MS', 10_000, 100, 60_000),
       BYBIT_REST_403_BACKOFF_MS: posInt('BYBIT_REST_403_BACKOFF_MS', 600_000, 100),
-      ANALYZER_HEAP_GROWING_PERCENT: posInt('ANALYZER_HEAP_GROWING_PERCENT', 50, 0, 300),
+      ANALYZER_HEAP_GROWING_PERCENT: posInt('ANALYZER_HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
     },
     env,
   );

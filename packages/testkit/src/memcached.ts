@@ -21,10 +21,12 @@ export interface Memcached {
   /** Starts memcached (again) on the same port; an earlier instance's data is gone, as after a real restart. */
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** SIGSTOP / SIGCONT: the process keeps its sockets but stops answering. */
-  /** Resolves once the kernel reports the process stopped (a signal to a process running on another core is not instant). */
+  /**
+   * SIGSTOP: the process keeps its sockets but stops answering. Resolves once the kernel reports it stopped (a signal
+   * to a process running on another core is not instant).
+   */
   pause(): Promise<void>;
-  /** Resolves once the process runs again. */
+  /** SIGCONT; resolves once the process runs again. */
   resume(): Promise<void>;
   proc(): Proc | undefined;
 }

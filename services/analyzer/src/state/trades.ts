@@ -64,8 +64,8 @@ export function tradeBufferSlack(live: number): number {
  * taker sells, in base units, since start).
  *
  * Append-only between reallocations, so a `view()` handed out earlier stays exactly what it was: pushes write past
- * its `tail`, expiry only moves `head`, and a full buffer moves the live trades into new arrays (with room for an eighth more
- * count) instead of compacting in place. The scoring cycle reads views while trades keep arriving.
+ * its `tail`, expiry only moves `head`, and a full buffer moves the live trades into new arrays (with room for an
+ * eighth more, see tradeBufferSlack) instead of compacting in place. The scoring cycle reads views while trades keep arriving.
  */
 export class TradeWindow {
   private ts = new Float64Array(0);
@@ -102,10 +102,6 @@ export class TradeWindow {
   /** Trades seen since start (not only in the window). */
   get total(): number {
     return this.count;
-  }
-
-  newestTs(): number | undefined {
-    return this.tail > this.head ? this.ts[this.tail - 1] : undefined;
   }
 
   push(t: { readonly ts: number; readonly price: number; readonly size: number; readonly side: 'Buy' | 'Sell' }): void {
