@@ -66,10 +66,13 @@ export interface TableRowView {
   classes: string;
 }
 
-/** The table as the user sees it, top to bottom. */
+/**
+ * The table as the user sees it, top to bottom, read in one evaluation. (`page.$$eval` queries the rows in one
+ * round trip and reads them in a second, so a render between the two paired the old row order with new texts.)
+ */
 export function readTable(page: Page): Promise<TableRowView[]> {
-  return page.$$eval('#symbols-body .row', (trs) =>
-    trs.map((tr) => ({
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll('#symbols-body .row')).map((tr) => ({
       symbol: (tr as HTMLElement).dataset.symbol ?? '',
       score: tr.querySelector('.score-num')?.textContent ?? '',
       direction: tr.querySelector('.dir-word')?.textContent ?? '',
