@@ -10,7 +10,7 @@ import { createNormalizer } from '../../services/analyzer/src/intake/bybit/norma
 import { topicsForSymbol } from '../../services/analyzer/src/intake/bybit/topics';
 import { createReplayTransport, restKey, scanRecording } from '../../services/analyzer/src/intake/replay';
 import { fetchUniverse } from '../../services/analyzer/src/intake/universe';
-import { Warmup } from '../../services/analyzer/src/intake/warmup';
+import { KLINE_BACKFILL, Warmup } from '../../services/analyzer/src/intake/warmup';
 import { MarketStore } from '../../services/analyzer/src/state/market-store';
 import { aggregateTrades, DEFAULT_START, LATENCY_MS, makeRecording, parseArgs, planRegimes, THINNING_DEFAULTS, topicsFor, warmupRequests, type RecordingResult } from '../src/sim/make-recording';
 import type { TradeEvent } from '../src/sim/symbol-market';
@@ -108,8 +108,8 @@ describe('make-recording', () => {
       expect(warmup.progress()).toMatchObject({ done: SYMBOLS, total: SYMBOLS, complete: true, failed: 0 });
       expect(rest.counters.errors).toBe(0);
       for (const s of result.symbols) {
-        const candles = await rest.klines(s, '1', 300);
-        expect(candles).toHaveLength(300);
+        const candles = await rest.klines(s, '1', KLINE_BACKFILL);
+        expect(candles).toHaveLength(KLINE_BACKFILL);
         // The candle open at the start time is the only unconfirmed one.
         expect(candles.filter((c) => !c.confirmed).map((c) => c.start)).toEqual([DEFAULT_START]);
       }

@@ -1,5 +1,5 @@
 // Market state "like the real thing" for the scoring and memory benchmarks, held in the analyzer's own
-// MarketStore: what the analyzer's warm-up backfills (300 candles per timeframe, 200 open-interest points, 100
+// MarketStore: what the analyzer's warm-up backfills (200 candles per timeframe, 200 open-interest points, 100
 // long/short points, 50 funding points — the constants are taken from warmup.ts), a 50-level book, ~2,000 trades in
 // the 15-minute window, a ticker and liquidations. `advance()` plays one market second
 // (new trades, the forming candles move, book and ticker deltas), so every cycle scores changed snapshots.

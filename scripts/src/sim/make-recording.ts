@@ -59,8 +59,8 @@ export const DEFAULT_TREND_STRENGTH: readonly [number, number] = [
 /** Default start of the virtual clock: a Monday, 00:00 UTC (fixed, so a seed gives the same file). */
 export const DEFAULT_START = Date.UTC(2025, 0, 6, 0, 0, 0);
 
-/** What the analyzer's warm-up asks for (services/analyzer/src/intake/warmup.ts, universe.ts). */
-export const WARMUP = { klineLimit: 300, klineIntervals: KLINE_INTERVALS, openInterestLimit: 200, accountRatioLimit: 100, fundingLimit: 50, seriesInterval: '5min' } as const;
+/** What the analyzer's warm-up asks for (services/analyzer/src/intake/warmup.ts, universe.ts); test/ops/warmup-agreement checks it. */
+export const WARMUP = { klineLimit: 200, klineIntervals: KLINE_INTERVALS, openInterestLimit: 200, accountRatioLimit: 100, fundingLimit: 50, seriesInterval: '5min' } as const;
 
 export interface MakeRecordingOptions {
   /** Output file (its directory is created). */

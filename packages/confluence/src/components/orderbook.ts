@@ -29,18 +29,13 @@ export function depthImbalanceOf(bids: readonly BookLevel[], asks: readonly Book
 /** Size resting within `band` (fraction of mid) of the mid, on one side. */
 export function depthWithin(levels: readonly BookLevel[], mid: number, band: number, side: 'bid' | 'ask'): number {
   let s = 0;
+  // Indexed loops: this runs for every symbol every cycle, and destructuring iteration allocated per level.
   if (side === 'bid') {
     const limit = mid - mid * band;
-    for (const [p, q] of levels) {
-      if (p < limit) break;
-      s += q;
-    }
+    for (let i = 0; i < levels.length && levels[i][0] >= limit; i++) s += levels[i][1];
   } else {
     const limit = mid + mid * band;
-    for (const [p, q] of levels) {
-      if (p > limit) break;
-      s += q;
-    }
+    for (let i = 0; i < levels.length && levels[i][0] <= limit; i++) s += levels[i][1];
   }
   return s;
 }
@@ -143,29 +138,23 @@ export function orderbook(ctx: Context): ComponentResult {
     const lo = mid - mid * WALL_BAND;
     const hi = mid + mid * WALL_BAND;
     let total = 0;
-    let count = 0;
-    for (const [p, q] of bids) {
-      if (p < lo) break;
-      total += q;
-      count++;
-    }
-    for (const [p, q] of asks) {
-      if (p > hi) break;
-      total += q;
-      count++;
-    }
+    let nb = 0;
+    while (nb < bids.length && bids[nb][0] >= lo) total += bids[nb++][1];
+    let na = 0;
+    while (na < asks.length && asks[na][0] <= hi) total += asks[na++][1];
+    const count = nb + na;
     const mean = count > 0 ? total / count : 0;
     let bidWall = 0;
     let askWall = 0;
     if (count >= 3 && mean > 0) {
       const threshold = WALL_FACTOR * mean;
-      for (const [p, q] of bids) {
-        if (p < lo) break;
-        if (q >= threshold) bidWall += q * (1 - (mid - p) / (mid * WALL_BAND));
+      for (let i = 0; i < nb; i++) {
+        const q = bids[i][1];
+        if (q >= threshold) bidWall += q * (1 - (mid - bids[i][0]) / (mid * WALL_BAND));
       }
-      for (const [p, q] of asks) {
-        if (p > hi) break;
-        if (q >= threshold) askWall += q * (1 - (p - mid) / (mid * WALL_BAND));
+      for (let i = 0; i < na; i++) {
+        const q = asks[i][1];
+        if (q >= threshold) askWall += q * (1 - (asks[i][0] - mid) / (mid * WALL_BAND));
       }
     }
     if (count === 0) signals.push(missing('walls', null, sw.walls, 'no levels within ±0.5 % of mid'));

@@ -1,12 +1,13 @@
 import { createRateLimitedLog, type Logger } from '@confluence/logger';
+import { CANDLES_PER_TIMEFRAME } from '../state/candles';
 import type { MarketStore } from '../state/market-store';
 import { fullJitterDelay } from './backoff';
 import { RestError, type BybitRestClient } from './bybit/rest-client';
 import { INTERVAL_TO_TIMEFRAME } from './events';
 import { fnv1a32 } from './universe';
 
-/** Enough closed candles for every indicator (≥ 200) and fills the 300-candle ring. */
-export const KLINE_BACKFILL = 300;
+/** Fills the candle store of each timeframe in one request (CANDLES_PER_TIMEFRAME, enough for every indicator). */
+export const KLINE_BACKFILL = CANDLES_PER_TIMEFRAME;
 export const OPEN_INTEREST_BACKFILL = 200;
 export const ACCOUNT_RATIO_BACKFILL = 100;
 export const FUNDING_BACKFILL = 50;

@@ -37,6 +37,11 @@ function cause(prev: ComponentDetail | undefined, next: ComponentDetail): string
   return `${what} ${best.delta > 0 ? 'up' : 'down'}`.slice(0, 200);
 }
 
+/** Score deltas are reported to 0.1 point. */
+function roundDelta(d: number): number {
+  return Math.round(d * 10) / 10;
+}
+
 function contribution(c: ComponentDetail | undefined): number {
   return c && c.contribution !== null ? c.contribution : 0;
 }
@@ -64,7 +69,7 @@ export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): Sc
   const to = next.score === null ? null : Math.round(next.score * 10) / 10;
   const head = `${from ?? '—'} → ${to ?? '—'}`;
   const body = parts.slice(0, 3).map((p) => `${LABEL[p.component]} ${fmt(p.delta)} (${p.cause})`).join(', ');
-  return { from, to, delta: Math.round(delta * 10) / 10, at, summary: (body ? `${head}: ${body}` : head).slice(0, 400), parts };
+  return { from, to, delta: roundDelta(delta), at, summary: (body ? `${head}: ${body}` : head).slice(0, 400), parts };
 }
 
 /**
@@ -81,8 +86,13 @@ export class MoveTracker {
     const anchor = this.anchor.get(symbol);
     if (!anchor) this.anchor.set(symbol, next);
     else {
-      const move = diffScores(anchor, next, at);
       const availabilityChanged = (anchor.score === null) !== (next.score === null);
+      // Most generations are noise below the threshold: decide on the rounded delta (as diffScores rounds it)
+      // before building the explanation, which walks every sub-signal.
+      if (!availabilityChanged && (anchor.score === null || next.score === null || Math.abs(roundDelta(next.score - anchor.score)) < MIN_MOVE_POINTS)) {
+        return this.last.get(symbol) ?? null;
+      }
+      const move = diffScores(anchor, next, at);
       if (move && (Math.abs(move.delta) >= MIN_MOVE_POINTS || availabilityChanged)) {
         this.last.set(symbol, move);
         this.anchor.set(symbol, next);

@@ -1,6 +1,12 @@
 import type { Candle } from '@confluence/confluence';
 
-export const CANDLES_PER_TIMEFRAME = 300;
+/**
+ * Candles kept per timeframe. The engine's longest look-back is its indicator window: up to indicatorWindow +
+ * anchorBlock − 1 = 179 confirmed candles plus the forming one with the default config (swings use 100, volume
+ * measures ≤ 96). 200 covers that with a margin and is Bybit's default kline page. Every candle beyond it cost
+ * memory, a slot in every snapshot's candle view and old-generation objects the GC has to mark, for no score.
+ */
+export const CANDLES_PER_TIMEFRAME = 200;
 
 /** Doubles per stored candle: start, open, high, low, close, volume, turnover. */
 const FIELDS = 7;

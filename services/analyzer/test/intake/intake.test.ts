@@ -5,6 +5,7 @@ import path from 'node:path';
 import { silentLogger } from '@confluence/logger';
 import { createIntake, type Intake, type IntakeOptions } from '../../src/intake/intake';
 import { topicsForSymbol } from '../../src/intake/bybit/topics';
+import { CANDLES_PER_TIMEFRAME } from '../../src/state/candles';
 import { syntheticFrames } from '../../src/intake/synthetic';
 import { startFakeExchange, type FakeExchange } from './fake-exchange';
 import { waitFor } from './helpers';
@@ -66,8 +67,9 @@ describe('intake against a fake exchange (sim source)', () => {
     await waitFor(() => intake.health().warmup.complete, 5_000, 'warm-up');
 
     const s = intake.snapshot('AAAUSDT')!;
-    expect(s.candles['1m'].length).toBeGreaterThanOrEqual(200);
-    expect(s.candles['4h'].length).toBeGreaterThanOrEqual(200);
+    // The backfill fills the store: every closed candle it has room for (one slot stays for the forming candle).
+    expect(s.candles['1m'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
+    expect(s.candles['4h'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
     expect(s.candles['1m'].every((c) => c.confirmed)).toBe(true);
     expect(s.openInterest).toHaveLength(200);
     expect(s.longShort).toHaveLength(100);
@@ -114,7 +116,7 @@ describe('intake against a fake exchange (sim source)', () => {
     await waitFor(() => fx!.subscribedTopics().includes('kline.240.DDDUSDT') && !fx!.subscribedTopics().includes('tickers.CCCUSDT'), 5_000, 'resubscribed');
     expect(fx.subscribedTopics().sort()).toEqual(['AAAUSDT', 'BBBUSDT', 'DDDUSDT'].flatMap(topicsForSymbol).sort());
     await waitFor(() => intake.health().warmup.complete && intake.health().warmup.total === 3, 5_000, 'DDD warmed');
-    expect(intake.snapshot('DDDUSDT')!.candles['5m'].length).toBeGreaterThanOrEqual(200);
+    expect(intake.snapshot('DDDUSDT')!.candles['5m'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
   });
 
   test('when a warm-up request keeps failing, then the symbol is reported failed and retried in the background until it succeeds', async () => {

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
-import { tradeAt, tradeCount, type Candle, type Trade, type TradeColumns } from '@confluence/confluence';
+import { DEFAULT_ENGINE_CONFIG, tradeAt, tradeCount, type Candle, type Trade, type TradeColumns } from '@confluence/confluence';
 import { createNormalizer } from '../../src/intake/bybit/normalize';
 import type { DataEvent, TickerEvent } from '../../src/intake/events';
-import { CANDLE_ARENA_SLACK, CandleSeries } from '../../src/state/candles';
+import { KLINE_BACKFILL } from '../../src/intake/warmup';
+import { CANDLE_ARENA_SLACK, CANDLES_PER_TIMEFRAME, CandleSeries } from '../../src/state/candles';
 import { MarketStore } from '../../src/state/market-store';
 import { Ring } from '../../src/state/ring';
 import { TimeSeries } from '../../src/state/series';
@@ -18,6 +19,13 @@ const plain = (cs: readonly Candle[]): Candle[] => cs.map((c) => ({ start: c.sta
 const candle = (start: number, close: number, confirmed: boolean): Candle => ({ start, open: close, high: close, low: close, close, volume: 1, turnover: close, confirmed });
 
 describe('candles', () => {
+  test("when the engine runs with its default window, then the candle store and the warm-up backfill hold all of it", () => {
+    // Longest indicator window: indicatorWindow + anchorBlock − 1 confirmed candles, plus the forming one.
+    const longest = DEFAULT_ENGINE_CONFIG.indicatorWindow + DEFAULT_ENGINE_CONFIG.anchorBlock;
+    expect(CANDLES_PER_TIMEFRAME).toBeGreaterThanOrEqual(longest);
+    expect(KLINE_BACKFILL).toBeGreaterThanOrEqual(longest);
+  });
+
   test('when WS updates the forming candle, then it is replaced; confirm closes it', () => {
     const c = new CandleSeries(M);
     c.applyLive(candle(0, 1, false));
