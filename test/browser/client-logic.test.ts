@@ -109,6 +109,11 @@ describe('formatting', () => {
     expect(format.fmtScore(null)).toBe('—');
     expect(format.fmtAge(400)).toBe('<1 s');
     expect(format.fmtAge(65 * 60_000)).toBe('1 h 5 min');
+    // Contribution points: never an exponent, and a small non-zero one does not read as 0.
+    expect(format.fmtPoints(-0.05)).toBe('−0.05');
+    expect(format.fmtPoints(5.94)).toBe('5.9');
+    expect(format.fmtPoints(-2.66)).toBe('−2.7');
+    expect(format.fmtPoints(0)).toBe('0');
   });
 });
 

@@ -177,6 +177,9 @@ describe('dashboard with published fixtures', () => {
     await page.waitForSelector('#detail-chart canvas');
     await page.waitForFunction(() => document.querySelectorAll('#detail .comp').length === 6);
     expect(await page.$$eval('#detail .comp[data-component="technical"] tr.tf-row', (r) => r.map((x) => x.textContent))).toEqual(['1m', '5m', '30m', '4h']);
+    // Sub-signals read in words; the identifier stays in the tooltip.
+    const firstSub = await page.$eval('#detail .comp[data-component="technical"] tbody tr:not(.tf-row) th', (th) => [th.textContent, th.getAttribute('title')]);
+    expect(firstSub).toEqual(['RSI(14)', 'rsi']);
     expect(await page.textContent('#detail .band-record')).toContain('57% hit rate');
     expect(await page.textContent('#detail .chart-note')).toContain('60 points');
     await page.goBack();

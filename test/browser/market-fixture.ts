@@ -229,8 +229,8 @@ export class MarketFixture {
       const subs =
         c === 'technical'
           ? TIMEFRAMES.flatMap((tf) => [
-              { name: 'RSI(14)', timeframe: tf, raw: round(30 + this.rnd() * 40), score: round(30 + this.rnd() * 40), weight: 0.15, contribution: null, reason: 'RSI 30→0, 70→100, linear between' },
-              { name: 'MACD histogram', timeframe: tf, raw: round((this.rnd() - 0.5) * 20, 3), score: round(30 + this.rnd() * 40), weight: 0.1, contribution: null, reason: null },
+              { name: 'rsi', label: 'RSI(14)', timeframe: tf, raw: round(30 + this.rnd() * 40), score: round(30 + this.rnd() * 40), weight: 0.15, contribution: null, reason: 'RSI 30→0, 70→100, linear between' },
+              { name: 'macd', label: 'MACD histogram', timeframe: tf, raw: round((this.rnd() - 0.5) * 20, 3), score: round(30 + this.rnd() * 40), weight: 0.1, contribution: null, reason: null },
             ])
           : [
               { name: `${c} signal A`, timeframe: null, raw: round(this.rnd() * 3, 3), score: score === null ? null : round(score + 3), weight: 0.6, contribution: null, reason: score === null ? 'not enough data yet' : null },

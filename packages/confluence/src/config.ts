@@ -13,6 +13,43 @@ export const SUB_SIGNALS = {
 } as const satisfies { readonly [C in ComponentName]: readonly string[] };
 
 export type SubSignalName<C extends ComponentName = ComponentName> = (typeof SUB_SIGNALS)[C][number];
+
+/** Each sub-signal in a trader's words, as the dashboard and "why it moved" show it (`spread` only scales the book). */
+export const SUB_SIGNAL_LABELS: Readonly<Record<SubSignalName | 'spread', string>> = {
+  rsi: 'RSI',
+  macd: 'MACD',
+  ao: 'Awesome Oscillator',
+  williamsR: 'Williams %R',
+  cci: 'CCI',
+  adx: 'ADX/DMI',
+  relativeVolume: 'relative volume',
+  obvTrend: 'OBV trend',
+  cmf: 'Chaikin money flow',
+  accumulationDistribution: 'accumulation/distribution',
+  volumeDelta: 'volume delta',
+  vwapPosition: 'VWAP position',
+  cvdTrend: 'CVD trend',
+  cvdPrice: 'CVD vs price',
+  aggressorImbalance: 'aggressor imbalance',
+  oiPrice: 'OI vs price',
+  largeTrades: 'large trades',
+  depthImbalance: 'depth imbalance',
+  topImbalance: 'touch imbalance',
+  depthBand10bps: 'depth within ±0.1 %',
+  depthBand50bps: 'depth within ±0.5 %',
+  walls: 'walls',
+  absorption: 'absorption',
+  emaPosition: 'EMA position',
+  emaAlignment: 'EMA alignment',
+  marketStructure: 'market structure',
+  supportResistance: 'support/resistance',
+  rangePosition: 'range position',
+  funding: 'funding',
+  longShort: 'long/short ratio',
+  liquidations: 'liquidations',
+  oiActivity: 'OI activity',
+  spread: 'spread',
+};
 export type SubWeights = { readonly [C in ComponentName]: Readonly<Record<SubSignalName<C>, number>> };
 
 /** Direction and strength cut-offs on the 0–100 overall score. */

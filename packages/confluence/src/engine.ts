@@ -15,7 +15,7 @@ import { structure } from './components/structure';
 import { technical } from './components/technical';
 import { volume } from './components/volume';
 import { computeConfidence, type ComponentOutcome } from './confidence';
-import { validateEngineConfig, type EngineConfig, type EngineConfigInput } from './config';
+import { SUB_SIGNAL_LABELS, validateEngineConfig, type EngineConfig, type EngineConfigInput } from './config';
 import type { Context } from './context';
 import { roundRaw, roundScore, roundTo } from './math';
 import { anchorPhase, TfSeries, type TfData } from './series';
@@ -141,6 +141,10 @@ function strength(score: number, dir: Direction, cfg: EngineConfig): 'strong' | 
   return null;
 }
 
+function labelOf(name: string): string {
+  return (SUB_SIGNAL_LABELS as Readonly<Record<string, string>>)[name] ?? name;
+}
+
 function subDetails(r: ComponentResult): SubSignalDetail[] {
   let avail = 0;
   for (const s of r.signals) if (s.score !== null && s.weight > 0) avail += s.weight;
@@ -149,6 +153,7 @@ function subDetails(r: ComponentResult): SubSignalDetail[] {
     const nw = s.score !== null && s.weight > 0 && avail > 0 ? s.weight / avail : 0;
     return {
       name: s.name,
+      label: labelOf(s.name),
       timeframe: s.timeframe,
       raw: s.raw === null || !Number.isFinite(s.raw) ? null : roundRaw(s.raw),
       score: s.score === null ? null : roundScore(s.score),

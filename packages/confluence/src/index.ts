@@ -3,6 +3,7 @@ export {
   DEFAULT_ENGINE_CONFIG,
   EngineConfigError,
   SUB_SIGNALS,
+  SUB_SIGNAL_LABELS,
   validateEngineConfig,
   type DirectionThresholds,
   type EngineConfig,

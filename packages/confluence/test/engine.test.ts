@@ -1,5 +1,5 @@
 import { componentScoresSchema, symbolDetailSchema, type SymbolDetail } from '@confluence/contracts';
-import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, toComponentScores, tradeColumns, validateEngineConfig, type MarketSnapshot } from '@confluence/confluence';
+import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, SUB_SIGNAL_LABELS, toComponentScores, tradeColumns, validateEngineConfig, type MarketSnapshot } from '@confluence/confluence';
 import { emptySnapshot, NOW, P0, syntheticMarket } from './helpers/market';
 import { component } from './helpers/result';
 
@@ -105,6 +105,19 @@ describe('overall score', () => {
       expect(componentScoresSchema.parse(cs)).toEqual(cs);
       expect(cs.orderbook).toBe(component(r, 'orderbook').score);
     }
+  });
+});
+
+describe('sub-signal labels', () => {
+  it('when a market is scored, then every sub-signal carries a label in words, none of them its bare identifier', () => {
+    const r = createEngine().score(syntheticMarket('up'), NOW);
+    const subs = r.components.flatMap((c) => c.subSignals);
+    expect(subs.length).toBeGreaterThan(30);
+    for (const s of subs) {
+      expect(s.label).toBe(SUB_SIGNAL_LABELS[s.name as keyof typeof SUB_SIGNAL_LABELS]);
+      if (/[a-z][A-Z]/.test(s.name)) expect(s.label).not.toBe(s.name);
+    }
+    expect(subs.find((s) => s.name === 'topImbalance')?.label).toBe('touch imbalance');
   });
 });
 

@@ -76,6 +76,8 @@ export type SymbolsData = z.infer<typeof symbolsDataSchema>;
 
 export const subSignalSchema = z.object({
   name: z.string().max(80),
+  /** The name in a trader's words ("touch imbalance", "Williams %R"); absent from producers older than it. */
+  label: z.string().max(80).optional(),
   timeframe: z.enum(TIMEFRAMES).nullable(),
   raw: num.nullable(),
   score: score.nullable(),

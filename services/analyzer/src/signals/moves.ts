@@ -20,20 +20,28 @@ function fmt(n: number): string {
   return `${r > 0 ? '+' : r < 0 ? '−' : '±'}${Math.abs(r)}`;
 }
 
+/** An identifier in words when no label came with it: "cvdPrice" → "cvd price", "funding_rate" → "funding rate". */
+function words(name: string): string {
+  return name
+    .replace(/_/g, ' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
+}
+
 /** The sub-signal whose weighted score moved most inside a component, in words ("cvd up", "funding rate down"). */
 function cause(prev: ComponentDetail | undefined, next: ComponentDetail): string {
   if (next.score === null) return next.reason ? `unavailable: ${next.reason}`.slice(0, 200) : 'unavailable';
   if (!prev || prev.score === null) return 'available again';
-  let best: { name: string; delta: number; timeframe: string | null } | null = null;
+  let best: { name: string; label: string | undefined; delta: number; timeframe: string | null } | null = null;
   const before = new Map(prev.subSignals.map((s) => [`${s.name}|${s.timeframe ?? ''}`, s]));
   for (const s of next.subSignals) {
     const p = before.get(`${s.name}|${s.timeframe ?? ''}`);
     if (s.score === null || !p || p.score === null) continue;
     const delta = (s.score - p.score) * s.weight;
-    if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { name: s.name, delta, timeframe: s.timeframe };
+    if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { name: s.name, label: s.label, delta, timeframe: s.timeframe };
   }
   if (!best || best.delta === 0) return 'inputs shifted';
-  const what = best.name.replace(/_/g, ' ') + (best.timeframe ? ` ${best.timeframe}` : '');
+  const what = (best.label ?? words(best.name)) + (best.timeframe ? ` ${best.timeframe}` : '');
   return `${what} ${best.delta > 0 ? 'up' : 'down'}`.slice(0, 200);
 }
 

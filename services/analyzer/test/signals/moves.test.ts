@@ -66,6 +66,13 @@ describe('diffScores', () => {
     expect(moveSchema.safeParse(move).success).toBe(true);
   });
 
+  it("when the engine labels its sub-signals, then the cause is in the trader's words, and a bare identifier is split into words", () => {
+    const a = scoreOf(50, { orderflow: { contribution: 8, subs: [['cvdPrice', '5m', 40, 1]] }, orderbook: { contribution: 8, subs: [['topImbalance', null, 50, 1]] } });
+    const b = scoreOf(58, { orderflow: { contribution: 13, subs: [['cvdPrice', '5m', 70, 1]] }, orderbook: { contribution: 11, subs: [['topImbalance', null, 65, 1]] } });
+    for (const c of b.components) for (const sub of c.subSignals) if (sub.name === 'cvdPrice') sub.label = 'CVD vs price';
+    expect(diffScores(a, b, 0)!.summary).toBe('50 → 58: order flow +5 (CVD vs price 5m up), order book +3 (top imbalance up)');
+  });
+
   it('when a negative change is the largest, then it comes first and uses a minus sign', () => {
     const a = scoreOf(70, { structure: { contribution: 15, subs: [['ema_position', '4h', 90, 1]] }, orderbook: { contribution: 10 } });
     const b = scoreOf(59.96, { structure: { contribution: 9.06, subs: [['ema_position', '4h', 40, 1]] }, orderbook: { contribution: 11.04 } });

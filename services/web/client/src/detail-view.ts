@@ -4,7 +4,7 @@ import type { ApiEnvelope, ComponentDetail, HistoryData, SubSignalDetail, Symbol
 import { COMPONENT_LABELS } from './types.js';
 import { getJson } from './api.js';
 import { h, setBarFill, setDivergingBar, setText } from './dom.js';
-import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPrice, fmtScore, fmtShare, plural } from './format.js';
+import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPoints, fmtPrice, fmtScore, fmtShare, plural } from './format.js';
 import { ScoreChart } from './score-chart.js';
 import { band } from './table-model.js';
 
@@ -322,7 +322,7 @@ export class DetailView {
     );
 
     this.contributors.replaceChildren(
-      ...d.topContributors.map((t) => h('li', {}, h('span', { text: COMPONENT_LABELS[t.component].long }), h('span', { class: 'v', text: `${fmtNumber(t.contribution, 1)} pts` }))),
+      ...d.topContributors.map((t) => h('li', {}, h('span', { text: COMPONENT_LABELS[t.component].long }), h('span', { class: 'v', text: `${fmtPoints(t.contribution)} pts` }))),
     );
     if (d.topContributors.length === 0) this.contributors.replaceChildren(h('li', { class: 'muted', text: 'No component scored yet' }));
   }
@@ -345,7 +345,8 @@ export class DetailView {
       ],
       ['Confidence', h('span', { class: 'v', text: fmtShare(d.confidence.value) })],
       ['Funding', h('span', { class: 'v', text: fmtFunding(d.fundingRate) })],
-      ['OI', h('span', { class: 'v', text: fmtCompact(d.openInterest) })],
+      // The same unit as the table's OI column (quote currency); the contract count is in the tooltip.
+      ['OI', h('span', { class: 'v', text: fmtCompact(d.openInterest !== null && d.price !== null ? d.openInterest * d.price : null), attrs: { title: `${fmtCompact(d.openInterest)} contracts` } })],
       ['Updated', h('span', { class: 'v', text: `${fmtAge(age)} ago` })],
     ];
     this.summary.replaceChildren(...items.map(([label, el]) => h('div', { class: 'sum-item' }, h('span', { class: 'sum-label', text: label }), el)));
@@ -385,7 +386,7 @@ export class DetailView {
         h('span', { class: 'comp-name', text: COMPONENT_LABELS[c.name].long }),
         miniBar(c.score),
         h('span', { class: 'num', text: weight, title: 'Configured weight → weight after renormalising over the components that could be computed' }),
-        h('span', { class: 'num', text: c.contribution === null ? '—' : `${fmtNumber(c.contribution, 1)} pts` }),
+        h('span', { class: 'num', text: c.contribution === null ? '—' : `${fmtPoints(c.contribution)} pts` }),
         h('span', { class: 'comp-reason', text: c.reason ?? '' }),
       );
       view.details.lastElementChild?.replaceWith(this.renderSubSignals(c));
@@ -432,7 +433,7 @@ export class DetailView {
           h(
             'tr',
             { class: s.score === null ? 'null' : '' },
-            h('th', { text: s.name, attrs: { scope: 'row' } }),
+            h('th', { text: s.label ?? s.name, attrs: { scope: 'row', title: s.name } }),
             h('td', { class: 'num', text: fmtNumber(s.raw) }),
             h('td', { class: `num ${band(s.score) ?? ''}`, text: fmtScore(s.score) }),
             h('td', { class: 'num', text: fmtNumber(s.weight, 2) }),

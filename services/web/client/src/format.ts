@@ -88,6 +88,14 @@ export function fmtNumber(v: number | null | undefined, maxDecimals = 4): string
   return nf(0, a >= 1000 ? 0 : maxDecimals).format(v);
 }
 
+/** Score points: one decimal, two when one would show a non-zero contribution as 0 ("−0.05"), never an exponent. */
+export function fmtPoints(v: number | null | undefined): string {
+  if (!isNum(v)) return DASH;
+  const a = Math.abs(v);
+  const s = nf(0, a !== 0 && a < 0.095 ? 2 : 1).format(a);
+  return v < 0 && s !== '0' ? `−${s}` : s;
+}
+
 /** A duration in plain words: "<1 s", "12 s", "3 min", "1 h 5 min", "2 d". */
 export function fmtAge(ms: number | null | undefined): string {
   if (!isNum(ms)) return DASH;
