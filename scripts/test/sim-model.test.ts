@@ -151,6 +151,20 @@ describe('simulator market model', () => {
     expect(change('ETHUSDT', '240', 40)).toBeLessThan(0);
   });
 
+  test('when the simulator starts, then 24 h changes are the size of real trending days, not +100 %', () => {
+    // In hourly-volatility units: a trend of strength ≤ 1.3 adds ≈ 9 σ × strength over 24 h, noise ≈ √24 σ.
+    const sigmas: number[] = [];
+    for (const seed of [1, 7, 42, 99, 1234]) {
+      for (const s of market(seed).markets) {
+        const t = s.ticker();
+        sigmas.push(Math.abs(Math.log(1 + Number(t.price24hPcnt))) / s.spec.hourlyVol);
+      }
+    }
+    expect(Math.max(...sigmas)).toBeLessThan(30);
+    sigmas.sort((a, b) => a - b);
+    expect(sigmas[Math.floor(sigmas.length / 2)]).toBeLessThan(12);
+  });
+
   test('when a coarse candle has finer history, then it aggregates it (intervals agree)', () => {
     const s = market(5).get('SOLUSDT');
     if (s === undefined) throw new Error('no SOLUSDT');

@@ -51,6 +51,15 @@ const LEVELS: readonly { interval: KlineInterval; count: number }[] = [
 const TREND_FULL_H = 72;
 const TREND_FADE_END_H = 168;
 
+/**
+ * Price drift in history: the live drift (TREND_SIGMA_PER_HOUR, strong enough to show on 5-minute candles within
+ * an hour) over the last RECENT_DRIFT_H hours, then HISTORY_DRIFT_SHARE of it, fading with the regime. A regime is
+ * visible on every timeframe, and the 24 h change stays plausible: about 9 σ of hourly volatility at strength 1
+ * (≈5 % for BTC, ≈15 % for a volatile alt), where a full-strength 72-hour trend made +100 % days.
+ */
+const RECENT_DRIFT_H = 4;
+const HISTORY_DRIFT_SHARE = 0.15;
+
 /** Weak pull (20-day half-life) that keeps old history within a plausible band. */
 const LONG_PULL_PER_H = LN2 / (20 * 24);
 
@@ -186,7 +195,8 @@ export class PriceHistory {
         } else {
           const ageH = (this.startTime - (ta + tb) / 2) / HOUR_MS;
           if (ageH < TREND_FADE_END_H) {
-            const drift = this.effects.driftSigmaPerHour * sigma * trendWeight(ageH) * dh;
+            const span = integratedPriceDrift((this.startTime - ta) / HOUR_MS) - integratedPriceDrift((this.startTime - tb) / HOUR_MS);
+            const drift = this.effects.driftSigmaPerHour * sigma * span;
             xa = xb - drift + sigma * v * sqrt(dh) * rng.normal();
             preTrendLevel = xa;
           } else {
@@ -312,6 +322,12 @@ export class PriceHistory {
 
 function levelOf(interval: KlineInterval): number {
   return LEVELS.findIndex((l) => l.interval === interval);
+}
+
+/** ∫₀^age of the price drift's weight (1 for RECENT_DRIFT_H hours, then HISTORY_DRIFT_SHARE × trendWeight): hours of full drift. */
+export function integratedPriceDrift(ageH: number): number {
+  if (ageH <= RECENT_DRIFT_H) return max(0, ageH);
+  return RECENT_DRIFT_H + HISTORY_DRIFT_SHARE * (integratedTrendWeight(ageH) - integratedTrendWeight(RECENT_DRIFT_H));
 }
 
 /** ∫₀^age trendWeight(a) da — the hours of full-strength trend between a time and the start. */
