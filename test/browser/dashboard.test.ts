@@ -243,6 +243,11 @@ describe('dashboard with published fixtures', () => {
     expect(count).toBeGreaterThan(0);
     await page.waitForFunction((n) => document.querySelectorAll('#alerts-body li.alert').length === n, count);
     expect(await page.textContent('#alerts-body li.alert .alert-msg')).toMatch(/entered the (Bullish|Bearish) band/);
+    // Webhook state in words, newest alert first ("disabled" beside an alert read as if the alert were off).
+    const words = { delivered: 'sent', disabled: 'no webhook', pending: 'sending…', failed: 'not sent (failed)' } as const;
+    const expected = [...alerts.body.data!.alerts].sort((a, b) => b.at - a.at).map((a) => words[a.delivery]);
+    expect(expected).toContain('sent');
+    expect(await page.$$eval('#alerts-body li.alert .alert-delivery', (els) => els.map((e) => e.textContent))).toEqual(expected);
     expect(await page.$$eval('table.track tbody tr', (r) => r.length)).toBe(5);
     await page.selectOption('#track-scope', 'orderflow');
     expect(await page.$$eval('table.track thead th', (r) => r.map((x) => x.textContent))).toEqual(['Band', '15m', '1h', '4h']);

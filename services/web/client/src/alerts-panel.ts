@@ -3,6 +3,14 @@ import type { Alert, AlertsData } from './types.js';
 import { h } from './dom.js';
 import { fmtClock, fmtPrice, fmtScore, fmtShare } from './format.js';
 
+/** The webhook's state in words: "disabled" next to an alert read as if the alert itself were switched off. */
+const DELIVERY_TEXT: Readonly<Record<Alert['delivery'], string>> = {
+  pending: 'sending…',
+  delivered: 'sent',
+  failed: 'not sent (failed)',
+  disabled: 'no webhook',
+};
+
 const MAX_SHOWN = 50;
 const DIR_ICON = { Bullish: '▲', Bearish: '▼', Neutral: '◆' } as const;
 const NEW_MS = 6_000;
@@ -58,7 +66,7 @@ export class AlertsPanel {
       h('span', { class: 'alert-score num', text: `${fmtScore(a.score)} · ${fmtShare(a.confidence)} conf` }),
       h('span', { class: 'alert-band', text: a.previousBand ? `${a.previousBand} → ${a.band}` : a.band }),
       h('span', { class: 'alert-msg', text: a.message }),
-      h('span', { class: `alert-delivery ${a.delivery}`, text: a.delivery, title: `Delivery ${a.delivery}${a.attempts ? ` after ${a.attempts} attempt(s)` : ''}${a.price !== null ? ` · price ${fmtPrice(a.price)}` : ''}` }),
+      h('span', { class: `alert-delivery ${a.delivery}`, text: DELIVERY_TEXT[a.delivery], title: `Webhook delivery ${a.delivery}${a.attempts ? ` after ${a.attempts} attempt(s)` : ''}${a.price !== null ? ` · price ${fmtPrice(a.price)}` : ''}` }),
     );
   }
 }
