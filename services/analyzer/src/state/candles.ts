@@ -145,7 +145,9 @@ export class CandleSeries {
   /** Oldest first; the last element may be forming. Built once per change and shared. */
   view(): readonly Candle[] {
     if (this.cached) return this.cached;
-    const out = this.forming ? [...this.closed, this.forming] : this.closed.slice();
+    // concat and slice allocate the exact length once; a spread into a literal grows its store step by step.
+    const closed: readonly Candle[] = this.closed;
+    const out = this.forming ? closed.concat(this.forming) : closed.slice();
     this.cached = out;
     return out;
   }
