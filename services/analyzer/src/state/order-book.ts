@@ -36,42 +36,70 @@ function search(px: readonly number[], price: number, desc: boolean): number {
   return lo;
 }
 
-function setLevel(px: number[], sz: number[], price: number, size: number, desc: boolean): void {
+/**
+ * One side: prices and sizes in parallel number arrays (an update allocates nothing; Bybit sends orderbook.50 deltas
+ * every 20 ms), plus the [price, size] tuple last handed out for each level. A tuple is never written after it is made,
+ * so snapshots share the tuples of unchanged levels, and a snapshot allocates only the levels that changed since the
+ * previous one.
+ */
+interface Side {
+  px: number[];
+  sz: number[];
+  lv: (BookLevel | undefined)[];
+}
+
+function newSide(): Side {
+  return { px: [], sz: [], lv: [] };
+}
+
+function setLevel(side: Side, price: number, size: number, desc: boolean): void {
+  const { px, sz, lv } = side;
   const i = search(px, price, desc);
   if (i < px.length && px[i] === price) {
     if (size === 0) {
       px.splice(i, 1);
       sz.splice(i, 1);
-    } else {
+      lv.splice(i, 1);
+    } else if (sz[i] !== size) {
       sz[i] = size;
+      lv[i] = undefined;
     }
   } else if (size !== 0) {
     if (i === px.length) {
       px.push(price);
       sz.push(size);
+      lv.push(undefined);
     } else {
       px.splice(i, 0, price);
       sz.splice(i, 0, size);
+      lv.splice(i, 0, undefined);
     }
   }
 }
 
-function applyLevels(px: number[], sz: number[], flat: readonly number[], desc: boolean): void {
-  for (let i = 0; i < flat.length; i += 2) setLevel(px, sz, flat[i], flat[i + 1], desc);
+function applyLevels(side: Side, flat: readonly number[], desc: boolean): void {
+  for (let i = 0; i < flat.length; i += 2) setLevel(side, flat[i], flat[i + 1], desc);
 }
 
-function toLevels(px: readonly number[], sz: readonly number[], n: number): BookLevel[] {
+function toLevels(side: Side, n: number): BookLevel[] {
+  const { px, sz, lv } = side;
   const len = Math.min(n, px.length);
   const out = new Array<BookLevel>(len);
-  for (let i = 0; i < len; i++) out[i] = [px[i], sz[i]];
+  for (let i = 0; i < len; i++) out[i] = lv[i] ?? (lv[i] = [px[i], sz[i]]);
   return out;
 }
 
+function trim(side: Side, max: number): void {
+  if (side.px.length > max) {
+    side.px.length = max;
+    side.sz.length = max;
+    side.lv.length = max;
+  }
+}
+
 export class OrderBook {
-  private bidPx: number[] = [];
-  private bidSz: number[] = [];
-  private askPx: number[] = [];
-  private askSz: number[] = [];
+  private readonly bid = newSide();
+  private readonly ask = newSide();
   private lastU = 0;
   private lastTs = 0;
   private isSynced = false;
@@ -107,8 +135,8 @@ export class OrderBook {
   apply(ev: BookSnapshotEvent | BookDeltaEvent): BookApplyResult {
     if (ev.type === 'book_snapshot' || ev.u === 1) {
       this.clearLevels();
-      applyLevels(this.bidPx, this.bidSz, ev.bids, true);
-      applyLevels(this.askPx, this.askSz, ev.asks, false);
+      applyLevels(this.bid, ev.bids, true);
+      applyLevels(this.ask, ev.asks, false);
       return this.finish(ev, 'snapshot');
     }
     if (!this.isSynced) return 'ignored';
@@ -117,8 +145,8 @@ export class OrderBook {
       this.invalidate('gap');
       return 'gap';
     }
-    applyLevels(this.bidPx, this.bidSz, ev.bids, true);
-    applyLevels(this.askPx, this.askSz, ev.asks, false);
+    applyLevels(this.bid, ev.bids, true);
+    applyLevels(this.ask, ev.asks, false);
     return this.finish(ev, 'applied');
   }
 
@@ -130,11 +158,11 @@ export class OrderBook {
   }
 
   bestBid(): number | undefined {
-    return this.isSynced ? this.bidPx[0] : undefined;
+    return this.isSynced ? this.bid.px[0] : undefined;
   }
 
   bestAsk(): number | undefined {
-    return this.isSynced ? this.askPx[0] : undefined;
+    return this.isSynced ? this.ask.px[0] : undefined;
   }
 
   /** Spread in basis points of the mid, or undefined without both sides. */
@@ -146,7 +174,7 @@ export class OrderBook {
   }
 
   levelCount(): { bids: number; asks: number } {
-    return { bids: this.bidPx.length, asks: this.askPx.length };
+    return { bids: this.bid.px.length, asks: this.ask.px.length };
   }
 
   /**
@@ -156,7 +184,7 @@ export class OrderBook {
   snapshot(): BookSnapshot {
     if (this.cached) return this.cached;
     this.cached = this.isSynced
-      ? { bids: toLevels(this.bidPx, this.bidSz, this.depth), asks: toLevels(this.askPx, this.askSz, this.depth), ts: this.lastTs, synced: true }
+      ? { bids: toLevels(this.bid, this.depth), asks: toLevels(this.ask, this.depth), ts: this.lastTs, synced: true }
       : { bids: EMPTY, asks: EMPTY, ts: this.lastTs, synced: false };
     return this.cached;
   }
@@ -164,15 +192,9 @@ export class OrderBook {
   private finish(ev: BookSnapshotEvent | BookDeltaEvent, result: 'snapshot' | 'applied'): BookApplyResult {
     this.lastU = ev.u;
     this.lastTs = ev.ts;
-    if (this.bidPx.length > this.maxLevels) {
-      this.bidPx.length = this.maxLevels;
-      this.bidSz.length = this.maxLevels;
-    }
-    if (this.askPx.length > this.maxLevels) {
-      this.askPx.length = this.maxLevels;
-      this.askSz.length = this.maxLevels;
-    }
-    if (this.bidPx.length && this.askPx.length && this.bidPx[0] >= this.askPx[0]) {
+    trim(this.bid, this.maxLevels);
+    trim(this.ask, this.maxLevels);
+    if (this.bid.px.length && this.ask.px.length && this.bid.px[0] >= this.ask.px[0]) {
       this.invalidate('crossed');
       return 'crossed';
     }
@@ -182,10 +204,11 @@ export class OrderBook {
   }
 
   private clearLevels(): void {
-    this.bidPx.length = 0;
-    this.bidSz.length = 0;
-    this.askPx.length = 0;
-    this.askSz.length = 0;
+    for (const side of [this.bid, this.ask]) {
+      side.px.length = 0;
+      side.sz.length = 0;
+      side.lv.length = 0;
+    }
     this.cached = undefined;
   }
 }

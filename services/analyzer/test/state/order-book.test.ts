@@ -279,6 +279,27 @@ describe('order book properties (fast-check)', () => {
     );
   });
 
+  test('after any delta sequence, every snapshot handed out keeps the values it had (levels are shared, never rewritten)', () => {
+    const anyDelta = fc.record({ du: fc.integer({ min: 0, max: 2 }), ops: fc.array(op, { maxLength: 8 }), snapshot: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(anyDelta, { maxLength: 60 }), (steps) => {
+        const book = new OrderBook(8);
+        const seen: [ReturnType<OrderBook['snapshot']>, string][] = [];
+        let u = 10;
+        for (const st of steps) {
+          u += st.du;
+          const b = st.ops.filter((o) => o.bid).flatMap((o) => [o.tick * TICK + TICK, o.size]);
+          const a = st.ops.filter((o) => !o.bid).flatMap((o) => [o.tick * TICK + TICK, o.size]);
+          book.apply(st.snapshot && st.du === 2 ? snap(u, b, a) : delta(u, b, a));
+          const s = book.snapshot();
+          seen.push([s, JSON.stringify(s)]);
+        }
+        for (const [s, json] of seen) if (JSON.stringify(s) !== json) throw new Error(`a snapshot changed after it was handed out: ${json} → ${JSON.stringify(s)}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('after any delta sequence at all (crossing, gaps, duplicates), a crossed state is never exposed', () => {
     const anyDelta = fc.record({ du: fc.integer({ min: -1, max: 2 }), ops: fc.array(op, { maxLength: 8 }), snapshot: fc.boolean() });
     fc.assert(
