@@ -15,8 +15,13 @@ const LABEL: Record<ComponentName, string> = {
   sentiment: 'sentiment',
 };
 
+/** Scores, deltas and contributions are reported to 0.1 point. */
+function toTenth(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
 function fmt(n: number): string {
-  const r = Math.round(n * 10) / 10;
+  const r = toTenth(n);
   return `${r > 0 ? '+' : r < 0 ? '−' : '±'}${Math.abs(r)}`;
 }
 
@@ -45,10 +50,6 @@ function cause(prev: ComponentDetail | undefined, next: ComponentDetail): string
   return `${what} ${best.delta > 0 ? 'up' : 'down'}`.slice(0, 200);
 }
 
-/** Score deltas are reported to 0.1 point. */
-function roundDelta(d: number): number {
-  return Math.round(d * 10) / 10;
-}
 
 function contribution(c: ComponentDetail | undefined): number {
   return c && c.contribution !== null ? c.contribution : 0;
@@ -65,7 +66,7 @@ export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): Sc
   const before = new Map(prev.components.map((c) => [c.name, c]));
   const after = new Map(next.components.map((c) => [c.name, c]));
   // The cause (a walk over sub-signals) is worked out only for the components that made the cut.
-  const parts = COMPONENT_NAMES.map((name) => ({ component: name, delta: Math.round((contribution(after.get(name)) - contribution(before.get(name))) * 10) / 10 }))
+  const parts = COMPONENT_NAMES.map((name) => ({ component: name, delta: toTenth(contribution(after.get(name)) - contribution(before.get(name))) }))
     .filter((x) => Math.abs(x.delta) >= MIN_PART_POINTS)
     .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
     .slice(0, 6)
@@ -73,11 +74,11 @@ export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): Sc
       const n = after.get(x.component);
       return { ...x, cause: n ? cause(before.get(x.component), n) : 'unavailable' };
     });
-  const from = prev.score === null ? null : Math.round(prev.score * 10) / 10;
-  const to = next.score === null ? null : Math.round(next.score * 10) / 10;
+  const from = prev.score === null ? null : toTenth(prev.score);
+  const to = next.score === null ? null : toTenth(next.score);
   const head = `${from ?? '—'} → ${to ?? '—'}`;
   const body = parts.slice(0, 3).map((p) => `${LABEL[p.component]} ${fmt(p.delta)} (${p.cause})`).join(', ');
-  return { from, to, delta: roundDelta(delta), at, summary: (body ? `${head}: ${body}` : head).slice(0, 400), parts };
+  return { from, to, delta: toTenth(delta), at, summary: (body ? `${head}: ${body}` : head).slice(0, 400), parts };
 }
 
 /**
@@ -97,11 +98,13 @@ export class MoveTracker {
       const availabilityChanged = (anchor.score === null) !== (next.score === null);
       // Most generations are noise below the threshold: decide on the rounded delta (as diffScores rounds it)
       // before building the explanation, which walks every sub-signal.
-      if (!availabilityChanged && (anchor.score === null || next.score === null || Math.abs(roundDelta(next.score - anchor.score)) < MIN_MOVE_POINTS)) {
+      if (!availabilityChanged && (anchor.score === null || next.score === null || Math.abs(toTenth(next.score - anchor.score)) < MIN_MOVE_POINTS)) {
         return this.last.get(symbol) ?? null;
       }
+      // Past that check the scores moved by at least MIN_MOVE_POINTS (diffScores reports the same rounded delta),
+      // or one of them appeared or vanished: a move either way. diffScores is null only when both are null.
       const move = diffScores(anchor, next, at);
-      if (move && (Math.abs(move.delta) >= MIN_MOVE_POINTS || availabilityChanged)) {
+      if (move) {
         this.last.set(symbol, move);
         this.anchor.set(symbol, next);
       }

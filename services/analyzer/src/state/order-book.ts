@@ -89,6 +89,7 @@ function toLevels(side: Side, n: number): BookLevel[] {
   return out;
 }
 
+/** Keeps the best `max` levels of a side (0 empties it). */
 function trim(side: Side, max: number): void {
   if (side.px.length > max) {
     side.px.length = max;
@@ -204,11 +205,8 @@ export class OrderBook {
   }
 
   private clearLevels(): void {
-    for (const side of [this.bid, this.ask]) {
-      side.px.length = 0;
-      side.sz.length = 0;
-      side.lv.length = 0;
-    }
+    trim(this.bid, 0);
+    trim(this.ask, 0);
     this.cached = undefined;
   }
 }

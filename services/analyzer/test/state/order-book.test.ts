@@ -279,6 +279,13 @@ describe('order book properties (fast-check)', () => {
     );
   });
 
+  /** A random step as a Bybit message: a snapshot when asked for and u jumps by 2, a delta otherwise. */
+  function stepEvent(u: number, st: { du: number; ops: { bid: boolean; tick: number; size: number }[]; snapshot: boolean }): BookEvent {
+    const b = st.ops.filter((o) => o.bid).flatMap((o) => [o.tick * TICK + TICK, o.size]);
+    const a = st.ops.filter((o) => !o.bid).flatMap((o) => [o.tick * TICK + TICK, o.size]);
+    return st.snapshot && st.du === 2 ? snap(u, b, a) : delta(u, b, a);
+  }
+
   test('after any delta sequence, every snapshot handed out keeps the values it had (levels are shared, never rewritten)', () => {
     const anyDelta = fc.record({ du: fc.integer({ min: 0, max: 2 }), ops: fc.array(op, { maxLength: 8 }), snapshot: fc.boolean() });
     fc.assert(
@@ -288,9 +295,7 @@ describe('order book properties (fast-check)', () => {
         let u = 10;
         for (const st of steps) {
           u += st.du;
-          const b = st.ops.filter((o) => o.bid).flatMap((o) => [o.tick * TICK + TICK, o.size]);
-          const a = st.ops.filter((o) => !o.bid).flatMap((o) => [o.tick * TICK + TICK, o.size]);
-          book.apply(st.snapshot && st.du === 2 ? snap(u, b, a) : delta(u, b, a));
+          book.apply(stepEvent(u, st));
           const s = book.snapshot();
           seen.push([s, JSON.stringify(s)]);
         }
@@ -308,9 +313,7 @@ describe('order book properties (fast-check)', () => {
         let u = 10;
         for (const st of steps) {
           u += st.du;
-          const b = st.ops.filter((o) => o.bid).flatMap((o) => [o.tick * TICK + TICK, o.size]);
-          const a = st.ops.filter((o) => !o.bid).flatMap((o) => [o.tick * TICK + TICK, o.size]);
-          book.apply(st.snapshot && st.du === 2 ? snap(u, b, a) : delta(u, b, a));
+          book.apply(stepEvent(u, st));
           const problem = sortedUncrossedProblem(book);
           if (problem) throw new Error(problem);
           if (book.levelCount().bids > book.maxLevels || book.levelCount().asks > book.maxLevels) throw new Error('unbounded');
