@@ -6,7 +6,7 @@ import { getJson } from './api.js';
 import { h, setBarFill, setDivergingBar, setText } from './dom.js';
 import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPoints, fmtPrice, fmtScore, fmtShare, plural } from './format.js';
 import { ScoreChart } from './score-chart.js';
-import { band } from './table-model.js';
+import { band, openInterestValue } from './table-model.js';
 
 const DETAIL_MIN_INTERVAL_MS = 1_000;
 const HISTORY_MIN_INTERVAL_MS = 20_000;
@@ -346,7 +346,7 @@ export class DetailView {
       ['Confidence', h('span', { class: 'v', text: fmtShare(d.confidence.value) })],
       ['Funding', h('span', { class: 'v', text: fmtFunding(d.fundingRate) })],
       // The same unit as the table's OI column (quote currency); the contract count is in the tooltip.
-      ['OI', h('span', { class: 'v', text: fmtCompact(d.openInterest !== null && d.price !== null ? d.openInterest * d.price : null), attrs: { title: `${fmtCompact(d.openInterest)} contracts` } })],
+      ['OI', h('span', { class: 'v', text: fmtCompact(openInterestValue(d)), attrs: { title: `${fmtCompact(d.openInterest)} contracts` } })],
       ['Updated', h('span', { class: 'v', text: `${fmtAge(age)} ago` })],
     ];
     this.summary.replaceChildren(...items.map(([label, el]) => h('div', { class: 'sum-item' }, h('span', { class: 'sum-label', text: label }), el)));

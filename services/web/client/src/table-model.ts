@@ -38,9 +38,9 @@ export function isSortKey(v: unknown): v is SortKey {
   );
 }
 
-/** Open interest in quote currency when known, so symbols compare in one unit. */
-export function openInterestValue(r: SymbolRow): number | null {
-  if (r.openInterestValue !== null) return r.openInterestValue;
+/** Open interest in quote currency when known, so symbols compare in one unit (a detail has no published value: OI × price). */
+export function openInterestValue(r: Pick<SymbolRow, 'openInterest' | 'price'> & { readonly openInterestValue?: number | null }): number | null {
+  if (r.openInterestValue !== undefined && r.openInterestValue !== null) return r.openInterestValue;
   if (r.openInterest !== null && r.price !== null) return r.openInterest * r.price;
   return null;
 }
