@@ -1,7 +1,7 @@
 import memjs from 'memjs';
 import { HashRing } from './hash-ring';
-import { CacheCorruptValueError, CacheTimeoutError, CacheUnavailableError } from './errors';
-import { assembleParts, decompress, encodeValue, isCompressed, partKey, readManifest } from './codec';
+import { CacheTimeoutError, CacheUnavailableError } from './errors';
+import { CodecLimits, DEFAULT_LIMITS, assembleParts, decompress, encodeValue, isCompressed, partKey, readManifest } from './codec';
 
 export interface CacheOptions {
   /** `host:port` list; keys are spread over them by consistent hashing. */
@@ -12,6 +12,8 @@ export interface CacheOptions {
   timeoutMs: number;
   /** Called (rate-limit it yourself) with memjs's internal complaints instead of console.log. */
   onDriverLog?: (message: string) => void;
+  /** Framing limits (part size, part count, largest value); the defaults suit Memcached's default 1 MiB items. */
+  limits?: Partial<CodecLimits>;
 }
 
 export interface CacheStats {
@@ -29,7 +31,10 @@ export interface CacheStats {
 /** The small typed surface the services use; memjs stays behind it. */
 export interface Cache {
   readonly servers: readonly string[];
-  /** Bytes stored under key (decompressed and reassembled), or null when absent. */
+  /**
+   * Bytes stored under key (decompressed and reassembled), or null when absent. Rejects with CacheUnavailableError
+   * when Memcached does not answer and with CacheCorruptValueError when the stored framing is broken or exceeds the limits.
+   */
   get(key: string): Promise<Buffer | null>;
   getMany(keys: readonly string[]): Promise<Map<string, Buffer | null>>;
   /** Stores value with a TTL in seconds (0 = no expiry). Large values are compressed or split. */
@@ -40,6 +45,8 @@ export interface Cache {
   stats(): Readonly<CacheStats>;
   /** Which server a key lives on (for tests of the distribution). */
   serverFor(key: string): string;
+  /** One key per server, each `base` plus a suffix and owned by a different server: markers that must be on every server. */
+  keysOnEveryServer(base: string): string[];
   close(): void;
 }
 
@@ -47,6 +54,7 @@ type Callback<T> = (err: Error | null, value: T) => void;
 
 export function createCache(options: CacheOptions): Cache {
   const servers = [...options.servers];
+  const limits: CodecLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const timeoutS = Math.max(0.01, options.timeoutMs / 1000);
   const client = memjs.Client.create(servers.join(','), {
     username: options.username,
@@ -63,10 +71,12 @@ export function createCache(options: CacheOptions): Cache {
   // memjs documents getServer as the hook for custom server selection.
   (client as unknown as { getServer: (key: string) => number }).getServer = (key: string) => ring.indexOf(key);
 
+  const keysOnEveryServer = (base: string): string[] =>
+    servers.map((_, i) => {
+      for (let n = 0; ; n++) if (ring.indexOf(`${base}${n}`) === i) return `${base}${n}`;
+    });
   // One key owned by each server, so a ping asks every server once.
-  const pingKeys = servers.map((_, i) => {
-    for (let n = 0; ; n++) if (ring.indexOf(`__confluence_ping:${n}`) === i) return `__confluence_ping:${n}`;
-  });
+  const pingKeys = keysOnEveryServer('__confluence_ping:');
 
   const stats: CacheStats = { gets: 0, hits: 0, sets: 0, errors: 0, timeouts: 0, bytesWritten: 0, bytesRead: 0, compressedWrites: 0, splitWrites: 0 };
   let closed = false;
@@ -118,17 +128,13 @@ export function createCache(options: CacheOptions): Cache {
     if (stored === null) return null;
     stats.hits++;
     stats.bytesRead += stored.length;
-    let manifest;
-    try {
-      manifest = readManifest(stored);
-    } catch (err) {
-      throw new CacheCorruptValueError(key, `bad manifest: ${(err as Error).message}`);
-    }
+    // Checked against the limits before any part is read, so a manifest claiming 100,000 parts costs one read.
+    const manifest = readManifest(key, stored, limits);
     if (manifest) {
       const parts = await Promise.all(Array.from({ length: manifest.parts }, (_, i) => rawGet(partKey(key, manifest.id, i))));
-      return assembleParts(key, manifest, parts);
+      return assembleParts(key, manifest, parts, limits);
     }
-    return isCompressed(stored) ? decompress(key, stored) : stored;
+    return isCompressed(stored) ? decompress(key, stored, limits) : stored;
   }
 
   return {
@@ -139,7 +145,7 @@ export function createCache(options: CacheOptions): Cache {
       return new Map(keys.map((k, i) => [k, values[i]]));
     },
     async set(key, value, ttlS) {
-      const encoded = encodeValue(key, value);
+      const encoded = encodeValue(key, value, limits);
       stats.sets++;
       if (encoded.compressed) stats.compressedWrites++;
       if (encoded.parts.length) stats.splitWrites++;
@@ -156,6 +162,7 @@ export function createCache(options: CacheOptions): Cache {
     },
     stats: () => stats,
     serverFor: (key) => ring.serverOf(key),
+    keysOnEveryServer,
     close() {
       if (closed) return;
       closed = true;

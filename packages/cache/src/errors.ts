@@ -18,16 +18,19 @@ export class CacheTimeoutError extends CacheUnavailableError {
 /** A value that cannot be stored even after compression and splitting. */
 export class CacheValueTooLargeError extends Error {
   readonly code = 'cache_value_too_large';
-  constructor(readonly key: string, readonly bytes: number, readonly limit: number) {
-    super(`value for ${key} is ${bytes} bytes after compression; the limit is ${limit} bytes`);
+  constructor(readonly key: string, readonly bytes: number, readonly limit: number, readonly measured: 'uncompressed' | 'after compression' = 'after compression') {
+    super(`value for ${key} is ${bytes} bytes ${measured}; the limit is ${limit} bytes`);
     this.name = 'CacheValueTooLargeError';
   }
 }
 
-/** A stored value whose framing is broken (a missing part, a bad checksum, corrupt compression). */
+/** What is wrong with a stored value's framing; readers report it as the reason the value was rejected. */
+export type CorruptReason = 'bad_manifest' | 'missing_parts' | 'bad_checksum' | 'bad_compression' | 'too_large';
+
+/** A stored value whose framing is broken (a bad manifest, a missing part, a bad checksum, corrupt or oversized compression). */
 export class CacheCorruptValueError extends Error {
   readonly code = 'cache_corrupt_value';
-  constructor(readonly key: string, message: string) {
+  constructor(readonly key: string, readonly reason: CorruptReason, message: string) {
     super(`value for ${key} is corrupt: ${message}`);
     this.name = 'CacheCorruptValueError';
   }

@@ -33,6 +33,7 @@ function recordingCache(): Cache & { writes: string[]; store: Map<string, Buffer
     async ping() {},
     stats: () => ({}) as CacheStats,
     serverFor: () => 'fake:1',
+    keysOnEveryServer: (base: string) => [`${base}0`],
     close() {},
   };
   return c;

@@ -43,6 +43,7 @@ function memoryCache() {
     },
     stats: () => ({}) as CacheStats,
     serverFor: () => 'memory',
+    keysOnEveryServer: (base: string) => [`${base}0`],
     close() {},
   };
   return { cache, store, state };
