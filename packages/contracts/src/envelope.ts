@@ -1,4 +1,4 @@
-import { DataByKind, Envelope, Kind, MarketSource, SCHEMA_VERSION, SymbolRow, dataSchemas, envelopeHeaderSchema, symbolRowSchema, symbolsDataSchema } from './schemas';
+import { DataByKind, Envelope, Kind, LIMITS, MarketSource, SCHEMA_VERSION, SymbolRow, dataSchemas, envelopeHeaderSchema, symbolRowSchema, symbolsDataSchema } from './schemas';
 
 export interface EnvelopeMeta {
   generation: number;
@@ -89,6 +89,7 @@ export function decodeSymbolsLenient(raw: Buffer | string): { ok: true; value: L
   if (!head.ok) return head;
   const data = head.envelope.data as unknown as { rows?: unknown; pending?: unknown; dropped?: unknown };
   if (!data || typeof data !== 'object' || !Array.isArray(data.rows)) return { ok: false, reason: 'bad_data', message: 'symbols data has no rows array' };
+  if (data.rows.length > LIMITS.rows) return { ok: false, reason: 'bad_data', message: `symbols data has ${data.rows.length} rows; at most ${LIMITS.rows} are accepted` };
   const rows: SymbolRow[] = [];
   let dropped = 0;
   let firstProblem: string | null = null;

@@ -4,6 +4,11 @@ export const SYMBOL_PATTERN = /^[A-Z0-9]{2,30}$/;
 const PREFIX_PATTERN = /^[\x21-\x7e]{1,64}$/;
 /** Memcached's own limit on key length, in bytes. */
 export const MAX_KEY_BYTES = 250;
+/**
+ * Values written when they change (symbol details, calibration, alerts, the timeline index) are also rewritten at
+ * least this often while the analyzer runs, so an emptied cache refills and readers can judge each value's own age.
+ */
+export const REWRITE_UNCHANGED_MS = 30_000;
 
 export class InvalidSymbolError extends Error {
   readonly code = 'invalid_symbol';

@@ -15,7 +15,30 @@ export type MarketSource = (typeof SOURCES)[number];
 export const KINDS = ['symbols', 'symbol', 'overview', 'history', 'heartbeat', 'shards', 'calibration', 'alerts', 'timeline', 'snapshot'] as const;
 export type Kind = (typeof KINDS)[number];
 
+/**
+ * Bounds of every string and array in the contract. The analyzer stays far inside them; a value beyond them is not
+ * one of ours and is rejected, so a poisoned value cannot inflate the responses and stream frames built from it.
+ */
+export const LIMITS = {
+  /** Rows of one table or time-travel snapshot (TOP_SYMBOLS is at most 1,000; Bybit lists about 500 USDT perpetuals). */
+  rows: 2_000,
+  /** Entries of each overview list (the analyzer writes MOVERS_LIMIT). */
+  movers: 50,
+  subSignals: 64,
+  /** Points of one history (24 h at one a minute is 1,440). */
+  historyPoints: 2_000,
+  /** Minutes of the time-travel index (24 h is 1,441). */
+  timelineMinutes: 2_000,
+  /** Alerts in the alert history (the analyzer keeps 200). */
+  alerts: 1_000,
+  bands: 16,
+  horizons: 8,
+  /** Short labels: band and horizon names. */
+  label: 40,
+} as const;
+
 const num = z.number().finite();
+const label = z.string().max(LIMITS.label);
 const score = num.min(0).max(100);
 const ts = z.number().int().nonnegative();
 export const symbolSchema = z.string().regex(SYMBOL_PATTERN);
@@ -66,9 +89,9 @@ export const symbolRowSchema = z.object({
 export type SymbolRow = z.infer<typeof symbolRowSchema>;
 
 export const symbolsDataSchema = z.object({
-  rows: z.array(symbolRowSchema),
+  rows: z.array(symbolRowSchema).max(LIMITS.rows),
   /** Symbols the analyzer tracks that are not yet scored (warming up). */
-  pending: z.array(symbolSchema),
+  pending: z.array(symbolSchema).max(LIMITS.rows),
   /** Rows dropped by the producer because they failed validation. */
   dropped: z.number().int().nonnegative(),
 });
@@ -98,7 +121,7 @@ export const componentDetailSchema = z.object({
   /** Points this component adds to the overall score (effectiveWeight × score). */
   contribution: num.nullable(),
   reason: z.string().max(300).nullable(),
-  subSignals: z.array(subSignalSchema),
+  subSignals: z.array(subSignalSchema).max(LIMITS.subSignals),
 });
 export type ComponentDetail = z.infer<typeof componentDetailSchema>;
 
@@ -127,8 +150,8 @@ export const symbolDetailSchema = z.object({
   strength: z.enum(['strong', 'moderate']).nullable(),
   confidence: confidenceSchema,
   rationale: z.string().max(600),
-  components: z.array(componentDetailSchema),
-  topContributors: z.array(z.object({ component: z.enum(COMPONENT_NAMES), contribution: num })),
+  components: z.array(componentDetailSchema).max(COMPONENT_NAMES.length),
+  topContributors: z.array(z.object({ component: z.enum(COMPONENT_NAMES), contribution: num })).max(COMPONENT_NAMES.length),
   price: num.nullable(),
   change24h: num.nullable(),
   fundingRate: num.nullable(),
@@ -139,7 +162,7 @@ export const symbolDetailSchema = z.object({
   lastMove: moveSchema.nullable(),
   /** How this symbol's current score band has performed historically (from the calibration scoreboard), when known. */
   bandRecord: z
-    .object({ band: z.string(), horizon: z.string(), samples: z.number().int(), hitRate: num.nullable(), meanReturn: num.nullable() })
+    .object({ band: label, horizon: label, samples: z.number().int(), hitRate: num.nullable(), meanReturn: num.nullable() })
     .nullable(),
 });
 export type SymbolDetail = z.infer<typeof symbolDetailSchema>;
@@ -164,20 +187,20 @@ export const overviewDataSchema = z.object({
     neutral: z.number().int().nonnegative(),
     meanScore: score.nullable(),
   }),
-  gainers: z.array(moverSchema),
-  losers: z.array(moverSchema),
-  strongest: z.array(moverSchema),
-  weakest: z.array(moverSchema),
-  fundingHighest: z.array(moverSchema),
-  fundingLowest: z.array(moverSchema),
-  scoreMovers: z.array(moverSchema),
+  gainers: z.array(moverSchema).max(LIMITS.movers),
+  losers: z.array(moverSchema).max(LIMITS.movers),
+  strongest: z.array(moverSchema).max(LIMITS.movers),
+  weakest: z.array(moverSchema).max(LIMITS.movers),
+  fundingHighest: z.array(moverSchema).max(LIMITS.movers),
+  fundingLowest: z.array(moverSchema).max(LIMITS.movers),
+  scoreMovers: z.array(moverSchema).max(LIMITS.movers),
   totalTurnover24h: num,
 });
 export type OverviewData = z.infer<typeof overviewDataSchema>;
 
 export const historyPointSchema = z.tuple([ts, score.nullable(), num.nullable()]);
 export type HistoryPoint = z.infer<typeof historyPointSchema>;
-export const historyDataSchema = z.object({ symbol: symbolSchema, points: z.array(historyPointSchema) });
+export const historyDataSchema = z.object({ symbol: symbolSchema, points: z.array(historyPointSchema).max(LIMITS.historyPoints) });
 export type HistoryData = z.infer<typeof historyDataSchema>;
 
 export const connectionStateSchema = z.enum(['connecting', 'connected', 'reconnecting', 'down', 'closed']);
@@ -218,12 +241,14 @@ export const calibrationCellSchema = z.object({
   medianReturn: num.nullable(),
 });
 export type CalibrationCell = z.infer<typeof calibrationCellSchema>;
+const byHorizonSchema = z
+  .record(label, calibrationCellSchema)
+  .refine((r) => Object.keys(r).length <= LIMITS.horizons, `at most ${LIMITS.horizons} horizons`);
+const bandRecordsSchema = z.array(z.object({ band: label, byHorizon: byHorizonSchema })).max(LIMITS.bands);
 export const calibrationDataSchema = z.object({
-  horizons: z.array(z.string()),
-  bands: z.array(z.object({ band: z.string(), byHorizon: z.record(z.string(), calibrationCellSchema) })),
-  components: z.array(
-    z.object({ component: z.enum(COMPONENT_NAMES), bands: z.array(z.object({ band: z.string(), byHorizon: z.record(z.string(), calibrationCellSchema) })) }),
-  ),
+  horizons: z.array(label).max(LIMITS.horizons),
+  bands: bandRecordsSchema,
+  components: z.array(z.object({ component: z.enum(COMPONENT_NAMES), bands: bandRecordsSchema })).max(COMPONENT_NAMES.length),
   totalSamples: z.number().int().nonnegative(),
   resolvedSamples: z.number().int().nonnegative(),
   since: ts.nullable(),
@@ -234,8 +259,8 @@ export const alertSchema = z.object({
   id: z.string().max(200),
   symbol: symbolSchema,
   rule: z.string().max(100),
-  band: z.string().max(40),
-  previousBand: z.string().max(40).nullable(),
+  band: label,
+  previousBand: label.nullable(),
   score: score,
   direction: z.enum(DIRECTIONS),
   confidence: num.min(0).max(1),
@@ -247,12 +272,12 @@ export const alertSchema = z.object({
   attempts: z.number().int().nonnegative(),
 });
 export type Alert = z.infer<typeof alertSchema>;
-export const alertsDataSchema = z.object({ alerts: z.array(alertSchema) });
+export const alertsDataSchema = z.object({ alerts: z.array(alertSchema).max(LIMITS.alerts) });
 export type AlertsData = z.infer<typeof alertsDataSchema>;
 
-export const timelineDataSchema = z.object({ minutes: z.array(ts) });
+export const timelineDataSchema = z.object({ minutes: z.array(ts).max(LIMITS.timelineMinutes) });
 export type TimelineData = z.infer<typeof timelineDataSchema>;
-export const snapshotDataSchema = z.object({ minute: ts, rows: z.array(symbolRowSchema) });
+export const snapshotDataSchema = z.object({ minute: ts, rows: z.array(symbolRowSchema).max(LIMITS.rows) });
 export type SnapshotData = z.infer<typeof snapshotDataSchema>;
 
 export const dataSchemas = {
