@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, encodeEnvelope, encodeEnvelopeJson, isValidSymbol, makeEnvelope } from '@confluence/contracts';
-import { META, buildRow, buildSymbolsEnvelope } from './builders';
+import { Kind, LIMITS, SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, decodeSymbolsLenient, encodeEnvelope, encodeEnvelopeJson, isValidSymbol, makeEnvelope } from '@confluence/contracts';
+import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from './builders';
 
 describe('keys', () => {
   test('when no prefix is given, then keys live under confluence:v1:', () => {
@@ -104,5 +104,41 @@ describe('encodeEnvelopeJson', () => {
   test('when data is already serialised, then the bytes equal a normal encode', () => {
     const env = buildSymbolsEnvelope(3);
     expect(encodeEnvelopeJson('symbols', META, JSON.stringify(env.data))).toBe(encodeEnvelope(env));
+  });
+});
+
+describe('bounds of the schemas', () => {
+  const meta = META;
+  const cell = { samples: 1, directional: 1, hits: 1, hitRate: 1, wilson95: { low: 0.2, high: 1 }, meanReturn: 0.01, medianReturn: 0.01 };
+  const calibration = (horizons: string[], band = '≥70') => ({
+    horizons,
+    bands: [{ band, byHorizon: Object.fromEntries(horizons.map((h) => [h, cell])) }],
+    components: [],
+    totalSamples: 1,
+    resolvedSamples: 1,
+    since: null,
+  });
+  const decode = (kind: Kind, data: unknown) => decodeEnvelope(kind, JSON.stringify({ ...makeEnvelope(kind, meta, data as never) }));
+
+  test('when a calibration value has the shape the analyzer writes, then it is accepted', () => {
+    expect(decode('calibration', calibration(['15m', '1h', '4h'])).ok).toBe(true);
+  });
+
+  test('when a poisoned calibration names 10,000 horizons or a 1 MB band, then it is rejected as bad_data', () => {
+    const many = decode('calibration', calibration(Array.from({ length: 10_000 }, (_, i) => `h${i}`)));
+    expect(many).toMatchObject({ ok: false, reason: 'bad_data' });
+    const long = decode('calibration', calibration(['1h'], 'x'.repeat(1_000_000)));
+    expect(long).toMatchObject({ ok: false, reason: 'bad_data' });
+  });
+
+  test('when a list is longer than its bound, then the value is rejected (rows, timeline minutes, history points, alerts, movers)', () => {
+    expect(decode('timeline', { minutes: Array.from({ length: LIMITS.timelineMinutes + 1 }, (_, i) => i * 60_000) })).toMatchObject({ ok: false, reason: 'bad_data' });
+    expect(decode('timeline', { minutes: Array.from({ length: 1441 }, (_, i) => i * 60_000) }).ok).toBe(true);
+    expect(decode('history', { symbol: 'BTCUSDT', points: Array.from({ length: LIMITS.historyPoints + 1 }, (_, i) => [i, 50, 1]) })).toMatchObject({ ok: false });
+    expect(decode('snapshot', { minute: 0, rows: Array.from({ length: LIMITS.rows + 1 }, (_, i) => buildRow(i)) })).toMatchObject({ ok: false });
+    const overview = buildOverviewEnvelope(5).data;
+    expect(decode('overview', { ...overview, gainers: Array.from({ length: LIMITS.movers + 1 }, () => overview.strongest[0]) })).toMatchObject({ ok: false });
+    const table = JSON.stringify(makeEnvelope('symbols', meta, { rows: Array.from({ length: LIMITS.rows + 1 }, (_, i) => buildRow(i)), pending: [], dropped: 0 }));
+    expect(decodeSymbolsLenient(table)).toMatchObject({ ok: false, reason: 'bad_data' });
   });
 });

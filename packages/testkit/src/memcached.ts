@@ -95,6 +95,31 @@ export function memcachedStats(port: number): Promise<Record<string, number>> {
   });
 }
 
+/**
+ * Stores bytes under key exactly as given, over a plain socket (text protocol), bypassing every client library and
+ * our framing: how tests put poisoned values into the cache.
+ */
+export function memcachedRawSet(port: number, key: string, value: Buffer | string, ttlS = 300): Promise<void> {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    let buf = '';
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      reject(new Error(`memcached raw set of ${key} timed out`));
+    });
+    socket.once('error', reject);
+    socket.on('connect', () => socket.write(Buffer.concat([Buffer.from(`set ${key} 0 ${ttlS} ${bytes.length}\r\n`), bytes, Buffer.from('\r\n')])));
+    socket.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      if (!buf.includes('\r\n')) return;
+      socket.end();
+      if (buf.startsWith('STORED')) resolve();
+      else reject(new Error(`memcached refused ${key}: ${buf.trim()}`));
+    });
+  });
+}
+
 /** Waits until /proc says the process is (or is no longer) stopped; gives up quietly after 5 s or without /proc. */
 async function untilProcessState(pid: number | undefined, stopped: boolean): Promise<void> {
   if (pid === undefined) return;
