@@ -4,13 +4,14 @@ import { AddressInfo } from 'node:net';
 import express, { NextFunction, Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { Cache, CacheUnavailableError, createCache } from '@confluence/cache';
-import { ApiEnvelope, Envelope, Kind, Status, createKeys, isValidSymbol } from '@confluence/contracts';
+import { ApiEnvelope, Envelope, Kind, REWRITE_UNCHANGED_MS, Status, createKeys, isValidSymbol } from '@confluence/contracts';
 import type { WebConfig } from '@confluence/config';
 import { Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
 import { HttpError, errorHandler, sendError } from './http-errors';
 import { createWebMetrics } from './metrics';
 import { SymbolsQuery, applySymbolsQuery, parseQuery, symbolsQuerySchema } from './query';
 import { Reader, TableSnapshot } from './reader';
+import { STALE_AFTER_INTERVALS } from './status';
 import { MAX_URL_LENGTH, requestLimits, requireToken, securityHeaders } from './security';
 import { StreamHub } from './stream';
 
@@ -97,8 +98,12 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     }
   }
 
-  function sendEnvelope<T>(res: Response, envelope: Envelope | null, data: T | null): void {
-    const status = reader.status();
+  /**
+   * `rewritten`: the value is rewritten at least every REWRITE_UNCHANGED_MS while the analyzer runs, so the response
+   * judges it by its own age; values written only when they change (history, minute snapshots) are not.
+   */
+  function sendEnvelope<T>(res: Response, envelope: Envelope | null, data: T | null, rewritten = false): void {
+    const status = rewritten ? reader.statusFor(envelope, REWRITE_UNCHANGED_MS + STALE_AFTER_INTERVALS * reader.publishIntervalMs()) : reader.status();
     const out: ApiEnvelope<T> = { status, generation: envelope ? envelope.generation : null, producedAt: envelope ? envelope.producedAt : null, data };
     res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify(out));
   }
@@ -200,7 +205,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
       if (known) return sendEnvelope(res, null, null);
       throw new HttpError(404, 'unknown_symbol', `${symbol} is not tracked`);
     }
-    sendEnvelope(res, envelope, envelope.data);
+    sendEnvelope(res, envelope, envelope.data, true);
   });
   app.get('/api/symbols/:symbol/history', async (req, res) => {
     noQuery(req);
@@ -220,7 +225,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     app.get(route, async (req, res) => {
       noQuery(req);
       const { envelope } = await readOnDemand(kind, key);
-      sendEnvelope(res, envelope, envelope ? envelope.data : null);
+      sendEnvelope(res, envelope, envelope ? envelope.data : null, true);
     });
   }
   app.get('/api/timeline/:minute', async (req, res) => {

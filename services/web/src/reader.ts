@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Cache, CacheUnavailableError } from '@confluence/cache';
+import { Cache, CacheCorruptValueError, CacheUnavailableError } from '@confluence/cache';
 import {
   Envelope,
   HeartbeatData,
@@ -16,8 +16,8 @@ import {
   decodeEnvelope,
   decodeSymbolsLenient,
 } from '@confluence/contracts';
-import type { Logger } from '@confluence/logger';
-import { ShardView, deriveStatus } from './status';
+import { Logger, createRateLimitedLog } from '@confluence/logger';
+import { MAX_CLOCK_SKEW_MS, ShardView, deriveStatus } from './status';
 
 /** One consistent view of the table: rows and overview of the same generation(s), serialised once. */
 export interface TableSnapshot {
@@ -59,6 +59,15 @@ export interface ReaderEvents {
 
 const identity = (e: Envelope | null): string => (e ? `${e.analyzerId}@${e.generation}` : '-');
 
+/** A rejected value is logged at most once per key per this interval (a poisoned key is seen on every poll). */
+export const REJECT_LOG_INTERVAL_MS = 60_000;
+/** Rejected values kept for the status: every response carries the list, so it must stay small whatever is in the cache. */
+export const MAX_REJECTED = 20;
+
+/** What a read found: bytes, nothing (null), or a value whose framing is broken (already recorded as rejected). */
+const CORRUPT = Symbol('corrupt');
+type RawRead = Buffer | null | typeof CORRUPT;
+
 /**
  * Polls Memcached for new generations and holds the last good view. It never mixes generations:
  * a table and an overview are only combined when their generations match (per shard).
@@ -76,11 +85,13 @@ export class Reader extends EventEmitter<ReaderEvents> {
   private polling: Promise<void> | null = null;
   private statusKey = '';
   private statusCache: { at: number; status: Status } | null = null;
+  private readonly throttledLog: ReturnType<typeof createRateLimitedLog>;
   stopped = false;
 
   constructor(options: ReaderOptions) {
     super();
     this.opts = { now: Date.now, ...options };
+    this.throttledLog = createRateLimitedLog(this.opts.logger, REJECT_LOG_INTERVAL_MS, () => this.opts.now());
   }
 
   start(): void {
@@ -115,13 +126,60 @@ export class Reader extends EventEmitter<ReaderEvents> {
     return status;
   }
 
-  /** Records a value under one of our keys that did not validate; the status reports it. */
-  reject(key: string, reason: string, message: string): void {
-    if (!this.rejected.has(key)) {
-      this.opts.logger.warn('rejected cache value', { key, reason, message });
-      this.statusCache = null;
-    }
+  /** Records a value under one of our keys that did not validate; the status reports it. Logged at a bounded rate. */
+  reject(key: string, reason: string, detail: string): void {
+    const message = detail.slice(0, 300);
+    this.throttledLog('warn', `rejected:${key}`, 'rejected cache value', { key, reason, detail: message });
+    const held = this.rejected.get(key);
+    if (held && held.reason === reason && held.message === message) return;
+    this.statusCache = null;
+    this.rejected.delete(key);
+    // The oldest entry makes room: a cache full of poisoned keys cannot grow every response.
+    if (this.rejected.size >= MAX_REJECTED) this.rejected.delete(this.rejected.keys().next().value as string);
     this.rejected.set(key, { key, reason, message });
+  }
+
+  /** The publish interval the analyzer states in its heartbeat (the configured one until a heartbeat is seen). */
+  publishIntervalMs(): number {
+    const intervals = this.slots.map((s) => s.heartbeat?.data.publishIntervalMs ?? 0).filter((n) => n > 0);
+    return intervals.length ? Math.max(...intervals) : this.opts.defaultPublishIntervalMs;
+  }
+
+  /** Reads one key; broken framing is recorded as a rejected value and answered with CORRUPT. Throws only when Memcached is down. */
+  private async readRaw(key: string): Promise<RawRead> {
+    try {
+      return await this.opts.cache.get(key);
+    } catch (err) {
+      if (!(err instanceof CacheCorruptValueError)) throw err;
+      this.reject(key, err.reason, err.message);
+      return CORRUPT;
+    }
+  }
+
+  /** A value stamped later than now (beyond the allowed clock skew) cannot be judged by its age: it is rejected. */
+  private fromTheFuture(key: string, envelope: Envelope): boolean {
+    const now = this.opts.now();
+    const stamps: Array<[string, number]> = [['producedAt', envelope.producedAt]];
+    if (envelope.kind === 'heartbeat') {
+      const hb = envelope.data as HeartbeatData;
+      stamps.push(['lastCycleAt', hb.lastCycleAt], ['startedAt', hb.startedAt]);
+    }
+    const future = stamps.find(([, t]) => t > now + MAX_CLOCK_SKEW_MS);
+    if (!future) return false;
+    this.reject(key, 'future_timestamp', `${future[0]} is ${Math.round((future[1] - now) / 1000)} s in the future (more than the ${MAX_CLOCK_SKEW_MS / 1000} s allowed for clock skew)`);
+    return true;
+  }
+
+  /** Decodes and checks one stored value; null (and recorded as rejected) when it is not acceptable. */
+  private decodeChecked<K extends Kind>(kind: K, key: string, raw: Buffer): Envelope<K> | null {
+    const result = decodeEnvelope(kind, raw);
+    if (!result.ok) {
+      this.reject(key, result.reason, result.message);
+      return null;
+    }
+    if (this.fromTheFuture(key, result.envelope)) return null;
+    this.accept(key);
+    return result.envelope;
   }
 
   accept(key: string): void {
@@ -144,18 +202,14 @@ export class Reader extends EventEmitter<ReaderEvents> {
 
   /** Reads and validates one envelope; a bad value is recorded and treated as absent. Throws only when Memcached is down. */
   async readEnvelope<K extends Kind>(kind: K, key: string): Promise<{ envelope: Envelope<K>; raw: Buffer } | null> {
-    const raw = await this.opts.cache.get(key);
+    const raw = await this.readRaw(key);
+    if (raw === CORRUPT) return null;
     if (raw === null) {
       this.accept(key);
       return null;
     }
-    const result = decodeEnvelope(kind, raw);
-    if (!result.ok) {
-      this.reject(key, result.reason, result.message);
-      return null;
-    }
-    this.accept(key);
-    return { envelope: result.envelope, raw };
+    const envelope = this.decodeChecked(kind, key, raw);
+    return envelope ? { envelope, raw } : null;
   }
 
   pollOnce(): Promise<void> {
@@ -168,7 +222,7 @@ export class Reader extends EventEmitter<ReaderEvents> {
   }
 
   private async poll(): Promise<void> {
-    const { cache, keys } = this.opts;
+    const { keys } = this.opts;
     try {
       const shardsEnv = await this.readEnvelope('shards', keys.shards());
       const count = shardsEnv ? shardsEnv.envelope.data.count : 1;
@@ -176,19 +230,14 @@ export class Reader extends EventEmitter<ReaderEvents> {
         this.slots = Array.from({ length: count }, (_, index) => ({ shard: { index, count }, heartbeat: null, table: null, overview: null, fetchedFor: null }));
       }
       const hbKeys = this.slots.map((s) => keys.heartbeat(s.shard));
-      const hbRaw = await cache.getMany(hbKeys);
+      const hbRaw = await Promise.all(hbKeys.map((k) => this.readRaw(k)));
       let changed = false;
-      for (const slot of this.slots) {
-        const key = keys.heartbeat(slot.shard);
-        const raw = hbRaw.get(key) ?? null;
+      for (const [i, slot] of this.slots.entries()) {
+        const key = hbKeys[i];
+        const raw = hbRaw[i];
         let hb: Envelope<'heartbeat'> | null = null;
-        if (raw) {
-          const r = decodeEnvelope('heartbeat', raw);
-          if (r.ok) {
-            hb = r.envelope;
-            this.accept(key);
-          } else this.reject(key, r.reason, r.message);
-        } else this.accept(key);
+        if (raw === null) this.accept(key);
+        else if (raw !== CORRUPT) hb = this.decodeChecked('heartbeat', key, raw);
         slot.heartbeat = hb;
         const want = hb ? identity(hb) : 'no-heartbeat';
         // Without a heartbeat nothing announces a new generation: look at the table itself on every poll.
@@ -203,17 +252,19 @@ export class Reader extends EventEmitter<ReaderEvents> {
       if (changed) this.rebuild();
     } catch (err) {
       if (err instanceof CacheUnavailableError) this.markCache(false, err);
-      else this.opts.logger.error('reader poll failed', { error: err instanceof Error ? err.message : String(err) });
+      else this.throttledLog('error', 'poll', 'reader poll failed', { error: err instanceof Error ? err.message : String(err) });
     }
     this.emitStatusIfChanged();
   }
 
   /** Fetches one shard's table and overview; true when a consistent pair (or a definite absence) was read. */
   private async fetchTable(slot: ShardSlot): Promise<boolean> {
-    const { cache, keys } = this.opts;
+    const { keys } = this.opts;
     const symbolsKey = keys.symbols(slot.shard);
     const overviewKey = keys.overview(slot.shard);
-    const [rawSymbols, rawOverview] = await Promise.all([cache.get(symbolsKey), cache.get(overviewKey)]);
+    const [rawSymbols, rawOverview] = await Promise.all([this.readRaw(symbolsKey), this.readRaw(overviewKey)]);
+    // A broken table is rejected (recorded by readRaw): keep the last good one, which then ages into "stale".
+    if (rawSymbols === CORRUPT) return false;
     if (rawSymbols === null) {
       this.accept(symbolsKey);
       // Keys gone (Memcached restarted, or TTL): keep what we hold and report it by age.
@@ -224,6 +275,7 @@ export class Reader extends EventEmitter<ReaderEvents> {
       this.reject(symbolsKey, decoded.reason, decoded.message);
       return false;
     }
+    if (this.fromTheFuture(symbolsKey, decoded.value.envelope)) return false;
     this.accept(symbolsKey);
     if (decoded.value.droppedRows > 0) {
       this.reject(`${symbolsKey}#rows`, 'bad_rows', `${decoded.value.droppedRows} row(s) dropped: ${decoded.value.firstProblem}`);
@@ -231,13 +283,8 @@ export class Reader extends EventEmitter<ReaderEvents> {
     this.droppedRows = decoded.value.droppedRows;
     const table = decoded.value.envelope;
     let overview: Envelope<'overview'> | null = null;
-    if (rawOverview !== null) {
-      const r = decodeEnvelope('overview', rawOverview);
-      if (r.ok) {
-        this.accept(overviewKey);
-        overview = r.envelope;
-      } else this.reject(overviewKey, r.reason, r.message);
-    }
+    if (rawOverview === null) this.accept(overviewKey);
+    else if (rawOverview !== CORRUPT) overview = this.decodeChecked('overview', overviewKey, rawOverview);
     // The overview must be of the same generation as the table; otherwise we are between two writes: try again next poll.
     if (overview && identity(overview) !== identity(table)) return false;
     slot.table = table;
@@ -278,7 +325,16 @@ export class Reader extends EventEmitter<ReaderEvents> {
     this.emit('snapshot', this.current);
   }
 
-  private computeStatus(now: number): Status {
+  /**
+   * The status of a response that carries `envelope` besides the table: stale when that value is older than
+   * `staleAfterMs`, whatever the heartbeat says.
+   */
+  statusFor(envelope: Envelope | null, staleAfterMs: number): Status {
+    if (!envelope) return this.status();
+    return this.computeStatus(this.opts.now(), { producedAt: envelope.producedAt, staleAfterMs });
+  }
+
+  private computeStatus(now: number, value: { producedAt: number; staleAfterMs: number } | null = null): Status {
     const views: ShardView[] = this.slots
       .filter((s) => s.heartbeat || s.table || this.slots.length > 1)
       .map((s) => ({
@@ -300,6 +356,7 @@ export class Reader extends EventEmitter<ReaderEvents> {
       tableProducedAt: cur ? cur.producedAt : null,
       defaultPublishIntervalMs: this.opts.defaultPublishIntervalMs,
       rejected: [...this.rejected.values()],
+      value,
     });
   }
 

@@ -4,6 +4,11 @@ import type { HeartbeatData, MarketSource, RejectedValue, ShardStatus, Status, S
 export const STALE_AFTER_INTERVALS = 3;
 /** No exchange message for this long while connected means the feed is silent. */
 export const FEED_SILENT_MS = 15_000;
+/**
+ * How far ahead of the web's clock a stored timestamp may be (clocks of two hosts differ a little). A value stamped
+ * later than that is rejected: its age cannot be judged, and trusted it would read as fresh until the stamp passed.
+ */
+export const MAX_CLOCK_SKEW_MS = 5_000;
 
 export interface ShardView {
   index: number;
@@ -26,6 +31,11 @@ export interface StatusInput {
   /** Used when no heartbeat states the analyzer's own interval. */
   defaultPublishIntervalMs: number;
   rejected: RejectedValue[];
+  /**
+   * The value a response carries besides the table (a symbol's detail, the scoreboard…), judged by its own age:
+   * older than `staleAfterMs` and the response says stale, with that value's age as the data age.
+   */
+  value?: { producedAt: number; staleAfterMs: number } | null;
 }
 
 function age(now: number, at: number | null): number | null {
@@ -83,7 +93,17 @@ export function deriveStatus(input: StatusInput): Status {
     if (heartbeats.length === 0) state = 'stale';
   }
 
-  const dataAgeMs = age(now, input.tableProducedAt);
+  const tableAgeMs = age(now, input.tableProducedAt);
+  const valueAgeMs = input.value ? age(now, input.value.producedAt) : null;
+  const dataAgeMs = valueAgeMs ?? tableAgeMs;
+  if (state === 'ok' || state === 'warming_up') {
+    // Each value by its own age, not only the heartbeat's: a fresh heartbeat beside a table the reader could not
+    // accept (or an analyzer that stopped writing one value) must not read as live.
+    const interval = heartbeats.length ? Math.max(...heartbeats.map((h) => h.publishIntervalMs || input.defaultPublishIntervalMs)) : input.defaultPublishIntervalMs;
+    const tableStale = tableAgeMs !== null && tableAgeMs > STALE_AFTER_INTERVALS * interval;
+    const valueStale = input.value != null && valueAgeMs !== null && valueAgeMs > input.value.staleAfterMs;
+    if (tableStale || valueStale) state = 'stale';
+  }
   const warmup = heartbeats.length
     ? { done: heartbeats.reduce((n, h) => n + h.warmup.done, 0), total: heartbeats.reduce((n, h) => n + h.warmup.total, 0) }
     : null;

@@ -84,4 +84,20 @@ describe('deriveStatus', () => {
     const s = deriveStatus({ ...base, shards: [view(heartbeat())], rejected: [{ key: 'k', reason: 'newer_schema', message: 'schema 2' }] });
     expect(s.message).toMatch(/1 value in the cache not understood — not shown/);
   });
+
+  test('when the heartbeat is fresh but the table is older than three intervals (its newer versions rejected), then stale, not Live', () => {
+    const s = deriveStatus({ ...base, tableProducedAt: NOW - 25_000, shards: [view(heartbeat())], rejected: [{ key: 'k', reason: 'bad_checksum', message: 'x' }] });
+    expect(s.state).toBe('stale');
+    expect(s.dataAgeMs).toBe(25_000);
+    expect(s.message).toMatch(/^Analyzer stale — showing data from 25 s ago/);
+    expect(deriveStatus({ ...base, tableProducedAt: NOW - 3000, shards: [view(heartbeat())] }).state).toBe('ok');
+  });
+
+  test('when a response carries a value older than its rewrite bound, then that response is stale with the value\'s age', () => {
+    const fresh = deriveStatus({ ...base, shards: [view(heartbeat())], value: { producedAt: NOW - 20_000, staleAfterMs: 33_000 } });
+    expect(fresh).toMatchObject({ state: 'ok', dataAgeMs: 20_000 });
+    const old = deriveStatus({ ...base, shards: [view(heartbeat())], value: { producedAt: NOW - 40_000, staleAfterMs: 33_000 } });
+    expect(old).toMatchObject({ state: 'stale', dataAgeMs: 40_000 });
+    expect(old.message).toMatch(/showing data from 40 s ago/);
+  });
 });

@@ -9,6 +9,7 @@ import {
   ShardId,
   SymbolDetail,
   SymbolsData,
+  REWRITE_UNCHANGED_MS,
   makeEnvelope,
 } from '@confluence/contracts';
 
@@ -16,7 +17,7 @@ import {
 export const CACHE_TTL_S = 3600;
 export const HISTORY_TTL_S = 7 * 24 * 3600;
 /** Details that did not change are still rewritten this often, so an emptied cache is refilled even if nothing moves. */
-export const FULL_REWRITE_EVERY_MS = 30_000;
+export const FULL_REWRITE_EVERY_MS = REWRITE_UNCHANGED_MS;
 const WRITE_CONCURRENCY = 32;
 
 export interface CycleOutput {

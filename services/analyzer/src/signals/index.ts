@@ -12,6 +12,7 @@ import {
   SymbolDetail,
   SymbolRow,
   TimelineData,
+  REWRITE_UNCHANGED_MS,
   makeEnvelope,
 } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
@@ -37,7 +38,7 @@ export const SNAPSHOT_TTL_S = 24 * 3600;
 /** The scoreboard is republished at most this often (wall time) while it changes, e.g. in a max-speed replay. */
 export const CALIBRATION_PUBLISH_MS = 5_000;
 /** calibration, alerts and the timeline index are rewritten this often even unchanged, so an emptied cache refills. */
-export const SIGNALS_FULL_REWRITE_MS = 30_000;
+export const SIGNALS_FULL_REWRITE_MS = REWRITE_UNCHANGED_MS;
 /** Bounds on snapshot writes per publish call, so a restart's backlog never makes one cycle slow. */
 export const SNAPSHOTS_PER_PUBLISH = 60;
 export const SNAPSHOT_BYTES_PER_PUBLISH = 2 * 1024 * 1024;
