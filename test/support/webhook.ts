@@ -25,13 +25,17 @@ export interface WebhookReceiver {
    * The count is per call: a new call replaces the previous budget.
    */
   failNext(n: number, match?: (r: { headers: WebhookRequest['headers']; body: unknown }) => boolean): void;
+  /** From now on, answer 200 with headers at once, then trickle the body a byte every 100 ms and never finish it (false: answer normally). */
+  trickle(on: boolean): void;
   close(): Promise<void>;
 }
 
 /** A local alert webhook on 127.0.0.1:0 that records every request (for alert delivery tests). */
-export async function startWebhookReceiver(options: { failFirst?: number; match?: (r: { headers: WebhookRequest['headers']; body: unknown }) => boolean } = {}): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(options: { failFirst?: number; match?: (r: { headers: WebhookRequest['headers']; body: unknown }) => boolean; trickle?: boolean } = {}): Promise<WebhookReceiver> {
   const received: WebhookRequest[] = [];
   let failures = options.failFirst ?? 0;
+  let trickling = options.trickle ?? false;
+  const trickles = new Set<NodeJS.Timeout>();
   let match = options.match;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -52,6 +56,17 @@ export async function startWebhookReceiver(options: { failFirst?: number; match?
         status = 500;
       }
       received.push({ method: req.method ?? '', path: req.url ?? '', headers, body, raw, at: Date.now(), status });
+      if (trickling) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{');
+        const t = setInterval(() => res.write(' '), 100);
+        trickles.add(t);
+        res.on('close', () => {
+          clearInterval(t);
+          trickles.delete(t);
+        });
+        return;
+      }
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ ok: status === 200 }));
     });
@@ -69,7 +84,11 @@ export async function startWebhookReceiver(options: { failFirst?: number; match?
       failures = n;
       match = m;
     },
+    trickle(on) {
+      trickling = on;
+    },
     async close() {
+      for (const t of trickles) clearInterval(t);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

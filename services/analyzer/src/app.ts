@@ -33,6 +33,11 @@ const READY_STALE_INTERVALS = 3;
 /** Silence from the exchange this long counts as a feed problem in the heartbeat. */
 const FEED_SILENT_MS = 15_000;
 const HISTORY_LOAD_BATCH = 50;
+/** Bounds of the shutdown steps; together well under the 4.5 s the process shell allows before exiting 1. */
+const STOP_INTAKE_MS = 1_000;
+const STOP_CYCLE_MS = 1_500;
+const STOP_SIGNALS_MS = 1_000;
+const STOP_SERVER_MS = 500;
 
 export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {}): AnalyzerApp {
   const logger = deps.logger ?? createLogger({ service: 'analyzer', level: config.logLevel, format: config.logFormat });
@@ -293,16 +298,33 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       if (stopping) return;
       stopping = true;
       if (timer) clearTimeout(timer);
-      await intake.stop();
+      // Every step has its own bound and a failing step does not skip the rest: the SQLite store is always closed
+      // (its WAL checkpointed) well within the shutdown deadline.
+      const step = async (what: string, run: () => Promise<unknown>, boundMs: number) => {
+        let t: NodeJS.Timeout | undefined;
+        const bound = new Promise<'late'>((r) => {
+          t = setTimeout(() => r('late'), boundMs);
+          t.unref();
+        });
+        try {
+          if ((await Promise.race([run(), bound])) === 'late') logger.warn('shutdown step abandoned', { step: what, afterMs: boundMs });
+        } catch (err) {
+          logger.warn('shutdown step failed', { step: what, error: err instanceof Error ? err.message : String(err) });
+        } finally {
+          clearTimeout(t);
+        }
+      };
+      await step('intake', () => intake.stop(), STOP_INTAKE_MS);
       // Finish the cycle in flight if it is quick; otherwise abandon it (its publish has its own timeouts).
-      if (running) await Promise.race([running, new Promise((r) => setTimeout(r, 2000).unref())]);
-      await signals.close();
+      if (running) await step('cycle', () => running!, STOP_CYCLE_MS);
+      // Alert delivery aborts its request in flight; the alert stays pending in SQLite for the next start.
+      await step('signals', () => signals.close(), STOP_SIGNALS_MS);
       if (server) {
         const s = server;
-        await new Promise<void>((resolve) => {
+        await step('health server', () => new Promise<void>((resolve) => {
           s.close(() => resolve());
           s.closeAllConnections();
-        });
+        }), STOP_SERVER_MS);
       }
       if (!deps.cache) cache.close();
       logger.info('analyzer stopped');

@@ -6,6 +6,7 @@ import type { Logger } from '@confluence/logger';
 export type AlertFormat = 'json' | 'telegram' | 'discord';
 export type DeliveryState = Alert['delivery'];
 
+/** Total deadline of one delivery attempt, connect to last byte: a receiver that trickles its answer cannot hold it longer. */
 export const DELIVERY_TIMEOUT_MS = 5_000;
 export const MAX_ATTEMPTS = 5;
 /** Backoff before retry k is BASE × 2^(k−1): 1 s, 2 s, 4 s, 8 s. */
@@ -99,7 +100,7 @@ function retryable(status: number): boolean {
 }
 
 /**
- * Delivers alerts to one webhook, in order, one at a time: POST with a 5 s timeout and an `Idempotency-Key` header
+ * Delivers alerts to one webhook, in order, one at a time: POST with a 5 s total deadline and an `Idempotency-Key` header
  * (the alert id), retried with exponential backoff; after the last attempt the alert is appended to the
  * dead-letter file and marked `failed`. An id is delivered at most once per process.
  */
@@ -112,6 +113,8 @@ export class AlertDelivery {
   private running: Promise<void> | null = null;
   private closed = false;
   private wake: (() => void) | null = null;
+  /** Aborted by close(): the request in flight ends at once instead of holding shutdown. */
+  private readonly stopping = new AbortController();
   private counters = { delivered: 0, failed: 0, retries: 0, deadLettered: 0 };
 
   constructor(options: AlertDeliveryOptions) {
@@ -177,9 +180,12 @@ export class AlertDelivery {
     while (attempt < maxAttempts) {
       attempt++;
       let waitAtLeast = 0;
+      // axios's own timeout stops counting once the headers arrive; this deadline covers the whole exchange.
+      const deadline = AbortSignal.timeout(this.opts.timeoutMs);
       try {
         const res = await this.http.post(url!, buildPayload(alert, format, { telegramChatId: this.opts.telegramChatId, attempt }), {
           headers: { 'Content-Type': 'application/json', 'Idempotency-Key': alert.id },
+          signal: AbortSignal.any([deadline, this.stopping.signal]),
         });
         if (res.status >= 200 && res.status < 300) {
           this.counters.delivered++;
@@ -193,7 +199,13 @@ export class AlertDelivery {
       } catch (err) {
         // Never log the URL: a Telegram bot URL carries its token.
         const e = err as { code?: string; message?: string };
-        lastError = e.code ? `${e.code}: ${e.message ?? ''}`.trim() : String(e.message ?? err);
+        if (this.closed) {
+          // Shutdown cut the attempt short: the alert stays pending for the next start, it is not a failure.
+          this.opts.onUpdate(alert.id, 'pending', attempt);
+          return;
+        }
+        if (deadline.aborted) lastError = `timeout: no complete answer within ${this.opts.timeoutMs} ms`;
+        else lastError = e.code ? `${e.code}: ${e.message ?? ''}`.trim() : String(e.message ?? err);
       }
       if (attempt >= maxAttempts) break;
       this.opts.onUpdate(alert.id, 'pending', attempt);
@@ -228,10 +240,11 @@ export class AlertDelivery {
     return { queued: this.queue.length, ...this.counters };
   }
 
-  /** Stops after the request in flight; alerts still queued stay `pending` for the next start. */
+  /** Stops at once, aborting the request in flight; that alert and those still queued stay `pending` for the next start. */
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
+    this.stopping.abort();
     await this.running;
   }
 }

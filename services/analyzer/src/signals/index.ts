@@ -42,6 +42,8 @@ export const SIGNALS_FULL_REWRITE_MS = REWRITE_UNCHANGED_MS;
 /** Bounds on snapshot writes per publish call, so a restart's backlog never makes one cycle slow. */
 export const SNAPSHOTS_PER_PUBLISH = 60;
 export const SNAPSHOT_BYTES_PER_PUBLISH = 2 * 1024 * 1024;
+/** How long close() waits for alert delivery to stop before closing the store regardless. */
+const DELIVERY_CLOSE_MS = 500;
 
 export interface SignalsOptions {
   dataDir: string;
@@ -219,7 +221,11 @@ export function createSignals(opts: SignalsOptions): Signals {
     async close() {
       if (closed) return;
       closed = true;
-      await delivery.close();
+      // Delivery aborts its request in flight; should it still not settle, the store is closed anyway (its updates
+      // check that the database is open), so a stuck webhook can never keep SQLite open past shutdown.
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([delivery.close(), new Promise<void>((r) => (t = setTimeout(r, DELIVERY_CLOSE_MS)))]);
+      clearTimeout(t);
       engine.close();
       calibration.close();
       timeline.close();

@@ -34,7 +34,10 @@ interface Received {
   headers: http.IncomingHttpHeaders;
 }
 
-/** A local webhook that answers with the given statuses in turn (the last one repeats); 0 = never answer. */
+/**
+ * A local webhook that answers with the given statuses in turn (the last one repeats); 0 = never answer;
+ * -1 = answer 200 at once, then trickle the body a byte every 50 ms and never finish it.
+ */
 async function receiver(statuses: number[]): Promise<{ url: string; got: Received[]; close: () => Promise<void> }> {
   const got: Received[] = [];
   const server = http.createServer((req, res) => {
@@ -44,6 +47,13 @@ async function receiver(statuses: number[]): Promise<{ url: string; got: Receive
       got.push({ body: JSON.parse(data), headers: req.headers });
       const status = statuses[Math.min(got.length - 1, statuses.length - 1)];
       if (status === 0) return;
+      if (status === -1) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{');
+        const t = setInterval(() => res.write(' '), 50);
+        res.on('close', () => clearInterval(t));
+        return;
+      }
       res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -128,6 +138,43 @@ describe('AlertDelivery', () => {
     const dead = JSON.parse(lines[0]);
     expect(dead).toMatchObject({ id: a.id, attempts: 5, error: 'HTTP 503', format: 'json', alert: { id: a.id } });
     expect(d.stats()).toMatchObject({ failed: 1, deadLettered: 1, retries: 4, delivered: 0 });
+  });
+
+  it('when the webhook answers headers at once but trickles its body forever, then each attempt ends at the total deadline and the retry is delivered', async () => {
+    server = await receiver([-1, -1, 200]);
+    const d = make(server.url, { timeoutMs: 300 });
+    const a = alert();
+    d.enqueue(a);
+    await d.idle();
+    expect(server.got).toHaveLength(3);
+    expect(updates).toEqual([
+      [a.id, 'pending', 1],
+      [a.id, 'pending', 2],
+      [a.id, 'delivered', 3],
+    ]);
+    expect(d.stats()).toMatchObject({ delivered: 1, retries: 2, failed: 0 });
+  });
+
+  it('when the webhook trickles every answer, then the alert is dead-lettered with the deadline as the reason', async () => {
+    server = await receiver([-1]);
+    const d = make(server.url, { timeoutMs: 200, maxAttempts: 2 });
+    d.enqueue(alert());
+    await d.idle();
+    const dead = JSON.parse(fs.readFileSync(deadLetterFile(), 'utf8').trim());
+    expect(dead).toMatchObject({ attempts: 2, error: 'timeout: no complete answer within 200 ms' });
+  });
+
+  it('when closed while a trickling request is in flight, then close returns without waiting for the deadline and the alert stays pending', async () => {
+    server = await receiver([-1]);
+    // A deadline far beyond any test timeout: only close() can end this request.
+    const d = make(server.url, { timeoutMs: 600_000 });
+    const a = alert();
+    d.enqueue(a);
+    const { waitFor } = await import('@confluence/testkit');
+    await waitFor(() => server!.got.length === 1, { what: 'the request to arrive' });
+    await d.close();
+    expect(updates).toEqual([[a.id, 'pending', 1]]);
+    expect(fs.existsSync(deadLetterFile())).toBe(false);
   });
 
   it('when the webhook refuses the payload (400), then it does not retry', async () => {
