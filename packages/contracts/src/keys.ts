@@ -47,6 +47,11 @@ export interface Keys {
   heartbeat(shard?: ShardId): string;
   /** Written identically by every sharded analyzer: how many shards readers should look for. */
   shards(): string;
+  /**
+   * Base name of the analyzer's cache markers (one per Memcached server, suffixed by the cache client): a missing
+   * marker means that server lost what the analyzer wrote (a restart, a flush), so everything is written back.
+   */
+  writerMarker(shard?: ShardId): string;
   symbol(symbol: string): string;
   history(symbol: string): string;
   calibration(): string;
@@ -67,6 +72,7 @@ export function createKeys(prefix: string = DEFAULT_KEY_PREFIX): Keys {
     overview: (shard) => k(`overview${shardTag(shard)}`),
     heartbeat: (shard) => k(`heartbeat${shardTag(shard)}`),
     shards: () => k('shards'),
+    writerMarker: (shard) => k(`writer${shardTag(shard)}:`),
     symbol: (symbol) => k(`symbol:${assertSymbol(symbol)}`),
     history: (symbol) => k(`history:${assertSymbol(symbol)}`),
     calibration: () => k('calibration'),

@@ -10,6 +10,7 @@ import { createHealthApp } from './health/routes';
 import { HistoryStore } from './history';
 import { createIntake, Intake, intakeOptionsFromConfig } from './intake/intake';
 import { createAnalyzerMetrics } from './metrics';
+import { CacheMarker } from './publisher/cache-marker';
 import { Publisher, PublishResult } from './publisher/publisher';
 import { Scored, scoreAll, scoreAllSync, toDetail, toRow } from './scoring/cycle';
 import { createSignals, Signals } from './signals';
@@ -63,6 +64,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       rulesFile: config.alertRulesFile,
     });
   const publisher = new Publisher({ cache, keys, analyzerId, source: config.marketSource, shard: config.shard });
+  const marker = new CacheMarker(cache, keys.writerMarker(config.shard), analyzerId);
   const history = new HistoryStore();
   const moves = new MoveTracker();
   const metrics = createAnalyzerMetrics({
@@ -78,6 +80,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
   let lastPublish: PublishResult | null = null;
   let lastPublishOkAt = 0;
   let publishFailures = 0;
+  let cacheLosses = 0;
   let lastHistoryAt = 0;
   let historyDirty = false;
   let lastMessages = -1;
@@ -168,8 +171,32 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     if (rows.length) signals.onMinute(minuteTs, rows);
   }
 
+  /** Everything the analyzer holds is written again: details, table, history, scoreboard, alerts, time-travel. */
+  function writeEverythingBack(): void {
+    publisher.invalidate();
+    signals.invalidate();
+    historyDirty = true;
+  }
+
+  /** A Memcached that restarted (or was flushed) between two cycles fails no write: only the missing marker tells. */
+  async function checkCacheLoss(): Promise<void> {
+    try {
+      if (!(await marker.check())) return;
+      // The first check of a run finds a fresh cache or one the previous run filled; either way everything goes out.
+      if (lastPublishOkAt !== 0) {
+        cacheLosses++;
+        logger.warn('memcached lost our values (restart, flush or eviction); writing everything back', { losses: cacheLosses });
+      }
+      writeEverythingBack();
+    } catch (err) {
+      // Unreachable: the publish of this cycle fails too and says so.
+      if (!(err instanceof CacheUnavailableError)) throw err;
+    }
+  }
+
   async function cycle(): Promise<void> {
     const wallStart = Date.now();
+    await checkCacheLoss();
     const marketNow = intake.now();
     const symbols = intake.symbols();
     await loadHistories(symbols);
@@ -218,8 +245,8 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     } else {
       publishFailures++;
       metrics.publishFailures.inc();
-      // After Memcached comes back (possibly empty) the next good cycle rewrites everything, history included.
-      historyDirty = true;
+      // After Memcached comes back (possibly empty) the next good cycle rewrites everything, history and signals included.
+      writeEverythingBack();
       driverLog('warn', 'publish', 'publish failed; will retry next cycle', { error: result.error });
     }
   }
@@ -262,7 +289,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       scored: lastRows.filter((r) => r.score !== null).length,
       lastCycleMs,
       lastCycleAgeMs: lastCycleAt ? now - lastCycleAt : null,
-      publish: { ok: lastPublish?.ok ?? null, lastOkAgeMs: lastPublishOkAt ? now - lastPublishOkAt : null, failures: publishFailures, lastError: lastPublish?.error ?? null, lastDurationMs: lastPublish?.durationMs ?? null },
+      publish: { ok: lastPublish?.ok ?? null, lastOkAgeMs: lastPublishOkAt ? now - lastPublishOkAt : null, failures: publishFailures, cacheLossesDetected: cacheLosses, lastError: lastPublish?.error ?? null, lastDurationMs: lastPublish?.durationMs ?? null },
       memcached: { servers: config.memcached.servers, ...cache.stats() },
       signals: signals.health(),
       intake: h,

@@ -93,6 +93,11 @@ export interface Signals {
    * index, the alert history and the scoreboard. Never throws; a failed write is retried on the next call.
    */
   publish(cache: Cache, keys: Keys, meta: EnvelopeMeta, opts?: { full?: boolean }): Promise<SignalsPublishResult>;
+  /**
+   * The cache may have lost everything (Memcached restarted or a publish failed): the next publish calls write the
+   * scoreboard, the alert history and the timeline index again, and every time-travel snapshot still held.
+   */
+  invalidate(): void;
   health(): SignalsHealth;
   /** Stops delivery (queued alerts stay pending for the next start), saves alert states, closes the database. */
   close(): Promise<void>;
@@ -207,6 +212,12 @@ export function createSignals(opts: SignalsOptions): Signals {
         lastFullAt = -Infinity;
         return { ok: false, written, bytes, error: err instanceof Error ? err.message : String(err) };
       }
+    },
+
+    invalidate() {
+      if (closed) return;
+      timeline.requeue();
+      lastFullAt = -Infinity;
     },
 
     health() {
