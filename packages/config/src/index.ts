@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_KEY_PREFIX, SOURCES, ShardId, isValidKeyPrefix, isValidSymbol } from '@confluence/contracts';
+import { DEFAULT_KEY_PREFIX, LIMITS, SOURCES, ShardId, isValidKeyPrefix, isValidSymbol } from '@confluence/contracts';
 
 export class ConfigError extends Error {
   readonly code = 'config_invalid';
@@ -192,6 +192,8 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     const bad = symbols.filter((s) => !isValidSymbol(s));
     if (bad.length) problems.push(`SYMBOLS: invalid symbol(s) ${bad.slice(0, 5).join(', ')} (expected A-Z0-9, 2-30 characters)`);
     if (symbols.length === 0) problems.push('SYMBOLS is set but lists no symbol');
+    // The contract accepts at most LIMITS.rows rows per table: a longer universe would publish tables no reader accepts.
+    if (symbols.length > LIMITS.rows) problems.push(`SYMBOLS lists ${symbols.length} symbols; at most ${LIMITS.rows} are supported`);
   }
   if (e.MARKET_SOURCE === 'replay' && !e.REPLAY_FILE) problems.push('MARKET_SOURCE=replay needs REPLAY_FILE');
   if (problems.length) throw new ConfigError(problems);

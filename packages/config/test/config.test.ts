@@ -34,6 +34,9 @@ describe('config', () => {
   test('when SYMBOLS lists invalid names, then they are named in the error', () => {
     expect(() => loadAnalyzerConfig({ SYMBOLS: 'BTCUSDT,eth usdt,<x>' })).toThrow(/invalid symbol\(s\) ETH USDT, <X>/);
     expect(loadAnalyzerConfig({ SYMBOLS: 'btcusdt, ETHUSDT,BTCUSDT' }).symbols).toEqual(['BTCUSDT', 'ETHUSDT']);
+    // More symbols than one table may hold would publish tables every reader rejects.
+    const many = Array.from({ length: 2001 }, (_, i) => `S${i}USDT`).join(',');
+    expect(() => loadAnalyzerConfig({ SYMBOLS: many })).toThrow(/SYMBOLS lists 2001 symbols; at most 2000/);
   });
 
   test('when only one SASL credential is set, then it is a config error', () => {
