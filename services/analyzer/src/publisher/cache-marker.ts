@@ -1,4 +1,4 @@
-import type { Cache } from '@confluence/cache';
+import { Cache, CacheCorruptValueError } from '@confluence/cache';
 
 /**
  * Detects that Memcached lost what this analyzer wrote, whatever the cause (a server restarted empty, a flush_all,
@@ -17,7 +17,8 @@ export class CacheMarker {
 
   /** True when some server lost the marker (and so, presumably, our other values). Throws CacheUnavailableError when Memcached does not answer. */
   async check(): Promise<boolean> {
-    const found = await Promise.all(this.keys.map((k) => this.cache.get(k)));
+    // A marker overwritten with garbage is as good as lost: it is written again, and never stops a cycle.
+    const found = await Promise.all(this.keys.map((k) => this.cache.get(k).catch((err: unknown) => (err instanceof CacheCorruptValueError ? null : Promise.reject(err)))));
     const lost = found.some((v) => v === null);
     if (lost) await Promise.all(this.keys.map((k, i) => (found[i] === null ? this.cache.set(k, this.value, 0) : undefined)));
     return lost;

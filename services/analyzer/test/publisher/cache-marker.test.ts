@@ -1,6 +1,6 @@
 import { createCache } from '@confluence/cache';
 import { createKeys } from '@confluence/contracts';
-import { Memcached, startMemcached, waitFor } from '@confluence/testkit';
+import { Memcached, memcachedRawSet, startMemcached, waitFor } from '@confluence/testkit';
 import { CacheMarker } from '../../src/publisher/cache-marker';
 
 /** The markers against two real memcached servers: losing either one's contents is noticed, once. */
@@ -36,6 +36,20 @@ describe('CacheMarker', () => {
       expect(lost.x).toBe(true);
       expect(await marker.check()).toBe(false);
       expect(await shard.check()).toBe(true);
+    } finally {
+      cache.close();
+    }
+  });
+
+  test('when a marker is overwritten with broken framing, then it counts as lost and is written again, without an error', async () => {
+    const cache = createCache({ servers: [a.address], timeoutMs: 500 });
+    try {
+      const base = createKeys('marker-poison:').writerMarker();
+      const marker = new CacheMarker(cache, base, 'analyzer-1');
+      await marker.check();
+      await memcachedRawSet(a.port, cache.keysOnEveryServer(base)[0], 'CFCHUNKS1{broken');
+      expect(await marker.check()).toBe(true);
+      expect(await marker.check()).toBe(false);
     } finally {
       cache.close();
     }
