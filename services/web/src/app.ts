@@ -13,7 +13,7 @@ import { SymbolsQuery, applySymbolsQuery, parseQuery, symbolsQuerySchema } from 
 import { Reader, TableSnapshot } from './reader';
 import { FailureLimiter, MAX_URL_LENGTH, hostCheck, requestLimits, requireToken, securityHeaders } from './security';
 import { StreamHub } from './stream';
-import { clientErrorHandler, methodNotAllowed } from './http-guards';
+import { clientErrorHandler, expectationFailed, methodNotAllowed } from './http-guards';
 
 export interface WebDeps {
   cache?: Cache;
@@ -339,6 +339,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
         app,
       );
       server.keepAliveTimeout = config.keepAliveTimeoutMs;
+      server.on('checkExpectation', expectationFailed);
       server.on('clientError', clientErrorHandler((err) => metrics.clientErrors.inc({ code: err.code ?? 'unknown' })));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);

@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { IncomingMessage, STATUS_CODES, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { sendError } from './http-errors';
@@ -28,8 +28,15 @@ export function clientErrorHandler(onError: (err: NodeJS.ErrnoException) => void
   return (err: NodeJS.ErrnoException, socket: Duplex): void => {
     onError(err);
     const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
+      return;
+    }
+    if (inFlight?.headersSent) {
+      // An answer already started (e.g. a GET whose body turns out malformed after its headers were handled):
+      // let what was written go out, then close; destroying now would drop it and leave the client with nothing.
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
     const [status, code, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'bad_request', 'malformed HTTP request'];
@@ -40,4 +47,11 @@ export function clientErrorHandler(onError: (err: NodeJS.ErrnoException) => void
     // A client that does not read its answer does not get to hold the socket.
     setTimeout(() => socket.destroy(), 1000).unref();
   };
+}
+
+/** Node answers an Expect other than 100-continue with a bare 417; this one says why, in the usual shape. */
+export function expectationFailed(req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify({ error: { code: 'expectation_failed', message: `Expect: ${String(req.headers.expect).slice(0, 60)} is not supported (only 100-continue)` } });
+  res.writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' });
+  res.end(body);
 }
