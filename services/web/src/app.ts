@@ -73,7 +73,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     maxClients: config.sseMaxClients,
     maxPerIp: config.sseMaxPerIp,
     heartbeatMs: config.sseHeartbeatMs,
-  });
+  }, (reason) => metrics.sseDropped.inc({ reason }));
   reader.on('snapshot', (s) => {
     metrics.generationsSeen.inc();
     hub.publishSnapshot(s);

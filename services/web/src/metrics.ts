@@ -9,6 +9,7 @@ export interface WebMetrics {
   generationsSeen: client.Counter;
   authFailures: client.Counter;
   sseRefused: client.Counter;
+  sseDropped: client.Counter<'reason'>;
   clientErrors: client.Counter<'code'>;
 }
 
@@ -32,6 +33,7 @@ export function createWebMetrics(): WebMetrics {
     generationsSeen: new client.Counter({ name: 'confluence_web_generations_total', help: 'New table generations read from Memcached', registers: [registry] }),
     authFailures: new client.Counter({ name: 'confluence_web_auth_failures_total', help: 'Requests refused for a missing, wrong or malformed token', registers: [registry] }),
     sseRefused: new client.Counter({ name: 'confluence_web_sse_refused_total', help: 'Streams refused because a stream cap was reached', registers: [registry] }),
+    sseDropped: new client.Counter({ name: 'confluence_web_sse_dropped_total', help: 'Streams the web closed: not_reading (a heartbeat found nothing taken) or too_far_behind (buffer cap)', labelNames: ['reason'], registers: [registry] }),
     clientErrors: new client.Counter({ name: 'confluence_web_client_errors_total', help: "Connections Node's HTTP parser refused (malformed, oversized or too slow requests), by error code", labelNames: ['code'], registers: [registry] }),
   };
 }

@@ -15,7 +15,7 @@ export interface StreamLimits {
   maxClients: number;
   /** Concurrent streams from one client address. */
   maxPerIp: number;
-  /** A comment frame is written this often; a client that took none of the bytes pending since the last beat is dropped. */
+  /** A comment frame is written this often; a client whose backlog grew over two beats in a row is dropped. */
   heartbeatMs: number;
 }
 
@@ -27,17 +27,14 @@ export interface Refusal {
   message: string;
 }
 
+/** Consecutive beats with a backlog that did not shrink after which a client counts as not reading. */
+export const STALLED_BEATS = 2;
+
 interface Client {
   ip: string;
-  /** Bytes handed to the kernel at the last heartbeat, and whether some were still waiting then. */
-  flushedAtBeat: number;
-  pendingAtBeat: boolean;
-}
-
-/** Bytes of a response the kernel has taken so far (what was written minus what still waits in user space). */
-function flushed(res: Response): number {
-  const socket = res.socket;
-  return socket ? socket.bytesWritten - socket.writableLength : 0;
+  /** Bytes waiting in user space (the kernel's buffer is full) at the last heartbeat. */
+  pendingAtBeat: number;
+  stalledBeats: number;
 }
 
 /**
@@ -58,6 +55,7 @@ export class StreamHub {
     private readonly currentStatus: () => Status,
     private readonly onCount: (n: number) => void = () => {},
     private readonly limits: StreamLimits = DEFAULT_STREAM_LIMITS,
+    private readonly onDrop: (reason: 'not_reading' | 'too_far_behind') => void = () => {},
   ) {}
 
   start(): void {
@@ -100,7 +98,7 @@ export class StreamHub {
     res.write('retry: 1000\n\n');
     // TCP keep-alive finds a peer that vanished while the stream was quiet; the heartbeat finds one that stopped reading.
     res.socket?.setKeepAlive(true, this.limits.heartbeatMs);
-    this.clients.set(res, { ip, flushedAtBeat: flushed(res), pendingAtBeat: false });
+    this.clients.set(res, { ip, pendingAtBeat: 0, stalledBeats: 0 });
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.onCount(this.clients.size);
     res.on('close', () => this.remove(res));
@@ -130,19 +128,19 @@ export class StreamHub {
   }
 
   /**
-   * One beat: a client that had bytes waiting at the previous beat and has not taken a single byte since is not
-   * reading (gone without a FIN, or stalled on purpose) and is dropped; everyone else gets a comment frame, which
-   * also keeps proxies from closing a quiet stream.
+   * One beat. Bytes wait in user space only once the kernel's socket buffer is full; a client whose backlog has not
+   * shrunk over STALLED_BEATS beats in a row is not reading (gone without a FIN, or stalled on purpose: a peer that
+   * stopped reading may still take a trickle as kernel buffers grow) and is dropped long before the buffer cap.
+   * Everyone else gets a comment frame, which also keeps proxies from closing a quiet stream.
    */
   heartbeat(): void {
     for (const [res, c] of this.clients) {
-      const now = flushed(res);
-      const pending = (res.socket?.writableLength ?? 0) > 0;
-      if (c.pendingAtBeat && pending && now === c.flushedAtBeat) {
-        this.drop(res);
+      const pending = res.socket?.writableLength ?? 0;
+      c.stalledBeats = pending > 0 && pending >= c.pendingAtBeat ? c.stalledBeats + 1 : 0;
+      if (c.stalledBeats >= STALLED_BEATS) {
+        this.drop(res, 'not_reading');
         continue;
       }
-      c.flushedAtBeat = now;
       c.pendingAtBeat = pending;
       res.write(': beat\n\n');
     }
@@ -151,15 +149,16 @@ export class StreamHub {
   private broadcast(frame: string): void {
     for (const res of this.clients.keys()) {
       if (res.writableLength > MAX_BUFFERED_BYTES) {
-        this.drop(res);
+        this.drop(res, 'too_far_behind');
         continue;
       }
       res.write(frame);
     }
   }
 
-  private drop(res: Response): void {
+  private drop(res: Response, reason: 'not_reading' | 'too_far_behind'): void {
     this.dropped++;
+    this.onDrop(reason);
     this.remove(res);
     res.destroy();
   }

@@ -50,7 +50,7 @@ class FakeResponse extends EventEmitter {
 const status = { state: 'ok' } as unknown as Status;
 
 describe('SSE heartbeat', () => {
-  test('when a client stops taking bytes for a whole heartbeat, then it is dropped; slow or idle readers are kept', () => {
+  test('when a client\'s backlog grows over two beats, then it is dropped; slow readers that catch up and idle ones are kept', () => {
     const counts: number[] = [];
     const hub = new StreamHub(() => status, (n) => counts.push(n), { maxClients: 10, maxPerIp: 10, heartbeatMs: 1000 });
     const reading = new FakeResponse();
@@ -61,7 +61,7 @@ describe('SSE heartbeat', () => {
     reading.take();
     slow.take(10);
     hub.heartbeat();
-    // First beat: the dead one has bytes pending but has not yet been seen stuck for a whole interval.
+    // First beat: the dead one has a backlog but has not yet been seen falling behind twice in a row.
     expect(dead.destroyed).toBe(false);
     reading.take();
     slow.take(10);
@@ -79,6 +79,22 @@ describe('SSE heartbeat', () => {
       hub.heartbeat();
     }
     expect(hub.size()).toBe(2);
+  });
+
+  test('when a client still takes a trickle but its backlog keeps growing, then it is dropped too', () => {
+    const hub = new StreamHub(() => status, () => undefined, { maxClients: 10, maxPerIp: 10, heartbeatMs: 1000 });
+    const trickle = new FakeResponse();
+    const keepingUp = new FakeResponse();
+    hub.add(trickle as unknown as Response, undefined, '127.0.0.1');
+    hub.add(keepingUp as unknown as Response, undefined, '127.0.0.1');
+    for (let beat = 0; beat < 3 && !trickle.destroyed; beat++) {
+      hub.publishStatus({ state: 'ok', pad: 'x'.repeat(1000) } as unknown as Status);
+      trickle.take(50);
+      keepingUp.take();
+      hub.heartbeat();
+    }
+    expect(trickle.destroyed).toBe(true);
+    expect(keepingUp.destroyed).toBe(false);
   });
 
   test('when clients of one address reach the cap, then that address is refused while others are admitted; leaving frees a place', () => {
