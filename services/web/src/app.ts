@@ -351,7 +351,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
         logger.warn('WEB IS REACHABLE BEYOND THIS MACHINE WITHOUT AUTHENTICATION', {
           host: config.host,
           port,
-          advice: 'set WEB_AUTH_TOKEN (at least 16 characters) or bind WEB_HOST to 127.0.0.1',
+          advice: 'set WEB_AUTH_TOKEN (at least 16 characters) or bind WEB_HOST to 127.0.0.1 (in a container, the published port decides who can reach it)',
         });
       }
       return { port, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` };
