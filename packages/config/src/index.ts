@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import net from 'node:net';
 import { z } from 'zod';
 import { DEFAULT_KEY_PREFIX, LIMITS, SOURCES, ShardId, isValidKeyPrefix, isValidSymbol } from '@confluence/contracts';
 
@@ -21,10 +23,37 @@ export interface MemcachedConfig {
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 const HOST_PORT = /^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 
-const port = (name: string, dflt: number) =>
-  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(0, `${name} must be 0-65535`).max(65535, `${name} must be 0-65535`).default(dflt);
+/**
+ * A whole number written in plain decimal digits. `Number()` alone would take " " as 0, "0x50" as 80 and "1e3" as
+ * 1000; a value that is not what it looks like is a mistake to report, not to guess at. Unset or "" means the default.
+ */
+const decimal = (name: string, dflt: number, min: number, max: number, range: string) =>
+  z
+    .string({ error: `${name} must be a number` })
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return dflt;
+      if (!/^\d{1,16}$/.test(v)) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number in decimal digits, got ${JSON.stringify(v.slice(0, 40))}` });
+        return z.NEVER;
+      }
+      const n = Number(v);
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `${name} must be ${range}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+const port = (name: string, dflt: number) => decimal(name, dflt, 0, 65535, '0-65535');
 const posInt = (name: string, dflt: number, min = 1, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(min, `${name} must be ≥ ${min}`).max(max, `${name} must be ≤ ${max}`).default(dflt);
+  decimal(name, dflt, min, max, max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `${min}-${max}`);
+/** A bind address: an IP literal or a DNS name (RFC 1123 labels); whether it can be bound is found out at listen. */
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const bindHost = (name: string) =>
+  z
+    .string()
+    .default('127.0.0.1')
+    .refine((v) => net.isIP(v) !== 0 || HOSTNAME.test(v), `${name} must be an IP address or a host name`);
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const url = (name: string, protocols: string[], dflt: string) =>
@@ -149,6 +178,18 @@ function parseWeights(value: string | undefined, name: string): Record<string, n
   return out;
 }
 
+/** Why a file cannot be read, or undefined when it can. */
+function unreadableFile(file: string): string | undefined {
+  try {
+    if (!fs.statSync(file).isFile()) return 'is not a file';
+    fs.accessSync(file, fs.constants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable' : `cannot be read (${code ?? String(err)})`;
+  }
+}
+
 /** Default of ANALYZER_HEAP_GROWING_PERCENT (see services/analyzer/src/heap.ts for why). */
 export const DEFAULT_HEAP_GROWING_PERCENT = 50;
 
@@ -157,7 +198,7 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     {
       ...common,
       ANALYZER_PORT: port('ANALYZER_PORT', 8003),
-      ANALYZER_HOST: z.string().min(1).default('127.0.0.1'),
+      ANALYZER_HOST: bindHost('ANALYZER_HOST'),
       MARKET_SOURCE: z.enum(SOURCES, { error: `MARKET_SOURCE must be one of ${SOURCES.join(', ')}` }).default('live'),
       BYBIT_WS_URL: url('BYBIT_WS_URL', ['ws:', 'wss:'], BYBIT_WS_URL),
       BYBIT_REST_URL: url('BYBIT_REST_URL', ['http:', 'https:'], BYBIT_REST_URL),
@@ -196,6 +237,10 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     if (symbols.length > LIMITS.rows) problems.push(`SYMBOLS lists ${symbols.length} symbols; at most ${LIMITS.rows} are supported`);
   }
   if (e.MARKET_SOURCE === 'replay' && !e.REPLAY_FILE) problems.push('MARKET_SOURCE=replay needs REPLAY_FILE');
+  if (e.MARKET_SOURCE === 'replay' && e.REPLAY_FILE) {
+    const problem = unreadableFile(e.REPLAY_FILE);
+    if (problem) problems.push(`REPLAY_FILE ${JSON.stringify(e.REPLAY_FILE)} ${problem}`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     port: e.ANALYZER_PORT,
@@ -238,22 +283,99 @@ export interface WebConfig {
   /** How often the web looks for a new generation in Memcached. */
   pollIntervalMs: number;
   authToken: string | undefined;
-  /** Requests per minute per client IP on /api; 0 disables the limit. */
+  /** Failed authentications per minute per client IP before every request from it answers 429. */
+  authFailuresPerMin: number;
+  /** Requests per minute per client IP on everything but /healthz; 0 disables the limit. */
   rateLimitPerMin: number;
+  /** Concurrent SSE streams in total and per client IP; past either, /api/stream answers 503. */
+  sseMaxClients: number;
+  sseMaxPerIp: number;
+  /** SSE comment written this often; a client that took none of the bytes written since the last one is dropped. */
+  sseHeartbeatMs: number;
+  /** Node's server timeouts: all headers within, the whole request within, an idle keep-alive connection kept for. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Express `trust proxy`: false, a hop count, or addresses/subnets (loopback, linklocal, uniquelocal, IP, CIDR). */
+  trustProxy: false | number | string[];
+  /** Host header names accepted besides IP literals and localhost; `['*']` accepts any (DNS rebinding guard off). */
+  allowedHosts: string[];
 }
+
+const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function parseTrustProxy(value: string | undefined): false | number | string[] {
+  const v = (value ?? '').trim();
+  if (v === '' || v === 'false' || v === '0') return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = list.filter((s) => {
+    if (TRUST_NAMES.has(s)) return false;
+    const [ip, bits, ...rest] = s.split('/');
+    const family = net.isIP(ip);
+    if (family === 0 || rest.length) return true;
+    return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+  });
+  if (bad.length || list.length === 0) {
+    throw new ConfigError([`WEB_TRUST_PROXY must be a hop count or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses or CIDR subnets; not ${JSON.stringify(bad.join(',') || v)}`]);
+  }
+  return list;
+}
+
+function parseAllowedHosts(value: string | undefined): string[] {
+  const list = (value ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (list.includes('*')) return ['*'];
+  const bad = list.filter((h) => !HOSTNAME.test(h.replace(/^\*\./, '')));
+  if (bad.length) throw new ConfigError([`WEB_ALLOWED_HOSTS must be a comma-separated list of host names (no ports; *.example.com for subdomains; * for any); not ${bad.slice(0, 3).join(', ')}`]);
+  return list;
+}
+
+/** An empty token means "no authentication"; anything else must be a real token, not a copy-paste accident. */
+const authToken = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return undefined;
+    if (v.trim() === '') {
+      ctx.addIssue({ code: 'custom', message: 'WEB_AUTH_TOKEN is only whitespace: set a real token (at least 16 characters) or leave it empty to turn authentication off' });
+      return z.NEVER;
+    }
+    if (!/^[\x21-\x7e]+$/.test(v)) {
+      ctx.addIssue({ code: 'custom', message: 'WEB_AUTH_TOKEN must be visible ASCII characters without spaces' });
+      return z.NEVER;
+    }
+    if (v.length < 16) {
+      ctx.addIssue({ code: 'custom', message: 'WEB_AUTH_TOKEN must be at least 16 characters' });
+      return z.NEVER;
+    }
+    return v;
+  });
 
 export function loadWebConfig(env: Env = process.env): WebConfig {
   const e = parse(
     {
       ...common,
       WEB_PORT: port('WEB_PORT', 8001),
-      WEB_HOST: z.string().min(1).default('127.0.0.1'),
+      WEB_HOST: bindHost('WEB_HOST'),
       WEB_POLL_MS: posInt('WEB_POLL_MS', 200, 20, 10_000),
-      WEB_AUTH_TOKEN: z.preprocess(emptyToUndefined, z.string().min(16, 'WEB_AUTH_TOKEN must be at least 16 characters').optional()),
+      WEB_AUTH_TOKEN: authToken,
+      WEB_AUTH_FAILURES_PER_MIN: posInt('WEB_AUTH_FAILURES_PER_MIN', 20, 1, 10_000),
       WEB_RATE_LIMIT_PER_MIN: posInt('WEB_RATE_LIMIT_PER_MIN', 1200, 0),
+      WEB_SSE_MAX_CLIENTS: posInt('WEB_SSE_MAX_CLIENTS', 500, 1, 100_000),
+      WEB_SSE_MAX_PER_IP: posInt('WEB_SSE_MAX_PER_IP', 20, 1, 100_000),
+      WEB_SSE_HEARTBEAT_MS: posInt('WEB_SSE_HEARTBEAT_MS', 15_000, 100, 300_000),
+      WEB_HEADERS_TIMEOUT_MS: posInt('WEB_HEADERS_TIMEOUT_MS', 10_000, 100, 300_000),
+      WEB_REQUEST_TIMEOUT_MS: posInt('WEB_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+      WEB_KEEP_ALIVE_TIMEOUT_MS: posInt('WEB_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+      WEB_TRUST_PROXY: optionalString,
+      WEB_ALLOWED_HOSTS: optionalString,
     },
     env,
   );
+  const problems: string[] = [];
+  if (e.WEB_SSE_MAX_PER_IP > e.WEB_SSE_MAX_CLIENTS) problems.push('WEB_SSE_MAX_PER_IP must not exceed WEB_SSE_MAX_CLIENTS');
+  if (e.WEB_HEADERS_TIMEOUT_MS > e.WEB_REQUEST_TIMEOUT_MS) problems.push('WEB_HEADERS_TIMEOUT_MS must not exceed WEB_REQUEST_TIMEOUT_MS');
+  if (problems.length) throw new ConfigError(problems);
   return {
     port: e.WEB_PORT,
     host: e.WEB_HOST,
@@ -264,8 +386,23 @@ export function loadWebConfig(env: Env = process.env): WebConfig {
     publishIntervalMs: e.PUBLISH_INTERVAL_MS,
     pollIntervalMs: e.WEB_POLL_MS,
     authToken: e.WEB_AUTH_TOKEN,
+    authFailuresPerMin: e.WEB_AUTH_FAILURES_PER_MIN,
     rateLimitPerMin: e.WEB_RATE_LIMIT_PER_MIN,
+    sseMaxClients: e.WEB_SSE_MAX_CLIENTS,
+    sseMaxPerIp: e.WEB_SSE_MAX_PER_IP,
+    sseHeartbeatMs: e.WEB_SSE_HEARTBEAT_MS,
+    headersTimeoutMs: e.WEB_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.WEB_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.WEB_KEEP_ALIVE_TIMEOUT_MS,
+    trustProxy: parseTrustProxy(e.WEB_TRUST_PROXY),
+    allowedHosts: parseAllowedHosts(e.WEB_ALLOWED_HOSTS),
   };
+}
+
+/** True when a bind address is reachable only from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 /** Prints a config error readably and exits; for main.ts files. */

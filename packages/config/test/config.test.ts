@@ -45,7 +45,7 @@ describe('config', () => {
 
   test('when replay is chosen without a file, then it is a config error; REPLAY_SPEED=max means unbounded', () => {
     expect(() => loadAnalyzerConfig({ MARKET_SOURCE: 'replay' })).toThrow(/needs REPLAY_FILE/);
-    expect(loadAnalyzerConfig({ MARKET_SOURCE: 'replay', REPLAY_FILE: 'x.jsonl', REPLAY_SPEED: 'max' }).replaySpeed).toBe(Infinity);
+    expect(loadAnalyzerConfig({ MARKET_SOURCE: 'replay', REPLAY_FILE: __filename, REPLAY_SPEED: 'max' }).replaySpeed).toBe(Infinity);
     expect(() => loadAnalyzerConfig({ REPLAY_SPEED: 'fast' })).toThrow(/REPLAY_SPEED/);
   });
 
@@ -61,5 +61,55 @@ describe('config', () => {
     expect(() => loadAnalyzerConfig({ ALERT_WEBHOOK_URL: 'ftp://x' })).toThrow(/ALERT_WEBHOOK_URL must be a http: or https: URL/);
     expect(loadAnalyzerConfig({ ALERT_WEBHOOK_URL: '' }).alertWebhookUrl).toBeUndefined();
     expect(loadAnalyzerConfig({ ALERT_WEBHOOK_URL: 'http://127.0.0.1:9/hook' }).alertWebhookUrl).toBe('http://127.0.0.1:9/hook');
+  });
+
+  test('when a port is not plain decimal digits, then it is refused with the value named (both services)', () => {
+    for (const bad of [' ', '0x50', '1e3', '80.0', '+80', '-1', '８０', '80 ', '99999']) {
+      expect(() => loadWebConfig({ WEB_PORT: bad })).toThrow(/WEB_PORT must be/);
+      expect(() => loadAnalyzerConfig({ ANALYZER_PORT: bad })).toThrow(/ANALYZER_PORT must be/);
+    }
+    expect(() => loadWebConfig({ WEB_PORT: '0x50' })).toThrow(/decimal digits, got "0x50"/);
+    expect(loadWebConfig({ WEB_PORT: '80' }).port).toBe(80);
+    expect(loadWebConfig({ WEB_PORT: '' }).port).toBe(8001);
+    expect(loadAnalyzerConfig({ ANALYZER_PORT: '0' }).port).toBe(0);
+    // The same rule for every whole-number setting.
+    expect(() => loadWebConfig({ WEB_POLL_MS: '1e3' })).toThrow(/WEB_POLL_MS/);
+    expect(() => loadAnalyzerConfig({ TOP_SYMBOLS: '0x10' })).toThrow(/TOP_SYMBOLS/);
+  });
+
+  test('when a bind host is not an address or a host name, then it is refused (both services)', () => {
+    for (const bad of [' ', 'exa mple', 'http://x', '127.0.0.1:80', '-x', 'a..b']) {
+      expect(() => loadWebConfig({ WEB_HOST: bad })).toThrow(/WEB_HOST must be an IP address or a host name/);
+      expect(() => loadAnalyzerConfig({ ANALYZER_HOST: bad })).toThrow(/ANALYZER_HOST must be an IP address or a host name/);
+    }
+    for (const good of ['0.0.0.0', '::', '::1', 'localhost', 'web.internal']) expect(loadWebConfig({ WEB_HOST: good }).host).toBe(good);
+  });
+
+  test('when the replay file is missing or a directory, then it is a config error naming it', () => {
+    expect(() => loadAnalyzerConfig({ MARKET_SOURCE: 'replay', REPLAY_FILE: '/nonexistent/recording.jsonl' })).toThrow(/REPLAY_FILE "\/nonexistent\/recording.jsonl" does not exist/);
+    expect(() => loadAnalyzerConfig({ MARKET_SOURCE: 'replay', REPLAY_FILE: __dirname })).toThrow(/is not a file/);
+  });
+
+  test('when WEB_AUTH_TOKEN is only whitespace or holds spaces, then it is refused instead of turning auth off', () => {
+    expect(() => loadWebConfig({ WEB_AUTH_TOKEN: '   ' })).toThrow(/only whitespace/);
+    expect(() => loadWebConfig({ WEB_AUTH_TOKEN: '\t\n' })).toThrow(/only whitespace/);
+    expect(() => loadWebConfig({ WEB_AUTH_TOKEN: ' a-long-enough-secret-token ' })).toThrow(/visible ASCII/);
+    expect(loadWebConfig({ WEB_AUTH_TOKEN: '' }).authToken).toBeUndefined();
+    expect(loadWebConfig({ WEB_AUTH_TOKEN: 'a-long-enough-secret-token' }).authToken).toBe('a-long-enough-secret-token');
+  });
+
+  test('when the stream caps, timeouts, proxy trust and host names are set, then they are validated', () => {
+    const d = loadWebConfig({});
+    expect(d).toMatchObject({ sseMaxClients: 500, sseMaxPerIp: 20, sseHeartbeatMs: 15_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, trustProxy: false, allowedHosts: [], authFailuresPerMin: 20 });
+    expect(() => loadWebConfig({ WEB_SSE_MAX_CLIENTS: '0' })).toThrow(/WEB_SSE_MAX_CLIENTS/);
+    expect(() => loadWebConfig({ WEB_SSE_MAX_CLIENTS: '5', WEB_SSE_MAX_PER_IP: '6' })).toThrow(/WEB_SSE_MAX_PER_IP must not exceed/);
+    expect(() => loadWebConfig({ WEB_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/WEB_HEADERS_TIMEOUT_MS must not exceed WEB_REQUEST_TIMEOUT_MS/);
+    expect(loadWebConfig({ WEB_TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadWebConfig({ WEB_TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).trustProxy).toEqual(['loopback', '10.0.0.0/8', '::1']);
+    expect(() => loadWebConfig({ WEB_TRUST_PROXY: 'true' })).toThrow(/WEB_TRUST_PROXY/);
+    expect(() => loadWebConfig({ WEB_TRUST_PROXY: '10.0.0.0/99' })).toThrow(/WEB_TRUST_PROXY/);
+    expect(loadWebConfig({ WEB_ALLOWED_HOSTS: 'Confluence.example.com, *.lan' }).allowedHosts).toEqual(['confluence.example.com', '*.lan']);
+    expect(loadWebConfig({ WEB_ALLOWED_HOSTS: '*' }).allowedHosts).toEqual(['*']);
+    expect(() => loadWebConfig({ WEB_ALLOWED_HOSTS: 'host:8001' })).toThrow(/WEB_ALLOWED_HOSTS/);
   });
 });

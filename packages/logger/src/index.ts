@@ -106,4 +106,4 @@ export function createRateLimitedLog(logger: Logger, intervalMs: number, now: ()
     logger[level](message, suppressed > 0 ? { ...meta, suppressedSinceLast: suppressed } : meta);
   };
 }
-export { runService, EXIT_CONFIG, SHUTDOWN_DEADLINE_MS, type RunnableService } from './run-service';
+export { runService, listenProblem, EXIT_CONFIG, SHUTDOWN_DEADLINE_MS, type RunnableService } from './run-service';

@@ -50,7 +50,33 @@ export async function runService(name: string, logger: Logger, app: RunnableServ
     const { port } = await app.start();
     process.stdout.write(`${JSON.stringify({ event: 'listening', service: name, port })}\n`);
   } catch (err) {
+    const listen = listenProblem(err);
+    if (listen) {
+      // The address or port it was told to use cannot be had: a configuration problem, said plainly.
+      logger.error(`${name} cannot listen`, { problem: listen });
+      process.stderr.write(`${name}: ${listen}\n`);
+      exitAfterFlush(EXIT_CONFIG);
+      return;
+    }
     logger.error(`${name} failed to start`, { error: err instanceof Error ? err.message : String(err) });
     process.exit(1);
   }
+}
+
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the port is already in use; stop what uses it or choose another port',
+  EADDRNOTAVAIL: 'the address is not one of this machine\'s; bind to 127.0.0.1, 0.0.0.0 or one of its own addresses',
+  EACCES: 'permission denied; ports below 1024 need privileges, choose a higher port',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved',
+  EAI_FAIL: 'the host name could not be resolved',
+};
+
+/** A readable sentence for a listen() failure caused by the configured host or port, or undefined for anything else. */
+export function listenProblem(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, syscall, address, hostname, port } = err as { code?: string; syscall?: string; address?: string; hostname?: string; port?: number };
+  if (!code || !(code in LISTEN_ERRORS) || (syscall !== 'listen' && syscall !== 'bind' && syscall !== 'getaddrinfo')) return undefined;
+  const where = [address ?? hostname, port].filter((x) => x !== undefined && x !== '').join(':');
+  return `cannot listen${where ? ` on ${where}` : ''}: ${LISTEN_ERRORS[code]} (${code})`;
 }

@@ -4,3 +4,4 @@ export * from './processes';
 export * from './memcached';
 export * from './services';
 export * from './random';
+export * from './raw-http';

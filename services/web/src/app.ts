@@ -5,15 +5,16 @@ import express, { NextFunction, Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { Cache, CacheUnavailableError, createCache } from '@confluence/cache';
 import { ApiEnvelope, Envelope, Kind, REWRITE_UNCHANGED_MS, Status, createKeys, isValidSymbol } from '@confluence/contracts';
-import type { WebConfig } from '@confluence/config';
+import { type WebConfig, isLoopbackHost } from '@confluence/config';
 import { Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
 import { HttpError, errorHandler, sendError } from './http-errors';
 import { createWebMetrics } from './metrics';
 import { SymbolsQuery, applySymbolsQuery, parseQuery, symbolsQuerySchema } from './query';
 import { Reader, TableSnapshot } from './reader';
 import { STALE_AFTER_INTERVALS } from './status';
-import { MAX_URL_LENGTH, requestLimits, requireToken, securityHeaders } from './security';
+import { FailureLimiter, MAX_URL_LENGTH, hostCheck, requestLimits, requireToken, securityHeaders } from './security';
 import { StreamHub } from './stream';
+import { clientErrorHandler, expectationFailed, methodNotAllowed } from './http-guards';
 
 export interface WebDeps {
   cache?: Cache;
@@ -37,6 +38,24 @@ const CHARTS_FILE = path.join(path.dirname(require.resolve('lightweight-charts/p
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** What /js serves from the client's build: its modules, not the source maps or declarations beside them. */
+const CLIENT_MODULE = /^\/[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*\.js$/;
+
+/** Every API route, for the 405 answer to a method they do not take. */
+const API_ROUTES = [
+  '/api/status',
+  '/api/symbols',
+  '/api/overview',
+  '/api/movers',
+  '/api/symbols/:symbol',
+  '/api/symbols/:symbol/history',
+  '/api/calibration',
+  '/api/alerts',
+  '/api/timeline',
+  '/api/timeline/:minute',
+  '/api/stream',
+];
+
 function body(status: Status, envelope: { generation: number; producedAt: number } | null, dataJson: string | null): string {
   return `{"status":${JSON.stringify(status)},"generation":${envelope ? envelope.generation : null},"producedAt":${envelope ? envelope.producedAt : null},"data":${dataJson ?? 'null'}}`;
 }
@@ -51,7 +70,11 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   const keys = createKeys(config.keyPrefix);
   const metrics = createWebMetrics();
   const reader = new Reader({ cache, keys, logger, pollIntervalMs: config.pollIntervalMs, defaultPublishIntervalMs: config.publishIntervalMs, now });
-  const hub = new StreamHub(() => reader.status(), (n) => metrics.sseClients.set(n));
+  const hub = new StreamHub(() => reader.status(), (n) => metrics.sseClients.set(n), {
+    maxClients: config.sseMaxClients,
+    maxPerIp: config.sseMaxPerIp,
+    heartbeatMs: config.sseHeartbeatMs,
+  }, (reason) => metrics.sseDropped.inc({ reason }));
   reader.on('snapshot', (s) => {
     metrics.generationsSeen.inc();
     hub.publishSnapshot(s);
@@ -123,6 +146,8 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // Who the client is (rate limits, stream caps) and whether its connection is TLS (the cookie's Secure flag).
+  app.set('trust proxy', config.trustProxy);
   app.use(requestLimits());
   app.use(securityHeaders());
   app.use((req, res, next) => {
@@ -133,23 +158,39 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     });
     next();
   });
+  const openPath = (p: string): boolean => p === '/healthz';
+  app.use(hostCheck(config.allowedHosts, openPath));
   app.get('/healthz', (_req, res) => {
     const status = reader.status();
     res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify({ ok: true, service: 'web', state: status.state, cacheReachable: reader.isCacheReachable() }));
   });
-  app.use(requireToken(config.authToken, (p) => p === '/healthz'));
+  // Everything but the health check is inside the limiter, and it runs before the token check, so a client
+  // guessing tokens is limited like any other; failed authentications have a much tighter limit of their own.
   if (config.rateLimitPerMin > 0) {
     app.use(
-      '/api',
       rateLimit({
         windowMs: 60_000,
         limit: config.rateLimitPerMin,
         standardHeaders: 'draft-8',
         legacyHeaders: false,
+        // Anyone can send X-Forwarded-For; whether to believe it is WEB_TRUST_PROXY's business, not a warning's.
+        validate: { xForwardedForHeader: false },
         handler: (_req, res) => sendError(res, 429, 'rate_limited', `more than ${config.rateLimitPerMin} requests per minute`),
       }),
     );
   }
+  const failures = new FailureLimiter(config.authFailuresPerMin, 60_000, now);
+  if (config.authToken) app.use(failures.middleware());
+  app.use(
+    requireToken({
+      token: config.authToken,
+      open: openPath,
+      onFailure: (req) => {
+        failures.fail(req.ip ?? '');
+        metrics.authFailures.inc();
+      },
+    }),
+  );
   app.get('/metrics', async (_req, res, next) => {
     try {
       res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -236,21 +277,40 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     if (!envelope) throw new HttpError(404, 'unknown_minute', 'no snapshot recorded for that minute');
     sendEnvelope(res, envelope, envelope.data);
   });
+  // HEAD says what a stream would be without opening one (and without counting as a client).
+  app.head('/api/stream', (req, res) => {
+    noQuery(req);
+    res.writeHead(200, StreamHub.HEADERS).end();
+  });
   app.get('/api/stream', (req, res) => {
     noQuery(req);
-    const lastId = req.headers['last-event-id'];
-    hub.add(res, typeof lastId === 'string' ? lastId.slice(0, 40) : undefined);
+    const raw = req.headers['last-event-id'];
+    const lastId = raw === undefined ? undefined : String(raw);
+    // EventSource only ever sends back an id we gave it: a generation number.
+    if (lastId !== undefined && !/^\d{1,20}$/.test(lastId)) throw new HttpError(400, 'bad_header', 'Last-Event-ID must be a generation number');
+    const ip = req.ip ?? '';
+    const refused = hub.admit(ip);
+    if (refused) {
+      metrics.sseRefused.inc();
+      res.setHeader('Retry-After', '10');
+      return sendError(res, 503, refused.code, refused.message);
+    }
+    hub.add(res, lastId, ip);
   });
+  app.all(API_ROUTES, methodNotAllowed);
   app.use('/api', (req, _res, next) => next(new HttpError(404, 'not_found', `no API route ${req.method} ${req.path.slice(0, MAX_URL_LENGTH)}`)));
 
   app.get('/', (_req, res) => {
     res.set('Cache-Control', 'no-cache').sendFile(path.join(STATIC_DIR, 'index.html'));
   });
   app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
-  app.use('/js', express.static(CLIENT_DIR, { maxAge: '1h', index: false }));
+  // The client's build directory also holds source maps and type declarations: only the modules themselves are served.
+  app.use('/js', (req, _res, next) => (CLIENT_MODULE.test(req.path) ? next() : next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`))));
+  app.use('/js', express.static(CLIENT_DIR, { maxAge: '1h', index: false, fallthrough: true }));
   app.get('/vendor/lightweight-charts.js', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=86400').sendFile(CHARTS_FILE);
   });
+  app.all(['/', '/healthz', '/metrics', '/vendor/lightweight-charts.js', '/static/*rest', '/js/*rest'], methodNotAllowed);
   app.use((req, _res, next: NextFunction) => next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`)));
   app.use(errorHandler((err, req) => logger.error('request failed', { path: req.path.slice(0, 200), error: err instanceof Error ? err.stack : String(err) })));
 
@@ -276,15 +336,29 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
         pollExtras().catch((err) => logger.warn('alerts/calibration poll failed', { error: err instanceof Error ? err.message : String(err) }));
       }, EXTRAS_POLL_MS);
       extrasTimer.unref();
-      server = http.createServer(app);
-      server.keepAliveTimeout = 65_000;
-      server.requestTimeout = 30_000;
+      // Slow-header and idle clients are cut off: all headers within headersTimeout, the request within
+      // requestTimeout (an SSE stream is a finished request, so it is not affected), idle keep-alive after
+      // keepAliveTimeout. Node checks these every connectionsCheckingInterval, so that is kept short.
+      server = http.createServer(
+        { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs), requireHostHeader: false },
+        app,
+      );
+      server.keepAliveTimeout = config.keepAliveTimeoutMs;
+      server.on('checkExpectation', expectationFailed);
+      server.on('clientError', clientErrorHandler((err) => metrics.clientErrors.inc({ code: err.code ?? 'unknown' })));
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());
       });
       const port = (server.address() as AddressInfo).port;
       logger.info('web listening', { port, host: config.host, memcached: config.memcached.servers, keyPrefix: config.keyPrefix, auth: Boolean(config.authToken) });
+      if (!config.authToken && !isLoopbackHost(config.host)) {
+        logger.warn('WEB IS REACHABLE BEYOND THIS MACHINE WITHOUT AUTHENTICATION', {
+          host: config.host,
+          port,
+          advice: 'set WEB_AUTH_TOKEN (at least 16 characters) or bind WEB_HOST to 127.0.0.1 (in a container, the published port decides who can reach it)',
+        });
+      }
       return { port, url: `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}` };
     },
     async stop() {

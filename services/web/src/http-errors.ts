@@ -22,6 +22,7 @@ export function errorHandler(onServerError: (err: unknown, req: Request) => void
     if (status >= 400 && status < 500) {
       // Express/body-parser/URI decoding errors: the client's fault, say so plainly.
       const type = (err as { type?: string }).type;
+      if (status === 416) return sendError(res, 416, 'range_not_satisfiable', 'the requested range is not satisfiable');
       const code = status === 413 ? 'payload_too_large' : err instanceof URIError || type === 'entity.parse.failed' ? 'bad_request' : 'bad_request';
       return sendError(res, status, code, status === 413 ? 'request body too large' : 'malformed request');
     }
