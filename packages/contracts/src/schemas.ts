@@ -18,6 +18,8 @@ export type Kind = (typeof KINDS)[number];
 const num = z.number().finite();
 const score = num.min(0).max(100);
 const ts = z.number().int().nonnegative();
+/** The instrument's price step (`priceFilter.tickSize`); optional so values from producers older than it still validate. */
+const tickSize = z.number().finite().positive().optional();
 export const symbolSchema = z.string().regex(SYMBOL_PATTERN);
 
 export const componentScoresSchema = z.object({
@@ -56,6 +58,7 @@ export const symbolRowSchema = z.object({
   fundingRate: num.nullable(),
   openInterest: num.nullable(),
   openInterestValue: num.nullable(),
+  tickSize,
   components: componentScoresSchema,
   /** When the market data behind this row last changed (exchange time, ms). */
   updatedAt: ts,
@@ -130,6 +133,7 @@ export const symbolDetailSchema = z.object({
   components: z.array(componentDetailSchema),
   topContributors: z.array(z.object({ component: z.enum(COMPONENT_NAMES), contribution: num })),
   price: num.nullable(),
+  tickSize,
   change24h: num.nullable(),
   fundingRate: num.nullable(),
   openInterest: num.nullable(),
@@ -241,6 +245,7 @@ export const alertSchema = z.object({
   confidence: num.min(0).max(1),
   agreeing: z.number().int().nonnegative(),
   price: num.nullable(),
+  tickSize,
   at: ts,
   message: z.string().max(600),
   delivery: z.enum(['pending', 'delivered', 'failed', 'disabled']),
