@@ -6,6 +6,11 @@ import type { TableSnapshot } from './reader';
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 export const STATUS_REFRESH_MS = 5000;
 
+/** The compression middleware buffers until flushed: each event must reach the browser when it is written. */
+function flush(res: Response): void {
+  (res as Response & { flush?: () => void }).flush?.();
+}
+
 export function sseFrame(event: string, data: string, id?: string | number): string {
   return `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`;
 }
@@ -34,11 +39,13 @@ export class StreamHub {
   add(res: Response, lastEventId: string | undefined): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store, no-transform',
+      // No `no-transform`: the stream is gzipped (compression middleware), and flushed after every frame.
+      'Cache-Control': 'no-store',
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
     res.write('retry: 1000\n\n');
+    flush(res);
     this.clients.add(res);
     this.onCount(this.clients.size);
     res.on('close', () => {
@@ -49,6 +56,7 @@ export class StreamHub {
     // A reconnect that already has the latest generation gets no duplicate; anyone else gets the current state at once.
     if (this.lastSnapshotFrame && this.lastSnapshotFrame.id !== lastEventId) res.write(this.lastSnapshotFrame.frame);
     for (const frame of this.extras.values()) res.write(frame);
+    flush(res);
   }
 
   publishSnapshot(s: TableSnapshot): void {
@@ -78,6 +86,7 @@ export class StreamHub {
         continue;
       }
       res.write(frame);
+      flush(res);
     }
   }
 
