@@ -65,6 +65,11 @@ export const symbolRowSchema = z.object({
   /** False while the row's book is resyncing or its feed is gapped: the score is withheld. */
   dataOk: z.boolean(),
   lastMove: moveSchema.nullable(),
+  /** Score now minus the score 15 min / 1 h ago (from the history), null when not known that far back. Optional: older producers omit it. */
+  scoreChange15m: num.nullable().optional(),
+  scoreChange1h: num.nullable().optional(),
+  /** When the published direction label last changed to the current one (market time, ms); null while unscored. */
+  directionSince: ts.nullable().optional(),
 });
 export type SymbolRow = z.infer<typeof symbolRowSchema>;
 

@@ -126,6 +126,19 @@ export function fmtAge(ms: number | null | undefined): string {
   return `${Math.floor(h / 24)} d`;
 }
 
+/** A compact duration for narrow cells: "<1s", "45s", "12m", "1h5m", "2d". */
+export function fmtAgeShort(ms: number | null | undefined): string {
+  if (!isNum(ms)) return DASH;
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 1) return '<1s';
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
+  return `${Math.floor(h / 24)}d`;
+}
+
 function pad2(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
