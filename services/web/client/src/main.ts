@@ -2,7 +2,7 @@
 import type { Alert, AlertsData, ApiEnvelope, CalibrationData, Status, StreamSnapshot } from './types.js';
 import { AlertsPanel } from './alerts-panel.js';
 import { getJson } from './api.js';
-import { byId, setText } from './dom.js';
+import { byId, setText, setTitle } from './dom.js';
 import { DetailView } from './detail-view.js';
 import { fmtAge, plural } from './format.js';
 import { OverviewPanel } from './overview-panel.js';
@@ -20,11 +20,12 @@ import { TrackRecordPanel } from './track-record.js';
 const QUERY_STORAGE_KEY = 'confluence.table.v1';
 const PALETTE_STORAGE_KEY = 'confluence.palette.v1';
 
+/** Short, so the cue fits its reserved slot: showing it never moves the table under the pointer. */
 const ORDER_CUE: Record<NonNullable<OrderState['frozen']>, string> = {
   paused: 'Order paused',
-  pointer: 'Order paused while the pointer is over the table',
-  focus: 'Order paused while a row has focus',
-  'reduced-motion': 'Order refreshes every 30 s (reduced motion)',
+  pointer: 'Order paused: pointer on table',
+  focus: 'Order paused: row has focus',
+  'reduced-motion': 'Order refreshes every 30 s',
 };
 
 function loadQuery(): TableQuery {
@@ -190,10 +191,11 @@ class Dashboard {
   }
 
   private renderOrderCue(st: OrderState): void {
-    const text = st.frozen ? `${ORDER_CUE[st.frozen]}${st.pending && st.frozen !== 'reduced-motion' ? ' · new order waiting' : ''}` : '';
-    setText(this.orderCue, text);
-    this.orderCue.hidden = text === '';
+    // The cue keeps its slot when idle (visibility, not display), so it appearing never shifts the rows.
+    setText(this.orderCue, st.frozen ? ORDER_CUE[st.frozen] : '');
     this.orderCue.dataset.reason = st.frozen ?? '';
+    this.orderCue.dataset.pending = String(st.pending);
+    setTitle(this.orderCue, st.pending ? 'The live order differs; it applies when the pause ends' : '');
   }
 
   private wireOrderControls(): void {
@@ -327,6 +329,7 @@ class Dashboard {
 }
 
 const dashboard = new Dashboard();
+document.body.dataset.ready = 'true';
 // Read-only render statistics for the browser test and for anyone curious in the console.
 Object.defineProperty(window, 'confluenceDashboard', { value: Object.freeze({ stats: () => ({ ...dashboard.stats }) }) });
 dashboard.start();
