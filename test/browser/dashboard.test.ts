@@ -390,12 +390,38 @@ describe('dashboard against the real analyzer', () => {
       if (process.env.SAVE_SCREENSHOT === '1') {
         // The picture for the README: real analyzer output, once every row is scored.
         await page.waitForFunction((n) => [...document.querySelectorAll('#symbols-body .score-num')].filter((w) => /^\d/.test(w.textContent ?? '')).length >= n, SYMBOLS, { timeout: 30_000 });
-        const out = path.join(ROOT, 'docs', 'dashboard.png');
-        fs.mkdirSync(path.dirname(out), { recursive: true });
-        await page.screenshot({ path: out });
-        expect(fs.statSync(out).size).toBeGreaterThan(10_000);
+        const shot = async (name: string, width: number, height: number): Promise<void> => {
+          await page.setViewportSize({ width, height });
+          await page.mouse.move(1, 1);
+          const out = path.join(ROOT, 'docs', name);
+          fs.mkdirSync(path.dirname(out), { recursive: true });
+          await page.screenshot({ path: out });
+          expect(fs.statSync(out).size).toBeGreaterThan(10_000);
+        };
+        await shot('dashboard.png', 1440, 900);
+        await shot('dashboard-phone.png', 390, 844);
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await page.click('#symbols-body .row[data-symbol="1000PEPEUSDT"] .c-price');
+        await page.waitForSelector('#detail-chart canvas');
+        await page.waitForFunction(() => document.querySelectorAll('#detail .comp').length === 6, undefined, { timeout: 10_000 });
+        await shot('detail.png', 1440, 900);
+        await shot('detail-phone.png', 390, 844);
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await page.keyboard.press('Escape');
+        await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
       }
 
+      // The analyzer publishes each instrument's tick size, how long each label has held, and (once its history
+      // reaches that far back) the score change over 15 min and 1 h: null here, minutes after the start.
+      const api = await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`);
+      const apiRows = Object.fromEntries(api.body.data!.rows.map((r) => [r.symbol, r]));
+      expect(apiRows['1000PEPEUSDT'].tickSize).toBe(0.0000001);
+      expect(apiRows.BTCUSDT.tickSize).toBe(0.1);
+      for (const r of api.body.data!.rows) {
+        expect(r.scoreChange15m).toBeNull();
+        expect(r.scoreChange1h).toBeNull();
+        if (r.direction !== null) expect(r.directionSince).toBeGreaterThan(Date.now() - 120_000);
+      }
       // Prices at each instrument's tick size, straight from the exchange's instruments-info (the simulator's).
       const prices = Object.fromEntries((await readTable(page)).map((r) => [r.symbol, r.price]));
       expect(prices['1000PEPEUSDT']).toMatch(/^0\.\d{7}$/);

@@ -12,7 +12,7 @@ import type { ChartReadout } from './score-chart.js';
 import { band, openInterestValue, toneOf } from './table-model.js';
 
 /** The full breakdown is fetched at most this often while the detail is open (the header follows every generation). */
-export const DETAIL_REFRESH_MS = 5_000;
+export const DETAIL_REFRESH_MS = 2_000;
 /** History points are added about once a minute. */
 const HISTORY_REFRESH_MS = 30_000;
 const DIR_ICON = { Bullish: '▲', Bearish: '▼', Neutral: '◆' } as const;
@@ -83,6 +83,7 @@ export class DetailView {
   private readonly message: HTMLElement;
   private readonly body: HTMLElement;
   private readonly rationale: HTMLElement;
+  private readonly breakdownAt: HTMLElement;
   private readonly changed: HTMLElement;
   private readonly move: HTMLElement;
   private readonly chartBox: HTMLElement;
@@ -140,6 +141,7 @@ export class DetailView {
     this.stateLine.hidden = true;
     this.message = h('p', { class: 'detail-message', attrs: { role: 'status' } });
     this.rationale = h('p', { class: 'rationale' });
+    this.breakdownAt = h('p', { class: 'muted breakdown-at' });
     this.change = { d15: new Field('Score change, 15 min'), d1h: new Field('Score change, 1 h'), held: new Field('Direction held'), alert: new Field('Since the last alert') };
     this.move = h('div', { class: 'last-move' });
     this.changed = h(
@@ -178,6 +180,7 @@ export class DetailView {
       h(
         'div',
         { class: 'detail-main' },
+        this.breakdownAt,
         this.rationale,
         this.changed,
         h(
@@ -435,6 +438,8 @@ export class DetailView {
     this.renderHeader();
     setText(this.rationale, d.rationale);
     this.rationale.hidden = d.rationale === '';
+    // The header is live; the breakdown below is the latest one fetched, and says which.
+    setText(this.breakdownAt, `Breakdown of the ${fmtClock(d.updatedAt, this.cb.serverNow(), true)} data (score ${fmtScore(d.score)}); the header above is live.`);
 
     if (this.changedPart('move', d.lastMove)) {
       changed = true;
