@@ -196,15 +196,26 @@ describe('the dashboard for a trader', () => {
     await page.click('#symbols-body .row[data-symbol="ETHUSDT"] .c-price');
     await page.waitForSelector('#detail-chart canvas');
     await page.waitForFunction(() => document.querySelectorAll('#detail .comp').length === 6);
-    // The chart's last point is the header's value.
-    await generations(page, 2);
-    const agree = await page.evaluate(() => {
-      const score = document.querySelector('#detail [data-sum="score"]')?.textContent ?? '';
-      const readout = document.querySelector('#detail .chart-readout')?.textContent ?? '';
-      return { score, readout };
-    });
-    expect(agree.readout).toContain(`score ${agree.score}`);
-    expect(agree.readout.startsWith('Latest')).toBe(true);
+    // Hovering shows the data point nearest the pointer, not the cursor's own axis values.
+    const box = (await page.locator('#detail-chart').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.13);
+    await page.waitForFunction(() => /^\d\d:\d\d:\d\d · score/.test(document.querySelector('#detail .chart-readout')?.textContent ?? ''));
+    const hovered = (await page.textContent('#detail .chart-readout'))!;
+    const history = await getJson<{ data: { points: Array<[number, number | null, number | null]> } }>(`${web.url}/api/symbols/ETHUSDT/history`);
+    const hoveredScore = /score (\d+\.\d)/.exec(hovered)![1];
+    expect(history.body.data.points.map((p) => (p[1] === null ? '—' : p[1].toFixed(1)))).toContain(hoveredScore);
+    expect(hovered).toMatch(/:00 · score/); // history points sit on whole minutes
+    await page.mouse.move(2, 2);
+    // The chart's last point is the header's value: at once, and at every generation after.
+    for (let i = 0; i < 4; i++) {
+      const agree = await page.evaluate(() => {
+        const score = document.querySelector('#detail [data-sum="score"]')?.textContent ?? '';
+        const readout = document.querySelector('#detail .chart-readout')?.textContent ?? '';
+        return { score, readout };
+      });
+      expect(agree.readout).toMatch(new RegExp(`^Latest · .* · score ${agree.score.replace('.', '\\.')} · price `));
+      await generations(page, 1);
+    }
     // "pts" only ever means weight × score; the pull from 50 has its own name and no "pts".
     expect(await page.textContent('#detail .contributors')).not.toContain('pts');
     expect(await page.textContent('#d-top-h')).toBe('Pull from neutral');

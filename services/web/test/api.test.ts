@@ -260,17 +260,29 @@ describe('web compression', () => {
 
   test('when the stream is gzipped, then every event still arrives as it is published (the encoder is flushed)', async () => {
     const res = await rawGet(`${url}/api/stream`, { 'accept-encoding': 'gzip' });
+    const plain = await rawGet(`${url}/api/stream`);
     expect(res.headers['content-encoding']).toBe('gzip');
+    expect(plain.headers['content-encoding']).toBeUndefined();
     let text = '';
+    let plainText = '';
+    let wireBytes = 0;
     const gunzip = zlib.createGunzip();
     gunzip.on('data', (d: Buffer) => (text += d.toString()));
+    res.on('data', (d: Buffer) => (wireBytes += d.length));
     res.pipe(gunzip);
+    plain.on('data', (d: Buffer) => (plainText += d.toString()));
     try {
       await waitFor(() => text.includes('id: 500\nevent: snapshot'), { timeoutMs: 5000, what: 'the first snapshot through gzip' });
-      await publish(cache, 501, 40);
-      await waitFor(() => text.includes('id: 501\nevent: snapshot'), { timeoutMs: 5000, what: 'a new generation through gzip without more data behind it' });
+      for (const g of [501, 502, 503]) {
+        await publish(cache, g, 40);
+        await waitFor(() => text.includes(`id: ${g}\nevent: snapshot`), { timeoutMs: 5000, what: `generation ${g} through gzip without more data behind it` });
+      }
+      await waitFor(() => plainText.includes('id: 503\nevent: snapshot'), { timeoutMs: 5000, what: 'the plain stream' });
+      console.log(`stream, 4 generations of 40 rows: ${Buffer.byteLength(plainText)} B plain, ${wireBytes} B gzipped`);
+      expect(wireBytes).toBeLessThan(Buffer.byteLength(plainText) / 2);
     } finally {
       res.destroy();
+      plain.destroy();
     }
   });
 });

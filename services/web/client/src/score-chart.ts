@@ -4,7 +4,7 @@
 import type { IChartApi, ISeriesApi, LineData, MouseEventParams, UTCTimestamp, WhitespaceData } from 'lightweight-charts';
 import type { HistoryPoint } from './types.js';
 import { BEARISH_AT, BULLISH_AT } from './types.js';
-import { fmtClock, fmtPrice, fmtScore } from './format.js';
+import { fmtClock, fmtPrice, fmtScore, priceDecimals } from './format.js';
 
 type Lib = typeof import('lightweight-charts');
 type Point = LineData<UTCTimestamp> | WhitespaceData<UTCTimestamp>;
@@ -135,6 +135,11 @@ export class ScoreChart {
     }
     this.baseScore = score;
     this.basePrice = price;
+    if (this.live && times.length && this.live.time < times[times.length - 1]) this.live = { ...this.live, time: times[times.length - 1] };
+    // The price axis steps in the instrument's ticks (without one, in the last decimal the formatter shows).
+    const lastPrice = points.findLast((p) => p[2] !== null)?.[2] ?? null;
+    const minMove = tickSize ?? (lastPrice !== null ? 10 ** -priceDecimals(lastPrice) : 0.0001);
+    this.price.applyOptions({ priceFormat: { type: 'custom', formatter: (v: number) => fmtPrice(v, this.tickSize), minMove } });
     const span = times.length > 1 ? times[times.length - 1] - times[0] : 0;
     this.chart.applyOptions({ timeScale: { secondsVisible: span > 0 && span < 600 } });
     this.draw();
@@ -148,14 +153,11 @@ export class ScoreChart {
 
   /** The header's current values as the chart's last point (replaced, not appended, at every generation). */
   setLive(atMs: number, score: number | null, price: number | null): void {
-    const time = Math.floor(atMs / 1000);
-    const last = this.baseScore.at(-1);
-    if (last && Number(last.time) >= time) {
-      this.live = null;
-    } else {
-      if (this.live && this.live.time === time && this.live.score === score && this.live.price === price) return;
-      this.live = { time, score, price };
-    }
+    // Never before the newest history point: when the history already reaches this second, the live values replace it.
+    const lastTime = Number(this.baseScore.at(-1)?.time ?? 0);
+    const time = Math.max(Math.floor(atMs / 1000), lastTime);
+    if (this.live && this.live.time === time && this.live.score === score && this.live.price === price) return;
+    this.live = { time, score, price };
     this.draw();
   }
 
@@ -163,8 +165,10 @@ export class ScoreChart {
     const live = this.live;
     if (live) {
       const time = live.time as UTCTimestamp;
-      this.score.setData([...this.baseScore, live.score === null ? { time } : { time, value: live.score }]);
-      this.price.setData([...this.basePrice, live.price === null ? { time } : { time, value: live.price }]);
+      const replaces = Number(this.baseScore.at(-1)?.time ?? -1) === live.time;
+      const base = (points: Point[]): Point[] => (replaces ? points.slice(0, -1) : points);
+      this.score.setData([...base(this.baseScore), live.score === null ? { time } : { time, value: live.score }]);
+      this.price.setData([...base(this.basePrice), live.price === null ? { time } : { time, value: live.price }]);
     } else {
       this.score.setData(this.baseScore);
       this.price.setData(this.basePrice);
