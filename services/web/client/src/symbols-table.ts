@@ -4,7 +4,7 @@
 import type { ComponentName, SymbolRow } from './types.js';
 import { COMPONENTS, COMPONENT_LABELS } from './types.js';
 import { Txt, h, setBarFill, setClass, setDivergingBar, setTitle } from './dom.js';
-import { fmtAge, fmtAgeShort, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare } from './format.js';
+import { fmtAgeShort, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare } from './format.js';
 import type { Band, SortKey, TableQuery } from './table-model.js';
 import { applyQuery, band, crossedInto, defaultOrder, openInterestValue, toneOf } from './table-model.js';
 
