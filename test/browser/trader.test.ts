@@ -118,11 +118,15 @@ describe('the dashboard for a trader', () => {
   test('when the pointer rests on the table, then the order holds with a visible cue, and re-sorts once it leaves', async () => {
     await page.mouse.move(5, 5);
     await generations(page, 2);
-    const before = await order(page);
-    const last = before[before.length - 1];
-    const row = page.locator(`#symbols-body .row[data-symbol="${before[2]}"]`);
-    await row.hover();
+    const third = (await order(page))[2];
+    await page.locator(`#symbols-body .row[data-symbol="${third}"]`).hover();
     await page.waitForFunction(() => document.querySelector('#order-cue')?.textContent === 'Order paused: pointer on table');
+    // Read once frozen (a generation may have re-sorted between the read above and the hover).
+    const before = await order(page);
+    const hoveredRow = () => page.evaluate(() => (document.querySelector('#symbols-body .row:hover') as HTMLElement | null)?.dataset.symbol ?? null);
+    const underAtStart = await hoveredRow();
+    expect(underAtStart).not.toBeNull();
+    const last = before[before.length - 1];
     const reorders = (await stats(page)).reorders;
     // The bottom row jumps to the top score: a real rank change, held while the pointer is there.
     fx.setScore(last, 97);
@@ -131,11 +135,7 @@ describe('the dashboard for a trader', () => {
     expect(await order(page)).toEqual(before);
     expect((await stats(page)).reorders).toBe(reorders);
     // The row under the pointer is still the one that was there.
-    const under = await page.evaluate(() => {
-      const r = document.querySelector('#symbols-body .row:hover') as HTMLElement | null;
-      return r?.dataset.symbol ?? null;
-    });
-    expect(under).toBe(before[2]);
+    expect(await hoveredRow()).toBe(underAtStart);
     expect(await page.getAttribute('#order-cue', 'data-pending')).toBe('true');
 
     await page.mouse.move(5, 5);
@@ -145,9 +145,9 @@ describe('the dashboard for a trader', () => {
 
   test('when a row has keyboard focus or the order is paused, then the order holds until released', async () => {
     await page.mouse.move(5, 5);
-    const before = await order(page);
-    await page.focus(`#symbols-body .row[data-symbol="${before[1]}"]`);
+    await page.focus(`#symbols-body .row[data-symbol="${(await order(page))[1]}"]`);
     await page.waitForFunction(() => document.querySelector('#order-cue')?.textContent === 'Order paused: row has focus');
+    const before = await order(page);
     fx.setScore(before[before.length - 1], 99);
     await page.waitForFunction((s) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent === '99.0', before[before.length - 1]);
     await generations(page, 2);

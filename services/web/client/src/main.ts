@@ -328,8 +328,13 @@ class Dashboard {
   }
 }
 
-const dashboard = new Dashboard();
-document.body.dataset.ready = 'true';
+let dashboard: Dashboard;
+try {
+  dashboard = new Dashboard();
+} finally {
+  // The main area is painted once its panels exist (no layout shift), and even if building them failed.
+  document.body.dataset.ready = 'true';
+}
 // Read-only render statistics for the browser test and for anyone curious in the console.
 Object.defineProperty(window, 'confluenceDashboard', { value: Object.freeze({ stats: () => ({ ...dashboard.stats }) }) });
 dashboard.start();
