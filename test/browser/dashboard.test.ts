@@ -422,6 +422,8 @@ describe('dashboard against the real analyzer', () => {
         expect(r.scoreChange1h).toBeNull();
         if (r.direction !== null) expect(r.directionSince).toBeGreaterThan(Date.now() - 120_000);
       }
+      // Score movers rank the 15-minute change; minutes after the start it is not known yet, and the card says so.
+      await page.waitForFunction(() => document.querySelector('[data-list="scoreMovers"] .empty')?.textContent === 'Not known yet — the score history is younger than 15 minutes', undefined, { timeout: 10_000 });
       // Prices at each instrument's tick size, straight from the exchange's instruments-info (the simulator's).
       const prices = Object.fromEntries((await readTable(page)).map((r) => [r.symbol, r.price]));
       expect(prices['1000PEPEUSDT']).toMatch(/^0\.\d{7}$/);

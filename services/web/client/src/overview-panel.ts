@@ -48,7 +48,10 @@ const LISTS: ListDef[] = [
     key: 'scoreMovers',
     title: 'Score movers 15m',
     value: (m) => ({ text: fmtDelta(m.scoreDelta), cls: sign(m.scoreDelta) }),
-    emptyWithData: () => 'No score has moved over the last 15 minutes',
+    emptyWithData: (rows) =>
+      rows.some((r) => r.scoreChange15m !== undefined && r.scoreChange15m !== null)
+        ? 'No score has moved over the last 15 minutes'
+        : 'Not known yet — the score history is younger than 15 minutes',
   },
   { key: 'fundingHighest', title: 'Highest funding', value: (m) => ({ text: fmtFunding(m.fundingRate), cls: sign(m.fundingRate) }), emptyWithData: noFunding },
   { key: 'fundingLowest', title: 'Lowest funding', value: (m) => ({ text: fmtFunding(m.fundingRate), cls: sign(m.fundingRate) }), emptyWithData: noFunding },
