@@ -62,7 +62,7 @@ export interface TableRowView {
   symbol: string;
   score: string;
   direction: string;
-  why: string;
+  price: string;
   classes: string;
 }
 
@@ -76,7 +76,7 @@ export function readTable(page: Page): Promise<TableRowView[]> {
       symbol: (tr as HTMLElement).dataset.symbol ?? '',
       score: tr.querySelector('.score-num')?.textContent ?? '',
       direction: tr.querySelector('.dir-word')?.textContent ?? '',
-      why: tr.querySelector('.why')?.textContent ?? '',
+      price: tr.querySelector('.c-price')?.textContent ?? '',
       classes: tr.className,
     })),
   );

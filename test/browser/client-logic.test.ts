@@ -1,4 +1,5 @@
-import type { Status, SymbolRow } from '@confluence/contracts';
+import fc from 'fast-check';
+import { type Status, type SymbolRow, formatPrice } from '@confluence/contracts';
 
 /**
  * The dashboard's pure modules (status words, formatting, sorting, the minimal-move reorder), tested without a
@@ -117,6 +118,39 @@ describe('formatting', () => {
   });
 });
 
+describe('prices at the tick size', () => {
+  test('when PEPE-like and BTC-like prices are shown, then neighbouring ticks differ and thousands are separated', () => {
+    expect(format.fmtPrice(0.0124117, 0.0000001)).toBe('0.0124117');
+    expect(format.fmtPrice(0.0124118, 0.0000001)).toBe('0.0124118');
+    expect(format.fmtPrice(97412.5, 0.1)).toBe('97,412.5');
+    expect(format.fmtPrice(97412, 0.1)).toBe('97,412.0');
+    // NEAR at 0.001: 5.180 stays 5.180 (no flip to 5.18); ADA at 0.0001 gets no fake fifth decimal.
+    expect(format.fmtPrice(5.18, 0.001)).toBe('5.180');
+    expect(format.fmtPrice(0.9512, 0.0001)).toBe('0.9512');
+  });
+
+  test('property: the dashboard and the analyzer (alert texts) format every price the same way', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 1e-8, max: 1e6, noNaN: true }), fc.option(fc.constantFrom(0.1, 0.01, 0.5, 0.0001, 0.0000001, 0.005, 1)), (p, tick) => {
+        return format.fmtPrice(p, tick ?? undefined) === formatPrice(p, tick ?? undefined);
+      }),
+    );
+  });
+});
+
+describe('the pill and the not-live state', () => {
+  test('when the exchange feed is down, then the pill is not a green "Live" and the data is not live', () => {
+    expect(statusText.pillFor(status({}))).toEqual({ text: 'Live · <1 s old', tone: 'ok' });
+    expect(statusText.pillFor(status({ feedDown: true, feedAgeMs: 31_000 }))).toEqual({ text: 'Bybit feed down · last message 31 s ago', tone: 'error' });
+    expect(statusText.pillFor(status({ state: 'stale', dataAgeMs: 45_000 }))).toEqual({ text: 'Analyzer stale · data 45 s old', tone: 'warn' });
+    expect(statusText.pillFor(status({ state: 'cache_unreachable', dataAgeMs: 45_000 }))).toEqual({ text: 'Cache down · data 45 s old', tone: 'error' });
+    expect(statusText.notLiveReason(status({}))).toBeNull();
+    expect(statusText.notLiveReason(status({ state: 'warming_up' }))).toBeNull();
+    expect(statusText.notLiveReason(status({ feedDown: true, feedAgeMs: 31_000 }))).toBe('Bybit unreachable — retrying, last message 31 s ago');
+    expect(statusText.notLiveReason(status({ state: 'stale', dataAgeMs: 45_000 }))).toBe('Analyzer stale — showing data from 45 s ago');
+  });
+});
+
 describe('table model', () => {
   test('when sorted by score, then missing scores go last in either order, ties by symbol', () => {
     const rows = [row('BBB', 50), row('AAA', null), row('CCC', 70), row('DDD', 50)];
@@ -129,14 +163,42 @@ describe('table model', () => {
     expect(model.applyQuery(rows, { sort: 'symbol', order: 'asc', direction: 'Bullish', text: 'eth' }).map((r) => r.symbol)).toEqual(['ETHBTC']);
   });
 
-  test('when a score crosses 60 or 40, then the new band is reported; moves inside a band are not', () => {
-    expect(model.crossedInto(58, 61)).toBe('bull');
-    expect(model.crossedInto(41, 40)).toBe('bear');
-    expect(model.crossedInto(61, 59)).toBe('neutral');
-    expect(model.crossedInto(45, 55)).toBeNull();
-    expect(model.crossedInto(null, 70)).toBeNull();
+  test('when the published label changes, then the new tone is reported; the table never re-thresholds a score', () => {
+    expect(model.crossedInto('Neutral', 'Bullish')).toBe('bull');
+    expect(model.crossedInto('Neutral', 'Bearish')).toBe('bear');
+    expect(model.crossedInto('Bullish', 'Neutral')).toBe('neutral');
+    expect(model.crossedInto('Bullish', 'Bullish')).toBeNull();
+    expect(model.crossedInto(null, 'Bullish')).toBeNull();
+    // A score of 61 still labelled Neutral (the engine's hysteresis) is neutral in colour.
+    expect(model.toneOf('Neutral')).toBe('neutral');
   });
 
+  test('when scores wobble inside the noise, then the order holds; a move past it re-sorts', () => {
+    const held = new Map<string, number | string | null>();
+    const order = (rows: SymbolRow[]) => model.stableSortRows(rows, 'score', 'desc', held).map((r) => r.symbol);
+    expect(order([row('AAA', 55), row('BBB', 54.5), row('CCC', 40)])).toEqual(['AAA', 'BBB', 'CCC']);
+    // BBB now leads by 0.7 (each moved less than a point): nothing moves.
+    expect(order([row('AAA', 54.6), row('BBB', 55.3), row('CCC', 40.9)])).toEqual(['AAA', 'BBB', 'CCC']);
+    expect(order([row('AAA', 55.4), row('BBB', 54.2), row('CCC', 40.2)])).toEqual(['AAA', 'BBB', 'CCC']);
+    // BBB really moved (+2.5 from where it was placed): it goes first.
+    expect(order([row('AAA', 55), row('BBB', 57), row('CCC', 40)])).toEqual(['BBB', 'AAA', 'CCC']);
+    // CCC jumps from 40 to 70: first at once.
+    expect(order([row('AAA', 55), row('BBB', 57), row('CCC', 70)])).toEqual(['CCC', 'BBB', 'AAA']);
+  });
+
+  test('property: the held order never disagrees with the live one by more than the noise', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.double({ min: 0, max: 100, noNaN: true }), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 20 }), (gens) => {
+        const held = new Map<string, number | string | null>();
+        for (const scores of gens) {
+          const rows = scores.map((v, i) => row(`S${i}USDT`, v));
+          const out = model.stableSortRows(rows, 'score', 'desc', held);
+          for (let i = 1; i < out.length; i++) if ((out[i].score as number) - (out[i - 1].score as number) > 2 + 1e-9) return false;
+        }
+        return true;
+      }),
+    );
+  });
   test('when rows reorder, then the rows kept in place form a longest increasing run of old positions', () => {
     const cases: number[][] = [[0, 1, 2, 3], [3, 2, 1, 0], [1, 0, 3, 2, 5, 4], [4, -1, 0, 1, 2, 3], []];
     for (const positions of cases) {

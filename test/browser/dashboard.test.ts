@@ -204,13 +204,14 @@ describe('dashboard with published fixtures', () => {
 
   test('when free text holds HTML, then it is shown as literal text and nothing runs', async () => {
     const row = '#symbols-body .row[data-symbol="SOLUSDT"]';
-    expect(await page.textContent(`${row} .why`)).toBe(INJECTION);
     expect(await page.$$('#symbols-body img, #symbols-body script')).toHaveLength(0);
     await page.click(`${row} .c-price`);
     await page.waitForSelector('dialog#detail[open]');
     await page.waitForFunction((t) => document.querySelector('#detail .rationale')?.textContent === t, INJECTION);
+    // The move's explanation is text in the detail (reachable by keyboard and touch), not a tooltip.
+    expect(await page.textContent('#detail .move-sum')).toBe(` ${INJECTION}`);
     expect(await page.$$('#detail img, #detail script')).toHaveLength(0);
-    expect(await page.$$eval('script', (s) => s.length)).toBe(2);
+    expect(await page.$$eval('script', (s) => s.length)).toBe(1);
     await page.keyboard.press('Escape');
     await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
     expect(browser.problems.filter((p) => p.startsWith('dialog'))).toEqual([]);
@@ -387,13 +388,52 @@ describe('dashboard against the real analyzer', () => {
       await page.waitForFunction(() => (document.querySelector('#status-banner') as HTMLElement).hidden, undefined, { timeout: 10_000 });
 
       if (process.env.SAVE_SCREENSHOT === '1') {
-        // The picture for the README: real analyzer output, once most rows carry a "why it moved" line.
-        await page.waitForFunction((n) => [...document.querySelectorAll('#symbols-body .why')].filter((w) => w.textContent).length >= n, SYMBOLS - 3, { timeout: 30_000 });
-        const out = path.join(ROOT, 'docs', 'dashboard.png');
-        fs.mkdirSync(path.dirname(out), { recursive: true });
-        await page.screenshot({ path: out });
-        expect(fs.statSync(out).size).toBeGreaterThan(10_000);
+        // The picture for the README: real analyzer output, once every row is scored.
+        await page.waitForFunction((n) => [...document.querySelectorAll('#symbols-body .score-num')].filter((w) => /^\d/.test(w.textContent ?? '')).length >= n, SYMBOLS, { timeout: 30_000 });
+        const shot = async (name: string, width: number, height: number): Promise<void> => {
+          await page.setViewportSize({ width, height });
+          await page.mouse.move(1, 1);
+          const out = path.join(ROOT, 'docs', name);
+          fs.mkdirSync(path.dirname(out), { recursive: true });
+          await page.screenshot({ path: out });
+          expect(fs.statSync(out).size).toBeGreaterThan(10_000);
+        };
+        await shot('dashboard.png', 1440, 900);
+        await shot('dashboard-phone.png', 390, 844);
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await page.click('#symbols-body .row[data-symbol="1000PEPEUSDT"] .c-price');
+        await page.waitForSelector('#detail-chart canvas');
+        await page.waitForFunction(() => document.querySelectorAll('#detail .comp').length === 6, undefined, { timeout: 10_000 });
+        await shot('detail.png', 1440, 900);
+        await shot('detail-phone.png', 390, 844);
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await page.keyboard.press('Escape');
+        await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
       }
+
+      // The analyzer publishes each instrument's tick size, how long each label has held, and (once its history
+      // reaches that far back) the score change over 15 min and 1 h: null here, minutes after the start.
+      const api = await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`);
+      const apiRows = Object.fromEntries(api.body.data!.rows.map((r) => [r.symbol, r]));
+      expect(apiRows['1000PEPEUSDT'].tickSize).toBe(0.0000001);
+      expect(apiRows.BTCUSDT.tickSize).toBe(0.1);
+      for (const r of api.body.data!.rows) {
+        expect(r.scoreChange15m).toBeNull();
+        expect(r.scoreChange1h).toBeNull();
+        if (r.direction !== null) expect(r.directionSince).toBeGreaterThan(Date.now() - 120_000);
+      }
+      // Score movers rank the 15-minute change; minutes after the start it is not known yet, and the card says so.
+      await page.waitForFunction(() => document.querySelector('[data-list="scoreMovers"] .empty')?.textContent === 'Not known yet — the score history is younger than 15 minutes', undefined, { timeout: 10_000 });
+      // Prices at each instrument's tick size, straight from the exchange's instruments-info (the simulator's).
+      const prices = Object.fromEntries((await readTable(page)).map((r) => [r.symbol, r.price]));
+      expect(prices['1000PEPEUSDT']).toMatch(/^0\.\d{7}$/);
+      expect(prices.BTCUSDT).toMatch(/^\d{2,3},\d{3}\.\d$/);
+      await page.click('#symbols-body .row[data-symbol="1000PEPEUSDT"] .c-price');
+      await page.waitForFunction(() => /^0\.\d{7}$/.test(document.querySelector('#detail .book .kv-row.bull dd')?.textContent ?? ''), undefined, { timeout: 10_000 });
+      const [bid, ask] = await page.$$eval('#detail .book .kv-row dd', (d) => [d[0].textContent, d[1].textContent]);
+      expect(bid).not.toBe(ask);
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
 
       await page.click(`#symbols-body .row[data-symbol="${published[0]}"] .c-price`);
       await page.waitForSelector('#detail-chart canvas');
@@ -405,9 +445,14 @@ describe('dashboard against the real analyzer', () => {
       // The exchange (here the simulator) goes away: the analyzer keeps publishing, flagged feed down.
       await sim.proc.stop('SIGTERM', 5000);
       await page.waitForFunction(() => /Bybit unreachable — retrying/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 30_000 });
+      // Not a green "Live" while the exchange is gone, and the table looks stale.
+      expect(await page.textContent('#data-pill')).toMatch(/^Bybit feed down/);
+      expect(await page.getAttribute('body', 'data-data')).toBe('stale');
 
       await analyzer!.proc.stop('SIGTERM', 5000);
       await page.waitForFunction(() => /Analyzer stale — showing data from/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      // A dead analyzer says nothing about the exchange: the banner no longer claims Bybit is down.
+      expect(await bannerText(page)).not.toMatch(/Bybit/);
 
       await mc.stop();
       await page.waitForFunction(() => /Cache unreachable — showing last known data from/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });

@@ -28,7 +28,20 @@ import type { Cache } from '@confluence/cache';
  */
 
 const WEIGHTS: Record<ComponentName, number> = { technical: 0.25, volume: 0.15, orderflow: 0.2, orderbook: 0.1, structure: 0.2, sentiment: 0.1 };
-const NAMES = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'BNBUSDT', 'ADAUSDT', 'AVAXUSDT', 'LINKUSDT', 'SUIUSDT', 'LTCUSDT', 'DOTUSDT', 'TONUSDT', 'NEARUSDT', 'APTUSDT'];
+const NAMES = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'BNBUSDT', 'ADAUSDT', 'AVAXUSDT', 'LINKUSDT', 'SUIUSDT', 'LTCUSDT', 'DOTUSDT', 'TONUSDT', 'NEARUSDT', '1000PEPEUSDT'];
+
+/** Exchange-style tick sizes: BTC-like 0.1, PEPE-like 0.0000001, others about five significant digits. */
+function tickFor(symbol: string, price: number): number {
+  if (symbol === 'BTCUSDT') return 0.1;
+  if (symbol === 'ETHUSDT') return 0.01;
+  if (symbol === '1000PEPEUSDT') return 0.0000001;
+  return 10 ** (Math.floor(Math.log10(price)) - 4);
+}
+
+function onTick(price: number, tick: number): number {
+  const d = Math.max(0, Math.round(-Math.log10(tick)));
+  return Number((Math.round(price / tick) * tick).toFixed(d));
+}
 
 
 const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
@@ -42,6 +55,7 @@ export function directionOf(score: number | null): Direction | null {
 interface SymState {
   symbol: string;
   price: number;
+  tickSize: number;
   change24h: number;
   turnover24h: number;
   fundingRate: number;
@@ -72,13 +86,17 @@ export class MarketFixture {
   pending: string[] = [];
   /** When set, every 24 h change is forced to this sign (e.g. a market where nothing is up). */
   private changeSign: 1 | -1 | null = null;
+  /** The heartbeat reports the exchange connection down (the analyzer itself keeps publishing). */
+  feedDown = false;
 
   constructor(count: number, seed = 1, now = Date.now()) {
     this.rnd = mulberry32(seed);
     this.startedAt = now;
     for (let i = 0; i < count; i++) {
       const symbol = i < NAMES.length ? NAMES[i] : `S${String(i).padStart(3, '0')}USDT`;
-      const price = i === 0 ? 97_000 + this.rnd() * 2000 : i === 1 ? 3500 + this.rnd() * 100 : 10 ** (this.rnd() * 5 - 2);
+      const raw = i === 0 ? 97_000 + this.rnd() * 2000 : i === 1 ? 3500 + this.rnd() * 100 : symbol === '1000PEPEUSDT' ? 0.0124117 : 10 ** (this.rnd() * 5 - 2);
+      const tickSize = tickFor(symbol, raw);
+      const price = onTick(raw, tickSize);
       const components = {} as Record<ComponentName, number | null>;
       for (const c of COMPONENT_NAMES) components[c] = round(25 + this.rnd() * 50);
       // A few rows miss a component, as real ones do while their inputs warm up.
@@ -87,6 +105,7 @@ export class MarketFixture {
       this.syms.push({
         symbol,
         price,
+        tickSize,
         change24h: round((this.rnd() - 0.5) * 0.16, 5),
         turnover24h: 10 ** (6 + this.rnd() * 4),
         fundingRate: round((this.rnd() - 0.45) * 0.001, 6),
@@ -135,7 +154,7 @@ export class MarketFixture {
   step(now = Date.now()): void {
     for (const s of this.syms) {
       const before = this.score(s);
-      s.price *= 1 + (this.rnd() - 0.5) * 0.002;
+      s.price = onTick(s.price * (1 + (this.rnd() - 0.5) * 0.002), s.tickSize);
       s.change24h = round(s.change24h + (this.rnd() - 0.5) * 0.002, 5);
       for (const c of COMPONENT_NAMES) {
         const v = s.components[c];
@@ -203,10 +222,24 @@ export class MarketFixture {
       fundingRate: s.fundingRate,
       openInterest: s.openInterest,
       openInterestValue: s.openInterest * s.price,
+      tickSize: s.tickSize,
       components: s.dataOk ? { ...s.components } : { technical: null, volume: null, orderflow: null, orderbook: null, structure: null, sentiment: null },
       updatedAt: s.updatedAt,
       dataOk: s.dataOk,
       lastMove: s.lastMove,
+      ...this.trend(s, score, direction),
+    };
+  }
+
+  /** Score change over 15 min and 1 h from the fixture's history, and a fixed start of the current label. */
+  private trend(s: SymState, score: number | null, direction: Direction | null): Pick<SymbolRow, 'scoreChange15m' | 'scoreChange1h' | 'directionSince'> {
+    const at = (minutesAgo: number): number | null => s.history[s.history.length - minutesAgo]?.[1] ?? null;
+    const then15 = at(15);
+    const then60 = at(60);
+    return {
+      scoreChange15m: score === null || then15 === null ? null : round(score - then15),
+      scoreChange1h: score === null || then60 === null ? null : round(score - then60),
+      directionSince: direction === null ? null : this.startedAt - 12 * 60_000,
     };
   }
 
@@ -256,10 +289,12 @@ export class MarketFixture {
       components,
       topContributors: components.filter((c) => c.contribution !== null).map((c) => ({ component: c.name, contribution: c.contribution as number })).slice(0, 3),
       price: r.price,
+      tickSize: s.tickSize,
       change24h: r.change24h,
       fundingRate: r.fundingRate,
       openInterest: r.openInterest,
-      orderbook: { bestBid: s.price * 0.9999, bestAsk: s.price * 1.0001, mid: s.price, spreadBps: 2, bidDepth: 1.2e6, askDepth: 0.9e6, levels: 50, synced: s.dataOk },
+      // Best bid and ask one tick apart, as on a liquid book.
+      orderbook: { bestBid: s.price, bestAsk: onTick(s.price + s.tickSize, s.tickSize), mid: s.price + s.tickSize / 2, spreadBps: (s.tickSize / s.price) * 10_000, bidDepth: 1.2e6, askDepth: 0.9e6, levels: 50, synced: s.dataOk },
       updatedAt: r.updatedAt,
       dataOk: r.dataOk,
       lastMove: r.lastMove,
@@ -284,7 +319,9 @@ export class MarketFixture {
       scoredCount: rows.filter((r) => r.score !== null).length,
       tableComplete: this.pending.length === 0,
       warmup: { done: rows.length, total: rows.length + this.pending.length, complete: this.pending.length === 0 },
-      intake: { state: 'connected', connected: true, lastMessageAt: now - 50, reconnects: 0, detail: null },
+      intake: this.feedDown
+        ? { state: 'reconnecting', connected: false, lastMessageAt: now - 30_000, reconnects: 4, detail: 'ECONNREFUSED' }
+        : { state: 'connected', connected: true, lastMessageAt: now - 50, reconnects: 0, detail: null },
       shard: null,
     };
   }
@@ -305,6 +342,7 @@ export class MarketFixture {
           confidence: r.confidence,
           agreeing: 4,
           price: r.price,
+          tickSize: r.tickSize,
           at: now - i * 90_000,
           message: `${r.symbol} entered the ${r.direction} band with 4 of 6 components agreeing`,
           delivery: i === 0 ? 'delivered' : 'disabled',

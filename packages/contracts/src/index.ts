@@ -3,3 +3,4 @@ export * from './schemas';
 export * from './envelope';
 export * from './overview';
 export * from './api';
+export * from './price';

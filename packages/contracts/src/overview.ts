@@ -2,6 +2,12 @@ import { Mover, OverviewData, SymbolRow } from './schemas';
 
 export const MOVERS_LIMIT = 5;
 
+/** A row's score change for the movers list: over 15 min when the producer knows it, else its last move. */
+function scoreMove(row: SymbolRow): number | null {
+  if (row.scoreChange15m !== undefined) return row.scoreChange15m;
+  return row.lastMove ? row.lastMove.delta : null;
+}
+
 function toMover(row: SymbolRow): Mover {
   return {
     symbol: row.symbol,
@@ -10,7 +16,7 @@ function toMover(row: SymbolRow): Mover {
     score: row.score,
     direction: row.direction,
     fundingRate: row.fundingRate,
-    scoreDelta: row.lastMove ? row.lastMove.delta : null,
+    scoreDelta: scoreMove(row),
   };
 }
 
@@ -55,7 +61,7 @@ export function computeOverview(rows: SymbolRow[], limit: number = MOVERS_LIMIT)
     weakest: top(rows, (r) => r.score, false, limit),
     fundingHighest: top(rows, (r) => r.fundingRate, true, limit),
     fundingLowest: top(rows, (r) => r.fundingRate, false, limit),
-    scoreMovers: top(rows, (r) => (r.lastMove ? Math.abs(r.lastMove.delta) : null), true, limit, (v) => v > 0),
+    scoreMovers: top(rows, (r) => { const d = scoreMove(r); return d === null ? null : Math.abs(d); }, true, limit, (v) => v > 0),
     totalTurnover24h: turnover,
   };
 }

@@ -41,6 +41,8 @@ const num = z.number().finite();
 const label = z.string().max(LIMITS.label);
 const score = num.min(0).max(100);
 const ts = z.number().int().nonnegative();
+/** The instrument's price step (`priceFilter.tickSize`); optional so values from producers older than it still validate. */
+const tickSize = z.number().finite().positive().optional();
 export const symbolSchema = z.string().regex(SYMBOL_PATTERN);
 
 export const componentScoresSchema = z.object({
@@ -79,12 +81,18 @@ export const symbolRowSchema = z.object({
   fundingRate: num.nullable(),
   openInterest: num.nullable(),
   openInterestValue: num.nullable(),
+  tickSize,
   components: componentScoresSchema,
   /** When the market data behind this row last changed (exchange time, ms). */
   updatedAt: ts,
   /** False while the row's book is resyncing or its feed is gapped: the score is withheld. */
   dataOk: z.boolean(),
   lastMove: moveSchema.nullable(),
+  /** Score now minus the score 15 min / 1 h ago (from the history), null when not known that far back. Optional: older producers omit it. */
+  scoreChange15m: num.nullable().optional(),
+  scoreChange1h: num.nullable().optional(),
+  /** When the published direction label last changed to the current one (market time, ms); null while unscored. */
+  directionSince: ts.nullable().optional(),
 });
 export type SymbolRow = z.infer<typeof symbolRowSchema>;
 
@@ -153,6 +161,7 @@ export const symbolDetailSchema = z.object({
   components: z.array(componentDetailSchema).max(COMPONENT_NAMES.length),
   topContributors: z.array(z.object({ component: z.enum(COMPONENT_NAMES), contribution: num })).max(COMPONENT_NAMES.length),
   price: num.nullable(),
+  tickSize,
   change24h: num.nullable(),
   fundingRate: num.nullable(),
   openInterest: num.nullable(),
@@ -266,6 +275,7 @@ export const alertSchema = z.object({
   confidence: num.min(0).max(1),
   agreeing: z.number().int().nonnegative(),
   price: num.nullable(),
+  tickSize,
   at: ts,
   message: z.string().max(600),
   delivery: z.enum(['pending', 'delivered', 'failed', 'disabled']),

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { Kind, LIMITS, SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, decodeSymbolsLenient, encodeEnvelope, encodeEnvelopeJson, isValidSymbol, makeEnvelope } from '@confluence/contracts';
+import { Kind, LIMITS, SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, decodeSymbolsLenient, encodeEnvelope, encodeEnvelopeJson, formatPrice, isValidSymbol, makeEnvelope, tickDecimals } from '@confluence/contracts';
 import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from './builders';
 
 describe('keys', () => {
@@ -140,5 +140,45 @@ describe('bounds of the schemas', () => {
     expect(decode('overview', { ...overview, gainers: Array.from({ length: LIMITS.movers + 1 }, () => overview.strongest[0]) })).toMatchObject({ ok: false });
     const table = JSON.stringify(makeEnvelope('symbols', meta, { rows: Array.from({ length: LIMITS.rows + 1 }, (_, i) => buildRow(i)), pending: [], dropped: 0 }));
     expect(decodeSymbolsLenient(table)).toMatchObject({ ok: false, reason: 'bad_data' });
+  });
+});
+
+describe('tick size and prices', () => {
+  test('when a row carries a tick size, then it validates; an older producer without one still validates; a zero or negative one is rejected', () => {
+    const env = buildSymbolsEnvelope(2);
+    env.data.rows[0] = { ...env.data.rows[0], tickSize: 0.0000001 };
+    const decoded = decodeEnvelope('symbols', JSON.stringify(env));
+    expect(decoded.ok && decoded.envelope.data.rows.map((r) => r.tickSize)).toEqual([0.0000001, undefined]);
+    for (const bad of [0, -0.1]) {
+      const b = buildSymbolsEnvelope(1);
+      b.data.rows[0] = { ...b.data.rows[0], tickSize: bad };
+      expect(decodeEnvelope('symbols', JSON.stringify(b))).toMatchObject({ ok: false, reason: 'bad_data' });
+    }
+  });
+
+  test('when a price is formatted at its tick size, then neighbouring ticks differ and thousands are separated', () => {
+    expect(tickDecimals(0.1)).toBe(1);
+    expect(tickDecimals(0.0000001)).toBe(7);
+    expect(tickDecimals(0.005)).toBe(3);
+    expect(tickDecimals(1)).toBe(0);
+    expect(formatPrice(0.0124117, 0.0000001)).toBe('0.0124117');
+    expect(formatPrice(0.0124118, 0.0000001)).toBe('0.0124118');
+    expect(formatPrice(97412.5, 0.1)).toBe('97,412.5');
+    expect(formatPrice(5.18, 0.001)).toBe('5.180');
+    expect(formatPrice(0.3, 0.0001)).toBe('0.3000');
+    expect(formatPrice(null, 0.1)).toBe('—');
+    // No tick size known: a fixed number of decimals by magnitude, trailing zeros kept.
+    expect(formatPrice(5.18)).toBe('5.1800');
+    expect(formatPrice(97412.5)).toBe('97,412.50');
+  });
+
+  test('property: two prices one tick apart never format the same', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 1, max: 10_000_000 }), (mant, exp, steps) => {
+        const tick = mant * 10 ** -exp;
+        const a = steps * tick;
+        return formatPrice(a, tick) !== formatPrice(a + tick, tick);
+      }),
+    );
   });
 });

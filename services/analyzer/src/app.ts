@@ -133,13 +133,31 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     };
   }
 
+  /** When each symbol's published direction label began (market time), for "Bullish for 12 min". */
+  const directionSince = new Map<string, { direction: SymbolRow['direction']; since: number }>();
+  /** The score's change over 15 min and 1 h from the history, and how long the label has held. */
+  function addTrend(row: SymbolRow, marketNow: number): void {
+    const change = (ms: number): number | null => {
+      const then = row.score === null ? null : history.scoreAt(row.symbol, marketNow - ms);
+      return then === null || row.score === null ? null : Math.round((row.score - then) * 10) / 10;
+    };
+    row.scoreChange15m = change(15 * 60_000);
+    row.scoreChange1h = change(60 * 60_000);
+    const held = directionSince.get(row.symbol);
+    if (row.direction === null) directionSince.delete(row.symbol);
+    else if (!held || held.direction !== row.direction) directionSince.set(row.symbol, { direction: row.direction, since: marketNow });
+    row.directionSince = row.direction === null ? null : (directionSince.get(row.symbol)?.since ?? null);
+  }
+
   function buildRows(scored: readonly Scored[], marketNow: number): { rows: SymbolRow[]; details: Map<string, SymbolDetail>; pending: string[] } {
     const rows: SymbolRow[] = [];
     const details = new Map<string, SymbolDetail>();
     const pending: string[] = [];
     for (const s of scored) {
       const move = moves.update(s.symbol, s.result, marketNow);
-      rows.push(toRow(s, move));
+      const row = toRow(s, move);
+      addTrend(row, marketNow);
+      rows.push(row);
       const detail = toDetail(s, move, signals.bandRecord(s.result ? s.result.score : null));
       if (detail) details.set(s.symbol, detail);
       if (!s.result) pending.push(s.symbol);

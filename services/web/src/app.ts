@@ -1,6 +1,8 @@
 import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { AddressInfo } from 'node:net';
+import compression from 'compression';
 import express, { NextFunction, Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { Cache, CacheUnavailableError, createCache } from '@confluence/cache';
@@ -34,7 +36,10 @@ const ON_DEMAND_MAX_ENTRIES = 2000;
 const EXTRAS_POLL_MS = 2000;
 const STATIC_DIR = path.join(__dirname, '..', 'static');
 const CLIENT_DIR = path.join(__dirname, 'client');
-const CHARTS_FILE = path.join(path.dirname(require.resolve('lightweight-charts/package.json')), 'dist', 'lightweight-charts.standalone.production.js');
+/** The chart library as one ES module, imported by the detail view when it first opens (not on first paint). */
+const CHARTS_FILE = path.join(path.dirname(require.resolve('lightweight-charts/package.json')), 'dist', 'lightweight-charts.standalone.production.mjs');
+/** Bodies smaller than this go out as they are: gzip would save less than its own cost. */
+const COMPRESS_THRESHOLD_BYTES = 1024;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -84,20 +89,34 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     hub.publishStatus(s);
   });
 
-  // Fast path: the unfiltered table and overview are served as bytes built once per (view, status) pair.
-  let fastCache: { snap: TableSnapshot | null; status: Status; symbols: Buffer; overview: Buffer } | null = null;
-  function fastBodies(): { symbols: Buffer; overview: Buffer } {
+  // Fast path: the unfiltered table and overview are served as bytes built once per (view, status) pair,
+  // and gzipped at most once per pair (on the first request that accepts gzip), not once per request.
+  interface FastBody {
+    plain: Buffer;
+    gzip: Buffer | null;
+  }
+  let fastCache: { snap: TableSnapshot | null; status: Status; symbols: FastBody; overview: FastBody } | null = null;
+  function fastBodies(): { symbols: FastBody; overview: FastBody } {
     const status = reader.status();
     const snap = reader.snapshot();
     if (!fastCache || fastCache.snap !== snap || fastCache.status !== status) {
       fastCache = {
         snap,
         status,
-        symbols: Buffer.from(body(status, snap, snap ? snap.symbolsJson : null)),
-        overview: Buffer.from(body(status, snap, snap ? snap.overviewJson : null)),
+        symbols: { plain: Buffer.from(body(status, snap, snap ? snap.symbolsJson : null)), gzip: null },
+        overview: { plain: Buffer.from(body(status, snap, snap ? snap.overviewJson : null)), gzip: null },
       };
     }
     return fastCache;
+  }
+  function sendFast(req: Request, res: Response, b: FastBody): void {
+    res.type(JSON_TYPE).set('Cache-Control', 'no-store').vary('Accept-Encoding');
+    if (b.plain.length >= COMPRESS_THRESHOLD_BYTES && req.acceptsEncodings('gzip', 'identity') === 'gzip') {
+      b.gzip ??= zlib.gzipSync(b.plain, { level: 6 });
+      res.set('Content-Encoding', 'gzip').send(b.gzip);
+      return;
+    }
+    res.send(b.plain);
   }
 
   // Per-key on-demand values with a short life, so a burst of requests costs one Memcached read.
@@ -150,6 +169,15 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   app.set('trust proxy', config.trustProxy);
   app.use(requestLimits());
   app.use(securityHeaders());
+  // gzip for the API and the page's scripts; bodies that are already encoded (the fast path above) pass through
+  // untouched, and the stream gzips itself.
+  app.use(
+    compression({
+      threshold: COMPRESS_THRESHOLD_BYTES,
+      // The stream encodes itself (see stream.ts), so its backlog stays measurable per client.
+      filter: (req, res) => req.path !== '/api/stream' && compression.filter(req, res),
+    }),
+  );
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -215,7 +243,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     const query = req.query as Record<string, unknown>;
     if (Object.keys(query).length === 0) {
       if (nothingYet(res)) return;
-      res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(fastBodies().symbols);
+      sendFast(req, res, fastBodies().symbols);
       return;
     }
     const q: SymbolsQuery = parseQuery(symbolsQuerySchema, query);
@@ -227,7 +255,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   app.get('/api/overview', (req, res) => {
     noQuery(req);
     if (nothingYet(res)) return;
-    res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(fastBodies().overview);
+    sendFast(req, res, fastBodies().overview);
   });
   app.get('/api/movers', (req, res) => {
     noQuery(req);
@@ -295,7 +323,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
       res.setHeader('Retry-After', '10');
       return sendError(res, 503, refused.code, refused.message);
     }
-    hub.add(res, lastId, ip);
+    hub.add(res, lastId, ip, req.acceptsEncodings('gzip', 'identity') === 'gzip');
   });
   app.all(API_ROUTES, methodNotAllowed);
   app.use('/api', (req, _res, next) => next(new HttpError(404, 'not_found', `no API route ${req.method} ${req.path.slice(0, MAX_URL_LENGTH)}`)));
@@ -307,10 +335,10 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   // The client's build directory also holds source maps and type declarations: only the modules themselves are served.
   app.use('/js', (req, _res, next) => (CLIENT_MODULE.test(req.path) ? next() : next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`))));
   app.use('/js', express.static(CLIENT_DIR, { maxAge: '1h', index: false, fallthrough: true }));
-  app.get('/vendor/lightweight-charts.js', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=86400').sendFile(CHARTS_FILE);
+  app.get('/vendor/lightweight-charts.mjs', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').type('text/javascript').sendFile(CHARTS_FILE);
   });
-  app.all(['/', '/healthz', '/metrics', '/vendor/lightweight-charts.js', '/static/*rest', '/js/*rest'], methodNotAllowed);
+  app.all(['/', '/healthz', '/metrics', '/vendor/lightweight-charts.mjs', '/static/*rest', '/js/*rest'], methodNotAllowed);
   app.use((req, _res, next: NextFunction) => next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`)));
   app.use(errorHandler((err, req) => logger.error('request failed', { path: req.path.slice(0, 200), error: err instanceof Error ? err.stack : String(err) })));
 

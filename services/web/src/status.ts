@@ -78,7 +78,14 @@ export function deriveStatus(input: StatusInput): Status {
   const lastMessageAt = heartbeats.map((h) => h.intake.lastMessageAt).filter((t): t is number => t !== null);
   const feedAgeMs = lastMessageAt.length ? age(now, Math.min(...lastMessageAt)) : null;
   const replayFinished = heartbeats.length > 0 && heartbeats.every((h) => h.intake.state === 'closed');
-  const feedDown = !replayFinished && heartbeats.some((h) => h.intake.state !== 'closed' && (!h.intake.connected || (h.intake.lastMessageAt !== null && now - h.intake.lastMessageAt > FEED_SILENT_MS)));
+  // The exchange feed's state is known only from a heartbeat that is itself fresh: a dead analyzer or an unreadable
+  // cache says nothing about Bybit. Silence is judged at the heartbeat's own time, so an old heartbeat never turns
+  // into "Bybit unreachable" just by ageing.
+  const fresh = input.shards.filter((s, i) => s.heartbeat !== null && shardStatuses[i].state !== 'stale').map((s) => s.heartbeat as HeartbeatData);
+  const feedDown =
+    input.cacheReachable &&
+    !replayFinished &&
+    fresh.some((h) => h.intake.state !== 'closed' && (!h.intake.connected || (h.intake.lastMessageAt !== null && h.lastCycleAt - h.intake.lastMessageAt > FEED_SILENT_MS)));
 
   let state: StatusState;
   if (!input.cacheReachable) state = 'cache_unreachable';

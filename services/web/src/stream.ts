@@ -1,8 +1,9 @@
+import zlib from 'node:zlib';
 import type { Response } from 'express';
 import type { Status } from '@confluence/contracts';
 import type { TableSnapshot } from './reader';
 
-/** A client this far behind (bytes buffered in its socket) is dropped rather than buffered without bound. */
+/** A client this far behind (bytes buffered in its socket, and in its encoder) is dropped rather than buffered without bound. */
 export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 export const STATUS_REFRESH_MS = 5000;
 
@@ -32,9 +33,55 @@ export const STALLED_BEATS = 2;
 
 interface Client {
   ip: string;
+  stream: StreamClient;
   /** Bytes waiting in user space (the kernel's buffer is full) at the last heartbeat. */
   pendingAtBeat: number;
   stalledBeats: number;
+}
+
+/**
+ * One stream client. A client that accepts gzip gets its own encoder, flushed after every frame so each event
+ * reaches the browser at once (consecutive frames share most of their text, so they compress about 8:1). The hub
+ * encodes itself rather than through the compression middleware so that `buffered()` sees the encoder's backlog
+ * too: a slow reader cannot make it grow unseen.
+ */
+class StreamClient {
+  private readonly gzip: zlib.Gzip | null;
+  private destroyed = false;
+
+  constructor(readonly res: Response, gzip: boolean) {
+    this.gzip = gzip ? zlib.createGzip({ level: 6 }) : null;
+    if (this.gzip) {
+      this.gzip.on('error', () => res.destroy());
+      this.gzip.pipe(res);
+    }
+  }
+
+  write(text: string): void {
+    if (!this.gzip) {
+      this.res.write(text);
+      return;
+    }
+    this.gzip.write(text);
+    this.gzip.flush(zlib.constants.Z_SYNC_FLUSH);
+  }
+
+  buffered(): number {
+    return this.res.writableLength + (this.gzip ? this.gzip.writableLength + this.gzip.readableLength : 0);
+  }
+
+  end(): void {
+    if (this.gzip) this.gzip.end();
+    else this.res.end();
+  }
+
+  /** Idempotent: the response's 'close' handler calls it too. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.gzip?.destroy();
+    this.res.destroy();
+  }
 }
 
 /**
@@ -92,20 +139,29 @@ export class StreamHub {
     'X-Accel-Buffering': 'no',
   } as const;
 
-  /** Opens a stream for a client already admitted (see `admit`). */
-  add(res: Response, lastEventId: string | undefined, ip: string): void {
-    res.writeHead(200, { ...StreamHub.HEADERS, Connection: 'keep-alive' });
-    res.write('retry: 1000\n\n');
+  /** Opens a stream for a client already admitted (see `admit`). `gzip`: the client accepts a gzip-encoded stream. */
+  add(res: Response, lastEventId: string | undefined, ip: string, gzip = false): void {
+    res.writeHead(200, {
+      ...StreamHub.HEADERS,
+      Connection: 'keep-alive',
+      Vary: 'Accept-Encoding',
+      ...(gzip ? { 'Content-Encoding': 'gzip' } : {}),
+    });
     // TCP keep-alive finds a peer that vanished while the stream was quiet; the heartbeat finds one that stopped reading.
     res.socket?.setKeepAlive(true, this.limits.heartbeatMs);
-    this.clients.set(res, { ip, pendingAtBeat: 0, stalledBeats: 0 });
+    const stream = new StreamClient(res, gzip);
+    this.clients.set(res, { ip, stream, pendingAtBeat: 0, stalledBeats: 0 });
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     this.onCount(this.clients.size);
-    res.on('close', () => this.remove(res));
-    res.write(sseFrame('status', JSON.stringify(this.currentStatus())));
+    res.on('close', () => {
+      stream.destroy();
+      this.remove(res);
+    });
+    let first = 'retry: 1000\n\n' + sseFrame('status', JSON.stringify(this.currentStatus()));
     // A reconnect that already has the latest generation gets no duplicate; anyone else gets the current state at once.
-    if (this.lastSnapshotFrame && this.lastSnapshotFrame.id !== lastEventId) res.write(this.lastSnapshotFrame.frame);
-    for (const frame of this.extras.values()) res.write(frame);
+    if (this.lastSnapshotFrame && this.lastSnapshotFrame.id !== lastEventId) first += this.lastSnapshotFrame.frame;
+    for (const frame of this.extras.values()) first += frame;
+    stream.write(first);
   }
 
   publishSnapshot(s: TableSnapshot): void {
@@ -135,32 +191,35 @@ export class StreamHub {
    */
   heartbeat(): void {
     for (const [res, c] of this.clients) {
-      const pending = res.socket?.writableLength ?? 0;
+      // What waits in the response (its socket's backlog included) and in its encoder.
+      const pending = c.stream.buffered();
       c.stalledBeats = pending > 0 && pending >= c.pendingAtBeat ? c.stalledBeats + 1 : 0;
       if (c.stalledBeats >= STALLED_BEATS) {
         this.drop(res, 'not_reading');
         continue;
       }
       c.pendingAtBeat = pending;
-      res.write(': beat\n\n');
+      c.stream.write(': beat\n\n');
     }
   }
 
   private broadcast(frame: string): void {
-    for (const res of this.clients.keys()) {
-      if (res.writableLength > MAX_BUFFERED_BYTES) {
+    for (const [res, c] of this.clients) {
+      if (c.stream.buffered() > MAX_BUFFERED_BYTES) {
         this.drop(res, 'too_far_behind');
         continue;
       }
-      res.write(frame);
+      c.stream.write(frame);
     }
   }
 
   private drop(res: Response, reason: 'not_reading' | 'too_far_behind'): void {
     this.dropped++;
     this.onDrop(reason);
+    const c = this.clients.get(res);
     this.remove(res);
-    res.destroy();
+    if (c) c.stream.destroy();
+    else res.destroy();
   }
 
   private remove(res: Response): void {
@@ -176,7 +235,7 @@ export class StreamHub {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.beatTimer) clearInterval(this.beatTimer);
-    for (const res of this.clients.keys()) res.end();
+    for (const c of this.clients.values()) c.stream.end();
     this.clients.clear();
     this.perIp.clear();
     this.onCount(0);

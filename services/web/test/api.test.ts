@@ -1,3 +1,5 @@
+import http from 'node:http';
+import zlib from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
 import { Cache, createCache } from '@confluence/cache';
@@ -205,6 +207,83 @@ describe('web API against a real memcached', () => {
     await waitFor(() => text.includes('id: 301\nevent: snapshot'), { timeoutMs: 5000 });
     controller.abort();
     await reading;
+  });
+});
+
+/** A GET that asks for gzip and hands back the raw (still encoded) response. */
+function rawGet(url: string, headers: Record<string, string> = {}): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => http.get(url, { headers }, resolve).on('error', reject));
+}
+
+async function readAll(res: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('web compression', () => {
+  let mc: Memcached;
+  let cache: Cache;
+  let app: WebApp;
+  let url: string;
+
+  beforeAll(async () => {
+    mc = await startMemcached();
+    cache = createCache({ servers: [mc.address], timeoutMs: 500 });
+    app = createApp(loadWebConfig({ MEMCACHED_SERVERS: mc.address, WEB_PORT: '0', WEB_POLL_MS: '50', WEB_RATE_LIMIT_PER_MIN: '0' }), { logger: silentLogger() });
+    url = (await app.start()).url;
+    await publish(cache, 500, 40);
+    await waitFor(async () => (await request(url).get('/api/status')).body.status.state === 'ok', { what: 'ok' });
+  });
+  afterAll(async () => {
+    await app?.stop();
+    cache?.close();
+    await mc?.stop();
+  });
+
+  test('when a client accepts gzip, then the table, a filtered table and the overview come gzipped and decode to the same JSON', async () => {
+    for (const p of ['/api/symbols', '/api/symbols?sort=score', '/api/overview']) {
+      const plainRes = await rawGet(url + p);
+      expect(plainRes.headers['content-encoding']).toBeUndefined();
+      const plain = await readAll(plainRes);
+      const gz = await rawGet(url + p, { 'accept-encoding': 'gzip' });
+      expect(gz.headers['content-encoding']).toBe('gzip');
+      expect(gz.headers.vary).toMatch(/Accept-Encoding/i);
+      const body = await readAll(gz);
+      console.log(`${p}: ${plain.length} B plain, ${body.length} B gzipped`);
+      expect(body.length).toBeLessThan(plain.length / 2);
+      const decoded = JSON.parse(zlib.gunzipSync(body).toString());
+      expect(decoded.generation).toBe(JSON.parse(plain.toString()).generation);
+      expect(decoded.data).toEqual(JSON.parse(plain.toString()).data);
+    }
+  });
+
+  test('when the stream is gzipped, then every event still arrives as it is published (the encoder is flushed)', async () => {
+    const res = await rawGet(`${url}/api/stream`, { 'accept-encoding': 'gzip' });
+    const plain = await rawGet(`${url}/api/stream`);
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    let text = '';
+    let plainText = '';
+    let wireBytes = 0;
+    const gunzip = zlib.createGunzip();
+    gunzip.on('data', (d: Buffer) => (text += d.toString()));
+    res.on('data', (d: Buffer) => (wireBytes += d.length));
+    res.pipe(gunzip);
+    plain.on('data', (d: Buffer) => (plainText += d.toString()));
+    try {
+      await waitFor(() => text.includes('id: 500\nevent: snapshot'), { timeoutMs: 5000, what: 'the first snapshot through gzip' });
+      for (const g of [501, 502, 503]) {
+        await publish(cache, g, 40);
+        await waitFor(() => text.includes(`id: ${g}\nevent: snapshot`), { timeoutMs: 5000, what: `generation ${g} through gzip without more data behind it` });
+      }
+      await waitFor(() => plainText.includes('id: 503\nevent: snapshot'), { timeoutMs: 5000, what: 'the plain stream' });
+      console.log(`stream, 4 generations of 40 rows: ${Buffer.byteLength(plainText)} B plain, ${wireBytes} B gzipped`);
+      expect(wireBytes).toBeLessThan(Buffer.byteLength(plainText) / 2);
+    } finally {
+      res.destroy();
+      plain.destroy();
+    }
   });
 });
 

@@ -73,6 +73,27 @@ describe('deriveStatus', () => {
     expect(s.message).toMatch(/Bybit unreachable — retrying, last message 40 s ago/);
   });
 
+  test('when the analyzer stops with a connected feed, then ageing never turns into "Bybit unreachable": the feed state is unknown, not down', () => {
+    // The last heartbeat said the feed was fine; 60 s later nothing new is known about Bybit.
+    const hb = heartbeat({ lastCycleAt: NOW - 60_000, intake: { state: 'connected', connected: true, lastMessageAt: NOW - 60_100, reconnects: 0, detail: null } });
+    const s = deriveStatus({ ...base, tableProducedAt: NOW - 60_000, shards: [view(hb)] });
+    expect(s.state).toBe('stale');
+    expect(s.feedDown).toBe(false);
+    expect(s.message).not.toMatch(/Bybit/);
+  });
+
+  test('when Memcached is down, then the status never claims the exchange is down', () => {
+    const hb = heartbeat({ intake: { state: 'reconnecting', connected: false, lastMessageAt: NOW - 40_000, reconnects: 3, detail: null } });
+    const s = deriveStatus({ ...base, cacheReachable: false, shards: [view(hb)] });
+    expect(s.state).toBe('cache_unreachable');
+    expect(s.feedDown).toBe(false);
+  });
+
+  test('when a fresh heartbeat reports no exchange message for longer than the silence limit, then feedDown', () => {
+    const hb = heartbeat({ lastCycleAt: NOW - 200, intake: { state: 'connected', connected: true, lastMessageAt: NOW - 20_000, reconnects: 0, detail: null } });
+    expect(deriveStatus({ ...base, shards: [view(hb)] }).feedDown).toBe(true);
+  });
+
   test('when one of two shards is missing, then the status says which', () => {
     const s = deriveStatus({ ...base, shards: [view(heartbeat({ shard: { index: 0, count: 2 } }), true, 0, 2), view(null, false, 1, 2)] });
     expect(s.state).toBe('stale');

@@ -108,6 +108,8 @@ export interface Intake {
   symbols(): readonly string[];
   snapshot(symbol: string): MarketSnapshot | undefined;
   symbolStatus(symbol: string): SymbolIntakeStatus | undefined;
+  /** The symbol's price step from instruments-info, once known. */
+  tickSize(symbol: string): number | undefined;
   health(): IntakeHealth;
   /** Market clock: Date.now() live/sim; the replay's current recorded time in replay. */
   now(): number;
@@ -198,6 +200,7 @@ export function createIntake(options: IntakeOptions): Intake {
   let pool: WsPool | undefined;
   let universe: readonly string[] = [];
   let universeRefreshedAt: number | null = null;
+  let tickSizes: ReadonlyMap<string, number> = new Map();
   let state: 'idle' | 'starting' | 'running' | 'closed' = 'idle';
   const abort = new AbortController();
   const timers: NodeJS.Timeout[] = [];
@@ -270,6 +273,7 @@ export function createIntake(options: IntakeOptions): Intake {
 
   async function loadUniverse(): Promise<string[]> {
     const sel = await fetchUniverse(rest!, { topSymbols: options.topSymbols, symbols: options.symbols, shard: options.shard }, logger);
+    tickSizes = sel.tickSizes;
     return sel.symbols;
   }
 
@@ -436,6 +440,7 @@ export function createIntake(options: IntakeOptions): Intake {
     symbols: () => universe,
     snapshot: (symbol) => store.snapshot(symbol),
     symbolStatus: (symbol) => store.status(symbol),
+    tickSize: (symbol) => tickSizes.get(symbol),
     now,
     onMinute(cb) {
       minuteCallbacks.push(cb);

@@ -8,6 +8,7 @@ export interface UniverseInstrument {
   readonly contractType: string;
   readonly status: string;
   readonly quoteCoin: string;
+  readonly priceFilter?: { readonly tickSize?: number };
 }
 
 export interface UniverseOptions {
@@ -25,6 +26,8 @@ export interface UniverseSelection {
   readonly symbols: string[];
   /** Explicit-list entries that were rejected, with why. */
   readonly skipped: { symbol: string; reason: SkipReason }[];
+  /** Each selected symbol's price step, when the exchange stated one (the dashboard shows prices at it). */
+  readonly tickSizes: ReadonlyMap<string, number>;
 }
 
 /** FNV-1a 32-bit hash of a string (UTF-16 code units; symbols are ASCII). */
@@ -83,7 +86,13 @@ export function selectUniverse(
     eligible.sort((a, b) => t(b) - t(a) || (a < b ? -1 : a > b ? 1 : 0));
     chosen = [...new Set(eligible)].slice(0, Math.max(0, options.topSymbols));
   }
-  return { symbols: chosen.filter((s) => inShard(s, options.shard)), skipped };
+  const symbols = chosen.filter((s) => inShard(s, options.shard));
+  const tickSizes = new Map<string, number>();
+  for (const s of symbols) {
+    const tick = bySymbol.get(s)?.priceFilter?.tickSize;
+    if (tick !== undefined && Number.isFinite(tick) && tick > 0) tickSizes.set(s, tick);
+  }
+  return { symbols, skipped, tickSizes };
 }
 
 /** REST shell: fetches instruments (all pages) and tickers, then selects. */

@@ -7,6 +7,8 @@ export interface ScoreSource {
   symbols(): readonly string[];
   snapshot(symbol: string): MarketSnapshot | undefined;
   symbolStatus(symbol: string): { warm: boolean; bookSynced: boolean; lastUpdateAt: number | null; reason?: string | null } | undefined;
+  /** The instrument's price step, when known (published so every price is shown at it). */
+  tickSize?(symbol: string): number | undefined;
 }
 
 export interface Scored {
@@ -18,6 +20,7 @@ export interface Scored {
   bookSynced: boolean;
   updatedAt: number;
   reason: string | null;
+  tickSize?: number;
 }
 
 /** Symbols scored between two yields to the event loop, so WebSocket handling is never held up for long. */
@@ -57,7 +60,10 @@ function scoreOne(engine: Engine, source: ScoreSource, symbol: string, now: numb
       reason = `scoring failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   } else reason ??= 'warming up';
-  return { symbol, snapshot, result, warm, bookSynced: status?.bookSynced ?? false, updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null), reason };
+  const scored: Scored = { symbol, snapshot, result, warm, bookSynced: status?.bookSynced ?? false, updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null), reason };
+  const tick = source.tickSize?.(symbol);
+  if (tick !== undefined) scored.tickSize = tick;
+  return scored;
 }
 
 /** Scores every symbol at once; for market-minute sampling during a replay, where the clock stands still meanwhile. */
@@ -86,7 +92,7 @@ function num(v: number | undefined): number | null {
 export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {
   const t = s.snapshot?.ticker;
   const r = s.result;
-  return {
+  const row: SymbolRow = {
     symbol: s.symbol,
     score: r ? r.score : null,
     direction: r ? r.direction : null,
@@ -104,6 +110,8 @@ export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {
     dataOk: s.warm && s.bookSynced,
     lastMove,
   };
+  if (s.tickSize !== undefined) row.tickSize = s.tickSize;
+  return row;
 }
 
 export function toDetail(s: Scored, lastMove: ScoreMove | null, bandRecord: SymbolDetail['bandRecord']): SymbolDetail | null {
@@ -116,7 +124,7 @@ export function toDetail(s: Scored, lastMove: ScoreMove | null, bandRecord: Symb
   const mid = bestBid !== null && bestAsk !== null ? (bestBid + bestAsk) / 2 : null;
   const depth = (levels: readonly (readonly [number, number])[] | undefined) => (levels ? levels.reduce((n, [p, q]) => n + p * q, 0) : null);
   const t = snap?.ticker;
-  return {
+  const detail: SymbolDetail = {
     symbol: s.symbol,
     score: r.score,
     direction: r.direction,
@@ -144,4 +152,6 @@ export function toDetail(s: Scored, lastMove: ScoreMove | null, bandRecord: Symb
     lastMove,
     bandRecord,
   };
+  if (s.tickSize !== undefined) detail.tickSize = s.tickSize;
+  return detail;
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import axios, { AxiosInstance } from 'axios';
-import type { Alert } from '@confluence/contracts';
+import { type Alert, formatPrice } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 
 export type AlertFormat = 'json' | 'telegram' | 'discord';
@@ -48,13 +48,12 @@ function fmtNum(n: number | null, digits: number): string {
   return n === null ? '—' : n.toFixed(digits);
 }
 
-function fmtPrice(n: number | null): string {
-  if (n === null) return '—';
-  return n >= 1000 ? n.toFixed(1) : n >= 1 ? n.toFixed(4) : n.toPrecision(4);
+function fmtPrice(a: Alert): string {
+  return formatPrice(a.price, a.tickSize);
 }
 
 function bandText(a: Alert): string {
-  return a.previousBand ? `${a.previousBand} → ${a.band}` : a.band;
+  return a.previousBand && a.previousBand !== a.band ? `${a.previousBand} → ${a.band}` : a.band;
 }
 
 /** What goes on the wire for each format. */
@@ -66,7 +65,7 @@ export function buildPayload(alert: Alert, format: AlertFormat, opts: { telegram
     const text = [
       `${icon} <b>${escapeHtml(alert.symbol)}</b> ${escapeHtml(alert.rule)}`,
       escapeHtml(`Score ${fmtNum(alert.score, 1)} (${bandText(alert)}) · confidence ${fmtNum(alert.confidence, 2)} · ${alert.agreeing}/6 components agree`),
-      escapeHtml(`Price ${fmtPrice(alert.price)} · ${when}`),
+      escapeHtml(`Price ${fmtPrice(alert)} · ${when}`),
       `<i>${escapeHtml(alert.message)}</i>`,
     ].join('\n');
     return { ...(opts.telegramChatId ? { chat_id: opts.telegramChatId } : {}), text: text.slice(0, 4096), parse_mode: 'HTML', disable_web_page_preview: true };
@@ -86,7 +85,7 @@ export function buildPayload(alert: Alert, format: AlertFormat, opts: { telegram
           { name: 'Band', value: bandText(alert), inline: true },
           { name: 'Confidence', value: fmtNum(alert.confidence, 2), inline: true },
           { name: 'Agreeing', value: `${alert.agreeing}/6`, inline: true },
-          { name: 'Price', value: fmtPrice(alert.price), inline: true },
+          { name: 'Price', value: fmtPrice(alert), inline: true },
         ],
         footer: { text: alert.id.slice(0, 2048) },
       },

@@ -1,4 +1,4 @@
-import { Alert, AlertsData, COMPONENT_NAMES, MarketSource, SymbolRow } from '@confluence/contracts';
+import { Alert, AlertsData, COMPONENT_NAMES, MarketSource, SymbolRow, formatPrice } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 import type { AlertRule, AlertRules } from './alert-rules';
 import type { DeliveryState } from './alert-delivery';
@@ -61,11 +61,6 @@ export function agreeingComponents(row: SymbolRow, side: 'Bullish' | 'Bearish', 
     if (side === 'Bullish' ? v > 50 + margin : v < 50 - margin) n++;
   }
   return n;
-}
-
-function fmtPrice(p: number | null): string {
-  if (p === null) return 'unknown';
-  return p >= 1000 ? p.toFixed(1) : p >= 1 ? p.toFixed(4) : p.toPrecision(4);
 }
 
 function hhmm(ts: number): string {
@@ -234,19 +229,23 @@ export class AlertEngine {
     const score = row.score!;
     const prefix = this.source === 'live' ? '' : `[${this.source}] `;
     const since = now - entryAt >= MINUTE_MS ? `; in the band since ${hhmm(entryAt)} UTC` : '';
+    // A band the score was already in before it entered the rule ("60–70 → 60–70") says nothing: then only the band.
+    const previousBand = st.entryBand !== null && st.entryBand !== band ? st.entryBand : null;
+    const bandText = previousBand ? `${previousBand} → ${band}` : `band ${band}`;
     const alert: Alert = {
       id,
       symbol: row.symbol,
       rule: rule.name,
       band: band ?? '',
-      previousBand: st.entryBand,
+      previousBand,
       score,
       direction: rule.side,
       confidence: row.confidence,
       agreeing,
       price: row.price,
+      ...(row.tickSize !== undefined ? { tickSize: row.tickSize } : {}),
       at: now,
-      message: `${prefix}${row.symbol} entered ${rule.name}: score ${score.toFixed(1)} (${st.entryBand ? `${st.entryBand} → ` : ''}${band}), confidence ${row.confidence.toFixed(2)}, ${agreeing}/6 components agree, price ${fmtPrice(row.price)}${since}`.slice(0, 600),
+      message: `${prefix}${row.symbol} entered ${rule.name}: score ${score.toFixed(1)} (${bandText}), confidence ${row.confidence.toFixed(2)}, ${agreeing}/6 components agree, price ${formatPrice(row.price, row.tickSize, 'unknown')}${since}`.slice(0, 600),
       delivery: 'pending',
       attempts: 0,
     };

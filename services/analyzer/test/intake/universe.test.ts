@@ -35,6 +35,11 @@ const TURNOVER = new Map([
 ]);
 
 describe('universe selection (pure)', () => {
+  test('when instruments state a tick size, then the selection carries it for each selected symbol only', () => {
+    const r = selectUniverse([inst('BTCUSDT', { priceFilter: { tickSize: 0.1 } }), inst('1000PEPEUSDT', { priceFilter: { tickSize: 0.0000001 } }), inst('XRPUSDT', { priceFilter: {} }), inst('ETHUSDT', { priceFilter: { tickSize: 0.01 } })], TURNOVER, { topSymbols: 0, symbols: ['BTCUSDT', '1000PEPEUSDT', 'XRPUSDT'] });
+    expect(Object.fromEntries(r.tickSizes)).toEqual({ BTCUSDT: 0.1, '1000PEPEUSDT': 0.0000001 });
+  });
+
   test('when ranking, then only Trading linear USDT perpetuals count, by 24 h turnover descending', () => {
     expect(selectUniverse(INSTRUMENTS, TURNOVER, { topSymbols: 10 }).symbols).toEqual(['BTCUSDT', 'ETHUSDT', 'XRPUSDT', 'SOLUSDT', 'DOGEUSDT']);
   });

@@ -21,6 +21,7 @@ function alert(over: Partial<Alert> = {}): Alert {
     confidence: 0.81,
     agreeing: 5,
     price: 97123.5,
+    tickSize: 0.1,
     at: T0,
     message: 'BTCUSDT entered strong-bullish: score 72.4 (60–70 → ≥70) <b>&',
     delivery: 'pending',
@@ -240,7 +241,7 @@ describe('AlertDelivery', () => {
       ['Band', '60–70 → ≥70'],
       ['Confidence', '0.81'],
       ['Agreeing', '5/6'],
-      ['Price', '97123.5'],
+      ['Price', '97,123.5'],
     ]);
     expect(updates).toEqual([[alert().id, 'delivered', 1]]);
   });

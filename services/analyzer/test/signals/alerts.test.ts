@@ -45,13 +45,23 @@ describe('AlertEngine', () => {
     return out;
   }
 
+  it('when the score enters a rule inside the band it was already in, then the alert names that band once, and prices follow the tick size', () => {
+    const e = open({ rules: [{ name: 'early-bullish', enterAbove: 62, exitBelow: 58 }], cooldownMs: 0 });
+    const fired = feed(e, [50, 61, 62.5], T0, () => ({ price: 0.0124117, tickSize: 0.0000001 }));
+    expect(fired).toHaveLength(1);
+    const a = fired[0][1];
+    expect(a.previousBand).toBeNull();
+    expect(a.tickSize).toBe(0.0000001);
+    expect(a.message).toBe(`${SYM} entered early-bullish: score 62.5 (band 60–70), confidence 0.80, 6/6 components agree, price 0.0124117`);
+  });
+
   it('when the score oscillates around the enter threshold, then exactly one alert fires until it exits and re-enters', () => {
     const e = open({ rules: [{ name: 'strong-bullish', enterAbove: 70, exitBelow: 65 }], cooldownMs: 0 });
     const fired = feed(e, [60, 69.9, 70.1, 68, 71, 69.9, 70.1, 66, 72, 64.9, 69, 70.5]);
     expect(fired.map(([i]) => i)).toEqual([2, 11]);
     const [first, second] = fired.map(([, a]) => a);
     expect(first).toMatchObject({ id: `${SYM}:strong-bullish:${T0 + 2 * MIN}`, symbol: SYM, rule: 'strong-bullish', band: '≥70', previousBand: '60–70', score: 70.1, direction: 'Bullish', agreeing: 6, delivery: 'pending', attempts: 0, at: T0 + 2 * MIN });
-    expect(first.message).toBe(`${SYM} entered strong-bullish: score 70.1 (60–70 → ≥70), confidence 0.80, 6/6 components agree, price 97000.0`);
+    expect(first.message).toBe(`${SYM} entered strong-bullish: score 70.1 (60–70 → ≥70), confidence 0.80, 6/6 components agree, price 97,000.00`);
     expect(second.id).toBe(`${SYM}:strong-bullish:${T0 + 11 * MIN}`);
     expect(delivered.map((a) => a.id)).toEqual([first.id, second.id]);
     expect(alertsDataSchema.safeParse(e.data()).success).toBe(true);

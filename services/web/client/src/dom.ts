@@ -45,12 +45,6 @@ export function setClass(el: HTMLElement, cls: string): void {
   if (el.className !== cls) el.className = cls;
 }
 
-/** A width in percent, set through the CSSOM (which the page's CSP allows, unlike style attributes). */
-export function setBarWidth(el: HTMLElement, pct: number): void {
-  const w = `${Math.max(0, Math.min(100, pct)).toFixed(1)}%`;
-  if (el.style.width !== w) el.style.width = w;
-}
-
 // Bars inside the table move by transform, not width: a transform needs no layout, so 500 rows stay cheap.
 
 // The last transform written to each bar, kept in JS: reading el.style back costs a CSS serialisation.
@@ -65,6 +59,13 @@ function setTransform(el: HTMLElement, t: string): void {
 /** A 0–100 bar filling from the left. */
 export function setBarFill(el: HTMLElement, pct: number): void {
   setTransform(el, `scaleX(${(Math.max(0, Math.min(100, pct)) / 100).toFixed(3)})`);
+}
+
+/** One segment of a stacked bar: starts at `startPct` and spans `widthPct` of the track (by transform, no layout). */
+export function setSegment(el: HTMLElement, startPct: number, widthPct: number): void {
+  const start = Math.max(0, Math.min(100, startPct));
+  const w = Math.max(0, Math.min(100 - start, widthPct));
+  setTransform(el, `translateX(${start.toFixed(1)}%) scaleX(${(w / 100).toFixed(4)})`);
 }
 
 /** A bar that grows from the 50 mid-line towards `value` (0–100). */

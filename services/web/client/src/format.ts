@@ -17,16 +17,33 @@ function isNum(v: number | null | undefined): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-/** Price with precision that suits its magnitude: 97,412.50 · 3.4521 · 0.0012345. */
-export function fmtPrice(p: number | null | undefined): string {
+/** Decimals a tick size needs: 0.1 → 1, 0.0000001 → 7, 0.005 → 3, 1 → 0. (Same rule as the contracts' formatPrice.) */
+export function tickDecimals(tickSize: number): number {
+  for (let d = 0; d < 12; d++) {
+    const scaled = tickSize * 10 ** d;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return d;
+  }
+  return 12;
+}
+
+/** Decimals for a price: the instrument's tick size when known, else fixed by magnitude (about five significant digits). */
+export function priceDecimals(price: number, tickSize?: number | null): number {
+  if (isNum(tickSize) && tickSize > 0) return tickDecimals(tickSize);
+  const a = Math.abs(price);
+  if (a >= 1000) return 2;
+  if (a >= 1) return 4;
+  if (a === 0) return 2;
+  return Math.min(10, Math.max(4, 4 - Math.floor(Math.log10(a))));
+}
+
+/**
+ * The one price format of the dashboard (table, detail, order book, alerts, chart axis): at the tick size, with
+ * thousands separators and trailing zeros kept, so 5.180 never turns into 5.18 between two updates.
+ */
+export function fmtPrice(p: number | null | undefined, tickSize?: number | null): string {
   if (!isNum(p)) return DASH;
-  const a = Math.abs(p);
-  if (a >= 1000) return nf(2, 2).format(p);
-  if (a >= 1) return nf(2, 4).format(p);
-  if (a === 0) return '0';
-  // Keep about five significant digits for sub-dollar prices.
-  const decimals = Math.min(10, Math.max(4, 4 - Math.floor(Math.log10(a))));
-  return nf(decimals, decimals).format(p);
+  const d = priceDecimals(p, tickSize);
+  return nf(d, d).format(p);
 }
 
 /** A fraction as a signed percentage: 0.0123 → "+1.23%". (toFixed, not Intl: this runs for every row every second.) */
@@ -107,6 +124,19 @@ export function fmtAge(ms: number | null | undefined): string {
   const h = Math.floor(m / 60);
   if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
   return `${Math.floor(h / 24)} d`;
+}
+
+/** A compact duration for narrow cells: "<1s", "45s", "12m", "1h5m", "2d". */
+export function fmtAgeShort(ms: number | null | undefined): string {
+  if (!isNum(ms)) return DASH;
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 1) return '<1s';
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h}h${m % 60}m` : `${h}h`;
+  return `${Math.floor(h / 24)}d`;
 }
 
 function pad2(n: number): string {

@@ -1,22 +1,32 @@
 // Dashboard entry point: wires the live stream, the panels and the router together.
-import type { AlertsData, ApiEnvelope, CalibrationData, Status, StreamSnapshot } from './types.js';
+import type { Alert, AlertsData, ApiEnvelope, CalibrationData, Status, StreamSnapshot } from './types.js';
 import { AlertsPanel } from './alerts-panel.js';
 import { getJson } from './api.js';
-import { byId, setText } from './dom.js';
+import { byId, setText, setTitle } from './dom.js';
 import { DetailView } from './detail-view.js';
 import { fmtAge, plural } from './format.js';
 import { OverviewPanel } from './overview-panel.js';
 import { Router } from './router.js';
 import { StatusBanner } from './status-banner.js';
-import { emptyReason } from './status-text.js';
+import { emptyReason, notLiveReason } from './status-text.js';
 import { LiveStream } from './stream.js';
 import { SymbolsTable } from './symbols-table.js';
+import type { OrderState } from './symbols-table.js';
 import type { DirectionFilter, TableQuery } from './table-model.js';
 import { DEFAULT_QUERY, isSortKey } from './table-model.js';
 import { TimeTravel } from './time-travel.js';
 import { TrackRecordPanel } from './track-record.js';
 
 const QUERY_STORAGE_KEY = 'confluence.table.v1';
+const PALETTE_STORAGE_KEY = 'confluence.palette.v1';
+
+/** Short, so the cue fits its reserved slot: showing it never moves the table under the pointer. */
+const ORDER_CUE: Record<NonNullable<OrderState['frozen']>, string> = {
+  paused: 'Order paused',
+  pointer: 'Order paused: pointer on table',
+  focus: 'Order paused: row has focus',
+  'reduced-motion': 'Order refreshes every 30 s',
+};
 
 function loadQuery(): TableQuery {
   try {
@@ -58,6 +68,9 @@ class Dashboard {
   private readonly tableCount = byId('table-count');
   private readonly pendingNote = byId('pending-note');
   private lastFocusedSymbol: string | null = null;
+  private alertsList: readonly Alert[] = [];
+  private readonly orderCue = byId('order-cue');
+  private readonly pauseBtn = byId<HTMLButtonElement>('order-pause');
 
   constructor() {
     this.banner = new StatusBanner(byId('status-banner'), byId('data-pill'), byId('sim-badge'), byId('conn'), byId('status-announce'));
@@ -69,6 +82,7 @@ class Dashboard {
         saveQuery(q);
         this.renderTableMeta();
       },
+      orderChanged: (st) => this.renderOrderCue(st),
     });
     this.overview = new OverviewPanel(byId('overview-grid'), open);
     this.alerts = new AlertsPanel(byId('alerts-body'), open);
@@ -82,15 +96,18 @@ class Dashboard {
         this.viewing = minute;
         this.table.render(rows, false, this.banner.serverNow());
         this.renderTableMeta();
+        this.renderFreshness();
       },
       exit: () => {
         this.viewing = null;
         this.table.render(this.live?.symbols.rows ?? [], false, this.banner.serverNow());
         this.renderTableMeta();
+        this.renderFreshness();
       },
       serverNow: () => this.banner.serverNow(),
     });
     this.wireFilters();
+    this.wireOrderControls();
     this.renderOverview();
     this.renderTableMeta();
   }
@@ -101,7 +118,7 @@ class Dashboard {
       status: (s) => this.onStatus(s),
       alerts: (a) => {
         this.streamed.add('alerts');
-        this.alerts.setData(a, this.banner.serverNow());
+        this.setAlerts(a);
       },
       calibration: (c) => {
         this.streamed.add('calibration');
@@ -125,7 +142,7 @@ class Dashboard {
       this.timeTravel.refresh(true),
     ]);
     if (!this.streamed.has('alerts')) {
-      if (alerts.ok && alerts.body.data) this.alerts.setData(alerts.body.data, this.banner.serverNow());
+      if (alerts.ok && alerts.body.data) this.setAlerts(alerts.body.data);
       else this.alerts.setUnavailable(alerts.ok ? 'No alerts yet — one is raised when a symbol enters a strong band with agreeing components.' : `Alerts unavailable — ${alerts.message}`);
     }
     if (!this.streamed.has('calibration')) {
@@ -141,7 +158,7 @@ class Dashboard {
     this.live = s;
     this.tableDirty = true;
     this.queueRender();
-    this.detail.onGeneration();
+    if (this.detail.openSymbol) this.detail.onGeneration(this.liveRow(this.detail.openSymbol));
     void this.timeTravel.refresh(false);
   }
 
@@ -149,6 +166,64 @@ class Dashboard {
     this.banner.setStatus(s);
     this.renderOverview();
     this.renderTableMeta();
+    this.renderFreshness();
+  }
+
+  private liveRow(symbol: string): StreamSnapshot['symbols']['rows'][number] | null {
+    return this.live?.symbols.rows.find((r) => r.symbol === symbol) ?? null;
+  }
+
+  private setAlerts(a: AlertsData): void {
+    this.alertsList = a.alerts;
+    this.alerts.setData(a, this.banner.serverNow());
+    this.renderFreshness();
+  }
+
+  /**
+   * Stale data looks stale: the table and overview are dimmed (no full-colour STRONG badges), and the detail says
+   * the same as the banner. A recorded minute is not dimmed: its own banner says it is not live.
+   */
+  private renderFreshness(): void {
+    const reason = notLiveReason(this.banner.currentAdvanced());
+    const state = this.viewing !== null ? 'past' : reason ? 'stale' : 'live';
+    if (document.body.dataset.data !== state) document.body.dataset.data = state;
+    this.detail.setContext({ notLive: reason, viewingMinute: this.viewing, alerts: this.alertsList });
+  }
+
+  private renderOrderCue(st: OrderState): void {
+    // The cue keeps its slot when idle (visibility, not display), so it appearing never shifts the rows.
+    setText(this.orderCue, st.frozen ? ORDER_CUE[st.frozen] : '');
+    this.orderCue.dataset.reason = st.frozen ?? '';
+    this.orderCue.dataset.pending = String(st.pending);
+    setTitle(this.orderCue, st.pending ? 'The live order differs; it applies when the pause ends' : '');
+  }
+
+  private wireOrderControls(): void {
+    this.pauseBtn.addEventListener('click', () => {
+      const paused = !this.table.isPaused;
+      this.table.setPaused(paused);
+      this.pauseBtn.setAttribute('aria-pressed', String(paused));
+      setText(this.pauseBtn, paused ? 'Resume order' : 'Pause order');
+    });
+    const palette = byId<HTMLInputElement>('palette-cb');
+    const apply = (on: boolean): void => {
+      if (on) document.documentElement.dataset.palette = 'blue-orange';
+      else delete document.documentElement.dataset.palette;
+    };
+    try {
+      palette.checked = localStorage.getItem(PALETTE_STORAGE_KEY) === 'blue-orange';
+    } catch {
+      // Storage may be disabled: the default palette is fine.
+    }
+    apply(palette.checked);
+    palette.addEventListener('change', () => {
+      apply(palette.checked);
+      try {
+        localStorage.setItem(PALETTE_STORAGE_KEY, palette.checked ? 'blue-orange' : 'default');
+      } catch {
+        // Not remembering the palette is harmless.
+      }
+    });
   }
 
   /** Coalesces bursts of generations into one render per frame; hidden tabs render when shown again. */
@@ -197,6 +272,7 @@ class Dashboard {
 
   private tick(): void {
     this.banner.render();
+    this.renderFreshness();
     if (document.hidden) return;
     this.table.tick(this.banner.serverNow());
     this.detail.tick();
@@ -209,7 +285,7 @@ class Dashboard {
         const active = document.activeElement as HTMLElement | null;
         this.lastFocusedSymbol = active?.closest?.('#symbols-body .row[data-symbol]')?.getAttribute('data-symbol') ?? null;
       }
-      this.detail.open(symbol);
+      this.detail.open(symbol, this.liveRow(symbol));
     } else if (this.detail.openSymbol !== null) {
       this.detail.close();
       if (this.lastFocusedSymbol) this.table.focusSymbol(this.lastFocusedSymbol);
@@ -247,12 +323,18 @@ class Dashboard {
     sync();
   }
 
-  get stats(): SymbolsTable['stats'] {
-    return this.table.stats;
+  get stats(): SymbolsTable['stats'] & { detailRenders: number } {
+    return { ...this.table.stats, detailRenders: this.detail.bodyRenders };
   }
 }
 
-const dashboard = new Dashboard();
+let dashboard: Dashboard;
+try {
+  dashboard = new Dashboard();
+} finally {
+  // The main area is painted once its panels exist (no layout shift), and even if building them failed.
+  document.body.dataset.ready = 'true';
+}
 // Read-only render statistics for the browser test and for anyone curious in the console.
 Object.defineProperty(window, 'confluenceDashboard', { value: Object.freeze({ stats: () => ({ ...dashboard.stats }) }) });
 dashboard.start();

@@ -1,8 +1,9 @@
-// Market overview: breadth and the mover lists. Small, so each list is rebuilt only when its content changed.
+// Market overview: breadth and the mover lists. List items are kept and only their text changes, so a symbol
+// button that has keyboard focus keeps it across generations.
 import type { Mover, OverviewData, SymbolRow } from './types.js';
-import { h, setBarWidth, setText } from './dom.js';
+import { h, setClass, setSegment, setText, setTitle } from './dom.js';
 import { fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtScore, plural } from './format.js';
-import { band } from './table-model.js';
+import { toneOf } from './table-model.js';
 
 type ListKey = 'gainers' | 'losers' | 'strongest' | 'weakest' | 'scoreMovers' | 'fundingHighest' | 'fundingLowest';
 
@@ -21,7 +22,7 @@ function sign(v: number | null): string {
 }
 
 function scoreValue(m: Mover): { text: string; cls: string } {
-  return { text: `${m.direction ? DIR_ICON[m.direction] : ''} ${fmtScore(m.score)}`.trim(), cls: band(m.score) ?? 'flat' };
+  return { text: `${m.direction ? DIR_ICON[m.direction] : ''} ${fmtScore(m.score)}`.trim(), cls: toneOf(m.direction) ?? 'flat' };
 }
 
 const anyChange = (rows: readonly SymbolRow[]): boolean => rows.some((r) => r.change24h !== null);
@@ -45,19 +46,28 @@ const LISTS: ListDef[] = [
   { key: 'weakest', title: 'Weakest scores', value: scoreValue, emptyWithData: noScores },
   {
     key: 'scoreMovers',
-    title: 'Score movers',
+    title: 'Score movers 15m',
     value: (m) => ({ text: fmtDelta(m.scoreDelta), cls: sign(m.scoreDelta) }),
-    emptyWithData: () => 'No score has moved since the analyzer started',
+    emptyWithData: (rows) =>
+      rows.some((r) => r.scoreChange15m !== undefined && r.scoreChange15m !== null)
+        ? 'No score has moved over the last 15 minutes'
+        : 'Not known yet — the score history is younger than 15 minutes',
   },
   { key: 'fundingHighest', title: 'Highest funding', value: (m) => ({ text: fmtFunding(m.fundingRate), cls: sign(m.fundingRate) }), emptyWithData: noFunding },
   { key: 'fundingLowest', title: 'Lowest funding', value: (m) => ({ text: fmtFunding(m.fundingRate), cls: sign(m.fundingRate) }), emptyWithData: noFunding },
 ];
 
+interface ItemView {
+  li: HTMLLIElement;
+  btn: HTMLButtonElement;
+  val: HTMLElement;
+}
+
 interface ListView {
   def: ListDef;
   list: HTMLOListElement;
   empty: HTMLElement;
-  signature: string;
+  items: ItemView[];
 }
 
 export class OverviewPanel {
@@ -107,7 +117,7 @@ export class OverviewPanel {
       const list = h('ol', { class: 'movers' });
       const empty = h('p', { class: 'empty' });
       container.appendChild(h('section', { class: `card movers-card ${def.key}`, attrs: { 'aria-labelledby': id, 'data-list': def.key } }, h('h3', { text: def.title, attrs: { id } }), list, empty));
-      this.lists.push({ def, list, empty, signature: '' });
+      this.lists.push({ def, list, empty, items: [] });
     }
     container.addEventListener('click', (e) => {
       const btn = (e.target as Element).closest('button[data-symbol]');
@@ -120,9 +130,11 @@ export class OverviewPanel {
     const hasData = overview !== null && overview.symbolCount > 0;
     const b = overview?.breadth;
     const scored = b ? b.bullish + b.bearish + b.neutral : 0;
-    setBarWidth(this.bull, scored ? (b!.bullish / scored) * 100 : 0);
-    setBarWidth(this.neutral, scored ? (b!.neutral / scored) * 100 : 0);
-    setBarWidth(this.bear, scored ? (b!.bearish / scored) * 100 : 0);
+    const bullPct = scored ? (b!.bullish / scored) * 100 : 0;
+    const neutralPct = scored ? (b!.neutral / scored) * 100 : 0;
+    setSegment(this.bull, 0, bullPct);
+    setSegment(this.neutral, bullPct, neutralPct);
+    setSegment(this.bear, bullPct + neutralPct, scored ? (b!.bearish / scored) * 100 : 0);
     setText(this.bullN, b ? String(b.bullish) : '—');
     setText(this.neutralN, b ? String(b.neutral) : '—');
     setText(this.bearN, b ? String(b.bearish) : '—');
@@ -135,20 +147,23 @@ export class OverviewPanel {
     for (const lv of this.lists) {
       const movers = overview ? overview[lv.def.key] : [];
       const emptyText = movers.length > 0 ? '' : hasData ? lv.def.emptyWithData(rows, pending) : noDataReason;
-      const signature = JSON.stringify([movers, emptyText]);
-      if (signature === lv.signature) continue;
-      lv.signature = signature;
-      lv.list.replaceChildren(
-        ...movers.map((m) => {
-          const v = lv.def.value(m);
-          return h(
-            'li',
-            {},
-            h('button', { class: 'mover-sym', text: m.symbol, title: `Open ${m.symbol}`, attrs: { type: 'button', 'data-symbol': m.symbol } }),
-            h('span', { class: `mover-val ${v.cls}`, text: v.text }),
-          );
-        }),
-      );
+      movers.forEach((m, i) => {
+        let item = lv.items[i];
+        if (!item) {
+          const btn = h('button', { class: 'mover-sym', attrs: { type: 'button' } });
+          const val = h('span', { class: 'mover-val' });
+          item = { li: h('li', {}, btn, val), btn, val };
+          lv.items.push(item);
+          lv.list.appendChild(item.li);
+        }
+        const v = lv.def.value(m);
+        setText(item.btn, m.symbol);
+        if (item.btn.dataset.symbol !== m.symbol) item.btn.dataset.symbol = m.symbol;
+        setTitle(item.btn, `Open ${m.symbol}`);
+        setText(item.val, v.text);
+        setClass(item.val, `mover-val ${v.cls}`);
+      });
+      for (const item of lv.items.splice(movers.length)) item.li.remove();
       setText(lv.empty, emptyText);
       lv.empty.hidden = emptyText === '';
     }

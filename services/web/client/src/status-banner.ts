@@ -1,9 +1,8 @@
 // The status banner (data status, plain words, ticking ages) and the live-connection indicator beside it.
 import type { Status } from './types.js';
 import { h, setText, setTitle } from './dom.js';
-import { fmtAge } from './format.js';
 import type { ConnectionState } from './stream.js';
-import { advanceAges, describeStatus } from './status-text.js';
+import { advanceAges, describeStatus, pillFor } from './status-text.js';
 
 const CONNECTION_TEXT: Record<ConnectionState, { text: string; title: string }> = {
   connecting: { text: 'Connecting', title: 'Opening the live connection to the dashboard server' },
@@ -59,8 +58,9 @@ export class StatusBanner {
     setTitle(this.simBadge, s.source === 'replay' ? 'Replayed market data, not the live exchange' : 'Market data from the local simulator, not the live exchange');
 
     this.dataPill.dataset.state = s.state;
-    const age = s.dataAgeMs !== null ? ` · ${fmtAge(s.dataAgeMs)} old` : '';
-    setText(this.dataPill, `${s.state === 'ok' ? 'Live' : labelFor(s.state)}${age}`);
+    const pill = pillFor(s);
+    this.dataPill.dataset.tone = pill.tone;
+    setText(this.dataPill, pill.text);
     setTitle(this.dataPill, `${s.message}${s.generation !== null ? ` (generation ${s.generation})` : ''}`);
 
     const lines = [...(view.headline ? [view.headline] : []), ...view.extras];
@@ -81,20 +81,5 @@ export class StatusBanner {
       setText(p, l.text);
       setTitle(p, l.detail ?? '');
     });
-  }
-}
-
-function labelFor(state: Status['state']): string {
-  switch (state) {
-    case 'warming_up':
-      return 'Warming up';
-    case 'no_data':
-      return 'No data';
-    case 'stale':
-      return 'Stale';
-    case 'cache_unreachable':
-      return 'Cache down';
-    default:
-      return String(state);
   }
 }

@@ -57,7 +57,7 @@ export function describeStatus(status: Status): StatusView {
       headline = {
         level: 'warn',
         text: age !== null ? `Analyzer stale — showing data from ${fmtAge(age)} ago` : 'Analyzer stale — no recent publish',
-        detail: status.heartbeatAgeMs !== null ? `Last analyzer heartbeat ${fmtAge(status.heartbeatAgeMs)} ago.` : undefined,
+        detail: `${status.heartbeatAgeMs !== null ? `Last analyzer heartbeat ${fmtAge(status.heartbeatAgeMs)} ago. ` : ''}Whether Bybit is reachable is not known while the analyzer is not reporting.`,
       };
       break;
     case 'cache_unreachable':
@@ -80,7 +80,7 @@ export function describeStatus(status: Status): StatusView {
     extras.push({
       level: 'error',
       text: status.feedAgeMs !== null ? `Bybit unreachable — retrying, last message ${fmtAge(status.feedAgeMs)} ago` : 'Bybit unreachable — retrying',
-      detail: 'Scores computed before the outage are shown with their age, not as fresh.',
+      detail: 'The table is dimmed: scores are computed from the last market data received before the outage.',
     });
   }
   for (const shard of status.shards ?? []) {
@@ -118,4 +118,41 @@ export function emptyReason(status: Status | null): string {
   const view = describeStatus(status);
   if (status.state === 'ok') return 'No data in the latest publish';
   return view.headline?.text ?? status.message;
+}
+
+export type PillTone = 'ok' | 'info' | 'warn' | 'error';
+
+/** The short pill in the top bar: never a green "Live" while the exchange feed is down or the data is not fresh. */
+export function pillFor(status: Status): { text: string; tone: PillTone } {
+  const age = status.dataAgeMs !== null ? ` · data ${fmtAge(status.dataAgeMs)} old` : '';
+  switch (status.state) {
+    case 'ok':
+      if (status.replayFinished) return { text: 'Replay finished', tone: 'info' };
+      if (status.feedDown) return { text: `Bybit feed down${status.feedAgeMs !== null ? ` · last message ${fmtAge(status.feedAgeMs)} ago` : ''}`, tone: 'error' };
+      return { text: `Live${status.dataAgeMs !== null ? ` · ${fmtAge(status.dataAgeMs)} old` : ''}`, tone: 'ok' };
+    case 'warming_up':
+      return { text: 'Warming up', tone: 'info' };
+    case 'no_data':
+      return { text: 'No data yet', tone: 'info' };
+    case 'stale':
+      return { text: `Analyzer stale${age}`, tone: 'warn' };
+    case 'cache_unreachable':
+      return { text: `Cache down${age}`, tone: 'error' };
+    default:
+      return { text: String(status.state), tone: 'warn' };
+  }
+}
+
+/**
+ * Why the data on screen is not live, in the banner's words, or null when it is live. Warming up is live data
+ * (some rows are still missing, and they say so); a finished replay, a down feed, a stale analyzer and an
+ * unreachable cache are not.
+ */
+export function notLiveReason(status: Status | null): string | null {
+  if (!status) return null;
+  const view = describeStatus(status);
+  if (status.state === 'stale' || status.state === 'cache_unreachable') return view.headline?.text ?? status.message;
+  if (status.state === 'ok' && status.replayFinished) return 'the market replay has finished';
+  if (status.state === 'ok' && status.feedDown) return view.extras.find((l) => l.text.startsWith('Bybit'))?.text ?? 'Bybit unreachable';
+  return null;
 }

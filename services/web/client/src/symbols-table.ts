@@ -4,9 +4,9 @@
 import type { ComponentName, SymbolRow } from './types.js';
 import { COMPONENTS, COMPONENT_LABELS } from './types.js';
 import { Txt, h, setBarFill, setClass, setDivergingBar, setTitle } from './dom.js';
-import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare } from './format.js';
+import { fmtAgeShort, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare } from './format.js';
 import type { Band, SortKey, TableQuery } from './table-model.js';
-import { applyQuery, band, crossedInto, defaultOrder, openInterestValue } from './table-model.js';
+import { applyQuery, band, crossedInto, defaultOrder, openInterestValue, toneOf } from './table-model.js';
 
 interface ColumnDef {
   key: SortKey;
@@ -27,13 +27,26 @@ const COLUMNS: ColumnDef[] = [
   { key: 'openInterest', label: 'OI', title: 'Open interest (USDT)', cls: 'c-oi num' },
   { key: 'turnover24h', label: 'Turnover', title: '24 h turnover (USDT)', cls: 'c-turn num' },
   { key: 'updatedAt', label: 'Upd', title: 'Time since the market data behind the row last changed', cls: 'c-age num' },
-  { key: 'lastMove', label: 'Why it moved', title: 'The last score move and its largest causes', cls: 'c-why' },
+  { key: 'change15m', label: 'Δ15m', title: 'Score change over the last 15 minutes (points)', cls: 'c-d15 num' },
+  { key: 'change1h', label: 'Δ1h', title: 'Score change over the last hour (points)', cls: 'c-d1h num' },
+  { key: 'directionSince', label: 'Held', title: 'How long the row has had its current direction label (open the row for what changed)', cls: 'c-held num' },
 ];
 
 export const COLUMN_COUNT = COLUMNS.length;
 
 const DIRECTION_ICON = { Bullish: '▲', Bearish: '▼', Neutral: '◆' } as const;
 const FLASH_MS = 4_000;
+/** With reduced motion the table re-sorts by itself at most this often (the user's own sorts apply at once), and never flashes. */
+export const REDUCED_MOTION_RESORT_MS = 30_000;
+
+/** Why the row order is held still, if it is. */
+export type FreezeReason = 'paused' | 'pointer' | 'focus' | 'reduced-motion';
+
+export interface OrderState {
+  frozen: FreezeReason | null;
+  /** The live order differs from the one on screen (it applies when the freeze ends). */
+  pending: boolean;
+}
 
 interface CompCell {
   td: HTMLElement;
@@ -63,8 +76,11 @@ interface RowView {
   oiText: Txt;
   turnover: Txt;
   age: Txt;
-  why: HTMLElement;
-  whyText: Txt;
+  d15: HTMLElement;
+  d15Text: Txt;
+  d1h: HTMLElement;
+  d1hText: Txt;
+  held: Txt;
   row: SymbolRow | null;
   flashTimer: number | undefined;
 }
@@ -72,6 +88,7 @@ interface RowView {
 export interface TableCallbacks {
   open(symbol: string): void;
   sortChanged(query: TableQuery): void;
+  orderChanged?(state: OrderState): void;
 }
 
 export interface RenderStats {
@@ -79,6 +96,8 @@ export interface RenderStats {
   lastRenderMs: number;
   maxRenderMs: number;
   rows: number;
+  /** Syncs that moved at least one row. */
+  reorders: number;
 }
 
 function signClass(v: number | null): string {
@@ -91,7 +110,17 @@ export class SymbolsTable {
   private rows: SymbolRow[] = [];
   private visible: RowView[] = [];
   private activeSymbol: string | null = null;
-  readonly stats: RenderStats = { renders: 0, lastRenderMs: 0, maxRenderMs: 0, rows: 0 };
+  /** Sort values each row is placed by: they follow the live ones only past the noise (see stableSortRows). */
+  private held = new Map<string, number | string | null>();
+  private heldFor = '';
+  private pointerInside = false;
+  private focusInside = false;
+  private paused = false;
+  private pending = false;
+  private lastAutoSort = 0;
+  private lastOrderState = '';
+  private readonly reducedMotion: MediaQueryList | null = typeof matchMedia === 'function' ? matchMedia('(prefers-reduced-motion: reduce)') : null;
+  readonly stats: RenderStats = { renders: 0, lastRenderMs: 0, maxRenderMs: 0, rows: 0, reorders: 0 };
 
   constructor(
     private readonly thead: HTMLElement,
@@ -108,7 +137,56 @@ export class SymbolsTable {
     tbody.addEventListener('focusin', (e) => {
       const tr = (e.target as Element).closest('.row[data-symbol]');
       if (tr) this.setActive((tr as HTMLElement).dataset.symbol as string);
+      this.focusInside = true;
+      this.orderStateChanged();
     });
+    tbody.addEventListener('focusout', (e) => {
+      const next = (e as FocusEvent).relatedTarget;
+      if (next instanceof Node && tbody.contains(next)) return;
+      this.focusInside = false;
+      this.thaw();
+    });
+    // The order holds still while the pointer is over the rows (mouse, pen or a finger), so a row never moves under it.
+    const area = (tbody.closest('.table-wrap') as HTMLElement | null) ?? tbody;
+    area.addEventListener('pointerenter', () => {
+      this.pointerInside = true;
+      this.orderStateChanged();
+    });
+    area.addEventListener('pointerleave', () => {
+      this.pointerInside = false;
+      this.thaw();
+    });
+  }
+
+  /** Why the order is held, if it is: the user's pause first, then the pointer, then keyboard focus. */
+  get freezeReason(): FreezeReason | null {
+    if (this.paused) return 'paused';
+    if (this.pointerInside) return 'pointer';
+    if (this.focusInside) return 'focus';
+    return null;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    this.thaw();
+  }
+
+  private thaw(): void {
+    if (this.freezeReason === null && this.pending) this.sync(true);
+    this.orderStateChanged();
+  }
+
+  private orderStateChanged(): void {
+    const reduced = this.reducedMotion?.matches === true;
+    const state: OrderState = { frozen: this.freezeReason ?? (reduced && this.pending ? 'reduced-motion' : null), pending: this.pending };
+    const sig = `${state.frozen}:${state.pending}`;
+    if (sig === this.lastOrderState) return;
+    this.lastOrderState = sig;
+    this.cb.orderChanged?.(state);
   }
 
   get currentQuery(): TableQuery {
@@ -123,10 +201,11 @@ export class SymbolsTable {
     return this.rows.length;
   }
 
+  /** A sort or filter the user chose applies at once, even while the order is held. */
   setQuery(query: TableQuery): void {
     this.query = query;
     this.updateHeaderSort();
-    this.sync();
+    this.sync(true);
   }
 
   /** New rows of a generation (or of a time-travel minute). `animate` is false when the rows are not a continuation. */
@@ -140,7 +219,7 @@ export class SymbolsTable {
         v = this.createRow(r.symbol);
         this.views.set(r.symbol, v);
       }
-      const into = animate && v.row ? crossedInto(v.row.score, r.score) : null;
+      const into = animate && v.row && this.reducedMotion?.matches !== true ? crossedInto(v.row.direction, r.direction) : null;
       this.updateRow(v, r, now);
       if (into) this.flash(v, into);
     }
@@ -152,7 +231,8 @@ export class SymbolsTable {
       }
     }
     this.rows = rows;
-    this.sync();
+    // A new generation re-sorts by itself unless the order is held; rows of another minute (animate false) always do.
+    this.sync(!animate);
     const ms = performance.now() - t0;
     this.stats.renders++;
     this.stats.lastRenderMs = ms;
@@ -162,7 +242,11 @@ export class SymbolsTable {
 
   /** Re-computes the ticking age cells of the visible rows. */
   tick(now: number): void {
-    for (const v of this.visible) if (v.row) v.age.set(fmtAge(now - v.row.updatedAt));
+    for (const v of this.visible) {
+      if (!v.row) continue;
+      v.age.set(fmtAgeShort(now - v.row.updatedAt));
+      v.held.set(v.row.directionSince ? fmtAgeShort(now - v.row.directionSince) : '—');
+    }
   }
 
   focusActive(): void {
@@ -188,7 +272,7 @@ export class SymbolsTable {
         const order = q.sort === col.key ? (q.order === 'asc' ? 'desc' : 'asc') : defaultOrder(col.key);
         this.query = { ...q, sort: col.key, order };
         this.updateHeaderSort();
-        this.sync();
+        this.sync(true);
         this.cb.sortChanged(this.query);
       });
       const th = h('div', { class: `cell ${col.cls}`, attrs: { role: 'columnheader', 'data-key': col.key } }, btn);
@@ -234,8 +318,9 @@ export class SymbolsTable {
     const oi = td('c-oi num');
     const turnover = new Txt(td('c-turn num'));
     const age = new Txt(td('c-age num'));
-    const why = h('span', { class: 'why' });
-    td('c-why').appendChild(why);
+    const d15 = td('c-d15 num');
+    const d1h = td('c-d1h num');
+    const held = new Txt(td('c-held num'));
     return {
       tr,
       price,
@@ -255,8 +340,11 @@ export class SymbolsTable {
       oiText: new Txt(oi),
       turnover,
       age,
-      why,
-      whyText: new Txt(why),
+      d15,
+      d15Text: new Txt(d15),
+      d1h,
+      d1hText: new Txt(d1h),
+      held,
       row: null,
       flashTimer: undefined,
     };
@@ -264,8 +352,9 @@ export class SymbolsTable {
 
   private updateRow(v: RowView, r: SymbolRow, now: number): void {
     const p = v.row;
-    v.age.set(fmtAge(now - r.updatedAt));
-    if (!p || p.price !== r.price) v.price.set(fmtPrice(r.price));
+    v.age.set(fmtAgeShort(now - r.updatedAt));
+    v.held.set(r.directionSince ? fmtAgeShort(now - r.directionSince) : '—');
+    if (!p || p.price !== r.price || p.tickSize !== r.tickSize) v.price.set(fmtPrice(r.price, r.tickSize));
     if (!p || p.change24h !== r.change24h) {
       v.changeText.set(fmtPct(r.change24h));
       setClass(v.change, `cell c-chg num ${signClass(r.change24h)}`);
@@ -273,8 +362,8 @@ export class SymbolsTable {
     if (!p || p.score !== r.score || p.dataOk !== r.dataOk) {
       v.scoreNum.set(r.score === null ? (r.dataOk ? '—' : 'held') : fmtScore(r.score));
       setBarFill(v.scoreFill, r.score ?? 0);
-      setClass(v.scoreFill, `bar-fill ${band(r.score) ?? 'none'}`);
     }
+    if (!p || p.direction !== r.direction) setClass(v.scoreFill, `bar-fill ${toneOf(r.direction) ?? 'none'}`);
     if (!p || p.direction !== r.direction || p.strength !== r.strength || p.dataOk !== r.dataOk) {
       const d = r.direction;
       v.dirIcon.set(!r.dataOk ? '↻' : d ? DIRECTION_ICON[d] : '·');
@@ -309,11 +398,13 @@ export class SymbolsTable {
       v.oiText.set(fmtCompact(openInterestValue(r)));
     }
     if (!p || p.turnover24h !== r.turnover24h) v.turnover.set(fmtCompact(r.turnover24h));
-    if (!p || p.lastMove?.summary !== r.lastMove?.summary || p.lastMove?.delta !== r.lastMove?.delta) {
-      const m = r.lastMove;
-      v.whyText.set(m ? m.summary : '');
-      setClass(v.why, `why ${m ? signClass(m.delta) : ''}`);
-      setTitle(v.why, m ? [`${fmtScore(m.from)} → ${fmtScore(m.to)} (${fmtDelta(m.delta)})`, ...m.parts.map((x) => `${x.component} ${fmtDelta(x.delta)}: ${x.cause}`)].join('\n') : '');
+    if (!p || p.scoreChange15m !== r.scoreChange15m) {
+      v.d15Text.set(fmtDelta(r.scoreChange15m));
+      setClass(v.d15, `cell c-d15 num ${signClass(r.scoreChange15m ?? null)}`);
+    }
+    if (!p || p.scoreChange1h !== r.scoreChange1h) {
+      v.d1hText.set(fmtDelta(r.scoreChange1h));
+      setClass(v.d1h, `cell c-d1h num ${signClass(r.scoreChange1h ?? null)}`);
     }
     if (!p || p.dataOk !== r.dataOk) {
       v.tr.classList.toggle('resyncing', !r.dataOk);
@@ -334,15 +425,38 @@ export class SymbolsTable {
     }, FLASH_MS);
   }
 
-  /** Puts the visible rows in order with the fewest DOM moves (rows on a longest increasing run stay put). */
-  private sync(): void {
+  /**
+   * Puts the visible rows in order with the fewest DOM moves (rows on a longest increasing run stay put). `force`
+   * is a user action (sort, filter, another minute): it re-sorts even while the order is held.
+   */
+  private sync(force = false): void {
     const active = document.activeElement;
     const focused = active instanceof HTMLElement && active.parentElement === this.tbody ? active : null;
-    const ordered = applyQuery(this.rows, this.query);
-    const want: RowView[] = [];
+    const sortKey = `${this.query.sort}:${this.query.order}`;
+    if (sortKey !== this.heldFor) {
+      this.held = new Map();
+      this.heldFor = sortKey;
+    }
+    const ordered = applyQuery(this.rows, this.query, this.held);
+    let want: RowView[] = [];
     for (const r of ordered) {
       const v = this.views.get(r.symbol);
       if (v) want.push(v);
+    }
+    const reduced = this.reducedMotion?.matches === true;
+    const hold = !force && (this.freezeReason !== null || (reduced && performance.now() - this.lastAutoSort < REDUCED_MOTION_RESORT_MS));
+    if (hold) {
+      // Held: rows keep the places they have; rows new to the view go to the end until the order is released.
+      const rank = new Map<RowView, number>();
+      this.visible.forEach((v, i) => rank.set(v, i));
+      const kept = want.filter((v) => rank.has(v)).sort((a, b) => (rank.get(a) as number) - (rank.get(b) as number));
+      const fresh = want.filter((v) => !rank.has(v));
+      const next = [...kept, ...fresh];
+      this.pending = next.some((v, i) => v !== want[i]);
+      want = next;
+    } else {
+      this.pending = false;
+      if (!force) this.lastAutoSort = performance.now();
     }
     const wanted = new Set<Element>(want.map((v) => v.tr));
     const current: Element[] = [];
@@ -354,12 +468,18 @@ export class SymbolsTable {
     current.forEach((el, i) => position.set(el, i));
     const stay = stableRows(want.map((v) => position.get(v.tr) ?? -1));
     let next: Element | null = null;
+    let moved = false;
     for (let i = want.length - 1; i >= 0; i--) {
       const tr = want[i].tr;
-      if (!stay.has(i)) this.tbody.insertBefore(tr, next);
+      if (!stay.has(i)) {
+        this.tbody.insertBefore(tr, next);
+        moved = true;
+      }
       next = tr;
     }
+    if (moved) this.stats.reorders++;
     this.visible = want;
+    this.orderStateChanged();
     if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
     if (!this.activeSymbol || !this.views.get(this.activeSymbol)?.tr.isConnected) {
       this.setActive(want[0]?.row?.symbol ?? null);
