@@ -30,9 +30,10 @@ export interface Engine {
   readonly config: EngineConfig;
   /**
    * Scores one snapshot at time `now` (ms). The result is a function of the snapshot, `now` and the direction this
-   * engine last returned for the symbol (the label's hysteresis); indicator caches never change it.
+   * engine last returned for the symbol (the label's hysteresis); indicator caches never change it. `previous`
+   * overrides the remembered label (null: none), e.g. to score a symbol as if after a given label.
    */
-  score(snapshot: MarketSnapshot, now: number): SymbolScore;
+  score(snapshot: MarketSnapshot, now: number, previous?: Direction | null): SymbolScore;
   /** Drops the cached indicator state and the remembered label of a symbol that is no longer tracked. */
   forget(symbol: string): void;
   /** Drops all cached state. */
@@ -83,7 +84,7 @@ export function createEngine(config?: EngineConfigInput): Engine {
     return s;
   }
 
-  function score(snapshot: MarketSnapshot, now: number): SymbolScore {
+  function score(snapshot: MarketSnapshot, now: number, previous?: Direction | null): SymbolScore {
     const tfMemo = new Map<Timeframe, TfData | { error: unknown }>();
     let tradesMemo: TradeStats | null = null;
     let tapeMemo: TradeColumns | null = null;
@@ -126,7 +127,7 @@ export function createEngine(config?: EngineConfigInput): Engine {
       }
     }
     const st = stateFor(snapshot.symbol);
-    const out = assemble(snapshot, now, cfg, results, st.label);
+    const out = assemble(snapshot, now, cfg, results, previous === undefined ? st.label : previous);
     st.label = out.direction;
     return out;
   }
