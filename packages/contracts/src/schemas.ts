@@ -43,6 +43,21 @@ export const moveSchema = z.object({
 });
 export type ScoreMove = z.infer<typeof moveSchema>;
 
+/**
+ * Funding normalised per settlement interval. Bybit's `fundingRate` is per settlement, and contracts settle every
+ * 8 h, 4 h or 1 h: the same printed rate costs 1×, 2× or 8× as much per day. `rate8h` = rate × 480 / interval
+ * minutes is what the dashboard shows and ranks by, in one unit (% per 8 h).
+ */
+export const fundingInfoSchema = z.object({
+  /** The live rate as an 8-hour equivalent (fraction: 0.0001 = 0.01 % per 8 h). */
+  rate8h: num,
+  /** Minutes between settlements; null when the instrument did not say (rate8h then takes the rate as per 8 h). */
+  intervalMinutes: z.number().int().positive().nullable(),
+  /** Next settlement (exchange time, ms), when the ticker gave it. */
+  nextFundingTime: ts.nullable(),
+});
+export type FundingInfo = z.infer<typeof fundingInfoSchema>;
+
 export const symbolRowSchema = z.object({
   symbol: symbolSchema,
   score: score.nullable(),
@@ -54,6 +69,8 @@ export const symbolRowSchema = z.object({
   turnover24h: num.nullable(),
   volume24h: num.nullable(),
   fundingRate: num.nullable(),
+  /** Funding per 8 h with its interval and next settlement; absent from producers older than it. */
+  funding: fundingInfoSchema.nullable().optional(),
   openInterest: num.nullable(),
   openInterestValue: num.nullable(),
   components: componentScoresSchema,
@@ -132,6 +149,7 @@ export const symbolDetailSchema = z.object({
   price: num.nullable(),
   change24h: num.nullable(),
   fundingRate: num.nullable(),
+  funding: fundingInfoSchema.nullable().optional(),
   openInterest: num.nullable(),
   orderbook: orderBookStatsSchema,
   updatedAt: ts,
@@ -151,6 +169,8 @@ export const moverSchema = z.object({
   score: score.nullable(),
   direction: z.enum(DIRECTIONS).nullable(),
   fundingRate: num.nullable(),
+  /** The funding rate per 8 h (see fundingInfoSchema); absent from producers older than it. */
+  funding8h: num.nullable().optional(),
   scoreDelta: num.nullable(),
 });
 export type Mover = z.infer<typeof moverSchema>;

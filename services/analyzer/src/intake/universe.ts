@@ -8,6 +8,8 @@ export interface UniverseInstrument {
   readonly contractType: string;
   readonly status: string;
   readonly quoteCoin: string;
+  /** Minutes between funding settlements (480 for most; 240 or 60 for some). */
+  readonly fundingInterval?: number;
 }
 
 export interface UniverseOptions {
@@ -25,6 +27,8 @@ export interface UniverseSelection {
   readonly symbols: string[];
   /** Explicit-list entries that were rejected, with why. */
   readonly skipped: { symbol: string; reason: SkipReason }[];
+  /** Funding interval (minutes) of each selected symbol whose instrument states one. */
+  readonly fundingIntervals: ReadonlyMap<string, number>;
 }
 
 /** FNV-1a 32-bit hash of a string (UTF-16 code units; symbols are ASCII). */
@@ -83,7 +87,13 @@ export function selectUniverse(
     eligible.sort((a, b) => t(b) - t(a) || (a < b ? -1 : a > b ? 1 : 0));
     chosen = [...new Set(eligible)].slice(0, Math.max(0, options.topSymbols));
   }
-  return { symbols: chosen.filter((s) => inShard(s, options.shard)), skipped };
+  const symbols = chosen.filter((s) => inShard(s, options.shard));
+  const fundingIntervals = new Map<string, number>();
+  for (const s of symbols) {
+    const m = bySymbol.get(s)?.fundingInterval;
+    if (m !== undefined && Number.isFinite(m) && m > 0) fundingIntervals.set(s, m);
+  }
+  return { symbols, skipped, fundingIntervals };
 }
 
 /** REST shell: fetches instruments (all pages) and tickers, then selects. */

@@ -4,7 +4,7 @@ import type { ApiEnvelope, ComponentDetail, HistoryData, SubSignalDetail, Symbol
 import { COMPONENT_LABELS } from './types.js';
 import { getJson } from './api.js';
 import { h, setBarFill, setDivergingBar, setText } from './dom.js';
-import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPoints, fmtPrice, fmtScore, fmtShare, plural } from './format.js';
+import { fmtAge, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPoints, fmtPrice, fmtScore, fmtShare, fundingDetail, fundingPer8h, plural } from './format.js';
 import { ScoreChart } from './score-chart.js';
 import { band, openInterestValue } from './table-model.js';
 
@@ -344,7 +344,15 @@ export class DetailView {
         ),
       ],
       ['Confidence', h('span', { class: 'v', text: fmtShare(d.confidence.value) })],
-      ['Funding', h('span', { class: 'v', text: fmtFunding(d.fundingRate) })],
+      [
+        'Funding /8h',
+        h(
+          'span',
+          { class: 'v funding' },
+          h('span', { text: fmtFunding(fundingPer8h(d)) }),
+          h('span', { class: 'sub funding-detail', text: fundingDetail(d, this.cb.serverNow()) }),
+        ),
+      ],
       // The same unit as the table's OI column (quote currency); the contract count is in the tooltip.
       ['OI', h('span', { class: 'v', text: fmtCompact(openInterestValue(d)), attrs: { title: `${fmtCompact(d.openInterest)} contracts` } })],
       ['Updated', h('span', { class: 'v', text: `${fmtAge(age)} ago` })],

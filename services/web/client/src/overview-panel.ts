@@ -49,8 +49,8 @@ const LISTS: ListDef[] = [
     value: (m) => ({ text: fmtDelta(m.scoreDelta), cls: sign(m.scoreDelta) }),
     emptyWithData: () => 'No score has moved since the analyzer started',
   },
-  { key: 'fundingHighest', title: 'Highest funding', value: (m) => ({ text: fmtFunding(m.fundingRate), cls: sign(m.fundingRate) }), emptyWithData: noFunding },
-  { key: 'fundingLowest', title: 'Lowest funding', value: (m) => ({ text: fmtFunding(m.fundingRate), cls: sign(m.fundingRate) }), emptyWithData: noFunding },
+  { key: 'fundingHighest', title: 'Highest funding /8h', value: (m) => ({ text: fmtFunding(m.funding8h ?? m.fundingRate), cls: sign(m.funding8h ?? m.fundingRate) }), emptyWithData: noFunding },
+  { key: 'fundingLowest', title: 'Lowest funding /8h', value: (m) => ({ text: fmtFunding(m.funding8h ?? m.fundingRate), cls: sign(m.funding8h ?? m.fundingRate) }), emptyWithData: noFunding },
 ];
 
 interface ListView {

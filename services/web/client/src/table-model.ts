@@ -55,11 +55,13 @@ function sortValue(r: SymbolRow, key: SortKey): number | string | null {
       return openInterestValue(r);
     case 'lastMove':
       return r.lastMove ? r.lastMove.delta : null;
+    case 'fundingRate':
+      // Ranked per 8 h, as shown: a 1-hour contract's rate is not comparable with an 8-hour one's as printed.
+      return r.funding ? r.funding.rate8h : r.fundingRate;
     case 'price':
     case 'change24h':
     case 'score':
     case 'confidence':
-    case 'fundingRate':
     case 'turnover24h':
     case 'updatedAt':
       return r[key];
