@@ -20,6 +20,14 @@ const score = num.min(0).max(100);
 const ts = z.number().int().nonnegative();
 export const symbolSchema = z.string().regex(SYMBOL_PATTERN);
 
+/**
+ * What a scoreboard cell may claim: 'skill' (hit rate above the base rate, the 95 % interval of skill above 0), 'anti'
+ * (below it, the interval below 0), 'none' (the interval includes 0), 'too_few' (too few samples or time blocks to
+ * say), 'no_direction' (no Bullish/Bearish label in the cell).
+ */
+export const CALIBRATION_VERDICTS = ['skill', 'anti', 'none', 'too_few', 'no_direction'] as const;
+export type CalibrationVerdict = (typeof CALIBRATION_VERDICTS)[number];
+
 export const componentScoresSchema = z.object({
   technical: score.nullable(),
   volume: score.nullable(),
@@ -157,7 +165,17 @@ export const symbolDetailSchema = z.object({
   lastMove: moveSchema.nullable(),
   /** How this symbol's current score band has performed historically (from the calibration scoreboard), when known. */
   bandRecord: z
-    .object({ band: z.string(), horizon: z.string(), samples: z.number().int(), hitRate: num.nullable(), meanReturn: num.nullable() })
+    .object({
+      band: z.string(),
+      horizon: z.string(),
+      samples: z.number().int(),
+      hitRate: num.nullable(),
+      meanReturn: num.nullable(),
+      /** See calibrationCellSchema; absent from producers older than them. */
+      baseRate: num.nullable().optional(),
+      skill: num.nullable().optional(),
+      verdict: z.enum(CALIBRATION_VERDICTS).optional(),
+    })
     .nullable(),
 });
 export type SymbolDetail = z.infer<typeof symbolDetailSchema>;
@@ -227,13 +245,21 @@ export type HeartbeatData = z.infer<typeof heartbeatDataSchema>;
 export const shardsDataSchema = z.object({ count: z.number().int().positive().max(64) });
 export type ShardsData = z.infer<typeof shardsDataSchema>;
 
-const wilsonSchema = z.object({ low: num, high: num });
 export const calibrationCellSchema = z.object({
+  /** Resolved non-overlapping samples (one per symbol per horizon-long window). */
   samples: z.number().int().nonnegative(),
   directional: z.number().int().nonnegative(),
   hits: z.number().int().nonnegative(),
   hitRate: num.nullable(),
-  wilson95: wilsonSchema.nullable(),
+  /** How often the same symbols moved in the labels' direction over the kept period: the hit rate of no skill. */
+  baseRate: num.nullable(),
+  /** hitRate − baseRate. */
+  skill: num.nullable(),
+  /** 95 % interval of skill from a block bootstrap over time; null when samples are too few. */
+  skill95: z.object({ low: num, high: num }).nullable(),
+  /** Time blocks holding the cell's directional samples. */
+  blocks: z.number().int().nonnegative(),
+  verdict: z.enum(CALIBRATION_VERDICTS),
   meanReturn: num.nullable(),
   medianReturn: num.nullable(),
 });
@@ -247,6 +273,14 @@ export const calibrationDataSchema = z.object({
   totalSamples: z.number().int().nonnegative(),
   resolvedSamples: z.number().int().nonnegative(),
   since: ts.nullable(),
+  /** How the cells were computed, for the dashboard's explanation. */
+  method: z.object({
+    nonOverlapping: z.boolean(),
+    resamples: z.number().int().positive(),
+    minSamples: z.number().int().nonnegative(),
+    minBlocks: z.number().int().nonnegative(),
+    blockMinutes: z.record(z.string(), z.number().positive()),
+  }),
 });
 export type CalibrationData = z.infer<typeof calibrationDataSchema>;
 
