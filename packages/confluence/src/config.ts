@@ -1,6 +1,7 @@
 import { COMPONENT_NAMES, TIMEFRAMES, type ComponentName, type Timeframe } from '@confluence/contracts';
 import { deepFreeze } from './math';
 import type { ComponentWeights, TimeframeWeights } from './types';
+import { BOOK_SMOOTHING_MS } from './components/orderbook';
 
 /** Sub-signal names per component; sub-weight tables are keyed by these names. */
 export const SUB_SIGNALS = {
@@ -115,6 +116,8 @@ export interface EngineConfig {
   readonly subWeights: SubWeights;
   readonly thresholds: DirectionThresholds;
   readonly labelGate: LabelGate;
+  /** Book measures are averaged over the current book and the one-second samples of this many ms (0: current book only). */
+  readonly bookSmoothingMs: number;
   /** Candles of this timeframe feed the volume component. */
   readonly volumeTimeframe: Timeframe;
   /** Indicators run over at least this many confirmed candles when the snapshot has them (see README, "Caching"). */
@@ -149,6 +152,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = deepFreeze({
   },
   thresholds: { bullish: 60, bearish: 40, bullishExit: 57, bearishExit: 43, strongBullish: 70, strongBearish: 30 },
   labelGate: { minCompleteness: 0.6, minConfidence: 0.2 },
+  bookSmoothingMs: BOOK_SMOOTHING_MS,
   volumeTimeframe: '5m',
   indicatorWindow: 120,
   anchorBlock: 60,
@@ -180,6 +184,7 @@ const TOP_LEVEL_KEYS: readonly (keyof EngineConfig)[] = [
   'subWeights',
   'thresholds',
   'labelGate',
+  'bookSmoothingMs',
   'volumeTimeframe',
   'indicatorWindow',
   'anchorBlock',
@@ -334,6 +339,7 @@ export function validateEngineConfig(input: EngineConfigInput = {}): EngineConfi
   for (const c of COMPONENT_NAMES) checkWeightTable(`subWeights.${c}`, merged.subWeights[c], SUB_SIGNALS[c], problems);
   checkThresholds(merged.thresholds, problems);
   checkLabelGate(merged.labelGate, problems);
+  checkNumber('bookSmoothingMs', merged.bookSmoothingMs, 0, 600_000, false, problems);
   if (!(TIMEFRAMES as readonly unknown[]).includes(merged.volumeTimeframe)) {
     problems.push(`volumeTimeframe: must be one of ${TIMEFRAMES.join(', ')}, got ${JSON.stringify(merged.volumeTimeframe)}`);
   }

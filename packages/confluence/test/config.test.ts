@@ -77,7 +77,7 @@ describe('engine config validation', () => {
 
   it('when a key is unknown or a value is not a number, then that is an error, never ignored', () => {
     expect(problemsOf({ weights: {} })).toEqual([
-      'config: unknown key(s) "weights" (expected componentWeights, timeframeWeights, structureTimeframeWeights, subWeights, thresholds, labelGate, volumeTimeframe, indicatorWindow, anchorBlock, freshness)',
+      'config: unknown key(s) "weights" (expected componentWeights, timeframeWeights, structureTimeframeWeights, subWeights, thresholds, labelGate, bookSmoothingMs, volumeTimeframe, indicatorWindow, anchorBlock, freshness)',
     ]);
     expect(problemsOf({ timeframeWeights: { '1m': '0.4', '5m': 0.3, '30m': 0.2, '4h': 0.1 } })).toEqual(['timeframeWeights.1m: must be a finite number, got "0.4"']);
     expect(problemsOf({ freshness: { book: { freshMs: 5000, staleMs: 1000 } } })).toEqual(['freshness.book: staleMs must be greater than freshMs']);

@@ -1,5 +1,5 @@
 import { componentScoresSchema, symbolDetailSchema, type SymbolDetail } from '@confluence/contracts';
-import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, SUB_SIGNAL_LABELS, toComponentScores, tradeColumns, validateEngineConfig, type MarketSnapshot } from '@confluence/confluence';
+import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, SUB_SIGNAL_LABELS, toComponentScores, tradeColumns, validateEngineConfig, type EngineConfigInput, type MarketSnapshot } from '@confluence/confluence';
 import { emptySnapshot, NOW, P0, syntheticMarket } from './helpers/market';
 import { component } from './helpers/result';
 
@@ -54,7 +54,7 @@ describe('overall score', () => {
       componentWeights: { technical: 0, volume: 0, orderflow: 0, orderbook: 0, structure: 0, sentiment: 1 },
       subWeights: { sentiment: { funding: 1, longShort: 0, liquidations: 0, oiActivity: 0 } },
     };
-    const at = (rate: number, thresholds = DEFAULT_ENGINE_CONFIG.thresholds) =>
+    const at = (rate: number, thresholds: EngineConfigInput['thresholds'] = DEFAULT_ENGINE_CONFIG.thresholds) =>
       createEngine({ ...sentimentOnly, thresholds }).score({ ...emptySnapshot(), funding: [{ ts: NOW - 3_600_000, rate }] }, NOW);
     // funding −0.0011 → 50 + 40·tanh(1) = 80.46: Bullish, strong
     expect([at(-0.0011).score, at(-0.0011).direction, at(-0.0011).strength]).toEqual([80.5, 'Bullish', 'strong']);

@@ -17,8 +17,8 @@ export function weightedDepth(levels: readonly BookLevel[], n: number): number {
 }
 
 /**
- * Book-derived sub-signals are averaged over this much time: the current book plus the one-second samples of the
- * last 60 s (`bookHistory`). Resting size at the touch and in the top levels is refreshed many times a second and
+ * Book-derived sub-signals are averaged over this much time by default (config `bookSmoothingMs`): the current book
+ * plus the one-second samples of the last 60 s (`bookHistory`). Resting size at the touch and in the top levels is refreshed many times a second and
  * one level can flicker in and out; a trader reads "bid-heavy" over tens of seconds, not one frame. 60 s cuts the
  * one-second noise of these measures by roughly √60 ≈ 8× while a book that really turns shows within a minute.
  */
@@ -120,11 +120,12 @@ export function bookFeaturesOf(bids: readonly BookLevel[], asks: readonly BookLe
 
 type FeatureKey = Exclude<keyof BookFeatures, 'ts'>;
 
-/** Mean of the current reading and the history's readings of the last BOOK_SMOOTHING_MS; n counts the history samples used. */
-function smoothed(key: FeatureKey, current: number, history: readonly BookFeatures[], now: number): { x: number; n: number } {
+/** Mean of the current reading and the history's readings of the last `windowMs`; n counts the history samples used. */
+function smoothed(key: FeatureKey, current: number, history: readonly BookFeatures[], now: number, windowMs: number): { x: number; n: number } {
   let sum = current;
   let n = 0;
-  const since = now - BOOK_SMOOTHING_MS;
+  if (windowMs <= 0) return { x: current, n };
+  const since = now - windowMs;
   for (let i = history.length - 1; i >= 0; i--) {
     const h = history[i];
     if (h.ts < since) break;
@@ -188,8 +189,8 @@ const DEEP_P: Phrases = { up: 'deep book bid-heavy', down: 'deep book ask-heavy'
 const WALL_P: Phrases = { up: 'bid wall near the touch', down: 'ask wall near the touch', flat: 'no dominant wall' };
 const ABSORB_P: Phrases = { up: 'sells absorbed at the bid', down: 'buys absorbed at the ask', flat: 'no absorption' };
 
-function window(n: number): string {
-  return n > 0 ? `mean of the current book and ${n} one-second samples of the last 60 s` : 'current book only (no recent samples yet)';
+function window(n: number, ms: number): string {
+  return n > 0 ? `mean of the current book and ${n} one-second samples of the last ${Math.round(ms / 1000)} s` : 'current book only (no recent samples yet)';
 }
 
 /** Order-book component. A resyncing book makes the whole component null. */
@@ -209,36 +210,37 @@ export function orderbook(ctx: Context): ComponentResult {
   const signals: Signal[] = [];
   const f = bookFeaturesOf(bids, asks, book.ts) as BookFeatures;
   const history = ctx.snapshot.bookHistory ?? [];
+  const win = ctx.config.bookSmoothingMs;
 
-  // Every book measure is the mean of the current book and the one-second samples of the last 60 s (BOOK_SMOOTHING_MS).
+  // Every book measure is the mean of the current book and the one-second samples of the last bookSmoothingMs (60 s).
   if (f.depth === undefined) signals.push(missing('depthImbalance', null, sw.depthImbalance, 'no size in the top levels'));
   else {
-    const { x, n } = smoothed('depth', f.depth, history, ctx.now);
-    signals.push(scored('depthImbalance', null, sw.depthImbalance, x, 50 + 50 * x, `raw = imbalance of the top 10 levels, level i weighted 1/(i+1), ${window(n)}; score = 50 + 50·raw`, DEPTH_P));
+    const { x, n } = smoothed('depth', f.depth, history, ctx.now, win);
+    signals.push(scored('depthImbalance', null, sw.depthImbalance, x, 50 + 50 * x, `raw = imbalance of the top 10 levels, level i weighted 1/(i+1), ${window(n, win)}; score = 50 + 50·raw`, DEPTH_P));
   }
 
   if (f.touch === undefined) signals.push(missing('topImbalance', null, sw.topImbalance, 'no size at the touch'));
   else {
-    const { x, n } = smoothed('touch', f.touch, history, ctx.now);
-    signals.push(scored('topImbalance', null, sw.topImbalance, x, 50 + 40 * x, `raw = (bid₁ − ask₁)/(bid₁ + ask₁), ${window(n)}; score = 50 + 40·raw`, TOP_P));
+    const { x, n } = smoothed('touch', f.touch, history, ctx.now, win);
+    signals.push(scored('topImbalance', null, sw.topImbalance, x, 50 + 40 * x, `raw = (bid₁ − ask₁)/(bid₁ + ask₁), ${window(n, win)}; score = 50 + 40·raw`, TOP_P));
   }
 
   if (f.band10 === undefined) signals.push(missing('depthBand10bps', null, sw.depthBand10bps, 'no resting size within ±0.1 % of mid'));
   else {
-    const { x, n } = smoothed('band10', f.band10, history, ctx.now);
-    signals.push(scored('depthBand10bps', null, sw.depthBand10bps, x, 50 + 50 * x, `raw = (bid − ask)/(bid + ask) size within ±0.1 % of mid, ${window(n)}; score = 50 + 50·raw`, BAND10_P));
+    const { x, n } = smoothed('band10', f.band10, history, ctx.now, win);
+    signals.push(scored('depthBand10bps', null, sw.depthBand10bps, x, 50 + 50 * x, `raw = (bid − ask)/(bid + ask) size within ±0.1 % of mid, ${window(n, win)}; score = 50 + 50·raw`, BAND10_P));
   }
 
   if (f.deep === undefined) signals.push(missing('deepBook', null, sw.deepBook, `needs more than ${DEEP_FROM_LEVEL} levels a side, has ${bids.length}/${asks.length}`));
   else {
-    const { x, n } = smoothed('deep', f.deep, history, ctx.now);
-    signals.push(scored('deepBook', null, sw.deepBook, x, 50 + 50 * x, `raw = (bid − ask)/(bid + ask) size of the levels beyond the top ${DEEP_FROM_LEVEL}, ${window(n)}; score = 50 + 50·raw`, DEEP_P));
+    const { x, n } = smoothed('deep', f.deep, history, ctx.now, win);
+    signals.push(scored('deepBook', null, sw.deepBook, x, 50 + 50 * x, `raw = (bid − ask)/(bid + ask) size of the levels beyond the top ${DEEP_FROM_LEVEL}, ${window(n, win)}; score = 50 + 50·raw`, DEEP_P));
   }
 
   if (f.walls === undefined) signals.push(missing('walls', null, sw.walls, 'no levels within ±0.5 % of mid'));
   else {
-    const { x, n } = smoothed('walls', f.walls, history, ctx.now);
-    const note = x !== 0 ? `raw = (bid − ask) wall size·proximity / both, walls ≥ 4× mean level within ±0.5 %, ${window(n)}; score = 50 + 40·raw` : 'no walls within ±0.5 % (no event: the book is there and shows none)';
+    const { x, n } = smoothed('walls', f.walls, history, ctx.now, win);
+    const note = x !== 0 ? `raw = (bid − ask) wall size·proximity / both, walls ≥ 4× mean level within ±0.5 %, ${window(n, win)}; score = 50 + 40·raw` : 'no walls within ±0.5 % (no event: the book is there and shows none)';
     signals.push(scored('walls', null, sw.walls, x, 50 + 40 * x, note, WALL_P));
   }
 
