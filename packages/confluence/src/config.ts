@@ -97,12 +97,17 @@ export interface FreshnessConfig {
   readonly candleStaleBars: number;
 }
 
-/** A direction label other than Neutral needs at least this much data and confidence. */
+/**
+ * A direction label other than Neutral needs at least this much data and confidence. Like the score thresholds the
+ * confidence bar has hysteresis: a new label needs minConfidence, a label already shown stays down to holdConfidence.
+ */
 export interface LabelGate {
   /** Minimum confidence.completeness (0–1). */
   readonly minCompleteness: number;
-  /** Minimum confidence.value (0–1). */
+  /** Minimum confidence.value (0–1) to turn Bullish or Bearish. */
   readonly minConfidence: number;
+  /** Minimum confidence.value (0–1) to keep a Bullish or Bearish label shown the cycle before (≤ minConfidence). */
+  readonly holdConfidence: number;
 }
 
 export interface EngineConfig {
@@ -151,7 +156,7 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = deepFreeze({
     sentiment: { funding: 0.35, longShort: 0.25, liquidations: 0.2, oiActivity: 0.2 },
   },
   thresholds: { bullish: 60, bearish: 40, bullishExit: 57, bearishExit: 43, strongBullish: 70, strongBearish: 30 },
-  labelGate: { minCompleteness: 0.6, minConfidence: 0.2 },
+  labelGate: { minCompleteness: 0.6, minConfidence: 0.2, holdConfidence: 0.1 },
   bookSmoothingMs: BOOK_SMOOTHING_MS,
   volumeTimeframe: '5m',
   indicatorWindow: 120,
@@ -260,13 +265,15 @@ function checkThresholds(t: unknown, problems: string[]): void {
 
 function checkLabelGate(g: unknown, problems: string[]): void {
   if (!isRecord(g)) {
-    problems.push('labelGate: must be an object { minCompleteness, minConfidence }');
+    problems.push('labelGate: must be an object { minCompleteness, minConfidence, holdConfidence }');
     return;
   }
-  const unknown = Object.keys(g).filter((k) => k !== 'minCompleteness' && k !== 'minConfidence');
+  const unknown = Object.keys(g).filter((k) => k !== 'minCompleteness' && k !== 'minConfidence' && k !== 'holdConfidence');
   if (unknown.length > 0) problems.push(`labelGate: unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
   checkNumber('labelGate.minCompleteness', g.minCompleteness, 0, 1, false, problems);
-  checkNumber('labelGate.minConfidence', g.minConfidence, 0, 1, false, problems);
+  const a = checkNumber('labelGate.minConfidence', g.minConfidence, 0, 1, false, problems);
+  const b = checkNumber('labelGate.holdConfidence', g.holdConfidence, 0, 1, false, problems);
+  if (a && b && (g.holdConfidence as number) > (g.minConfidence as number)) problems.push('labelGate: holdConfidence must not exceed minConfidence');
 }
 
 function checkRamp(path: string, r: unknown, problems: string[]): void {

@@ -143,7 +143,8 @@ export function createEngine(config?: EngineConfigInput): Engine {
 /**
  * The label with hysteresis: Bullish from score ≥ bullish (60), kept while score ≥ bullishExit (57); Bearish
  * mirrored (≤ 40, kept while ≤ 43). Without enough data or confidence (labelGate) the label is Neutral whatever the
- * score: one input on its own cannot set the direction.
+ * score: one input on its own cannot set the direction. A new label needs confidence ≥ minConfidence (0.2), a label
+ * already shown keeps it down to holdConfidence (0.1).
  */
 export function directionOf(score: number, previous: Direction | null, completeness: number, confidence: number, cfg: EngineConfig): { direction: Direction; gated: string | null } {
   const t = cfg.thresholds;
@@ -152,8 +153,9 @@ export function directionOf(score: number, previous: Direction | null, completen
   else if (score <= t.bearish || (previous === 'Bearish' && score <= t.bearishExit)) dir = 'Bearish';
   if (dir === 'Neutral') return { direction: dir, gated: null };
   const g = cfg.labelGate;
+  const bar = previous === dir ? g.holdConfidence : g.minConfidence;
   if (completeness < g.minCompleteness) return { direction: 'Neutral', gated: `only ${Math.round(completeness * 100)} % of the inputs available (needs ${Math.round(g.minCompleteness * 100)} % for a direction)` };
-  if (confidence < g.minConfidence) return { direction: 'Neutral', gated: `confidence ${confidence.toFixed(2)} below ${g.minConfidence} (components do not agree)` };
+  if (confidence < bar) return { direction: 'Neutral', gated: `confidence ${confidence.toFixed(2)} below ${bar} (components do not agree)` };
   return { direction: dir, gated: null };
 }
 

@@ -1,4 +1,4 @@
-export { createEngine, toComponentScores, COMPONENT_LABELS, type Engine, type SymbolScore } from './engine';
+export { createEngine, directionOf, toComponentScores, COMPONENT_LABELS, type Engine, type SymbolScore } from './engine';
 export {
   DEFAULT_ENGINE_CONFIG,
   EngineConfigError,

@@ -18,7 +18,7 @@ describe('engine config validation', () => {
     expect(c.componentWeights).toEqual({ orderflow: 0.3, orderbook: 0.2, volume: 0.18, structure: 0.15, technical: 0.1, sentiment: 0.07 });
     expect(c.timeframeWeights).toEqual({ '1m': 0.4, '5m': 0.3, '30m': 0.2, '4h': 0.1 });
     expect(c.thresholds).toEqual({ bullish: 60, bearish: 40, bullishExit: 57, bearishExit: 43, strongBullish: 70, strongBearish: 30 });
-    expect(c.labelGate).toEqual({ minCompleteness: 0.6, minConfidence: 0.2 });
+    expect(c.labelGate).toEqual({ minCompleteness: 0.6, minConfidence: 0.2, holdConfidence: 0.1 });
     expect(Object.isFrozen(DEFAULT_ENGINE_CONFIG.componentWeights)).toBe(true);
   });
 
@@ -72,7 +72,7 @@ describe('engine config validation', () => {
     expect(problemsOf({ thresholds: { bullish: 60, bearish: 40, bullishExit: 62, bearishExit: 43, strongBullish: 70, strongBearish: 30 } })).toEqual([
       'thresholds: need bearish ≤ bearishExit < bullishExit ≤ bullish, got 40 / 43 / 62 / 60',
     ]);
-    expect(problemsOf({ labelGate: { minCompleteness: 2, minConfidence: 0.2 } })).toEqual(['labelGate.minCompleteness: must be between 0 and 1, got 2']);
+    expect(problemsOf({ labelGate: { minCompleteness: 2, minConfidence: 0.2, holdConfidence: 0.1 } })).toEqual(['labelGate.minCompleteness: must be between 0 and 1, got 2']);
   });
 
   it('when a key is unknown or a value is not a number, then that is an error, never ignored', () => {

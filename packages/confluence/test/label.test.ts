@@ -1,4 +1,4 @@
-import { createEngine, fundingPer8h, type MarketSnapshot } from '@confluence/confluence';
+import { createEngine, DEFAULT_ENGINE_CONFIG, directionOf, fundingPer8h, type MarketSnapshot } from '@confluence/confluence';
 import { emptySnapshot, NOW, syntheticMarket } from './helpers/market';
 import { component, sub } from './helpers/result';
 
@@ -113,5 +113,17 @@ describe('no data is not "no event"', () => {
     const r = createEngine().score(s, NOW);
     expect(sub(r, 'sentiment', 'funding').score).toBeNull();
     expect(component(r, 'sentiment').score).not.toBeNull();
+  });
+});
+
+describe('the label gate has its own hysteresis', () => {
+  const cfg = DEFAULT_ENGINE_CONFIG;
+  test('when confidence is 0.15, then a new Bullish label is refused but one already shown is kept; below 0.1 it goes', () => {
+    expect(directionOf(65, 'Neutral', 1, 0.15, cfg)).toEqual({ direction: 'Neutral', gated: 'confidence 0.15 below 0.2 (components do not agree)' });
+    expect(directionOf(65, 'Bullish', 1, 0.15, cfg)).toEqual({ direction: 'Bullish', gated: null });
+    expect(directionOf(65, 'Bullish', 1, 0.09, cfg).direction).toBe('Neutral');
+    expect(directionOf(35, 'Bearish', 1, 0.15, cfg).direction).toBe('Bearish');
+    // completeness has no hold: half the inputs missing is Neutral whatever was shown
+    expect(directionOf(65, 'Bullish', 0.5, 0.9, cfg).direction).toBe('Neutral');
   });
 });
