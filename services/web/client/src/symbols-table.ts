@@ -20,7 +20,7 @@ const COLUMNS: ColumnDef[] = [
   { key: 'price', label: 'Price', title: 'Last price', cls: 'c-price num' },
   { key: 'change24h', label: '24h', title: 'Price change over 24 hours', cls: 'c-chg num' },
   { key: 'score', label: 'Score', title: 'Confluence score, 0–100 (Bullish ≥ 60, Bearish ≤ 40)', cls: 'c-score' },
-  { key: 'direction', label: 'Direction', title: 'Direction from the score', cls: 'c-dir' },
+  { key: 'direction', label: 'Direction', title: 'The published direction label: Bullish from 60 (held down to 57), Bearish from 40 (held up to 43), Neutral without enough data or agreement', cls: 'c-dir' },
   { key: 'confidence', label: 'Conf', title: 'Confidence: agreement and completeness of the inputs', cls: 'c-conf num' },
   ...COMPONENTS.map((c) => ({ key: c as SortKey, label: COMPONENT_LABELS[c].short, title: `${COMPONENT_LABELS[c].long} component, 0–100`, cls: 'c-comp' })),
   { key: 'fundingRate', label: 'Funding /8h', title: 'Funding rate per 8 hours: the printed rate × 8 h ÷ the contract’s funding interval, so 1 h and 4 h contracts compare with 8 h ones. Hover a cell for the printed rate, the interval and the next funding time', cls: 'c-fund num' },

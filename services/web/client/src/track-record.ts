@@ -116,7 +116,7 @@ function cell(c: CalibrationCell | undefined): HTMLElement {
     },
     main,
     ci,
+    h('span', { class: 'sub n', text: `n=${c.samples}` }),
     rates,
-    h('span', { class: 'sub', text: `n=${c.directional}${c.directional !== c.samples ? ` of ${c.samples}` : ''}` }),
   );
 }
