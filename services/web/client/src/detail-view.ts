@@ -314,9 +314,11 @@ export class DetailView {
             {},
             `Score band ${br.band}, ${br.horizon} ahead: `,
             h('strong', { text: br.hitRate === null ? 'no hit rate yet' : `${fmtShare(br.hitRate)} hit rate` }),
+            br.baseRate != null ? ` against a ${fmtShare(br.baseRate)} base rate` : '',
             ` over ${plural(br.samples, 'sample')}`,
             br.meanReturn === null ? '' : `, mean return ${fmtPct(br.meanReturn)}`,
-            '.',
+            '. ',
+            br.verdict === 'too_few' ? 'Too few samples to say whether it has skill.' : br.verdict === 'skill' ? 'Better than the base rate.' : br.verdict === 'anti' ? 'Worse than the base rate.' : br.verdict === 'none' ? 'No skill shown over the base rate.' : '',
           )
         : h('p', { class: 'muted', text: 'No track record for this band yet.' }),
     );
