@@ -365,10 +365,12 @@ export function createIntake(options: IntakeOptions): Intake {
     warmup = new Warmup({ rest, store, logger: logger.child({ component: 'warmup' }), poll: false, retry: false });
     const symbols = (options.symbols?.length ? options.symbols : index.symbols).filter((s) => inShard(s, options.shard));
     // Funding intervals from the recorded instruments answer, when the recording has one (tickers may carry them too).
-    try {
-      fundingIntervals = new Map((await rest.instruments()).flatMap((i) => (i.fundingInterval !== undefined && i.fundingInterval > 0 ? [[i.symbol, i.fundingInterval] as const] : [])));
-    } catch {
-      fundingIntervals = new Map();
+    if ([...index.rest.keys()].some((k) => k.startsWith('/v5/market/instruments-info'))) {
+      try {
+        fundingIntervals = new Map((await rest.instruments()).flatMap((i) => (i.fundingInterval !== undefined && i.fundingInterval > 0 ? [[i.symbol, i.fundingInterval] as const] : [])));
+      } catch {
+        fundingIntervals = new Map();
+      }
     }
     applyUniverse(symbols);
     await warmup.idle();
