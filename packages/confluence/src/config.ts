@@ -346,7 +346,8 @@ export function validateEngineConfig(input: EngineConfigInput = {}): EngineConfi
   for (const c of COMPONENT_NAMES) checkWeightTable(`subWeights.${c}`, merged.subWeights[c], SUB_SIGNALS[c], problems);
   checkThresholds(merged.thresholds, problems);
   checkLabelGate(merged.labelGate, problems);
-  checkNumber('bookSmoothingMs', merged.bookSmoothingMs, 0, 600_000, false, problems);
+  // The intake keeps BOOK_SMOOTHING_SAMPLES (64) one-second samples: a longer window would silently be shorter.
+  checkNumber('bookSmoothingMs', merged.bookSmoothingMs, 0, BOOK_SMOOTHING_MS, false, problems);
   if (!(TIMEFRAMES as readonly unknown[]).includes(merged.volumeTimeframe)) {
     problems.push(`volumeTimeframe: must be one of ${TIMEFRAMES.join(', ')}, got ${JSON.stringify(merged.volumeTimeframe)}`);
   }

@@ -33,6 +33,13 @@ describe('order-book smoothing over 60 s', () => {
     expect(sub(r, 'orderbook', 'depthImbalance').reason).toMatch(/30 one-second samples of the last 60 s/);
   });
 
+  test('when bookSmoothingMs is 0, then the history is ignored; a window longer than the kept samples is refused', () => {
+    const history = Array.from({ length: 30 }, (_, i) => sample(30_000 - i * 1_000, -0.5));
+    const r = createEngine({ bookSmoothingMs: 0 }).score(withHistory(base, history), NOW);
+    expect(sub(r, 'orderbook', 'topImbalance').raw).toBeCloseTo(current.touch!, 6);
+    expect(() => createEngine({ bookSmoothingMs: 120_000 })).toThrow(/bookSmoothingMs: must be between 0 and 60000, got 120000/);
+  });
+
   test('when the market is mirrored, history included, then the smoothed signals mirror around 50', () => {
     const s = withHistory(base, [sample(4_000, 0.2), sample(3_000, 0.4), sample(2_000, -0.1), sample(1_000, 0.3)]);
     for (const name of ['depthImbalance', 'topImbalance', 'depthBand10bps', 'walls']) {
