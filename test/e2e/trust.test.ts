@@ -114,7 +114,9 @@ describe('trust features end to end', () => {
       // 1. The recording, from the compiled generator (a separate process, as a user would run it).
       const file = path.join(dir, 'sim.jsonl');
       const genStarted = Date.now();
-      gen = startProcess('make-recording', [path.join(ROOT, 'scripts/dist/sim/make-recording.js'), '--out', file, '--hours', String(HOURS), '--symbols', String(SYMBOLS), '--seed', '42', '--quiet'], {});
+      // The scoreboard counts one window per symbol per horizon, on the horizon's grid (00:00, 04:00 … UTC at 4 h): the
+      // recording starts 5 min before midnight so the analyzer is warm at 00:00 and that 4 h window fits in 5 h.
+      gen = startProcess('make-recording', [path.join(ROOT, 'scripts/dist/sim/make-recording.js'), '--out', file, '--hours', String(HOURS), '--symbols', String(SYMBOLS), '--seed', '42', '--start', '2025-01-05T23:55:00Z', '--quiet'], {});
       const code = await gen.waitForExit(150_000);
       if (code !== 0) throw new Error(`make-recording exited ${code}: ${gen.output().slice(-3000)}`);
       const recorded = gen.jsonLines().find((l) => l.event === 'recorded') as { lines: number; bytes: number; startedAt: number; endedAt: number } | undefined;
@@ -156,7 +158,7 @@ describe('trust features end to end', () => {
             `replayed (${finished.intake.replay!.messages} frames) in ${(replayMs / 1000).toFixed(1)} s wall, analyzer start included\n${scoreboardTable(cal)}`,
         );
 
-        // 3. The numbers: samples at every horizon, rates inside [0, 1] within their Wilson bounds.
+        // 3. The numbers: samples at every horizon, rates inside [0, 1], skill = hit − base, flags only with an interval.
         expect(cal.horizons).toEqual(HORIZONS);
         expect(cal.bands.map((b) => b.band)).toEqual(BANDS);
         expect(cal.totalSamples).toBeGreaterThan(0);
