@@ -365,7 +365,7 @@ export class MarketFixture {
       totalSamples: 2400,
       resolvedSamples: 2100,
       since: now - 86_400_000,
-      method: { nonOverlapping: true, resamples: 400, minSamples: 30, minBlocks: 8, blockMinutes: { '15m': 60, '1h': 60, '4h': 240 } },
+      method: { nonOverlapping: true, resamples: 400, minSamples: 30, minBlocks: 8, blockMinutes: { '15m': 120, '1h': 120, '4h': 240 } },
     };
   }
 }
