@@ -187,6 +187,30 @@ describe('dashboard with published fixtures', () => {
     expect(new URL(page.url()).hash).toBe('');
   });
 
+  test('when contracts settle funding every 1 h or 4 h, then the table shows funding per 8 h and says the printed rate, interval and next funding time', async () => {
+    const pct = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x * 100).toFixed(4)}%`;
+    expect(await page.textContent('#symbols-head [data-key="fundingRate"]')).toContain('Funding /8h');
+    // SOLUSDT settles every hour: 0.01 % printed is 0.08 % per 8 h.
+    const sol = fx.fundingOf('SOLUSDT');
+    expect(sol.funding.intervalMinutes).toBe(60);
+    const cell = '#symbols-body .row[data-symbol="SOLUSDT"] .c-fund';
+    await page.waitForFunction(([sel, text]) => document.querySelector(sel)?.textContent === text, [cell, pct(sol.funding.rate8h)] as const);
+    expect(sol.funding.rate8h).toBeCloseTo(sol.fundingRate * 8, 12);
+    const title = (await page.getAttribute(cell, 'title')) ?? '';
+    expect(title).toContain(`${pct(sol.fundingRate)} per 1 h = ${pct(sol.funding.rate8h)} per 8 h`);
+    expect(title).toMatch(/next funding \d\d:\d\d/);
+    // BTCUSDT settles every 8 h: the two numbers are the same.
+    const btc = fx.fundingOf('BTCUSDT');
+    expect(await page.textContent('#symbols-body .row[data-symbol="BTCUSDT"] .c-fund')).toBe(pct(btc.fundingRate));
+    // The detail gives the same line.
+    await page.click('#symbols-body .row[data-symbol="SOLUSDT"] .c-price');
+    await page.waitForSelector('dialog#detail[open]');
+    await page.waitForFunction(() => (document.querySelector('#detail .funding-detail')?.textContent ?? '').includes('per 1 h'));
+    expect(await page.textContent('#detail .funding-detail')).toContain(`per 1 h = ${pct(sol.funding.rate8h)} per 8 h`);
+    await page.goBack();
+    await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
+  });
+
   test('when the page is opened on a deep link, then the detail is open with its chart', async () => {
     const deep = await browser.context.newPage();
     try {
@@ -252,7 +276,15 @@ describe('dashboard with published fixtures', () => {
     expect(await page.$$eval('table.track tbody tr', (r) => r.length)).toBe(5);
     await page.selectOption('#track-scope', 'orderflow');
     expect(await page.$$eval('table.track thead th', (r) => r.map((x) => x.textContent))).toEqual(['Band', '15m', '1h', '4h']);
-    expect(await page.textContent('table.track tbody tr:last-child .hit')).toMatch(/^\d+%$/);
+    // Top band: skill over the base rate at 15m (green), a range including 0 at 1h, too few samples at 4h — said plainly.
+    const top = 'table.track tbody tr:last-child';
+    expect(await page.textContent(`${top} td:nth-of-type(1) .hit`)).toMatch(/^\+\d+\.\d pp$/);
+    expect(await page.getAttribute(`${top} td:nth-of-type(1)`, 'class')).toContain('good');
+    expect(await page.textContent(`${top} td:nth-of-type(1) .rates`)).toMatch(/^hit \d+% · base 52%$/);
+    expect(await page.textContent(`${top} td:nth-of-type(1) .n`)).toMatch(/^n=\d+$/);
+    expect(await page.getAttribute(`${top} td:nth-of-type(2)`, 'class')).not.toContain('good');
+    expect(await page.textContent(`${top} td:nth-of-type(3) .hit`)).toBe('too few');
+    expect(await page.textContent('.track-note')).toContain('too few');
   });
 
   test('when the viewport is a phone, then the page does not overflow sideways and the symbol column stays pinned', async () => {

@@ -59,6 +59,8 @@ interface SymState {
   change24h: number;
   turnover24h: number;
   fundingRate: number;
+  /** Minutes between funding settlements: most 8 h, some 4 h and 1 h, as on Bybit. */
+  fundingIntervalMinutes: number;
   openInterest: number;
   components: Record<ComponentName, number | null>;
   /** A fixed score that overrides the weighted one (tests set it to move a row across a threshold). */
@@ -109,6 +111,7 @@ export class MarketFixture {
         change24h: round((this.rnd() - 0.5) * 0.16, 5),
         turnover24h: 10 ** (6 + this.rnd() * 4),
         fundingRate: round((this.rnd() - 0.45) * 0.001, 6),
+        fundingIntervalMinutes: i % 5 === 2 ? 60 : i % 3 === 1 ? 240 : 480,
         openInterest: 10 ** (4 + this.rnd() * 4),
         components,
         pinnedScore: null,
@@ -220,6 +223,7 @@ export class MarketFixture {
       turnover24h: s.turnover24h,
       volume24h: s.turnover24h / s.price,
       fundingRate: s.fundingRate,
+      funding: this.funding(s),
       openInterest: s.openInterest,
       openInterestValue: s.openInterest * s.price,
       tickSize: s.tickSize,
@@ -241,6 +245,18 @@ export class MarketFixture {
       scoreChange1h: score === null || then60 === null ? null : round(score - then60),
       directionSince: direction === null ? null : this.startedAt - 12 * 60_000,
     };
+  }
+
+  /** Funding per 8 h with the interval and the next settlement (the next multiple of the interval from now). */
+  funding(s: SymState): NonNullable<SymbolRow['funding']> {
+    const ms = s.fundingIntervalMinutes * 60_000;
+    return { rate8h: (s.fundingRate * 480) / s.fundingIntervalMinutes, intervalMinutes: s.fundingIntervalMinutes, nextFundingTime: Math.ceil((this.startedAt + 1) / ms) * ms };
+  }
+
+  /** The funding fields of a symbol, for assertions. */
+  fundingOf(symbol: string): { fundingRate: number; funding: NonNullable<SymbolRow['funding']> } {
+    const s = this.syms.find((x) => x.symbol === symbol)!;
+    return { fundingRate: s.fundingRate, funding: this.funding(s) };
   }
 
   rows(): SymbolRow[] {
@@ -292,6 +308,7 @@ export class MarketFixture {
       tickSize: s.tickSize,
       change24h: r.change24h,
       fundingRate: r.fundingRate,
+      funding: r.funding,
       openInterest: r.openInterest,
       // Best bid and ask one tick apart, as on a liquid book.
       orderbook: { bestBid: s.price, bestAsk: onTick(s.price + s.tickSize, s.tickSize), mid: s.price + s.tickSize / 2, spreadBps: (s.tickSize / s.price) * 10_000, bidDepth: 1.2e6, askDepth: 0.9e6, levels: 50, synced: s.dataOk },
@@ -354,15 +371,26 @@ export class MarketFixture {
   calibration(now: number): CalibrationData {
     const horizons = ['15m', '1h', '4h'];
     const bandNames = ['0-30', '30-40', '40-60', '60-70', '70-100'];
-    const cell = (i: number, j: number) => {
-      const samples = 80 + i * 40 + j * 10;
-      const hitRate = 0.45 + i * 0.03 + j * 0.01;
+    // The top band: skill shown at 15m, none at 1h (its range includes 0), too few samples at 4h; Neutral band unlabelled.
+    const cell = (i: number, j: number): CalibrationData['bands'][number]['byHorizon'][string] => {
+      const samples = j === 2 ? 12 + i : 80 + i * 40 + j * 10;
+      const directional = i === 2 ? 0 : samples - 10 > 0 ? samples - 10 : samples;
+      const hitRate = directional === 0 ? null : 0.45 + i * 0.03 + j * 0.01;
+      const baseRate = directional === 0 ? null : 0.52;
+      const skill = hitRate === null || baseRate === null ? null : hitRate - baseRate;
+      const few = j === 2 && directional > 0;
+      const skill95 = skill === null || few ? null : { low: skill - (j === 0 ? 0.03 : 0.09), high: skill + (j === 0 ? 0.03 : 0.09) };
+      const verdict = directional === 0 ? 'no_direction' : few ? 'too_few' : skill95!.low > 0 ? 'skill' : skill95!.high < 0 ? 'anti' : 'none';
       return {
         samples,
-        directional: samples - 10,
-        hits: Math.round(samples * hitRate),
+        directional,
+        hits: hitRate === null ? 0 : Math.round(directional * hitRate),
         hitRate,
-        wilson95: { low: hitRate - 0.08, high: hitRate + 0.08 },
+        baseRate,
+        skill,
+        skill95,
+        blocks: few ? 3 : 20,
+        verdict,
         meanReturn: (i - 2) * 0.001,
         medianReturn: (i - 2) * 0.0008,
       };
@@ -375,6 +403,7 @@ export class MarketFixture {
       totalSamples: 2400,
       resolvedSamples: 2100,
       since: now - 86_400_000,
+      method: { nonOverlapping: true, resamples: 400, minSamples: 30, minBlocks: 8, blockMinutes: { '15m': 120, '1h': 120, '4h': 240 } },
     };
   }
 }

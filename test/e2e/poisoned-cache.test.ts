@@ -55,9 +55,9 @@ function detail(symbol: string): SymbolDetail {
   };
 }
 
-const cell = { samples: 3, directional: 2, hits: 1, hitRate: 0.5, wilson95: { low: 0.1, high: 0.9 }, meanReturn: 0.001, medianReturn: 0.001 };
+const cell = { samples: 3, directional: 2, hits: 1, hitRate: 0.5, baseRate: 0.5, skill: 0, skill95: null, blocks: 1, verdict: 'too_few' as const, meanReturn: 0.001, medianReturn: 0.001 };
 function calibration(horizons: string[]): CalibrationData {
-  return { horizons, bands: [{ band: '≥70', byHorizon: Object.fromEntries(horizons.map((h) => [h, cell])) }], components: [], totalSamples: 3, resolvedSamples: 3, since: null };
+  return { horizons, bands: [{ band: '≥70', byHorizon: Object.fromEntries(horizons.map((h) => [h, cell])) }], components: [], totalSamples: 3, resolvedSamples: 3, since: null, method: { nonOverlapping: true, resamples: 400, minSamples: 30, minBlocks: 8, blockMinutes: { '1h': 120 } } };
 }
 
 /** A split value whose manifest names parts that were never written. */

@@ -2,6 +2,7 @@ import { TIMEFRAMES, type ComponentName } from '@confluence/contracts';
 import type { EngineConfig } from './config';
 import { clamp, freshnessRamp } from './math';
 import { TIMEFRAME_MS } from './series';
+import { FUNDING_REFERENCE_MINUTES } from './components/sentiment';
 import { newestTradeTs } from './trades';
 import type { MarketSnapshot } from './types';
 
@@ -20,17 +21,25 @@ export interface ComponentOutcome {
   readonly completeness: number;
 }
 
+/** A component this many points (of 50) from neutral on the overall score's side counts fully towards agreement. */
+export const AGREEMENT_FULL_AT = 0.2;
+
 /**
  * Confidence = agreement × completeness × freshness, each in 0–1.
  *
- * - agreement: with dᵢ = (scoreᵢ − 50)/50 for the available components, eᵢ their effective weights and
- *   D = Σ eᵢ·dᵢ = (overall − 50)/50, agreement = clamp(1 − Σ eᵢ·|dᵢ − D|, 0, 1): 1 when every component says the
- *   same as the overall score, 0 when they split evenly to opposite extremes. 0 without a score.
+ * - agreement: do the components point the same way as the overall score? With dᵢ = (scoreᵢ − 50)/50 for the
+ *   available components, eᵢ their effective weights and S = sign(overall − 50),
+ *   agreement = clamp(Σ eᵢ·clamp(S·dᵢ / 0.2, −1, 1), 0, 1): a component 10 or more points on the overall's side adds
+ *   its full weight, one at 50 adds nothing, one 10 or more points on the other side takes its weight away. All six
+ *   bullish → 1; a flat range (everything near 50) → near 0; components split → near 0. 0 without a score or at
+ *   exactly 50.
  * - completeness: Σ over configured components of weight_c × (share of the component's sub-weight that was computed);
- *   a null component adds 0.
- * - freshness: mean over the inputs present (book, newest trade, ticker, candles) of a ramp that is 1 up to a fresh age
- *   and 0 from a stale age (config.freshness; candles by bars of their own timeframe, age from the newest candle's end,
- *   averaged over the timeframes that have candles). 0 when no input is present.
+ *   a null component adds 0. A feed that has not delivered (or is too old to use) is not computed, so it counts as
+ *   missing, never as a neutral 50.
+ * - freshness: mean over the inputs present of a ramp that is 1 up to the input's fresh age and 0 from its stale age:
+ *   book, newest trade, ticker, candles (by bars of their own timeframe, averaged over timeframes), and the
+ *   REST-polled inputs — newest open-interest point, newest long/short point, newest funding settlement (by the
+ *   contract's own funding interval). 0 when no input is present.
  */
 export function computeConfidence(
   outcomes: readonly ComponentOutcome[],
@@ -43,15 +52,15 @@ export function computeConfidence(
   if (overall !== null) {
     let wsum = 0;
     for (const o of outcomes) if (o.score !== null) wsum += config.componentWeights[o.name];
-    const D = (overall - 50) / 50;
-    let dispersion = 0;
-    if (wsum > 0) {
+    const side = Math.sign(overall - 50);
+    let acc = 0;
+    if (wsum > 0 && side !== 0) {
       for (const o of outcomes) {
         if (o.score === null) continue;
-        dispersion += (config.componentWeights[o.name] / wsum) * Math.abs((o.score - 50) / 50 - D);
+        acc += (config.componentWeights[o.name] / wsum) * clamp((side * (o.score - 50)) / 50 / AGREEMENT_FULL_AT, -1, 1);
       }
     }
-    agreement = clamp(1 - dispersion, 0, 1);
+    agreement = clamp(acc, 0, 1);
   }
 
   let completeness = 0;
@@ -80,6 +89,17 @@ export function computeFreshness(s: MarketSnapshot, now: number, config: EngineC
     candleN++;
   }
   if (candleN > 0) parts.push(candleSum / candleN);
+  const oi = s.openInterest.length > 0 ? s.openInterest[s.openInterest.length - 1] : undefined;
+  if (oi !== undefined) parts.push(freshnessRamp(now - oi.ts, f.openInterest.freshMs, f.openInterest.staleMs));
+  const ls = s.longShort.length > 0 ? s.longShort[s.longShort.length - 1] : undefined;
+  if (ls !== undefined) parts.push(freshnessRamp(now - ls.ts, f.longShort.freshMs, f.longShort.staleMs));
+  const fp = s.funding.length > 0 ? s.funding[s.funding.length - 1] : undefined;
+  if (fp !== undefined) {
+    const minutes = s.fundingIntervalMinutes !== undefined && s.fundingIntervalMinutes > 0 ? s.fundingIntervalMinutes : FUNDING_REFERENCE_MINUTES;
+    // The newest settlement is normally less than one interval old; a little slack for the poll.
+    const interval = minutes * 60_000;
+    parts.push(freshnessRamp(now - fp.ts, interval * 1.25, interval * f.fundingStaleIntervals));
+  }
   if (parts.length === 0) return 0;
   let sum = 0;
   for (const p of parts) sum += p;

@@ -1,13 +1,14 @@
 import { COMPONENT_NAMES, TIMEFRAMES, type ComponentName, type Timeframe } from '@confluence/contracts';
 import { deepFreeze } from './math';
 import type { ComponentWeights, TimeframeWeights } from './types';
+import { BOOK_SMOOTHING_MS } from './components/orderbook';
 
 /** Sub-signal names per component; sub-weight tables are keyed by these names. */
 export const SUB_SIGNALS = {
   technical: ['rsi', 'macd', 'ao', 'williamsR', 'cci', 'adx'],
   volume: ['relativeVolume', 'obvTrend', 'cmf', 'accumulationDistribution', 'volumeDelta', 'vwapPosition'],
   orderflow: ['cvdTrend', 'cvdPrice', 'aggressorImbalance', 'oiPrice', 'largeTrades'],
-  orderbook: ['depthImbalance', 'topImbalance', 'depthBand10bps', 'depthBand50bps', 'walls', 'absorption'],
+  orderbook: ['depthImbalance', 'topImbalance', 'depthBand10bps', 'deepBook', 'walls', 'absorption'],
   structure: ['emaPosition', 'emaAlignment', 'marketStructure', 'supportResistance', 'rangePosition'],
   sentiment: ['funding', 'longShort', 'liquidations', 'oiActivity'],
 } as const satisfies { readonly [C in ComponentName]: readonly string[] };
@@ -36,7 +37,7 @@ export const SUB_SIGNAL_LABELS: Readonly<Record<SubSignalName | 'spread', string
   depthImbalance: 'depth imbalance',
   topImbalance: 'touch imbalance',
   depthBand10bps: 'depth within ±0.1 %',
-  depthBand50bps: 'depth within ±0.5 %',
+  deepBook: 'deep book (beyond the top 10 levels)',
   walls: 'walls',
   absorption: 'absorption',
   emaPosition: 'EMA position',
@@ -52,12 +53,20 @@ export const SUB_SIGNAL_LABELS: Readonly<Record<SubSignalName | 'spread', string
 };
 export type SubWeights = { readonly [C in ComponentName]: Readonly<Record<SubSignalName<C>, number>> };
 
-/** Direction and strength cut-offs on the 0–100 overall score. */
+/**
+ * Direction and strength cut-offs on the 0–100 overall score. The label has hysteresis: it turns Bullish at
+ * score ≥ bullish and stays Bullish until the score falls below bullishExit (Bearish mirrored), so a score
+ * wandering around 60 does not flip the label every second.
+ */
 export interface DirectionThresholds {
   /** score ≥ bullish → 'Bullish'. */
   readonly bullish: number;
   /** score ≤ bearish → 'Bearish'. */
   readonly bearish: number;
+  /** A Bullish label stays while score ≥ bullishExit (≤ bullish). */
+  readonly bullishExit: number;
+  /** A Bearish label stays while score ≤ bearishExit (≥ bearish). */
+  readonly bearishExit: number;
   /** Bullish and score ≥ strongBullish → strength 'strong'. */
   readonly strongBullish: number;
   /** Bearish and score ≤ strongBearish → strength 'strong'. */
@@ -74,9 +83,31 @@ export interface FreshnessConfig {
   readonly book: FreshnessRamp;
   readonly trades: FreshnessRamp;
   readonly ticker: FreshnessRamp;
+  /** Newest open-interest point (REST 5-min history or a live ticker sample). */
+  readonly openInterest: FreshnessRamp;
+  /** Newest long/short account-ratio point (REST, 5-min period); older than staleMs it is not scored at all. */
+  readonly longShort: FreshnessRamp;
+  /**
+   * Funding history is judged by the instrument's own funding interval: fresh up to one interval after the newest
+   * settlement, worthless after three (only used when the live ticker carries no rate).
+   */
+  readonly fundingStaleIntervals: number;
   /** Candle ramps in bars of the candle's own timeframe, measured from the end of the newest candle. */
   readonly candleFreshBars: number;
   readonly candleStaleBars: number;
+}
+
+/**
+ * A direction label other than Neutral needs at least this much data and confidence. Like the score thresholds the
+ * confidence bar has hysteresis: a new label needs minConfidence, a label already shown stays down to holdConfidence.
+ */
+export interface LabelGate {
+  /** Minimum confidence.completeness (0–1). */
+  readonly minCompleteness: number;
+  /** Minimum confidence.value (0–1) to turn Bullish or Bearish. */
+  readonly minConfidence: number;
+  /** Minimum confidence.value (0–1) to keep a Bullish or Bearish label shown the cycle before (≤ minConfidence). */
+  readonly holdConfidence: number;
 }
 
 export interface EngineConfig {
@@ -89,6 +120,9 @@ export interface EngineConfig {
   /** Per component, the weight of each sub-signal; each table must list every sub-signal and sum to 1. */
   readonly subWeights: SubWeights;
   readonly thresholds: DirectionThresholds;
+  readonly labelGate: LabelGate;
+  /** Book measures are averaged over the current book and the one-second samples of this many ms (0: current book only). */
+  readonly bookSmoothingMs: number;
   /** Candles of this timeframe feed the volume component. */
   readonly volumeTimeframe: Timeframe;
   /** Indicators run over at least this many confirmed candles when the snapshot has them (see README, "Caching"). */
@@ -98,8 +132,13 @@ export interface EngineConfig {
   readonly freshness: FreshnessConfig;
 }
 
-/** What `createEngine` and `validateEngineConfig` accept: any top-level key replaces the default; `subWeights` and `freshness` merge per key. */
-export type EngineConfigInput = Partial<Omit<EngineConfig, 'subWeights' | 'freshness'>> & {
+/**
+ * What `createEngine` and `validateEngineConfig` accept: any top-level key replaces the default; `subWeights` and
+ * `freshness` merge per key; `thresholds` without `bullishExit`/`bearishExit` get exits 3 points inside the entries
+ * (a quarter of the Neutral band when that is narrower).
+ */
+export type EngineConfigInput = Partial<Omit<EngineConfig, 'subWeights' | 'freshness' | 'thresholds'>> & {
+  readonly thresholds?: Omit<DirectionThresholds, 'bullishExit' | 'bearishExit'> & Partial<Pick<DirectionThresholds, 'bullishExit' | 'bearishExit'>>;
   readonly subWeights?: Partial<SubWeights>;
   readonly freshness?: Partial<FreshnessConfig>;
 };
@@ -112,11 +151,13 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = deepFreeze({
     technical: { rsi: 0.2, macd: 0.2, ao: 0.15, williamsR: 0.1, cci: 0.15, adx: 0.2 },
     volume: { relativeVolume: 0.15, obvTrend: 0.2, cmf: 0.2, accumulationDistribution: 0.15, volumeDelta: 0.15, vwapPosition: 0.15 },
     orderflow: { cvdTrend: 0.2, cvdPrice: 0.2, aggressorImbalance: 0.25, oiPrice: 0.2, largeTrades: 0.15 },
-    orderbook: { depthImbalance: 0.3, topImbalance: 0.1, depthBand10bps: 0.15, depthBand50bps: 0.2, walls: 0.15, absorption: 0.1 },
+    orderbook: { depthImbalance: 0.3, topImbalance: 0.1, depthBand10bps: 0.15, deepBook: 0.2, walls: 0.15, absorption: 0.1 },
     structure: { emaPosition: 0.25, emaAlignment: 0.2, marketStructure: 0.25, supportResistance: 0.15, rangePosition: 0.15 },
     sentiment: { funding: 0.35, longShort: 0.25, liquidations: 0.2, oiActivity: 0.2 },
   },
-  thresholds: { bullish: 60, bearish: 40, strongBullish: 70, strongBearish: 30 },
+  thresholds: { bullish: 60, bearish: 40, bullishExit: 57, bearishExit: 43, strongBullish: 70, strongBearish: 30 },
+  labelGate: { minCompleteness: 0.6, minConfidence: 0.2, holdConfidence: 0.1 },
+  bookSmoothingMs: BOOK_SMOOTHING_MS,
   volumeTimeframe: '5m',
   indicatorWindow: 120,
   anchorBlock: 60,
@@ -124,6 +165,9 @@ export const DEFAULT_ENGINE_CONFIG: EngineConfig = deepFreeze({
     book: { freshMs: 2_000, staleMs: 30_000 },
     trades: { freshMs: 15_000, staleMs: 300_000 },
     ticker: { freshMs: 5_000, staleMs: 60_000 },
+    openInterest: { freshMs: 10 * 60_000, staleMs: 60 * 60_000 },
+    longShort: { freshMs: 15 * 60_000, staleMs: 2 * 3_600_000 },
+    fundingStaleIntervals: 3,
     candleFreshBars: 0.5,
     candleStaleBars: 3,
   },
@@ -144,6 +188,8 @@ const TOP_LEVEL_KEYS: readonly (keyof EngineConfig)[] = [
   'structureTimeframeWeights',
   'subWeights',
   'thresholds',
+  'labelGate',
+  'bookSmoothingMs',
   'volumeTimeframe',
   'indicatorWindow',
   'anchorBlock',
@@ -199,20 +245,35 @@ function checkNumber(path: string, v: unknown, min: number, max: number, integer
 
 function checkThresholds(t: unknown, problems: string[]): void {
   if (!isRecord(t)) {
-    problems.push('thresholds: must be an object { bullish, bearish, strongBullish, strongBearish }');
+    problems.push('thresholds: must be an object { bullish, bearish, bullishExit, bearishExit, strongBullish, strongBearish }');
     return;
   }
-  const keys = ['bullish', 'bearish', 'strongBullish', 'strongBearish'];
+  const keys = ['bullish', 'bearish', 'bullishExit', 'bearishExit', 'strongBullish', 'strongBearish'];
   const unknown = Object.keys(t).filter((k) => !keys.includes(k));
   if (unknown.length > 0) problems.push(`thresholds: unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
   const ok = keys.map((k) => checkNumber(`thresholds.${k}`, t[k], 0, 100, false, problems)).every(Boolean);
   if (!ok) return;
-  const { bullish, bearish, strongBullish, strongBearish } = t as unknown as DirectionThresholds;
+  const { bullish, bearish, bullishExit, bearishExit, strongBullish, strongBearish } = t as unknown as DirectionThresholds;
   if (!(strongBearish <= bearish && bearish < bullish && bullish <= strongBullish)) {
     problems.push(
       `thresholds: need strongBearish ≤ bearish < bullish ≤ strongBullish, got ${strongBearish} / ${bearish} / ${bullish} / ${strongBullish}`,
     );
+  } else if (!(bearish <= bearishExit && bearishExit < bullishExit && bullishExit <= bullish)) {
+    problems.push(`thresholds: need bearish ≤ bearishExit < bullishExit ≤ bullish, got ${bearish} / ${bearishExit} / ${bullishExit} / ${bullish}`);
   }
+}
+
+function checkLabelGate(g: unknown, problems: string[]): void {
+  if (!isRecord(g)) {
+    problems.push('labelGate: must be an object { minCompleteness, minConfidence, holdConfidence }');
+    return;
+  }
+  const unknown = Object.keys(g).filter((k) => k !== 'minCompleteness' && k !== 'minConfidence' && k !== 'holdConfidence');
+  if (unknown.length > 0) problems.push(`labelGate: unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
+  checkNumber('labelGate.minCompleteness', g.minCompleteness, 0, 1, false, problems);
+  const a = checkNumber('labelGate.minConfidence', g.minConfidence, 0, 1, false, problems);
+  const b = checkNumber('labelGate.holdConfidence', g.holdConfidence, 0, 1, false, problems);
+  if (a && b && (g.holdConfidence as number) > (g.minConfidence as number)) problems.push('labelGate: holdConfidence must not exceed minConfidence');
 }
 
 function checkRamp(path: string, r: unknown, problems: string[]): void {
@@ -230,12 +291,15 @@ function checkFreshness(f: unknown, problems: string[]): void {
     problems.push('freshness: must be an object');
     return;
   }
-  const keys = ['book', 'trades', 'ticker', 'candleFreshBars', 'candleStaleBars'];
+  const keys = ['book', 'trades', 'ticker', 'openInterest', 'longShort', 'fundingStaleIntervals', 'candleFreshBars', 'candleStaleBars'];
   const unknown = Object.keys(f).filter((k) => !keys.includes(k));
   if (unknown.length > 0) problems.push(`freshness: unknown key(s) ${unknown.map((k) => `"${k}"`).join(', ')}`);
   checkRamp('freshness.book', f.book, problems);
   checkRamp('freshness.trades', f.trades, problems);
   checkRamp('freshness.ticker', f.ticker, problems);
+  checkRamp('freshness.openInterest', f.openInterest, problems);
+  checkRamp('freshness.longShort', f.longShort, problems);
+  checkNumber('freshness.fundingStaleIntervals', f.fundingStaleIntervals, 1.01, 1000, false, problems);
   const a = checkNumber('freshness.candleFreshBars', f.candleFreshBars, 0, 1000, false, problems);
   const b = checkNumber('freshness.candleStaleBars', f.candleStaleBars, 0, 1000, false, problems);
   if (a && b && (f.candleStaleBars as number) <= (f.candleFreshBars as number)) {
@@ -261,9 +325,17 @@ export function validateEngineConfig(input: EngineConfigInput = {}): EngineConfi
   const freshIn: unknown = input.freshness ?? {};
   if (!isRecord(freshIn)) problems.push('freshness: must be an object');
 
+  // Thresholds given without exits (older configs) get the default 3-point hysteresis, narrowed for tight thresholds.
+  let thresholds: unknown = input.thresholds ?? DEFAULT_ENGINE_CONFIG.thresholds;
+  if (isRecord(thresholds) && typeof thresholds.bullish === 'number' && typeof thresholds.bearish === 'number') {
+    const gap = Math.min(3, Math.max(0, (thresholds.bullish - thresholds.bearish) / 4));
+    thresholds = { bullishExit: thresholds.bullish - gap, bearishExit: thresholds.bearish + gap, ...thresholds };
+  }
+
   const merged = {
     ...DEFAULT_ENGINE_CONFIG,
     ...input,
+    thresholds,
     subWeights: { ...DEFAULT_ENGINE_CONFIG.subWeights, ...subRecord },
     freshness: { ...DEFAULT_ENGINE_CONFIG.freshness, ...(isRecord(freshIn) ? freshIn : {}) },
   } as EngineConfig;
@@ -273,6 +345,9 @@ export function validateEngineConfig(input: EngineConfigInput = {}): EngineConfi
   checkWeightTable('structureTimeframeWeights', merged.structureTimeframeWeights, TIMEFRAMES, problems);
   for (const c of COMPONENT_NAMES) checkWeightTable(`subWeights.${c}`, merged.subWeights[c], SUB_SIGNALS[c], problems);
   checkThresholds(merged.thresholds, problems);
+  checkLabelGate(merged.labelGate, problems);
+  // The intake keeps BOOK_SMOOTHING_SAMPLES (64) one-second samples: a longer window would silently be shorter.
+  checkNumber('bookSmoothingMs', merged.bookSmoothingMs, 0, BOOK_SMOOTHING_MS, false, problems);
   if (!(TIMEFRAMES as readonly unknown[]).includes(merged.volumeTimeframe)) {
     problems.push(`volumeTimeframe: must be one of ${TIMEFRAMES.join(', ')}, got ${JSON.stringify(merged.volumeTimeframe)}`);
   }

@@ -28,9 +28,13 @@ export type SymbolScore = Pick<SymbolDetail, 'symbol' | 'score' | 'direction' | 
 
 export interface Engine {
   readonly config: EngineConfig;
-  /** Scores one snapshot at time `now` (ms). Pure in its inputs: caches never change the result. */
-  score(snapshot: MarketSnapshot, now: number): SymbolScore;
-  /** Drops the cached indicator state of a symbol that is no longer tracked. */
+  /**
+   * Scores one snapshot at time `now` (ms). The result is a function of the snapshot, `now` and the direction this
+   * engine last returned for the symbol (the label's hysteresis); indicator caches never change it. `previous`
+   * overrides the remembered label (null: none), e.g. to score a symbol as if after a given label.
+   */
+  score(snapshot: MarketSnapshot, now: number, previous?: Direction | null): SymbolScore;
+  /** Drops the cached indicator state and the remembered label of a symbol that is no longer tracked. */
   forget(symbol: string): void;
   /** Drops all cached state. */
   clear(): void;
@@ -52,6 +56,8 @@ const EMPTY_CANDLES: readonly never[] = [];
 
 class SymbolState {
   readonly series = new Map<Timeframe, TfSeries>();
+  /** The label published last time (hysteresis); null before the first score. */
+  label: Direction | null = null;
 }
 
 /** Creates a scoring engine; throws `EngineConfigError` when the config is invalid. */
@@ -78,7 +84,7 @@ export function createEngine(config?: EngineConfigInput): Engine {
     return s;
   }
 
-  function score(snapshot: MarketSnapshot, now: number): SymbolScore {
+  function score(snapshot: MarketSnapshot, now: number, previous?: Direction | null): SymbolScore {
     const tfMemo = new Map<Timeframe, TfData | { error: unknown }>();
     let tradesMemo: TradeStats | null = null;
     let tapeMemo: TradeColumns | null = null;
@@ -120,7 +126,10 @@ export function createEngine(config?: EngineConfigInput): Engine {
         results[name] = { score: null, reason: truncate(`error: ${msg}`, 300), signals: [], completeness: 0 };
       }
     }
-    return assemble(snapshot, now, cfg, results);
+    const st = stateFor(snapshot.symbol);
+    const out = assemble(snapshot, now, cfg, results, previous === undefined ? st.label : previous);
+    st.label = out.direction;
+    return out;
   }
 
   return {
@@ -131,8 +140,23 @@ export function createEngine(config?: EngineConfigInput): Engine {
   };
 }
 
-function direction(score: number, cfg: EngineConfig): Direction {
-  return score >= cfg.thresholds.bullish ? 'Bullish' : score <= cfg.thresholds.bearish ? 'Bearish' : 'Neutral';
+/**
+ * The label with hysteresis: Bullish from score ≥ bullish (60), kept while score ≥ bullishExit (57); Bearish
+ * mirrored (≤ 40, kept while ≤ 43). Without enough data or confidence (labelGate) the label is Neutral whatever the
+ * score: one input on its own cannot set the direction. A new label needs confidence ≥ minConfidence (0.2), a label
+ * already shown keeps it down to holdConfidence (0.1).
+ */
+export function directionOf(score: number, previous: Direction | null, completeness: number, confidence: number, cfg: EngineConfig): { direction: Direction; gated: string | null } {
+  const t = cfg.thresholds;
+  let dir: Direction = 'Neutral';
+  if (score >= t.bullish || (previous === 'Bullish' && score >= t.bullishExit)) dir = 'Bullish';
+  else if (score <= t.bearish || (previous === 'Bearish' && score <= t.bearishExit)) dir = 'Bearish';
+  if (dir === 'Neutral') return { direction: dir, gated: null };
+  const g = cfg.labelGate;
+  const bar = previous === dir ? g.holdConfidence : g.minConfidence;
+  if (completeness < g.minCompleteness) return { direction: 'Neutral', gated: `only ${Math.round(completeness * 100)} % of the inputs available (needs ${Math.round(g.minCompleteness * 100)} % for a direction)` };
+  if (confidence < bar) return { direction: 'Neutral', gated: `confidence ${confidence.toFixed(2)} below ${bar} (components do not agree)` };
+  return { direction: dir, gated: null };
 }
 
 function strength(score: number, dir: Direction, cfg: EngineConfig): 'strong' | 'moderate' | null {
@@ -192,6 +216,7 @@ function adjective(score: number): string {
 function rationale(
   scoreR: number | null,
   dir: Direction | null,
+  gated: string | null,
   results: Readonly<Record<ComponentName, ComponentResult>>,
   pushes: readonly { name: ComponentName; push: number }[],
 ): string {
@@ -215,13 +240,13 @@ function rationale(
     const text = s === null ? null : phraseOf(s);
     parts.push(`${COMPONENT_LABELS[name]} ${adj}${text ? ` (${text})` : ''}`);
   }
-  let text = `${dir} ${scoreR.toFixed(1)}: ${parts.length > 0 ? parts.join(', ') : 'all components near neutral'}`;
+  let text = `${dir} ${scoreR.toFixed(1)}${gated ? ` (no direction: ${gated})` : ''}: ${parts.length > 0 ? parts.join(', ') : 'all components near neutral'}`;
   if (neutral.length > 0 && parts.length > 0) text += `; ${neutral.slice(0, 2).join(', ')}`;
   if (unavailable.length > 0) text += `; missing ${unavailable.join(', ')}`;
   return truncate(text, 600);
 }
 
-function assemble(snapshot: MarketSnapshot, now: number, cfg: EngineConfig, results: Record<ComponentName, ComponentResult>): SymbolScore {
+function assemble(snapshot: MarketSnapshot, now: number, cfg: EngineConfig, results: Record<ComponentName, ComponentResult>, previous: Direction | null): SymbolScore {
   let wsum = 0;
   for (const n of COMPONENT_NAMES) if (results[n].score !== null) wsum += cfg.componentWeights[n];
   let overall: number | null = null;
@@ -234,8 +259,6 @@ function assemble(snapshot: MarketSnapshot, now: number, cfg: EngineConfig, resu
     overall = acc / wsum;
   }
   const scoreR = overall === null ? null : roundScore(overall);
-  const dir = scoreR === null ? null : direction(scoreR, cfg);
-  const str = scoreR === null || dir === null ? null : strength(scoreR, dir, cfg);
 
   const components: ComponentDetail[] = COMPONENT_NAMES.map((n) => {
     const r = results[n];
@@ -258,14 +281,18 @@ function assemble(snapshot: MarketSnapshot, now: number, cfg: EngineConfig, resu
 
   const outcomes: ComponentOutcome[] = COMPONENT_NAMES.map((n) => ({ name: n, score: results[n].score, completeness: results[n].completeness }));
   const c = computeConfidence(outcomes, overall, snapshot, now, cfg);
+  const value = roundTo(c.value, 3);
+  const labelled = scoreR === null ? null : directionOf(scoreR, previous, roundTo(c.completeness, 3), value, cfg);
+  const dir = labelled === null ? null : labelled.direction;
+  const str = scoreR === null || dir === null ? null : strength(scoreR, dir, cfg);
 
   return {
     symbol: snapshot.symbol,
     score: scoreR,
     direction: dir,
     strength: str,
-    confidence: { value: roundTo(c.value, 3), agreement: roundTo(c.agreement, 3), completeness: roundTo(c.completeness, 3), freshness: roundTo(c.freshness, 3) },
-    rationale: rationale(scoreR, dir, results, pushes),
+    confidence: { value, agreement: roundTo(c.agreement, 3), completeness: roundTo(c.completeness, 3), freshness: roundTo(c.freshness, 3) },
+    rationale: rationale(scoreR, dir, labelled?.gated ?? null, results, pushes),
     components,
     topContributors,
   };

@@ -1,4 +1,4 @@
-export { createEngine, toComponentScores, COMPONENT_LABELS, type Engine, type SymbolScore } from './engine';
+export { createEngine, directionOf, toComponentScores, COMPONENT_LABELS, type Engine, type SymbolScore } from './engine';
 export {
   DEFAULT_ENGINE_CONFIG,
   EngineConfigError,
@@ -6,6 +6,7 @@ export {
   SUB_SIGNAL_LABELS,
   validateEngineConfig,
   type DirectionThresholds,
+  type LabelGate,
   type EngineConfig,
   type EngineConfigInput,
   type FreshnessConfig,
@@ -15,5 +16,6 @@ export {
 } from './config';
 export { computeConfidence, computeFreshness, type Confidence, type ComponentOutcome } from './confidence';
 export type * from './types';
-export { depthImbalanceOf, DEPTH_SMOOTHING_SAMPLES } from './components/orderbook';
+export { bookFeaturesOf, depthImbalanceOf, BOOK_SMOOTHING_MS, BOOK_SMOOTHING_SAMPLES } from './components/orderbook';
+export { FUNDING_REFERENCE_MINUTES, fundingPer8h } from './components/sentiment';
 export { EMPTY_TRADES, newestTradeTs, tradeAt, tradeColumns, tradeCount, tradesSince, type TradeColumns } from './trades';

@@ -1,5 +1,8 @@
 import type { ComponentName, Timeframe } from '@confluence/contracts';
+import type { BookFeatures } from './components/orderbook';
 import type { TradeColumns } from './trades';
+
+export type { BookFeatures };
 
 /** One OHLCV candle. `start` is the candle's open time (ms). */
 export interface Candle {
@@ -99,10 +102,20 @@ export interface MarketSnapshot {
   /** Book spread samples in bps over the recent past (for spread stability), oldest first. */
   readonly spreadHistoryBps: readonly number[];
   /**
-   * Depth-weighted top-of-book imbalance (`depthImbalanceOf`) sampled about once a second, oldest first. The engine
-   * averages the recent samples with the current book, so one flickering level does not swing the score.
+   * The book's measures (`bookFeaturesOf`) sampled about once a second, oldest first. The engine averages the
+   * samples of the last 60 s with the current book, so one flickering level does not swing the score.
    */
-  readonly depthImbalanceHistory?: readonly number[];
+  readonly bookHistory?: readonly BookFeatures[];
+  /**
+   * Minutes between funding settlements (Bybit `fundingInterval` of instruments-info, or the ticker's
+   * `fundingIntervalHour` × 60): 480 for most, 240 or 60 for some. The engine scores funding per 8 hours.
+   */
+  readonly fundingIntervalMinutes?: number;
+  /**
+   * Exchange time of the newest liquidation the intake received on any symbol of the feed; undefined when the
+   * liquidation feed has not delivered anything yet. "No liquidations" is only evidence when the feed is live.
+   */
+  readonly liquidationFeedLastEventAt?: number;
 }
 
 export type ComponentWeights = Readonly<Record<ComponentName, number>>;

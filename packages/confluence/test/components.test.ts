@@ -33,20 +33,33 @@ describe('order book component (hand-computed)', () => {
     expect(sub(r, 'orderbook', 'topImbalance').score).toBe(70);
     // ±0.1 % = 99.9..100.1: bids 3 + 1 = 4, asks 1 + 1 = 2 → 1/3 → 66.67
     expect(sub(r, 'orderbook', 'depthBand10bps').score).toBe(66.7);
-    // ±0.5 % = 99.5..100.5: bids 6, asks 3 → 1/3 → 66.67
-    expect(sub(r, 'orderbook', 'depthBand50bps').score).toBe(66.7);
+    // three levels a side: nothing beyond the top 10, so the deep-book measure has no data (not a neutral 50)
+    expect(sub(r, 'orderbook', 'deepBook').score).toBeNull();
+    expect(sub(r, 'orderbook', 'deepBook').reason).toBe('needs more than 10 levels a side, has 3/3');
     // 6 levels, mean size 9/6 = 1.5, wall threshold 4·1.5 = 6: no wall → 50
     expect(sub(r, 'orderbook', 'walls').score).toBe(50);
     expect(sub(r, 'orderbook', 'absorption').score).toBeNull();
     expect(sub(r, 'orderbook', 'absorption').reason).toBe('no trades in the last 60 s');
-    // weighted over the available (absorption missing): (.3·69.444 + .1·70 + .15·66.667 + .2·66.667 + .15·50)/.9 = 65.185;
-    // spread 10 bps → factor 1 − 0.5·(10 − 5)/45 = 0.94444 → 50 + 15.185·0.94444 = 64.34
-    expect(component(r, 'orderbook').score).toBe(64.3);
+    // weighted over the available (absorption, deep book missing): (.3·69.444 + .1·70 + .15·66.667 + .15·50)/.7 = 64.762;
+    // spread 10 bps → factor 1 − 0.5·(10 − 5)/45 = 0.94444 → 50 + 14.762·0.94444 = 63.94
+    expect(component(r, 'orderbook').score).toBe(63.9);
     expect(sub(r, 'orderbook', 'spread').raw).toBeCloseTo(10, 6);
     expect(sub(r, 'orderbook', 'spread').weight).toBe(0);
     // Contributions include the damping, so they add up to the component score.
     const sum = component(r, 'orderbook').subSignals.reduce((a, s) => a + (s.contribution ?? 0), 0);
-    expect(sum).toBeCloseTo(64.34, 1);
+    expect(sum).toBeCloseTo(63.94, 1);
+  });
+
+  it('when the top 10 levels are balanced but the levels behind them lean bid, then only the deep-book measure sees it', () => {
+    // 12 levels a side, 0.01 apart from 99.99 / 100.01: the top 10 hold 1 lot each side; levels 11–12 hold 5 + 5 bid vs 1 + 1 ask.
+    const side = (start: number, step: number, deep: number) => Array.from({ length: 12 }, (_, i) => [start + i * step, i < 10 ? 1 : deep] as [number, number]);
+    const deepBook = { bids: side(99.99, -0.01, 5), asks: side(100.01, 0.01, 1), ts: NOW - 100, synced: true };
+    const r = engine().score({ ...snap, book: deepBook }, NOW);
+    expect(sub(r, 'orderbook', 'depthImbalance').score).toBe(50);
+    expect(sub(r, 'orderbook', 'topImbalance').score).toBe(50);
+    // deep: (10 − 2)/(10 + 2) = 0.6667 → 50 + 50·0.6667 = 83.3
+    expect(sub(r, 'orderbook', 'deepBook').raw).toBeCloseTo(2 / 3, 5);
+    expect(sub(r, 'orderbook', 'deepBook').score).toBe(83.3);
   });
 
   it('when a wall sits near the touch, then the wall signal points its way', () => {

@@ -17,7 +17,8 @@ describe('engine config validation', () => {
     expect(Object.values(c.componentWeights).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(c.componentWeights).toEqual({ orderflow: 0.3, orderbook: 0.2, volume: 0.18, structure: 0.15, technical: 0.1, sentiment: 0.07 });
     expect(c.timeframeWeights).toEqual({ '1m': 0.4, '5m': 0.3, '30m': 0.2, '4h': 0.1 });
-    expect(c.thresholds).toEqual({ bullish: 60, bearish: 40, strongBullish: 70, strongBearish: 30 });
+    expect(c.thresholds).toEqual({ bullish: 60, bearish: 40, bullishExit: 57, bearishExit: 43, strongBullish: 70, strongBearish: 30 });
+    expect(c.labelGate).toEqual({ minCompleteness: 0.6, minConfidence: 0.2, holdConfidence: 0.1 });
     expect(Object.isFrozen(DEFAULT_ENGINE_CONFIG.componentWeights)).toBe(true);
   });
 
@@ -41,8 +42,8 @@ describe('engine config validation', () => {
       'timeframeWeights: unknown name(s) "1h" (expected 1m, 5m, 30m, 4h)',
       'timeframeWeights: missing weight(s) for 4h',
     ]);
-    expect(problemsOf({ subWeights: { orderbook: { depthImbalance: 0.5, topImbalance: 0.5, depthBand10bps: 0, depthBand50bps: 0, walls: 0, absorption: 0, icebergs: 0 } } })).toEqual([
-      'subWeights.orderbook: unknown name(s) "icebergs" (expected depthImbalance, topImbalance, depthBand10bps, depthBand50bps, walls, absorption)',
+    expect(problemsOf({ subWeights: { orderbook: { depthImbalance: 0.5, topImbalance: 0.5, depthBand10bps: 0, deepBook: 0, walls: 0, absorption: 0, icebergs: 0 } } })).toEqual([
+      'subWeights.orderbook: unknown name(s) "icebergs" (expected depthImbalance, topImbalance, depthBand10bps, deepBook, walls, absorption)',
     ]);
     expect(problemsOf({ subWeights: { mood: {} } })[0]).toBe('subWeights: unknown component(s) "mood"');
   });
@@ -65,9 +66,18 @@ describe('engine config validation', () => {
     );
   });
 
+  it('when thresholds come without exits, then exits sit 3 points inside (a quarter of a narrow Neutral band); bad exits are errors', () => {
+    expect(validateEngineConfig({ thresholds: { bullish: 65, bearish: 35, strongBullish: 75, strongBearish: 25 } }).thresholds).toMatchObject({ bullishExit: 62, bearishExit: 38 });
+    expect(validateEngineConfig({ thresholds: { bullish: 52, bearish: 48, strongBullish: 70, strongBearish: 30 } }).thresholds).toMatchObject({ bullishExit: 51, bearishExit: 49 });
+    expect(problemsOf({ thresholds: { bullish: 60, bearish: 40, bullishExit: 62, bearishExit: 43, strongBullish: 70, strongBearish: 30 } })).toEqual([
+      'thresholds: need bearish ≤ bearishExit < bullishExit ≤ bullish, got 40 / 43 / 62 / 60',
+    ]);
+    expect(problemsOf({ labelGate: { minCompleteness: 2, minConfidence: 0.2, holdConfidence: 0.1 } })).toEqual(['labelGate.minCompleteness: must be between 0 and 1, got 2']);
+  });
+
   it('when a key is unknown or a value is not a number, then that is an error, never ignored', () => {
     expect(problemsOf({ weights: {} })).toEqual([
-      'config: unknown key(s) "weights" (expected componentWeights, timeframeWeights, structureTimeframeWeights, subWeights, thresholds, volumeTimeframe, indicatorWindow, anchorBlock, freshness)',
+      'config: unknown key(s) "weights" (expected componentWeights, timeframeWeights, structureTimeframeWeights, subWeights, thresholds, labelGate, bookSmoothingMs, volumeTimeframe, indicatorWindow, anchorBlock, freshness)',
     ]);
     expect(problemsOf({ timeframeWeights: { '1m': '0.4', '5m': 0.3, '30m': 0.2, '4h': 0.1 } })).toEqual(['timeframeWeights.1m: must be a finite number, got "0.4"']);
     expect(problemsOf({ freshness: { book: { freshMs: 5000, staleMs: 1000 } } })).toEqual(['freshness.book: staleMs must be greater than freshMs']);

@@ -1,5 +1,5 @@
 import { componentScoresSchema, symbolDetailSchema, type SymbolDetail } from '@confluence/contracts';
-import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, SUB_SIGNAL_LABELS, toComponentScores, tradeColumns, validateEngineConfig, type MarketSnapshot } from '@confluence/confluence';
+import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, SUB_SIGNAL_LABELS, toComponentScores, tradeColumns, validateEngineConfig, type EngineConfigInput, type MarketSnapshot } from '@confluence/confluence';
 import { emptySnapshot, NOW, P0, syntheticMarket } from './helpers/market';
 import { component } from './helpers/result';
 
@@ -54,8 +54,8 @@ describe('overall score', () => {
       componentWeights: { technical: 0, volume: 0, orderflow: 0, orderbook: 0, structure: 0, sentiment: 1 },
       subWeights: { sentiment: { funding: 1, longShort: 0, liquidations: 0, oiActivity: 0 } },
     };
-    const at = (rate: number, thresholds = DEFAULT_ENGINE_CONFIG.thresholds) =>
-      createEngine({ ...sentimentOnly, thresholds }).score({ ...emptySnapshot(), funding: [{ ts: 0, rate }] }, NOW);
+    const at = (rate: number, thresholds: EngineConfigInput['thresholds'] = DEFAULT_ENGINE_CONFIG.thresholds) =>
+      createEngine({ ...sentimentOnly, thresholds }).score({ ...emptySnapshot(), funding: [{ ts: NOW - 3_600_000, rate }] }, NOW);
     // funding −0.0011 → 50 + 40·tanh(1) = 80.46: Bullish, strong
     expect([at(-0.0011).score, at(-0.0011).direction, at(-0.0011).strength]).toEqual([80.5, 'Bullish', 'strong']);
     // funding −0.0004 → 50 + 40·tanh(0.3) = 61.65: Bullish, moderate
@@ -125,8 +125,22 @@ describe('confidence', () => {
   const cfg = validateEngineConfig({ componentWeights: { technical: 0.5, volume: 0.5, orderflow: 0, orderbook: 0, structure: 0, sentiment: 0 } });
   const fresh: MarketSnapshot = { ...emptySnapshot(), ticker: { ...syntheticMarket('up').ticker!, ts: NOW } };
 
-  it('when two equally weighted components say 80 and 40, then agreement = 1 − Σ e·|d − D| = 1 − (.5·.4 + .5·.4) = 0.6', () => {
-    // d = 0.6 and −0.2, D = 0.2
+  const agreementOf = (scores: readonly (number | null)[], weights = [1 / 6, 1 / 6, 1 / 6, 1 / 6, 1 / 6, 1 / 6]) => {
+    const names = ['technical', 'volume', 'orderflow', 'orderbook', 'structure', 'sentiment'] as const;
+    const c6 = validateEngineConfig({ componentWeights: Object.fromEntries(names.map((n, i) => [n, weights[i]])) as Record<(typeof names)[number], number> });
+    let acc = 0;
+    let w = 0;
+    scores.forEach((x, i) => {
+      if (x !== null) {
+        acc += weights[i] * x;
+        w += weights[i];
+      }
+    });
+    return computeConfidence(names.map((name, i) => ({ name, score: scores[i], completeness: scores[i] === null ? 0 : 1 })), acc / w, fresh, NOW, c6).agreement;
+  };
+
+  it('when two equally weighted components say 80 and 40, then they cancel: agreement = .5·1 − .5·1 = 0', () => {
+    // overall 60 (bullish side); 80 is 30 points on its side (counts fully), 40 is 10 points against (takes its weight away)
     const c = computeConfidence(
       [
         { name: 'technical', score: 80, completeness: 1 },
@@ -137,10 +151,24 @@ describe('confidence', () => {
       NOW,
       cfg,
     );
-    expect(c.agreement).toBeCloseTo(0.6, 12);
+    expect(c.agreement).toBe(0);
     expect(c.completeness).toBeCloseTo(1, 12);
     expect(c.freshness).toBe(1);
-    expect(c.value).toBeCloseTo(0.6, 12);
+    expect(c.value).toBe(0);
+    // 80 and 55: 55 is 5 points on the same side, half of the 10 that count fully: .5·1 + .5·0.5 = 0.75
+    expect(computeConfidence([{ name: 'technical', score: 80, completeness: 1 }, { name: 'volume', score: 55, completeness: 1 }], 67.5, fresh, NOW, cfg).agreement).toBeCloseTo(0.75, 12);
+  });
+
+  it('when all six components are bullish, agreement is 1; a flat range and all-at-50 are near 0; a clean trend beats a range', () => {
+    expect(agreementOf([95, 90, 70, 60, 95, 60])).toBe(1);
+    expect(agreementOf([50, 50, 50, 50, 50, 50])).toBe(0);
+    const range = agreementOf([52, 48, 51, 49, 53, 50]);
+    expect(range).toBeLessThan(0.2);
+    const trend = agreementOf([68, 64, 58, 55, 70, 47]);
+    expect(trend).toBeGreaterThan(0.6);
+    expect(trend).toBeGreaterThan(range);
+    // mirrored: the same for the bearish side
+    expect(agreementOf([5, 10, 30, 40, 5, 40])).toBe(1);
   });
 
   it('when a component is missing or half its sub-weight is, then completeness counts only the computed weight', () => {
@@ -167,6 +195,19 @@ describe('confidence', () => {
     const trades = [{ ts: NOW - 1000, price: 100, size: 1, side: 'Buy' as const }];
     expect(computeFreshness({ ...emptySnapshot(), book, trades: tradeColumns(trades) }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.75, 12);
     expect(computeFreshness(emptySnapshot(), NOW, DEFAULT_ENGINE_CONFIG)).toBe(0);
+  });
+
+  it('when a REST-polled input is old, then freshness counts it by its own age (long/short, open interest, funding by its interval)', () => {
+    // long/short 15 min fresh → 2 h stale: 67.5 min old → 1 − 52.5/105 = 0.5
+    expect(computeFreshness({ ...emptySnapshot(), longShort: [{ ts: NOW - 67.5 * 60_000, buyRatio: 0.5, sellRatio: 0.5 }] }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.5, 12);
+    expect(computeFreshness({ ...emptySnapshot(), longShort: [{ ts: NOW - 48 * 3_600_000, buyRatio: 0.5, sellRatio: 0.5 }] }, NOW, DEFAULT_ENGINE_CONFIG)).toBe(0);
+    // open interest 10 min fresh → 60 min stale: 35 min old → 0.5
+    expect(computeFreshness({ ...emptySnapshot(), openInterest: [{ ts: NOW - 35 * 60_000, openInterest: 1 }] }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.5, 12);
+    // funding settles every hour on this contract: fresh to 75 min, stale at 3 h; a settlement 5 days old is worthless
+    const funding = (ageMs: number, fundingIntervalMinutes: number) => computeFreshness({ ...emptySnapshot(), funding: [{ ts: NOW - ageMs, rate: 0.0001 }], fundingIntervalMinutes }, NOW, DEFAULT_ENGINE_CONFIG);
+    expect(funding(5 * 86_400_000, 480)).toBe(0);
+    expect(funding(7 * 3_600_000, 480)).toBe(1);
+    expect(funding(7 * 3_600_000, 60)).toBe(0);
   });
 
   it('when the same market is scored with stale data, then only freshness and the confidence value drop, not the score', () => {

@@ -1,38 +1,51 @@
-import { createEngine } from '@confluence/confluence';
-import type { MarketSnapshot } from '@confluence/confluence';
+import { BOOK_SMOOTHING_MS, bookFeaturesOf, createEngine } from '@confluence/confluence';
+import type { BookFeatures, MarketSnapshot } from '@confluence/confluence';
 import { mirrorSnapshot, syntheticMarket } from './helpers/market';
 import { sub } from './helpers/result';
 
-/** Depth imbalance is averaged over the recent one-second samples and the current book. */
-describe('order-book depth smoothing', () => {
+/** Every book measure is averaged over the one-second samples of the last 60 s and the current book. */
+describe('order-book smoothing over 60 s', () => {
   const NOW = 1_764_080_000_000;
   const base = syntheticMarket('range', { now: NOW });
+  const current = bookFeaturesOf(base.book!.bids, base.book!.asks, base.book!.ts)!;
 
-  function withHistory(s: MarketSnapshot, history: number[] | undefined): MarketSnapshot {
-    return { ...s, depthImbalanceHistory: history };
+  function withHistory(s: MarketSnapshot, history: BookFeatures[] | undefined): MarketSnapshot {
+    return { ...s, bookHistory: history };
   }
+  const sample = (ageMs: number, x: number): BookFeatures => ({ ts: NOW - ageMs, depth: x, touch: x, band10: x, deep: x, walls: x });
 
-  test('when there is no history, then the raw value is the current book alone', () => {
+  test('when there is no history, then each raw value is the current book alone', () => {
     const r = createEngine().score(withHistory(base, undefined), NOW);
-    const current = sub(r, 'orderbook', 'depthImbalance').raw!;
+    expect(sub(r, 'orderbook', 'depthImbalance').raw).toBeCloseTo(current.depth!, 5);
+    expect(sub(r, 'orderbook', 'topImbalance').raw).toBeCloseTo(current.touch!, 5);
     const again = createEngine().score(withHistory(base, []), NOW);
-    expect(sub(again, 'orderbook', 'depthImbalance').raw).toBe(current);
+    expect(sub(again, 'orderbook', 'depthImbalance').raw).toBe(sub(r, 'orderbook', 'depthImbalance').raw);
   });
 
-  test('when the recent samples lean the other way, then the raw value is their mean with the current book (hand-computed)', () => {
-    const current = sub(createEngine().score(base, NOW), 'orderbook', 'depthImbalance').raw!;
-    // 30 samples of −0.5 plus the current value c: raw = (c + 30·(−0.5)) / 31.
-    const history = [0.9, 0.9, ...Array.from({ length: 30 }, () => -0.5)]; // only the last 30 count
+  test('when the samples of the last 60 s lean the other way, then every book measure is their mean with the current book (hand-computed)', () => {
+    // Two samples older than the 60 s window (ignored), then 30 samples of −0.5 inside it: raw = (c + 30·(−0.5)) / 31.
+    const history = [sample(BOOK_SMOOTHING_MS + 5_000, 0.9), sample(BOOK_SMOOTHING_MS + 1_000, 0.9), ...Array.from({ length: 30 }, (_, i) => sample(30_000 - i * 1_000, -0.5))];
     const r = createEngine().score(withHistory(base, history), NOW);
-    const raw = sub(r, 'orderbook', 'depthImbalance').raw!;
-    expect(raw).toBeCloseTo((current + 30 * -0.5) / 31, 4);
-    expect(sub(r, 'orderbook', 'depthImbalance').score).toBeCloseTo(50 + 50 * raw, 0);
+    expect(sub(r, 'orderbook', 'depthImbalance').raw).toBeCloseTo((current.depth! + 30 * -0.5) / 31, 4);
+    expect(sub(r, 'orderbook', 'topImbalance').raw).toBeCloseTo((current.touch! + 30 * -0.5) / 31, 4);
+    expect(sub(r, 'orderbook', 'depthBand10bps').raw).toBeCloseTo((current.band10! + 30 * -0.5) / 31, 4);
+    expect(sub(r, 'orderbook', 'walls').raw).toBeCloseTo((current.walls! + 30 * -0.5) / 31, 4);
+    expect(sub(r, 'orderbook', 'depthImbalance').reason).toMatch(/30 one-second samples of the last 60 s/);
   });
 
-  test('when the market is mirrored, history included, then the smoothed signal mirrors around 50', () => {
-    const s = withHistory(base, [0.2, 0.4, -0.1, 0.3]);
-    const a = sub(createEngine().score(s, NOW), 'orderbook', 'depthImbalance').score!;
-    const b = sub(createEngine().score(mirrorSnapshot(s), NOW), 'orderbook', 'depthImbalance').score!;
-    expect(a + b).toBeCloseTo(100, 0);
+  test('when bookSmoothingMs is 0, then the history is ignored; a window longer than the kept samples is refused', () => {
+    const history = Array.from({ length: 30 }, (_, i) => sample(30_000 - i * 1_000, -0.5));
+    const r = createEngine({ bookSmoothingMs: 0 }).score(withHistory(base, history), NOW);
+    expect(sub(r, 'orderbook', 'topImbalance').raw).toBeCloseTo(current.touch!, 6);
+    expect(() => createEngine({ bookSmoothingMs: 120_000 })).toThrow(/bookSmoothingMs: must be between 0 and 60000, got 120000/);
+  });
+
+  test('when the market is mirrored, history included, then the smoothed signals mirror around 50', () => {
+    const s = withHistory(base, [sample(4_000, 0.2), sample(3_000, 0.4), sample(2_000, -0.1), sample(1_000, 0.3)]);
+    for (const name of ['depthImbalance', 'topImbalance', 'depthBand10bps', 'walls']) {
+      const a = sub(createEngine().score(s, NOW), 'orderbook', name).score!;
+      const b = sub(createEngine().score(mirrorSnapshot(s), NOW), 'orderbook', name).score!;
+      expect(a + b).toBeCloseTo(100, 0);
+    }
   });
 });

@@ -16,8 +16,14 @@ function toMover(row: SymbolRow): Mover {
     score: row.score,
     direction: row.direction,
     fundingRate: row.fundingRate,
+    funding8h: funding8hOf(row),
     scoreDelta: scoreMove(row),
   };
+}
+
+/** Funding per 8 h: the normalised rate when the row has it, else the printed rate (taken as per 8 h). */
+export function funding8hOf(row: SymbolRow): number | null {
+  return row.funding ? row.funding.rate8h : row.fundingRate;
 }
 
 function top(rows: SymbolRow[], value: (r: SymbolRow) => number | null, descending: boolean, limit: number, keep?: (v: number) => boolean): Mover[] {
@@ -59,8 +65,8 @@ export function computeOverview(rows: SymbolRow[], limit: number = MOVERS_LIMIT)
     losers: top(rows, (r) => r.change24h, false, limit, (v) => v < 0),
     strongest: top(rows, (r) => r.score, true, limit),
     weakest: top(rows, (r) => r.score, false, limit),
-    fundingHighest: top(rows, (r) => r.fundingRate, true, limit),
-    fundingLowest: top(rows, (r) => r.fundingRate, false, limit),
+    fundingHighest: top(rows, funding8hOf, true, limit),
+    fundingLowest: top(rows, funding8hOf, false, limit),
     scoreMovers: top(rows, (r) => { const d = scoreMove(r); return d === null ? null : Math.abs(d); }, true, limit, (v) => v > 0),
     totalTurnover24h: turnover,
   };

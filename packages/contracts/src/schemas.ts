@@ -45,6 +45,14 @@ const ts = z.number().int().nonnegative();
 const tickSize = z.number().finite().positive().optional();
 export const symbolSchema = z.string().regex(SYMBOL_PATTERN);
 
+/**
+ * What a scoreboard cell may claim: 'skill' (hit rate above the base rate, the 95 % interval of skill above 0), 'anti'
+ * (below it, the interval below 0), 'none' (the interval includes 0), 'too_few' (too few samples or time blocks to
+ * say), 'no_direction' (no Bullish/Bearish label in the cell).
+ */
+export const CALIBRATION_VERDICTS = ['skill', 'anti', 'none', 'too_few', 'no_direction'] as const;
+export type CalibrationVerdict = (typeof CALIBRATION_VERDICTS)[number];
+
 export const componentScoresSchema = z.object({
   technical: score.nullable(),
   volume: score.nullable(),
@@ -68,6 +76,21 @@ export const moveSchema = z.object({
 });
 export type ScoreMove = z.infer<typeof moveSchema>;
 
+/**
+ * Funding normalised per settlement interval. Bybit's `fundingRate` is per settlement, and contracts settle every
+ * 8 h, 4 h or 1 h: the same printed rate costs 1×, 2× or 8× as much per day. `rate8h` = rate × 480 / interval
+ * minutes is what the dashboard shows and ranks by, in one unit (% per 8 h).
+ */
+export const fundingInfoSchema = z.object({
+  /** The live rate as an 8-hour equivalent (fraction: 0.0001 = 0.01 % per 8 h). */
+  rate8h: num,
+  /** Minutes between settlements; null when the instrument did not say (rate8h then takes the rate as per 8 h). */
+  intervalMinutes: z.number().int().positive().nullable(),
+  /** Next settlement (exchange time, ms), when the ticker gave it. */
+  nextFundingTime: ts.nullable(),
+});
+export type FundingInfo = z.infer<typeof fundingInfoSchema>;
+
 export const symbolRowSchema = z.object({
   symbol: symbolSchema,
   score: score.nullable(),
@@ -79,6 +102,8 @@ export const symbolRowSchema = z.object({
   turnover24h: num.nullable(),
   volume24h: num.nullable(),
   fundingRate: num.nullable(),
+  /** Funding per 8 h with its interval and next settlement; absent from producers older than it. */
+  funding: fundingInfoSchema.nullable().optional(),
   openInterest: num.nullable(),
   openInterestValue: num.nullable(),
   tickSize,
@@ -164,6 +189,7 @@ export const symbolDetailSchema = z.object({
   tickSize,
   change24h: num.nullable(),
   fundingRate: num.nullable(),
+  funding: fundingInfoSchema.nullable().optional(),
   openInterest: num.nullable(),
   orderbook: orderBookStatsSchema,
   updatedAt: ts,
@@ -171,7 +197,17 @@ export const symbolDetailSchema = z.object({
   lastMove: moveSchema.nullable(),
   /** How this symbol's current score band has performed historically (from the calibration scoreboard), when known. */
   bandRecord: z
-    .object({ band: label, horizon: label, samples: z.number().int(), hitRate: num.nullable(), meanReturn: num.nullable() })
+    .object({
+      band: label,
+      horizon: label,
+      samples: z.number().int(),
+      hitRate: num.nullable(),
+      meanReturn: num.nullable(),
+      /** See calibrationCellSchema; absent from producers older than them. */
+      baseRate: num.nullable().optional(),
+      skill: num.nullable().optional(),
+      verdict: z.enum(CALIBRATION_VERDICTS).optional(),
+    })
     .nullable(),
 });
 export type SymbolDetail = z.infer<typeof symbolDetailSchema>;
@@ -183,6 +219,8 @@ export const moverSchema = z.object({
   score: score.nullable(),
   direction: z.enum(DIRECTIONS).nullable(),
   fundingRate: num.nullable(),
+  /** The funding rate per 8 h (see fundingInfoSchema); absent from producers older than it. */
+  funding8h: num.nullable().optional(),
   scoreDelta: num.nullable(),
 });
 export type Mover = z.infer<typeof moverSchema>;
@@ -239,13 +277,21 @@ export type HeartbeatData = z.infer<typeof heartbeatDataSchema>;
 export const shardsDataSchema = z.object({ count: z.number().int().positive().max(64) });
 export type ShardsData = z.infer<typeof shardsDataSchema>;
 
-const wilsonSchema = z.object({ low: num, high: num });
 export const calibrationCellSchema = z.object({
+  /** Resolved non-overlapping samples (one per symbol per horizon-long window). */
   samples: z.number().int().nonnegative(),
   directional: z.number().int().nonnegative(),
   hits: z.number().int().nonnegative(),
   hitRate: num.nullable(),
-  wilson95: wilsonSchema.nullable(),
+  /** How often the same symbols moved in the labels' direction over the kept period: the hit rate of no skill. */
+  baseRate: num.nullable(),
+  /** hitRate − baseRate. */
+  skill: num.nullable(),
+  /** 95 % interval of skill from a block bootstrap over time; null when samples are too few. */
+  skill95: z.object({ low: num, high: num }).nullable(),
+  /** Time blocks holding the cell's directional samples. */
+  blocks: z.number().int().nonnegative(),
+  verdict: z.enum(CALIBRATION_VERDICTS),
   meanReturn: num.nullable(),
   medianReturn: num.nullable(),
 });
@@ -261,6 +307,14 @@ export const calibrationDataSchema = z.object({
   totalSamples: z.number().int().nonnegative(),
   resolvedSamples: z.number().int().nonnegative(),
   since: ts.nullable(),
+  /** How the cells were computed, for the dashboard's explanation. */
+  method: z.object({
+    nonOverlapping: z.boolean(),
+    resamples: z.number().int().positive(),
+    minSamples: z.number().int().nonnegative(),
+    minBlocks: z.number().int().nonnegative(),
+    blockMinutes: z.record(label, z.number().positive()).refine((r) => Object.keys(r).length <= LIMITS.horizons, `at most ${LIMITS.horizons} horizons`),
+  }),
 });
 export type CalibrationData = z.infer<typeof calibrationDataSchema>;
 

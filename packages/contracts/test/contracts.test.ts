@@ -109,7 +109,7 @@ describe('encodeEnvelopeJson', () => {
 
 describe('bounds of the schemas', () => {
   const meta = META;
-  const cell = { samples: 1, directional: 1, hits: 1, hitRate: 1, wilson95: { low: 0.2, high: 1 }, meanReturn: 0.01, medianReturn: 0.01 };
+  const cell = { samples: 1, directional: 1, hits: 1, hitRate: 1, baseRate: 0.5, skill: 0.5, skill95: null, blocks: 1, verdict: 'too_few', meanReturn: 0.01, medianReturn: 0.01 };
   const calibration = (horizons: string[], band = '≥70') => ({
     horizons,
     bands: [{ band, byHorizon: Object.fromEntries(horizons.map((h) => [h, cell])) }],
@@ -117,6 +117,7 @@ describe('bounds of the schemas', () => {
     totalSamples: 1,
     resolvedSamples: 1,
     since: null,
+    method: { nonOverlapping: true, resamples: 400, minSamples: 30, minBlocks: 8, blockMinutes: { '1h': 120 } },
   });
   const decode = (kind: Kind, data: unknown) => decodeEnvelope(kind, JSON.stringify({ ...makeEnvelope(kind, meta, data as never) }));
 

@@ -16,14 +16,127 @@ export function weightedDepth(levels: readonly BookLevel[], n: number): number {
   return s;
 }
 
-/** Samples of the depth imbalance averaged with the current book (about 30 s at one sample a second). */
-export const DEPTH_SMOOTHING_SAMPLES = 30;
+/**
+ * Book-derived sub-signals are averaged over this much time by default (config `bookSmoothingMs`): the current book
+ * plus the one-second samples of the last 60 s (`bookHistory`). Resting size at the touch and in the top levels is refreshed many times a second and
+ * one level can flicker in and out; a trader reads "bid-heavy" over tens of seconds, not one frame. 60 s cuts the
+ * one-second noise of these measures by roughly √60 ≈ 8× while a book that really turns shows within a minute.
+ */
+export const BOOK_SMOOTHING_MS = 60_000;
+/** Upper bound on the samples the intake keeps for the smoothing (one a second, a little slack). */
+export const BOOK_SMOOTHING_SAMPLES = 64;
+/** The "deep book" measure looks at levels beyond this many (the top levels are the depth imbalance's). */
+export const DEEP_FROM_LEVEL = DEPTH_LEVELS;
 
 /** The depth-weighted imbalance of a book's top levels, −1..1; undefined when the top levels hold no size. */
 export function depthImbalanceOf(bids: readonly BookLevel[], asks: readonly BookLevel[]): number | undefined {
   const wb = weightedDepth(bids, DEPTH_LEVELS);
   const wa = weightedDepth(asks, DEPTH_LEVELS);
   return wb + wa > 0 ? imbalance(wb, wa) : undefined;
+}
+
+/**
+ * One reading of the book's measures, each −1..1 (undefined when the book cannot give it). The engine scores the
+ * current book's reading averaged with the recent one-second readings the intake sampled (`bookHistory`).
+ */
+export interface BookFeatures {
+  /** Exchange time of the book the reading was taken from (ms). */
+  readonly ts: number;
+  /** Top-10 depth imbalance, level i weighted 1/(i + 1). */
+  readonly depth: number | undefined;
+  /** Size imbalance at the touch. */
+  readonly touch: number | undefined;
+  /** Size imbalance within ±0.1 % of mid. */
+  readonly band10: number | undefined;
+  /** Size imbalance of the levels beyond the top 10 (11th level on), where resting liquidity is less spoofable. */
+  readonly deep: number | undefined;
+  /** Wall pressure within ±0.5 % of mid (see `walls`); 0 when there are levels but no walls. */
+  readonly walls: number | undefined;
+}
+
+function sumFrom(levels: readonly BookLevel[], from: number): number {
+  let s = 0;
+  for (let i = from; i < levels.length; i++) s += levels[i][1];
+  return s;
+}
+
+/**
+ * Walls near the touch: within ±0.5 % of mid a level is a wall when its size ≥ 4× the mean level size there (both
+ * sides pooled, at least 3 levels). Pressure = Σ bid walls size·proximity − Σ ask walls size·proximity, proximity =
+ * 1 − distance/band; raw = pressure / Σ walls size·proximity (support below is bullish, a ceiling above bearish).
+ * Undefined without levels in the band; 0 when there are levels but no walls ("no event", not "no data").
+ */
+function wallPressure(bids: readonly BookLevel[], asks: readonly BookLevel[], mid: number): { x: number; any: boolean } | undefined {
+  const lo = mid - mid * WALL_BAND;
+  const hi = mid + mid * WALL_BAND;
+  let total = 0;
+  let nb = 0;
+  while (nb < bids.length && bids[nb][0] >= lo) total += bids[nb++][1];
+  let na = 0;
+  while (na < asks.length && asks[na][0] <= hi) total += asks[na++][1];
+  const count = nb + na;
+  if (count === 0) return undefined;
+  const mean = total / count;
+  let bidWall = 0;
+  let askWall = 0;
+  if (count >= 3 && mean > 0) {
+    const threshold = WALL_FACTOR * mean;
+    for (let i = 0; i < nb; i++) {
+      const q = bids[i][1];
+      if (q >= threshold) bidWall += q * (1 - (mid - bids[i][0]) / (mid * WALL_BAND));
+    }
+    for (let i = 0; i < na; i++) {
+      const q = asks[i][1];
+      if (q >= threshold) askWall += q * (1 - (asks[i][0] - mid) / (mid * WALL_BAND));
+    }
+  }
+  return { x: imbalance(bidWall, askWall), any: bidWall + askWall > 0 };
+}
+
+/** The book's measures (see `BookFeatures`); undefined for an empty-sided or crossed book. */
+export function bookFeaturesOf(bids: readonly BookLevel[], asks: readonly BookLevel[], ts: number): BookFeatures | undefined {
+  if (bids.length === 0 || asks.length === 0) return undefined;
+  const bestBid = bids[0][0];
+  const bestAsk = asks[0][0];
+  if (!(bestBid < bestAsk)) return undefined;
+  const mid = (bestBid + bestAsk) / 2;
+  const b10 = depthWithin(bids, mid, 0.001, 'bid');
+  const a10 = depthWithin(asks, mid, 0.001, 'ask');
+  let deep: number | undefined;
+  if (bids.length > DEEP_FROM_LEVEL && asks.length > DEEP_FROM_LEVEL) {
+    const db = sumFrom(bids, DEEP_FROM_LEVEL);
+    const da = sumFrom(asks, DEEP_FROM_LEVEL);
+    deep = db + da > 0 ? imbalance(db, da) : undefined;
+  }
+  return {
+    ts,
+    depth: depthImbalanceOf(bids, asks),
+    touch: bids[0][1] + asks[0][1] > 0 ? imbalance(bids[0][1], asks[0][1]) : undefined,
+    band10: b10 + a10 > 0 ? imbalance(b10, a10) : undefined,
+    deep,
+    walls: wallPressure(bids, asks, mid)?.x,
+  };
+}
+
+type FeatureKey = Exclude<keyof BookFeatures, 'ts'>;
+
+/** Mean of the current reading and the history's readings of the last `windowMs`; n counts the history samples used. */
+function smoothed(key: FeatureKey, current: number, history: readonly BookFeatures[], now: number, windowMs: number): { x: number; n: number } {
+  let sum = current;
+  let n = 0;
+  if (windowMs <= 0) return { x: current, n };
+  const since = now - windowMs;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const h = history[i];
+    if (h.ts < since) break;
+    if (h.ts > now) continue;
+    const v = h[key];
+    if (v !== undefined && Number.isFinite(v)) {
+      sum += v;
+      n++;
+    }
+  }
+  return { x: sum / (n + 1), n };
 }
 
 /** Size resting within `band` (fraction of mid) of the mid, on one side. */
@@ -72,9 +185,13 @@ export function spreadFactor(spreadBps: number, history: readonly number[]): { f
 const DEPTH_P: Phrases = { up: 'book bid-heavy', down: 'book ask-heavy', flat: 'book balanced' };
 const TOP_P: Phrases = { up: 'bid-heavy touch', down: 'ask-heavy touch', flat: 'balanced touch' };
 const BAND10_P: Phrases = { up: 'bids dominate ±0.1 %', down: 'asks dominate ±0.1 %', flat: 'depth balanced ±0.1 %' };
-const BAND50_P: Phrases = { up: 'bids dominate ±0.5 %', down: 'asks dominate ±0.5 %', flat: 'depth balanced ±0.5 %' };
+const DEEP_P: Phrases = { up: 'deep book bid-heavy', down: 'deep book ask-heavy', flat: 'deep book balanced' };
 const WALL_P: Phrases = { up: 'bid wall near the touch', down: 'ask wall near the touch', flat: 'no dominant wall' };
 const ABSORB_P: Phrases = { up: 'sells absorbed at the bid', down: 'buys absorbed at the ask', flat: 'no absorption' };
+
+function window(n: number, ms: number): string {
+  return n > 0 ? `mean of the current book and ${n} one-second samples of the last ${Math.round(ms / 1000)} s` : 'current book only (no recent samples yet)';
+}
 
 /** Order-book component. A resyncing book makes the whole component null. */
 export function orderbook(ctx: Context): ComponentResult {
@@ -91,78 +208,40 @@ export function orderbook(ctx: Context): ComponentResult {
   const spread = bestAsk - bestBid;
   const spreadBps = (spread / mid) * 10_000;
   const signals: Signal[] = [];
+  const f = bookFeaturesOf(bids, asks, book.ts) as BookFeatures;
+  const history = ctx.snapshot.bookHistory ?? [];
+  const win = ctx.config.bookSmoothingMs;
 
-  const now = depthImbalanceOf(bids, asks);
-  if (now === undefined) signals.push(missing('depthImbalance', null, sw.depthImbalance, 'no size in the top levels'));
+  // Every book measure is the mean of the current book and the one-second samples of the last bookSmoothingMs (60 s).
+  if (f.depth === undefined) signals.push(missing('depthImbalance', null, sw.depthImbalance, 'no size in the top levels'));
   else {
-    // Resting depth flickers level by level; the mean of the last ~30 one-second samples and the current book is
-    // what a trader reads as "bid-heavy". Without history it is the current book alone.
-    const history = ctx.snapshot.depthImbalanceHistory ?? [];
-    let sum = now;
-    let n = 1;
-    for (let i = Math.max(0, history.length - DEPTH_SMOOTHING_SAMPLES); i < history.length; i++) {
-      if (Number.isFinite(history[i])) {
-        sum += history[i];
-        n++;
-      }
-    }
-    const x = sum / n;
-    signals.push(scored('depthImbalance', null, sw.depthImbalance, x, 50 + 50 * x, `raw = imbalance of the top 10 levels, level i weighted 1/(i+1), averaged over the current book and ${n - 1} recent samples; score = 50 + 50·raw`, DEPTH_P));
+    const { x, n } = smoothed('depth', f.depth, history, ctx.now, win);
+    signals.push(scored('depthImbalance', null, sw.depthImbalance, x, 50 + 50 * x, `raw = imbalance of the top 10 levels, level i weighted 1/(i+1), ${window(n, win)}; score = 50 + 50·raw`, DEPTH_P));
   }
 
-  /** Order-imbalance ratio at the touch: raw = (bid₁ − ask₁)/(bid₁ + ask₁); score = 50 + 40·raw (the touch flickers, so it is damped). */
-  const top = imbalance(bids[0][1], asks[0][1]);
-  if (bids[0][1] + asks[0][1] <= 0) signals.push(missing('topImbalance', null, sw.topImbalance, 'no size at the touch'));
-  else signals.push(scored('topImbalance', null, sw.topImbalance, top, 50 + 40 * top, 'raw = (bid₁ − ask₁)/(bid₁ + ask₁); score = 50 + 40·raw', TOP_P));
-
-  /** Depth within ±band of mid: raw = (bid size − ask size)/(sum) inside the band; score = 50 + 50·raw. */
-  for (const [name, band, label, phrases, note] of [
-    ['depthBand10bps', 0.001, '±0.1 %', BAND10_P, 'raw = (bid − ask)/(bid + ask) size within ±0.1 % of mid; score = 50 + 50·raw'],
-    ['depthBand50bps', 0.005, '±0.5 %', BAND50_P, 'raw = (bid − ask)/(bid + ask) size within ±0.5 % of mid; score = 50 + 50·raw'],
-  ] as const) {
-    const b = depthWithin(bids, mid, band, 'bid');
-    const a = depthWithin(asks, mid, band, 'ask');
-    if (b + a <= 0) signals.push(missing(name, null, sw[name], `no resting size within ${label} of mid`));
-    else {
-      const x = imbalance(b, a);
-      signals.push(scored(name, null, sw[name], x, 50 + 50 * x, note, phrases));
-    }
+  if (f.touch === undefined) signals.push(missing('topImbalance', null, sw.topImbalance, 'no size at the touch'));
+  else {
+    const { x, n } = smoothed('touch', f.touch, history, ctx.now, win);
+    signals.push(scored('topImbalance', null, sw.topImbalance, x, 50 + 40 * x, `raw = (bid₁ − ask₁)/(bid₁ + ask₁), ${window(n, win)}; score = 50 + 40·raw`, TOP_P));
   }
 
-  /**
-   * Walls near the touch: within ±0.5 % of mid a level is a wall when its size ≥ 4× the mean level size there (both
-   * sides pooled). Pressure = Σ bid walls size·proximity − Σ ask walls size·proximity, proximity = 1 − distance/band;
-   * raw = pressure / Σ walls size·proximity; score = 50 + 40·raw (support below is bullish, a ceiling above bearish). No walls → 50.
-   */
-  {
-    const lo = mid - mid * WALL_BAND;
-    const hi = mid + mid * WALL_BAND;
-    let total = 0;
-    let nb = 0;
-    while (nb < bids.length && bids[nb][0] >= lo) total += bids[nb++][1];
-    let na = 0;
-    while (na < asks.length && asks[na][0] <= hi) total += asks[na++][1];
-    const count = nb + na;
-    const mean = count > 0 ? total / count : 0;
-    let bidWall = 0;
-    let askWall = 0;
-    if (count >= 3 && mean > 0) {
-      const threshold = WALL_FACTOR * mean;
-      for (let i = 0; i < nb; i++) {
-        const q = bids[i][1];
-        if (q >= threshold) bidWall += q * (1 - (mid - bids[i][0]) / (mid * WALL_BAND));
-      }
-      for (let i = 0; i < na; i++) {
-        const q = asks[i][1];
-        if (q >= threshold) askWall += q * (1 - (asks[i][0] - mid) / (mid * WALL_BAND));
-      }
-    }
-    if (count === 0) signals.push(missing('walls', null, sw.walls, 'no levels within ±0.5 % of mid'));
-    else {
-      const x = imbalance(bidWall, askWall);
-      const note = bidWall + askWall > 0 ? 'raw = (bid − ask) wall size·proximity / both, walls ≥ 4× mean level within ±0.5 %; score = 50 + 40·raw' : 'no walls within ±0.5 %';
-      signals.push(scored('walls', null, sw.walls, x, 50 + 40 * x, note, WALL_P));
-    }
+  if (f.band10 === undefined) signals.push(missing('depthBand10bps', null, sw.depthBand10bps, 'no resting size within ±0.1 % of mid'));
+  else {
+    const { x, n } = smoothed('band10', f.band10, history, ctx.now, win);
+    signals.push(scored('depthBand10bps', null, sw.depthBand10bps, x, 50 + 50 * x, `raw = (bid − ask)/(bid + ask) size within ±0.1 % of mid, ${window(n, win)}; score = 50 + 50·raw`, BAND10_P));
+  }
+
+  if (f.deep === undefined) signals.push(missing('deepBook', null, sw.deepBook, `needs more than ${DEEP_FROM_LEVEL} levels a side, has ${bids.length}/${asks.length}`));
+  else {
+    const { x, n } = smoothed('deep', f.deep, history, ctx.now, win);
+    signals.push(scored('deepBook', null, sw.deepBook, x, 50 + 50 * x, `raw = (bid − ask)/(bid + ask) size of the levels beyond the top ${DEEP_FROM_LEVEL}, ${window(n, win)}; score = 50 + 50·raw`, DEEP_P));
+  }
+
+  if (f.walls === undefined) signals.push(missing('walls', null, sw.walls, 'no levels within ±0.5 % of mid'));
+  else {
+    const { x, n } = smoothed('walls', f.walls, history, ctx.now, win);
+    const note = x !== 0 ? `raw = (bid − ask) wall size·proximity / both, walls ≥ 4× mean level within ±0.5 %, ${window(n, win)}; score = 50 + 40·raw` : 'no walls within ±0.5 % (no event: the book is there and shows none)';
+    signals.push(scored('walls', null, sw.walls, x, 50 + 40 * x, note, WALL_P));
   }
 
   /**

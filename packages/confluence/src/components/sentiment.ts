@@ -13,13 +13,30 @@ import { oiChange } from './orderflow';
 
 export const OI_ACTIVITY_LOOKBACK_MS = 60 * 60_000;
 export const OI_ACTIVITY_MIN_SPAN_MS = 30 * 60_000;
+/** A liquidation feed with no event on any symbol for this long is treated as down (its silence is no evidence). */
+export const LIQUIDATION_FEED_SILENT_MS = 60 * 60_000;
+
+/** Funding is scored as an 8-hour equivalent: the interval most perpetuals settle on. */
+export const FUNDING_REFERENCE_MINUTES = 480;
 
 /**
- * Funding rate (per interval, 0.0001 = 0.01 %), contrarian: ±0.01 % is normal carry (neutral); beyond it
+ * A funding rate per settlement of `intervalMinutes` as its 8-hour equivalent: r × 480 / interval. The same printed
+ * 0.01 % costs twice as much per day on a 4-hour contract and eight times as much on a 1-hour one.
+ */
+export function fundingPer8h(rate: number, intervalMinutes: number): number {
+  return (rate * FUNDING_REFERENCE_MINUTES) / intervalMinutes;
+}
+
+/**
+ * Funding rate as an 8-hour equivalent (0.0001 = 0.01 % per 8 h), contrarian: ±0.01 % is normal carry (neutral); beyond it
  * score = 50 − 40·tanh((|f| − 0.01 %)·sign(f) / 0.1 %) (0.05 % → 35, 0.1 % → 21; negative funding mirrors to bullish).
  */
 export function mapFunding(f: number): number {
   return 50 - 40 * Math.tanh(deadBand(f, 0.0001) / 0.001);
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(4).replace(/0+$/, '').replace(/\.$/, '')} %`;
 }
 
 /**
@@ -53,18 +70,37 @@ export function sentiment(ctx: Context): ComponentResult {
   const s = ctx.snapshot;
   const signals: Signal[] = [];
 
+  const fresh = ctx.config.freshness;
+  const intervalKnown = s.fundingIntervalMinutes !== undefined && Number.isFinite(s.fundingIntervalMinutes) && s.fundingIntervalMinutes > 0;
+  const interval = intervalKnown ? (s.fundingIntervalMinutes as number) : FUNDING_REFERENCE_MINUTES;
   const live = s.ticker?.fundingRate;
-  const f = live !== undefined && Number.isFinite(live) ? live : s.funding.length > 0 ? s.funding[s.funding.length - 1].rate : undefined;
-  if (f === undefined) signals.push(missing('funding', null, sw.funding, 'no funding rate'));
-  else {
+  const lastPoint = s.funding.length > 0 ? s.funding[s.funding.length - 1] : undefined;
+  let f: number | undefined;
+  let from = 'live rate';
+  if (live !== undefined && Number.isFinite(live)) f = live;
+  else if (lastPoint !== undefined) {
+    // The last settled rate stands in for the live one only while it is recent (by the contract's own interval).
+    const age = ctx.now - lastPoint.ts;
+    if (age < fresh.fundingStaleIntervals * interval * 60_000) {
+      f = lastPoint.rate;
+      from = 'last settled rate';
+    }
+  }
+  if (f === undefined) {
+    signals.push(missing('funding', null, sw.funding, lastPoint === undefined ? 'no funding rate' : `no live funding rate and the last settlement is older than ${fresh.fundingStaleIntervals} intervals`));
+  } else {
+    const f8 = fundingPer8h(f, interval);
+    const per = intervalKnown ? `${pct(f)} per ${interval / 60} h` : `${pct(f)} (interval unknown, taken as 8 h)`;
     signals.push(
-      scored('funding', null, sw.funding, f, mapFunding(f), 'contrarian beyond ±0.01 %: score = 50 − 40·tanh(deadband(f, 0.01 %)/0.1 %)', FUNDING_P),
+      scored('funding', null, sw.funding, f8, mapFunding(f8), `raw = ${from} ${per} as an 8-hour equivalent; contrarian beyond ±0.01 % per 8 h: score = 50 − 40·tanh(deadband(raw, 0.01 %)/0.1 %)`, FUNDING_P),
     );
   }
 
   const ls = s.longShort.length > 0 ? s.longShort[s.longShort.length - 1] : undefined;
   if (ls === undefined) signals.push(missing('longShort', null, sw.longShort, 'no long/short ratio'));
-  else {
+  else if (ctx.now - ls.ts >= fresh.longShort.staleMs) {
+    signals.push(missing('longShort', null, sw.longShort, `long/short ratio is ${Math.round((ctx.now - ls.ts) / 60_000)} min old`));
+  } else {
     const x = ls.buyRatio - ls.sellRatio;
     signals.push(
       scored('longShort', null, sw.longShort, x, mapLongShort(x), 'raw = long − short share; contrarian beyond 60/40: score = 50 − 40·tanh(deadband(raw, 0.2)/0.4)', LS_P),
@@ -84,14 +120,20 @@ export function sentiment(ctx: Context): ComponentResult {
     const traded = ctx.trades().long;
     const tradedSize = traded.buy + traded.sell;
     const total = longs + shorts;
-    if (total === 0 && tradedSize === 0) {
+    const feedAt = s.liquidationFeedLastEventAt;
+    if (total === 0 && feedAt === undefined) {
+      // A feed that never delivered is no data, not a quiet market.
+      signals.push(missing('liquidations', null, sw.liquidations, 'the liquidation feed has not delivered yet'));
+    } else if (total === 0 && ctx.now - feedAt! > LIQUIDATION_FEED_SILENT_MS) {
+      signals.push(missing('liquidations', null, sw.liquidations, `the liquidation feed has been silent for ${Math.round((ctx.now - feedAt!) / 60_000)} min`));
+    } else if (total === 0 && tradedSize === 0) {
       // Without trades, "no liquidations" may just mean no data: that must not read as a neutral 50.
       signals.push(missing('liquidations', null, sw.liquidations, 'no liquidations and no trades in the last 15 min'));
     } else {
       const raw = imbalance(shorts, longs);
       const m = tradedSize > 0 ? clamp(total / (0.02 * tradedSize), 0, 1) : 1;
       signals.push(
-        scored('liquidations', null, sw.liquidations, raw, mapLiquidations(raw, m), total > 0 ? 'raw = (shorts − longs liquidated)/both over 15 min; score = 50 + 40·raw·magnitude' : 'no liquidations in the last 15 min while trading', LIQ_P),
+        scored('liquidations', null, sw.liquidations, raw, mapLiquidations(raw, m), total > 0 ? 'raw = (shorts − longs liquidated)/both over 15 min; score = 50 + 40·raw·magnitude' : 'no liquidations in the last 15 min while trading and the feed is live (no event)', LIQ_P),
       );
     }
   }

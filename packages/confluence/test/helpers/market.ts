@@ -143,11 +143,14 @@ export function syntheticMarket(regime: Regime, o: MarketOptions = {}): MarketSn
     openInterest: oi,
     longShort: [{ ts: now - 300_000, buyRatio: 0.5 + sign * 0.04, sellRatio: 0.5 - sign * 0.04 }],
     liquidations,
+    liquidationFeedLastEventAt: now - 60_000,
+    fundingIntervalMinutes: 480,
     spreadHistoryBps: Array.from({ length: 60 }, (_, i) => 0.3 + 0.02 * Math.sin(i)),
   };
 }
 
 const mirrorPrice = (p: number, c: number): number => 2 * c - p;
+const neg = (x: number | undefined): number | undefined => (x === undefined ? undefined : -x);
 const flipSide = (side: 'Buy' | 'Sell'): 'Buy' | 'Sell' => (side === 'Buy' ? 'Sell' : 'Buy');
 
 /** The trades mirrored around price c, sides swapped. */
@@ -173,7 +176,7 @@ export function mirrorSnapshot(s: MarketSnapshot, c = P0): MarketSnapshot {
   return {
     ...s,
     candles,
-    depthImbalanceHistory: s.depthImbalanceHistory?.map((x) => -x),
+    bookHistory: s.bookHistory?.map((f) => ({ ts: f.ts, depth: neg(f.depth), touch: neg(f.touch), band10: neg(f.band10), deep: neg(f.deep), walls: neg(f.walls) })),
     book: s.book && {
       ...s.book,
       bids: s.book.asks.map(([p, q]) => [mirrorPrice(p, c), q] as const),

@@ -55,6 +55,8 @@ export interface TickerFields {
   openInterestValue?: number;
   fundingRate?: number;
   nextFundingTime?: number;
+  /** Hours between funding settlements (2026 ticker field). */
+  fundingIntervalHour?: number;
   bid1Price?: number;
   bid1Size?: number;
   ask1Price?: number;
@@ -76,6 +78,7 @@ export const TICKER_FIELDS = [
   'openInterestValue',
   'fundingRate',
   'nextFundingTime',
+  'fundingIntervalHour',
   'bid1Price',
   'bid1Size',
   'ask1Price',

@@ -264,6 +264,7 @@ export function createIntake(options: IntakeOptions): Intake {
       pool?.addSymbol(s, topicsForSymbol(s));
     }
     warmup?.add(added);
+    for (const s of next) store.setFundingInterval(s, fundingIntervals.get(s));
     const first = universeRefreshedAt === null;
     universe = [...next];
     universeRefreshedAt = Date.now();
@@ -271,9 +272,13 @@ export function createIntake(options: IntakeOptions): Intake {
     if (first || added.length || removed.length) emitter.emit('universe', universe);
   }
 
+  /** Funding interval per symbol from the last instruments fetch; applied to the store with the universe. */
+  let fundingIntervals: ReadonlyMap<string, number> = new Map();
+
   async function loadUniverse(): Promise<string[]> {
     const sel = await fetchUniverse(rest!, { topSymbols: options.topSymbols, symbols: options.symbols, shard: options.shard }, logger);
     tickSizes = sel.tickSizes;
+    fundingIntervals = sel.fundingIntervals;
     return sel.symbols;
   }
 
@@ -363,6 +368,14 @@ export function createIntake(options: IntakeOptions): Intake {
     rest = new BybitRestClient({ transport: createReplayTransport(index), logger: logger.child({ component: 'bybit-rest' }), limiter: null, timing: { maxAttempts: 1 } });
     warmup = new Warmup({ rest, store, logger: logger.child({ component: 'warmup' }), poll: false, retry: false });
     const symbols = (options.symbols?.length ? options.symbols : index.symbols).filter((s) => inShard(s, options.shard));
+    // Funding intervals from the recorded instruments answer, when the recording has one (tickers may carry them too).
+    if ([...index.rest.keys()].some((k) => k.startsWith('/v5/market/instruments-info'))) {
+      try {
+        fundingIntervals = new Map((await rest.instruments()).flatMap((i) => (i.fundingInterval !== undefined && i.fundingInterval > 0 ? [[i.symbol, i.fundingInterval] as const] : [])));
+      } catch {
+        fundingIntervals = new Map();
+      }
+    }
     applyUniverse(symbols);
     await warmup.idle();
     logger.info('replay starting', { file, symbols: symbols.length, frames: index.wsLines, speed: replayInfo.speed });

@@ -9,6 +9,8 @@ export interface UniverseInstrument {
   readonly status: string;
   readonly quoteCoin: string;
   readonly priceFilter?: { readonly tickSize?: number };
+  /** Minutes between funding settlements (480 for most; 240 or 60 for some). */
+  readonly fundingInterval?: number;
 }
 
 export interface UniverseOptions {
@@ -28,6 +30,8 @@ export interface UniverseSelection {
   readonly skipped: { symbol: string; reason: SkipReason }[];
   /** Each selected symbol's price step, when the exchange stated one (the dashboard shows prices at it). */
   readonly tickSizes: ReadonlyMap<string, number>;
+  /** Funding interval (minutes) of each selected symbol whose instrument states one. */
+  readonly fundingIntervals: ReadonlyMap<string, number>;
 }
 
 /** FNV-1a 32-bit hash of a string (UTF-16 code units; symbols are ASCII). */
@@ -88,11 +92,16 @@ export function selectUniverse(
   }
   const symbols = chosen.filter((s) => inShard(s, options.shard));
   const tickSizes = new Map<string, number>();
+  const fundingIntervals = new Map<string, number>();
+  const positive = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v > 0;
   for (const s of symbols) {
-    const tick = bySymbol.get(s)?.priceFilter?.tickSize;
-    if (tick !== undefined && Number.isFinite(tick) && tick > 0) tickSizes.set(s, tick);
+    const info = bySymbol.get(s);
+    const tick = info?.priceFilter?.tickSize;
+    if (positive(tick)) tickSizes.set(s, tick);
+    const m = info?.fundingInterval;
+    if (positive(m)) fundingIntervals.set(s, m);
   }
-  return { symbols, skipped, tickSizes };
+  return { symbols, skipped, tickSizes, fundingIntervals };
 }
 
 /** REST shell: fetches instruments (all pages) and tickers, then selects. */

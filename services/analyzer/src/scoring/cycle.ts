@@ -1,6 +1,6 @@
 import type { Engine, MarketSnapshot, SymbolScore } from '@confluence/confluence';
-import { newestTradeTs, toComponentScores } from '@confluence/confluence';
-import type { ComponentScores, ScoreMove, SymbolDetail, SymbolRow } from '@confluence/contracts';
+import { fundingPer8h, FUNDING_REFERENCE_MINUTES, newestTradeTs, toComponentScores } from '@confluence/confluence';
+import type { ComponentScores, FundingInfo, ScoreMove, SymbolDetail, SymbolRow } from '@confluence/contracts';
 
 /** What the cycle needs from the intake; the intake implements it, tests can fake it. */
 export interface ScoreSource {
@@ -89,6 +89,16 @@ function num(v: number | undefined): number | null {
   return v === undefined || !Number.isFinite(v) ? null : v;
 }
 
+/** The live funding rate as an 8-hour equivalent, with its interval and next settlement; null without a rate. */
+export function fundingInfo(s: MarketSnapshot | undefined): FundingInfo | null {
+  const rate = num(s?.ticker?.fundingRate);
+  if (rate === null || !s) return null;
+  const m = s.fundingIntervalMinutes;
+  const interval = m !== undefined && Number.isInteger(m) && m > 0 ? m : null;
+  const next = num(s.ticker?.nextFundingTime);
+  return { rate8h: fundingPer8h(rate, interval ?? FUNDING_REFERENCE_MINUTES), intervalMinutes: interval, nextFundingTime: next !== null && Number.isInteger(next) && next >= 0 ? next : null };
+}
+
 export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {
   const t = s.snapshot?.ticker;
   const r = s.result;
@@ -103,6 +113,7 @@ export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {
     turnover24h: num(t?.turnover24h),
     volume24h: num(t?.volume24h),
     fundingRate: num(t?.fundingRate),
+    funding: fundingInfo(s.snapshot),
     openInterest: num(t?.openInterest),
     openInterestValue: num(t?.openInterestValue),
     components: r ? toComponentScores(r) : EMPTY_COMPONENTS,
@@ -136,6 +147,7 @@ export function toDetail(s: Scored, lastMove: ScoreMove | null, bandRecord: Symb
     price: priceOf(snap),
     change24h: num(t?.price24hPcnt),
     fundingRate: num(t?.fundingRate),
+    funding: fundingInfo(snap),
     openInterest: num(t?.openInterest),
     orderbook: {
       bestBid,

@@ -1,8 +1,7 @@
-import { COMPONENT_NAMES, CalibrationCell, CalibrationData, ComponentName, SymbolDetail, SymbolRow } from '@confluence/contracts';
+import { COMPONENT_NAMES, CalibrationCell, CalibrationData, CalibrationVerdict, ComponentName, SymbolDetail, SymbolRow } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 import { SCORE_BANDS, bandIndex, bandOf, componentDirection, directionSign } from './bands';
 import { SignalsDb, SqlStatement, openSignalsDb } from './db';
-import { LogHistogram } from './histogram';
 
 export const HORIZONS = [
   { name: '15m', ms: 15 * 60_000, column: 'r15' },
@@ -11,8 +10,6 @@ export const HORIZONS = [
 ] as const;
 export type HorizonName = (typeof HORIZONS)[number]['name'];
 
-/** z for a two-sided 95 % interval. */
-export const Z_95 = 1.959964;
 /** A horizon resolves at the first sample at or after t + h, if that sample is no later than t + h + this. */
 export const RESOLVE_TOLERANCE_MS = 2 * 60_000;
 /** A row whose market data is older than this at the sampled minute gives no price (and is no sample). */
@@ -27,36 +24,76 @@ export const FLUSH_INTERVAL_MS = 1_000;
 const MAX_BUFFERED = 240;
 
 /**
- * Wilson score interval for a binomial proportion (95 % with the default z); null when n = 0.
- * Unlike p ± z·√(p(1−p)/n) it stays inside [0, 1] and is honest at 0/n and n/n.
+ * How the scoreboard avoids fooling itself:
+ * - Non-overlapping samples: at horizon h only the samples on the h grid (minute % h = 0, UTC) count, so one symbol's
+ *   forward windows never overlap (a sample a minute apart shares 14/15 of a 15-minute window with the one before).
+ * - Base rate: a Bullish hit is an up move, so each labelled sample is compared with how often its symbol's windows
+ *   went up over the kept period (for Bearish, down): skill = hit rate − base rate. With drift and no skill it is ≈ 0.
+ * - A block bootstrap over time: time blocks (all symbols together, so their correlation stays inside a block) are
+ *   resampled with replacement (400 times); the 2.5 and 97.5 % percentiles of the resampled skill are its 95 % interval.
+ * - A cell is flagged only when that interval excludes 0, and only with enough samples and blocks.
  */
-export function wilson(hits: number, n: number, z = Z_95): { low: number; high: number } | null {
-  if (n <= 0) return null;
-  const p = hits / n;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const center = (p + z2 / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-  // At 0/n and n/n the bound is exactly 0 or 1; say so rather than 0.9999999999999999.
-  return { low: hits <= 0 ? 0 : Math.max(0, center - half), high: hits >= n ? 1 : Math.min(1, center + half) };
+export const BOOTSTRAP_RESAMPLES = 400;
+/** Fewer directional samples than this, or samples in fewer time blocks than MIN_BLOCKS, is "too few to say". */
+export const MIN_DIRECTIONAL_SAMPLES = 30;
+export const MIN_BLOCKS = 8;
+/**
+ * Bootstrap block length at horizon h: max(h, 2 h). Longer than the horizon so neighbouring windows of one regime
+ * mostly share a block; 2 h at least, which also bounds the work (a full 30-day, 23-symbol store computes its
+ * scoreboard in 0.1–0.15 s on a shared 2-core VM).
+ */
+export function blockMsOf(horizonMs: number): number {
+  return Math.max(horizonMs, 2 * 60 * 60_000);
+}
+
+/** Deterministic PRNG (mulberry32), so the same samples always give the same intervals. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function median(xs: Float64Array): number | null {
+  if (xs.length === 0) return null;
+  xs.sort();
+  const m = xs.length >> 1;
+  return xs.length % 2 ? xs[m] : (xs[m - 1] + xs[m]) / 2;
 }
 
 /** Ids of what is scored: 0 = the overall score, 1..6 = the components in COMPONENT_NAMES order. */
 const KIND_COUNT = 1 + COMPONENT_NAMES.length;
 const COMPONENT_COLUMNS = COMPONENT_NAMES.map((c) => `c_${c}`);
 
-interface Cell {
-  samples: number;
-  directional: number;
-  hits: number;
-  sum: number;
-  hist: LogHistogram | null;
+/** One resolved, grid-aligned sample at one horizon: the values scored (overall + components), the label, the return. */
+interface Resolved {
+  readonly ts: number;
+  /** Index of the symbol in CalibrationStore.symbolIds. */
+  readonly symbol: number;
+  /** Overall score then the six components in COMPONENT_NAMES order (null when unavailable). */
+  readonly values: readonly (number | null)[];
+  /** Direction sign of the published label (−1, 0, 1). */
+  readonly dir: number;
+  readonly r: number;
 }
 
-/** The columns of a sample the aggregates need, as returned raw by SQLite: scored, score, dir, 6 components, r15, r60, r240. */
-type SampleTuple = [number, number | null, number | null, ...Array<number | null>];
-const SAMPLE_COLUMNS = ['scored', 'score', 'dir', ...COMPONENT_COLUMNS, ...HORIZONS.map((h) => h.column)].join(', ');
-const R_OFFSET = 3 + COMPONENT_NAMES.length;
+/** The columns of a sample the aggregates need, as returned raw by SQLite: ts, scored, score, dir, 6 components, r15, r60, r240, symbol. */
+type SampleTuple = [number, number, number | null, number | null, ...Array<number | string | null>];
+const SAMPLE_COLUMNS = ['ts', 'scored', 'score', 'dir', ...COMPONENT_COLUMNS, ...HORIZONS.map((h) => h.column), 'symbol'].join(', ');
+const R_OFFSET = 4 + COMPONENT_NAMES.length;
+const SYMBOL_OFFSET = R_OFFSET + HORIZONS.length;
+const returnsOf = (t: SampleTuple): Array<number | null> => t.slice(R_OFFSET, SYMBOL_OFFSET) as Array<number | null>;
 
 export interface CalibrationOptions {
   /** Either an open signals database (shared with alerts and the timeline) or a directory to open one in. */
@@ -73,10 +110,6 @@ export interface CalibrationOptions {
   minSummaryIntervalMs?: number;
   /** Buffered minutes are written at most this long after they were sampled (every read writes them first). */
   flushIntervalMs?: number;
-}
-
-function emptyCell(): Cell {
-  return { samples: 0, directional: 0, hits: 0, sum: 0, hist: null };
 }
 
 /**
@@ -98,8 +131,11 @@ export class CalibrationStore {
   private readonly toleranceMs: number;
   private readonly maxPriceAgeMs: number;
   private readonly minSummaryIntervalMs: number;
-  /** cells[kind][band][horizon] */
-  private readonly cells: Cell[][][];
+  /** Per horizon, the resolved samples on that horizon's grid (the only ones the scoreboard counts). */
+  private resolved: Resolved[][];
+  private readonly symbolIds = new Map<string, number>();
+  /** The last computed scoreboard; bandRecord reuses it for up to minSummaryIntervalMs of wall time. */
+  private computedAt = -Infinity;
   private totalSamples = 0;
   private resolvedSamples = 0;
   private rows = 0;
@@ -133,7 +169,7 @@ export class CalibrationStore {
     this.maxPriceAgeMs = opts.maxPriceAgeMs ?? MAX_PRICE_AGE_MS;
     this.minSummaryIntervalMs = opts.minSummaryIntervalMs ?? 5_000;
     this.flushIntervalMs = opts.flushIntervalMs ?? FLUSH_INTERVAL_MS;
-    this.cells = Array.from({ length: KIND_COUNT }, () => SCORE_BANDS.map(() => HORIZONS.map(emptyCell)));
+    this.resolved = HORIZONS.map(() => []);
 
     const db = this.db;
     this.stmt = {
@@ -191,8 +227,8 @@ export class CalibrationStore {
     for (const t of iter) {
       this.resolvedSamples++;
       HORIZONS.forEach((_, hi) => {
-        const r = t[R_OFFSET + hi];
-        if (r !== null) this.apply(t, hi, r, 1);
+        const r = t[R_OFFSET + hi] as number | null;
+        if (r !== null) this.apply(t, hi, r);
       });
     }
     this.lastPruneAt = this.latest;
@@ -200,22 +236,14 @@ export class CalibrationStore {
     if (this.rows > 0) this.logger.info('calibration samples loaded', { rows: this.rows, samples: this.totalSamples, resolved: this.resolvedSamples, ms: Date.now() - started });
   }
 
-  /** Adds (sign 1) or removes (sign −1) one resolved return to every cell the sample falls in. */
-  private apply(t: SampleTuple, horizon: number, r: number, sign: 1 | -1): void {
-    for (let kind = 0; kind < KIND_COUNT; kind++) {
-      const value = t[kind === 0 ? 1 : 2 + kind];
-      if (value === null) continue;
-      const dir = kind === 0 ? (t[2] ?? 0) : directionSign(componentDirection(value));
-      const cell = this.cells[kind][bandIndex(value)][horizon];
-      cell.samples += sign;
-      if (dir !== 0) {
-        cell.directional += sign;
-        if (dir * r > 0) cell.hits += sign;
-      }
-      cell.sum = cell.samples === 0 ? 0 : cell.sum + sign * r;
-      if (sign > 0) (cell.hist ??= new LogHistogram()).add(r);
-      else cell.hist?.remove(r);
-    }
+  /** Keeps a resolved return when the sample lies on the horizon's grid (non-overlapping windows per symbol). */
+  private apply(t: SampleTuple, horizon: number, r: number): void {
+    const ts = t[0];
+    if (ts % HORIZONS[horizon].ms !== 0) return;
+    const name = t[SYMBOL_OFFSET] as string;
+    let symbol = this.symbolIds.get(name);
+    if (symbol === undefined) this.symbolIds.set(name, (symbol = this.symbolIds.size));
+    this.resolved[horizon].push({ ts, symbol, values: [t[2], ...(t.slice(4, R_OFFSET) as (number | null)[])], dir: t[3] ?? 0, r });
   }
 
   /**
@@ -256,9 +284,9 @@ export class CalibrationStore {
       this.totalSamples += scored;
       if (scored && (this.since === null || minuteTs < this.since)) this.since = minuteTs;
       for (const [hi, t] of resolved) {
-        const rs = t.slice(R_OFFSET) as Array<number | null>;
+        const rs = returnsOf(t);
         if (rs.every((r, i) => i === hi || r === null)) this.resolvedSamples++;
-        this.apply(t, hi, rs[hi]!, 1);
+        this.apply(t, hi, rs[hi]!);
       }
       if (inserted || resolved.length) this.versionNo++;
       if (minuteTs > this.latest) this.latest = minuteTs;
@@ -278,14 +306,13 @@ export class CalibrationStore {
     if (!removed.length) return;
     this.rows -= removed.length;
     for (const t of removed) {
-      if (t[0] !== 1) continue;
+      if (t[1] !== 1) continue;
       this.totalSamples--;
-      const rs = t.slice(R_OFFSET) as Array<number | null>;
+      const rs = returnsOf(t);
       if (rs.some((r) => r !== null)) this.resolvedSamples--;
-      rs.forEach((r, hi) => {
-        if (r !== null) this.apply(t, hi, r, -1);
-      });
     }
+    // The DELETE removed every sample before the cutoff: the resolved lists drop the same.
+    this.resolved = this.resolved.map((list) => list.filter((x) => x.ts >= cutoff));
     this.since = (this.stmt.since.get() as number | null) ?? null;
     this.versionNo++;
     this.logger.debug('calibration samples pruned', { removed: removed.length, rows: this.rows });
@@ -302,46 +329,178 @@ export class CalibrationStore {
     return { rows: this.rows, samples: this.totalSamples, resolved: this.resolvedSamples };
   }
 
-  private static cellOut(c: Cell): CalibrationCell {
+  /**
+   * One horizon's cells for every kind (overall, components) and band. Each symbol's windows at this horizon give its
+   * up and down shares (every band, the whole kept period); a directional sample of a cell is a hit when its return
+   * has the direction's sign, and its base is its symbol's up share (Bullish) or down share (Bearish).
+   * skill = (Σ hits − Σ bases) / directional; the block bootstrap resamples blocks (with all their cells' sums) to
+   * give skill's 95 % interval.
+   */
+  private horizonCells(hi: number): CalibrationCell[][] {
+    const h = HORIZONS[hi];
+    const list = this.resolved[hi];
+    const blockMs = blockMsOf(h.ms);
+    const blockIndex = new Map<number, number>();
+    for (const x of list) {
+      const b = Math.floor(x.ts / blockMs);
+      if (!blockIndex.has(b)) blockIndex.set(b, blockIndex.size);
+    }
+    const nb = blockIndex.size;
+    // Base rates per symbol over the whole kept period at this horizon: the share of its windows that went up / down.
+    const ns = this.symbolIds.size;
+    const up = new Float64Array(ns);
+    const down = new Float64Array(ns);
+    const all = new Float64Array(ns);
+    for (const x of list) {
+      all[x.symbol]++;
+      if (x.r > 0) up[x.symbol]++;
+      else if (x.r < 0) down[x.symbol]++;
+    }
+    const bands = SCORE_BANDS.length;
+    const cellCount = KIND_COUNT * bands;
+    // Per cell: sums by block of (hit − base) and of directional counts; plain totals for the published figures.
+    const dSum = Array.from({ length: cellCount }, () => new Float64Array(nb));
+    const nSum = Array.from({ length: cellCount }, () => new Float64Array(nb));
+    const samples = new Int32Array(cellCount);
+    const hits = new Int32Array(cellCount);
+    const baseSum = new Float64Array(cellCount);
+    const retSum = new Float64Array(cellCount);
+    // Returns per cell in typed arrays sized by a first counting pass (a numeric sort, no per-sample allocation).
+    for (const x of list) {
+      for (let kind = 0; kind < KIND_COUNT; kind++) {
+        const value = x.values[kind];
+        if (value !== null) samples[kind * bands + bandIndex(value)]++;
+      }
+    }
+    const rets = Array.from({ length: cellCount }, (_, ci) => new Float64Array(samples[ci]));
+    const filled = new Int32Array(cellCount);
+    for (const x of list) {
+      const b = blockIndex.get(Math.floor(x.ts / blockMs))!;
+      for (let kind = 0; kind < KIND_COUNT; kind++) {
+        const value = x.values[kind];
+        if (value === null) continue;
+        const ci = kind * bands + bandIndex(value);
+        retSum[ci] += x.r;
+        rets[ci][filled[ci]++] = x.r;
+        const dir = kind === 0 ? x.dir : directionSign(componentDirection(value));
+        if (dir === 0) continue;
+        const hit = dir * x.r > 0 ? 1 : 0;
+        const base = (dir > 0 ? up[x.symbol] : down[x.symbol]) / all[x.symbol];
+        hits[ci] += hit;
+        baseSum[ci] += base;
+        dSum[ci][b] += hit - base;
+        nSum[ci][b] += 1;
+      }
+    }
+    const directional = nSum.map((a) => a.reduce((x, y) => x + y, 0));
+    const blocksWith = nSum.map((a) => a.reduce((x, y) => x + (y > 0 ? 1 : 0), 0));
+    const eligible = (ci: number) => directional[ci] >= MIN_DIRECTIONAL_SAMPLES && blocksWith[ci] >= MIN_BLOCKS;
+    // One set of resampled blocks per horizon, shared by its cells (their correlation is kept too).
+    const boot = Array.from({ length: cellCount }, (_, ci) => (eligible(ci) ? new Float64Array(BOOTSTRAP_RESAMPLES) : null));
+    let used = 0;
+    if (boot.some((x) => x !== null)) {
+      const rand = mulberry32(0x5eed + hi);
+      const idx = new Int32Array(nb);
+      const d = new Float64Array(cellCount);
+      const n = new Float64Array(cellCount);
+      for (let rep = 0; rep < BOOTSTRAP_RESAMPLES; rep++) {
+        for (let j = 0; j < nb; j++) idx[j] = Math.floor(rand() * nb);
+        d.fill(0);
+        n.fill(0);
+        for (let ci = 0; ci < cellCount; ci++) {
+          if (boot[ci] === null) continue;
+          const ds = dSum[ci];
+          const ns = nSum[ci];
+          let a = 0;
+          let c = 0;
+          for (let j = 0; j < nb; j++) {
+            a += ds[idx[j]];
+            c += ns[idx[j]];
+          }
+          d[ci] = a;
+          n[ci] = c;
+        }
+        for (let ci = 0; ci < cellCount; ci++) {
+          const out = boot[ci];
+          // A resample without a directional sample of the cell says nothing about its skill: it counts as 0.
+          if (out !== null) out[rep] = n[ci] > 0 ? d[ci] / n[ci] : 0;
+        }
+        used++;
+      }
+    }
+    const cells: CalibrationCell[][] = [];
+    for (let kind = 0; kind < KIND_COUNT; kind++) {
+      const row: CalibrationCell[] = [];
+      for (let bi = 0; bi < bands; bi++) {
+        const ci = kind * bands + bi;
+        const nDir = directional[ci];
+        const hitRate = nDir > 0 ? hits[ci] / nDir : null;
+        const baseRate = nDir > 0 ? baseSum[ci] / nDir : null;
+        let skill95: CalibrationCell['skill95'] = null;
+        let verdict: CalibrationVerdict = nDir === 0 ? 'no_direction' : 'too_few';
+        const b = boot[ci];
+        if (b !== null && used > 0) {
+          const sorted = b.slice(0, used).sort();
+          skill95 = { low: quantile(sorted, 0.025), high: quantile(sorted, 0.975) };
+          verdict = skill95.low > 0 ? 'skill' : skill95.high < 0 ? 'anti' : 'none';
+        }
+        row.push({
+          samples: samples[ci],
+          directional: nDir,
+          hits: hits[ci],
+          hitRate,
+          baseRate,
+          skill: hitRate !== null && baseRate !== null ? hitRate - baseRate : null,
+          skill95,
+          blocks: blocksWith[ci],
+          verdict,
+          meanReturn: samples[ci] > 0 ? retSum[ci] / samples[ci] : null,
+          medianReturn: median(rets[ci]),
+        });
+      }
+      cells.push(row);
+    }
+    return cells;
+  }
+
+  private compute(): CalibrationData {
+    const byHorizon = HORIZONS.map((_, hi) => this.horizonCells(hi));
+    const bandsOf = (kind: number): CalibrationData['bands'] =>
+      SCORE_BANDS.map((band, bi) => ({ band, byHorizon: Object.fromEntries(HORIZONS.map((h, hi) => [h.name, byHorizon[hi][kind][bi]])) }));
     return {
-      samples: c.samples,
-      directional: c.directional,
-      hits: c.hits,
-      hitRate: c.directional > 0 ? c.hits / c.directional : null,
-      wilson95: wilson(c.hits, c.directional),
-      meanReturn: c.samples > 0 ? c.sum / c.samples : null,
-      medianReturn: c.hist && c.samples > 0 ? c.hist.median() : null,
+      horizons: HORIZONS.map((h) => h.name),
+      bands: bandsOf(0),
+      components: COMPONENT_NAMES.map((component: ComponentName, i) => ({ component, bands: bandsOf(i + 1) })),
+      totalSamples: this.totalSamples,
+      resolvedSamples: this.resolvedSamples,
+      since: this.since,
+      method: {
+        nonOverlapping: true,
+        resamples: BOOTSTRAP_RESAMPLES,
+        minSamples: MIN_DIRECTIONAL_SAMPLES,
+        minBlocks: MIN_BLOCKS,
+        blockMinutes: Object.fromEntries(HORIZONS.map((h) => [h.name, blockMsOf(h.ms) / 60_000])),
+      },
     };
   }
 
-  private bandsOut(kind: number): CalibrationData['bands'] {
-    return SCORE_BANDS.map((band, bi) => ({
-      band,
-      byHorizon: Object.fromEntries(HORIZONS.map((h, hi) => [h.name, CalibrationStore.cellOut(this.cells[kind][bi][hi])])),
-    }));
-  }
-
   /**
-   * The published scoreboard. Per cell (band × horizon): `samples` resolved samples; `directional` those with a
-   * Bullish/Bearish direction (Neutral counts in samples only); `hits` directional samples whose forward return had
-   * the direction's sign (a zero return is a miss); `hitRate` = hits / directional with its Wilson 95 % interval;
-   * `meanReturn`/`medianReturn` the raw (not direction-adjusted) forward return as a fraction — within a score band
-   * the direction is uniform, so ≥70 should be positive and ≤30 negative. The median is exact to 0.1 % of its
-   * value (log-bucketed histogram). `totalSamples` counts scored samples, `resolvedSamples` those resolved at one
-   * horizon or more; `since` is the oldest kept sample's minute.
+   * The published scoreboard. Per cell (band × horizon), counting only non-overlapping samples (on the horizon's
+   * grid): `samples` resolved samples; `directional` those with a Bullish/Bearish label (Neutral counts in samples
+   * only); `hits` directional samples whose forward return had the direction's sign (a zero return is a miss);
+   * `hitRate` = hits / directional; `baseRate` how often the same symbols moved in the labels' direction over the kept
+   * period (the hit rate of no skill); `skill` = hitRate − baseRate with `skill95`, its block-bootstrap 95 % interval; `verdict` 'skill' or
+   * 'anti' only when that interval excludes 0, 'too_few' below MIN_DIRECTIONAL_SAMPLES or MIN_BLOCKS;
+   * `meanReturn`/`medianReturn` the raw (not direction-adjusted) forward return as a fraction. `totalSamples` counts
+   * scored samples (every minute), `resolvedSamples` those resolved at one horizon or more; `since` is the oldest
+   * kept sample's minute.
    */
   summary(): CalibrationData {
     this.flush();
     if (this.cached?.version === this.versionNo) return this.cached.data;
-    const data: CalibrationData = {
-      horizons: HORIZONS.map((h) => h.name),
-      bands: this.bandsOut(0),
-      components: COMPONENT_NAMES.map((component: ComponentName, i) => ({ component, bands: this.bandsOut(i + 1) })),
-      totalSamples: this.totalSamples,
-      resolvedSamples: this.resolvedSamples,
-      since: this.since,
-    };
+    const data = this.compute();
     this.cached = { version: this.versionNo, data };
+    this.computedAt = this.now();
     return data;
   }
 
@@ -354,15 +513,19 @@ export class CalibrationStore {
     return this.summary();
   }
 
-  /** How the band of `score` has done at `horizon`, for a symbol's detail; null when the score or the record is unknown. */
+  /**
+   * How the band of `score` has done at `horizon`, for a symbol's detail; null when the score or the record is
+   * unknown. Reuses the last scoreboard for up to minSummaryIntervalMs of wall time (a replay crosses many minutes a
+   * second, and every cycle asks this for every symbol).
+   */
   bandRecord(score: number | null, horizon: HorizonName = '1h'): SymbolDetail['bandRecord'] {
-    this.flush();
     const band = bandOf(score);
     if (band === null) return null;
-    const hi = HORIZONS.findIndex((h) => h.name === horizon);
-    const c = this.cells[0][bandIndex(score!)][hi];
-    if (c.samples === 0) return null;
-    return { band, horizon, samples: c.samples, hitRate: c.directional > 0 ? c.hits / c.directional : null, meanReturn: c.sum / c.samples };
+    const fresh = this.cached !== null && (this.cached.version === this.version || this.now() - this.computedAt < this.minSummaryIntervalMs);
+    const data = fresh ? this.cached!.data : this.summary();
+    const c = data.bands[bandIndex(score!)].byHorizon[horizon];
+    if (!c || c.samples === 0) return null;
+    return { band, horizon, samples: c.samples, hitRate: c.hitRate, meanReturn: c.meanReturn, baseRate: c.baseRate, skill: c.skill, verdict: c.verdict };
   }
 
   close(): void {

@@ -25,7 +25,7 @@ import { Timeline } from './timeline';
 
 export { DataDirError } from './db';
 export { AlertRulesError } from './alert-rules';
-export { wilson, CalibrationStore } from './calibration';
+export { CalibrationStore } from './calibration';
 export { AlertEngine } from './alerts';
 export { AlertDelivery } from './alert-delivery';
 export { Timeline } from './timeline';

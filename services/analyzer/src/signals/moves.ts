@@ -51,13 +51,56 @@ function cause(prev: ComponentDetail | undefined, next: ComponentDetail): string
 }
 
 
-function contribution(c: ComponentDetail | undefined): number {
-  return c && c.contribution !== null ? c.contribution : 0;
+/** A component's push on the overall score, relative to neutral: effectiveWeight × (score − 50); 0 when unavailable. */
+function push(c: ComponentDetail | undefined): number {
+  return c && c.score !== null ? c.effectiveWeight * (c.score - 50) : 0;
+}
+
+function available(c: ComponentDetail | undefined): c is ComponentDetail & { score: number } {
+  return c !== undefined && c.score !== null;
+}
+
+/**
+ * Splits a score change into per-component parts that add up to it, each relative to neutral (50): the overall
+ * score is 50 + Σ eᵢ·(sᵢ − 50), so a component at 50 pushes nothing.
+ *
+ * - A component scored in both generations is credited only with its own change: e'ᵢ·(s'ᵢ − sᵢ).
+ * - A component that appeared or dropped out is credited with its push (+p' or −p) and with the re-weighting it
+ *   caused: when it leaves, the others' effective weights grow, which moves the score by Σ (e'ᵢ − eᵢ)·(sᵢ − 50)
+ *   although none of them changed. That belongs to the component that left (split by configured weight when several
+ *   did), so a book resync never shows up as phantom moves of order flow or volume.
+ */
+export function attribute(prev: readonly ComponentDetail[], next: readonly ComponentDetail[]): Map<ComponentName, number> {
+  const before = new Map(prev.map((c) => [c.name, c]));
+  const after = new Map(next.map((c) => [c.name, c]));
+  const parts = new Map<ComponentName, number>();
+  let reweight = 0;
+  const changed: ComponentName[] = [];
+  for (const name of COMPONENT_NAMES) {
+    const b = before.get(name);
+    const a = after.get(name);
+    if (available(b) && available(a)) {
+      parts.set(name, a.effectiveWeight * (a.score - b.score));
+      reweight += (a.effectiveWeight - b.effectiveWeight) * (b.score - 50);
+    } else if (available(b) || available(a)) {
+      parts.set(name, push(a) - push(b));
+      changed.push(name);
+    }
+  }
+  if (changed.length > 0) {
+    const wsum = changed.reduce((acc, n) => acc + (after.get(n)?.weight ?? before.get(n)?.weight ?? 0), 0);
+    for (const n of changed) {
+      const w = after.get(n)?.weight ?? before.get(n)?.weight ?? 0;
+      parts.set(n, (parts.get(n) ?? 0) + reweight * (wsum > 0 ? w / wsum : 1 / changed.length));
+    }
+  }
+  return parts;
 }
 
 /**
  * "Why it moved": compares each symbol's score with its previous generation and attributes the change to
- * components (by change of contribution to the overall score) and, inside each, to the sub-signal that moved most.
+ * components (see `attribute`: relative to neutral, re-weighting credited to the component that appeared or left)
+ * and, inside each, to the sub-signal that moved most.
  */
 export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): ScoreMove | null {
   if (prev.score === null && next.score === null) return null;
@@ -65,8 +108,10 @@ export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): Sc
   const delta = prev.score !== null && next.score !== null ? next.score - prev.score : 0;
   const before = new Map(prev.components.map((c) => [c.name, c]));
   const after = new Map(next.components.map((c) => [c.name, c]));
+  const attributed = attribute(prev.components, next.components);
   // The cause (a walk over sub-signals) is worked out only for the components that made the cut.
-  const parts = COMPONENT_NAMES.map((name) => ({ component: name, delta: toTenth(contribution(after.get(name)) - contribution(before.get(name))) }))
+  const parts = [...attributed.entries()]
+    .map(([component, d]) => ({ component, delta: toTenth(d) }))
     .filter((x) => Math.abs(x.delta) >= MIN_PART_POINTS)
     .sort((a, b) => Math.abs(b.delta) - Math.abs(a.delta))
     .slice(0, 6)

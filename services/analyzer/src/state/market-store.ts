@@ -1,5 +1,5 @@
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import { DEPTH_SMOOTHING_SAMPLES, depthImbalanceOf, type Candle, type FundingPoint, type LongShortPoint, type MarketSnapshot, type OpenInterestPoint } from '@confluence/confluence';
+import { BOOK_SMOOTHING_SAMPLES, bookFeaturesOf, type BookFeatures, type Candle, type FundingPoint, type LongShortPoint, type MarketSnapshot, type OpenInterestPoint } from '@confluence/confluence';
 import { TIMEFRAME_MS, type CandleEvent, type DataEvent } from '../intake/events';
 import { CANDLES_PER_TIMEFRAME, CandleSeries } from './candles';
 import { OrderBook, type BookUnsyncedReason } from './order-book';
@@ -92,8 +92,10 @@ class SymbolState {
   readonly openInterest: TimeSeries<OpenInterestPoint>;
   readonly longShort: TimeSeries<LongShortPoint>;
   readonly spread: Ring<number>;
-  /** Depth-weighted top-of-book imbalance, sampled with the spread (for the engine's smoothing). */
-  readonly depthImbalance: Ring<number>;
+  /** The book's measures (bookFeaturesOf), sampled with the spread once a second, for the engine's 60 s smoothing. */
+  readonly bookFeatures: Ring<BookFeatures>;
+  /** Minutes between funding settlements (instruments-info `fundingInterval`, or the ticker's `fundingIntervalHour`). */
+  fundingIntervalMinutes: number | undefined = undefined;
   lastSpreadSampleTs = -Infinity;
   lastUpdateAt: number | null = null;
   lastTradeAt: number | null = null;
@@ -120,7 +122,7 @@ class SymbolState {
     this.openInterest = new TimeSeries(limits.openInterestMax);
     this.longShort = new TimeSeries(limits.longShortMax);
     this.spread = new Ring(limits.spreadSamples);
-    this.depthImbalance = new Ring(DEPTH_SMOOTHING_SAMPLES);
+    this.bookFeatures = new Ring(BOOK_SMOOTHING_SAMPLES);
   }
 }
 
@@ -149,6 +151,8 @@ export class MarketStore {
   unknownSymbol = 0;
   /** Book deltas ignored while waiting for a snapshot. */
   bookIgnored = 0;
+  /** Exchange time of the newest liquidation on any symbol; undefined until the feed delivers one. */
+  private liquidationFeedLastEventAt: number | undefined = undefined;
 
   constructor(options: MarketStoreOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -200,8 +204,8 @@ export class MarketStore {
               s.spread.push(bps);
               s.lastSpreadSampleTs = ev.ts;
               const top = s.book.snapshot();
-              const x = depthImbalanceOf(top.bids, top.asks);
-              if (x !== undefined) s.depthImbalance.push(x);
+              const f = bookFeaturesOf(top.bids, top.asks, ev.ts);
+              if (f !== undefined) s.bookFeatures.push(f);
             }
           }
         } else if (r === 'gap' || r === 'crossed') {
@@ -215,6 +219,8 @@ export class MarketStore {
       }
       case 'ticker': {
         s.ticker.apply(ev);
+        const hours = ev.fields.fundingIntervalHour;
+        if (hours !== undefined && Number.isFinite(hours) && hours > 0) s.fundingIntervalMinutes = hours * 60;
         const oi = ev.fields.openInterest;
         if (oi !== undefined) {
           const bucket = Math.floor(ev.ts / this.limits.openInterestSampleMs) * this.limits.openInterestSampleMs;
@@ -227,6 +233,7 @@ export class MarketStore {
         s.candles[ev.timeframe].applyLive(toCandle(ev));
         return;
       case 'liquidation':
+        if (this.liquidationFeedLastEventAt === undefined || ev.ts > this.liquidationFeedLastEventAt) this.liquidationFeedLastEventAt = ev.ts;
         s.liquidations.push({ ts: ev.ts, price: ev.price, size: ev.size, side: ev.side });
         return;
     }
@@ -250,6 +257,19 @@ export class MarketStore {
     if (!s) return;
     s.candles[timeframe].mergeBackfill(candles, this.now());
     s.version++;
+  }
+
+  /** The instrument's funding interval from instruments-info (minutes); a ticker's `fundingIntervalHour` overrides it. */
+  setFundingInterval(symbol: string, minutes: number | undefined): void {
+    const s = this.states.get(symbol);
+    if (!s || minutes === undefined || !Number.isFinite(minutes) || minutes <= 0 || s.fundingIntervalMinutes === minutes) return;
+    s.fundingIntervalMinutes = minutes;
+    s.version++;
+  }
+
+  /** The funding interval in minutes, when known. */
+  fundingInterval(symbol: string): number | undefined {
+    return this.states.get(symbol)?.fundingIntervalMinutes;
   }
 
   mergeOpenInterest(symbol: string, points: readonly OpenInterestPoint[]): void {
@@ -302,7 +322,9 @@ export class MarketStore {
       longShort: s.longShort.view(),
       liquidations: s.liquidations.view(),
       spreadHistoryBps: s.spread.view(),
-      depthImbalanceHistory: s.depthImbalance.view(),
+      bookHistory: s.bookFeatures.view(),
+      fundingIntervalMinutes: s.fundingIntervalMinutes,
+      liquidationFeedLastEventAt: this.liquidationFeedLastEventAt,
     };
     s.cachedVersion = s.version;
     return s.cached;

@@ -90,6 +90,7 @@ describe('normalizer on real Bybit frames', () => {
       volume24h: 73191.387,
       openInterest: 492373.72,
       openInterestValue: 32824881841.75,
+      fundingIntervalHour: 8,
       fundingRate: -0.005,
       nextFundingTime: 1760342400000,
       bid1Price: 66666.6,

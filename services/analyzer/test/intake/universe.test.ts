@@ -101,4 +101,12 @@ describe('universe selection (pure)', () => {
     expect([...a, ...b].sort()).toEqual([...list].sort());
     expect(a.filter((s) => b.includes(s))).toEqual([]);
   });
+
+  test('when instruments state their funding interval, then the selection carries it for the selected symbols only', () => {
+    const list = [inst('AAUSDT', { fundingInterval: 60 }), inst('BBUSDT', { fundingInterval: 240 }), inst('CCUSDT'), inst('DDUSDT', { fundingInterval: 480 })];
+    const sel = selectUniverse(list, new Map([['AAUSDT', 4], ['BBUSDT', 3], ['CCUSDT', 2], ['DDUSDT', 1]]), { topSymbols: 3 });
+    expect(sel.symbols).toEqual(['AAUSDT', 'BBUSDT', 'CCUSDT']);
+    expect([...sel.fundingIntervals]).toEqual([['AAUSDT', 60], ['BBUSDT', 240]]);
+  });
 });
+

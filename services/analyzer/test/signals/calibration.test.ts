@@ -1,8 +1,7 @@
-import fc from 'fast-check';
 import { calibrationDataSchema } from '@confluence/contracts';
 import { silentLogger } from '@confluence/logger';
-import { CalibrationStore, wilson } from '../../src/signals/calibration';
-import { LogHistogram } from '../../src/signals/histogram';
+import { CalibrationStore } from '../../src/signals/calibration';
+import { mulberry32 } from '@confluence/testkit';
 import { MIN, T0, components, row, tempDir } from './helpers';
 
 const logger = silentLogger();
@@ -16,62 +15,6 @@ const SYMBOLS = RETURNS_PCT.map((_, i) => `SYM${i}USDT`);
 function priceOnly(symbol: string, price: number, at: number) {
   return row(symbol, { score: null, dataOk: false, price, updatedAt: at, components: components(null) });
 }
-
-describe('wilson', () => {
-  it('when given published cases, then matches them to 3 decimals', () => {
-    const w8 = wilson(8, 10)!;
-    expect(w8.low).toBeCloseTo(0.49, 3);
-    expect(w8.high).toBeCloseTo(0.943, 3);
-    const w0 = wilson(0, 10)!;
-    expect(w0.low).toBe(0);
-    expect(w0.high).toBeCloseTo(0.278, 3);
-    const w10 = wilson(10, 10)!;
-    expect(w10.low).toBeCloseTo(0.722, 3);
-    expect(w10.high).toBe(1);
-    const w6 = wilson(6, 10)!;
-    expect(w6.low).toBeCloseTo(0.313, 3);
-    expect(w6.high).toBeCloseTo(0.832, 3);
-  });
-
-  it('when n is 0, then there is no interval', () => {
-    expect(wilson(0, 0)).toBeNull();
-  });
-
-  it('for all hits ≤ n, then the interval lies in [0, 1] and contains hits/n', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 100_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (n, f) => {
-        const hits = Math.floor(f * n);
-        const w = wilson(hits, n)!;
-        return w.low >= 0 && w.high <= 1 && w.low <= hits / n + 1e-12 && w.high >= hits / n - 1e-12;
-      }),
-    );
-  });
-});
-
-describe('LogHistogram', () => {
-  it('for any values, then the median is within 0.1 % of the exact median', () => {
-    fc.assert(
-      fc.property(fc.array(fc.double({ min: -0.5, max: 0.5, noNaN: true }), { minLength: 1, maxLength: 200 }), (values) => {
-        const h = new LogHistogram();
-        values.forEach((v) => h.add(v));
-        const s = [...values].sort((a, b) => a - b);
-        const n = s.length;
-        const mid = n % 2 ? [s[(n - 1) / 2]] : [s[n / 2 - 1], s[n / 2]];
-        const exact = mid.reduce((a, b) => a + b, 0) / mid.length;
-        const tol = 0.001 * Math.max(...mid.map(Math.abs)) + 2e-6;
-        return Math.abs(h.median()! - exact) <= tol;
-      }),
-    );
-  });
-
-  it('when every value is removed again, then it is empty', () => {
-    const h = new LogHistogram();
-    [0.01, -0.02, 0, 0.3].forEach((v) => h.add(v));
-    [0.01, -0.02, 0, 0.3].forEach((v) => h.remove(v));
-    expect(h.count).toBe(0);
-    expect(h.median()).toBeNull();
-  });
-});
 
 describe('CalibrationStore', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -91,7 +34,7 @@ describe('CalibrationStore', () => {
     s.sample(T0 + H15, SYMBOLS.map((sym, i) => priceOnly(sym, 100 * (1 + RETURNS_PCT[i] / 100), T0 + H15)));
   }
 
-  it('when ten ≥70 samples resolve at 15 min, then hit rate, Wilson interval, mean and median are the hand-computed ones', () => {
+  it('when ten ≥70 samples resolve at 15 min, then hit rate, base rate, skill, mean and median are the hand-computed ones', () => {
     const s = open();
     fillTenBullish(s);
     const data = s.summary();
@@ -102,14 +45,30 @@ describe('CalibrationStore', () => {
     expect(top.directional).toBe(10);
     expect(top.hits).toBe(6);
     expect(top.hitRate).toBeCloseTo(0.6, 12);
-    expect(top.wilson95!.low).toBeCloseTo(0.313, 3);
-    expect(top.wilson95!.high).toBeCloseTo(0.832, 3);
+    // Each symbol has one window: its up share is 1 or 0, so the base equals the hits here (0.6): no skill, and ten is too few to say.
+    expect(top.baseRate).toBeCloseTo(0.6, 12);
+    expect(top.skill).toBeCloseTo(0, 12);
+    expect(top.verdict).toBe('too_few');
+    expect(top.skill95).toBeNull();
+    expect(top.blocks).toBe(1);
     // Mean 4.7 % / 10; median of (…, 0, 0.2, 0.5, 1, …) = 0.35 %.
     expect(top.meanReturn).toBeCloseTo(0.0047, 12);
     expect(top.medianReturn!).toBeCloseTo(0.0035, 5);
     expect(Math.abs(top.medianReturn! - 0.0035)).toBeLessThanOrEqual(0.0035 * 0.001 + 1e-9);
     // Not yet resolved at 1 h and 4 h; other bands empty.
-    expect(data.bands.find((b) => b.band === '≥70')!.byHorizon['1h']).toEqual({ samples: 0, directional: 0, hits: 0, hitRate: null, wilson95: null, meanReturn: null, medianReturn: null });
+    expect(data.bands.find((b) => b.band === '≥70')!.byHorizon['1h']).toEqual({
+      samples: 0,
+      directional: 0,
+      hits: 0,
+      hitRate: null,
+      baseRate: null,
+      skill: null,
+      skill95: null,
+      blocks: 0,
+      verdict: 'no_direction',
+      meanReturn: null,
+      medianReturn: null,
+    });
     expect(data.bands.filter((b) => b.band !== '≥70').every((b) => b.byHorizon['15m'].samples === 0)).toBe(true);
     expect(data.totalSamples).toBe(10);
     expect(data.resolvedSamples).toBe(10);
@@ -125,7 +84,9 @@ describe('CalibrationStore', () => {
     const cell = (band: string) => d.bands.find((b) => b.band === band)!.byHorizon['15m'];
     expect(cell('30–40')).toMatchObject({ samples: 1, directional: 1, hits: 1, hitRate: 1 });
     expect(cell('≤30')).toMatchObject({ samples: 1, directional: 1, hits: 0, hitRate: 0 });
-    expect(cell('40–60')).toMatchObject({ samples: 1, directional: 0, hits: 0, hitRate: null, wilson95: null });
+    expect(cell('40–60')).toMatchObject({ samples: 1, directional: 0, hits: 0, hitRate: null, skill: null, verdict: 'no_direction' });
+    // Base rate for a Bearish label: how often that symbol moved down (AA: its one window, down).
+    expect(cell('30–40').baseRate).toBe(1);
     expect(cell('40–60').meanReturn).toBeCloseTo(0.02, 12);
   });
 
@@ -231,11 +192,12 @@ describe('CalibrationStore', () => {
   });
 
   it('when asked for a band record, then it reports the 1 h record of the score band, null when unknown', () => {
-    const s = open();
+    // minSummaryIntervalMs 0: the record is never reused from an earlier scoreboard.
+    const s = open({ minSummaryIntervalMs: 0 });
     expect(s.bandRecord(75)).toBeNull();
     expect(s.bandRecord(null)).toBeNull();
     fillTenBullish(s);
-    expect(s.bandRecord(75, '15m')).toEqual({ band: '≥70', horizon: '15m', samples: 10, hitRate: 0.6, meanReturn: expect.closeTo(0.0047, 12) });
+    expect(s.bandRecord(75, '15m')).toEqual({ band: '≥70', horizon: '15m', samples: 10, hitRate: 0.6, meanReturn: expect.closeTo(0.0047, 12), baseRate: expect.closeTo(0.6, 12), skill: expect.closeTo(0, 12), verdict: 'too_few' });
     expect(s.bandRecord(75)).toBeNull();
     expect(s.bandRecord(20, '15m')).toBeNull();
   });
@@ -265,8 +227,114 @@ describe('CalibrationStore', () => {
     expect(calibrationDataSchema.safeParse(d).success).toBe(true);
     expect(d.totalSamples).toBe(15 * minutes);
     // Every sample at least 15 min before the last minute (within the tolerance) resolved at 15 min.
-    expect(d.bands.reduce((n, b) => n + b.byHorizon['15m'].samples, 0)).toBe(15 * (minutes - 15));
-    expect(d.bands.reduce((n, b) => n + b.byHorizon['4h'].samples, 0)).toBe(15 * (minutes - 240));
+    // Only the samples on each horizon's grid count (non-overlapping windows): minutes 0, 15, …, 1410 resolve at
+    // 15 min (95 a symbol), 0, 240, …, 1080 at 4 h (5 a symbol).
+    expect(d.bands.reduce((n, b) => n + b.byHorizon['15m'].samples, 0)).toBe(15 * 95);
+    expect(d.bands.reduce((n, b) => n + b.byHorizon['4h'].samples, 0)).toBe(15 * 5);
     expect(perMinuteMs).toBeLessThan(2);
+  });
+
+  it('when samples come every minute, then each horizon counts one per symbol per window (on the horizon grid)', () => {
+    const s = open();
+    for (let m = 0; m <= 130; m++) s.sample(T0 + m * MIN, [row('AAUSDT', { score: 75, price: 100 + m, updatedAt: T0 + m * MIN })]);
+    const top = s.summary().bands[4].byHorizon;
+    // 15 min: minutes 0, 15, …, 105 (the window from 120 ends after the last sample) → 8; 1 h: minutes 0 and 60 → 2.
+    expect(top['15m'].samples).toBe(8);
+    expect(top['1h'].samples).toBe(2);
+    expect(top['1h'].meanReturn).toBeCloseTo((160 / 100 - 1 + 220 / 160 - 1) / 2, 12);
+    expect(s.summary().resolvedSamples).toBe(131 - 15);
+  });
+});
+
+/**
+ * A synthetic market through the real store: 10 symbols over 3 days, minute prices with a common market factor
+ * (the symbols are correlated) and +1 %/day drift; scores persistent over hours (AR(1)), as real scores are.
+ */
+function market(seed: number, skill: boolean): { minutes: number; rows: (m: number) => ReturnType<typeof row>[] } {
+  const rand = mulberry32(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const n = 10;
+  const minutes = 3 * 24 * 60;
+  const drift = 0.01 / (24 * 60);
+  const logP: number[][] = Array.from({ length: n }, () => new Array<number>(minutes + 241).fill(0));
+  for (let t = 1; t <= minutes + 240; t++) {
+    const f = 0.0008 * normal();
+    for (let i = 0; i < n; i++) logP[i][t] = logP[i][t - 1] + drift + f + 0.0005 * normal();
+  }
+  const state = Array.from({ length: n }, () => Array.from({ length: 7 }, () => 50 + 10 * normal()));
+  const clamp = (x: number) => Math.max(0, Math.min(100, x));
+  return {
+    minutes,
+    rows: (m) =>
+      Array.from({ length: n }, (_, i) => {
+        const st = state[i];
+        for (let k = 0; k < 7; k++) st[k] = 50 + 0.995 * (st[k] - 50) + 1.5 * normal();
+        let score = clamp(st[0]);
+        if (skill) {
+          // The score leans the way the next hour goes (z of the 1 h forward move, σ ≈ 0.0094), plus noise.
+          const z = (logP[i][m + 60] - logP[i][m]) / 0.0094;
+          score = clamp(50 + 14 * z + 4 * normal());
+        }
+        const comps = { technical: clamp(st[1]), volume: clamp(st[2]), orderflow: clamp(st[3]), orderbook: clamp(st[4]), structure: clamp(st[5]), sentiment: clamp(st[6]) };
+        return row(`S${i}USDT`, { score, price: 100 * Math.exp(logP[i][m]), updatedAt: T0 + m * MIN, components: comps });
+      }),
+  };
+}
+
+function flaggedShare(d: ReturnType<CalibrationStore['summary']>): { judged: number; flagged: number } {
+  let judged = 0;
+  let flagged = 0;
+  const cells = [...d.bands, ...d.components.flatMap((c) => c.bands)].flatMap((b) => Object.values(b.byHorizon));
+  for (const c of cells) {
+    if (c.verdict === 'too_few' || c.verdict === 'no_direction') continue;
+    judged++;
+    if (c.verdict === 'skill' || c.verdict === 'anti') flagged++;
+  }
+  return { judged, flagged };
+}
+
+describe('a scoreboard that cannot fool itself (real store, synthetic market)', () => {
+  let tmp: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    tmp = tempDir();
+  });
+  afterEach(() => tmp.cleanup());
+
+  function fill(seed: number, skill: boolean): ReturnType<CalibrationStore['summary']> {
+    const store = new CalibrationStore({ dataDir: `${tmp.dir}/${seed}-${skill}`, logger });
+    const mk = market(seed, skill);
+    for (let m = 0; m <= mk.minutes; m++) store.sample(T0 + m * MIN, mk.rows(m));
+    const d = store.summary();
+    store.close();
+    return d;
+  }
+
+  // On these three markets the earlier scoreboard (every minute a sample, Wilson interval against 50 %) flagged 202 of
+  // its 252 cells with ≥ 30 labelled samples; this one flags 2 of 186.
+  it('when scores have no skill (independent of future prices, with drift and correlated symbols), then at most ~10 % of judged cells are flagged', () => {
+    let judged = 0;
+    let flagged = 0;
+    for (const seed of [1, 2, 3]) {
+      const d = fill(seed, false);
+      expect(calibrationDataSchema.safeParse(d).success).toBe(true);
+      const f = flaggedShare(d);
+      judged += f.judged;
+      flagged += f.flagged;
+      // With +1 %/day drift Bullish labels "hit" more than half the time; the base rate takes that away.
+      const bull4h = d.bands[4].byHorizon['4h'];
+      if (bull4h.hitRate !== null && bull4h.baseRate !== null) expect(Math.abs(bull4h.hitRate - bull4h.baseRate)).toBeLessThan(0.15);
+    }
+    expect(judged).toBeGreaterThanOrEqual(60);
+    expect(flagged / judged).toBeLessThanOrEqual(0.1);
+  });
+
+  it('when scores lean the way the next hour goes, then the extreme bands are flagged as skill at 1 h', () => {
+    const d = fill(7, true);
+    const hour = (band: number) => d.bands[band].byHorizon['1h'];
+    for (const band of [0, 4]) {
+      expect(hour(band).verdict).toBe('skill');
+      expect(hour(band).skill95!.low).toBeGreaterThan(0);
+      expect(hour(band).hitRate!).toBeGreaterThan(hour(band).baseRate! + 0.1);
+    }
   });
 });

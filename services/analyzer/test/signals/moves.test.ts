@@ -90,18 +90,46 @@ describe('diffScores', () => {
   });
 
   it('when scores have decimals, then the head and deltas are rounded to one decimal', () => {
-    const a = scoreOf(58.04, { orderflow: { contribution: 9.04 } });
-    const b = scoreOf(70.96, { orderflow: { contribution: 21.96 } });
+    const a = scoreOf(58.04, { orderflow: { contribution: 3.04 } });
+    const b = scoreOf(70.96, { orderflow: { contribution: 15.96 } });
     const move = diffScores(a, b, 0)!;
     expect(move.summary).toBe('58 → 71: order flow +12.9 (inputs shifted)');
     expect(move.delta).toBe(12.9);
   });
 
-  it('when a component becomes unavailable or comes back, then the cause says so', () => {
+  it('when a component becomes unavailable or comes back, then the cause says so, with its push relative to neutral', () => {
+    // score 72 at effective weight 1/6 pushed (72 − 50)/6 = 3.7 points above neutral
     const a = scoreOf(60, { orderbook: { contribution: 12 } });
     const b = scoreOf(55, { orderbook: { contribution: null, reason: 'book resyncing' } });
-    expect(diffScores(a, b, 0)!.summary).toBe('60 → 55: order book −12 (unavailable: book resyncing)');
-    expect(diffScores(b, a, 0)!.summary).toBe('55 → 60: order book +12 (available again)');
+    expect(diffScores(a, b, 0)!.summary).toBe('60 → 55: order book −3.7 (unavailable: book resyncing)');
+    expect(diffScores(b, a, 0)!.summary).toBe('55 → 60: order book +3.7 (available again)');
+  });
+
+  it('when the book drops out and nothing else changes, then the whole move is the book: no phantom moves of the others', () => {
+    // Default weights; every component a little bullish; the book at 51 goes away (resync).
+    const weights: Record<ComponentName, number> = { orderflow: 0.3, orderbook: 0.2, volume: 0.18, structure: 0.15, technical: 0.1, sentiment: 0.07 };
+    const scores: Record<ComponentName, number> = { orderflow: 55, orderbook: 51, volume: 54, structure: 56, technical: 53, sentiment: 50 };
+    const result = (drop: ComponentName | null): SymbolScore => {
+      const avail = COMPONENT_NAMES.filter((n) => n !== drop);
+      const wsum = avail.reduce((a, n) => a + weights[n], 0);
+      const components: ComponentDetail[] = COMPONENT_NAMES.map((name) => {
+        const on = name !== drop;
+        const eff = on ? weights[name] / wsum : 0;
+        return { name, score: on ? scores[name] : null, weight: weights[name], effectiveWeight: eff, contribution: on ? eff * scores[name] : null, reason: on ? null : 'order book resyncing', subSignals: [] };
+      });
+      const total = avail.reduce((a, n) => a + (weights[n] / wsum) * scores[n], 0);
+      return { ...scoreOf(total, {}), score: total, components };
+    };
+    const before = result(null);
+    const after = result('orderbook');
+    const move = diffScores(before, after, 0)!;
+    // 53.62 → 54.28: the book at 51 was diluting the others; all of the +0.7 is credited to the book leaving.
+    expect(move.delta).toBe(0.7);
+    expect(move.parts).toEqual([{ component: 'orderbook', delta: 0.7, cause: 'unavailable: order book resyncing' }]);
+    expect(move.summary).toBe('53.6 → 54.3: order book +0.7 (unavailable: order book resyncing)');
+    // Diffing effective weight × score instead would have shown order book −10.2 and order flow +2.1, volume +1.2 …
+    const naive = COMPONENT_NAMES.map((n) => (after.components.find((c) => c.name === n)!.contribution ?? 0) - (before.components.find((c) => c.name === n)!.contribution ?? 0));
+    expect(Math.max(...naive.map(Math.abs))).toBeGreaterThan(5);
   });
 
   it('when the score appears or disappears, then the missing side shows a dash; both missing is no move', () => {

@@ -88,13 +88,14 @@ describe('createSignals', () => {
       expect(res.ok).toBe(true);
       const cal = decoded(store, 'calibration', keys.calibration());
       expect(cal.totalSamples).toBe(42);
-      // The 60–70 band: BTC at 60 for minutes 0..5 resolved at 15 min (minute 5 is ≥70).
-      expect(cal.bands.find((b) => b.band === '60–70')!.byHorizon['15m'].samples).toBe(5);
+      // The 60–70 band: BTC at 60 for minutes 0..5 resolved at 15 min (minute 5 is ≥70); the scoreboard counts only
+      // non-overlapping windows, i.e. the sample on the 15-minute grid (minute 0).
+      expect(cal.bands.find((b) => b.band === '60–70')!.byHorizon['15m'].samples).toBe(1);
       expect(decoded(store, 'alerts', keys.alerts()).alerts).toHaveLength(1);
       expect(decoded(store, 'timeline', keys.timeline()).minutes).toEqual(Array.from({ length: 21 }, (_, m) => T0 + m * MIN));
       const snap = decoded(store, 'snapshot', keys.snapshot(T0 + 5 * MIN));
       expect(snap.rows.find((r) => r.symbol === 'BTCUSDT')!.score).toBe(75);
-      expect(signals.bandRecord(62, '15m')).toMatchObject({ band: '60–70', horizon: '15m', samples: 5 });
+      expect(signals.bandRecord(62, '15m')).toMatchObject({ band: '60–70', horizon: '15m', samples: 1, verdict: 'too_few' });
       expect(signals.health()).toMatchObject({ calibration: { samples: 42 }, alerts: { fired: 1 }, delivery: { enabled: false }, timeline: { minutes: 21, pendingPublish: 0 } });
 
       // Nothing changed: nothing is written until the periodic full rewrite.

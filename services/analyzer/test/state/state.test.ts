@@ -286,6 +286,36 @@ describe('market store', () => {
     expect(later.liquidations).toEqual([]);
   });
 
+  test('when books arrive over 90 s, then one reading of every book measure is kept per second, and funding interval and liquidation feed reach the snapshot', () => {
+    const store = new MarketStore({ now: () => 1_000_000 });
+    store.add('AAAUSDT');
+    store.add('BBBUSDT');
+    let u = 0;
+    for (let t = 0; t < 90_000; t += 250) {
+      const bid = 1 + ((t / 1000) % 3);
+      store.apply({ type: 'book_snapshot', symbol: 'AAAUSDT', depth: 50, ts: t, recvTs: t, u: ++u, seq: u, bids: [99, bid], asks: [101, 1] });
+    }
+    const s = store.snapshot('AAAUSDT')!;
+    // one reading a second, capped at the engine's bound; each carries the book's time and its measures
+    expect(s.bookHistory!.length).toBe(64);
+    const last = s.bookHistory![63];
+    expect(last.ts).toBe(89_000);
+    expect(last.touch).toBeCloseTo((3 - 1) / (3 + 1), 12);
+    expect(last.depth).toBeCloseTo((3 - 1) / (3 + 1), 12);
+    expect(s.liquidationFeedLastEventAt).toBeUndefined();
+    expect(s.fundingIntervalMinutes).toBeUndefined();
+
+    store.setFundingInterval('AAAUSDT', 240);
+    expect(store.snapshot('AAAUSDT')!.fundingIntervalMinutes).toBe(240);
+    // The ticker's own fundingIntervalHour wins (it is the exchange's current word).
+    store.apply({ type: 'ticker', symbol: 'AAAUSDT', kind: 'snapshot', ts: 90_000, recvTs: 90_000, fields: { lastPrice: 100, fundingIntervalHour: 1 } } as TickerEvent);
+    expect(store.snapshot('AAAUSDT')!.fundingIntervalMinutes).toBe(60);
+    // A liquidation on another symbol shows the feed is live for every symbol.
+    store.apply({ type: 'liquidation', symbol: 'BBBUSDT', ts: 95_000, recvTs: 95_000, price: 5, size: 1, side: 'Buy' });
+    store.apply({ type: 'trade', symbol: 'AAAUSDT', ts: 95_500, recvTs: 95_500, price: 100, size: 1, side: 'Buy', id: 'x' });
+    expect(store.snapshot('AAAUSDT')!.liquidationFeedLastEventAt).toBe(95_000);
+  });
+
   test('when events for an untracked symbol arrive, then they are dropped and counted, no state is created', () => {
     const store = new MarketStore({ now: () => 0 });
     feed(store, fixtureLines('ws_publicTrade.docs.jsonl'));

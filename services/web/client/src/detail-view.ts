@@ -6,7 +6,7 @@ import type { Alert, ApiEnvelope, ComponentDetail, HistoryData, HistoryPoint, Su
 import { COMPONENT_LABELS } from './types.js';
 import { getJson } from './api.js';
 import { h, setBarFill, setClass, setDivergingBar, setText, setTitle } from './dom.js';
-import { fmtAge, fmtClock, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPoints, fmtPrice, fmtScore, fmtShare, plural } from './format.js';
+import { fmtAge, fmtClock, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPoints, fmtPrice, fmtScore, fmtShare, fundingDetail, fundingPer8h, plural } from './format.js';
 import { ScoreChart, loadChartLibrary, summarizeHistory } from './score-chart.js';
 import type { ChartReadout } from './score-chart.js';
 import { band, openInterestValue, toneOf } from './table-model.js';
@@ -98,6 +98,7 @@ export class DetailView {
   private readonly contributors: HTMLElement;
   private readonly sum: Record<'price' | 'change' | 'score' | 'confidence' | 'funding' | 'oi' | 'updated', HTMLElement>;
   private readonly sumDir: { el: HTMLElement; icon: HTMLElement; word: HTMLElement };
+  private readonly sumFunding: { el: HTMLElement; detail: HTMLElement };
   private readonly change: Record<'d15' | 'd1h' | 'held' | 'alert', Field>;
   private readonly confFields: Field[];
   private readonly bookFields: Record<'bid' | 'ask' | 'mid' | 'spread' | 'bidDepth' | 'askDepth' | 'levels' | 'synced', Field>;
@@ -116,13 +117,15 @@ export class DetailView {
       change: sumItem('change'),
       score: sumItem('score', 'v big'),
       confidence: sumItem('confidence'),
-      funding: sumItem('funding'),
+      funding: sumItem('funding', ''),
       oi: sumItem('oi'),
       updated: sumItem('updated'),
     };
     const dirIcon = h('span', { class: 'dir-icon', attrs: { 'aria-hidden': 'true' } });
     const dirWord = h('span', { class: 'dir-word' });
     this.sumDir = { el: h('span', { class: 'dir none' }, dirIcon, dirWord), icon: dirIcon, word: dirWord };
+    const fundingDetailEl = h('span', { class: 'sub funding-detail' });
+    this.sumFunding = { el: h('span', { class: 'v funding' }, this.sum.funding, fundingDetailEl), detail: fundingDetailEl };
     const summary = h(
       'div',
       { class: 'detail-summary' },
@@ -132,7 +135,7 @@ export class DetailView {
         ['Score', this.sum.score],
         ['Direction', this.sumDir.el],
         ['Confidence', this.sum.confidence],
-        ['Funding', this.sum.funding],
+        ['Funding /8h', this.sumFunding.el],
         ['OI', this.sum.oi],
         ['Updated', this.sum.updated],
       ] as const).map(([label, el]) => h('div', { class: 'sum-item' }, h('span', { class: 'sum-label', text: label }), el)),
@@ -478,9 +481,11 @@ export class DetailView {
               {},
               `Score band ${br.band}, ${br.horizon} ahead: `,
               h('strong', { text: br.hitRate === null ? 'no hit rate yet' : `${fmtShare(br.hitRate)} hit rate` }),
+              br.baseRate != null ? ` against a ${fmtShare(br.baseRate)} base rate` : '',
               ` over ${plural(br.samples, 'sample')}`,
               br.meanReturn === null ? '' : `, mean return ${fmtPct(br.meanReturn)}`,
-              '.',
+              '. ',
+              br.verdict === 'too_few' ? 'Too few samples to say whether it has skill.' : br.verdict === 'skill' ? 'Better than the base rate.' : br.verdict === 'anti' ? 'Worse than the base rate.' : br.verdict === 'none' ? 'No skill shown over the base rate.' : '',
             )
           : h('p', { class: 'muted', text: 'No track record for this band yet.' }),
       );
@@ -542,7 +547,10 @@ export class DetailView {
     setText(this.sumDir.word, dir ? `${strength === 'strong' && dir !== 'Neutral' ? 'Strong ' : ''}${dir}` : 'No score');
     setClass(this.sumDir.el, `dir ${dir ? dir.toLowerCase() : 'none'}`);
     setText(this.sum.confidence, fmtShare(r ? r.confidence : (d as SymbolDetail).confidence.value));
-    setText(this.sum.funding, fmtFunding(r ? r.fundingRate : (d as SymbolDetail).fundingRate));
+    // Per 8 h, as in the table; the printed rate, its interval and the next settlement beside it.
+    const fundingSource = r ?? (d as SymbolDetail);
+    setText(this.sum.funding, fmtFunding(fundingPer8h(fundingSource)));
+    setText(this.sumFunding.detail, fundingDetail(fundingSource, this.cb.serverNow()));
     // The same unit as the table's OI column (quote currency); the contract count is in the tooltip.
     const oiSource = r ?? (d as SymbolDetail);
     setText(this.sum.oi, fmtCompact(openInterestValue(oiSource)));

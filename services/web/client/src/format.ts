@@ -61,7 +61,7 @@ export function fmtShare(fraction: number | null | undefined, decimals = 0): str
   return `${nf(decimals, decimals).format(fraction * 100)}%`;
 }
 
-/** Funding rate per interval, a fraction: 0.0001 → "+0.0100%". */
+/** A funding rate, a fraction: 0.0001 → "+0.0100%" (the table shows it per 8 h, see fundingPer8h). */
 export function fmtFunding(rate: number | null | undefined): string {
   return fmtPct(rate, 4);
 }
@@ -154,4 +154,30 @@ export function fmtClock(ts: number, now: number, withSeconds = false): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A funding interval in words: 480 → "8 h", 60 → "1 h", 30 → "30 min". */
+export function fmtInterval(minutes: number): string {
+  return minutes % 60 === 0 ? `${minutes / 60} h` : `${minutes} min`;
+}
+
+interface FundingLike {
+  fundingRate: number | null;
+  funding?: { rate8h: number; intervalMinutes: number | null; nextFundingTime: number | null } | null;
+}
+
+/** The funding rate as an 8-hour equivalent, the one unit the dashboard shows funding in. */
+export function fundingPer8h(r: FundingLike): number | null {
+  return r.funding ? r.funding.rate8h : r.fundingRate;
+}
+
+/** "+0.0100% per 1 h = +0.0800% per 8 h · next funding 16:00 (in 42m)" — the printed rate, its interval and the next settlement. */
+export function fundingDetail(r: FundingLike, now: number): string {
+  if (r.fundingRate === null) return 'No funding rate';
+  const f = r.funding;
+  const interval = f?.intervalMinutes ?? null;
+  const per = interval === null ? `${fmtFunding(r.fundingRate)} per settlement (interval unknown, taken as 8 h)` : `${fmtFunding(r.fundingRate)} per ${fmtInterval(interval)}`;
+  const eight = f ? ` = ${fmtFunding(f.rate8h)} per 8 h` : '';
+  const next = f?.nextFundingTime != null ? ` · next funding ${fmtClock(f.nextFundingTime, now)}${f.nextFundingTime > now ? ` (in ${fmtAge(f.nextFundingTime - now)})` : ''}` : '';
+  return `${per}${eight}${next}`;
 }

@@ -53,8 +53,8 @@ const LISTS: ListDef[] = [
         ? 'No score has moved over the last 15 minutes'
         : 'Not known yet — the score history is younger than 15 minutes',
   },
-  { key: 'fundingHighest', title: 'Highest funding', value: (m) => ({ text: fmtFunding(m.fundingRate), cls: sign(m.fundingRate) }), emptyWithData: noFunding },
-  { key: 'fundingLowest', title: 'Lowest funding', value: (m) => ({ text: fmtFunding(m.fundingRate), cls: sign(m.fundingRate) }), emptyWithData: noFunding },
+  { key: 'fundingHighest', title: 'Highest funding /8h', value: (m) => ({ text: fmtFunding(m.funding8h ?? m.fundingRate), cls: sign(m.funding8h ?? m.fundingRate) }), emptyWithData: noFunding },
+  { key: 'fundingLowest', title: 'Lowest funding /8h', value: (m) => ({ text: fmtFunding(m.funding8h ?? m.fundingRate), cls: sign(m.funding8h ?? m.fundingRate) }), emptyWithData: noFunding },
 ];
 
 interface ItemView {

@@ -4,7 +4,7 @@
 import type { ComponentName, SymbolRow } from './types.js';
 import { COMPONENTS, COMPONENT_LABELS } from './types.js';
 import { Txt, h, setBarFill, setClass, setDivergingBar, setTitle } from './dom.js';
-import { fmtAgeShort, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare } from './format.js';
+import { fmtAge, fmtAgeShort, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare, fundingDetail, fundingPer8h } from './format.js';
 import type { Band, SortKey, TableQuery } from './table-model.js';
 import { applyQuery, band, crossedInto, defaultOrder, openInterestValue, toneOf } from './table-model.js';
 
@@ -20,10 +20,10 @@ const COLUMNS: ColumnDef[] = [
   { key: 'price', label: 'Price', title: 'Last price', cls: 'c-price num' },
   { key: 'change24h', label: '24h', title: 'Price change over 24 hours', cls: 'c-chg num' },
   { key: 'score', label: 'Score', title: 'Confluence score, 0–100 (Bullish ≥ 60, Bearish ≤ 40)', cls: 'c-score' },
-  { key: 'direction', label: 'Direction', title: 'Direction from the score', cls: 'c-dir' },
+  { key: 'direction', label: 'Direction', title: 'The published direction label: Bullish from 60 (held down to 57), Bearish from 40 (held up to 43), Neutral without enough data or agreement', cls: 'c-dir' },
   { key: 'confidence', label: 'Conf', title: 'Confidence: agreement and completeness of the inputs', cls: 'c-conf num' },
   ...COMPONENTS.map((c) => ({ key: c as SortKey, label: COMPONENT_LABELS[c].short, title: `${COMPONENT_LABELS[c].long} component, 0–100`, cls: 'c-comp' })),
-  { key: 'fundingRate', label: 'Funding', title: 'Funding rate per interval', cls: 'c-fund num' },
+  { key: 'fundingRate', label: 'Funding /8h', title: 'Funding rate per 8 hours: the printed rate × 8 h ÷ the contract’s funding interval, so 1 h and 4 h contracts compare with 8 h ones. Hover a cell for the printed rate, the interval and the next funding time', cls: 'c-fund num' },
   { key: 'openInterest', label: 'OI', title: 'Open interest (USDT)', cls: 'c-oi num' },
   { key: 'turnover24h', label: 'Turnover', title: '24 h turnover (USDT)', cls: 'c-turn num' },
   { key: 'updatedAt', label: 'Upd', title: 'Time since the market data behind the row last changed', cls: 'c-age num' },
@@ -390,9 +390,11 @@ export class SymbolsTable {
         if (p && p.components[c] === null) setTitle(cell.td, '');
       }
     }
-    if (!p || p.fundingRate !== r.fundingRate) {
-      v.fundingText.set(fmtFunding(r.fundingRate));
-      setClass(v.funding, `cell c-fund num ${signClass(r.fundingRate)}`);
+    if (!p || p.fundingRate !== r.fundingRate || p.funding?.rate8h !== r.funding?.rate8h || p.funding?.nextFundingTime !== r.funding?.nextFundingTime) {
+      const f8 = fundingPer8h(r);
+      v.fundingText.set(fmtFunding(f8));
+      setClass(v.funding, `cell c-fund num ${signClass(f8)}`);
+      setTitle(v.funding, fundingDetail(r, Date.now()));
     }
     if (!p || p.openInterestValue !== r.openInterestValue || p.openInterest !== r.openInterest || (r.openInterestValue === null && p.price !== r.price)) {
       v.oiText.set(fmtCompact(openInterestValue(r)));

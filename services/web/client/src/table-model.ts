@@ -61,11 +61,13 @@ function sortValue(r: SymbolRow, key: SortKey): number | string | null {
       return r.scoreChange1h ?? null;
     case 'directionSince':
       return r.directionSince ?? null;
+    case 'fundingRate':
+      // Ranked per 8 h, as shown: a 1-hour contract's rate is not comparable with an 8-hour one's as printed.
+      return r.funding ? r.funding.rate8h : r.fundingRate;
     case 'price':
     case 'change24h':
     case 'score':
     case 'confidence':
-    case 'fundingRate':
     case 'turnover24h':
     case 'updatedAt':
       return r[key];

@@ -54,10 +54,14 @@ export class TrackRecordPanel {
       return;
     }
     const bands = this.scope === 'overall' ? d.bands : (d.components.find((c) => c.component === this.scope)?.bands ?? []);
+    const m = d.method;
     setText(
       this.note,
       `${plural(d.resolvedSamples, 'resolved sample')} of ${d.totalSamples}${d.since !== null ? ` since ${fmtClock(d.since, Date.now())}` : ''}. ` +
-        'Hit: the price moved the way the score pointed (Bullish ≥ 60 up, Bearish ≤ 40 down). Brackets: 95 % Wilson interval.',
+        'Hit: the price moved the way the label pointed. Base: how often the same symbols moved that way anyway over the whole record (with a rising market, Bullish labels hit often by luck). ' +
+        'Skill = hit − base, in percentage points, with its 95 % range; a cell is green or red only when that range excludes 0. ' +
+        `Only non-overlapping samples count (one per symbol per horizon), and the range comes from resampling whole time blocks, so correlated symbols are not counted as independent. ` +
+        `Below ${m.minSamples} labelled samples or ${m.minBlocks} separate time blocks a cell says "too few".`,
     );
     if (bands.length === 0 || d.horizons.length === 0) {
       this.tableWrap.replaceChildren(
@@ -78,20 +82,41 @@ export class TrackRecordPanel {
   }
 }
 
+/** Skill in percentage points: 0.034 → "+3.4 pp". */
+function pp(x: number | null): string {
+  if (x === null) return '—';
+  const v = Math.round(x * 1000) / 10;
+  return `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v).toFixed(1)} pp`;
+}
+
+const VERDICT_TEXT: Record<CalibrationCell['verdict'], string> = {
+  skill: 'skill: better than the base rate',
+  anti: 'worse than the base rate',
+  none: 'no skill shown (the range includes 0)',
+  too_few: 'too few samples to say',
+  no_direction: 'no direction labels in this band',
+};
+
 function cell(c: CalibrationCell | undefined): HTMLElement {
   if (!c || c.samples === 0) return h('td', { class: 'num muted', text: '—', title: 'No samples' });
-  const hit = c.hitRate === null ? '—' : fmtShare(c.hitRate);
-  const ci = c.wilson95 ? `${fmtShare(c.wilson95.low)}–${fmtShare(c.wilson95.high)}` : '';
-  const quality = c.hitRate === null ? '' : c.wilson95 && c.wilson95.low > 0.5 ? 'good' : c.wilson95 && c.wilson95.high < 0.5 ? 'bad' : '';
+  const quality = c.verdict === 'skill' ? 'good' : c.verdict === 'anti' ? 'bad' : '';
+  const main =
+    c.verdict === 'too_few'
+      ? h('span', { class: 'hit few', text: 'too few' })
+      : c.verdict === 'no_direction'
+        ? h('span', { class: 'hit muted', text: 'no labels' })
+        : h('span', { class: 'hit skill', text: pp(c.skill) });
+  const ci = c.skill95 && c.verdict !== 'too_few' ? h('span', { class: 'ci', text: ` [${pp(c.skill95.low)} … ${pp(c.skill95.high)}]` }) : null;
+  const rates = c.hitRate === null ? null : h('span', { class: 'sub rates', text: `hit ${fmtShare(c.hitRate)} · base ${fmtShare(c.baseRate)}` });
   return h(
     'td',
     {
-      class: `num track-cell ${quality}`,
-      title: `${plural(c.samples, 'sample')}, ${c.directional} directional, ${c.hits} hits\nMean return ${fmtPct(c.meanReturn)}, median ${fmtPct(c.medianReturn)}`,
+      class: `num track-cell ${quality} v-${c.verdict}`,
+      title: `${VERDICT_TEXT[c.verdict]}\n${plural(c.samples, 'sample')}, ${c.directional} labelled, ${c.hits} hits, in ${plural(c.blocks, 'time block')}\nMean return ${fmtPct(c.meanReturn)}, median ${fmtPct(c.medianReturn)}`,
     },
-    h('span', { class: 'hit', text: hit }),
-    ci ? h('span', { class: 'ci', text: ` [${ci}]` }) : null,
-    h('span', { class: 'sub', text: `n=${c.samples}` }),
-    h('span', { class: 'sub', text: `μ ${fmtPct(c.meanReturn)} · med ${fmtPct(c.medianReturn)}` }),
+    main,
+    ci,
+    h('span', { class: 'sub n', text: `n=${c.samples}` }),
+    rates,
   );
 }
