@@ -6,7 +6,7 @@ import type { ComponentScores, ScoreMove, SymbolDetail, SymbolRow } from '@confl
 export interface ScoreSource {
   symbols(): readonly string[];
   snapshot(symbol: string): MarketSnapshot | undefined;
-  symbolStatus(symbol: string): { warm: boolean; bookSynced: boolean; lastUpdateAt: number | null; reason?: string | null } | undefined;
+  symbolStatus(symbol: string): { warm: boolean; bookSynced: boolean; lastUpdateAt: number | null; reason?: string | null; repairing?: readonly unknown[] } | undefined;
 }
 
 export interface Scored {
@@ -16,6 +16,8 @@ export interface Scored {
   result: SymbolScore | null;
   warm: boolean;
   bookSynced: boolean;
+  /** Candles with a gap being backfilled: scored, but not fully fresh (dataOk false) until repaired. */
+  repairing: boolean;
   updatedAt: number;
   reason: string | null;
 }
@@ -57,7 +59,7 @@ function scoreOne(engine: Engine, source: ScoreSource, symbol: string, now: numb
       reason = `scoring failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   } else reason ??= 'warming up';
-  return { symbol, snapshot, result, warm, bookSynced: status?.bookSynced ?? false, updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null), reason };
+  return { symbol, snapshot, result, warm, bookSynced: status?.bookSynced ?? false, repairing: (status?.repairing?.length ?? 0) > 0, updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null), reason };
 }
 
 /** Scores every symbol at once; for market-minute sampling during a replay, where the clock stands still meanwhile. */
@@ -101,7 +103,7 @@ export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {
     openInterestValue: num(t?.openInterestValue),
     components: r ? toComponentScores(r) : EMPTY_COMPONENTS,
     updatedAt: s.updatedAt,
-    dataOk: s.warm && s.bookSynced,
+    dataOk: s.warm && s.bookSynced && !s.repairing,
     lastMove,
   };
 }
@@ -140,7 +142,7 @@ export function toDetail(s: Scored, lastMove: ScoreMove | null, bandRecord: Symb
       synced: Boolean(book?.synced),
     },
     updatedAt: s.updatedAt,
-    dataOk: s.warm && s.bookSynced,
+    dataOk: s.warm && s.bookSynced && !s.repairing,
     lastMove,
     bandRecord,
   };

@@ -73,6 +73,8 @@ export interface WsConnectionOptions {
   onRaw?: (raw: string, recvTs: number, connId: number) => void;
   now?: () => number;
   random?: () => number;
+  /** Pool-wide connection-attempt budget: 0 to dial now, else ms to wait (see ConnectGate). */
+  gate?: { reserve(): number };
 }
 
 export interface ConnectionStats {
@@ -110,6 +112,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   private readonly onRaw: WsConnectionOptions['onRaw'];
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly gate: WsConnectionOptions['gate'];
 
   private ws: WebSocket | undefined;
   private connState: ConnectionState = 'idle';
@@ -148,6 +151,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     this.onRaw = options.onRaw;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.gate = options.gate;
   }
 
   get state(): ConnectionState {
@@ -249,6 +253,16 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   private connect(): void {
     if (this.connState === 'closed') return;
     this.connState = this.everConnected ? 'reconnecting' : 'connecting';
+    const wait = this.gate?.reserve() ?? 0;
+    if (wait > 0) {
+      // The pool's attempt budget is spent: wait for it instead of dialling (Bybit bans tight reconnect loops).
+      this.rlog('warn', 'ws-connect-deferred', 'bybit websocket connection attempts at the pool-wide cap, waiting', { waitMs: wait });
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined;
+        this.connect();
+      }, wait);
+      return;
+    }
     const ws = new WebSocket(this.url, { handshakeTimeout: this.timing.handshakeTimeoutMs });
     this.ws = ws;
     ws.on('open', () => this.handleOpen(ws));
