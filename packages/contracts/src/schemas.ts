@@ -199,6 +199,12 @@ export const heartbeatDataSchema = z.object({
     lastMessageAt: ts.nullable(),
     reconnects: z.number().int().nonnegative(),
     detail: z.string().max(300).nullable(),
+    /** Bybit refuses this server's IP (an HTTP 403 access block, not a rate limit). Absent from older analyzers. */
+    accessBlocked: z.boolean().optional(),
+    /** Symbols whose candles are being backfilled after a gap (not fully fresh). */
+    repairing: z.number().int().nonnegative().optional(),
+    /** Bybit's clock minus the analyzer's, ms (null before the first measurement). */
+    clockOffsetMs: num.nullable().optional(),
   }),
   shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).nullable(),
 });

@@ -68,6 +68,8 @@ export function deriveStatus(input: StatusInput): Status {
   const lastMessageAt = heartbeats.map((h) => h.intake.lastMessageAt).filter((t): t is number => t !== null);
   const feedAgeMs = lastMessageAt.length ? age(now, Math.min(...lastMessageAt)) : null;
   const replayFinished = heartbeats.length > 0 && heartbeats.every((h) => h.intake.state === 'closed');
+  const exchangeBlocked = !replayFinished && heartbeats.some((h) => h.intake.state !== 'closed' && h.intake.accessBlocked === true);
+  const repairing = heartbeats.reduce((n, h) => n + (h.intake.repairing ?? 0), 0);
   const feedDown = !replayFinished && heartbeats.some((h) => h.intake.state !== 'closed' && (!h.intake.connected || (h.intake.lastMessageAt !== null && now - h.intake.lastMessageAt > FEED_SILENT_MS)));
 
   let state: StatusState;
@@ -113,7 +115,9 @@ export function deriveStatus(input: StatusInput): Status {
     message += ` · shard${missing.length > 1 ? 's' : ''} ${missing.map((s) => `${s.index}/${s.count} ${s.state}`).join(', ')}`;
   }
   if (replayFinished) message += ' · Market replay finished';
+  else if (exchangeBlocked) message += " · Bybit refuses this server's IP (HTTP 403) — retrying";
   else if (feedDown) message += ` · Bybit unreachable — retrying${feedAgeMs !== null ? `, last message ${humanAge(feedAgeMs)} ago` : ''}`;
+  if (!replayFinished && repairing > 0) message += ` · repairing candles of ${repairing} symbol${repairing > 1 ? 's' : ''} after a gap`;
   if (input.rejected.length) message += ` · ${input.rejected.length} value${input.rejected.length > 1 ? 's' : ''} in the cache not understood — not shown`;
 
   return {
@@ -121,6 +125,8 @@ export function deriveStatus(input: StatusInput): Status {
     simulated: input.source !== null && input.source !== 'live',
     feedDown,
     replayFinished,
+    exchangeBlocked,
+    repairing,
     source: input.source,
     generation: input.generation,
     dataAgeMs,
