@@ -453,7 +453,8 @@ export function createIntake(options: IntakeOptions): Intake {
     rest = new BybitRestClient({
       transport: createHttpTransport(options.restUrl),
       logger: logger.child({ component: 'bybit-rest' }),
-      limiter: new RateLimiter({ ratePerSec: restBudget.ratePerSec, maxInFlight: restBudget.maxInFlight }),
+      // Burst 1: requests are spaced evenly, so no second ever sees more than the budget (plus the one in flight).
+      limiter: new RateLimiter({ ratePerSec: restBudget.ratePerSec, burst: 1, maxInFlight: restBudget.maxInFlight }),
       timing: { timeoutMs: t.restTimeoutMs, retryBaseMs: t.restRetryBaseMs, backoff403Ms: t.restBackoff403Ms },
       onResponse: (p, res) => recorder?.rest(Date.now(), p, res.status, res.body),
     });
@@ -494,6 +495,7 @@ export function createIntake(options: IntakeOptions): Intake {
     timers.push(setInterval(() => void syncClock(), t.clockSyncMs));
     const symbols = await initialUniverse();
     if (abort.signal.aborted) return;
+    if (clock.samples === 0) await syncClock();
     applyUniverse(symbols);
     pool.start();
     timers.push(setInterval(() => void refreshUniverse(), options.universeRefreshMs));

@@ -68,6 +68,8 @@ interface RepairTask {
   running: boolean;
   /** A new gap was reported while a request ran: run once more. */
   again: boolean;
+  /** Grows when an answer did not reach back far enough. */
+  minLimit: number;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -186,7 +188,7 @@ export class Warmup {
       if (existing.running) existing.again = true;
       return;
     }
-    const r: RepairTask = { symbol, timeframe, from: start, attempt: 0, running: false, again: false, timer: undefined };
+    const r: RepairTask = { symbol, timeframe, from: start, attempt: 0, running: false, again: false, minLimit: 2, timer: undefined };
     this.repairs.set(key, r);
     this.options.store.setRepairing(symbol, timeframe, true);
     void this.runRepair(key, r);
@@ -243,14 +245,20 @@ export class Warmup {
     r.running = true;
     r.again = false;
     const ms = TIMEFRAME_MS[r.timeframe];
-    const now = (this.options.now ?? Date.now)();
+    // The exchange clock, or the newest live candle if that is later (a clock offset not yet re-measured).
+    const now = Math.max((this.options.now ?? Date.now)(), (store.newestCandleStart(r.symbol, r.timeframe) ?? 0) + ms);
     // The gap's candles plus the one before it and the forming one; never more than the store keeps.
-    const limit = Math.min(KLINE_BACKFILL, Math.max(2, Math.ceil((now - r.from) / ms) + 2));
+    const limit = Math.min(KLINE_BACKFILL, Math.max(r.minLimit, Math.ceil((now - r.from) / ms) + 2));
     try {
       const candles = await rest.klines(r.symbol, TIMEFRAME_TO_INTERVAL[r.timeframe], limit);
       if (this.repairs.get(key) !== r) return;
       store.mergeCandles(r.symbol, r.timeframe, candles);
       r.running = false;
+      // Repaired only when nothing is missing any more (a gap wider than the answer asks again, up to the store's size).
+      if (limit < KLINE_BACKFILL && !store.candlesContiguousFrom(r.symbol, r.timeframe, r.from)) {
+        r.minLimit = limit * 2;
+        r.again = true;
+      }
       if (r.again) return void this.runRepair(key, r);
       this.repairs.delete(key);
       this.repairsDone++;

@@ -163,6 +163,18 @@ export class CandleSeries {
     this.cached = [];
   }
 
+  /** True when the candles from `from` to the newest one held follow each other without a missing interval. */
+  contiguousFrom(from: number): boolean {
+    const list = this.view();
+    let prev: number | undefined;
+    for (const c of list) {
+      if (c.start < from) continue;
+      if (prev !== undefined && c.start !== prev + this.intervalMs) return false;
+      prev = c.start;
+    }
+    return prev !== undefined;
+  }
+
   /** Oldest first; the last element may be forming. Built once per change and shared. */
   view(): readonly Candle[] {
     if (this.cached) return this.cached;

@@ -342,6 +342,11 @@ export class MarketStore {
     return this.states.get(symbol)?.candles[timeframe].newestStart();
   }
 
+  /** True when the symbol's candles of `timeframe` have no missing interval from `from` to the newest. */
+  candlesContiguousFrom(symbol: string, timeframe: Timeframe, from: number): boolean {
+    return this.states.get(symbol)?.candles[timeframe].contiguousFrom(from) ?? true;
+  }
+
   setRepairing(symbol: string, timeframe: Timeframe, on: boolean): void {
     const s = this.states.get(symbol);
     if (!s) return;
