@@ -3,13 +3,13 @@ import { Ring } from './ring';
 
 export const TRADES_WINDOW_MS = 15 * 60_000;
 /**
- * The trade window is bounded by time (TRADES_WINDOW_MS); this count is only a safety cap on memory, far above any
- * sustained rate: 200 trades/s for the whole 15 minutes. Worst case per symbol: 180,000 trades × 25 bytes (three
- * Float64 columns and one Uint8) = 4.5 MB, plus up to an eighth of slack after a reallocation (≈ 5.1 MB), reached
- * only by a symbol that trades ≥ 200/s for 15 minutes straight. Every trade dropped by the cap is counted
- * (`truncated`), never silently.
+ * The trade window is bounded by time (TRADES_WINDOW_MS); this count is only a safety cap on memory, above any
+ * sustained rate we know of: 400 trades/s for the whole 15 minutes. Worst case per symbol: 360,000 trades × 25 bytes
+ * (three Float64 columns and one Uint8) = 9.0 MB, plus up to an eighth of slack after a reallocation (10.1 MB = 9.7 MiB),
+ * reached only by a symbol that trades 400/s for 15 minutes straight; a quiet symbol holds a few hundred kB. Every
+ * trade the cap drops is counted (`truncated`), never silently.
  */
-export const TRADES_MAX = 180_000;
+export const TRADES_MAX = 360_000;
 /** Bytes one trade costs in the columns: ts, price, size (Float64) and the taker side (Uint8). */
 export const TRADE_BYTES = 8 + 8 + 8 + 1;
 export const LIQUIDATIONS_WINDOW_MS = 60 * 60_000;
