@@ -75,6 +75,7 @@ describe('live faults across processes', () => {
       expect(h.intake.totals.restErrors).toBeGreaterThan(0);
       expect(h.intake.totals.accessBlocked).toBeGreaterThan(0);
       expect(h.intake.totals.rateLimited).toBe(0);
+      expect(await (await fetch(`${a.url}/metrics`)).text()).toMatch(/confluence_rest_access_blocked_total\{[^}]*\} [1-9]/);
       const ready = await getJson<{ reasons: string[] }>(`${a.url}/health/ready`);
       expect(ready.status).toBe(503);
       expect(ready.body.reasons.join(' ')).toMatch(/refuses this server's IP/);
@@ -124,6 +125,9 @@ describe('live faults across processes', () => {
       }, { timeoutMs: 90_000, what: 'repaired and fresh again' });
       const after = await health(a);
       expect(after.intake.warmup.repairsDone).toBeGreaterThanOrEqual(3);
+      const metrics = await (await fetch(`${a.url}/metrics`)).text();
+      expect(metrics).toMatch(/confluence_candle_repairs_total\{[^}]*\} [1-9]/);
+      expect(metrics).toMatch(/confluence_symbols_repairing\{[^}]*\} 0/);
     });
   });
 

@@ -64,6 +64,10 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     intake: () => intake.health().totals,
     cacheErrors: () => cache.stats().errors,
     symbols: () => intake.symbols().length,
+    repairs: () => {
+      const h = intake.health();
+      return { done: h.warmup.repairsDone, active: h.symbols.repairing, clockOffsetMs: h.clock.offsetMs };
+    },
   });
   const startedAt = Date.now();
 
