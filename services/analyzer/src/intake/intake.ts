@@ -365,7 +365,9 @@ export function createIntake(options: IntakeOptions): Intake {
     const fresh: string[] = [];
     const restored: string[] = [];
     for (const s of added) {
-      (store.add(s) === 'restored' ? restored : fresh).push(s);
+      // Kept state skips the warm-up only if that warm-up had finished; otherwise it runs again.
+      const kept = store.add(s) === 'restored' && store.status(s)?.warmup === 'done';
+      (kept ? restored : fresh).push(s);
       pool?.addSymbol(s, topicsForSymbol(s));
     }
     warmup?.add(fresh);
