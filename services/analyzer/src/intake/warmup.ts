@@ -325,6 +325,8 @@ export class Warmup {
     } catch (err) {
       task.parts.set(part, 'failed');
       task.lastError = `${part}: ${err instanceof Error ? err.message : String(err)}`;
+      // Said at once (progress counts the symbol failed from now), not only when its other parts have finished.
+      if (!task.removed && !this.stopped) store.setWarmup(s, 'failed', PARTS.filter((p) => p.startsWith('kline.')).every((p) => task.parts.get(p) === 'done'));
       if (!(err instanceof RestError && err.code === 'closed')) {
         this.options.logger.debug('warm-up request failed', { symbol: s, part, error: task.lastError });
       }
