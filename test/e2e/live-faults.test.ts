@@ -114,14 +114,14 @@ describe('live faults across processes', () => {
       const h = await health(a);
       expect(h.intake.symbols.repairing).toBe(3);
       for (const sym of SYMBOLS.split(',')) expect(h.symbols[sym].repairing.length).toBeGreaterThan(0);
-      await waitFor(async () => (await table(w)).data!.rows.every((r) => !r.dataOk), { what: 'rows not fully fresh' });
+      await waitFor(async () => (await table(w)).data!.rows.every((r) => !r.dataOk && r.repairing === true), { what: 'rows not fully fresh, marked repairing' });
       // A repair that fails is retried with backoff, the symbols staying marked meanwhile.
       await waitFor(async () => (await health(a)).intake.warmup.repairFailures > 0, { timeoutMs: 60_000, what: 'a failed repair attempt' });
       expect((await status(w)).repairing).toBe(3);
       await postJson(`${s.url}/sim/control/rest-fault`, { count: 0 });
       await waitFor(async () => {
         const t = await table(w);
-        return !t.status.repairing && t.status.state === 'ok' && t.data!.rows.every((r) => r.dataOk);
+        return !t.status.repairing && t.status.state === 'ok' && t.data!.rows.every((r) => r.dataOk && !r.repairing);
       }, { timeoutMs: 90_000, what: 'repaired and fresh again' });
       const after = await health(a);
       expect(after.intake.warmup.repairsDone).toBeGreaterThanOrEqual(3);

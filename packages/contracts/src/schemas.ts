@@ -61,6 +61,8 @@ export const symbolRowSchema = z.object({
   updatedAt: ts,
   /** False while the row's book is resyncing or its feed is gapped: the score is withheld. */
   dataOk: z.boolean(),
+  /** Candles being backfilled after an outage or a gap: the reason dataOk is false while the book is synced. */
+  repairing: z.boolean().optional(),
   lastMove: moveSchema.nullable(),
 });
 export type SymbolRow = z.infer<typeof symbolRowSchema>;

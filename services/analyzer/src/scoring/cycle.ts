@@ -104,6 +104,7 @@ export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {
     components: r ? toComponentScores(r) : EMPTY_COMPONENTS,
     updatedAt: s.updatedAt,
     dataOk: s.warm && s.bookSynced && !s.repairing,
+    ...(s.repairing ? { repairing: true } : {}),
     lastMove,
   };
 }
