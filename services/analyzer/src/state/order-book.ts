@@ -5,7 +5,7 @@ import type { BookDeltaEvent, BookSnapshotEvent } from '../intake/events';
  * Local order book of one symbol, fed by Bybit `orderbook.N` snapshots and deltas.
  * Levels live in two sorted price arrays with parallel size arrays (bids descending, asks ascending): the best levels are
  * the first elements, so top-N extraction is a slice; updates are a binary search plus a short splice.
- * Rules (BYBIT.md): a snapshot (or any message with u == 1) replaces the book; a delta must have u == previous u + 1;
+ * Rules (Bybit v5 docs): a snapshot (or any message with u == 1) replaces the book; a delta must have u == previous u + 1;
  * size 0 deletes a level. A gap or a crossed book (best bid ≥ best ask) clears the book and marks it unsynced until the
  * next snapshot; the caller turns the returned 'gap'/'crossed' into a resubscribe. An empty snapshot (no levels at
  * all, Bybit's u = 1 delisting / tick-size signal) leaves the book unsynced ('empty'), never a synced empty book. An
