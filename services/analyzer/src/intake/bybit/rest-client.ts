@@ -261,7 +261,7 @@ export class BybitRestClient {
   }
 
   /** GET and return `result` of a `retCode 0` answer, with `time` (server ms) when present. */
-  async getResult(path: string): Promise<{ result: unknown; time: number | undefined }> {
+  async getResult(path: string, onSend?: (sentAt: number) => void): Promise<{ result: unknown; time: number | undefined }> {
     let transient = 0;
     let limited = 0;
     for (;;) {
@@ -275,6 +275,7 @@ export class BybitRestClient {
       }
       let res: RestResponse;
       this.counters.requests++;
+      onSend?.(this.now());
       try {
         res = await this.transport.get(path, { timeoutMs: this.timing.timeoutMs, signal: this.abort.signal });
       } catch (err) {
@@ -425,8 +426,9 @@ export class BybitRestClient {
    */
   async serverTime(): Promise<{ offsetMs: number; rttMs: number; serverMs: number }> {
     const p = '/v5/market/time';
-    const t0 = this.now();
-    const { result, time } = await this.getResult(p);
+    // Timed from the moment the request is sent (after any wait in the rate limiter) to its answer.
+    let t0 = this.now();
+    const { result, time } = await this.getResult(p, (sentAt) => (t0 = sentAt));
     const t1 = this.now();
     const r = this.parse(timeResultSchema, result, p);
     const nano = r.timeNano !== undefined ? Number(r.timeNano.slice(0, -6)) : NaN;
