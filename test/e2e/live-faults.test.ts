@@ -29,9 +29,11 @@ const status = async (web: Service) => (await getJson<{ status: Status }>(`${web
 const table = async (web: Service) => (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`, { timeoutMs: 3000 })).body;
 const health = async (a: Service) => (await getJson<Health>(`${a.url}/health`)).body;
 
+type Sim = Awaited<ReturnType<typeof startSimulator>>;
+
 describe('live faults across processes', () => {
   let mc: Memcached;
-  let sim: Awaited<ReturnType<typeof startSimulator>> | undefined;
+  let sim: Sim | undefined;
   let analyzer: Service | undefined;
   let web: Service | undefined;
 
@@ -48,7 +50,7 @@ describe('live faults across processes', () => {
     await mc?.stop();
   });
 
-  const run = async (simExtra: Record<string, string>, analyzerExtra: Record<string, string>, body: (sim: NonNullable<typeof sim>, a: Service, w: Service) => Promise<void>, before?: (s: NonNullable<typeof sim>) => Promise<void>) => {
+  const run = async (simExtra: Record<string, string>, analyzerExtra: Record<string, string>, body: (sim: Sim, a: Service, w: Service) => Promise<void>, before?: (s: Sim) => Promise<void>) => {
     sim = await startSimulator({ SIM_SEED: '15', ...simExtra });
     if (before) await before(sim);
     const prefix = `i15:${Math.random().toString(36).slice(2, 8)}:`;
