@@ -36,8 +36,9 @@ export interface SimControls {
   /**
    * WebSocket outage: drops every connection and refuses new ones (HTTP 503 on the upgrade) for `ms` (wall clock), or
    * until `wsOutage(0)`; `Infinity` until ended. REST keeps answering, so the klines of the gap can be fetched.
+   * `status` 403 refuses them with an HTML 403 page instead (a WebSocket access block).
    */
-  wsOutage(ms: number): void;
+  wsOutage(ms: number, status?: 403 | 503): void;
   /** Busy market: exactly `tradesPerSecond` trades per second of market time on `symbol` (0 ends the burst). */
   burst(symbol: string, tradesPerSecond: number): void;
   /** The symbol's next book frame is an empty snapshot with u = 1 (Bybit's delisting / tick-size-change signal). */
@@ -129,7 +130,9 @@ export function runControl(controls: SimControls, name: string, body: Body): Con
       const on = body.on;
       if (on !== undefined && typeof on !== 'boolean') throw new ControlError('"on" must be a boolean');
       const ms = on === undefined ? requiredNum(body, 'ms', { min: 0, max: 86_400_000 }) : on ? Infinity : 0;
-      controls.wsOutage(ms);
+      const status = body.status;
+      if (status !== undefined && status !== 403 && status !== 503) throw new ControlError('"status" must be 403 or 503');
+      controls.wsOutage(ms, status);
       return ok({ ms: Number.isFinite(ms) ? ms : null });
     }
     case 'burst': {

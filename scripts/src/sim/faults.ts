@@ -56,6 +56,8 @@ export class FaultState {
   rejectPattern: string | undefined;
   /** WebSocket outage: upgrades are refused until this wall-clock time (Infinity: until ended). */
   wsOutageUntil = 0;
+  /** HTTP status refused upgrades get during the outage: 503 (down) or 403 (an access block, with an HTML page). */
+  wsOutageStatus = 503;
   private restFault: { status?: number; retCode: number; remaining: number; geoBlock?: boolean } | undefined;
   private readonly emptySnapshots = new Set<string>();
   private readonly gaps = new Set<string>();
@@ -123,6 +125,7 @@ export class FaultState {
     this.rejectPattern = undefined;
     this.restFault = undefined;
     this.wsOutageUntil = 0;
+    this.wsOutageStatus = 503;
     this.gaps.clear();
     this.crossed.clear();
     this.emptySnapshots.clear();

@@ -352,12 +352,13 @@ class SimulatorImpl implements Simulator {
     this.faults.paused = paused;
   }
 
-  wsOutage(ms: number): void {
+  wsOutage(ms: number, status: 403 | 503 = 503): void {
     if (!(ms >= 0)) throw new ControlError('ms must be ≥ 0');
     if (ms === 0) {
       this.faults.wsOutageUntil = 0;
       return;
     }
+    this.faults.wsOutageStatus = status;
     this.faults.count('wsOutage');
     this.faults.wsOutageUntil = Date.now() + ms;
     this.gateway.dropAll();

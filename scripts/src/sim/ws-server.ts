@@ -102,7 +102,10 @@ export class WsGateway {
     this.counters.upgradeRequests++;
     if (this.faults.wsOutageActive(Date.now())) {
       this.counters.upgradesRefused++;
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      if (this.faults.wsOutageStatus === 403) {
+        const body = '<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 ERROR</H1>The request could not be satisfied.</BODY></HTML>';
+        socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      } else socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));

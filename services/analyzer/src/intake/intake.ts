@@ -6,7 +6,7 @@ import { createRateLimitedLog, type Logger } from '@confluence/logger';
 import { MarketStore, type StateLimits, type SymbolIntakeStatus } from '../state/market-store';
 import { fullJitterDelay, sleep } from './backoff';
 import { createNormalizer, type MalformedReason } from './bybit/normalize';
-import { BybitRestClient, createHttpTransport, RestError, type AccessBlock } from './bybit/rest-client';
+import { ACCESS_BLOCK_MESSAGE, BybitRestClient, createHttpTransport, RestError, type AccessBlock } from './bybit/rest-client';
 import { bookTopic, symbolOfTopic, topicsForSymbol } from './bybit/topics';
 import { DEFAULT_WS_TIMING, type ConnectionState, type WsTiming } from './bybit/ws-connection';
 import { WsPool } from './bybit/ws-pool';
@@ -543,6 +543,21 @@ export function createIntake(options: IntakeOptions): Intake {
     void replayDone.then(() => resolveFinished());
   }
 
+  /** Every connection refused with HTTP 403 at the handshake: the WebSocket side of an access block. */
+  let wsBlockSince: number | null = null;
+  function wsAccessBlock(conns: readonly { state: ConnectionState; handshakeStatus: number | null }[], wall: number): AccessBlock | null {
+    const blocked = conns.length > 0 && conns.every((c) => c.state !== 'connected' && c.handshakeStatus === 403);
+    if (!blocked) {
+      wsBlockSince = null;
+      return null;
+    }
+    if (wsBlockSince === null) {
+      wsBlockSince = wall;
+      logger.error('bybit websocket refuses this server (HTTP 403 on the handshake); retrying with backoff', { url: options.wsUrl });
+    }
+    return { status: 403, since: wsBlockSince, sample: 'WebSocket handshake refused with HTTP 403', message: ACCESS_BLOCK_MESSAGE };
+  }
+
   function intakeState(): IntakeState {
     if (state === 'closed') return 'closed';
     if (replayMode) return replayInfo?.finished ? 'closed' : state === 'running' ? 'connected' : 'connecting';
@@ -645,7 +660,7 @@ export function createIntake(options: IntakeOptions): Intake {
           connectDeferred: gate.deferred,
           emptySnapshots,
         },
-        accessBlock: rest?.accessBlock() ?? null,
+        accessBlock: rest?.accessBlock() ?? wsAccessBlock(conns, wall),
         clock: { ...clock },
         rest: { ...restBudget },
         warmup: warmup?.progress() ?? { done: 0, total: 0, complete: false, failed: 0, failedSymbols: [], repairing: 0, repairingSymbols: [], repairsDone: 0, repairFailures: 0 },

@@ -41,7 +41,7 @@ interface Sim {
   now(): number;
   symbols(): string[];
   state(symbol?: string): SimState;
-  wsOutage(ms: number): void;
+  wsOutage(ms: number, status?: 403 | 503): void;
   restFault(f: { status?: number; retCode?: number; count: number; geoBlock?: boolean }): void;
   burst(symbol: string, tradesPerSecond: number): void;
   emptySnapshot(symbol: string): void;
@@ -209,6 +209,23 @@ describe('issue 15: a long live run against the simulator', () => {
     expect(j.health().totals.rateLimited).toBe(2);
     expect(j.health().totals.accessBlocked).toBe(0);
     expect(j.health().accessBlock).toBeNull();
+  });
+
+  test('when the WebSocket handshake is refused with HTTP 403, then that is an access block too, and it clears once connections open', async () => {
+    const { sim: s, intake: i } = await setup({}, {});
+    await untilWarm(s, i);
+    s.wsOutage(Infinity, 503);
+    await waitFor(() => i.health().connections.every((c) => c.state !== 'connected'), 10_000, 'down');
+    // Down is not blocked: a 503 (or a dead host) stays "unreachable".
+    await waitFor(() => i.health().totals.reconnects >= 2, 10_000, 'refused attempts');
+    expect(i.health().accessBlock).toBeNull();
+    s.wsOutage(0);
+    await waitFor(() => i.health().state === 'connected', 10_000, 'back');
+    s.wsOutage(Infinity, 403);
+    const blocked = await waitFor(() => i.health().accessBlock, 10_000, 'ws access block');
+    expect(blocked).toMatchObject({ status: 403, message: "Bybit refuses this server's IP (HTTP 403)" });
+    s.wsOutage(0);
+    await waitFor(() => i.health().state === 'connected' && i.health().accessBlock === null, 10_000, 'block cleared');
   });
 
   test('when one symbol trades at 400 trades/s for 30 s, then the window holds every trade and order flow equals the ordinary aggressor trades (block and RPI trades kept apart)', async () => {

@@ -87,6 +87,8 @@ export interface ConnectionStats {
   lastError: string | null;
   messages: number;
   subscribeRejected: number;
+  /** HTTP status of the last refused handshake (e.g. 403, 503) since the last successful open, else null. */
+  handshakeStatus: number | null;
 }
 
 interface PendingRequest {
@@ -138,6 +140,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   subscribeRejected = 0;
   lastMessageAt: number | null = null;
   lastError: string | null = null;
+  handshakeStatus: number | null = null;
 
   constructor(options: WsConnectionOptions) {
     super();
@@ -243,6 +246,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
       lastError: this.lastError,
       messages: this.messages,
       subscribeRejected: this.subscribeRejected,
+      handshakeStatus: this.handshakeStatus,
     };
   }
 
@@ -273,6 +277,8 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     });
     ws.on('error', (err: Error) => {
       this.lastError = err.message;
+      const refused = /Unexpected server response: (\d{3})/.exec(err.message);
+      if (refused) this.handshakeStatus = Number(refused[1]);
       this.rlog('warn', `ws-error:${this.id}`, 'bybit websocket error', { error: err.message });
     });
     ws.on('close', (code: number, reason: Buffer) => this.handleClose(ws, code, reason.toString()));
@@ -286,6 +292,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     }
     this.connState = 'connected';
     this.everConnected = true;
+    this.handshakeStatus = null;
     this.openedAt = this.now();
     this.lastDataAt = this.openedAt;
     this.confirmed.clear();
