@@ -187,6 +187,8 @@ export class MarketStore {
     if (kept) {
       this.retired.delete(symbol);
       kept.state.book.invalidate('awaiting_snapshot');
+      // Repairs in flight when it left were abandoned; the intake starts new ones for the time it was away.
+      kept.state.repairing.clear();
       kept.state.version++;
       this.states.set(symbol, kept.state);
       return 'restored';
