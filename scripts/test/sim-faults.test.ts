@@ -183,6 +183,71 @@ describe('simulator fault controls', () => {
     expect(delta.type).toBe('delta');
   });
 
+  test('when a WebSocket outage is on, then connections drop and upgrades get 503 while REST still answers klines; off again, connecting works', async () => {
+    const c = await connect();
+    const before = sim.state().counters.upgradeRequests;
+    expect(await control('ws-outage', { on: true })).toMatchObject({ status: 200, body: { ok: true } });
+    expect((await c.closed).code).toBe(1006);
+    await expect(SimWsClient.connect(addr.wsUrl)).rejects.toThrow(/503/);
+    const k = await getJson<{ list: string[][] }>(`${addr.restUrl}/v5/market/kline?category=linear&symbol=BTCUSDT&interval=1&limit=3`);
+    expect(k.body.retCode).toBe(0);
+    expect(k.body.result.list).toHaveLength(3);
+    expect(sim.state().counters).toMatchObject({ upgradeRequests: before + 1, upgradesRefused: 1 });
+    expect(sim.state().faults.wsOutage).toBe(true);
+    await control('ws-outage', { on: false });
+    await connect();
+  });
+
+  test('when a geo block is set, then REST answers HTTP 403 with an HTML page; a plain 403 stays "access too frequent"', async () => {
+    await control('rest-fault', { geoBlock: true, count: 1 });
+    const blocked = await fetch(`${addr.restUrl}/v5/market/time`);
+    expect(blocked.status).toBe(403);
+    expect(blocked.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await blocked.text()).toMatch(/configured to block access from your country/);
+    await control('rest-fault', { status: 403, count: 1 });
+    const limited = await fetch(`${addr.restUrl}/v5/market/time`);
+    expect([limited.status, await limited.text()]).toEqual([403, 'access too frequent']);
+  });
+
+  test('when a burst is on, then the symbol trades exactly at that rate, and flow counts ordinary, block and RPI trades apart', async () => {
+    const before = sim.state('ETHUSDT').symbols.ETHUSDT;
+    await control('burst', { symbol: 'ETHUSDT', tradesPerSecond: 500 });
+    sim.step(20); // 2 s of market time
+    const after = sim.state('ETHUSDT').symbols.ETHUSDT;
+    expect(after.trades - before.trades).toBe(1_000);
+    expect(after.burstTradesPerSecond).toBe(500);
+    const f = after.flow;
+    // Every trade is ordinary, or block and/or RPI (2 % of trades are RPI: some are among these 1,000).
+    expect(f.ordinaryTrades + f.blockTrades + f.rpiTrades).toBeGreaterThanOrEqual(after.trades);
+    expect(f.rpiTrades - before.flow.rpiTrades).toBeGreaterThan(0);
+    expect(f.buyVolume + f.sellVolume).toBeGreaterThan(before.flow.buyVolume + before.flow.sellVolume);
+    await control('burst', { symbol: 'ETHUSDT', tradesPerSecond: 0 });
+    expect(sim.state('ETHUSDT').symbols.ETHUSDT.burstTradesPerSecond).toBeNull();
+  });
+
+  test('when an empty snapshot is requested, then the next book frame is a snapshot with u = 1 and no levels', async () => {
+    const c = await connect();
+    const topic = 'orderbook.50.SOLUSDT';
+    await c.request('subscribe', [topic]);
+    await c.waitFor((f) => f.topic === topic);
+    await control('empty-snapshot', { symbol: 'SOLUSDT' });
+    const f = await stepAndNext(c, topic);
+    expect(f).toMatchObject({ type: 'snapshot', data: { s: 'SOLUSDT', b: [], a: [], u: 1 } });
+  });
+
+  test('when an instrument status or the clock is changed, then instruments-info and the server time say so', async () => {
+    await control('instrument-status', { symbol: 'XRPUSDT', status: 'Settling' });
+    const r = await getJson<{ list: { symbol: string; status: string }[] }>(`${addr.restUrl}/v5/market/instruments-info?category=linear&symbol=XRPUSDT`);
+    expect(r.body.result.list[0]).toMatchObject({ symbol: 'XRPUSDT', status: 'Settling' });
+    const s = await getJson<{ list: { symbol: string }[] }>(`${addr.restUrl}/v5/market/instruments-info?category=linear&status=Settling`);
+    expect(s.body.result.list.map((i) => i.symbol)).toEqual(['XRPUSDT']);
+    await control('instrument-status', { symbol: 'XRPUSDT', status: 'Trading' });
+    expect(await control('instrument-status', { symbol: 'XRPUSDT', status: 'Gone' })).toMatchObject({ status: 400 });
+    expect(await control('clock', { offsetMs: 'soon' })).toMatchObject({ status: 400 });
+    expect(await control('burst', { symbol: 'BTCUSDT', tradesPerSecond: -1 })).toMatchObject({ status: 400 });
+    expect(await control('ws-outage', {})).toMatchObject({ status: 400 });
+  });
+
   test('when controls are misused, then they answer 400 or 404 with a reason', async () => {
     expect(await control('gap', { symbol: 'NOPE' })).toMatchObject({ status: 400, body: { ok: false } });
     expect(await control('price', { symbol: 'BTCUSDT', price: -1 })).toMatchObject({ status: 400 });

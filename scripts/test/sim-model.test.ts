@@ -230,3 +230,19 @@ describe('simulator configuration', () => {
     expect(() => parseRegimeOverrides('BTCUSDT:up:99')).toThrow(/strength/);
   });
 });
+
+describe('non-crypto perpetuals (SIM_TRADFI)', () => {
+  test('when 800 instruments are listed with tradfi on, then about 180 carry a stock/commodity/ETF/FX symbolType, gold among the top by turnover', () => {
+    const u = buildUniverse(800, true);
+    const tradfi = u.simulated.filter((s) => s.symbolType !== '');
+    expect(tradfi.length).toBeGreaterThan(150);
+    expect(tradfi.length).toBeLessThan(220);
+    expect(new Set(tradfi.map((s) => s.symbolType))).toEqual(new Set(['stock', 'commodity', 'etf', 'forex']));
+    const top = [...u.simulated].sort((a, b) => b.turnover24h - a.turnover24h).slice(0, 4).map((s) => s.symbol);
+    expect(top).toContain('XAUUSDT');
+    // Off by default: the same universe as before, every symbolType empty.
+    expect(buildUniverse(800).simulated.every((s) => s.symbolType === '')).toBe(true);
+    expect(parseSimEnv({ SIM_TRADFI: '1', SIM_CLOCK_OFFSET_MS: '-5000' })).toMatchObject({ tradfi: true, clockOffsetMs: -5000 });
+    expect(() => parseSimEnv({ SIM_TRADFI: 'maybe' })).toThrow(SimConfigError);
+  });
+});

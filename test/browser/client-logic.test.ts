@@ -70,6 +70,9 @@ describe('status in plain words', () => {
     expect(lines(status({ state: 'stale', dataAgeMs: 125_000 }))).toEqual(['Analyzer stale — showing data from 2 min ago']);
     expect(lines(status({ state: 'cache_unreachable', dataAgeMs: 40_000 }))).toEqual(['Cache unreachable — showing last known data from 40 s ago']);
     expect(lines(status({ feedDown: true, feedAgeMs: 40_400 }))).toEqual(['Bybit unreachable — retrying, last message 40 s ago']);
+    // An access block is named as such, instead of (not beside) "unreachable"; repairs are their own line.
+    expect(lines(status({ feedDown: true, exchangeBlocked: true }))).toEqual(["Bybit refuses this server's IP (HTTP 403) — retrying"]);
+    expect(lines(status({ repairing: 3 }))).toEqual(['Repairing candles of 3 symbols after a gap']);
     expect(lines(status({ rejected: [{ key: 'confluence:v1:symbols', reason: 'newer_schema', message: 'schema 2 is newer' }] }))).toEqual([
       '1 value in the cache has an unknown schema — not shown',
     ]);

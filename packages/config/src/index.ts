@@ -164,7 +164,17 @@ export interface AnalyzerConfig {
   /** V8 old-generation growth per major GC, in percent (0 = V8's own heuristic, up to 4× the live heap). */
   heapGrowingPercent: number;
   /** Exchange connection timing; the defaults follow Bybit's guidance, tests shorten them. */
-  intakeTiming: { pingIntervalMs: number; pongTimeoutMs: number; restBackoff403Ms: number };
+  intakeTiming: { pingIntervalMs: number; pongTimeoutMs: number; restBackoff403Ms: number; backoffBaseMs: number; backoffMaxMs: number };
+  /** Rank stock, commodity, ETF and FX perpetuals (Bybit's symbolType) into the universe too. Default false. */
+  includeTradFi: boolean;
+  /** A symbol dropped from the universe keeps its state this long, so a quick return needs no full warm-up. */
+  universeGraceMs: number;
+  /** This process's share of Bybit's per-IP REST budget (600 requests / 5 s): requests per second and in flight. */
+  restBudget: { ratePerSec: number; maxInFlight: number };
+  /** Pool-wide cap on WebSocket connection attempts per 5 minutes (Bybit allows 500 per IP). */
+  wsConnectsPer5Min: number;
+  /** How often the clock offset to Bybit's /v5/market/time is measured again. */
+  clockSyncMs: number;
 }
 
 function parseWeights(value: string | undefined, name: string): Record<string, number> | undefined {
@@ -223,6 +233,16 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
       BYBIT_PONG_TIMEOUT_MS: posInt('BYBIT_PONG_TIMEOUT_MS', 10_000, 100, 60_000),
       BYBIT_REST_403_BACKOFF_MS: posInt('BYBIT_REST_403_BACKOFF_MS', 600_000, 100),
       ANALYZER_HEAP_GROWING_PERCENT: posInt('ANALYZER_HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
+      BYBIT_WS_BACKOFF_BASE_MS: posInt('BYBIT_WS_BACKOFF_BASE_MS', 500, 10, 60_000),
+      BYBIT_WS_BACKOFF_MAX_MS: posInt('BYBIT_WS_BACKOFF_MAX_MS', 30_000, 10, 600_000),
+      UNIVERSE_INCLUDE_TRADFI: z
+        .preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false'], { error: 'UNIVERSE_INCLUDE_TRADFI must be 0, 1, true or false' }).optional())
+        .transform((v) => v === '1' || v === 'true'),
+      UNIVERSE_GRACE_MS: posInt('UNIVERSE_GRACE_MS', 30 * 60_000, 0, 24 * 3_600_000),
+      BYBIT_REST_RATE_PER_SEC: posInt('BYBIT_REST_RATE_PER_SEC', 20, 1, 120),
+      BYBIT_REST_MAX_IN_FLIGHT: posInt('BYBIT_REST_MAX_IN_FLIGHT', 4, 1, 64),
+      BYBIT_WS_CONNECTS_PER_5MIN: posInt('BYBIT_WS_CONNECTS_PER_5MIN', 300, 1, 500),
+      BYBIT_CLOCK_SYNC_MS: posInt('BYBIT_CLOCK_SYNC_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
     },
     env,
   );
@@ -267,7 +287,18 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     alertRulesFile: e.ALERT_RULES_FILE,
     analyzerId: e.ANALYZER_ID,
     heapGrowingPercent: e.ANALYZER_HEAP_GROWING_PERCENT,
-    intakeTiming: { pingIntervalMs: e.BYBIT_PING_INTERVAL_MS, pongTimeoutMs: e.BYBIT_PONG_TIMEOUT_MS, restBackoff403Ms: e.BYBIT_REST_403_BACKOFF_MS },
+    intakeTiming: {
+      pingIntervalMs: e.BYBIT_PING_INTERVAL_MS,
+      pongTimeoutMs: e.BYBIT_PONG_TIMEOUT_MS,
+      restBackoff403Ms: e.BYBIT_REST_403_BACKOFF_MS,
+      backoffBaseMs: e.BYBIT_WS_BACKOFF_BASE_MS,
+      backoffMaxMs: Math.max(e.BYBIT_WS_BACKOFF_BASE_MS, e.BYBIT_WS_BACKOFF_MAX_MS),
+    },
+    includeTradFi: e.UNIVERSE_INCLUDE_TRADFI,
+    universeGraceMs: e.UNIVERSE_GRACE_MS,
+    restBudget: { ratePerSec: e.BYBIT_REST_RATE_PER_SEC, maxInFlight: e.BYBIT_REST_MAX_IN_FLIGHT },
+    wsConnectsPer5Min: e.BYBIT_WS_CONNECTS_PER_5MIN,
+    clockSyncMs: e.BYBIT_CLOCK_SYNC_MS,
   };
 }
 

@@ -31,6 +31,16 @@ describe('config', () => {
     expect(() => loadAnalyzerConfig({ ANALYZER_HEAP_GROWING_PERCENT: 'lots' })).toThrow(/ANALYZER_HEAP_GROWING_PERCENT/);
   });
 
+  test('when the live-run settings are set, then they parse, default sensibly and reject bad values by name', () => {
+    const d = loadAnalyzerConfig({});
+    expect(d).toMatchObject({ includeTradFi: false, universeGraceMs: 1_800_000, restBudget: { ratePerSec: 20, maxInFlight: 4 }, wsConnectsPer5Min: 300, clockSyncMs: 600_000 });
+    const c = loadAnalyzerConfig({ UNIVERSE_INCLUDE_TRADFI: '1', UNIVERSE_GRACE_MS: '0', BYBIT_REST_RATE_PER_SEC: '10', BYBIT_REST_MAX_IN_FLIGHT: '2', BYBIT_WS_CONNECTS_PER_5MIN: '100', BYBIT_CLOCK_SYNC_MS: '60000' });
+    expect(c).toMatchObject({ includeTradFi: true, universeGraceMs: 0, restBudget: { ratePerSec: 10, maxInFlight: 2 }, wsConnectsPer5Min: 100, clockSyncMs: 60_000 });
+    expect(() => loadAnalyzerConfig({ UNIVERSE_INCLUDE_TRADFI: 'yes' })).toThrow(/UNIVERSE_INCLUDE_TRADFI must be 0, 1, true or false/);
+    expect(() => loadAnalyzerConfig({ BYBIT_REST_RATE_PER_SEC: '500' })).toThrow(/BYBIT_REST_RATE_PER_SEC must be 1-120/);
+    expect(() => loadAnalyzerConfig({ BYBIT_WS_CONNECTS_PER_5MIN: '501' })).toThrow(/BYBIT_WS_CONNECTS_PER_5MIN must be 1-500/);
+  });
+
   test('when SYMBOLS lists invalid names, then they are named in the error', () => {
     expect(() => loadAnalyzerConfig({ SYMBOLS: 'BTCUSDT,eth usdt,<x>' })).toThrow(/invalid symbol\(s\) ETH USDT, <X>/);
     expect(loadAnalyzerConfig({ SYMBOLS: 'btcusdt, ETHUSDT,BTCUSDT' }).symbols).toEqual(['BTCUSDT', 'ETHUSDT']);

@@ -26,6 +26,10 @@ export interface Status {
   feedDown: boolean;
   /** True when the analyzer replays a recording and has reached its end (the feed is over, not down). */
   replayFinished: boolean;
+  /** True when Bybit refuses the analyzer's IP (HTTP 403 access block: geo-blocking, a banned IP), not a rate limit. */
+  exchangeBlocked?: boolean;
+  /** Symbols whose candles are being backfilled after an outage or a gap (their rows are not fully fresh). */
+  repairing?: number;
   source: MarketSource | null;
   generation: number | null;
   /** Age of the data being shown (now − producedAt of the table), ms. */

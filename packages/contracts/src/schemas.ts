@@ -112,6 +112,8 @@ export const symbolRowSchema = z.object({
   updatedAt: ts,
   /** False while the row's book is resyncing or its feed is gapped: the score is withheld. */
   dataOk: z.boolean(),
+  /** Candles being backfilled after an outage or a gap: the reason dataOk is false while the book is synced. */
+  repairing: z.boolean().optional(),
   lastMove: moveSchema.nullable(),
   /** Score now minus the score 15 min / 1 h ago (from the history), null when not known that far back. Optional: older producers omit it. */
   scoreChange15m: num.nullable().optional(),
@@ -269,6 +271,12 @@ export const heartbeatDataSchema = z.object({
     lastMessageAt: ts.nullable(),
     reconnects: z.number().int().nonnegative(),
     detail: z.string().max(300).nullable(),
+    /** Bybit refuses this server's IP (an HTTP 403 access block, not a rate limit). Absent from older analyzers. */
+    accessBlocked: z.boolean().optional(),
+    /** Symbols whose candles are being backfilled after a gap (not fully fresh). */
+    repairing: z.number().int().nonnegative().optional(),
+    /** Bybit's clock minus the analyzer's, ms (null before the first measurement). */
+    clockOffsetMs: num.nullable().optional(),
   }),
   shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).nullable(),
 });

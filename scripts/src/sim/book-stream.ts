@@ -108,6 +108,15 @@ export class BookStream {
     return this.frame('snapshot', this.bids.toWire(this.market.spec), this.asks.toWire(this.market.spec), now);
   }
 
+  /**
+   * Bybit's delisting / tick-size-change signal: a snapshot with u = 1 and no levels. The stream keeps counting
+   * from 1, so a client that took it for a synced book would apply the deltas that follow to an empty book.
+   */
+  emptySnapshotFrame(now: number): string {
+    this.u = 1;
+    return this.frame('snapshot', [], [], now);
+  }
+
   /** The frame to publish after a model step, or undefined when nothing changed. */
   update(now: number, faults: BookFaults): string | undefined {
     const spec = this.market.spec;

@@ -1,7 +1,8 @@
 // Environment → SimOptions for the CLI, with one readable message per bad variable.
 // SIM_PORT (8010), SIM_HOST (127.0.0.1), SIM_SEED (42), SIM_SYMBOLS (20, ≤ 1000), SIM_TICK_MS (100),
 // SIM_SPEED (1), SIM_REGIMES ("BTCUSDT:up,ETHUSDT:down:2"), SIM_IDLE_TIMEOUT_MS (600000),
-// SIM_MANUAL_CLOCK (0; when 1 the market moves only on POST /sim/control/step).
+// SIM_MANUAL_CLOCK (0; when 1 the market moves only on POST /sim/control/step), SIM_TRADFI (0; 1 also lists stock and
+// commodity perpetuals), SIM_CLOCK_OFFSET_MS (0; the simulator's clock against the host's).
 import { MAX_SYMBOLS } from './instruments';
 import { parseRegimeOverrides, type RegimeSetting } from './regimes';
 import type { SimOptions } from './simulator';
@@ -48,6 +49,10 @@ export function parseSimEnv(env: Env): SimOptions {
   const manualRaw = (env.SIM_MANUAL_CLOCK ?? '').trim().toLowerCase();
   if (!['', '0', '1', 'true', 'false'].includes(manualRaw)) problems.push(`SIM_MANUAL_CLOCK="${manualRaw}": expected 0, 1, true or false`);
   const manualClock = manualRaw === '1' || manualRaw === 'true';
+  const tradfiRaw = (env.SIM_TRADFI ?? '').trim().toLowerCase();
+  if (!['', '0', '1', 'true', 'false'].includes(tradfiRaw)) problems.push(`SIM_TRADFI="${tradfiRaw}": expected 0, 1, true or false`);
+  const tradfi = tradfiRaw === '1' || tradfiRaw === 'true';
+  const clockOffsetMs = int('SIM_CLOCK_OFFSET_MS', 0, -86_400_000, 86_400_000);
   let regimes: Record<string, RegimeSetting> | undefined;
   const regimeText = env.SIM_REGIMES;
   if (regimeText !== undefined && regimeText.trim() !== '') {
@@ -58,5 +63,5 @@ export function parseSimEnv(env: Env): SimOptions {
     }
   }
   if (problems.length > 0) throw new SimConfigError(problems);
-  return { host, port, seed, symbols, tickMs, speed, idleTimeoutMs, manualClock, regimes };
+  return { host, port, seed, symbols, tickMs, speed, idleTimeoutMs, manualClock, regimes, tradfi, clockOffsetMs };
 }

@@ -1,5 +1,6 @@
 // Fault and market controls: the typed in-process interface, and the HTTP adapter that validates
 // JSON bodies for tests running the simulator as a separate process.
+import { INSTRUMENT_STATUSES, type InstrumentStatus } from './instruments';
 import { isRegime, MAX_STRENGTH, type Regime } from './regimes';
 
 export interface RestFaultControl {
@@ -9,6 +10,8 @@ export interface RestFaultControl {
   readonly retCode?: number;
   /** How many following REST calls fail. */
   readonly count: number;
+  /** HTTP 403 with a CDN's HTML "blocked in your country" page (an access block, not a rate limit). */
+  readonly geoBlock?: boolean;
 }
 
 export interface SimControls {
@@ -30,7 +33,23 @@ export interface SimControls {
   regime(symbol: string, regime: Regime, strength?: number): void;
   /** Stops (or resumes) all market traffic; connections, pings and REST keep working. */
   pause(paused: boolean): void;
-  /** Clears every fault (pause, stalls, rejections, pending gaps/crossings, REST faults). */
+  /**
+   * WebSocket outage: drops every connection and refuses new ones (HTTP 503 on the upgrade) for `ms` (wall clock), or
+   * until `wsOutage(0)`; `Infinity` until ended. REST keeps answering, so the klines of the gap can be fetched.
+   * `status` 403 refuses them with an HTML 403 page instead (a WebSocket access block).
+   */
+  wsOutage(ms: number, status?: 403 | 503): void;
+  /** Busy market: exactly `tradesPerSecond` trades per second of market time on `symbol` (0 ends the burst). */
+  burst(symbol: string, tradesPerSecond: number): void;
+  /** The symbol's next book frame is an empty snapshot with u = 1 (Bybit's delisting / tick-size-change signal). */
+  emptySnapshot(symbol: string): void;
+  /** instruments-info reports this status for the symbol from now on (e.g. Trading → Settling). */
+  instrumentStatus(symbol: string, status: InstrumentStatus): void;
+  /** Shifts the simulator's clock (REST `time`, frame and trade timestamps) by `offsetMs` against the host's. */
+  clockOffset(offsetMs: number): void;
+  /** The 24 h turnover the symbol ranks by (null: its own again). */
+  turnover(symbol: string, turnover24h: number | null): void;
+  /** Clears every fault (pause, stalls, rejections, pending gaps/crossings, REST faults, outage, bursts). */
   reset(): void;
 }
 
@@ -102,8 +121,44 @@ export function runControl(controls: SimControls, name: string, body: Body): Con
       const status = num(body, 'status', { min: 100, max: 599, integer: true, optional: true });
       const retCode = num(body, 'retCode', { min: 1, integer: true, optional: true });
       const count = requiredNum(body, 'count', { min: 0, max: 1_000_000, integer: true });
-      controls.restFault({ status, retCode, count });
+      if (body.geoBlock !== undefined && typeof body.geoBlock !== 'boolean') throw new ControlError('"geoBlock" must be a boolean');
+      controls.restFault({ status, retCode, count, geoBlock: body.geoBlock === true ? true : undefined });
       return ok({ count });
+    }
+    case 'ws-outage': {
+      // {ms} for a timed outage, {on: true|false} to start one until ended / end it.
+      const on = body.on;
+      if (on !== undefined && typeof on !== 'boolean') throw new ControlError('"on" must be a boolean');
+      const ms = on === undefined ? requiredNum(body, 'ms', { min: 0, max: 86_400_000 }) : on ? Infinity : 0;
+      const status = body.status;
+      if (status !== undefined && status !== 403 && status !== 503) throw new ControlError('"status" must be 403 or 503');
+      controls.wsOutage(ms, status);
+      return ok({ ms: Number.isFinite(ms) ? ms : null });
+    }
+    case 'burst': {
+      const rate = requiredNum(body, 'tradesPerSecond', { min: 0, max: 5_000 });
+      controls.burst(str(body, 'symbol'), rate);
+      return ok({ tradesPerSecond: rate });
+    }
+    case 'empty-snapshot':
+      controls.emptySnapshot(str(body, 'symbol'));
+      return ok({});
+    case 'instrument-status': {
+      const status = body.status;
+      if (typeof status !== 'string' || !(INSTRUMENT_STATUSES as readonly string[]).includes(status)) {
+        throw new ControlError(`"status" must be one of ${INSTRUMENT_STATUSES.join(', ')}`);
+      }
+      controls.instrumentStatus(str(body, 'symbol'), status as InstrumentStatus);
+      return ok({ status });
+    }
+    case 'clock':
+      controls.clockOffset(requiredNum(body, 'offsetMs', { min: -86_400_000, max: 86_400_000 }));
+      return ok({});
+    case 'turnover': {
+      const t = body.turnover24h;
+      if (t !== null && (typeof t !== 'number' || !Number.isFinite(t) || t < 0)) throw new ControlError('"turnover24h" must be a number ≥ 0 or null');
+      controls.turnover(str(body, 'symbol'), t);
+      return ok({});
     }
     case 'price':
       controls.price(str(body, 'symbol'), requiredNum(body, 'price', { min: Number.MIN_VALUE }));

@@ -12,6 +12,11 @@ export const FAULT_KINDS = [
   'price',
   'regime',
   'pause',
+  'wsOutage',
+  'burst',
+  'emptySnapshot',
+  'instrumentStatus',
+  'clock',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -22,18 +27,24 @@ export interface RestFaultSpec {
   readonly retCode?: number;
   /** How many REST calls are affected. */
   readonly count: number;
+  /** Answer HTTP 403 with the HTML page a CDN serves to a blocked region (an access block, not a rate limit). */
+  readonly geoBlock?: boolean;
 }
 
 export interface RestFaultHit {
   readonly status?: number;
   readonly retCode: number;
+  readonly geoBlock?: boolean;
 }
 
 export interface FaultSummary {
   readonly paused: boolean;
   readonly stallPongsMsLeft: number;
   readonly rejectPattern: string | null;
-  readonly restFault: { readonly status?: number; readonly retCode: number; readonly remaining: number } | null;
+  readonly restFault: { readonly status?: number; readonly retCode: number; readonly remaining: number; readonly geoBlock?: boolean } | null;
+  /** True while WebSocket upgrades are refused (an exchange-side outage); REST keeps answering. */
+  readonly wsOutage: boolean;
+  readonly pendingEmptySnapshots: readonly string[];
   readonly pendingGaps: readonly string[];
   readonly pendingCrossed: readonly string[];
 }
@@ -43,7 +54,12 @@ export class FaultState {
   /** Wall-clock ms until which pings go unanswered. */
   stallPongsUntil = 0;
   rejectPattern: string | undefined;
-  private restFault: { status?: number; retCode: number; remaining: number } | undefined;
+  /** WebSocket outage: upgrades are refused until this wall-clock time (Infinity: until ended). */
+  wsOutageUntil = 0;
+  /** HTTP status refused upgrades get during the outage: 503 (down) or 403 (an access block, with an HTML page). */
+  wsOutageStatus = 503;
+  private restFault: { status?: number; retCode: number; remaining: number; geoBlock?: boolean } | undefined;
+  private readonly emptySnapshots = new Set<string>();
   private readonly gaps = new Set<string>();
   private readonly crossed = new Set<string>();
   readonly injected: Record<FaultKind, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
@@ -73,8 +89,21 @@ export class FaultState {
     return this.gaps.has(symbol) || this.crossed.has(symbol);
   }
 
+  requestEmptySnapshot(symbol: string): void {
+    this.emptySnapshots.add(symbol);
+  }
+
+  /** True once per request: the symbol's next book frame is an empty u = 1 snapshot. */
+  takeEmptySnapshot(symbol: string): boolean {
+    return this.emptySnapshots.delete(symbol);
+  }
+
+  wsOutageActive(now: number): boolean {
+    return now < this.wsOutageUntil;
+  }
+
   setRestFault(spec: RestFaultSpec): void {
-    this.restFault = spec.count > 0 ? { status: spec.status, retCode: spec.retCode ?? 10006, remaining: spec.count } : undefined;
+    this.restFault = spec.count > 0 ? { status: spec.status, retCode: spec.retCode ?? 10006, remaining: spec.count, geoBlock: spec.geoBlock } : undefined;
   }
 
   /** Consumes one faulty answer if any are pending. */
@@ -83,7 +112,7 @@ export class FaultState {
     if (f === undefined) return undefined;
     f.remaining--;
     if (f.remaining <= 0) this.restFault = undefined;
-    return { status: f.status, retCode: f.retCode };
+    return { status: f.status, retCode: f.retCode, geoBlock: f.geoBlock };
   }
 
   isRejected(topic: string): boolean {
@@ -95,8 +124,11 @@ export class FaultState {
     this.stallPongsUntil = 0;
     this.rejectPattern = undefined;
     this.restFault = undefined;
+    this.wsOutageUntil = 0;
+    this.wsOutageStatus = 503;
     this.gaps.clear();
     this.crossed.clear();
+    this.emptySnapshots.clear();
   }
 
   describe(now: number): FaultSummary {
@@ -105,6 +137,8 @@ export class FaultState {
       stallPongsMsLeft: Math.max(0, this.stallPongsUntil - now),
       rejectPattern: this.rejectPattern ?? null,
       restFault: this.restFault === undefined ? null : { ...this.restFault },
+      wsOutage: this.wsOutageActive(now),
+      pendingEmptySnapshots: [...this.emptySnapshots],
       pendingGaps: [...this.gaps],
       pendingCrossed: [...this.crossed],
     };

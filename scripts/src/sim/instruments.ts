@@ -5,7 +5,8 @@ import { decimalsOf, floorPow10, stepString } from './decimal';
 import { hashUnit } from './rng';
 
 export type ContractType = 'LinearPerpetual' | 'LinearFutures';
-export type InstrumentStatus = 'Trading' | 'PreLaunch' | 'Delivering' | 'Closed';
+export type InstrumentStatus = 'Trading' | 'PreLaunch' | 'Settling' | 'Delivering' | 'Closed';
+export const INSTRUMENT_STATUSES: readonly InstrumentStatus[] = ['Trading', 'PreLaunch', 'Settling', 'Delivering', 'Closed'];
 
 export interface InstrumentSpec {
   readonly symbol: string;
@@ -34,6 +35,8 @@ export interface InstrumentSpec {
   readonly simulated: boolean;
   /** 0 for perpetuals. */
   readonly deliveryTime: number;
+  /** Bybit's asset class of a non-crypto contract ("commodity", "stock", "etf", "forex"); "" for crypto. */
+  readonly symbolType: string;
 }
 
 export const MAX_SYMBOLS = 1000;
@@ -101,12 +104,25 @@ function makeSpec(h: HandMade, overrides: Partial<InstrumentSpec> = {}): Instrum
     maxLeverage: h.lev,
     simulated: true,
     deliveryTime: 0,
+    symbolType: '',
     ...overrides,
   };
 }
 
+/** Non-crypto asset classes Bybit lists as USDT perpetuals (symbolType), with their share among synthetic ones. */
+const TRADFI_TYPES = ['stock', 'commodity', 'etf', 'forex'] as const;
+/** About 180 of 800 instruments on Bybit are stock, commodity, ETF or FX perpetuals. */
+export const TRADFI_SHARE = 0.225;
+
+/** Hand-made non-crypto perpetuals (SIM_TRADFI): gold ranks among the top crypto by turnover, as it does on Bybit. */
+const TRADFI_HAND_MADE: readonly (HandMade & { readonly type: string })[] = [
+  { symbol: 'XAUUSDT', base: 'XAU', price: 2650, tick: '0.01', qty: '0.01', turnover: 3.0e9, vol: 0.003, lev: 50, fundingMin: 480, launch: 1719792000000, type: 'commodity' },
+  { symbol: 'NVDAUSDT', base: 'NVDA', price: 140, tick: '0.01', qty: '0.1', turnover: 9.0e8, vol: 0.006, lev: 25, fundingMin: 480, launch: 1735689600000, type: 'stock' },
+  { symbol: 'XAGUSDT', base: 'XAG', price: 31, tick: '0.001', qty: '0.1', turnover: 4.0e8, vol: 0.005, lev: 25, fundingMin: 480, launch: 1719792000000, type: 'commodity' },
+];
+
 /** Synthetic instrument n (1-based position in the universe, n > HAND_MADE_COUNT). */
-function syntheticSpec(n: number): InstrumentSpec {
+function syntheticSpec(n: number, tradfi = false): InstrumentSpec {
   const u = hashUnit(SYNTHETIC_KEY, n, 1);
   const price = Math.pow(10, -4 + 7.7 * u);
   const tick = floorPow10(price) / 1e4;
@@ -127,7 +143,12 @@ function syntheticSpec(n: number): InstrumentSpec {
     lev: [25, 50, 75][Math.floor(hashUnit(SYNTHETIC_KEY, n, 4) * 3)],
     fundingMin: fundingPick < 0.05 ? 60 : fundingPick < 0.3 ? 240 : 480,
     launch: 1609459200000 + Math.floor(hashUnit(SYNTHETIC_KEY, n, 5) * 1500) * 86400000,
-  });
+  }, { symbolType: tradfi ? tradfiType(n) : '' });
+}
+
+function tradfiType(n: number): string {
+  const u = hashUnit(SYNTHETIC_KEY, n, 6);
+  return u < TRADFI_SHARE ? TRADFI_TYPES[Math.floor((u / TRADFI_SHARE) * TRADFI_TYPES.length)] : '';
 }
 
 /** Listings without a live market, so consumers must filter on status, contract type and quote coin. */
@@ -163,14 +184,19 @@ export interface Universe {
   readonly listed: readonly InstrumentSpec[];
 }
 
-export function buildUniverse(count: number): Universe {
+/**
+ * `tradfi`: also list non-crypto perpetuals the way Bybit does (symbolType set): the three hand-made ones above (on
+ * top of `count`) and about 22 % of the synthetic ones.
+ */
+export function buildUniverse(count: number, tradfi = false): Universe {
   if (!Number.isInteger(count) || count < 1 || count > MAX_SYMBOLS) {
     throw new RangeError(`symbol count must be an integer in 1..${MAX_SYMBOLS}, got ${count}`);
   }
   const simulated: InstrumentSpec[] = [];
   for (let n = 1; n <= count; n++) {
-    simulated.push(n <= HAND_MADE_COUNT ? makeSpec(HAND_MADE[n - 1]) : syntheticSpec(n));
+    simulated.push(n <= HAND_MADE_COUNT ? makeSpec(HAND_MADE[n - 1]) : syntheticSpec(n, tradfi));
   }
+  if (tradfi) for (const h of TRADFI_HAND_MADE) simulated.push(makeSpec(h, { symbolType: h.type }));
   const listed = [...simulated, ...extraSpecs()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   return { simulated, listed };
 }
@@ -214,7 +240,8 @@ export interface PreListingInfoWire {
   auctionFeeInfo: { auctionFeeRate: string; takerFeeRate: string; makerFeeRate: string };
 }
 
-export function toInstrumentInfo(spec: InstrumentSpec): InstrumentInfoWire {
+/** `status`: the instrument's current status when it has changed since listing (instrument-status control). */
+export function toInstrumentInfo(spec: InstrumentSpec, status: InstrumentStatus = spec.status): InstrumentInfoWire {
   const maxQtyUnits = Math.max(1, Math.round((5e6 / spec.basePrice) / spec.qty));
   const fmtQty = (units: number): string => (units * spec.qty).toFixed(spec.qtyDecimals);
   const fmtPrice = (units: number): string => (units * spec.tick).toFixed(spec.priceScale);
@@ -223,7 +250,7 @@ export function toInstrumentInfo(spec: InstrumentSpec): InstrumentInfoWire {
   return {
     symbol: spec.symbol,
     contractType: spec.contractType,
-    status: spec.status,
+    status,
     baseCoin: spec.baseCoin,
     quoteCoin: spec.quoteCoin,
     launchTime: String(spec.launchTime),
@@ -264,6 +291,6 @@ export function toInstrumentInfo(spec: InstrumentSpec): InstrumentInfoWire {
         }
       : null,
     riskParameters: { priceLimitRatioX: '0.01', priceLimitRatioY: '0.02' },
-    symbolType: '',
+    symbolType: spec.symbolType,
   };
 }

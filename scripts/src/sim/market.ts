@@ -1,6 +1,6 @@
 // The whole simulated universe. A step advances every symbol that is due; with large universes the
 // symbols are stepped round-robin so each step's work stays bounded (per-symbol rates drop instead).
-import { buildUniverse, type InstrumentSpec, type Universe } from './instruments';
+import { buildUniverse, type InstrumentSpec, type InstrumentStatus, type Universe } from './instruments';
 import { assignRegimes, type RegimeSetting } from './regimes';
 import { SymbolMarket, type StepOutput } from './symbol-market';
 
@@ -14,6 +14,8 @@ export interface MarketOptions {
   readonly startTime: number;
   /** Upper bound on symbols stepped per tick. */
   readonly maxSymbolsPerStep: number;
+  /** List non-crypto (stock, commodity…) perpetuals too. */
+  readonly tradfi?: boolean;
 }
 
 export class Market {
@@ -24,10 +26,12 @@ export class Market {
   /** Each symbol is stepped every `stride` ticks. */
   readonly stride: number;
   stepCount = 0;
+  /** Instruments whose status changed since listing (Trading → Settling, Delivering, Closed…). */
+  readonly statusOverride = new Map<string, InstrumentStatus>();
 
   constructor(opts: MarketOptions) {
     this.opts = opts;
-    this.universe = buildUniverse(opts.symbols);
+    this.universe = buildUniverse(opts.symbols, opts.tradfi ?? false);
     const unknown = [...(opts.regimes?.keys() ?? [])].filter((s) => !this.universe.simulated.some((i) => i.symbol === s));
     if (unknown.length > 0) throw new RangeError(`regime override for unknown symbol(s): ${unknown.join(', ')}`);
     const regimes = assignRegimes(this.universe.simulated, opts.seed, opts.regimes);
@@ -36,6 +40,10 @@ export class Market {
     );
     this.bySymbol = new Map(this.markets.map((m) => [m.symbol, m]));
     this.stride = Math.max(1, Math.ceil(this.markets.length / opts.maxSymbolsPerStep));
+  }
+
+  statusOf(spec: InstrumentSpec): InstrumentStatus {
+    return this.statusOverride.get(spec.symbol) ?? spec.status;
   }
 
   get(symbol: string): SymbolMarket | undefined {

@@ -193,6 +193,11 @@ export class Publisher {
           frames = this.tradeFrames(entry.topic.name, output, now);
           break;
         case 'orderbook': {
+          if (this.faults.takeEmptySnapshot(symbol)) {
+            this.faults.count('emptySnapshot');
+            frames = [st.s.emptySnapshotFrame(now)];
+            break;
+          }
           if (!st.s.snapshotOnly && bookFaults === undefined && this.faults.hasBookFault(symbol)) {
             bookFaults = { gap: this.faults.takeGap(symbol), crossed: this.faults.takeCrossed(symbol) };
             if (bookFaults.gap) this.faults.count('gap');

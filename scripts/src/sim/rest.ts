@@ -59,8 +59,17 @@ export function handleMarketRequest(path: string, query: URLSearchParams, market
   }
 }
 
+/** What a CDN in front of Bybit answers a request from a blocked region with (an HTML page, not JSON). */
+export const GEO_BLOCK_PAGE =
+  '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">\n' +
+  '<HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">\n<TITLE>ERROR: The request could not be satisfied</TITLE>\n</HEAD><BODY>\n' +
+  '<H1>403 ERROR</H1>\n<H2>The request could not be satisfied.</H2>\n<HR noshade size="1px">\n' +
+  'The Amazon CloudFront distribution is configured to block access from your country.\n' +
+  'We can\'t connect to the server for this app or website at this time.\n<BR clear="all">\n</BODY></HTML>';
+
 /** The answer for an injected REST fault: an HTTP error status, or HTTP 200 with a retCode. */
 export function faultResponse(hit: RestFaultHit, now: number): RestResponse {
+  if (hit.geoBlock === true) return { status: 403, contentType: 'text/html', body: GEO_BLOCK_PAGE };
   if (hit.status !== undefined && hit.status !== 200) {
     const text = hit.status === 403 ? 'access too frequent' : hit.status === 429 ? 'Too Many Requests' : 'Internal Server Error';
     return { status: hit.status, contentType: 'text/plain', body: text };
@@ -85,7 +94,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const baseCoin = q.get('baseCoin');
     const after = parseInstrumentCursor(q.get('cursor'));
     const matching = market.universe.listed.filter(
-      (i) => (symbol === null || i.symbol === symbol) && (status === null || i.status === status) && (baseCoin === null || i.baseCoin === baseCoin),
+      (i) => (symbol === null || i.symbol === symbol) && (status === null || market.statusOf(i) === status) && (baseCoin === null || i.baseCoin === baseCoin),
     );
     const remaining = after === undefined ? matching : matching.filter((i) => i.symbol > after);
     const page = remaining.slice(0, limit);
@@ -94,7 +103,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const last = page[page.length - 1]?.symbol ?? '';
     return {
       category: 'linear',
-      list: page.map(toInstrumentInfo),
+      list: page.map((i) => toInstrumentInfo(i, market.statusOf(i))),
       nextPageCursor: more ? encodeURIComponent(`first=${first}&last=${last}`) : '',
     };
   },

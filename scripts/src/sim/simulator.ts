@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ControlError, runControl, type RestFaultControl, type SimControls } from './controls';
 import { FaultState, type FaultKind, type FaultSummary } from './faults';
+import type { InstrumentStatus } from './instruments';
 import { Market } from './market';
 import { Publisher } from './publisher';
 import type { SymbolMarket } from './symbol-market';
@@ -40,6 +41,10 @@ export interface SimOptions {
   readonly klinePushMs?: number;
   /** A client with more unsent bytes than this is disconnected. Default 32 MiB. */
   readonly maxBufferedBytes?: number;
+  /** Also list stock / commodity / ETF / FX perpetuals (symbolType set), as Bybit does. Default false. */
+  readonly tradfi?: boolean;
+  /** The simulator's clock runs this far ahead of (negative: behind) the host's. Default 0. */
+  readonly clockOffsetMs?: number;
 }
 
 export interface SimAddress {
@@ -58,6 +63,10 @@ export interface SymbolState {
   readonly bestAsk: string;
   readonly turnover24h: number;
   readonly bookUpdateId: number;
+  readonly status: string;
+  /** Aggressor flow published so far: ordinary trades' buy/sell volume (base units), block and RPI trade counts. */
+  readonly flow: { readonly buyVolume: number; readonly sellVolume: number; readonly ordinaryTrades: number; readonly blockTrades: number; readonly rpiTrades: number };
+  readonly burstTradesPerSecond: number | null;
 }
 
 export interface SimState {
@@ -79,6 +88,11 @@ export interface SimState {
     readonly pongsWithheld: number;
     readonly framesSent: number;
     readonly restRequests: number;
+    /** Most REST requests received within any one second (wall clock) so far. */
+    readonly restMaxPerSecond: number;
+    /** WebSocket upgrade requests (connection attempts) and those refused during an outage. */
+    readonly upgradeRequests: number;
+    readonly upgradesRefused: number;
     readonly idleClosed: number;
     readonly slowConsumersClosed: number;
     readonly faultsInjected: Readonly<Record<FaultKind, number>>;
@@ -138,6 +152,10 @@ class SimulatorImpl implements Simulator {
   private server: Server | undefined;
   private timers: NodeJS.Timeout[] = [];
   private restRequests = 0;
+  /** Wall-clock times of the REST requests of the last second, for restMaxPerSecond. */
+  private readonly restWindow: number[] = [];
+  private restMaxPerSecond = 0;
+  private clockOffsetMs: number;
   private stopped = false;
 
   constructor(opts: SimOptions) {
@@ -146,6 +164,7 @@ class SimulatorImpl implements Simulator {
     this.host = opts.host ?? DEFAULTS.host;
     this.port = opts.port ?? DEFAULTS.port;
     this.manualTime = opts.startTime ?? Date.now();
+    this.clockOffsetMs = opts.clockOffsetMs ?? 0;
     const regimes = new Map<string, RegimeSetting>();
     for (const [symbol, r] of Object.entries(opts.regimes ?? {})) {
       regimes.set(symbol, typeof r === 'string' ? { regime: r, strength: 1 } : r);
@@ -158,6 +177,7 @@ class SimulatorImpl implements Simulator {
       speed: positive('speed', opts.speed ?? DEFAULTS.speed),
       startTime: this.manualTime,
       maxSymbolsPerStep: positive('maxSymbolsPerStep', opts.maxSymbolsPerStep ?? DEFAULTS.maxSymbolsPerStep),
+      tradfi: opts.tradfi ?? false,
     });
     this.publisher = new Publisher(this.market, this.faults, {
       klinePushMs: opts.klinePushMs ?? DEFAULTS.klinePushMs,
@@ -171,7 +191,7 @@ class SimulatorImpl implements Simulator {
   }
 
   now(): number {
-    return this.manual ? this.manualTime : Date.now();
+    return this.manual ? this.manualTime : Date.now() + this.clockOffsetMs;
   }
 
   async start(): Promise<SimAddress> {
@@ -241,6 +261,9 @@ class SimulatorImpl implements Simulator {
         bestAsk: formatPrice(m.spec, m.book.bestAsk()),
         turnover24h: Math.round(m.turnover24h()),
         bookUpdateId: m.bookVersion,
+        status: this.market.statusOf(m.spec),
+        flow: { ...m.flow },
+        burstTradesPerSecond: m.burstTradesPerSecond ?? null,
       };
     }
     const w = this.gateway.counters;
@@ -262,6 +285,9 @@ class SimulatorImpl implements Simulator {
         pongsWithheld: w.pongsWithheld,
         framesSent: this.publisher.framesSent,
         restRequests: this.restRequests,
+        restMaxPerSecond: this.restMaxPerSecond,
+        upgradeRequests: w.upgradeRequests,
+        upgradesRefused: w.upgradesRefused,
         idleClosed: w.idleClosed,
         slowConsumersClosed: w.slowConsumersClosed,
         faultsInjected: { ...this.faults.injected },
@@ -326,8 +352,51 @@ class SimulatorImpl implements Simulator {
     this.faults.paused = paused;
   }
 
+  wsOutage(ms: number, status: 403 | 503 = 503): void {
+    if (!(ms >= 0)) throw new ControlError('ms must be ≥ 0');
+    if (ms === 0) {
+      this.faults.wsOutageUntil = 0;
+      return;
+    }
+    this.faults.wsOutageStatus = status;
+    this.faults.count('wsOutage');
+    this.faults.wsOutageUntil = Date.now() + ms;
+    this.gateway.dropAll();
+  }
+
+  burst(symbol: string, tradesPerSecond: number): void {
+    if (!(tradesPerSecond >= 0) || !Number.isFinite(tradesPerSecond)) throw new ControlError('tradesPerSecond must be a number ≥ 0');
+    const m = this.requireMarket(symbol);
+    m.burstTradesPerSecond = tradesPerSecond > 0 ? tradesPerSecond : undefined;
+    if (tradesPerSecond > 0) this.faults.count('burst');
+  }
+
+  emptySnapshot(symbol: string): void {
+    this.requireMarket(symbol);
+    this.faults.requestEmptySnapshot(symbol);
+  }
+
+  instrumentStatus(symbol: string, status: InstrumentStatus): void {
+    const spec = this.market.universe.listed.find((i) => i.symbol === symbol);
+    if (spec === undefined) throw new ControlError(`unknown symbol "${symbol}"`);
+    this.market.statusOverride.set(symbol, status);
+    this.faults.count('instrumentStatus');
+  }
+
+  clockOffset(offsetMs: number): void {
+    if (!Number.isFinite(offsetMs)) throw new ControlError('offsetMs must be a number');
+    this.clockOffsetMs = offsetMs;
+    this.faults.count('clock');
+  }
+
+  turnover(symbol: string, turnover24h: number | null): void {
+    if (turnover24h !== null && !(turnover24h >= 0 && Number.isFinite(turnover24h))) throw new ControlError('turnover24h must be ≥ 0 or null');
+    this.requireMarket(symbol).turnoverOverride = turnover24h ?? undefined;
+  }
+
   reset(): void {
     this.faults.reset();
+    for (const m of this.market.markets) m.burstTradesPerSecond = undefined;
   }
 
   private requireMarket(symbol: string): SymbolMarket {
@@ -343,6 +412,10 @@ class SimulatorImpl implements Simulator {
     const path = url.pathname;
     if (req.method === 'GET' && path.startsWith(REST_PREFIX)) {
       this.restRequests++;
+      const wall = Date.now();
+      this.restWindow.push(wall);
+      while (this.restWindow.length > 0 && this.restWindow[0] <= wall - 1000) this.restWindow.shift();
+      if (this.restWindow.length > this.restMaxPerSecond) this.restMaxPerSecond = this.restWindow.length;
       const hit = this.faults.takeRestFault();
       if (hit !== undefined) this.faults.count('restFault');
       const now = this.now();

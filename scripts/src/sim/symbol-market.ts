@@ -144,6 +144,12 @@ export class SymbolMarket {
   /** Book version for REST `u`. */
   bookVersion: number;
   tradeCount = 0;
+  /** Aggressor flow of the trades published so far, in base units: ordinary trades apart from block and RPI trades. */
+  readonly flow = { buyVolume: 0, sellVolume: 0, ordinaryTrades: 0, blockTrades: 0, rpiTrades: 0 };
+  /** Trades per second while a busy-market burst is on (undefined: the symbol's own rate). */
+  burstTradesPerSecond: number | undefined;
+  /** Replaces the 24 h turnover the ranking sees (undefined: the market's own). */
+  turnoverOverride: number | undefined;
 
   private markTicks: number;
   openInterest: number;
@@ -294,7 +300,9 @@ export class SymbolMarket {
 
     const meanReversionBias = ranging ? -0.3 * max(-1, min(1, deviation / (2 * sigmaH))) : 0;
     const buyProb = logistic(this.effects.flowBias + meanReversionBias + FLOW_SHOCK * flowShock);
-    let n = rng.poisson(((this.tradesPerSecond * dtMs) / 1000) * min(3, max(0.4, volMult)));
+    const burst = this.burstTradesPerSecond;
+    // A burst is exact (n = rate × dt), so a replay of it has a known trade rate.
+    let n = burst !== undefined ? round((burst * dtMs) / 1000) : rng.poisson(((this.tradesPerSecond * dtMs) / 1000) * min(3, max(0.4, volMult)));
     if (jump !== undefined) n = max(1, n);
     // A jump is made by aggressive flow in its direction, all at the target price.
     const jumpSide: Side = jump !== undefined && jump < this.lastTradeTicks ? 'Sell' : 'Buy';
@@ -371,6 +379,14 @@ export class SymbolMarket {
     this.lastTradeTime = t.time;
     this.tickDirection = t.tickDirection;
     this.tradeCount++;
+    const volume = t.units * this.spec.qty;
+    if (t.blockTrade) this.flow.blockTrades++;
+    if (t.rpi) this.flow.rpiTrades++;
+    if (!t.blockTrade && !t.rpi) {
+      this.flow.ordinaryTrades++;
+      if (t.side === 'Buy') this.flow.buyVolume += volume;
+      else this.flow.sellVolume += volume;
+    }
     const quote = t.units * this.spec.qty * t.priceTicks * this.spec.tick;
     for (const c of this.current.values()) applyTrade(c, t.priceTicks, t.units, quote);
     this.recent.push(t);
@@ -472,7 +488,7 @@ export class SymbolMarket {
       indexPrice: price(index),
       openInterest: qty(oiUnits),
       openInterestValue: (oiUnits * s.qty * mark * s.tick).toFixed(2),
-      turnover24h: (this.day.turnover24h + one.turnover).toFixed(4),
+      turnover24h: this.turnover24h().toFixed(4),
       volume24h: ((this.day.volume24h + one.volume) * s.qty).toFixed(max(4, s.qtyDecimals)),
       nextFundingTime: String(this.nextFundingTime),
       fundingRate: formatTrimmed(this.fundingRate, 8),
@@ -490,6 +506,7 @@ export class SymbolMarket {
 
   /** Turnover of the rolling 24 h window (drives the top-N ranking). */
   turnover24h(): number {
+    if (this.turnoverOverride !== undefined) return this.turnoverOverride;
     return this.day.turnover24h + this.currentCandle('1').turnover;
   }
 

@@ -25,6 +25,10 @@ export interface WsCounters {
   rejectedRequests: number;
   idleClosed: number;
   slowConsumersClosed: number;
+  /** WebSocket upgrade requests received (connection attempts), refused ones included. */
+  upgradeRequests: number;
+  /** Upgrades refused during an outage. */
+  upgradesRefused: number;
 }
 
 export interface WsGatewayOptions {
@@ -70,6 +74,8 @@ export class WsGateway {
     rejectedRequests: 0,
     idleClosed: 0,
     slowConsumersClosed: 0,
+    upgradeRequests: 0,
+    upgradesRefused: 0,
   };
 
   constructor(
@@ -91,6 +97,15 @@ export class WsGateway {
     const path = (req.url ?? '').split('?')[0];
     if (path !== WS_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    this.counters.upgradeRequests++;
+    if (this.faults.wsOutageActive(Date.now())) {
+      this.counters.upgradesRefused++;
+      if (this.faults.wsOutageStatus === 403) {
+        const body = '<HTML><HEAD><TITLE>403 Forbidden</TITLE></HEAD><BODY><H1>403 ERROR</H1>The request could not be satisfied.</BODY></HTML>';
+        socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      } else socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));

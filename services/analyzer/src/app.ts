@@ -71,6 +71,10 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     intake: () => intake.health().totals,
     cacheErrors: () => cache.stats().errors,
     symbols: () => intake.symbols().length,
+    repairs: () => {
+      const h = intake.health();
+      return { done: h.warmup.repairsDone, active: h.symbols.repairing, clockOffsetMs: h.clock.offsetMs };
+    },
   });
   const startedAt = Date.now();
 
@@ -124,12 +128,16 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     const silent = lastMessageWallAt !== null && now - lastMessageWallAt > FEED_SILENT_MS && h.state !== 'closed';
     const connected = h.state === 'connected' && !silent;
     const lastError = h.connections.map((c) => c.lastError).find((e) => e) ?? null;
+    const blocked = h.accessBlock !== null;
     return {
       state: h.state,
       connected: connected || h.state === 'closed',
       lastMessageAt: lastMessageWallAt,
       reconnects: h.totals.reconnects,
-      detail: h.state === 'closed' ? 'replay finished' : silent ? 'no exchange message for a while' : (lastError ?? null),
+      detail: h.state === 'closed' ? 'replay finished' : blocked ? h.accessBlock!.message : silent ? 'no exchange message for a while' : (lastError?.slice(0, 300) ?? null),
+      accessBlocked: blocked,
+      repairing: h.symbols.repairing,
+      clockOffsetMs: h.clock.offsetMs,
     };
   }
 
@@ -286,6 +294,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     const reasons: string[] = [];
     const h = intake.health();
     if (h.state !== 'connected' && h.state !== 'closed') reasons.push(`exchange feed ${h.state}`);
+    if (h.accessBlock) reasons.push(`${h.accessBlock.message} since ${new Date(h.accessBlock.since).toISOString()}`);
     const age = Date.now() - lastPublishOkAt;
     if (lastPublishOkAt === 0) reasons.push('no successful publish yet');
     else if (age > READY_STALE_INTERVALS * config.publishIntervalMs) reasons.push(`last successful publish ${Math.round(age / 1000)} s ago`);
@@ -314,7 +323,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       symbols: Object.fromEntries(
         intake.symbols().map((s) => {
           const st = intake.symbolStatus(s);
-          return [s, { warm: st?.warm ?? false, bookSynced: st?.bookSynced ?? false, lastUpdateAgeMs: st?.lastUpdateAt ? now - st.lastUpdateAt : null, reason: st?.reason ?? null }];
+          return [s, { warm: st?.warm ?? false, bookSynced: st?.bookSynced ?? false, repairing: st?.repairing ?? [], lastUpdateAgeMs: st?.lastUpdateAt ? now - st.lastUpdateAt : null, reason: st?.reason ?? null }];
         }),
       ),
     };

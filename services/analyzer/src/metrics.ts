@@ -10,6 +10,10 @@ export interface IntakeCounterSource {
   restErrors: number;
   rateLimited: number;
   messagesPerSec: number;
+  /** Optional: counters of the live-run hardening (access blocks, connection attempts deferred, empty snapshots). */
+  accessBlocked?: number;
+  connectDeferred?: number;
+  emptySnapshots?: number;
 }
 
 export interface AnalyzerMetrics {
@@ -30,7 +34,13 @@ function mirror(counter: client.Counter<string>, labels: Record<string, string>,
   perCounter.set(key, Math.max(before, value));
 }
 
-export function createAnalyzerMetrics(sources: { intake: () => IntakeCounterSource; cacheErrors: () => number; symbols: () => number }): AnalyzerMetrics {
+export function createAnalyzerMetrics(sources: {
+  intake: () => IntakeCounterSource;
+  cacheErrors: () => number;
+  symbols: () => number;
+  /** Candle repairs completed; symbols repairing now; the clock offset to the exchange (ms). */
+  repairs?: () => { done: number; active: number; clockOffsetMs: number | null };
+}): AnalyzerMetrics {
   const registry = new client.Registry();
   registry.setDefaultLabels({ service: 'analyzer' });
   client.collectDefaultMetrics({ register: registry });
@@ -51,6 +61,15 @@ export function createAnalyzerMetrics(sources: { intake: () => IntakeCounterSour
       mirror(rejected, {}, seen, i.subscribeRejected);
       mirror(restErrors, {}, seen, i.restErrors);
       mirror(rateLimited, {}, seen, i.rateLimited);
+      mirror(accessBlocked, {}, seen, i.accessBlocked ?? 0);
+      mirror(connectDeferred, {}, seen, i.connectDeferred ?? 0);
+      mirror(emptySnapshots, {}, seen, i.emptySnapshots ?? 0);
+      const r = sources.repairs?.();
+      if (r) {
+        mirror(repairsDone, {}, seen, r.done);
+        repairing.set(r.active);
+        if (r.clockOffsetMs !== null) clockOffset.set(r.clockOffsetMs / 1000);
+      }
       mirror(cacheErrors, {}, seen, sources.cacheErrors());
     },
   });
@@ -61,6 +80,12 @@ export function createAnalyzerMetrics(sources: { intake: () => IntakeCounterSour
   const rejected = new client.Counter({ name: 'confluence_subscribe_rejected_total', help: 'Subscriptions the exchange rejected', registers: [registry] });
   const restErrors = new client.Counter({ name: 'confluence_rest_errors_total', help: 'Failed exchange REST calls', registers: [registry] });
   const rateLimited = new client.Counter({ name: 'confluence_rest_rate_limited_total', help: 'Exchange REST calls answered with a rate limit', registers: [registry] });
+  const accessBlocked = new client.Counter({ name: 'confluence_rest_access_blocked_total', help: 'Exchange REST answers that were an access-blocking HTTP 403 (not a rate limit)', registers: [registry] });
+  const connectDeferred = new client.Counter({ name: 'confluence_ws_connect_deferred_total', help: 'WebSocket connection attempts deferred by the pool-wide cap', registers: [registry] });
+  const emptySnapshots = new client.Counter({ name: 'confluence_book_empty_snapshots_total', help: 'Empty u=1 order-book snapshots (delisting or tick-size change)', registers: [registry] });
+  const repairsDone = new client.Counter({ name: 'confluence_candle_repairs_total', help: 'Candle gaps backfilled over REST', registers: [registry] });
+  const repairing = new client.Gauge({ name: 'confluence_symbols_repairing', help: 'Symbols whose candles are being repaired', registers: [registry] });
+  const clockOffset = new client.Gauge({ name: 'confluence_exchange_clock_offset_seconds', help: 'Exchange clock minus the host clock', registers: [registry] });
   const cacheErrors = new client.Counter({ name: 'confluence_memcached_errors_total', help: 'Memcached operations that failed', registers: [registry] });
   const symbolsTracked = new client.Gauge({
     name: 'confluence_symbols_tracked',

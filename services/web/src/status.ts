@@ -80,11 +80,13 @@ export function deriveStatus(input: StatusInput): Status {
   const replayFinished = heartbeats.length > 0 && heartbeats.every((h) => h.intake.state === 'closed');
   // The exchange feed's state is known only from a heartbeat that is itself fresh: a dead analyzer or an unreadable
   // cache says nothing about Bybit. Silence is judged at the heartbeat's own time, so an old heartbeat never turns
-  // into "Bybit unreachable" just by ageing.
+  // into "Bybit unreachable" just by ageing. The same holds for an access block and for candle repairs.
   const fresh = input.shards.filter((s, i) => s.heartbeat !== null && shardStatuses[i].state !== 'stale').map((s) => s.heartbeat as HeartbeatData);
+  const known = input.cacheReachable && !replayFinished;
+  const exchangeBlocked = known && fresh.some((h) => h.intake.state !== 'closed' && h.intake.accessBlocked === true);
+  const repairing = known ? fresh.reduce((n, h) => n + (h.intake.repairing ?? 0), 0) : 0;
   const feedDown =
-    input.cacheReachable &&
-    !replayFinished &&
+    known &&
     fresh.some((h) => h.intake.state !== 'closed' && (!h.intake.connected || (h.intake.lastMessageAt !== null && h.lastCycleAt - h.intake.lastMessageAt > FEED_SILENT_MS)));
 
   let state: StatusState;
@@ -140,7 +142,9 @@ export function deriveStatus(input: StatusInput): Status {
     message += ` · shard${missing.length > 1 ? 's' : ''} ${missing.map((s) => `${s.index}/${s.count} ${s.state}`).join(', ')}`;
   }
   if (replayFinished) message += ' · Market replay finished';
+  else if (exchangeBlocked) message += " · Bybit refuses this server's IP (HTTP 403) — retrying";
   else if (feedDown) message += ` · Bybit unreachable — retrying${feedAgeMs !== null ? `, last message ${humanAge(feedAgeMs)} ago` : ''}`;
+  if (!replayFinished && repairing > 0) message += ` · repairing candles of ${repairing} symbol${repairing > 1 ? 's' : ''} after a gap`;
   if (input.rejected.length) message += ` · ${input.rejected.length} value${input.rejected.length > 1 ? 's' : ''} in the cache not understood — not shown`;
 
   return {
@@ -148,6 +152,8 @@ export function deriveStatus(input: StatusInput): Status {
     simulated: input.source !== null && input.source !== 'live',
     feedDown,
     replayFinished,
+    exchangeBlocked,
+    repairing,
     source: input.source,
     generation: input.generation,
     dataAgeMs,

@@ -94,6 +94,15 @@ describe('deriveStatus', () => {
     expect(deriveStatus({ ...base, shards: [view(hb)] }).feedDown).toBe(true);
   });
 
+  test('when the analyzer reports an access block, then the status names it (not "unreachable") and counts repairs', () => {
+    const s = deriveStatus({ ...base, shards: [view(heartbeat({ intake: { state: 'connected', connected: true, lastMessageAt: NOW - 100, reconnects: 0, detail: null, accessBlocked: true, repairing: 2 } }))] });
+    expect(s.exchangeBlocked).toBe(true);
+    expect(s.repairing).toBe(2);
+    expect(s.message).toBe("Live · Bybit refuses this server's IP (HTTP 403) — retrying · repairing candles of 2 symbols after a gap");
+    const old = deriveStatus({ ...base, shards: [view(heartbeat())] });
+    expect(old).toMatchObject({ exchangeBlocked: false, repairing: 0, message: 'Live' });
+  });
+
   test('when one of two shards is missing, then the status says which', () => {
     const s = deriveStatus({ ...base, shards: [view(heartbeat({ shard: { index: 0, count: 2 } }), true, 0, 2), view(null, false, 1, 2)] });
     expect(s.state).toBe('stale');

@@ -15,6 +15,14 @@ export interface TradeEvent {
   /** Taker (aggressor) side. */
   readonly side: 'Buy' | 'Sell';
   readonly id: string;
+  /** `BT`: a block trade (negotiated off the book, printed on the tape); not aggressor flow. */
+  readonly blockTrade?: boolean;
+  /** `RPI`: filled against a Retail Price Improvement order (hidden from the public book); not ordinary flow. */
+  readonly rpi?: boolean;
+  /** `seq`: the cross sequence (orders trades, books and tickers of one symbol). */
+  readonly seq?: number;
+  /** `L`: tick direction (PlusTick, ZeroPlusTick, MinusTick, ZeroMinusTick). */
+  readonly tickDirection?: string;
 }
 
 interface BookEventBase {

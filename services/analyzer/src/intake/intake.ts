@@ -6,11 +6,13 @@ import { createRateLimitedLog, type Logger } from '@confluence/logger';
 import { MarketStore, type StateLimits, type SymbolIntakeStatus } from '../state/market-store';
 import { fullJitterDelay, sleep } from './backoff';
 import { createNormalizer, type MalformedReason } from './bybit/normalize';
-import { BybitRestClient, createHttpTransport, RestError } from './bybit/rest-client';
+import { ACCESS_BLOCK_MESSAGE, BybitRestClient, createHttpTransport, RestError, type AccessBlock } from './bybit/rest-client';
 import { bookTopic, symbolOfTopic, topicsForSymbol } from './bybit/topics';
 import { DEFAULT_WS_TIMING, type ConnectionState, type WsTiming } from './bybit/ws-connection';
 import { WsPool } from './bybit/ws-pool';
+import { ConnectGate, CONNECT_WINDOW_MS, DEFAULT_CONNECTS_PER_WINDOW } from './connect-gate';
 import type { DataEvent } from './events';
+import type { Timeframe } from '@confluence/contracts';
 import { RateLimiter } from './rate-limiter';
 import { RateMeter } from './rate-meter';
 import { Recorder } from './recorder';
@@ -38,6 +40,8 @@ export interface IntakeTiming {
   resyncRetryMs: number;
   /** A rejected subscription is retried after this (growing). */
   subscribeRetryBaseMs: number;
+  /** How often the clock offset to /v5/market/time is measured again. */
+  clockSyncMs: number;
 }
 
 export interface IntakeOptions {
@@ -56,6 +60,30 @@ export interface IntakeOptions {
   /** State bounds (tests shrink them). */
   limits?: Partial<StateLimits>;
   maxTopicsPerConnection?: number;
+  /** Rank stock / commodity / ETF / FX perpetuals too (default: crypto only). */
+  includeTradFi?: boolean;
+  /** State of a symbol that left the universe is kept this long (default 30 min; 0 = dropped at once). */
+  universeGraceMs?: number;
+  /** This process's REST budget (default 20 requests/s, 4 in flight). */
+  restBudget?: { ratePerSec: number; maxInFlight: number };
+  /** Pool-wide WebSocket connection attempts per 5 minutes (default 300; Bybit allows 500 per IP). */
+  wsConnectsPer5Min?: number;
+  /** Window of that cap (tests shorten it). */
+  wsConnectWindowMs?: number;
+  /**
+   * Backfill candle gaps over REST (after a reconnect, a missed candle). Default true live/sim; always off in replay,
+   * which reproduces what was received (a recorded repair's answer could not be matched to the replayed moment).
+   */
+  repairCandles?: boolean;
+}
+
+/** Offset of Bybit's clock to ours (positive: Bybit ahead), measured at start and every clockSyncMs. */
+export interface ClockHealth {
+  offsetMs: number | null;
+  rttMs: number | null;
+  measuredAt: number | null;
+  samples: number;
+  lastError: string | null;
 }
 
 export type IntakeState = 'connecting' | 'connected' | 'reconnecting' | 'down' | 'closed';
@@ -85,15 +113,36 @@ export interface IntakeHealth {
     subscribeRejected: number;
     restErrors: number;
     rateLimited: number;
+    /** HTTP 403 access blocks (not rate limits). */
+    accessBlocked: number;
+    /** Connection attempts let through / deferred by the pool-wide cap. */
+    connectAttempts: number;
+    connectDeferred: number;
+    /** Empty u = 1 book snapshots (delisting / tick-size change signals). */
+    emptySnapshots: number;
   };
+  /** Set while Bybit answers every request with an access-blocking 403. */
+  accessBlock: AccessBlock | null;
+  clock: ClockHealth;
+  rest: { ratePerSec: number; maxInFlight: number };
   warmup: WarmupProgress;
-  universe: { size: number; refreshedAt: number | null };
+  universe: {
+    size: number;
+    refreshedAt: number | null;
+    /** Symbols that left and whose state is kept for the grace period. */
+    retained: number;
+    /** Symbols removed because their instrument left Trading (up to 20, newest last). */
+    removedNotTrading: { symbol: string; status: string; at: number }[];
+    includeTradFi: boolean;
+  };
   lastMessageAt: number | null;
   symbols: {
     total: number;
     warm: number;
     bookSynced: number;
-    /** Market-clock age of each symbol's last update (ms), null before the first one. */
+    /** Symbols whose candles are being repaired (not fully fresh). */
+    repairing: number;
+    /** Age of each symbol's last update (ms, local receive time), null before the first one. */
     updateAgeMs: Record<string, number | null>;
   };
   replay: { file: string; speed: number | 'max'; finished: boolean; messages: number; error: string | null } | null;
@@ -111,7 +160,7 @@ export interface Intake {
   /** The symbol's price step from instruments-info, once known. */
   tickSize(symbol: string): number | undefined;
   health(): IntakeHealth;
-  /** Market clock: Date.now() live/sim; the replay's current recorded time in replay. */
+  /** Market clock: exchange time live/sim (Date.now() + the measured offset to Bybit); the replay's recorded time in replay. */
   now(): number;
   /** Called synchronously when market time crosses a minute boundary (argument: the new minute's start). */
   onMinute(cb: (minuteTs: number) => void): void;
@@ -133,6 +182,10 @@ export class IntakeError extends Error {
 const UNIVERSE_START_ATTEMPTS = 5;
 const RESYNC_RETRY_MS = 10_000;
 const HOUSEKEEPING_MS = 1_000;
+export const CLOCK_SYNC_MS = 10 * 60_000;
+export const UNIVERSE_GRACE_MS = 30 * 60_000;
+/** After an empty book snapshot the instruments are re-read this soon (a delisting shows there as a status change). */
+const EMPTY_SNAPSHOT_UNIVERSE_CHECK_MS = 1_000;
 
 /** Intake options from the analyzer's validated config: the one mapping the analyzer and the recorder share. */
 export function intakeOptionsFromConfig(config: AnalyzerConfig, logger: Logger): IntakeOptions {
@@ -145,10 +198,16 @@ export function intakeOptionsFromConfig(config: AnalyzerConfig, logger: Logger):
     universeRefreshMs: config.universeRefreshMs,
     logger,
     source: config.marketSource,
-    timing: config.intakeTiming,
+    timing: { ...config.intakeTiming, clockSyncMs: config.clockSyncMs },
     replay: config.marketSource === 'replay' && config.replayFile ? { file: config.replayFile, speed: config.replaySpeed } : undefined,
+    includeTradFi: config.includeTradFi,
+    universeGraceMs: config.universeGraceMs,
+    restBudget: config.restBudget,
+    wsConnectsPer5Min: config.wsConnectsPer5Min,
   };
 }
+
+const REPAIR_TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '30m', '4h'];
 
 export function createIntake(options: IntakeOptions): Intake {
   const { logger, source } = options;
@@ -162,8 +221,17 @@ export function createIntake(options: IntakeOptions): Intake {
     restRetryBaseMs: 500,
     warmupRetryBaseMs: 5_000,
     resyncRetryMs: RESYNC_RETRY_MS,
+    clockSyncMs: CLOCK_SYNC_MS,
     ...options.timing,
   };
+  const graceMs = options.universeGraceMs ?? UNIVERSE_GRACE_MS;
+  const repairCandles = !replayMode && options.repairCandles !== false;
+  const restBudget = options.restBudget ?? { ratePerSec: 20, maxInFlight: 4 };
+  const gate = new ConnectGate(options.wsConnectsPer5Min ?? DEFAULT_CONNECTS_PER_WINDOW, options.wsConnectWindowMs ?? CONNECT_WINDOW_MS);
+  const clock: ClockHealth = { offsetMs: null, rttMs: null, measuredAt: null, samples: 0, lastError: null };
+  let emptySnapshots = 0;
+  const removedNotTrading: { symbol: string; status: string; at: number }[] = [];
+  let ranked: readonly string[] = [];
   const wsTiming: Partial<WsTiming> = {
     pingIntervalMs: t.pingIntervalMs,
     pongTimeoutMs: t.pongTimeoutMs,
@@ -178,7 +246,10 @@ export function createIntake(options: IntakeOptions): Intake {
 
   let replayClock: number | undefined;
   let replayStartedAt: number | undefined;
-  const now = (): number => (replayMode ? (replayClock ?? replayStartedAt ?? Date.now()) : Date.now());
+  // Live, event ages are judged against Bybit's clock (the exchange stamps every event): a host clock off by a few
+  // seconds would otherwise make fresh data look stale (or from the future).
+  const exchangeNow = (): number => Date.now() + Math.round(clock.offsetMs ?? 0);
+  const now = (): number => (replayMode ? (replayClock ?? replayStartedAt ?? Date.now()) : exchangeNow());
 
   const normalizer = createNormalizer({ logger });
   const totalMeter = new RateMeter(10);
@@ -187,10 +258,25 @@ export function createIntake(options: IntakeOptions): Intake {
 
   const store = new MarketStore({
     now,
+    wallNow: replayMode ? now : Date.now,
     limits: options.limits,
     onResync: (symbol, reason) => {
+      if (reason === 'empty') {
+        // Bybit's delisting / tick-size-change signal: not a synced empty book. Re-read the instrument's status now;
+        // the book is resubscribed after resyncRetryMs (housekeeping) in case it is a tick-size change.
+        emptySnapshots++;
+        rlog('warn', 'book-empty', 'empty order-book snapshot (u=1): delisting or tick-size change; book unsynced', { symbol });
+        resyncRequested.set(symbol, Date.now());
+        scheduleUniverseCheck();
+        return;
+      }
       rlog('warn', 'book-resync', 'order book out of sync, resubscribing', { symbol, reason });
       requestResync(symbol);
+    },
+    onCandleGap: (symbol, timeframe, newestStart) => {
+      if (!repairCandles) return;
+      rlog('info', 'candle-gap', 'candle gap detected, backfilling over REST', { symbol, timeframe });
+      warmup?.repair(symbol, timeframe, newestStart);
     },
   });
 
@@ -205,6 +291,7 @@ export function createIntake(options: IntakeOptions): Intake {
   const abort = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let minuteTimer: NodeJS.Timeout | undefined;
+  let universeCheckTimer: NodeJS.Timeout | undefined;
   let replayInfo: IntakeHealth['replay'] = null;
   let replayDone: Promise<void> | undefined;
   let resolveFinished!: () => void;
@@ -248,22 +335,47 @@ export function createIntake(options: IntakeOptions): Intake {
     }, Math.max(1, boundary - Date.now()));
   }
 
-  function applyUniverse(next: readonly string[]): void {
+  function scheduleUniverseCheck(): void {
+    if (universeCheckTimer || replayMode || state === 'closed') return;
+    universeCheckTimer = setTimeout(() => {
+      universeCheckTimer = undefined;
+      void refreshUniverse();
+    }, EMPTY_SNAPSHOT_UNIVERSE_CHECK_MS);
+  }
+
+  /**
+   * `notTrading`: instruments that left Trading (Settling, Delivering, Closed…). Their symbols are removed at once and
+   * their state dropped; symbols that only fell in the ranking keep their state for the grace period.
+   */
+  function applyUniverse(next: readonly string[], notTrading: ReadonlyMap<string, string> = new Map()): void {
     const nextSet = new Set(next);
     const current = new Set(universe);
     const removed = universe.filter((s) => !nextSet.has(s));
     const added = next.filter((s) => !current.has(s));
     for (const s of removed) {
       pool?.removeSymbol(s);
-      store.remove(s);
+      const status = notTrading.get(s);
+      if (status !== undefined || graceMs === 0) store.remove(s);
+      else store.retire(s);
+      if (status !== undefined) {
+        removedNotTrading.push({ symbol: s, status, at: Date.now() });
+        if (removedNotTrading.length > 20) removedNotTrading.shift();
+        logger.warn('instrument no longer trading, symbol removed', { symbol: s, status });
+      }
       resyncRequested.delete(s);
     }
     warmup?.remove(removed);
+    const fresh: string[] = [];
+    const restored: string[] = [];
     for (const s of added) {
-      store.add(s);
+      // Kept state skips the warm-up only if that warm-up had finished; otherwise it runs again.
+      const kept = store.add(s) === 'restored' && store.status(s)?.warmup === 'done';
+      (kept ? restored : fresh).push(s);
       pool?.addSymbol(s, topicsForSymbol(s));
     }
-    warmup?.add(added);
+    warmup?.add(fresh);
+    warmup?.addRestored(restored);
+    if (restored.length) logger.info('symbols back in the universe with their state kept', { symbols: restored.slice(0, 20) });
     for (const s of next) store.setFundingInterval(s, fundingIntervals.get(s));
     const first = universeRefreshedAt === null;
     universe = [...next];
@@ -275,20 +387,29 @@ export function createIntake(options: IntakeOptions): Intake {
   /** Funding interval per symbol from the last instruments fetch; applied to the store with the universe. */
   let fundingIntervals: ReadonlyMap<string, number> = new Map();
 
-  async function loadUniverse(): Promise<string[]> {
-    const sel = await fetchUniverse(rest!, { topSymbols: options.topSymbols, symbols: options.symbols, shard: options.shard }, logger);
+  async function loadUniverse(): Promise<{ symbols: string[]; notTrading: ReadonlyMap<string, string> }> {
+    const sel = await fetchUniverse(
+      rest!,
+      { topSymbols: options.topSymbols, symbols: options.symbols, shard: options.shard, includeTradFi: options.includeTradFi, current: ranked },
+      logger,
+    );
+    ranked = sel.ranked;
     tickSizes = sel.tickSizes;
     fundingIntervals = sel.fundingIntervals;
-    return sel.symbols;
+    return { symbols: sel.symbols, notTrading: sel.notTrading ?? new Map() };
   }
 
   async function initialUniverse(): Promise<string[]> {
+    let counted = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await loadUniverse();
+        return (await loadUniverse()).symbols;
       } catch (err) {
         if (abort.signal.aborted) throw new IntakeError('universe_unavailable', 'intake stopped');
-        const last = attempt + 1 >= UNIVERSE_START_ATTEMPTS;
+        // An access block is not a reason to give up: the status says so and attempts continue with backoff.
+        const blocked = err instanceof RestError && err.code === 'access_blocked';
+        if (!blocked) counted++;
+        const last = counted >= UNIVERSE_START_ATTEMPTS;
         logger.warn('universe fetch failed', { attempt: attempt + 1, error: err instanceof Error ? err.message : String(err) });
         if (last) {
           if (options.symbols?.length) {
@@ -305,7 +426,9 @@ export function createIntake(options: IntakeOptions): Intake {
 
   async function refreshUniverse(): Promise<void> {
     try {
-      applyUniverse(await loadUniverse());
+      const next = await loadUniverse();
+      if (state === 'closed') return;
+      applyUniverse(next.symbols, next.notTrading);
     } catch (err) {
       if (!abort.signal.aborted) logger.warn('universe refresh failed, keeping the current one', { error: err instanceof Error ? err.message : String(err) });
     }
@@ -316,7 +439,24 @@ export function createIntake(options: IntakeOptions): Intake {
     for (const [symbol, at] of resyncRequested) {
       const why = store.bookUnsyncedReason(symbol);
       if (why === undefined) resyncRequested.delete(symbol);
-      else if ((why === 'gap' || why === 'crossed') && wall - at >= t.resyncRetryMs) requestResync(symbol);
+      else if ((why === 'gap' || why === 'crossed' || why === 'empty') && wall - at >= t.resyncRetryMs) requestResync(symbol);
+    }
+    const dropped = store.expireRetired(graceMs);
+    if (dropped.length) logger.debug('retained symbol state expired', { symbols: dropped.slice(0, 20) });
+  }
+
+  async function syncClock(): Promise<void> {
+    if (!rest) return;
+    try {
+      const m = await rest.serverTime();
+      clock.offsetMs = Math.round(m.offsetMs);
+      clock.rttMs = Math.round(m.rttMs);
+      clock.measuredAt = Date.now();
+      clock.samples++;
+      clock.lastError = null;
+      if (Math.abs(m.offsetMs) > 1_000) rlog('warn', 'clock-offset', 'host clock differs from Bybit; exchange time is used for event ages', { offsetMs: clock.offsetMs, rttMs: clock.rttMs });
+    } catch (err) {
+      if (!(err instanceof RestError && err.code === 'closed')) clock.lastError = err instanceof Error ? err.message : String(err);
     }
   }
 
@@ -324,7 +464,8 @@ export function createIntake(options: IntakeOptions): Intake {
     rest = new BybitRestClient({
       transport: createHttpTransport(options.restUrl),
       logger: logger.child({ component: 'bybit-rest' }),
-      limiter: new RateLimiter(),
+      // Burst 1: requests are spaced evenly, so no second ever sees more than the budget (plus the one in flight).
+      limiter: new RateLimiter({ ratePerSec: restBudget.ratePerSec, burst: 1, maxInFlight: restBudget.maxInFlight }),
       timing: { timeoutMs: t.restTimeoutMs, retryBaseMs: t.restRetryBaseMs, backoff403Ms: t.restBackoff403Ms },
       onResponse: (p, res) => recorder?.rest(Date.now(), p, res.status, res.body),
     });
@@ -334,8 +475,10 @@ export function createIntake(options: IntakeOptions): Intake {
       logger: logger.child({ component: 'warmup' }),
       poll: true,
       timing: { pollIntervalMs: t.pollIntervalMs, retryBaseMs: t.warmupRetryBaseMs },
+      now,
     });
     pool = new WsPool({
+      gate,
       url: options.wsUrl,
       logger: logger.child({ component: 'bybit-ws' }),
       timing: wsTiming,
@@ -350,9 +493,20 @@ export function createIntake(options: IntakeOptions): Intake {
       onDisconnect: (info) => {
         for (const topic of info.topics) if (topic.startsWith('orderbook.')) store.bookDisconnected(symbolOfTopic(topic));
       },
+      // Every reconnect: whatever the outage cost the candles (missing ones, a forming one that closed unseen) is
+      // backfilled over REST; the symbols are 'repairing' (not fully fresh) until it is in.
+      onReconnect: (info) => {
+        if (!repairCandles) return;
+        const symbols = new Set(info.topics.map(symbolOfTopic));
+        for (const s of symbols) for (const tf of REPAIR_TIMEFRAMES) warmup?.repair(s, tf);
+      },
     });
+    // The clock first, so the first scores already judge event ages in exchange time.
+    await syncClock();
+    timers.push(setInterval(() => void syncClock(), t.clockSyncMs));
     const symbols = await initialUniverse();
     if (abort.signal.aborted) return;
+    if (clock.samples === 0) await syncClock();
     applyUniverse(symbols);
     pool.start();
     timers.push(setInterval(() => void refreshUniverse(), options.universeRefreshMs));
@@ -406,6 +560,21 @@ export function createIntake(options: IntakeOptions): Intake {
     void replayDone.then(() => resolveFinished());
   }
 
+  /** Every connection refused with HTTP 403 at the handshake: the WebSocket side of an access block. */
+  let wsBlockSince: number | null = null;
+  function wsAccessBlock(conns: readonly { state: ConnectionState; handshakeStatus: number | null }[], wall: number): AccessBlock | null {
+    const blocked = conns.length > 0 && conns.every((c) => c.state !== 'connected' && c.handshakeStatus === 403);
+    if (!blocked) {
+      wsBlockSince = null;
+      return null;
+    }
+    if (wsBlockSince === null) {
+      wsBlockSince = wall;
+      logger.error('bybit websocket refuses this server (HTTP 403 on the handshake); retrying with backoff', { url: options.wsUrl });
+    }
+    return { status: 403, since: wsBlockSince, sample: 'WebSocket handshake refused with HTTP 403', message: ACCESS_BLOCK_MESSAGE };
+  }
+
   function intakeState(): IntakeState {
     if (state === 'closed') return 'closed';
     if (replayMode) return replayInfo?.finished ? 'closed' : state === 'running' ? 'connected' : 'connecting';
@@ -442,6 +611,7 @@ export function createIntake(options: IntakeOptions): Intake {
       abort.abort();
       for (const tm of timers.splice(0)) clearInterval(tm);
       if (minuteTimer) clearTimeout(minuteTimer);
+      if (universeCheckTimer) clearTimeout(universeCheckTimer);
       warmup?.stop();
       rest?.close();
       await pool?.stop();
@@ -467,16 +637,18 @@ export function createIntake(options: IntakeOptions): Intake {
       const wall = Date.now();
       const conns = pool?.stats() ?? [];
       const poolTotals = pool?.totals() ?? { reconnects: 0, subscribeRejected: 0 };
-      const clock = now();
+      const localClock = replayMode ? now() : wall;
       const updateAgeMs: Record<string, number | null> = {};
       let warm = 0;
       let synced = 0;
+      let repairing = 0;
       for (const s of universe) {
         const st = store.status(s);
         if (!st) continue;
         if (st.warm) warm++;
         if (st.bookSynced) synced++;
-        updateAgeMs[s] = st.lastUpdateAt === null ? null : Math.max(0, clock - st.lastUpdateAt);
+        if (st.repairing.length) repairing++;
+        updateAgeMs[s] = st.lastUpdateAt === null ? null : Math.max(0, localClock - st.lastUpdateAt);
       }
       const c = normalizer.counters;
       return {
@@ -501,11 +673,18 @@ export function createIntake(options: IntakeOptions): Intake {
           subscribeRejected: poolTotals.subscribeRejected,
           restErrors: rest?.counters.errors ?? 0,
           rateLimited: rest?.counters.rateLimited ?? 0,
+          accessBlocked: rest?.counters.accessBlocked ?? 0,
+          connectAttempts: gate.granted,
+          connectDeferred: gate.deferred,
+          emptySnapshots,
         },
-        warmup: warmup?.progress() ?? { done: 0, total: 0, complete: false, failed: 0, failedSymbols: [] },
-        universe: { size: universe.length, refreshedAt: universeRefreshedAt },
+        accessBlock: rest?.accessBlock() ?? wsAccessBlock(conns, wall),
+        clock: { ...clock },
+        rest: { ...restBudget },
+        warmup: warmup?.progress() ?? { done: 0, total: 0, complete: false, failed: 0, failedSymbols: [], repairing: 0, repairingSymbols: [], repairsDone: 0, repairFailures: 0 },
+        universe: { size: universe.length, refreshedAt: universeRefreshedAt, retained: store.retiredCount, removedNotTrading: removedNotTrading.map((r) => ({ ...r })), includeTradFi: options.includeTradFi ?? false },
         lastMessageAt,
-        symbols: { total: universe.length, warm, bookSynced: synced, updateAgeMs },
+        symbols: { total: universe.length, warm, bookSynced: synced, repairing, updateAgeMs },
         replay: replayInfo ? { ...replayInfo } : null,
         recording: recorder ? { file: recorder.file, lines: recorder.lines, bytes: recorder.bytes, dropped: recorder.dropped } : null,
       };

@@ -1,9 +1,10 @@
+import type { Timeframe } from '@confluence/contracts';
 import { createRateLimitedLog, type Logger } from '@confluence/logger';
 import { CANDLES_PER_TIMEFRAME } from '../state/candles';
 import type { MarketStore } from '../state/market-store';
 import { fullJitterDelay } from './backoff';
 import { RestError, type BybitRestClient } from './bybit/rest-client';
-import { INTERVAL_TO_TIMEFRAME } from './events';
+import { INTERVAL_TO_TIMEFRAME, TIMEFRAME_MS, TIMEFRAME_TO_INTERVAL } from './events';
 import { fnv1a32 } from './universe';
 
 /** Fills the candle store of each timeframe in one request (CANDLES_PER_TIMEFRAME, enough for every indicator). */
@@ -31,6 +32,11 @@ export interface WarmupProgress {
   failed: number;
   /** Up to 20 of them. */
   failedSymbols: string[];
+  /** Candle repairs (gap backfills) in progress, symbols concerned (up to 20), completed and failed attempts. */
+  repairing: number;
+  repairingSymbols: string[];
+  repairsDone: number;
+  repairFailures: number;
 }
 
 export interface WarmupTiming {
@@ -49,6 +55,22 @@ export interface WarmupOptions {
   /** Retry failed parts in the background (off in replay, where a missing answer stays missing). */
   retry?: boolean;
   random?: () => number;
+  /** Exchange clock, to size a repair's request (how many candles the gap spans). Default Date.now. */
+  now?: () => number;
+}
+
+interface RepairTask {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  /** Start of the newest candle held before the gap: the backfill must reach back to it. */
+  from: number;
+  attempt: number;
+  running: boolean;
+  /** A new gap was reported while a request ran: run once more. */
+  again: boolean;
+  /** Grows when an answer did not reach back far enough. */
+  minLimit: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 interface SymbolTask {
@@ -76,6 +98,9 @@ export class Warmup {
   private running = 0;
   private idleWaiters: (() => void)[] = [];
   private stopped = false;
+  private readonly repairs = new Map<string, RepairTask>();
+  private repairsDone = 0;
+  private repairFailures = 0;
 
   constructor(private readonly options: WarmupOptions) {
     this.timing = { pollIntervalMs: POLL_INTERVAL_MS, retryBaseMs: WARMUP_RETRY_BASE_MS, retryMaxMs: WARMUP_RETRY_MAX_MS, ...options.timing };
@@ -107,14 +132,66 @@ export class Warmup {
     }
   }
 
+  /**
+   * A symbol back within the grace period: its klines and slow series were kept, so no full warm-up; polling resumes
+   * and every timeframe's candle gap (the time it was away) is repaired.
+   */
+  addRestored(symbols: readonly string[]): void {
+    for (const symbol of symbols) {
+      if (this.stopped || this.tasks.has(symbol)) continue;
+      const task: SymbolTask = {
+        symbol,
+        parts: new Map(PARTS.map((p) => [p, 'done' as PartState])),
+        attempt: 0,
+        retryTimer: undefined,
+        removed: false,
+        lastError: undefined,
+        pollRound: 0,
+        nextPollAt: Date.now() + this.pollOffset(symbol),
+        polling: false,
+      };
+      this.tasks.set(symbol, task);
+      for (const tf of Object.keys(TIMEFRAME_TO_INTERVAL) as Timeframe[]) this.repair(symbol, tf);
+    }
+  }
+
   remove(symbols: readonly string[]): void {
     for (const symbol of symbols) {
       const t = this.tasks.get(symbol);
-      if (!t) continue;
-      t.removed = true;
-      if (t.retryTimer) clearTimeout(t.retryTimer);
-      this.tasks.delete(symbol);
+      if (t) {
+        t.removed = true;
+        if (t.retryTimer) clearTimeout(t.retryTimer);
+        this.tasks.delete(symbol);
+      }
+      for (const [key, r] of this.repairs) {
+        if (r.symbol !== symbol) continue;
+        if (r.timer) clearTimeout(r.timer);
+        this.repairs.delete(key);
+      }
     }
+  }
+
+  /**
+   * Backfills a candle gap of one timeframe over REST (through the shared rate limiter) and marks the timeframe
+   * repairing until it is in: `from` is the start of the newest candle held before the gap (default: the newest held
+   * now). A symbol still warming up needs nothing (its backfill covers it). Failures retry with backoff.
+   */
+  repair(symbol: string, timeframe: Timeframe, from?: number): void {
+    const task = this.tasks.get(symbol);
+    if (this.stopped || !task || task.parts.get(`kline.${TIMEFRAME_TO_INTERVAL[timeframe]}` as Part) !== 'done') return;
+    const start = from ?? this.options.store.newestCandleStart(symbol, timeframe);
+    if (start === undefined) return;
+    const key = `${symbol}|${timeframe}`;
+    const existing = this.repairs.get(key);
+    if (existing) {
+      existing.from = Math.min(existing.from, start);
+      if (existing.running) existing.again = true;
+      return;
+    }
+    const r: RepairTask = { symbol, timeframe, from: start, attempt: 0, running: false, again: false, minLimit: 2, timer: undefined };
+    this.repairs.set(key, r);
+    this.options.store.setRepairing(symbol, timeframe, true);
+    void this.runRepair(key, r);
   }
 
   progress(): WarmupProgress {
@@ -131,7 +208,18 @@ export class Warmup {
       else if (anyFailed) failed.push(t.symbol);
     }
     const total = this.tasks.size;
-    return { done, total, complete: done === total, failed: failed.length, failedSymbols: failed.slice(0, 20) };
+    const repairing = [...new Set([...this.repairs.values()].map((r) => r.symbol))];
+    return {
+      done,
+      total,
+      complete: done === total,
+      failed: failed.length,
+      failedSymbols: failed.slice(0, 20),
+      repairing: repairing.length,
+      repairingSymbols: repairing.slice(0, 20),
+      repairsDone: this.repairsDone,
+      repairFailures: this.repairFailures,
+    };
   }
 
   /** Resolves when no backfill or poll request is running (a scheduled retry does not count). */
@@ -147,6 +235,44 @@ export class Warmup {
     for (const t of this.tasks.values()) {
       t.removed = true;
       if (t.retryTimer) clearTimeout(t.retryTimer);
+    }
+    for (const r of this.repairs.values()) if (r.timer) clearTimeout(r.timer);
+    this.repairs.clear();
+  }
+
+  private async runRepair(key: string, r: RepairTask): Promise<void> {
+    const { rest, store } = this.options;
+    r.running = true;
+    r.again = false;
+    const ms = TIMEFRAME_MS[r.timeframe];
+    // The exchange clock, or the newest live candle if that is later (a clock offset not yet re-measured).
+    const now = Math.max((this.options.now ?? Date.now)(), (store.newestCandleStart(r.symbol, r.timeframe) ?? 0) + ms);
+    // The gap's candles plus the one before it and the forming one; never more than the store keeps.
+    const limit = Math.min(KLINE_BACKFILL, Math.max(r.minLimit, Math.ceil((now - r.from) / ms) + 2));
+    try {
+      const candles = await rest.klines(r.symbol, TIMEFRAME_TO_INTERVAL[r.timeframe], limit);
+      if (this.repairs.get(key) !== r) return;
+      store.mergeCandles(r.symbol, r.timeframe, candles);
+      r.running = false;
+      // Repaired only when nothing is missing any more (a gap wider than the answer asks again, up to the store's size).
+      if (limit < KLINE_BACKFILL && !store.candlesContiguousFrom(r.symbol, r.timeframe, r.from)) {
+        r.minLimit = limit * 2;
+        r.again = true;
+      }
+      if (r.again) return void this.runRepair(key, r);
+      this.repairs.delete(key);
+      this.repairsDone++;
+      store.setRepairing(r.symbol, r.timeframe, false);
+    } catch (err) {
+      r.running = false;
+      if (this.stopped || this.repairs.get(key) !== r || (err instanceof RestError && err.code === 'closed')) return;
+      this.repairFailures++;
+      this.rlog('warn', 'repair-failed', 'candle repair failed, will retry', { symbol: r.symbol, timeframe: r.timeframe, error: err instanceof Error ? err.message : String(err), attempt: r.attempt });
+      const delay = fullJitterDelay(r.attempt++, this.timing.retryBaseMs, this.timing.retryMaxMs, this.random);
+      r.timer = setTimeout(() => {
+        r.timer = undefined;
+        if (!this.stopped && this.repairs.get(key) === r) void this.runRepair(key, r);
+      }, delay);
     }
   }
 
@@ -199,6 +325,8 @@ export class Warmup {
     } catch (err) {
       task.parts.set(part, 'failed');
       task.lastError = `${part}: ${err instanceof Error ? err.message : String(err)}`;
+      // Said at once (progress counts the symbol failed from now), not only when its other parts have finished.
+      if (!task.removed && !this.stopped) store.setWarmup(s, 'failed', PARTS.filter((p) => p.startsWith('kline.')).every((p) => task.parts.get(p) === 'done'));
       if (!(err instanceof RestError && err.code === 'closed')) {
         this.options.logger.debug('warm-up request failed', { symbol: s, part, error: task.lastError });
       }

@@ -6,7 +6,7 @@ import type { ComponentScores, FundingInfo, ScoreMove, SymbolDetail, SymbolRow }
 export interface ScoreSource {
   symbols(): readonly string[];
   snapshot(symbol: string): MarketSnapshot | undefined;
-  symbolStatus(symbol: string): { warm: boolean; bookSynced: boolean; lastUpdateAt: number | null; reason?: string | null } | undefined;
+  symbolStatus(symbol: string): { warm: boolean; bookSynced: boolean; lastUpdateAt: number | null; reason?: string | null; repairing?: readonly unknown[] } | undefined;
   /** The instrument's price step, when known (published so every price is shown at it). */
   tickSize?(symbol: string): number | undefined;
 }
@@ -18,6 +18,8 @@ export interface Scored {
   result: SymbolScore | null;
   warm: boolean;
   bookSynced: boolean;
+  /** Candles with a gap being backfilled: scored, but not fully fresh (dataOk false) until repaired. */
+  repairing: boolean;
   updatedAt: number;
   reason: string | null;
   tickSize?: number;
@@ -60,7 +62,16 @@ function scoreOne(engine: Engine, source: ScoreSource, symbol: string, now: numb
       reason = `scoring failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   } else reason ??= 'warming up';
-  const scored: Scored = { symbol, snapshot, result, warm, bookSynced: status?.bookSynced ?? false, updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null), reason };
+  const scored: Scored = {
+    symbol,
+    snapshot,
+    result,
+    warm,
+    bookSynced: status?.bookSynced ?? false,
+    repairing: (status?.repairing?.length ?? 0) > 0,
+    updatedAt: updatedAtOf(snapshot, status?.lastUpdateAt ?? null),
+    reason,
+  };
   const tick = source.tickSize?.(symbol);
   if (tick !== undefined) scored.tickSize = tick;
   return scored;
@@ -118,7 +129,8 @@ export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {
     openInterestValue: num(t?.openInterestValue),
     components: r ? toComponentScores(r) : EMPTY_COMPONENTS,
     updatedAt: s.updatedAt,
-    dataOk: s.warm && s.bookSynced,
+    dataOk: s.warm && s.bookSynced && !s.repairing,
+    ...(s.repairing ? { repairing: true } : {}),
     lastMove,
   };
   if (s.tickSize !== undefined) row.tickSize = s.tickSize;
@@ -160,7 +172,7 @@ export function toDetail(s: Scored, lastMove: ScoreMove | null, bandRecord: Symb
       synced: Boolean(book?.synced),
     },
     updatedAt: s.updatedAt,
-    dataOk: s.warm && s.bookSynced,
+    dataOk: s.warm && s.bookSynced && !s.repairing,
     lastMove,
     bandRecord,
   };

@@ -95,8 +95,29 @@ export class CandleSeries {
     return this.forming ?? this.lastClosed();
   }
 
-  /** A live (WebSocket) candle. */
-  applyLive(c: Candle): void {
+  /**
+   * Start of the newest candle held (forming or closed), or undefined when empty. A live candle that starts more than
+   * one interval after it means candles are missing (an outage, a missed message): see applyLive's result.
+   */
+  newestStart(): number | undefined {
+    return this.forming?.start ?? this.lastClosed()?.start;
+  }
+
+  /**
+   * A live (WebSocket) candle. Returns true when it leaves a gap: it starts more than one interval after the newest
+   * candle held (the candles in between are missing), or it replaces a forming candle whose confirm never came (its
+   * final values are missing).
+   */
+  applyLive(c: Candle): boolean {
+    const newest = this.newestStart();
+    // Missing candles, or a forming candle about to be closed by a newer one without its confirm (its final values
+    // were never received): both need the REST truth.
+    const gap = newest !== undefined && (c.start > newest + this.intervalMs || (!c.confirmed && this.forming !== undefined && c.start > this.forming.start));
+    this.applyLiveCandle(c);
+    return gap;
+  }
+
+  private applyLiveCandle(c: Candle): void {
     if (c.confirmed) {
       if (this.forming && this.forming.start <= c.start) this.forming = undefined;
       this.upsertClosed(c);
@@ -140,6 +161,18 @@ export class CandleSeries {
     this.used = 0;
     this.forming = undefined;
     this.cached = [];
+  }
+
+  /** True when the candles from `from` to the newest one held follow each other without a missing interval. */
+  contiguousFrom(from: number): boolean {
+    const list = this.view();
+    let prev: number | undefined;
+    for (const c of list) {
+      if (c.start < from) continue;
+      if (prev !== undefined && c.start !== prev + this.intervalMs) return false;
+      prev = c.start;
+    }
+    return prev !== undefined;
   }
 
   /** Oldest first; the last element may be forming. Built once per change and shared. */

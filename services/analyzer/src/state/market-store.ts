@@ -53,25 +53,36 @@ export interface SymbolIntakeStatus {
   readonly lastUpdateAt: number | null;
   /** Exchange time of the last trade. */
   readonly lastTradeAt: number | null;
-  /** What is missing right now, or null: warming_up | warmup_failed | no_ticker | no_book | book_<gap|crossed|disconnect|awaiting_snapshot> | stale */
+  /** What is missing right now, or null: warming_up | warmup_failed | no_ticker | no_book | book_<gap|crossed|disconnect|empty|awaiting_snapshot> | repairing | stale */
   readonly reason: string | null;
   readonly warmup: WarmupState;
   readonly resyncs: number;
+  /** Timeframes whose candles have a gap being backfilled over REST: the symbol is not fully fresh until repaired. */
+  readonly repairing: readonly Timeframe[];
 }
 
-export type ResyncReason = 'gap' | 'crossed';
+export type ResyncReason = 'gap' | 'crossed' | 'empty';
 
 export interface MarketStoreOptions {
   limits?: Partial<StateLimits>;
-  /** Market clock: expires trade/liquidation windows on read, judges staleness. */
+  /** Market clock (exchange time): expires trade/liquidation windows on read, dates backfilled candles. */
   now?: () => number;
+  /** Local clock of the receive times (lastUpdateAt), for staleness. Defaults to `now`. */
+  wallNow?: () => number;
   /** Called when a book needs a fresh snapshot (the intake resubscribes the topic). */
   onResync?: (symbol: string, reason: ResyncReason) => void;
+  /** Called when a live candle starts more than one interval after the newest one held (candles are missing). */
+  onCandleGap?: (symbol: string, timeframe: Timeframe, newestStart: number | undefined) => void;
 }
 
 /** Structure sizes of one symbol, for health and for the bounded-memory test. */
 export interface SymbolStateSizes {
   trades: number;
+  /** Bytes of the trade window's columns, and trades the count cap dropped. */
+  tradeBytes: number;
+  tradesTruncated: number;
+  blockTrades: number;
+  rpiTrades: number;
   liquidations: number;
   bookBids: number;
   bookAsks: number;
@@ -99,10 +110,14 @@ class SymbolState {
   lastSpreadSampleTs = -Infinity;
   lastUpdateAt: number | null = null;
   lastTradeAt: number | null = null;
+  /** Block (BT) and RPI trades: kept out of the order-flow window, counted here. */
+  blockTrades = 0;
+  rpiTrades = 0;
   resyncs = 0;
   bookSeen = false;
   klinesReady = false;
   warmup: WarmupState = 'pending';
+  readonly repairing = new Set<Timeframe>();
   /** Bumped on every change; the cached snapshot is reused while it is unchanged. */
   version = 0;
   cachedVersion = -1;
@@ -142,9 +157,13 @@ function toCandle(ev: CandleEvent): Candle {
 /** All per-symbol market state of the intake. Events for symbols not added are ignored (counted). */
 export class MarketStore {
   private readonly states = new Map<string, SymbolState>();
+  /** State of symbols that left the universe, kept for a grace period: symbol → (state, time it left). */
+  private readonly retired = new Map<string, { state: SymbolState; at: number }>();
   private readonly limits: StateLimits;
   private readonly now: () => number;
+  private readonly wallNow: () => number;
   private readonly onResync: ((symbol: string, reason: ResyncReason) => void) | undefined;
+  private readonly onCandleGap: MarketStoreOptions['onCandleGap'];
   /** Book resyncs triggered (gap or crossed), all symbols. */
   resyncs = 0;
   /** Events dropped because their symbol is not tracked (e.g. just unsubscribed). */
@@ -157,15 +176,60 @@ export class MarketStore {
   constructor(options: MarketStoreOptions = {}) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.now = options.now ?? Date.now;
+    this.wallNow = options.wallNow ?? this.now;
     this.onResync = options.onResync;
+    this.onCandleGap = options.onCandleGap;
   }
 
-  add(symbol: string): void {
-    if (!this.states.has(symbol)) this.states.set(symbol, new SymbolState(symbol, this.limits));
+  /**
+   * Tracks a symbol. Returns 'restored' when it left less than a grace period ago and its state was kept (candles,
+   * slow series, trades still in their window): the book waits for a fresh snapshot, the candle gap is repaired.
+   */
+  add(symbol: string): 'new' | 'restored' | 'present' {
+    if (this.states.has(symbol)) return 'present';
+    const kept = this.retired.get(symbol);
+    if (kept) {
+      this.retired.delete(symbol);
+      kept.state.book.invalidate('awaiting_snapshot');
+      // Repairs in flight when it left were abandoned; the intake starts new ones for the time it was away.
+      kept.state.repairing.clear();
+      kept.state.version++;
+      this.states.set(symbol, kept.state);
+      return 'restored';
+    }
+    this.states.set(symbol, new SymbolState(symbol, this.limits));
+    return 'new';
   }
 
+  /** Stops tracking a symbol and forgets its state. */
   remove(symbol: string): void {
     this.states.delete(symbol);
+    this.retired.delete(symbol);
+  }
+
+  /** Stops tracking a symbol but keeps its state until `expireRetired` drops it (universe churn grace period). */
+  retire(symbol: string): void {
+    const s = this.states.get(symbol);
+    if (!s) return;
+    this.states.delete(symbol);
+    this.retired.set(symbol, { state: s, at: this.wallNow() });
+  }
+
+  /** Forgets retired states older than `graceMs`; returns the symbols dropped. */
+  expireRetired(graceMs: number): string[] {
+    const cutoff = this.wallNow() - graceMs;
+    const dropped: string[] = [];
+    for (const [symbol, r] of this.retired) {
+      if (r.at <= cutoff) {
+        this.retired.delete(symbol);
+        dropped.push(symbol);
+      }
+    }
+    return dropped;
+  }
+
+  get retiredCount(): number {
+    return this.retired.size;
   }
 
   has(symbol: string): boolean {
@@ -190,8 +254,16 @@ export class MarketStore {
     if (s.lastUpdateAt === null || ev.recvTs > s.lastUpdateAt) s.lastUpdateAt = ev.recvTs;
     switch (ev.type) {
       case 'trade':
-        s.trades.push({ ts: ev.ts, price: ev.price, size: ev.size, side: ev.side });
         if (s.lastTradeAt === null || ev.ts > s.lastTradeAt) s.lastTradeAt = ev.ts;
+        // Block trades are negotiated off the book and RPI fills meet hidden retail-price-improvement orders: neither
+        // is an aggressor lifting or hitting the public book, so neither enters the order-flow window (CVD, taker
+        // ratios, trade intensity). They are counted per symbol instead.
+        if (ev.blockTrade === true || ev.rpi === true) {
+          if (ev.blockTrade === true) s.blockTrades++;
+          if (ev.rpi === true) s.rpiTrades++;
+          return;
+        }
+        s.trades.push({ ts: ev.ts, price: ev.price, size: ev.size, side: ev.side });
         return;
       case 'book_snapshot':
       case 'book_delta': {
@@ -208,7 +280,7 @@ export class MarketStore {
               if (f !== undefined) s.bookFeatures.push(f);
             }
           }
-        } else if (r === 'gap' || r === 'crossed') {
+        } else if (r === 'gap' || r === 'crossed' || r === 'empty') {
           s.resyncs++;
           this.resyncs++;
           this.onResync?.(ev.symbol, r);
@@ -229,9 +301,12 @@ export class MarketStore {
         }
         return;
       }
-      case 'candle':
-        s.candles[ev.timeframe].applyLive(toCandle(ev));
+      case 'candle': {
+        const series = s.candles[ev.timeframe];
+        const newest = series.newestStart();
+        if (series.applyLive(toCandle(ev))) this.onCandleGap?.(ev.symbol, ev.timeframe, newest);
         return;
+      }
       case 'liquidation':
         if (this.liquidationFeedLastEventAt === undefined || ev.ts > this.liquidationFeedLastEventAt) this.liquidationFeedLastEventAt = ev.ts;
         s.liquidations.push({ ts: ev.ts, price: ev.price, size: ev.size, side: ev.side });
@@ -282,6 +357,23 @@ export class MarketStore {
 
   mergeFunding(symbol: string, points: readonly FundingPoint[]): void {
     this.mergeSeries(symbol, (s) => s.funding.merge(points));
+  }
+
+  /** Start of the newest candle held for a timeframe (undefined: none). */
+  newestCandleStart(symbol: string, timeframe: Timeframe): number | undefined {
+    return this.states.get(symbol)?.candles[timeframe].newestStart();
+  }
+
+  /** True when the symbol's candles of `timeframe` have no missing interval from `from` to the newest. */
+  candlesContiguousFrom(symbol: string, timeframe: Timeframe, from: number): boolean {
+    return this.states.get(symbol)?.candles[timeframe].contiguousFrom(from) ?? true;
+  }
+
+  setRepairing(symbol: string, timeframe: Timeframe, on: boolean): void {
+    const s = this.states.get(symbol);
+    if (!s) return;
+    if (on) s.repairing.add(timeframe);
+    else s.repairing.delete(timeframe);
   }
 
   setWarmup(symbol: string, state: WarmupState, klinesReady: boolean): void {
@@ -339,7 +431,8 @@ export class MarketStore {
     else if (!s.ticker.hasData) reason = 'no_ticker';
     else if (!s.bookSeen) reason = 'no_book';
     else if (!s.book.synced) reason = `book_${s.book.unsyncedReason ?? 'awaiting_snapshot'}`;
-    else if (s.lastUpdateAt !== null && this.now() - s.lastUpdateAt > this.limits.staleAfterMs) reason = 'stale';
+    else if (s.repairing.size > 0) reason = 'repairing';
+    else if (s.lastUpdateAt !== null && this.wallNow() - s.lastUpdateAt > this.limits.staleAfterMs) reason = 'stale';
     else if (s.warmup === 'failed') reason = 'warmup_failed';
     return {
       warm,
@@ -349,6 +442,7 @@ export class MarketStore {
       reason,
       warmup: s.warmup,
       resyncs: s.resyncs,
+      repairing: [...s.repairing],
     };
   }
 
@@ -360,6 +454,10 @@ export class MarketStore {
     for (const tf of TIMEFRAMES) candles[tf] = s.candles[tf].size;
     return {
       trades: s.trades.size,
+      tradeBytes: s.trades.bytes,
+      tradesTruncated: s.trades.truncated,
+      blockTrades: s.blockTrades,
+      rpiTrades: s.rpiTrades,
       liquidations: s.liquidations.size,
       bookBids: lv.bids,
       bookAsks: lv.asks,

@@ -5,14 +5,16 @@ import type { BookDeltaEvent, BookSnapshotEvent } from '../intake/events';
  * Local order book of one symbol, fed by Bybit `orderbook.N` snapshots and deltas.
  * Levels live in two sorted price arrays with parallel size arrays (bids descending, asks ascending): the best levels are
  * the first elements, so top-N extraction is a slice; updates are a binary search plus a short splice.
- * Rules (BYBIT.md): a snapshot (or any message with u == 1) replaces the book; a delta must have u == previous u + 1;
+ * Rules (Bybit v5 docs): a snapshot (or any message with u == 1) replaces the book; a delta must have u == previous u + 1;
  * size 0 deletes a level. A gap or a crossed book (best bid ≥ best ask) clears the book and marks it unsynced until the
- * next snapshot; the caller turns the returned 'gap'/'crossed' into a resubscribe. An unsynced book exposes no levels,
- * so a crossed state is never visible.
+ * next snapshot; the caller turns the returned 'gap'/'crossed' into a resubscribe. An empty snapshot (no levels at
+ * all, Bybit's u = 1 delisting / tick-size signal) leaves the book unsynced ('empty'), never a synced empty book. An
+ * unsynced book exposes no levels, so a crossed state is never visible.
  */
 
-export type BookApplyResult = 'snapshot' | 'applied' | 'ignored' | 'duplicate' | 'gap' | 'crossed';
-export type BookUnsyncedReason = 'awaiting_snapshot' | 'gap' | 'crossed' | 'disconnect';
+export type BookApplyResult = 'snapshot' | 'applied' | 'ignored' | 'duplicate' | 'gap' | 'crossed' | 'empty';
+/** `empty`: an empty snapshot (u = 1, no levels): Bybit's signal for a delisting or a tick-size change. */
+export type BookUnsyncedReason = 'awaiting_snapshot' | 'gap' | 'crossed' | 'disconnect' | 'empty';
 
 const EMPTY: readonly BookLevel[] = Object.freeze([]) as readonly BookLevel[];
 
@@ -135,6 +137,14 @@ export class OrderBook {
 
   apply(ev: BookSnapshotEvent | BookDeltaEvent): BookApplyResult {
     if (ev.type === 'book_snapshot' || ev.u === 1) {
+      if (ev.bids.length === 0 && ev.asks.length === 0) {
+        // Not a synced empty book: the instrument is being delisted or re-ticked. Deltas that follow are ignored
+        // until a snapshot with levels arrives (the intake resubscribes and re-reads the instrument's status).
+        this.lastU = ev.u;
+        this.lastTs = ev.ts;
+        this.invalidate('empty');
+        return 'empty';
+      }
       this.clearLevels();
       applyLevels(this.bid, ev.bids, true);
       applyLevels(this.ask, ev.asks, false);

@@ -2,7 +2,16 @@ import { EMPTY_TRADES, type Liquidation, type TradeColumns } from '@confluence/c
 import { Ring } from './ring';
 
 export const TRADES_WINDOW_MS = 15 * 60_000;
-export const TRADES_MAX = 5_000;
+/**
+ * The trade window is bounded by time (TRADES_WINDOW_MS); this count is only a safety cap on memory, above any
+ * sustained rate we know of: 400 trades/s for the whole 15 minutes. Worst case per symbol: 360,000 trades × 25 bytes
+ * (three Float64 columns and one Uint8) = 9.0 MB, plus up to an eighth of slack after a reallocation (10.1 MB = 9.7 MiB),
+ * reached only by a symbol that trades 400/s for 15 minutes straight; a quiet symbol holds a few hundred kB. Every
+ * trade the cap drops is counted (`truncated`), never silently.
+ */
+export const TRADES_MAX = 360_000;
+/** Bytes one trade costs in the columns: ts, price, size (Float64) and the taker side (Uint8). */
+export const TRADE_BYTES = 8 + 8 + 8 + 1;
 export const LIQUIDATIONS_WINDOW_MS = 60 * 60_000;
 export const LIQUIDATIONS_MAX = 2_000;
 
@@ -59,8 +68,8 @@ export function tradeBufferSlack(live: number): number {
 }
 
 /**
- * Rolling trades as typed-array columns (no object per trade: ≈25 bytes each instead of ≈100), bounded by age
- * (relative to the newest trade or a clock) and by count, plus the running cumulative volume delta (taker buys −
+ * Rolling trades as typed-array columns (no object per trade: 25 bytes each instead of ≈100), bounded by age
+ * (relative to the newest trade or a clock; the count cap is a memory safety net, see TRADES_MAX), plus the running cumulative volume delta (taker buys −
  * taker sells, in base units, since start).
  *
  * Append-only between reallocations, so a `view()` handed out earlier stays exactly what it was: pushes write past
@@ -77,6 +86,7 @@ export class TradeWindow {
   private cached: TradeColumns | undefined = EMPTY_TRADES;
   private runningCvd = 0;
   private count = 0;
+  private dropped = 0;
 
   constructor(
     readonly windowMs = TRADES_WINDOW_MS,
@@ -104,8 +114,21 @@ export class TradeWindow {
     return this.count;
   }
 
+  /** Trades dropped by the count cap while still inside the time window (0 unless a symbol exceeds the cap's rate). */
+  get truncated(): number {
+    return this.dropped;
+  }
+
+  /** Bytes held by the columns (allocated slots, live or not). */
+  get bytes(): number {
+    return this.ts.length * TRADE_BYTES;
+  }
+
   push(t: { readonly ts: number; readonly price: number; readonly size: number; readonly side: 'Buy' | 'Sell' }): void {
-    if (this.tail - this.head >= this.maxCount) this.head++;
+    if (this.tail - this.head >= this.maxCount) {
+      this.head++;
+      this.dropped++;
+    }
     if (this.tail === this.ts.length) this.reallocate();
     const k = this.tail++;
     const isBuy = t.side === 'Buy' ? 1 : 0;

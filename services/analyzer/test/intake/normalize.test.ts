@@ -23,6 +23,9 @@ describe('normalizer on real Bybit frames', () => {
       size: 0.001,
       side: 'Buy',
       id: '20f43950-d8dd-5b31-9112-a178eb6023af',
+      blockTrade: false,
+      seq: 1783284617,
+      tickDirection: 'PlusTick',
     });
   });
 
@@ -203,7 +206,14 @@ describe('normalizer robustness', () => {
       '{"data":[{"seq":9,"RPI":true,"p":"10.5","v":"2","S":"Sell","s":"AUSDT","T":5,"i":"x","BT":false,"newThing":{"a":1}}],"extra":[1,2],"ts":6,"type":"snapshot","topic":"publicTrade.AUSDT"}',
       RECV,
     );
-    expect(evs).toEqual([{ type: 'trade', symbol: 'AUSDT', ts: 5, recvTs: RECV, price: 10.5, size: 2, side: 'Sell', id: 'x' }]);
+    // RPI, BT and seq are kept (order flow tells block and RPI trades apart); unknown fields are ignored.
+    expect(evs).toEqual([{ type: 'trade', symbol: 'AUSDT', ts: 5, recvTs: RECV, price: 10.5, size: 2, side: 'Sell', id: 'x', blockTrade: false, rpi: true, seq: 9 }]);
+  });
+
+  test('when a trade carries BT or RPI that is not a boolean, then the frame is malformed (bad_type), never guessed', () => {
+    const n = createNormalizer();
+    expect(n.normalize('{"topic":"publicTrade.AUSDT","type":"snapshot","ts":1,"data":[{"T":1,"S":"Buy","v":"1","p":"1","i":"a","BT":"yes"}]}', RECV)).toEqual([]);
+    expect(n.counters.malformed.bad_type).toBe(1);
   });
 
   test.each([

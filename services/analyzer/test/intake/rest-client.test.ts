@@ -221,4 +221,39 @@ describe('REST client', () => {
     expect(seen[0][1]).toBe(200);
     expect(JSON.parse(seen[0][2]).retCode).toBe(0);
   });
+
+  test('when a 403 is an HTML page, then it is an access block: an error (counted), logged once with the body, cleared by the next answer', async () => {
+    const page = '<!DOCTYPE HTML><HTML><BODY><H1>403 ERROR</H1>The Amazon CloudFront distribution is configured to block access from your country.</BODY></HTML>';
+    let blocked = true;
+    server = await startHttp((_r, res) => {
+      if (blocked) {
+        res.writeHead(403, { 'content-type': 'text/html' });
+        res.end(page);
+      } else sendJson(res, ok({ list: [] }));
+    });
+    const lines: { level: string; message: string; meta: Record<string, unknown> }[] = [];
+    const logger = { ...silentLogger(), error: (message: string, meta: Record<string, unknown> = {}) => lines.push({ level: 'error', message, meta }) };
+    const events: (string | null)[] = [];
+    client = new BybitRestClient({ transport: createHttpTransport(server.url), logger, limiter: null, timing: FAST, onAccessBlock: (b) => events.push(b ? b.message : null) });
+    for (let k = 0; k < 3; k++) await expect(client.tickers()).rejects.toMatchObject({ code: 'access_blocked', status: 403, message: "Bybit refuses this server's IP (HTTP 403)" });
+    expect(client.counters).toMatchObject({ errors: 3, accessBlocked: 3, rateLimited: 0 });
+    expect(client.accessBlock()).toMatchObject({ status: 403, sample: expect.stringContaining('configured to block access') });
+    expect(lines).toHaveLength(1);
+    expect(String(lines[0].meta.body)).toContain('<H1>403 ERROR</H1>');
+    blocked = false;
+    await expect(client.tickers()).resolves.toEqual([]);
+    expect(client.accessBlock()).toBeNull();
+    expect(events).toEqual(["Bybit refuses this server's IP (HTTP 403)", null]);
+  });
+
+  test('when the server time is asked, then the offset is its time minus the local midpoint, from timeNano', async () => {
+    const ahead = 42_000;
+    const { client } = await setup((_r, res) => {
+      const t = Date.now() + ahead;
+      sendJson(res, ok({ timeSecond: String(Math.floor(t / 1000)), timeNano: `${t}123456` }, t));
+    });
+    const m = await client.serverTime();
+    expect(Math.abs(m.offsetMs - ahead)).toBeLessThanOrEqual(m.rttMs + 5);
+    expect(m.rttMs).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { fnv1a32, inShard, selectUniverse, type UniverseInstrument } from '../../src/intake/universe';
+import { fnv1a32, inShard, isTradFi, selectUniverse, withHysteresis, type UniverseInstrument } from '../../src/intake/universe';
+import { classify403 } from '../../src/intake/bybit/rest-client';
+import { ConnectGate } from '../../src/intake/connect-gate';
 
 const inst = (symbol: string, o: Partial<UniverseInstrument> = {}): UniverseInstrument => ({
   symbol,
@@ -110,3 +112,75 @@ describe('universe selection (pure)', () => {
   });
 });
 
+describe('universe hysteresis and non-crypto perpetuals', () => {
+  const ranked = ['A', 'B', 'C', 'D', 'E', 'F', 'G'];
+  const t = (m: Record<string, number>) => (s: string) => m[s] ?? 0;
+  const turn = t({ A: 100, B: 90, C: 80, D: 70, E: 60, F: 50, G: 40 });
+
+  test('when there is no current universe, then the plain top N', () => {
+    expect(withHysteresis(ranked, turn, 3, [])).toEqual(['A', 'B', 'C']);
+  });
+
+  test('when a member slips just below the cut, then it stays; when it falls below 1.5 × N, then it goes', () => {
+    // D now ranks 3rd and C 4th, within ceil(1.5 × 3) = 5: C stays, and D (70 < 1.25 × 65) does not displace it.
+    const slipped = ['A', 'B', 'D', 'C', 'E', 'F', 'G'];
+    expect(withHysteresis(slipped, t({ A: 100, B: 90, D: 70, C: 65, E: 60 }), 3, ['A', 'B', 'C'])).toEqual(['A', 'B', 'C']);
+    const fell = ['A', 'B', 'D', 'E', 'F', 'C', 'G'];
+    expect(withHysteresis(fell, t({ A: 100, B: 90, D: 70, E: 60, F: 50, C: 45 }), 3, ['A', 'B', 'C'])).toEqual(['A', 'B', 'D']);
+  });
+
+  test('when a newcomer has at least 1.25 × the weakest member\'s turnover, then it takes that place', () => {
+    const jumped = ['X', 'A', 'B', 'C'];
+    expect(withHysteresis(jumped, t({ X: 200, A: 100, B: 90, C: 80 }), 3, ['A', 'B', 'C'])).toEqual(['X', 'A', 'B']);
+  });
+
+  test('when a selection runs every refresh on shuffled turnover, then the size never exceeds N and members are in the eligible list', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.double({ min: 0, max: 1e9, noNaN: true }), { minLength: 12, maxLength: 12 }), { minLength: 1, maxLength: 20 }), (rounds) => {
+        let current: string[] = [];
+        const names = Array.from({ length: 12 }, (_, i) => `S${i}USDT`);
+        for (const r of rounds) {
+          const m = new Map(names.map((s, i) => [s, r[i]]));
+          const sel = selectUniverse(names.map((s) => inst(s)), m, { topSymbols: 5, current });
+          expect(sel.symbols.length).toBe(5);
+          expect(new Set(sel.symbols).size).toBe(5);
+          current = sel.ranked;
+        }
+      }),
+    );
+  });
+
+  test('when instruments carry a non-crypto symbolType (or are precious metals), then they are excluded unless included', () => {
+    const list = [inst('BTCUSDT'), inst('XAUUSDT', { symbolType: 'commodity', baseCoin: 'XAU' }), inst('NVDAUSDT', { symbolType: 'stock' }), inst('XAGUSDT', { baseCoin: 'XAG' }), inst('SOLUSDT', { symbolType: 'innovation' })];
+    expect(list.map(isTradFi)).toEqual([false, true, true, true, false]);
+    const m = new Map([['BTCUSDT', 5], ['XAUUSDT', 4], ['NVDAUSDT', 3], ['XAGUSDT', 2], ['SOLUSDT', 1]]);
+    expect(selectUniverse(list, m, { topSymbols: 3 }).symbols).toEqual(['BTCUSDT', 'SOLUSDT']);
+    expect(selectUniverse(list, m, { topSymbols: 3, includeTradFi: true }).symbols).toEqual(['BTCUSDT', 'XAUUSDT', 'NVDAUSDT']);
+  });
+});
+
+describe('403 classification and the connection gate', () => {
+  const res = (body: string, headers: Record<string, string> = {}) => ({ status: 403, body, headers });
+
+  test.each([
+    ['<!DOCTYPE HTML><H1>403 ERROR</H1>The Amazon CloudFront distribution is configured to block access from your country.', {}, 'access_blocked'],
+    ['{"retCode":10024,"retMsg":"Due to compliance requirements, the current IP is restricted in your region."}', {}, 'access_blocked'],
+    ['Forbidden', { 'content-type': 'text/html' }, 'access_blocked'],
+    ['access too frequent', {}, 'rate_limited'],
+    ['', { 'x-bapi-limit-status': '0' }, 'rate_limited'],
+    ['', {}, 'rate_limited'],
+  ] as [string, Record<string, string>, string][])('when a 403 says %j, then it is %s', (body, headers, expected) => {
+    expect(classify403(res(body, headers))).toBe(expected);
+  });
+
+  test('when attempts exceed the budget of the window, then the gate defers them until the oldest leaves the window', () => {
+    let now = 0;
+    const g = new ConnectGate(3, 1_000, () => now);
+    expect([g.reserve(), g.reserve(), g.reserve()]).toEqual([0, 0, 0]);
+    now = 400;
+    expect(g.reserve()).toBe(600);
+    now = 1_000;
+    expect(g.reserve()).toBe(0);
+    expect({ granted: g.granted, deferred: g.deferred, inWindow: g.inWindow }).toEqual({ granted: 4, deferred: 1, inWindow: 1 });
+  });
+});

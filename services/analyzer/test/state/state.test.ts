@@ -372,3 +372,70 @@ describe('market store', () => {
     expect(store.status('AUSDT')).toBeUndefined();
   });
 });
+
+describe('live-run state rules', () => {
+  test('when a live candle skips an interval or replaces a forming candle without its confirm, then it is a gap; the normal close is not', () => {
+    const c = new CandleSeries(M);
+    expect(c.applyLive(candle(0, 1, false))).toBe(false);
+    expect(c.applyLive(candle(0, 2, true))).toBe(false);
+    expect(c.applyLive(candle(M, 3, false))).toBe(false);
+    expect(c.applyLive(candle(2 * M, 4, false))).toBe(true); // the candle at M never got its confirm
+    expect(c.applyLive(candle(5 * M, 5, false))).toBe(true); // 3M and 4M are missing
+    expect(c.contiguousFrom(0)).toBe(false);
+    c.mergeBackfill([candle(2 * M, 4, true), candle(3 * M, 4, true), candle(4 * M, 4, true)], 5 * M + 1);
+    expect(c.contiguousFrom(0)).toBe(true);
+  });
+
+  test('when a symbol is retired and added back within the grace period, then its state is restored (book awaiting a snapshot); after it, dropped', () => {
+    let now = 1_000_000;
+    const gaps: string[] = [];
+    const store = new MarketStore({ now: () => now, onCandleGap: (s, tf) => gaps.push(`${s}:${tf}`) });
+    store.add('AUSDT');
+    store.mergeCandles('AUSDT', '1m', [candle(0, 1, true), candle(M, 2, true)]);
+    store.setRepairing('AUSDT', '1m', true);
+    store.retire('AUSDT');
+    expect(store.has('AUSDT')).toBe(false);
+    expect(store.retiredCount).toBe(1);
+    expect(store.add('AUSDT')).toBe('restored');
+    expect(store.snapshot('AUSDT')!.candles['1m'].map((x) => x.close)).toEqual([1, 2]);
+    expect(store.status('AUSDT')).toMatchObject({ repairing: [], bookSynced: false });
+    store.retire('AUSDT');
+    now += 10_000;
+    expect(store.expireRetired(10_000)).toEqual(['AUSDT']);
+    expect(store.add('AUSDT')).toBe('new');
+    expect(store.snapshot('AUSDT')!.candles['1m']).toEqual([]);
+    store.apply({ type: 'candle', symbol: 'AUSDT', timeframe: '1m', ts: 0, recvTs: now, start: 0, end: M - 1, open: 1, high: 1, low: 1, close: 1, volume: 1, turnover: 1, confirmed: false });
+    store.apply({ type: 'candle', symbol: 'AUSDT', timeframe: '1m', ts: 0, recvTs: now, start: 3 * M, end: 4 * M - 1, open: 1, high: 1, low: 1, close: 1, volume: 1, turnover: 1, confirmed: false });
+    expect(gaps).toEqual(['AUSDT:1m']);
+  });
+
+  test('when an empty snapshot arrives, then the book is unsynced (book_empty), deltas are ignored, and a snapshot with levels syncs it again', () => {
+    const resyncs: string[] = [];
+    const store = new MarketStore({ onResync: (s, r) => resyncs.push(`${s}:${r}`) });
+    store.add('AUSDT');
+    const book = (type: 'book_snapshot' | 'book_delta', u: number, bids: number[], asks: number[]): DataEvent => ({ type, symbol: 'AUSDT', depth: 50, ts: u, recvTs: u, bids, asks, u, seq: undefined });
+    store.apply(book('book_snapshot', 5, [10, 1], [11, 1]));
+    expect(store.snapshot('AUSDT')!.book!.synced).toBe(true);
+    store.apply(book('book_snapshot', 1, [], []));
+    expect(resyncs).toEqual(['AUSDT:empty']);
+    expect(store.bookUnsyncedReason('AUSDT')).toBe('empty');
+    store.apply(book('book_delta', 2, [10, 2], []));
+    expect(store.snapshot('AUSDT')!.book).toMatchObject({ synced: false, bids: [], asks: [] });
+    store.apply(book('book_snapshot', 9, [10, 1], [11, 1]));
+    expect(store.snapshot('AUSDT')!.book!.synced).toBe(true);
+  });
+
+  test('when block and RPI trades arrive, then they are counted but stay out of the order-flow window', () => {
+    const store = new MarketStore({ now: () => 10 });
+    store.add('AUSDT');
+    const trade = (id: string, size: number, o: { blockTrade?: boolean; rpi?: boolean } = {}): DataEvent => ({ type: 'trade', symbol: 'AUSDT', ts: 5, recvTs: 5, price: 1, size, side: 'Buy', id, ...o });
+    store.apply(trade('a', 1));
+    store.apply(trade('b', 500, { blockTrade: true }));
+    store.apply(trade('c', 7, { rpi: true }));
+    store.apply(trade('d', 2, { blockTrade: false, rpi: false }));
+    expect(tradeCount(store.snapshot('AUSDT')!.trades)).toBe(2);
+    expect(store.cvd('AUSDT')).toBe(3);
+    expect(store.sizes('AUSDT')).toMatchObject({ trades: 2, blockTrades: 1, rpiTrades: 1, tradesTruncated: 0 });
+    expect(store.status('AUSDT')!.lastTradeAt).toBe(5);
+  });
+});

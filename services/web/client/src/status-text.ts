@@ -75,12 +75,25 @@ export function describeStatus(status: Status): StatusView {
   const extras: StatusLine[] = [];
   if (status.replayFinished) {
     extras.push({ level: 'info', text: 'Market replay finished — the scores shown are the last ones it produced' });
+  } else if (status.exchangeBlocked) {
+    extras.push({
+      level: 'error',
+      text: "Bybit refuses this server's IP (HTTP 403) — retrying",
+      detail: 'An access block (a region or IP refusal), not a rate limit: check where this server runs. Scores shown are not fresh.',
+    });
   } else if (status.feedDown) {
     // The simulator speaks Bybit's protocol, so "Bybit" is the right name for the feed in every mode.
     extras.push({
       level: 'error',
       text: status.feedAgeMs !== null ? `Bybit unreachable — retrying, last message ${fmtAge(status.feedAgeMs)} ago` : 'Bybit unreachable — retrying',
       detail: 'The table is dimmed: scores are computed from the last market data received before the outage.',
+    });
+  }
+  if (!status.replayFinished && (status.repairing ?? 0) > 0) {
+    extras.push({
+      level: 'info',
+      text: `Repairing candles of ${plural(status.repairing ?? 0, 'symbol')} after a gap`,
+      detail: 'Candles missed during an outage are being fetched again; those rows are marked not fully fresh until then.',
     });
   }
   for (const shard of status.shards ?? []) {

@@ -83,6 +83,18 @@ function reqSide(v: unknown, field: string): 'Buy' | 'Sell' {
   throw new Malformed('bad_type', field);
 }
 
+/** An optional boolean flag (`BT`, `RPI`): absent → undefined; anything but a boolean is malformed. */
+function optFlag(v: unknown, field: string): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  throw new Malformed('bad_type', field);
+}
+
+function optInt(v: unknown): number | undefined {
+  const n = num(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
 function reqArray(v: unknown, field: string): unknown[] {
   if (Array.isArray(v)) return v;
   if (v === undefined || v === null) throw new Malformed('missing_field', field);
@@ -184,6 +196,10 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
         size,
         side: reqSide(t.S, 'S'),
         id: typeof id === 'string' ? id : id === undefined ? '' : String(id),
+        blockTrade: optFlag(t.BT, 'BT'),
+        rpi: optFlag(t.RPI, 'RPI'),
+        seq: optInt(t.seq),
+        tickDirection: typeof t.L === 'string' && t.L !== '' ? t.L : undefined,
       };
       out.push(ev);
     }

@@ -20,7 +20,7 @@ export interface RestTransport {
   close?(): void;
 }
 
-export type RestErrorCode = 'http' | 'retcode' | 'timeout' | 'network' | 'parse' | 'closed' | 'rate_limited' | 'replay_missing';
+export type RestErrorCode = 'http' | 'retcode' | 'timeout' | 'network' | 'parse' | 'closed' | 'rate_limited' | 'access_blocked' | 'replay_missing';
 
 export class RestError extends Error {
   constructor(
@@ -62,6 +62,8 @@ export interface RestClientOptions {
   timing?: Partial<RestTiming>;
   /** Wall clock, for `X-Bapi-Limit-Reset-Timestamp`. */
   now?: () => number;
+  /** Called when an access block starts and when it ends (null). */
+  onAccessBlock?: (block: AccessBlock | null) => void;
   /** Every HTTP answer, before interpretation (the recorder tees these). */
   onResponse?: (pathWithQuery: string, res: RestResponse) => void;
   random?: () => number;
@@ -69,11 +71,47 @@ export interface RestClientOptions {
 
 export interface RestCounters {
   requests: number;
-  /** Requests that finally failed. */
+  /** Requests that finally failed (access blocks included). */
   errors: number;
-  /** 403 / 429 / retCode 10006 answers. */
+  /** Rate-limit answers: 429, retCode 10006, a 403 "access too frequent". */
   rateLimited: number;
+  /** HTTP 403 access blocks (an HTML page or a region/IP refusal): Bybit refuses this server, not its pace. */
+  accessBlocked: number;
   retries: number;
+}
+
+/** Bybit (or the CDN in front of it) refuses this server's IP: set while every answer is such a 403. */
+export interface AccessBlock {
+  readonly status: number;
+  readonly since: number;
+  /** The first bytes of the answer body (logged once per block). */
+  readonly sample: string;
+  readonly message: string;
+}
+
+export const ACCESS_BLOCK_MESSAGE = "Bybit refuses this server's IP (HTTP 403)";
+/** Backoff between attempts while blocked: from 5 s, doubling, at most 5 minutes (all requests pause together). */
+export const ACCESS_BLOCK_RETRY_BASE_MS = 5_000;
+export const ACCESS_BLOCK_RETRY_MAX_MS = 5 * 60_000;
+const BODY_SAMPLE_CHARS = 300;
+
+/**
+ * A 403 is Bybit's IP rate limit ("access too frequent", or an answer carrying X-Bapi-Limit headers) unless it is an
+ * HTML page or names a region / country / IP refusal: that is an access block (geo-blocking, a banned IP), and
+ * pausing ten minutes between attempts as for a rate limit would only hide it.
+ */
+export function classify403(res: RestResponse): 'access_blocked' | 'rate_limited' {
+  const body = res.body.slice(0, 4_096);
+  if (/access too frequent|too many (visits|requests)|rate limit/i.test(body)) return 'rate_limited';
+  if (res.headers['x-bapi-limit-status'] !== undefined || res.headers['x-bapi-limit-reset-timestamp'] !== undefined) return 'rate_limited';
+  const html = /text\/html/i.test(res.headers['content-type'] ?? '') || /^\s*</.test(body);
+  if (html || /forbidden|countr(y|ies)|region|restricted|not available|blocked|cloudfront|your ip/i.test(body)) return 'access_blocked';
+  return 'rate_limited';
+}
+
+/** Printable first bytes of a body for a log line (no control characters, bounded). */
+function bodySample(body: string): string {
+  return body.slice(0, BODY_SAMPLE_CHARS).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
 const TRANSIENT_RET_CODES = new Set([10000, 10016]);
@@ -103,6 +141,7 @@ const instrumentSchema = z.object({
   contractType: z.string().optional().default(''),
   status: z.string(),
   baseCoin: z.string().optional().default(''),
+  symbolType: z.string().optional().default(''),
   quoteCoin: z.string().optional().default(''),
   launchTime: optNumStr,
   fundingInterval: optNumStr,
@@ -119,6 +158,8 @@ const klineResultSchema = z.object({ list: z.array(z.array(z.string()).min(7)) }
 const oiResultSchema = z.object({ list: z.array(z.object({ openInterest: numStr, timestamp: numStr })), nextPageCursor: z.string().optional() });
 const ratioResultSchema = z.object({ list: z.array(z.object({ buyRatio: numStr, sellRatio: numStr, timestamp: numStr })) });
 const fundingResultSchema = z.object({ list: z.array(z.object({ fundingRate: numStr, fundingRateTimestamp: numStr })) });
+
+const timeResultSchema = z.object({ timeSecond: z.string().optional(), timeNano: z.string().regex(/^\d{7,}$/).optional() });
 
 const INTERVAL_MS: Readonly<Record<string, number>> = { '1': 60_000, '5': 300_000, '30': 1_800_000, '240': 14_400_000 };
 
@@ -173,7 +214,10 @@ function classifyTransportError(err: unknown, path: string): RestError {
  * `retCode ≠ 0` as an error. Typed helpers return parsed, oldest-first series.
  */
 export class BybitRestClient {
-  readonly counters: RestCounters = { requests: 0, errors: 0, rateLimited: 0, retries: 0 };
+  readonly counters: RestCounters = { requests: 0, errors: 0, rateLimited: 0, accessBlocked: 0, retries: 0 };
+  private block: AccessBlock | null = null;
+  private blockAttempt = 0;
+  private readonly onAccessBlock: RestClientOptions['onAccessBlock'];
   private readonly transport: RestTransport;
   private readonly logger: Logger;
   private readonly limiter: RateLimiter | null;
@@ -200,6 +244,12 @@ export class BybitRestClient {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.onResponse = options.onResponse;
+    this.onAccessBlock = options.onAccessBlock;
+  }
+
+  /** The current access block (every recent answer a 403 refusal), or null. */
+  accessBlock(): AccessBlock | null {
+    return this.block;
   }
 
   close(): void {
@@ -211,7 +261,7 @@ export class BybitRestClient {
   }
 
   /** GET and return `result` of a `retCode 0` answer, with `time` (server ms) when present. */
-  async getResult(path: string): Promise<{ result: unknown; time: number | undefined }> {
+  async getResult(path: string, onSend?: (sentAt: number) => void): Promise<{ result: unknown; time: number | undefined }> {
     let transient = 0;
     let limited = 0;
     for (;;) {
@@ -225,6 +275,7 @@ export class BybitRestClient {
       }
       let res: RestResponse;
       this.counters.requests++;
+      onSend?.(this.now());
       try {
         res = await this.transport.get(path, { timeoutMs: this.timing.timeoutMs, signal: this.abort.signal });
       } catch (err) {
@@ -239,6 +290,20 @@ export class BybitRestClient {
       release?.();
       this.onResponse?.(path, res);
 
+      if (res.status === 403 && classify403(res) === 'access_blocked') {
+        this.counters.accessBlocked++;
+        if (this.block === null) {
+          this.block = { status: 403, since: this.now(), sample: bodySample(res.body), message: ACCESS_BLOCK_MESSAGE };
+          // Once per block, with the first bytes of the answer: what the operator needs to see why.
+          this.logger.error('bybit REST refuses this server (HTTP 403 access block); retrying with backoff', { path, status: 403, body: this.block.sample });
+          this.onAccessBlock?.(this.block);
+        }
+        // Every request waits together: a blocked IP gains nothing from many callers retrying at once.
+        const wait = fullJitterDelay(this.blockAttempt++, ACCESS_BLOCK_RETRY_BASE_MS, ACCESS_BLOCK_RETRY_MAX_MS, this.random);
+        this.limiter?.pauseUntil(this.now() + wait);
+        throw this.fail(new RestError('access_blocked', ACCESS_BLOCK_MESSAGE, path, 403));
+      }
+      this.clearBlock();
       if (res.status === 403 || res.status === 429) {
         this.counters.rateLimited++;
         if (++limited > this.timing.maxRateLimited) throw this.fail(new RestError('rate_limited', `HTTP ${res.status} after ${limited} tries`, path, res.status));
@@ -308,8 +373,8 @@ export class BybitRestClient {
   }
 
   /** Oldest first; the candle whose interval has not ended by the server time is marked unconfirmed. */
-  async klines(symbol: string, interval: string, limit: number): Promise<Candle[]> {
-    const p = pathWithQuery('/v5/market/kline', { category: 'linear', symbol, interval, limit });
+  async klines(symbol: string, interval: string, limit: number, start?: number): Promise<Candle[]> {
+    const p = pathWithQuery('/v5/market/kline', { category: 'linear', symbol, interval, limit, start });
     const { result, time } = await this.getResult(p);
     const r = this.parse(klineResultSchema, result, p);
     const ivMs = INTERVAL_MS[interval] ?? 60_000;
@@ -345,6 +410,31 @@ export class BybitRestClient {
     const r = schema.safeParse(value);
     if (!r.success) throw this.fail(new RestError('parse', `unexpected result shape: ${r.error.issues[0]?.message ?? 'invalid'}`, path));
     return r.data;
+  }
+
+  private clearBlock(): void {
+    this.blockAttempt = 0;
+    if (this.block === null) return;
+    this.logger.info('bybit REST answers again after an access block', { blockedForMs: this.now() - this.block.since });
+    this.block = null;
+    this.onAccessBlock?.(null);
+  }
+
+  /**
+   * Bybit's clock against ours: `offsetMs` = server time − the local midpoint of the request (positive: Bybit is
+   * ahead), `rttMs` the round trip. Uses `timeNano` when present (ms precision), else `time` / `timeSecond`.
+   */
+  async serverTime(): Promise<{ offsetMs: number; rttMs: number; serverMs: number }> {
+    const p = '/v5/market/time';
+    // Timed from the moment the request is sent (after any wait in the rate limiter) to its answer.
+    let t0 = this.now();
+    const { result, time } = await this.getResult(p, (sentAt) => (t0 = sentAt));
+    const t1 = this.now();
+    const r = this.parse(timeResultSchema, result, p);
+    const nano = r.timeNano !== undefined ? Number(r.timeNano.slice(0, -6)) : NaN;
+    const serverMs = Number.isFinite(nano) && nano > 0 ? nano : time ?? (r.timeSecond !== undefined ? Number(r.timeSecond) * 1000 : NaN);
+    if (!Number.isFinite(serverMs)) throw this.fail(new RestError('parse', 'no server time in the answer', p));
+    return { offsetMs: serverMs - (t0 + t1) / 2, rttMs: t1 - t0, serverMs };
   }
 
   private fail(e: RestError): RestError {

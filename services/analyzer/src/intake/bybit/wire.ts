@@ -1,6 +1,6 @@
 /**
  * Raw Bybit v5 public (linear) wire types, as received. Numbers are strings unless noted; `ts` fields are ms integers.
- * Only the fields this service reads are listed; real frames carry more (`cs`, `cts`, `RPI`, `seq`, …) and those are ignored.
+ * Only the fields this service reads are listed; real frames carry more (`cs`, `cts`, …) and those are ignored.
  * These types describe what we expect; the normalizer still checks every field it reads (see normalize.ts).
  */
 
@@ -34,6 +34,7 @@ export interface WireTrade {
   L?: string;
   i: string;
   BT?: boolean;
+  RPI?: boolean;
   seq?: number;
 }
 

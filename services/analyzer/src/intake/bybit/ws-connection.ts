@@ -73,6 +73,8 @@ export interface WsConnectionOptions {
   onRaw?: (raw: string, recvTs: number, connId: number) => void;
   now?: () => number;
   random?: () => number;
+  /** Pool-wide connection-attempt budget: 0 to dial now, else ms to wait (see ConnectGate). */
+  gate?: { reserve(): number };
 }
 
 export interface ConnectionStats {
@@ -85,6 +87,8 @@ export interface ConnectionStats {
   lastError: string | null;
   messages: number;
   subscribeRejected: number;
+  /** HTTP status of the last refused handshake (e.g. 403, 503) since the last successful open, else null. */
+  handshakeStatus: number | null;
 }
 
 interface PendingRequest {
@@ -110,6 +114,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   private readonly onRaw: WsConnectionOptions['onRaw'];
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly gate: WsConnectionOptions['gate'];
 
   private ws: WebSocket | undefined;
   private connState: ConnectionState = 'idle';
@@ -135,6 +140,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   subscribeRejected = 0;
   lastMessageAt: number | null = null;
   lastError: string | null = null;
+  handshakeStatus: number | null = null;
 
   constructor(options: WsConnectionOptions) {
     super();
@@ -148,6 +154,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     this.onRaw = options.onRaw;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.gate = options.gate;
   }
 
   get state(): ConnectionState {
@@ -239,6 +246,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
       lastError: this.lastError,
       messages: this.messages,
       subscribeRejected: this.subscribeRejected,
+      handshakeStatus: this.handshakeStatus,
     };
   }
 
@@ -249,6 +257,16 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   private connect(): void {
     if (this.connState === 'closed') return;
     this.connState = this.everConnected ? 'reconnecting' : 'connecting';
+    const wait = this.gate?.reserve() ?? 0;
+    if (wait > 0) {
+      // The pool's attempt budget is spent: wait for it instead of dialling (Bybit bans tight reconnect loops).
+      this.rlog('warn', 'ws-connect-deferred', 'bybit websocket connection attempts at the pool-wide cap, waiting', { waitMs: wait });
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = undefined;
+        this.connect();
+      }, wait);
+      return;
+    }
     const ws = new WebSocket(this.url, { handshakeTimeout: this.timing.handshakeTimeoutMs });
     this.ws = ws;
     ws.on('open', () => this.handleOpen(ws));
@@ -259,6 +277,8 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     });
     ws.on('error', (err: Error) => {
       this.lastError = err.message;
+      const refused = /Unexpected server response: (\d{3})/.exec(err.message);
+      if (refused) this.handshakeStatus = Number(refused[1]);
       this.rlog('warn', `ws-error:${this.id}`, 'bybit websocket error', { error: err.message });
     });
     ws.on('close', (code: number, reason: Buffer) => this.handleClose(ws, code, reason.toString()));
@@ -272,6 +292,7 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     }
     this.connState = 'connected';
     this.everConnected = true;
+    this.handshakeStatus = null;
     this.openedAt = this.now();
     this.lastDataAt = this.openedAt;
     this.confirmed.clear();

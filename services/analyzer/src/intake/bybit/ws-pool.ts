@@ -12,6 +12,8 @@ export interface WsPoolOptions extends Omit<WsConnectionOptions, 'id' | 'logger'
   maxTopicsPerConnection?: number;
   maxArgsCharsPerConnection?: number;
   onDisconnect?: (info: DisconnectInfo) => void;
+  /** A connection that had been open before is open again (its topics are being resubscribed). */
+  onReconnect?: (info: { connId: number; topics: readonly string[] }) => void;
 }
 
 /** Characters a topic costs in the args budget: the string plus quotes and comma. */
@@ -126,9 +128,16 @@ export class WsPool {
 
   private createConnection(): WsConnection {
     const id = this.nextId++;
-    const { maxTopicsPerConnection: _t, maxArgsCharsPerConnection: _c, onDisconnect, ...connOptions } = this.options;
+    const { maxTopicsPerConnection: _t, maxArgsCharsPerConnection: _c, onDisconnect, onReconnect, ...connOptions } = this.options;
     const c = new WsConnection({ ...connOptions, id });
     if (onDisconnect) c.on('disconnect', onDisconnect);
+    if (onReconnect) {
+      let opened = false;
+      c.on('open', (connId) => {
+        if (opened) onReconnect({ connId, topics: c.topics() });
+        opened = true;
+      });
+    }
     this.conns.set(id, c);
     this.load.set(id, { topics: 0, chars: 0 });
     if (this.started) c.start();
