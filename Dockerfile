@@ -1,10 +1,11 @@
-# syntax=docker/dockerfile:1
-#
 # Confluence images. One Dockerfile; one final stage (target) per service:
 #   docker build --target analyzer  -t confluence-analyzer .
 #   docker build --target web       -t confluence-web .
 #   docker build --target simulator -t confluence-simulator .
-# docker-compose.yml builds them for you (see the commands at its top).
+# docker-compose.yml builds them for you (see the commands at its top). No `# syntax=` line: the
+# builder's own Dockerfile frontend is enough, so a build needs no image registry for it.
+# Base image: NODE_IMAGE (official node:20-bookworm-slim by default; npm run test:containers builds
+# an equivalent one locally, see scripts/docker/base/).
 #
 # Stages: toolchain (compiler for better-sqlite3) → build (all deps, tsc -b) and prod-deps
 # (production deps only) → runtime (dist/ + package.json of each workspace + static files +
