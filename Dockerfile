@@ -8,14 +8,15 @@
 # an equivalent one locally, see scripts/docker/base/).
 #
 # Stages: toolchain (compiler for better-sqlite3) → build (all deps, tsc -b) and prod-deps
-# (production deps only) → runtime (dist/ + package.json of each workspace + static files +
-# production node_modules, non-root) → analyzer / web / simulator (entry point and port).
+# (production deps only) → app (dist/ + package.json of each workspace + static files +
+# production node_modules, on an empty base) → runtime (the node image + tini + app, non-root)
+# → analyzer / web / simulator (entry point and port).
 #
 # Signals: tini is PID 1 and forwards SIGTERM/SIGINT to node; both services handle SIGTERM
 # themselves (close the HTTP server and Memcached, flush SQLite) and exit within the
 # stop_grace_period compose gives them. So `docker run` needs no --init and compose no `init:`.
 #
-# test/ops/runtime-tree.test.ts reads the COPY --from=build lines below: it checks that every
+# test/ops/runtime-tree.test.ts reads the `app` stage's COPY lines below: it checks that every
 # path exists after `tsc -b` and starts the services from a tree assembled the same way. Keep
 # one path per COPY line.
 
@@ -65,15 +66,11 @@ FROM toolchain AS prod-deps
 RUN npm ci --omit=dev
 
 # ---------------------------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS runtime
-RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
- && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production \
-    LOG_FORMAT=json \
-    TMPDIR=/tmp
+FROM scratch AS app
+# The runtime image's /app, assembled on an empty base so each COPY layer holds only what it adds
+# (on storage drivers that copy whole layers, such as vfs, this keeps the build fast and small) and
+# the runtime stage takes it in one layer. The production node_modules comes last: it is the large part.
 WORKDIR /app
-COPY --from=prod-deps /app/node_modules node_modules
 COPY --from=build /app/package.json package.json
 COPY --from=build /app/packages/contracts/package.json packages/contracts/package.json
 COPY --from=build /app/packages/contracts/dist packages/contracts/dist
@@ -93,9 +90,21 @@ COPY --from=build /app/services/web/static services/web/static
 COPY --from=build /app/scripts/package.json scripts/package.json
 COPY --from=build /app/scripts/dist scripts/dist
 COPY scripts/docker/healthcheck.cjs scripts/docker/healthcheck.cjs
-# The analyzer's SQLite directory. Created here, owned by node, so a fresh named volume mounted
+COPY --from=prod-deps /app/node_modules node_modules
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+# The analyzer's SQLite directory is created here, owned by node, so a fresh named volume mounted
 # on it inherits that ownership and the non-root process can write to it.
-RUN mkdir -p /data && chown node:node /data
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /data && chown node:node /data
+ENV NODE_ENV=production \
+    LOG_FORMAT=json \
+    TMPDIR=/tmp
+WORKDIR /app
+COPY --from=app /app /app
 USER node
 ENTRYPOINT ["/usr/bin/tini", "--"]
 

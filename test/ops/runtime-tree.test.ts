@@ -15,7 +15,8 @@ import { ROOT, copies, dockerignore, effective, execForm, filesUnder, readDocker
 
 const df = readDockerfile();
 const runtime = df.stage('runtime');
-const runtimeCopies = copies(runtime);
+// The runtime's /app is assembled in the `app` stage, path for path, and copied into the runtime whole.
+const runtimeCopies = copies(df.stage('app'));
 const APP = '/app';
 const inRepo = (imagePath: string) => path.join(ROOT, path.posix.relative(APP, imagePath));
 
@@ -59,7 +60,13 @@ describe('the Dockerfile', () => {
     expect(runtime.instructions.some((i) => i.op === 'RUN' && /chown node:node \/data/.test(i.args))).toBe(true);
   });
 
-  test('the runtime stage copies node_modules from the production-only stage, and everything else from the build, path for path', () => {
+  test('the runtime stage takes /app whole from the app stage, which is built on an empty base', () => {
+    expect(copies(runtime)).toEqual([expect.objectContaining({ from: 'app', sources: [APP], dest: APP })]);
+    expect(df.stage('app').base).toBe('scratch');
+    expect(effective(df, 'app', 'WORKDIR')).toBe(APP);
+  });
+
+  test('the app stage copies node_modules from the production-only stage, and everything else from the build, path for path', () => {
     const nm = runtimeCopies.filter((c) => c.from === 'prod-deps');
     expect(nm).toEqual([expect.objectContaining({ sources: [`${APP}/node_modules`], dest: 'node_modules' })]);
     for (const c of runtimeCopies.filter((x) => x.from === 'build')) {
@@ -106,7 +113,7 @@ describe('the Dockerfile', () => {
     for (const p of ['node_modules/express/index.js', 'packages/cache/node_modules/x', 'services/web/dist/main.js', 'packages/cache/dist/index.js', '.git/HEAD', '.data/history.db', 'bench/results/run.json', '.env', 'dist/x.tsbuildinfo']) {
       expect({ p, ignored: ignored(p) }).toEqual({ p, ignored: true });
     }
-    const contextSources = ['toolchain', 'build', 'runtime'].flatMap((s) => copies(df.stage(s)).filter((c) => !c.from).flatMap((c) => c.sources));
+    const contextSources = ['toolchain', 'build', 'app', 'runtime'].flatMap((s) => copies(df.stage(s)).filter((c) => !c.from).flatMap((c) => c.sources));
     const files = contextSources.flatMap((s) => filesUnder(s)).filter((f) => !/\/(dist|test)\//.test(`/${f}`) && !f.endsWith('.tsbuildinfo'));
     expect(files.length).toBeGreaterThan(20);
     expect(files.filter((f) => ignored(f))).toEqual([]);
