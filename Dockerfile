@@ -7,7 +7,8 @@
 # Base image: NODE_IMAGE (official node:20-bookworm-slim by default; npm run test:containers builds
 # an equivalent one locally, see scripts/docker/base/).
 #
-# Stages: toolchain (compiler for better-sqlite3) → build (all deps, tsc -b) and prod-deps
+# Stages: manifests and sources (context files gathered on an empty base) → toolchain (compiler
+# for better-sqlite3) → build (all deps, tsc -b) and prod-deps
 # (production deps only) → app (dist/ + package.json of each workspace + static files +
 # production node_modules, on an empty base) → runtime (the node image + tini + app, non-root)
 # → analyzer / web / simulator (entry point and port).
@@ -23,18 +24,11 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---------------------------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS toolchain
-# better-sqlite3 is a native addon: when no prebuilt binary can be downloaded it compiles with
-# node-gyp, which needs python3, make and g++ (and uses the headers shipped in the node image).
-RUN apt-get update \
- && apt-get install -y --no-install-recommends python3 make g++ \
- && rm -rf /var/lib/apt/lists/*
-ENV npm_config_nodedir=/usr/local \
-    npm_config_update_notifier=false \
-    npm_config_fund=false \
-    npm_config_audit=false
-WORKDIR /app
+FROM scratch AS manifests
 # Manifests only, so the dependency layers stay cached until a package.json or the lockfile changes.
+# Gathered on an empty base (tiny layers) and taken into the toolchain in one layer: on storage
+# drivers that copy whole layers (vfs) every COPY onto a full image costs a copy of that image.
+WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/logger/package.json packages/logger/
@@ -47,14 +41,34 @@ COPY services/web/package.json services/web/
 COPY scripts/package.json scripts/
 
 # ---------------------------------------------------------------------------------------------
-FROM toolchain AS build
-# Every dependency (TypeScript included); npm runs better-sqlite3's install script (npm 10, in
-# this image, runs all install scripts; npm 11 runs those the root package.json's allowScripts lists).
-RUN npm ci
+FROM scratch AS sources
+# The sources tsc compiles, gathered the same way.
+WORKDIR /app
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages packages
 COPY services services
 COPY scripts scripts
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS toolchain
+# better-sqlite3 is a native addon: when no prebuilt binary can be downloaded it compiles with
+# node-gyp, which needs python3, make and g++ (and uses the headers shipped in the node image).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+ENV npm_config_nodedir=/usr/local \
+    npm_config_update_notifier=false \
+    npm_config_fund=false \
+    npm_config_audit=false
+WORKDIR /app
+COPY --from=manifests /app /app
+
+# ---------------------------------------------------------------------------------------------
+FROM toolchain AS build
+# Every dependency (TypeScript included); npm runs better-sqlite3's install script (npm 10, in
+# this image, runs all install scripts; npm 11 runs those the root package.json's allowScripts lists).
+RUN npm ci
+COPY --from=sources /app /app
 # Only the projects the images run: the services, the browser client and the simulator.
 RUN npx tsc -b services/analyzer services/web services/web/client scripts
 

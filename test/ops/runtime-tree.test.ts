@@ -43,7 +43,9 @@ describe('the Dockerfile', () => {
   test('compiles projects that exist, and copies in every workspace manifest before npm ci', () => {
     const tsc = df.stage('build').instructions.find((i) => i.op === 'RUN' && i.args.startsWith('npx tsc -b'))!;
     for (const project of tsc.args.split(' ').slice(3)) expect({ project, exists: fs.existsSync(path.join(ROOT, project, 'tsconfig.json')) }).toEqual({ project, exists: true });
-    const manifests = copies(df.stage('toolchain')).flatMap((c) => c.sources);
+    // Gathered in the manifests stage, which the toolchain takes whole before the build stage's npm ci.
+    expect(copies(df.stage('toolchain'))).toEqual([expect.objectContaining({ from: 'manifests', sources: [APP], dest: APP })]);
+    const manifests = copies(df.stage('manifests')).flatMap((c) => c.sources);
     const workspaces = Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && v.link).map(([, v]) => `${v.resolved}/package.json`);
     for (const m of ['package.json', 'package-lock.json', ...workspaces]) expect(manifests).toContain(m);
   });
@@ -113,7 +115,7 @@ describe('the Dockerfile', () => {
     for (const p of ['node_modules/express/index.js', 'packages/cache/node_modules/x', 'services/web/dist/main.js', 'packages/cache/dist/index.js', '.git/HEAD', '.data/history.db', 'bench/results/run.json', '.env', 'dist/x.tsbuildinfo']) {
       expect({ p, ignored: ignored(p) }).toEqual({ p, ignored: true });
     }
-    const contextSources = ['toolchain', 'build', 'app', 'runtime'].flatMap((s) => copies(df.stage(s)).filter((c) => !c.from).flatMap((c) => c.sources));
+    const contextSources = ['manifests', 'sources', 'toolchain', 'build', 'app', 'runtime'].flatMap((s) => copies(df.stage(s)).filter((c) => !c.from).flatMap((c) => c.sources));
     const files = contextSources.flatMap((s) => filesUnder(s)).filter((f) => !/\/(dist|test)\//.test(`/${f}`) && !f.endsWith('.tsbuildinfo'));
     expect(files.length).toBeGreaterThan(20);
     expect(files.filter((f) => ignored(f))).toEqual([]);
