@@ -17,9 +17,9 @@
 # themselves (close the HTTP server and Memcached, flush SQLite) and exit within the
 # stop_grace_period compose gives them. So `docker run` needs no --init and compose no `init:`.
 #
-# test/ops/runtime-tree.test.ts reads the `app` stage's COPY lines below: it checks that every
-# path exists after `tsc -b` and starts the services from a tree assembled the same way. Keep
-# one path per COPY line.
+# test/ops/runtime-tree.test.ts reads scripts/docker/runtime-paths (what the build stage hands the
+# runtime) and the `app` stage's COPY lines: it checks that every path exists after `tsc -b` and
+# starts the services from a tree assembled the same way.
 
 ARG NODE_IMAGE=node:20-bookworm-slim
 
@@ -71,6 +71,10 @@ RUN npm ci
 COPY --from=sources /app /app
 # Only the projects the images run: the services, the browser client and the simulator.
 RUN npx tsc -b services/analyzer services/web services/web/client scripts
+# What the runtime takes from here, gathered into /runtime in one step (one COPY --from per path
+# cost a full pass over this stage each on vfs): the list is scripts/docker/runtime-paths.
+RUN mkdir /runtime \
+ && grep -v -e '^#' -e '^$' scripts/docker/runtime-paths | xargs cp -r --parents -t /runtime
 
 # ---------------------------------------------------------------------------------------------
 FROM toolchain AS prod-deps
@@ -85,24 +89,7 @@ FROM scratch AS app
 # (on storage drivers that copy whole layers, such as vfs, this keeps the build fast and small) and
 # the runtime stage takes it in one layer. The production node_modules comes last: it is the large part.
 WORKDIR /app
-COPY --from=build /app/package.json package.json
-COPY --from=build /app/packages/contracts/package.json packages/contracts/package.json
-COPY --from=build /app/packages/contracts/dist packages/contracts/dist
-COPY --from=build /app/packages/logger/package.json packages/logger/package.json
-COPY --from=build /app/packages/logger/dist packages/logger/dist
-COPY --from=build /app/packages/config/package.json packages/config/package.json
-COPY --from=build /app/packages/config/dist packages/config/dist
-COPY --from=build /app/packages/cache/package.json packages/cache/package.json
-COPY --from=build /app/packages/cache/dist packages/cache/dist
-COPY --from=build /app/packages/confluence/package.json packages/confluence/package.json
-COPY --from=build /app/packages/confluence/dist packages/confluence/dist
-COPY --from=build /app/services/analyzer/package.json services/analyzer/package.json
-COPY --from=build /app/services/analyzer/dist services/analyzer/dist
-COPY --from=build /app/services/web/package.json services/web/package.json
-COPY --from=build /app/services/web/dist services/web/dist
-COPY --from=build /app/services/web/static services/web/static
-COPY --from=build /app/scripts/package.json scripts/package.json
-COPY --from=build /app/scripts/dist scripts/dist
+COPY --from=build /runtime /app
 COPY scripts/docker/healthcheck.cjs scripts/docker/healthcheck.cjs
 COPY --from=prod-deps /app/node_modules node_modules
 

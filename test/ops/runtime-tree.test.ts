@@ -11,12 +11,23 @@ import { freePort } from '@confluence/testkit';
 import { Proc, startProcess } from '@confluence/testkit';
 import { getJson } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
-import { ROOT, copies, dockerignore, effective, execForm, filesUnder, readDockerfile, stageEnv } from './docker-files';
+import { CopyLine, ROOT, copies, dockerignore, effective, execForm, filesUnder, readDockerfile, stageEnv } from './docker-files';
 
 const df = readDockerfile();
 const runtime = df.stage('runtime');
-// The runtime's /app is assembled in the `app` stage, path for path, and copied into the runtime whole.
-const runtimeCopies = copies(df.stage('app'));
+// The runtime's /app is assembled in the `app` stage and copied into the runtime whole: the build stage's
+// /runtime (the paths scripts/docker/runtime-paths lists, gathered by one RUN), node_modules from prod-deps,
+// and files from the context. Read as one COPY per path, as if each were copied from the build on its own.
+const RUNTIME_PATHS = fs
+  .readFileSync(path.join(ROOT, 'scripts/docker/runtime-paths'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
+const appCopies = copies(df.stage('app'));
+const runtimeCopies: CopyLine[] = [
+  ...RUNTIME_PATHS.map((p) => ({ from: 'build', sources: [`/app/${p}`], dest: p, line: 0 })),
+  ...appCopies.filter((c) => c.from !== 'build'),
+];
 const APP = '/app';
 const inRepo = (imagePath: string) => path.join(ROOT, path.posix.relative(APP, imagePath));
 
@@ -62,10 +73,16 @@ describe('the Dockerfile', () => {
     expect(runtime.instructions.some((i) => i.op === 'RUN' && /chown node:node \/data/.test(i.args))).toBe(true);
   });
 
-  test('the runtime stage takes /app whole from the app stage, which is built on an empty base', () => {
+  test('the runtime stage takes /app whole from the app stage, which is built on an empty base from the build stage\'s /runtime', () => {
     expect(copies(runtime)).toEqual([expect.objectContaining({ from: 'app', sources: [APP], dest: APP })]);
     expect(df.stage('app').base).toBe('scratch');
     expect(effective(df, 'app', 'WORKDIR')).toBe(APP);
+    expect(appCopies.filter((c) => c.from === 'build')).toEqual([expect.objectContaining({ sources: ['/runtime'], dest: APP })]);
+    // The build stage gathers exactly the listed paths into /runtime, after compiling them.
+    const runs = df.stage('build').instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    const gather = runs.findIndex((r) => r.includes('scripts/docker/runtime-paths') && r.includes('cp -r --parents -t /runtime'));
+    expect(gather).toBeGreaterThan(runs.findIndex((r) => r.startsWith('npx tsc -b')));
+    expect(RUNTIME_PATHS.length).toBeGreaterThan(10);
   });
 
   test('the app stage copies node_modules from the production-only stage, and everything else from the build, path for path', () => {
