@@ -1,5 +1,6 @@
 // Which external programs a source file starts or looks for, read from the text: the first argument of
-// spawn/execFile/exec (and their Sync forms) when it is a literal, a `command:` option, `command -v NAME`,
+// spawn/execFile/exec (and their Sync forms, and the container test's runProgram) when it is a literal, a
+// default beside the variable that overrides it (process.env.X_BIN || 'x'), a `command:` option, `command -v NAME`,
 // and literal paths into a bin directory (/usr/bin/x, /usr/local/sbin/x, /opt/homebrew/bin/x, /bin/x).
 // test/ops/required-binaries.test.ts compares what the tests need with what the bootstrap installs.
 import fs from 'node:fs';
@@ -15,10 +16,12 @@ export interface ProgramUse {
 const PATTERNS: RegExp[] = [
   // spawn('x' …), cp.execFileSync("x" …), exec(`x --flag` …): the program is the first word of the literal
   // (a method named exec, as in db.exec('…') or re.exec('…'), is not child_process's).
-  /\b(?:spawn|spawnSync|execFile|execFileSync|execSync)\(\s*['"`]([^'"`\s]+)/g,
+  /\b(?:spawn|spawnSync|execFile|execFileSync|execSync|runProgram)\(\s*['"`]([^'"`\s]+)/g,
   /(?<![.\w$])exec\(\s*['"`]([^'"`\s]+)/g,
   // startProcess(…, { command: 'x' }) and the like.
   /\bcommand:\s*['"`]([^'"`\s]+)/g,
+  // A program's default beside the variable that overrides it: process.env.DOCKER_BIN || 'docker'.
+  /_(?:BIN|PATH)\s*(?:\|\||\?\?)\s*['"`]([^'"`\s]+)/g,
   // A shell lookup: command -v x.
   /\bcommand -v ([\w.+-]+)/g,
   // A literal path into a bin directory.
