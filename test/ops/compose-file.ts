@@ -103,9 +103,8 @@ export function loadCompose(files: string[] = [COMPOSE_FILE]): Compose {
     for (const [name, s] of Object.entries(over.services ?? {})) {
       merged.services[name] = merged.services[name] ? (mergeService(merged.services[name] as Dict, s as Dict) as Service) : s;
     }
-    for (const top of ['networks', 'volumes'] as const) {
-      if (over[top]) merged[top] = mergeDicts((merged[top] ?? {}) as Dict, over[top] as Dict) as Compose[typeof top];
-    }
+    if (over.networks) merged.networks = mergeDicts((merged.networks ?? {}) as Dict, over.networks as Dict) as Compose['networks'];
+    if (over.volumes) merged.volumes = mergeDicts((merged.volumes ?? {}) as Dict, over.volumes as Dict);
   }
   return merged;
 }

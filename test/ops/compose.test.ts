@@ -55,7 +55,7 @@ describe('docker-compose.yml against the Compose specification', () => {
 
   test('the schema check is not vacuous: a misspelt key or a wrong type is reported', () => {
     const misspelt = JSON.parse(JSON.stringify(compose)) as Compose;
-    (misspelt.services.web.healthcheck as Dict).intervall = '5s';
+    (misspelt.services.web.healthcheck as unknown as Dict).intervall = '5s';
     expect(validate(misspelt)).toBe(false);
     const wrongType = JSON.parse(JSON.stringify(compose)) as Compose;
     (wrongType.services.memcached as Dict).restart = { always: true };
