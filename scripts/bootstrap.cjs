@@ -89,7 +89,7 @@ const TEST_BINARIES = [
   { name: 'saslpasswd2', apt: 'sasl2-bin', env: null, alternatives: [], paths: ['/usr/sbin/saslpasswd2', '/usr/bin/saslpasswd2'] },
 ];
 
-/** What `npm run test:containers` runs besides those: a Docker engine and client, and debootstrap for the base image. */
+/** What `npm run test:containers` runs besides Chromium: a Docker engine and client, and debootstrap for the base image. */
 const CONTAINER_TEST_BINARIES = [
   { name: 'docker', apt: 'docker.io', env: null, alternatives: [], paths: ['/usr/bin/docker'] },
   { name: 'dockerd', apt: 'docker.io', env: null, alternatives: [], paths: ['/usr/sbin/dockerd', '/usr/bin/dockerd'] },
@@ -333,9 +333,11 @@ async function runPhases(phases, env) {
 async function containers() {
   ensureDeps();
   build();
-  const bins = ensureBinaries(CONTAINER_TEST_BINARIES, 'npm run test:containers');
+  // Chromium too: the test opens the containerised dashboard in it.
+  const bins = ensureBinaries([...TEST_BINARIES.filter((s) => s.name === 'chromium'), ...CONTAINER_TEST_BINARIES], 'npm run test:containers');
   const env = {
     ...process.env,
+    CHROMIUM_PATH: bins.chromium,
     DOCKER_BIN: bins.docker,
     DOCKERD_BIN: bins.dockerd,
     DEBOOTSTRAP_BIN: bins.debootstrap,
