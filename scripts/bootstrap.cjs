@@ -341,7 +341,8 @@ async function containers() {
     DOCKER_BIN: bins.docker,
     DOCKERD_BIN: bins.dockerd,
     DEBOOTSTRAP_BIN: bins.debootstrap,
-    TEST_PHASE_LIMIT_MS: process.env.TEST_PHASE_LIMIT_MS || String(15 * 60_000),
+    // A cold run (no cached layers) measured under 13 min on 2 busy cores; the watchdog leaves margin above that.
+    TEST_PHASE_LIMIT_MS: process.env.TEST_PHASE_LIMIT_MS || String(20 * 60_000),
   };
   await runPhases([['container', 'test/containers/jest.config.js']], env);
 }
