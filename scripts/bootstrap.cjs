@@ -76,6 +76,57 @@ function aptInstall(pkgs) {
   return run('apt-get', ['install', '-y', '-qq', ...pkgs], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } }) === 0;
 }
 
+/**
+ * Every external program the tests run (the test suites and packages/testkit), with the Debian package that
+ * provides it. `npm test` finds or installs all of them before it runs anything; test/ops/required-binaries.test.ts
+ * scans the test sources and fails when one starts a program that is not listed here. `env` names the variable
+ * that points at a program elsewhere; `paths` are looked at when the program is not on PATH (a non-root PATH
+ * often lacks /usr/sbin).
+ */
+const TEST_BINARIES = [
+  { name: 'memcached', apt: 'memcached', env: 'MEMCACHED_BIN', alternatives: [], paths: ['/usr/bin/memcached', '/usr/local/bin/memcached'] },
+  { name: 'chromium', apt: 'chromium', env: 'CHROMIUM_PATH', alternatives: ['chromium-browser', 'google-chrome'], paths: ['/usr/bin/chromium'] },
+  { name: 'saslpasswd2', apt: 'sasl2-bin', env: null, alternatives: [], paths: ['/usr/sbin/saslpasswd2', '/usr/bin/saslpasswd2'] },
+];
+
+/** What `npm run test:containers` runs besides Chromium: a Docker engine and client, and debootstrap for the base image. */
+const CONTAINER_TEST_BINARIES = [
+  { name: 'docker', apt: 'docker.io', env: null, alternatives: [], paths: ['/usr/bin/docker'] },
+  { name: 'dockerd', apt: 'docker.io', env: null, alternatives: [], paths: ['/usr/sbin/dockerd', '/usr/bin/dockerd'] },
+  { name: 'debootstrap', apt: 'debootstrap', env: null, alternatives: [], paths: ['/usr/sbin/debootstrap'] },
+];
+
+function findBinary(spec) {
+  if (spec.env && process.env[spec.env] && fs.existsSync(process.env[spec.env])) return process.env[spec.env];
+  for (const name of [spec.name, ...spec.alternatives]) {
+    const found = which(name);
+    if (found) return found;
+  }
+  return spec.paths.find((p) => fs.existsSync(p)) || null;
+}
+
+/**
+ * Finds every program in `specs`, installing the missing ones with apt-get in one go where it can (root on Debian).
+ * Returns name → path, or prints what is missing and how to install it and exits.
+ */
+function ensureBinaries(specs, purpose) {
+  const found = {};
+  const missing = () => specs.filter((s) => !found[s.name]);
+  for (const s of specs) found[s.name] = findBinary(s);
+  if (missing().length) {
+    aptInstall([...new Set(missing().map((s) => s.apt))]);
+    for (const s of missing()) found[s.name] = findBinary(s);
+  }
+  const still = missing();
+  if (still.length) {
+    say(`${purpose} needs ${still.map((s) => s.name).join(', ')}, which could not be installed automatically.`);
+    say(`  Debian/Ubuntu: sudo apt-get install -y ${[...new Set(still.map((s) => s.apt))].join(' ')}`);
+    for (const s of still) if (s.env) say(`  or point ${s.env} at an installed ${s.name}`);
+    process.exit(1);
+  }
+  return found;
+}
+
 const MEMCACHED_HELP = [
   'memcached is not installed and could not be installed automatically.',
   'Install it, then run the command again:',
@@ -145,13 +196,6 @@ function shutdown(code) {
   Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => process.exit(code));
 }
 
-function ensureChromium() {
-  if (process.env.CHROMIUM_PATH && fs.existsSync(process.env.CHROMIUM_PATH)) return process.env.CHROMIUM_PATH;
-  let bin = which('chromium') || which('chromium-browser') || which('google-chrome');
-  if (!bin && aptInstall(['chromium'])) bin = which('chromium');
-  return bin;
-}
-
 async function services(mode) {
   ensureDeps();
   build();
@@ -194,7 +238,7 @@ function jestSummary(file) {
  */
 function runJest(args, env, outFile) {
   const graceMs = Number(process.env.JEST_EXIT_GRACE_MS || 30_000);
-  const limitMs = Number(process.env.TEST_PHASE_LIMIT_MS || 20 * 60_000);
+  const limitMs = Number(env.TEST_PHASE_LIMIT_MS || 20 * 60_000);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: ROOT, env, detached: true });
     const started = Date.now();
@@ -240,26 +284,24 @@ function runJest(args, env, outFile) {
 async function test() {
   ensureDeps();
   build();
-  if (!memcachedBinary(true)) {
-    say(MEMCACHED_HELP);
-    process.exit(1);
-  }
-  const chromium = ensureChromium();
-  if (!chromium) {
-    say('Chromium is needed for the dashboard tests: sudo apt-get install -y chromium (or set CHROMIUM_PATH)');
-    process.exit(1);
-  }
+  const bins = ensureBinaries(TEST_BINARIES, 'npm test');
+  const chromium = bins.chromium;
   say('checking architecture and type-checking the tests…');
   if (run(process.execPath, [path.join(ROOT, 'scripts', 'check-architecture.cjs')]) !== 0) process.exit(1);
   if (run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json']) !== 0) {
     say('the tests do not type-check; see the errors above');
     process.exit(1);
   }
+  const env = { ...process.env, CHROMIUM_PATH: chromium, MEMCACHED_BIN: bins.memcached };
+  await runPhases([['unit', 'jest.config.js'], ['end-to-end', 'test/jest.config.js']], env);
+}
+
+/** Runs Jest projects one after the other, then prints one "N passed, N failed" line and exits 0 only if all passed. */
+async function runPhases(phases, env) {
   const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-test-'));
-  const env = { ...process.env, CHROMIUM_PATH: chromium };
   const results = [];
-  for (const [name, config] of [['unit', 'jest.config.js'], ['end-to-end', 'test/jest.config.js']]) {
+  for (const [name, config] of phases) {
     say(`running ${name} tests…`);
     const out = path.join(tmp, `${name}.json`);
     const { code, note } = await runJest([jest, '-c', config, '--json', `--outputFile=${out}`, ...rest], env, out);
@@ -284,6 +326,27 @@ async function test() {
   process.exit(ok ? 0 : 1);
 }
 
+/**
+ * The container test (test/containers): builds the images and runs the compose file's stack on a Docker engine
+ * (the test starts one when none runs). It finds or installs docker.io and debootstrap first.
+ */
+async function containers() {
+  ensureDeps();
+  build();
+  // Chromium too: the test opens the containerised dashboard in it.
+  const bins = ensureBinaries([...TEST_BINARIES.filter((s) => s.name === 'chromium'), ...CONTAINER_TEST_BINARIES], 'npm run test:containers');
+  const env = {
+    ...process.env,
+    CHROMIUM_PATH: bins.chromium,
+    DOCKER_BIN: bins.docker,
+    DOCKERD_BIN: bins.dockerd,
+    DEBOOTSTRAP_BIN: bins.debootstrap,
+    // A cold run (no cached layers) measured under 13 min on 2 busy cores; the watchdog leaves margin above that.
+    TEST_PHASE_LIMIT_MS: process.env.TEST_PHASE_LIMIT_MS || String(20 * 60_000),
+  };
+  await runPhases([['container', 'test/containers/jest.config.js']], env);
+}
+
 async function main() {
   switch (cmd) {
     case 'start':
@@ -292,6 +355,8 @@ async function main() {
       return services('demo');
     case 'test':
       return test();
+    case 'containers':
+      return containers();
     case 'sim':
       ensureDeps();
       build();
@@ -315,12 +380,16 @@ async function main() {
       return;
     }
     default:
-      say('usage: node scripts/bootstrap.cjs start|demo|test|sim|record|bench');
+      say('usage: node scripts/bootstrap.cjs start|demo|test|containers|sim|record|bench');
       process.exit(2);
   }
 }
 
-main().catch((err) => {
-  say(err && err.stack ? err.stack : String(err));
-  shutdown(1);
-});
+module.exports = { TEST_BINARIES, CONTAINER_TEST_BINARIES };
+
+if (require.main === module) {
+  main().catch((err) => {
+    say(err && err.stack ? err.stack : String(err));
+    shutdown(1);
+  });
+}

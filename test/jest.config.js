@@ -7,7 +7,8 @@ module.exports = {
   ...preset,
   rootDir: path.join(__dirname, '..'),
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '\\.live\\.test\\.ts$'],
+  // test/containers runs with its own config (npm run test:containers): it needs a Docker engine.
+  testPathIgnorePatterns: ['/node_modules/', '\\.live\\.test\\.ts$', '<rootDir>/test/containers/'],
   maxWorkers: 1,
   testTimeout: 120000,
 };

@@ -11,11 +11,23 @@ import { freePort } from '@confluence/testkit';
 import { Proc, startProcess } from '@confluence/testkit';
 import { getJson } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
-import { ROOT, copies, dockerignore, effective, execForm, filesUnder, readDockerfile, stageEnv } from './docker-files';
+import { CopyLine, ROOT, copies, dockerignore, effective, execForm, filesUnder, readDockerfile, stageEnv } from './docker-files';
 
 const df = readDockerfile();
 const runtime = df.stage('runtime');
-const runtimeCopies = copies(runtime);
+// The runtime's /app is assembled in the `app` stage and copied into the runtime whole: the build stage's
+// /runtime (the paths scripts/docker/runtime-paths lists, gathered by one RUN), node_modules from prod-deps,
+// and files from the context. Read as one COPY per path, as if each were copied from the build on its own.
+const RUNTIME_PATHS = fs
+  .readFileSync(path.join(ROOT, 'scripts/docker/runtime-paths'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
+const appCopies = copies(df.stage('app'));
+const runtimeCopies: CopyLine[] = [
+  ...RUNTIME_PATHS.map((p) => ({ from: 'build', sources: [`/app/${p}`], dest: p, line: 0 })),
+  ...appCopies.filter((c) => c.from !== 'build'),
+];
 const APP = '/app';
 const inRepo = (imagePath: string) => path.join(ROOT, path.posix.relative(APP, imagePath));
 
@@ -42,7 +54,9 @@ describe('the Dockerfile', () => {
   test('compiles projects that exist, and copies in every workspace manifest before npm ci', () => {
     const tsc = df.stage('build').instructions.find((i) => i.op === 'RUN' && i.args.startsWith('npx tsc -b'))!;
     for (const project of tsc.args.split(' ').slice(3)) expect({ project, exists: fs.existsSync(path.join(ROOT, project, 'tsconfig.json')) }).toEqual({ project, exists: true });
-    const manifests = copies(df.stage('toolchain')).flatMap((c) => c.sources);
+    // Gathered in the manifests stage, which the toolchain takes whole before the build stage's npm ci.
+    expect(copies(df.stage('toolchain'))).toEqual([expect.objectContaining({ from: 'manifests', sources: [APP], dest: APP })]);
+    const manifests = copies(df.stage('manifests')).flatMap((c) => c.sources);
     const workspaces = Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && v.link).map(([, v]) => `${v.resolved}/package.json`);
     for (const m of ['package.json', 'package-lock.json', ...workspaces]) expect(manifests).toContain(m);
   });
@@ -59,7 +73,19 @@ describe('the Dockerfile', () => {
     expect(runtime.instructions.some((i) => i.op === 'RUN' && /chown node:node \/data/.test(i.args))).toBe(true);
   });
 
-  test('the runtime stage copies node_modules from the production-only stage, and everything else from the build, path for path', () => {
+  test('the runtime stage takes /app whole from the app stage, which is built on an empty base from the build stage\'s /runtime', () => {
+    expect(copies(runtime)).toEqual([expect.objectContaining({ from: 'app', sources: [APP], dest: APP })]);
+    expect(df.stage('app').base).toBe('scratch');
+    expect(effective(df, 'app', 'WORKDIR')).toBe(APP);
+    expect(appCopies.filter((c) => c.from === 'build')).toEqual([expect.objectContaining({ sources: ['/runtime'], dest: APP })]);
+    // The build stage gathers exactly the listed paths into /runtime, after compiling them.
+    const runs = df.stage('build').instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    const gather = runs.findIndex((r) => r.includes('scripts/docker/runtime-paths') && r.includes('cp -r --parents -t /runtime'));
+    expect(gather).toBeGreaterThan(runs.findIndex((r) => r.startsWith('npx tsc -b')));
+    expect(RUNTIME_PATHS.length).toBeGreaterThan(10);
+  });
+
+  test('the app stage copies node_modules from the production-only stage, and everything else from the build, path for path', () => {
     const nm = runtimeCopies.filter((c) => c.from === 'prod-deps');
     expect(nm).toEqual([expect.objectContaining({ sources: [`${APP}/node_modules`], dest: 'node_modules' })]);
     for (const c of runtimeCopies.filter((x) => x.from === 'build')) {
@@ -106,7 +132,7 @@ describe('the Dockerfile', () => {
     for (const p of ['node_modules/express/index.js', 'packages/cache/node_modules/x', 'services/web/dist/main.js', 'packages/cache/dist/index.js', '.git/HEAD', '.data/history.db', 'bench/results/run.json', '.env', 'dist/x.tsbuildinfo']) {
       expect({ p, ignored: ignored(p) }).toEqual({ p, ignored: true });
     }
-    const contextSources = ['toolchain', 'build', 'runtime'].flatMap((s) => copies(df.stage(s)).filter((c) => !c.from).flatMap((c) => c.sources));
+    const contextSources = ['manifests', 'sources', 'toolchain', 'build', 'app', 'runtime'].flatMap((s) => copies(df.stage(s)).filter((c) => !c.from).flatMap((c) => c.sources));
     const files = contextSources.flatMap((s) => filesUnder(s)).filter((f) => !/\/(dist|test)\//.test(`/${f}`) && !f.endsWith('.tsbuildinfo'));
     expect(files.length).toBeGreaterThan(20);
     expect(files.filter((f) => ignored(f))).toEqual([]);
