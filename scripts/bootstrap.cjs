@@ -292,12 +292,15 @@ async function test() {
     say('the tests do not type-check; see the errors above');
     process.exit(1);
   }
-  const env = { ...process.env, CHROMIUM_PATH: chromium, MEMCACHED_BIN: bins.memcached };
-  await runPhases([['unit', 'jest.config.js'], ['end-to-end', 'test/jest.config.js']], env);
+  // Every temp dir a test makes (analyzer data dirs, browser profiles, …) lands in one scratch dir removed at the end:
+  // a Jest worker that is killed never runs its own exit handlers, so the dirs would otherwise pile up in /tmp.
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-scratch-'));
+  const env = { ...process.env, CHROMIUM_PATH: chromium, MEMCACHED_BIN: bins.memcached, TMPDIR: scratch };
+  await runPhases([['unit', 'jest.config.js'], ['end-to-end', 'test/jest.config.js']], env, scratch);
 }
 
 /** Runs Jest projects one after the other, then prints one "N passed, N failed" line and exits 0 only if all passed. */
-async function runPhases(phases, env) {
+async function runPhases(phases, env, scratch) {
   const jest = path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-test-'));
   const results = [];
@@ -306,7 +309,10 @@ async function runPhases(phases, env) {
     const out = path.join(tmp, `${name}.json`);
     const { code, note } = await runJest([jest, '-c', config, '--json', `--outputFile=${out}`, ...rest], env, out);
     results.push({ name, code, note, summary: jestSummary(out) });
-    if (exiting) process.exit(130);
+    if (exiting) {
+      if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+      process.exit(130);
+    }
   }
   let passed = 0;
   let failed = 0;
@@ -322,6 +328,7 @@ async function runPhases(phases, env) {
     say(`${r.name}: ${r.summary ? `${r.summary.passed} passed, ${r.summary.failed} failed` : 'no result'} (exit ${r.code}${r.note ? `: ${r.note}` : ''})`);
   }
   fs.rmSync(tmp, { recursive: true, force: true });
+  if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   process.stdout.write(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   process.exit(ok ? 0 : 1);
 }
