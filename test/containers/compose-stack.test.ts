@@ -141,7 +141,7 @@ describe('docker-compose.yml on a Docker engine (the demo stack)', () => {
       const img = await stack.inspect<Inspect>(image);
       expect({ svc, user: img.Config.User, entrypoint: img.Config.Entrypoint }).toEqual({ svc, user: demo.services[svc]!.user, entrypoint: ['/usr/bin/tini', '--'] });
     }
-  }, 14 * 60_000);
+  }, 25 * 60_000);
 
   step('the demo stack comes up healthy, each container as the compose files declare it', async () => {
     await stack.up(5 * 60_000);
