@@ -55,6 +55,8 @@ COPY services services
 COPY scripts scripts
 # Only the projects the images run: the services, the browser client and the simulator.
 RUN npx tsc -b services/analyzer services/web services/web/client scripts
+# The browser client, bundled with content-hashed names (services/web/dist/public).
+RUN node services/web/build-client.cjs
 
 # ---------------------------------------------------------------------------------------------
 FROM toolchain AS prod-deps
