@@ -134,6 +134,34 @@ describe('dashboard with published fixtures', () => {
     await sortBy(page, 'symbol', 'ascending');
   });
 
+  test('when any column is sorted, then the table shows the order /api/symbols?sort= answers for the same rows', async () => {
+    stopPublisher();
+    try {
+      await waitFor(() => !busy, { what: 'the last publish to finish' });
+      await publishNow();
+      type Rows = ApiEnvelope<SymbolsData>;
+      const api = async (q: string) => (await getJson<Rows>(`${web.url}/api/symbols${q}`)).body.data!.rows;
+      // The page shows the generation the API serves (no publish after it): same score and price text per symbol.
+      const published = await api('');
+      await waitFor(async () => {
+        const shown = new Map((await readTable(page)).map((r) => [r.symbol, r.score]));
+        return published.every((r) => shown.get(r.symbol) === (r.score === null ? (r.dataOk ? '—' : 'held') : r.score.toFixed(1)));
+      }, { what: 'the page to show the last generation' });
+      const keys = await page.$$eval('#symbols-head [data-key]', (ths) => ths.map((th) => (th as HTMLElement).dataset.key as string));
+      expect(keys.length).toBeGreaterThan(15);
+      for (const key of keys) {
+        for (const [order, aria] of [['desc', 'descending'], ['asc', 'ascending']] as const) {
+          await sortBy(page, key, aria);
+          const shown = (await readTable(page)).map((r) => r.symbol);
+          expect({ key, order, shown }).toEqual({ key, order, shown: (await api(`?sort=${key}&order=${order}`)).map((r) => r.symbol) });
+        }
+      }
+    } finally {
+      await sortBy(page, 'symbol', 'ascending');
+      startPublisher();
+    }
+  });
+
   test('when filtering by direction or text, then only matching rows remain', async () => {
     await page.click('#direction-filter button[data-direction="Bearish"]');
     expect(await page.getAttribute('#direction-filter button[data-direction="Bearish"]', 'aria-pressed')).toBe('true');
