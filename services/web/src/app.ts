@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -75,9 +76,10 @@ function body(status: Status, envelope: { generation: number; producedAt: number
 }
 
 /** The bundled page, read once; without a client build the dashboard answers 503 and says how to build it. */
-function readIndexHtml(logger: Logger): string | null {
+function readIndexHtml(logger: Logger): { html: string; etag: string } | null {
   try {
-    return fs.readFileSync(INDEX_FILE, 'utf8');
+    const html = fs.readFileSync(INDEX_FILE, 'utf8');
+    return { html, etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"` };
   } catch (err) {
     logger.error('the dashboard is not built: run npm run build', { file: INDEX_FILE, error: err instanceof Error ? err.message : String(err) });
     return null;
@@ -348,10 +350,13 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   app.all(API_ROUTES, methodNotAllowed);
   app.use('/api', (req, _res, next) => next(new HttpError(404, 'not_found', `no API route ${req.method} ${req.path.slice(0, MAX_URL_LENGTH)}`)));
 
-  app.get('/', (_req, res) => {
-    // no-cache: the page is revalidated on every load, so a deploy's new module names reach the browser at once.
+  app.get('/', (req, res) => {
+    // no-cache: the page is revalidated on every load (a 304 while the build is the same), so a deploy's new module
+    // names reach the browser at once.
     if (indexHtml === null) return sendError(res, 503, 'client_not_built', 'the dashboard is not built: run npm run build');
-    res.set('Cache-Control', 'no-cache').type('html').send(indexHtml);
+    res.set({ 'Cache-Control': 'no-cache', ETag: indexHtml.etag });
+    if (req.fresh) return res.status(304).end();
+    res.type('html').send(indexHtml.html);
   });
   app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
   // Only the bundle's hashed modules are served, and for good: a new build has new names.
