@@ -71,6 +71,8 @@ RUN npm ci
 COPY --from=sources /app /app
 # Only the projects the images run: the services, the browser client and the simulator.
 RUN npx tsc -b services/analyzer services/web services/web/client scripts
+# The browser client, bundled with content-hashed names (services/web/dist/public).
+RUN node services/web/build-client.cjs
 # What the runtime takes from here, gathered into /runtime in one step (one COPY --from per path
 # cost a full pass over this stage each on vfs): the list is scripts/docker/runtime-paths.
 RUN mkdir /runtime \

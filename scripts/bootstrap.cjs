@@ -50,6 +50,11 @@ function build() {
     say('build failed; see the errors above');
     process.exit(1);
   }
+  say('bundling the browser client (esbuild)…');
+  if (run(process.execPath, [path.join(ROOT, 'services', 'web', 'build-client.cjs')]) !== 0) {
+    say('client build failed; see the errors above');
+    process.exit(1);
+  }
 }
 
 function canConnect(port, host) {

@@ -218,3 +218,70 @@ describe('table model', () => {
     }
   });
 });
+
+describe('one set of sort rules: the API and the dashboard order the same rows the same way', () => {
+  const { applySymbolsQuery } = require('../../services/web/src/query') as typeof import('../../services/web/src/query');
+  const rules = require('@confluence/contracts/rules') as typeof import('@confluence/contracts/rules');
+  const serverOrder = (rows: SymbolRow[], sort: import('@confluence/contracts/rules').SortKey, order?: 'asc' | 'desc') => applySymbolsQuery(rows, { sort, order }).map((r) => r.symbol);
+  const clientOrder = (rows: SymbolRow[], sort: import('@confluence/contracts/rules').SortKey, order: 'asc' | 'desc') =>
+    model.applyQuery(rows, { sort, order, direction: 'all', text: '' }).map((r) => r.symbol);
+
+  test('when sorted by direction, OI and funding, then both use the dashboard rules: rank, quote currency, per 8 h', () => {
+    const rows = [
+      // Alphabetical direction order would be Bearish, Bullish, Neutral; by rank (desc) it is Bullish, Neutral, Bearish.
+      row('AAAUSDT', 35, { openInterest: 1_000, price: 2, openInterestValue: null, fundingRate: 0.0001, funding: { rate8h: 0.0008, intervalMinutes: 60, nextFundingTime: null } }),
+      row('BBBUSDT', 75, { openInterest: 10, price: 1_000, openInterestValue: null, fundingRate: 0.0005, funding: { rate8h: 0.0005, intervalMinutes: 480, nextFundingTime: null } }),
+      row('CCCUSDT', 50, { openInterest: 100, price: 5, openInterestValue: null, fundingRate: 0.0002, funding: null }),
+    ];
+    for (const order of [serverOrder(rows, 'direction'), clientOrder(rows, 'direction', 'desc')]) expect(order).toEqual(['BBBUSDT', 'CCCUSDT', 'AAAUSDT']);
+    // 10 contracts at 1,000 (10,000 USDT) outrank 1,000 contracts at 2 (2,000 USDT) and 100 at 5 (500 USDT).
+    for (const order of [serverOrder(rows, 'openInterest'), clientOrder(rows, 'openInterest', 'desc')]) expect(order).toEqual(['BBBUSDT', 'AAAUSDT', 'CCCUSDT']);
+    // 0.01 % per hour is 0.08 % per 8 h: more than 0.05 % per 8 h, though its printed rate is smaller.
+    for (const order of [serverOrder(rows, 'fundingRate'), clientOrder(rows, 'fundingRate', 'desc')]) expect(order).toEqual(['AAAUSDT', 'BBBUSDT', 'CCCUSDT']);
+  });
+
+  test('property: for every sort key and order, the API answers the order the dashboard shows', () => {
+    const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: null });
+    const score = maybe(fc.integer({ min: 0, max: 100 }));
+    const arbRow = fc
+      .record({
+        score,
+        direction: maybe(fc.constantFrom('Bullish' as const, 'Bearish' as const, 'Neutral' as const)),
+        price: maybe(fc.constantFrom(0.5, 1, 2, 100, 30_000)),
+        openInterest: maybe(fc.constantFrom(1, 10, 1_000)),
+        openInterestValue: fc.option(fc.constantFrom(10, 500, 20_000), { nil: undefined }),
+        fundingRate: maybe(fc.constantFrom(-0.0001, 0, 0.0001, 0.0005)),
+        rate8h: fc.option(fc.constantFrom(-0.0008, 0, 0.0004, 0.0008), { nil: undefined }),
+        change24h: maybe(fc.constantFrom(-0.1, 0, 0.05)),
+        components: fc.record({ technical: score, volume: score, orderflow: score, orderbook: score, structure: score, sentiment: score }),
+        scoreChange15m: fc.option(maybe(fc.integer({ min: -20, max: 20 })), { nil: undefined }),
+        directionSince: fc.option(maybe(fc.constantFrom(1_000, 2_000, 3_000)), { nil: undefined }),
+        delta: fc.option(fc.integer({ min: -20, max: 20 }), { nil: undefined }),
+      })
+      .map((g) => ({
+        ...g,
+        funding: g.rate8h === undefined ? null : { rate8h: g.rate8h, intervalMinutes: 60, nextFundingTime: null },
+        lastMove: g.delta === undefined ? null : { at: 0, from: 50, to: 50 + g.delta, delta: g.delta, summary: '', parts: [] },
+      }));
+    fc.assert(
+      fc.property(fc.array(arbRow, { minLength: 1, maxLength: 12 }), (gen) => {
+        const rows = gen.map(({ rate8h: _r, delta: _d, ...g }, i) => row(`S${String(i).padStart(2, '0')}USDT`, g.score, g as Partial<SymbolRow>));
+        for (const key of rules.SORT_KEYS) {
+          for (const order of ['asc', 'desc'] as const) {
+            expect({ key, order, server: serverOrder(rows, key, order) }).toEqual({ key, order, server: clientOrder(rows, key, order) });
+          }
+          // Without `order` the API uses the order the dashboard's first click uses.
+          expect(serverOrder(rows, key)).toEqual(clientOrder(rows, key, model.defaultOrder(key)));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('when the API is asked for a key, then it is one of the shared rules, and no inherited name passes as one', () => {
+    expect(rules.SORT_KEYS).toEqual(expect.arrayContaining(['direction', 'openInterest', 'fundingRate', 'symbol', 'score', ...rules.COMPONENT_NAMES]));
+    expect(rules.isSortKey('direction')).toBe(true);
+    expect(rules.isSortKey('__proto__')).toBe(false);
+    expect(rules.isSortKey('toString')).toBe(false);
+  });
+});

@@ -38,6 +38,18 @@ describe('dashboard with published fixtures', () => {
   let publisher: NodeJS.Timeout | null = null;
   let busy = false;
 
+  /** Stops publishing and waits until the page shows the generation the API serves (the same score per symbol). */
+  async function settle(): Promise<void> {
+    stopPublisher();
+    await waitFor(() => !busy, { what: 'the last publish to finish' });
+    await publishNow();
+    const published = (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`)).body.data!.rows;
+    await waitFor(async () => {
+      const shown = new Map((await readTable(page)).map((r) => [r.symbol, r.score]));
+      return published.every((r) => shown.get(r.symbol) === (r.score === null ? (r.dataOk ? '—' : 'held') : r.score.toFixed(1)));
+    }, { what: 'the page to show the last generation' });
+  }
+
   const publishNow = () => publishGeneration(cache, keys, fx, { details: fx.symbols.length <= 50, publishIntervalMs: PUBLISH_MS });
   function startPublisher(): void {
     publisher = setInterval(() => {
@@ -115,6 +127,16 @@ describe('dashboard with published fixtures', () => {
   });
 
   test('when a column header is clicked, then the table sorts by it and says so with aria-sort', async () => {
+    // Held still: with the pointer on the header the order is frozen, and scores moving under it would be out of order.
+    await settle();
+    try {
+      await sortOnClick();
+    } finally {
+      startPublisher();
+    }
+  });
+
+  async function sortOnClick(): Promise<void> {
     await sortBy(page, 'symbol', 'ascending');
     let rows = await readTable(page);
     expect(rows.map((r) => r.symbol)).toEqual([...fx.symbols].sort());
@@ -132,6 +154,25 @@ describe('dashboard with published fixtures', () => {
     expect(scores.slice(present.length).every((s) => s === null)).toBe(true);
 
     await sortBy(page, 'symbol', 'ascending');
+  }
+
+  test('when any column is sorted, then the table shows the order /api/symbols?sort= answers for the same rows', async () => {
+    await settle();
+    try {
+      const api = async (q: string) => (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols${q}`)).body.data!.rows;
+      const keys = await page.$$eval('#symbols-head [data-key]', (ths) => ths.map((th) => (th as HTMLElement).dataset.key as string));
+      expect(keys.length).toBeGreaterThan(15);
+      for (const key of keys) {
+        for (const [order, aria] of [['desc', 'descending'], ['asc', 'ascending']] as const) {
+          await sortBy(page, key, aria);
+          const shown = (await readTable(page)).map((r) => r.symbol);
+          expect({ key, order, shown }).toEqual({ key, order, shown: (await api(`?sort=${key}&order=${order}`)).map((r) => r.symbol) });
+        }
+      }
+    } finally {
+      await sortBy(page, 'symbol', 'ascending');
+      startPublisher();
+    }
   });
 
   test('when filtering by direction or text, then only matching rows remain', async () => {

@@ -250,13 +250,17 @@ describe('hostile requests in every configuration', () => {
     }
   });
 
-  test('when the client build is served, then its modules are, and its source maps and type declarations are not', async () => {
+  test('when the client build is served, then its hashed bundle is, and unhashed modules, maps and declarations are not', async () => {
     const mc = stores.get(1)!;
     web = await startWeb({ MEMCACHED_SERVERS: mc.address });
     const w = web;
     try {
-      expect((await getJson(`${w.url}/js/main.js`)).status).toBe(200);
-      for (const path of ['/js/main.js.map', '/js/main.d.ts', '/js/main.d.ts.map', '/js/.tsbuildinfo', '/js/', '/js/..%2fapp.js', '/js/%2e%2e/app.js']) {
+      const page = await getJson<string>(`${w.url}/`);
+      const entry = /<script type="module" src="(\/js\/main-[A-Z0-9]{8}\.js)"><\/script>/.exec(page.body)?.[1];
+      expect(entry).toBeDefined();
+      expect((await getJson(`${w.url}${entry}`)).status).toBe(200);
+      // The tsc output beside the bundle (unhashed modules for the unit tests) and anything else is not served.
+      for (const path of ['/js/main.js', '/js/table-model.js', `${entry}.map`, '/js/main.d.ts', '/js/main.d.ts.map', '/js/.tsbuildinfo', '/js/', '/js/..%2fapp.js', '/js/%2e%2e/app.js', '/js/..%2fclient/main.js']) {
         const res = await getJson<{ error?: { code: string } }>(`${w.url}${path}`);
         expect([path, res.status, res.body.error?.code]).toEqual([path, 404, 'not_found']);
       }

@@ -4,3 +4,4 @@ export * from './envelope';
 export * from './overview';
 export * from './api';
 export * from './price';
+export * from './table-rules';

@@ -1,6 +1,7 @@
 /**
  * Prices in words a trader reads: at the instrument's tick size, with thousands separators ("97,412.5",
- * "0.0124117"). The dashboard's client/format.ts applies the same rule; a test keeps the two in step.
+ * "0.0124117"). The one price format of the analyzer's alert texts and the dashboard (which imports it through
+ * `@confluence/contracts/rules`).
  */
 
 const MAX_DECIMALS = 12;

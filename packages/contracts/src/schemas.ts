@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import { SYMBOL_PATTERN } from './keys';
+import { COMPONENT_NAMES, DIRECTIONS } from './names';
 
 /** The envelope schema version this code writes and understands. */
 export const SCHEMA_VERSION = 1;
 
-export const COMPONENT_NAMES = ['technical', 'volume', 'orderflow', 'orderbook', 'structure', 'sentiment'] as const;
-export type ComponentName = (typeof COMPONENT_NAMES)[number];
+export { COMPONENT_NAMES, DIRECTIONS } from './names';
+export type { ComponentName, Direction } from './names';
 export const TIMEFRAMES = ['1m', '5m', '30m', '4h'] as const;
 export type Timeframe = (typeof TIMEFRAMES)[number];
-export const DIRECTIONS = ['Bullish', 'Bearish', 'Neutral'] as const;
-export type Direction = (typeof DIRECTIONS)[number];
 export const SOURCES = ['live', 'sim', 'replay'] as const;
 export type MarketSource = (typeof SOURCES)[number];
 export const KINDS = ['symbols', 'symbol', 'overview', 'history', 'heartbeat', 'shards', 'calibration', 'alerts', 'timeline', 'snapshot'] as const;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -35,7 +37,15 @@ const ON_DEMAND_TTL_MS = 500;
 const ON_DEMAND_MAX_ENTRIES = 2000;
 const EXTRAS_POLL_MS = 2000;
 const STATIC_DIR = path.join(__dirname, '..', 'static');
-const CLIENT_DIR = path.join(__dirname, 'client');
+/**
+ * The bundled client (build-client.cjs): content-hashed modules and the index.html that names them. Named from the
+ * package root, so it is the same directory whether this file runs from dist/ or (in tests) from src/.
+ */
+const PUBLIC_DIR = path.join(__dirname, '..', 'dist', 'public');
+const CLIENT_DIR = path.join(PUBLIC_DIR, 'js');
+const INDEX_FILE = path.join(PUBLIC_DIR, 'index.html');
+/** A hashed module's name changes with its content, so a browser may keep it for good. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** The chart library as one ES module, imported by the detail view when it first opens (not on first paint). */
 const CHARTS_FILE = path.join(path.dirname(require.resolve('lightweight-charts/package.json')), 'dist', 'lightweight-charts.standalone.production.mjs');
 /** Bodies smaller than this go out as they are: gzip would save less than its own cost. */
@@ -43,8 +53,8 @@ const COMPRESS_THRESHOLD_BYTES = 1024;
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-/** What /js serves from the client's build: its modules, not the source maps or declarations beside them. */
-const CLIENT_MODULE = /^\/[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_-]+)*\.js$/;
+/** What /js serves from the client's bundle: its content-hashed modules (`main-H7A3U35J.js`, `chunk-…js`). */
+const CLIENT_MODULE = /^\/[A-Za-z0-9_]+-[A-Z0-9]{8}\.js$/;
 
 /** Every API route, for the 405 answer to a method they do not take. */
 const API_ROUTES = [
@@ -65,6 +75,17 @@ function body(status: Status, envelope: { generation: number; producedAt: number
   return `{"status":${JSON.stringify(status)},"generation":${envelope ? envelope.generation : null},"producedAt":${envelope ? envelope.producedAt : null},"data":${dataJson ?? 'null'}}`;
 }
 
+/** The bundled page, read once; without a client build the dashboard answers 503 and says how to build it. */
+function readIndexHtml(logger: Logger): { html: string; etag: string } | null {
+  try {
+    const html = fs.readFileSync(INDEX_FILE, 'utf8');
+    return { html, etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"` };
+  } catch (err) {
+    logger.error('the dashboard is not built: run npm run build', { file: INDEX_FILE, error: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
+}
+
 export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   const logger = deps.logger ?? createLogger({ service: 'web', level: config.logLevel, format: config.logFormat });
   const now = deps.now ?? Date.now;
@@ -74,6 +95,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     createCache({ ...config.memcached, onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }) });
   const keys = createKeys(config.keyPrefix);
   const metrics = createWebMetrics();
+  const indexHtml = readIndexHtml(logger);
   const reader = new Reader({ cache, keys, logger, pollIntervalMs: config.pollIntervalMs, defaultPublishIntervalMs: config.publishIntervalMs, now });
   const hub = new StreamHub(() => reader.status(), (n) => metrics.sseClients.set(n), {
     maxClients: config.sseMaxClients,
@@ -328,13 +350,21 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   app.all(API_ROUTES, methodNotAllowed);
   app.use('/api', (req, _res, next) => next(new HttpError(404, 'not_found', `no API route ${req.method} ${req.path.slice(0, MAX_URL_LENGTH)}`)));
 
-  app.get('/', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').sendFile(path.join(STATIC_DIR, 'index.html'));
+  app.get('/', (req, res) => {
+    // no-cache: the page is revalidated on every load (a 304 while the build is the same), so a deploy's new module
+    // names reach the browser at once.
+    if (indexHtml === null) return sendError(res, 503, 'client_not_built', 'the dashboard is not built: run npm run build');
+    res.set({ 'Cache-Control': 'no-cache', ETag: indexHtml.etag });
+    if (req.fresh) return res.status(304).end();
+    res.type('html').send(indexHtml.html);
   });
   app.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
-  // The client's build directory also holds source maps and type declarations: only the modules themselves are served.
-  app.use('/js', (req, _res, next) => (CLIENT_MODULE.test(req.path) ? next() : next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`))));
-  app.use('/js', express.static(CLIENT_DIR, { maxAge: '1h', index: false, fallthrough: true }));
+  // Only the bundle's hashed modules are served, and for good: a new build has new names.
+  // (Other methods go on to the 405 below.)
+  app.use('/js', (req, _res, next) =>
+    CLIENT_MODULE.test(req.path) || (req.method !== 'GET' && req.method !== 'HEAD') ? next() : next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`)),
+  );
+  app.use('/js', express.static(CLIENT_DIR, { index: false, fallthrough: true, setHeaders: (res) => res.setHeader('Cache-Control', IMMUTABLE) }));
   app.get('/vendor/lightweight-charts.mjs', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=86400').type('text/javascript').sendFile(CHARTS_FILE);
   });

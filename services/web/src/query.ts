@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { COMPONENT_NAMES, DIRECTIONS, SymbolRow } from '@confluence/contracts';
+import { DIRECTIONS, type SortKey, SORT_KEYS, SymbolRow, defaultOrder, sortRows } from '@confluence/contracts';
 import { HttpError } from './http-errors';
 
-export const SORT_COLUMNS = [
-  'symbol', 'score', 'direction', 'confidence', 'price', 'change24h', 'turnover24h', 'volume24h', 'fundingRate', 'openInterest', 'updatedAt', 'scoreDelta',
-  ...COMPONENT_NAMES,
-] as const;
-export type SortColumn = (typeof SORT_COLUMNS)[number];
+/** Every sort key of the dashboard's table: the rules (values, default orders) are the shared ones. */
+export const SORT_COLUMNS = SORT_KEYS as [SortKey, ...SortKey[]];
+export type SortColumn = SortKey;
 
 export const symbolsQuerySchema = z
   .object({
@@ -40,39 +38,9 @@ export function parseQuery<T>(schema: z.ZodType<T>, query: Record<string, unknow
   return r.data;
 }
 
-function sortValue(row: SymbolRow, col: SortColumn): number | string | null {
-  switch (col) {
-    case 'symbol':
-      return row.symbol;
-    case 'direction':
-      return row.direction;
-    case 'scoreDelta':
-      return row.lastMove ? row.lastMove.delta : null;
-    case 'technical':
-    case 'volume':
-    case 'orderflow':
-    case 'orderbook':
-    case 'structure':
-    case 'sentiment':
-      return row.components[col];
-    default:
-      return row[col];
-  }
-}
-
+/** Filters, sorts (by the rules the dashboard's table sorts by) and limits the table's rows. */
 export function applySymbolsQuery(rows: readonly SymbolRow[], q: SymbolsQuery): SymbolRow[] {
   let out = rows.filter((r) => (!q.direction || r.direction === q.direction) && (!q.q || r.symbol.includes(q.q.toUpperCase())));
-  if (q.sort) {
-    const col = q.sort;
-    const dir = (q.order ?? (col === 'symbol' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
-    out = out.slice().sort((a, b) => {
-      const va = sortValue(a, col);
-      const vb = sortValue(b, col);
-      // Missing values always sort last, whatever the order.
-      if (va === null || vb === null) return va === vb ? a.symbol.localeCompare(b.symbol) : va === null ? 1 : -1;
-      const c = typeof va === 'string' || typeof vb === 'string' ? String(va).localeCompare(String(vb)) : va - vb;
-      return c !== 0 ? c * dir : a.symbol.localeCompare(b.symbol);
-    });
-  }
+  if (q.sort) out = sortRows(out, q.sort, q.order ?? defaultOrder(q.sort));
   return q.limit ? out.slice(0, q.limit) : out;
 }

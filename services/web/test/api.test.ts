@@ -208,6 +208,30 @@ describe('web API against a real memcached', () => {
     controller.abort();
     await reading;
   });
+
+  test('when the dashboard is loaded, then the page is revalidated every time and its hashed modules are kept for good', async () => {
+    const page = await request(url).get('/').expect(200);
+    expect(page.headers['cache-control']).toBe('no-cache');
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    // Revalidation answers 304 while the build is the same.
+    await request(url).get('/').set('If-None-Match', page.headers.etag as string).expect(304);
+    const scripts = [...page.text.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    // One external module script, under a content-hashed name; no inline script (the CSP allows only 'self').
+    expect(scripts).toHaveLength(1);
+    const entry = /^<script type="module" src="(\/js\/main-[A-Z0-9]{8}\.js)">$/.exec(scripts[0])?.[1];
+    expect(entry).toBeDefined();
+    const js = await request(url).get(entry as string).expect(200);
+    expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(js.headers['content-type']).toMatch(/javascript/);
+    // The bundle carries the shared rules itself and loads the chart library on demand, from its own route.
+    expect(js.text).toContain('/vendor/lightweight-charts.mjs');
+    expect(js.text).not.toMatch(/^import\s.*from\s*["']@confluence/m);
+    expect((await request(url).get('/vendor/lightweight-charts.mjs').expect(200)).headers['content-type']).toMatch(/javascript/);
+    // Unhashed names (the tsc output the unit tests load, or an old deploy's modules) are not served at all.
+    for (const p of ['/js/main.js', '/js/table-model.js', '/js/types.js']) await request(url).get(p).expect(404);
+    const csp = page.headers['content-security-policy'] as string;
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+  });
 });
 
 /** A GET that asks for gzip and hands back the raw (still encoded) response. */

@@ -1,4 +1,5 @@
 // Number and time formatting for the dashboard. Pure: no DOM, no clock reads.
+import { formatPrice, fundingPer8h, priceDecimals, tickDecimals } from '@confluence/contracts/rules';
 
 const DASH = '—';
 const formatters = new Map<string, Intl.NumberFormat>();
@@ -17,34 +18,16 @@ function isNum(v: number | null | undefined): v is number {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
-/** Decimals a tick size needs: 0.1 → 1, 0.0000001 → 7, 0.005 → 3, 1 → 0. (Same rule as the contracts' formatPrice.) */
-export function tickDecimals(tickSize: number): number {
-  for (let d = 0; d < 12; d++) {
-    const scaled = tickSize * 10 ** d;
-    if (Math.abs(scaled - Math.round(scaled)) < 1e-9 * Math.max(1, scaled)) return d;
-  }
-  return 12;
-}
-
-/** Decimals for a price: the instrument's tick size when known, else fixed by magnitude (about five significant digits). */
-export function priceDecimals(price: number, tickSize?: number | null): number {
-  if (isNum(tickSize) && tickSize > 0) return tickDecimals(tickSize);
-  const a = Math.abs(price);
-  if (a >= 1000) return 2;
-  if (a >= 1) return 4;
-  if (a === 0) return 2;
-  return Math.min(10, Math.max(4, 4 - Math.floor(Math.log10(a))));
-}
-
 /**
- * The one price format of the dashboard (table, detail, order book, alerts, chart axis): at the tick size, with
- * thousands separators and trailing zeros kept, so 5.180 never turns into 5.18 between two updates.
+ * The one price format of the dashboard (table, detail, order book, alerts, chart axis) and of the analyzer's alert
+ * texts: at the tick size, with thousands separators and trailing zeros kept, so 5.180 never turns into 5.18
+ * between two updates.
  */
 export function fmtPrice(p: number | null | undefined, tickSize?: number | null): string {
-  if (!isNum(p)) return DASH;
-  const d = priceDecimals(p, tickSize);
-  return nf(d, d).format(p);
+  return formatPrice(p, tickSize, DASH);
 }
+
+export { priceDecimals, tickDecimals };
 
 /** A fraction as a signed percentage: 0.0123 → "+1.23%". (toFixed, not Intl: this runs for every row every second.) */
 export function fmtPct(fraction: number | null | undefined, decimals = 2): string {
@@ -166,10 +149,7 @@ interface FundingLike {
   funding?: { rate8h: number; intervalMinutes: number | null; nextFundingTime: number | null } | null;
 }
 
-/** The funding rate as an 8-hour equivalent, the one unit the dashboard shows funding in. */
-export function fundingPer8h(r: FundingLike): number | null {
-  return r.funding ? r.funding.rate8h : r.fundingRate;
-}
+export { fundingPer8h };
 
 /** "+0.0100% per 1 h = +0.0800% per 8 h · next funding 16:00 (in 42m)" — the printed rate, its interval and the next settlement. */
 export function fundingDetail(r: FundingLike, now: number): string {

@@ -4,37 +4,184 @@
 import type { ComponentName, SymbolRow } from './types.js';
 import { COMPONENTS, COMPONENT_LABELS } from './types.js';
 import { Txt, h, setBarFill, setClass, setDivergingBar, setTitle } from './dom.js';
-import { fmtAge, fmtAgeShort, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare, fundingDetail, fundingPer8h } from './format.js';
+import { fmtAgeShort, fmtCompact, fmtDelta, fmtFunding, fmtPct, fmtPrice, fmtScore, fmtShare, fundingDetail, fundingPer8h } from './format.js';
 import type { Band, SortKey, TableQuery } from './table-model.js';
 import { applyQuery, band, crossedInto, defaultOrder, openInterestValue, toneOf } from './table-model.js';
 
-interface ColumnDef {
-  key: SortKey;
-  label: string;
-  title: string;
-  cls: string;
+/** One column's cells in one row: built once, then given each new version of the row. */
+interface CellView {
+  update(r: SymbolRow, prev: SymbolRow | null, now: number): void;
+  /** Re-computes a cell that shows a time since something, every second. */
+  tick?(r: SymbolRow, now: number): void;
 }
 
-const COLUMNS: ColumnDef[] = [
-  { key: 'symbol', label: 'Symbol', title: 'Symbol', cls: 'c-sym' },
-  { key: 'price', label: 'Price', title: 'Last price', cls: 'c-price num' },
-  { key: 'change24h', label: '24h', title: 'Price change over 24 hours', cls: 'c-chg num' },
-  { key: 'score', label: 'Score', title: 'Confluence score, 0–100 (Bullish ≥ 60, Bearish ≤ 40)', cls: 'c-score' },
-  { key: 'direction', label: 'Direction', title: 'The published direction label: Bullish from 60 (held down to 57), Bearish from 40 (held up to 43), Neutral without enough data or agreement', cls: 'c-dir' },
-  { key: 'confidence', label: 'Conf', title: 'Confidence: agreement and completeness of the inputs', cls: 'c-conf num' },
-  ...COMPONENTS.map((c) => ({ key: c as SortKey, label: COMPONENT_LABELS[c].short, title: `${COMPONENT_LABELS[c].long} component, 0–100`, cls: 'c-comp' })),
-  { key: 'fundingRate', label: 'Funding /8h', title: 'Funding rate per 8 hours: the printed rate × 8 h ÷ the contract’s funding interval, so 1 h and 4 h contracts compare with 8 h ones. Hover a cell for the printed rate, the interval and the next funding time', cls: 'c-fund num' },
-  { key: 'openInterest', label: 'OI', title: 'Open interest (USDT)', cls: 'c-oi num' },
-  { key: 'turnover24h', label: 'Turnover', title: '24 h turnover (USDT)', cls: 'c-turn num' },
-  { key: 'updatedAt', label: 'Upd', title: 'Time since the market data behind the row last changed', cls: 'c-age num' },
-  { key: 'change15m', label: 'Δ15m', title: 'Score change over the last 15 minutes (points)', cls: 'c-d15 num' },
-  { key: 'change1h', label: 'Δ1h', title: 'Score change over the last hour (points)', cls: 'c-d1h num' },
-  { key: 'directionSince', label: 'Held', title: 'How long the row has had its current direction label (open the row for what changed)', cls: 'c-held num' },
+/**
+ * A column of the table: its header (label, tooltip), its sort key (the shared rule that ranks rows by it, for the
+ * table and the API alike), its class and how its cells are drawn. The header, the cells, sorting and the tooltips
+ * all come from this list: adding a column is adding one entry (and, for a new sort key, its rule in
+ * `@confluence/contracts/rules`).
+ */
+interface Column {
+  readonly key: SortKey;
+  readonly label: string;
+  readonly title: string;
+  readonly cls: string;
+  readonly rowHeader?: boolean;
+  cell(td: HTMLElement, symbol: string): CellView;
+}
+
+const NULL_TITLE = 'no score — its inputs are missing (open the detail for the reason)';
+const WITHHELD_TITLE = 'withheld while the data resyncs';
+const DIRECTION_ICON = { Bullish: '▲', Bearish: '▼', Neutral: '◆' } as const;
+
+function signClass(v: number | null): string {
+  return v === null || v === 0 ? 'flat' : v > 0 ? 'up' : 'down';
+}
+
+/** A cell of plain text, redrawn when `changed` says its inputs moved. */
+function textCell(text: (r: SymbolRow) => string, changed: (r: SymbolRow, p: SymbolRow) => boolean) {
+  return (td: HTMLElement): CellView => {
+    const t = new Txt(td);
+    return { update: (r, p) => (!p || changed(r, p) ? t.set(text(r)) : undefined) };
+  };
+}
+
+/** A number coloured by its sign (up, down, flat), with an optional tooltip. */
+function signedCell(cls: string, value: (r: SymbolRow) => number | null, text: (v: number | null) => string, changed: (r: SymbolRow, p: SymbolRow) => boolean, title?: (r: SymbolRow) => string) {
+  return (td: HTMLElement): CellView => {
+    const t = new Txt(td);
+    return {
+      update(r, p) {
+        if (p && !changed(r, p)) return;
+        const v = value(r);
+        t.set(text(v));
+        setClass(td, `cell ${cls} ${signClass(v)}`);
+        if (title) setTitle(td, title(r));
+      },
+    };
+  };
+}
+
+/** A time since something, recomputed every tick. */
+function ageCell(since: (r: SymbolRow) => number | null | undefined) {
+  return (td: HTMLElement): CellView => {
+    const t = new Txt(td);
+    const draw = (r: SymbolRow, now: number) => {
+      const at = since(r);
+      t.set(at === null || at === undefined ? '—' : fmtAgeShort(now - at));
+    };
+    return { update: (r, _p, now) => draw(r, now), tick: draw };
+  };
+}
+
+function scoreCell(td: HTMLElement): CellView {
+  const numEl = h('span', { class: 'score-num' });
+  const fill = h('span', { class: 'bar-fill' });
+  td.appendChild(h('span', { class: 'score-cell' }, numEl, h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, fill)));
+  const num = new Txt(numEl);
+  return {
+    update(r, p) {
+      if (!p || p.score !== r.score || p.dataOk !== r.dataOk) {
+        num.set(r.score === null ? (r.dataOk ? '—' : 'held') : fmtScore(r.score));
+        setBarFill(fill, r.score ?? 0);
+      }
+      if (!p || p.direction !== r.direction) setClass(fill, `bar-fill ${toneOf(r.direction) ?? 'none'}`);
+    },
+  };
+}
+
+function directionCell(td: HTMLElement): CellView {
+  const iconEl = h('span', { class: 'dir-icon', attrs: { 'aria-hidden': 'true' } });
+  const wordEl = h('span', { class: 'dir-word' });
+  const strengthEl = h('span', { class: 'dir-strength' });
+  const dir = h('span', { class: 'dir' }, iconEl, wordEl, strengthEl);
+  td.appendChild(dir);
+  const [icon, word, strength] = [new Txt(iconEl), new Txt(wordEl), new Txt(strengthEl)];
+  return {
+    update(r, p) {
+      if (!p || p.direction !== r.direction || p.strength !== r.strength || p.dataOk !== r.dataOk) {
+        const d = r.direction;
+        icon.set(!r.dataOk ? '↻' : d ? DIRECTION_ICON[d] : '·');
+        word.set(!r.dataOk ? 'Resyncing' : (d ?? 'No score'));
+        strength.set(r.dataOk && r.strength === 'strong' && d !== 'Neutral' ? 'strong' : '');
+        setClass(dir, !r.dataOk ? 'dir resync' : `dir ${d ? d.toLowerCase() : 'none'}${r.strength === 'strong' ? ' strong' : ''}`);
+      }
+      if (!p || p.dataOk !== r.dataOk) setTitle(dir, r.dataOk ? '' : 'The order book or feed is resyncing: the score is withheld until it is consistent again');
+    },
+  };
+}
+
+function componentCell(c: ComponentName) {
+  return (td: HTMLElement): CellView => {
+    const numEl = h('span', { class: 'mini-num' });
+    const fill = h('span', { class: 'mini-fill' });
+    td.append(numEl, h('span', { class: 'mini', attrs: { 'aria-hidden': 'true' } }, fill));
+    const num = new Txt(numEl);
+    const label = COMPONENT_LABELS[c].long;
+    return {
+      update(r, p) {
+        const val = r.components[c];
+        if (p && p.components[c] === val && p.dataOk === r.dataOk) return;
+        if (val === null) {
+          num.set('—');
+          setClass(td, 'cell c-comp null');
+          setDivergingBar(fill, 50);
+          setTitle(td, `${label}: ${r.dataOk ? NULL_TITLE : WITHHELD_TITLE}`);
+        } else {
+          num.set(Math.round(val).toString());
+          setClass(td, `cell c-comp ${band(val)}`);
+          setDivergingBar(fill, val);
+          // The value is on screen; a title is only needed to explain a missing one.
+          if (p && p.components[c] === null) setTitle(td, '');
+        }
+      },
+    };
+  };
+}
+
+const COLUMNS: readonly Column[] = [
+  { key: 'symbol', label: 'Symbol', title: 'Symbol', cls: 'c-sym', rowHeader: true, cell: (td, symbol) => (td.appendChild(h('span', { class: 'sym', text: symbol })), { update: () => undefined }) },
+  { key: 'price', label: 'Price', title: 'Last price', cls: 'c-price num', cell: textCell((r) => fmtPrice(r.price, r.tickSize), (r, p) => p.price !== r.price || p.tickSize !== r.tickSize) },
+  { key: 'change24h', label: '24h', title: 'Price change over 24 hours', cls: 'c-chg num', cell: signedCell('c-chg num', (r) => r.change24h, (v) => fmtPct(v), (r, p) => p.change24h !== r.change24h) },
+  { key: 'score', label: 'Score', title: 'Confluence score, 0–100 (Bullish ≥ 60, Bearish ≤ 40)', cls: 'c-score', cell: scoreCell },
+  {
+    key: 'direction',
+    label: 'Direction',
+    title: 'The published direction label: Bullish from 60 (held down to 57), Bearish from 40 (held up to 43), Neutral without enough data or agreement',
+    cls: 'c-dir',
+    cell: directionCell,
+  },
+  { key: 'confidence', label: 'Conf', title: 'Confidence: agreement and completeness of the inputs', cls: 'c-conf num', cell: textCell((r) => fmtShare(r.confidence), (r, p) => p.confidence !== r.confidence) },
+  ...COMPONENTS.map((c): Column => ({ key: c, label: COMPONENT_LABELS[c].short, title: `${COMPONENT_LABELS[c].long} component, 0–100`, cls: 'c-comp', cell: componentCell(c) })),
+  {
+    key: 'fundingRate',
+    label: 'Funding /8h',
+    title: 'Funding rate per 8 hours: the printed rate × 8 h ÷ the contract’s funding interval, so 1 h and 4 h contracts compare with 8 h ones. Hover a cell for the printed rate, the interval and the next funding time',
+    cls: 'c-fund num',
+    cell: signedCell(
+      'c-fund num',
+      fundingPer8h,
+      fmtFunding,
+      (r, p) => p.fundingRate !== r.fundingRate || p.funding?.rate8h !== r.funding?.rate8h || p.funding?.nextFundingTime !== r.funding?.nextFundingTime,
+      (r) => fundingDetail(r, Date.now()),
+    ),
+  },
+  {
+    key: 'openInterest',
+    label: 'OI',
+    title: 'Open interest (USDT)',
+    cls: 'c-oi num',
+    cell: textCell((r) => fmtCompact(openInterestValue(r)), (r, p) => p.openInterestValue !== r.openInterestValue || p.openInterest !== r.openInterest || (r.openInterestValue === null && p.price !== r.price)),
+  },
+  { key: 'turnover24h', label: 'Turnover', title: '24 h turnover (USDT)', cls: 'c-turn num', cell: textCell((r) => fmtCompact(r.turnover24h), (r, p) => p.turnover24h !== r.turnover24h) },
+  { key: 'updatedAt', label: 'Upd', title: 'Time since the market data behind the row last changed', cls: 'c-age num', cell: ageCell((r) => r.updatedAt) },
+  { key: 'change15m', label: 'Δ15m', title: 'Score change over the last 15 minutes (points)', cls: 'c-d15 num', cell: signedCell('c-d15 num', (r) => r.scoreChange15m ?? null, fmtDelta, (r, p) => p.scoreChange15m !== r.scoreChange15m) },
+  { key: 'change1h', label: 'Δ1h', title: 'Score change over the last hour (points)', cls: 'c-d1h num', cell: signedCell('c-d1h num', (r) => r.scoreChange1h ?? null, fmtDelta, (r, p) => p.scoreChange1h !== r.scoreChange1h) },
+  { key: 'directionSince', label: 'Held', title: 'How long the row has had its current direction label (open the row for what changed)', cls: 'c-held num', cell: ageCell((r) => r.directionSince) },
 ];
 
 export const COLUMN_COUNT = COLUMNS.length;
 
-const DIRECTION_ICON = { Bullish: '▲', Bearish: '▼', Neutral: '◆' } as const;
 const FLASH_MS = 4_000;
 /** With reduced motion the table re-sorts by itself at most this often (the user's own sorts apply at once), and never flashes. */
 export const REDUCED_MOTION_RESORT_MS = 30_000;
@@ -48,39 +195,10 @@ export interface OrderState {
   pending: boolean;
 }
 
-interface CompCell {
-  td: HTMLElement;
-  num: Txt;
-  fill: HTMLElement;
-}
-
-const NULL_TITLE = 'no score — its inputs are missing (open the detail for the reason)';
-const WITHHELD_TITLE = 'withheld while the data resyncs';
-
 interface RowView {
   tr: HTMLElement;
-  price: Txt;
-  change: HTMLElement;
-  changeText: Txt;
-  scoreNum: Txt;
-  scoreFill: HTMLElement;
-  dir: HTMLElement;
-  dirIcon: Txt;
-  dirWord: Txt;
-  dirStrength: Txt;
-  conf: Txt;
-  comps: Record<ComponentName, CompCell>;
-  funding: HTMLElement;
-  fundingText: Txt;
-  oi: HTMLElement;
-  oiText: Txt;
-  turnover: Txt;
-  age: Txt;
-  d15: HTMLElement;
-  d15Text: Txt;
-  d1h: HTMLElement;
-  d1hText: Txt;
-  held: Txt;
+  /** One per column, in COLUMNS order. */
+  cells: CellView[];
   row: SymbolRow | null;
   flashTimer: number | undefined;
 }
@@ -98,10 +216,6 @@ export interface RenderStats {
   rows: number;
   /** Syncs that moved at least one row. */
   reorders: number;
-}
-
-function signClass(v: number | null): string {
-  return v === null || v === 0 ? 'flat' : v > 0 ? 'up' : 'down';
 }
 
 export class SymbolsTable {
@@ -243,9 +357,9 @@ export class SymbolsTable {
   /** Re-computes the ticking age cells of the visible rows. */
   tick(now: number): void {
     for (const v of this.visible) {
-      if (!v.row) continue;
-      v.age.set(fmtAgeShort(now - v.row.updatedAt));
-      v.held.set(v.row.directionSince ? fmtAgeShort(now - v.row.directionSince) : '—');
+      const r = v.row;
+      if (!r) continue;
+      for (const c of v.cells) c.tick?.(r, now);
     }
   }
 
@@ -292,126 +406,14 @@ export class SymbolsTable {
 
   private createRow(symbol: string): RowView {
     const tr = h('div', { class: 'row', attrs: { role: 'row', tabindex: '-1', 'data-symbol': symbol } });
-    tr.appendChild(h('div', { class: 'cell c-sym', attrs: { role: 'rowheader' } }, h('span', { class: 'sym', text: symbol })));
-    const td = (cls: string): HTMLElement => tr.appendChild(h('div', { class: `cell ${cls}`, attrs: { role: 'cell' } }));
-    const price = new Txt(td('c-price num'));
-    const change = td('c-chg num');
-    const changeText = new Txt(change);
-    const scoreNumEl = h('span', { class: 'score-num' });
-    const scoreFill = h('span', { class: 'bar-fill' });
-    td('c-score').appendChild(h('span', { class: 'score-cell' }, scoreNumEl, h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, scoreFill)));
-    const dirIconEl = h('span', { class: 'dir-icon', attrs: { 'aria-hidden': 'true' } });
-    const dirWordEl = h('span', { class: 'dir-word' });
-    const dirStrengthEl = h('span', { class: 'dir-strength' });
-    const dir = h('span', { class: 'dir' }, dirIconEl, dirWordEl, dirStrengthEl);
-    td('c-dir').appendChild(dir);
-    const conf = new Txt(td('c-conf num'));
-    const comps = {} as Record<ComponentName, CompCell>;
-    for (const c of COMPONENTS) {
-      const cell = td('c-comp');
-      const numEl = h('span', { class: 'mini-num' });
-      const fill = h('span', { class: 'mini-fill' });
-      cell.append(numEl, h('span', { class: 'mini', attrs: { 'aria-hidden': 'true' } }, fill));
-      comps[c] = { td: cell, num: new Txt(numEl), fill };
-    }
-    const funding = td('c-fund num');
-    const oi = td('c-oi num');
-    const turnover = new Txt(td('c-turn num'));
-    const age = new Txt(td('c-age num'));
-    const d15 = td('c-d15 num');
-    const d1h = td('c-d1h num');
-    const held = new Txt(td('c-held num'));
-    return {
-      tr,
-      price,
-      change,
-      changeText,
-      scoreNum: new Txt(scoreNumEl),
-      scoreFill,
-      dir,
-      dirIcon: new Txt(dirIconEl),
-      dirWord: new Txt(dirWordEl),
-      dirStrength: new Txt(dirStrengthEl),
-      conf,
-      comps,
-      funding,
-      fundingText: new Txt(funding),
-      oi,
-      oiText: new Txt(oi),
-      turnover,
-      age,
-      d15,
-      d15Text: new Txt(d15),
-      d1h,
-      d1hText: new Txt(d1h),
-      held,
-      row: null,
-      flashTimer: undefined,
-    };
+    const cells = COLUMNS.map((col) => col.cell(tr.appendChild(h('div', { class: `cell ${col.cls}`, attrs: { role: col.rowHeader ? 'rowheader' : 'cell' } })), symbol));
+    return { tr, cells, row: null, flashTimer: undefined };
   }
 
   private updateRow(v: RowView, r: SymbolRow, now: number): void {
     const p = v.row;
-    v.age.set(fmtAgeShort(now - r.updatedAt));
-    v.held.set(r.directionSince ? fmtAgeShort(now - r.directionSince) : '—');
-    if (!p || p.price !== r.price || p.tickSize !== r.tickSize) v.price.set(fmtPrice(r.price, r.tickSize));
-    if (!p || p.change24h !== r.change24h) {
-      v.changeText.set(fmtPct(r.change24h));
-      setClass(v.change, `cell c-chg num ${signClass(r.change24h)}`);
-    }
-    if (!p || p.score !== r.score || p.dataOk !== r.dataOk) {
-      v.scoreNum.set(r.score === null ? (r.dataOk ? '—' : 'held') : fmtScore(r.score));
-      setBarFill(v.scoreFill, r.score ?? 0);
-    }
-    if (!p || p.direction !== r.direction) setClass(v.scoreFill, `bar-fill ${toneOf(r.direction) ?? 'none'}`);
-    if (!p || p.direction !== r.direction || p.strength !== r.strength || p.dataOk !== r.dataOk) {
-      const d = r.direction;
-      v.dirIcon.set(!r.dataOk ? '↻' : d ? DIRECTION_ICON[d] : '·');
-      v.dirWord.set(!r.dataOk ? 'Resyncing' : (d ?? 'No score'));
-      v.dirStrength.set(r.dataOk && r.strength === 'strong' && d !== 'Neutral' ? 'strong' : '');
-      setClass(v.dir, !r.dataOk ? 'dir resync' : `dir ${d ? d.toLowerCase() : 'none'}${r.strength === 'strong' ? ' strong' : ''}`);
-    }
-    if (!p || p.confidence !== r.confidence) v.conf.set(fmtShare(r.confidence));
-    for (const c of COMPONENTS) {
-      const val = r.components[c];
-      if (p && p.components[c] === val && p.dataOk === r.dataOk) continue;
-      const cell = v.comps[c];
-      const label = COMPONENT_LABELS[c].long;
-      if (val === null) {
-        cell.num.set('—');
-        setClass(cell.td, 'cell c-comp null');
-        setDivergingBar(cell.fill, 50);
-        setTitle(cell.td, `${label}: ${r.dataOk ? NULL_TITLE : WITHHELD_TITLE}`);
-      } else {
-        cell.num.set(Math.round(val).toString());
-        setClass(cell.td, `cell c-comp ${band(val)}`);
-        setDivergingBar(cell.fill, val);
-        // The value is on screen; a title is only needed to explain a missing one.
-        if (p && p.components[c] === null) setTitle(cell.td, '');
-      }
-    }
-    if (!p || p.fundingRate !== r.fundingRate || p.funding?.rate8h !== r.funding?.rate8h || p.funding?.nextFundingTime !== r.funding?.nextFundingTime) {
-      const f8 = fundingPer8h(r);
-      v.fundingText.set(fmtFunding(f8));
-      setClass(v.funding, `cell c-fund num ${signClass(f8)}`);
-      setTitle(v.funding, fundingDetail(r, Date.now()));
-    }
-    if (!p || p.openInterestValue !== r.openInterestValue || p.openInterest !== r.openInterest || (r.openInterestValue === null && p.price !== r.price)) {
-      v.oiText.set(fmtCompact(openInterestValue(r)));
-    }
-    if (!p || p.turnover24h !== r.turnover24h) v.turnover.set(fmtCompact(r.turnover24h));
-    if (!p || p.scoreChange15m !== r.scoreChange15m) {
-      v.d15Text.set(fmtDelta(r.scoreChange15m));
-      setClass(v.d15, `cell c-d15 num ${signClass(r.scoreChange15m ?? null)}`);
-    }
-    if (!p || p.scoreChange1h !== r.scoreChange1h) {
-      v.d1hText.set(fmtDelta(r.scoreChange1h));
-      setClass(v.d1h, `cell c-d1h num ${signClass(r.scoreChange1h ?? null)}`);
-    }
-    if (!p || p.dataOk !== r.dataOk) {
-      v.tr.classList.toggle('resyncing', !r.dataOk);
-      setTitle(v.dir, r.dataOk ? '' : 'The order book or feed is resyncing: the score is withheld until it is consistent again');
-    }
+    for (const c of v.cells) c.update(r, p, now);
+    if (!p || p.dataOk !== r.dataOk) v.tr.classList.toggle('resyncing', !r.dataOk);
     v.row = r;
   }
 

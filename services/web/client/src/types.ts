@@ -1,4 +1,4 @@
-// Types only: the browser never loads the contracts package, it only checks its shapes against it.
+// The contract's types, and the run-time names the client shares with the server (zod-free: `/rules`).
 export type {
   Alert,
   AlertsData,
@@ -25,9 +25,12 @@ export type {
 } from '@confluence/contracts';
 
 import type { ComponentName } from '@confluence/contracts';
+import { COMPONENT_NAMES } from '@confluence/contracts/rules';
 
-/** Same order as the contracts' COMPONENT_NAMES (a runtime value the browser cannot import). */
-export const COMPONENTS: readonly ComponentName[] = ['technical', 'volume', 'orderflow', 'orderbook', 'structure', 'sentiment'];
+export { BEARISH_AT, BULLISH_AT } from '@confluence/contracts/rules';
+
+/** The six components in the contract's order. */
+export const COMPONENTS: readonly ComponentName[] = COMPONENT_NAMES;
 
 export const COMPONENT_LABELS: Readonly<Record<ComponentName, { short: string; long: string }>> = {
   technical: { short: 'Tech', long: 'Technical' },
@@ -37,7 +40,3 @@ export const COMPONENT_LABELS: Readonly<Record<ComponentName, { short: string; l
   structure: { short: 'Struc', long: 'Price structure' },
   sentiment: { short: 'Sent', long: 'Sentiment' },
 };
-
-/** DESIGN §6 default thresholds: Bullish ≥ 60, Bearish ≤ 40. */
-export const BULLISH_AT = 60;
-export const BEARISH_AT = 40;
