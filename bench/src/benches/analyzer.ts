@@ -1,7 +1,7 @@
 // Analyzer CPU/memory benchmarks; each runs in a fresh child process (bench/dist/workers/analyzer.js) so the
 // numbers are not disturbed by the load generator's heap or JIT state.
 import type { BenchConfig } from '../lib/config';
-import { runWorker } from '../lib/procs';
+import { getJson, runWorker, startSimulator } from '../lib/procs';
 import { row, type Row } from '../lib/report';
 import type { Summary } from '../lib/stats';
 
@@ -25,6 +25,39 @@ export interface CycleResult {
   firstColdOfWarmEngineMs: number;
   warm: Summary;
   warmSnapshots: Summary;
+  /** Event-loop delay (perf_hooks monitorEventLoopDelay) while the warm cycles ran, and while the same process idled as long. */
+  eventLoopDelay: { p50: number; p99: number; max: number };
+  idleEventLoopDelay: { p50: number; p99: number; max: number };
+}
+
+interface InstrumentsPage {
+  result?: { list?: Array<{ status?: string; contractType?: string; quoteCoin?: string }>; nextPageCursor?: string };
+}
+
+/** Instruments Bybit lists in the linear category (about 800, of which ~180 stock/commodity/FX); the simulator serves as many. */
+export const FULL_LIST = 800;
+
+/**
+ * Size of the whole universe the simulator serves with its full instrument list (SIM_SYMBOLS=800 and SIM_TRADFI=1: crypto and
+ * stock/commodity/FX perpetuals): the Trading linear USDT perpetuals of /v5/market/instruments-info, all pages.
+ */
+export async function fullUniverseSize(): Promise<number> {
+  const sim = await startSimulator({ SIM_SEED: '3', SIM_SYMBOLS: String(FULL_LIST), SIM_TRADFI: '1' });
+  try {
+    let count = 0;
+    let cursor = '';
+    for (let page = 0; page < 20; page++) {
+      const r = await getJson<InstrumentsPage>(`${sim.restUrl}/v5/market/instruments-info?category=linear&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      if (r.status !== 200) throw new Error(`instruments-info answered ${r.status}`);
+      for (const i of r.body.result?.list ?? []) if (i.status === 'Trading' && i.contractType === 'LinearPerpetual' && i.quoteCoin === 'USDT') count++;
+      cursor = r.body.result?.nextPageCursor ?? '';
+      if (!cursor) break;
+    }
+    if (count === 0) throw new Error('the simulator listed no eligible instrument');
+    return count;
+  } finally {
+    await sim.proc.stop();
+  }
 }
 
 export interface RssResult {
@@ -49,7 +82,7 @@ export function benchIngest(cfg: BenchConfig): Promise<IngestResult> {
 }
 
 export function benchCycle(n: number, cfg: BenchConfig): Promise<CycleResult> {
-  const coldRuns = n <= 50 ? cfg.cycles : 5;
+  const coldRuns = n <= 50 ? cfg.cycles : n <= 500 ? 5 : 3;
   return runWorker<CycleResult>('workers/analyzer.js', ['cycle', String(n), String(cfg.cycles), String(coldRuns)]);
 }
 
@@ -88,7 +121,17 @@ export function cycleRows(r: CycleResult): Row[] {
       baselineLabel: 'snapshots only',
       target,
       pass: target ? r.warm.p95 <= 100 : null,
-      note: `${r.warm.n} cycles, max ${Math.round(r.warm.max)} ms`,
+      note: `${r.warm.n} cycles, max ${Math.round(r.warm.max)} ms; ${((r.warm.p50 * 1000) / n).toFixed(0)} µs/symbol at p50`,
+    }),
+    row({
+      name: `event-loop delay p99 during ${n}-sym cycles`,
+      unit: 'ms',
+      value: r.eventLoopDelay.p99,
+      baseline: r.idleEventLoopDelay.p99,
+      baselineLabel: 'same process idle',
+      target: n >= 500 ? '≤ 50 ms' : '',
+      pass: n >= 500 ? r.eventLoopDelay.p99 <= 50 : null,
+      note: `max ${Math.round(r.eventLoopDelay.max)} ms; scoring yields every 25 symbols`,
     }),
   ];
 }
