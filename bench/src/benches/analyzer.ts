@@ -74,6 +74,7 @@ export interface RssResult {
   before: { rssMb: number; heapMb: number };
   afterBackfill: { rssMb: number; heapMb: number };
   after: { rssMb: number; heapMb: number; heapTotalMb: number; arrayBuffersMb: number };
+  peakRssMb: number;
   tradesHeldAvg: number;
 }
 
@@ -86,8 +87,34 @@ export function benchCycle(n: number, cfg: BenchConfig): Promise<CycleResult> {
   return runWorker<CycleResult>('workers/analyzer.js', ['cycle', String(n), String(cfg.cycles), String(coldRuns)]);
 }
 
-export function benchRss(cfg: BenchConfig): Promise<RssResult> {
-  return runWorker<RssResult>('workers/analyzer.js', ['rss', '500', String(cfg.replayMinutes), String(cfg.replayRate), String(cfg.rssScoreEveryS)], {}, 900_000);
+/** BENCH_REPLAY_RATE is for 500 symbols; other sizes replay at the same rate per symbol. */
+export function benchRss(cfg: BenchConfig, n = 500): Promise<RssResult> {
+  const rate = Math.round((cfg.replayRate * n) / 500);
+  return runWorker<RssResult>('workers/analyzer.js', ['rss', String(n), String(cfg.replayMinutes), String(rate), String(cfg.rssScoreEveryS)], {}, 900_000);
+}
+
+/**
+ * Exchange messages per second for `n` active symbols at Bybit's push rates: orderbook.50 every 20 ms (50/s),
+ * tickers every 100 ms (10/s), public trades (about 5 pushes/s on an active symbol), four kline topics (about 1/s
+ * each), liquidations (rare, 0.1/s).
+ */
+export const OFFERED_PER_SYMBOL = 50 + 10 + 5 + 4 + 0.1;
+
+/** Ingest headroom at a universe size: measured single-core ingest rate ÷ the rate the exchange offers. */
+export function headroomRows(ingest: IngestResult, sizes: readonly number[]): Row[] {
+  return sizes.map((n) => {
+    const offered = n * OFFERED_PER_SYMBOL;
+    return row({
+      name: `ingest headroom at ${n} symbols`,
+      unit: '×',
+      value: ingest.ingestPerSecond / offered,
+      baseline: ingest.parsePerSecond / offered,
+      baselineLabel: 'JSON.parse alone',
+      target: n > 500 ? '≥ 2×' : '',
+      pass: n > 500 ? ingest.ingestPerSecond / offered >= 2 : null,
+      note: `offered ${Math.round(offered).toLocaleString('en-US')} msg/s (${OFFERED_PER_SYMBOL} per symbol: book 50, ticker 10, trades 5, klines 4, liquidations 0.1)`,
+    });
+  });
 }
 
 export function ingestRows(r: IngestResult): Row[] {
@@ -139,7 +166,7 @@ export function cycleRows(r: CycleResult): Row[] {
 export function rssRows(r: RssResult): Row[] {
   return [
     row({
-      name: `RSS after ${r.marketMinutes}-min replay, ${r.symbols} sym`,
+      name: `RSS after ${r.marketMinutes}-min replay, ${r.symbols} sym (steady)`,
       unit: 'MB',
       value: r.after.rssMb,
       baseline: r.before.rssMb,
@@ -147,6 +174,16 @@ export function rssRows(r: RssResult): Row[] {
       target: '≤ 300 MB',
       pass: r.after.rssMb <= 300,
       note: `heap used ${Math.round(r.after.heapMb)} MB / total ${Math.round(r.after.heapTotalMb)} MB, typed arrays ${Math.round(r.after.arrayBuffersMb)} MB; ${r.messages.toLocaleString('en-US')} msgs, ${r.cycles} scoring cycles, ~${r.tradesHeldAvg} trades/sym held`,
+    }),
+    row({
+      name: `RSS peak during that replay, ${r.symbols} sym`,
+      unit: 'MB',
+      value: r.peakRssMb,
+      baseline: r.before.rssMb,
+      baselineLabel: 'same process before',
+      target: '≤ 400 MB',
+      pass: r.peakRssMb <= 400,
+      note: `cycle mean ${Math.round(r.cycleMsMean)} ms, max ${Math.round(r.cycleMsMax)} ms (replay clock, cycles scored synchronously)`,
     }),
   ];
 }

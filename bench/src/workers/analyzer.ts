@@ -290,7 +290,8 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
     afterBackfill,
     after,
     spaces,
-    peakRssMb: Math.max(peakRss, after.rssMb),
+    // resourceUsage().maxRSS is the kernel's high-water mark (KiB): the true peak, not a sample.
+    peakRssMb: Math.max(peakRss, after.rssMb, process.resourceUsage().maxRSS / 1024),
     tradesHeldAvg: Math.round(trades / n),
     sizesOfFirstSymbol: sizes,
   });
