@@ -3,7 +3,7 @@
 // bench/results/latest.json. Exits 0 even when targets are missed (it is a report); 1 only on a crash of the runner.
 import os from 'node:os';
 import { apiRows, benchApiSize, readPathRows, type ApiSizeResult } from './benches/api';
-import { benchCycle, benchIngest, benchRss, cycleRows, ingestRows, rssRows } from './benches/analyzer';
+import { benchCycle, benchIngest, benchRss, cycleRows, fullUniverseSize, headroomRows, ingestRows, rssRows } from './benches/analyzer';
 import { benchFreshness, freshnessRows } from './benches/freshness';
 import { benchPublishSize, publishRows, type PublishSizeResult } from './benches/memcached';
 import { loadConfig } from './lib/config';
@@ -96,15 +96,30 @@ async function main(): Promise<void> {
   if (want('freshness')) await section('freshness', ['api p95', 'sse p95'], () => benchFreshness(cfg), freshnessRows);
 
   // 3. Analyzer CPU and memory (fresh processes).
-  if (want('ingest')) await section('analyzer-ingest', ['ingest msg/s'], () => benchIngest(cfg), ingestRows);
-  if (want('cycle')) {
-    for (const n of [15, 500]) await section(`scoring-cycle-${n}`, ['cycle time'], () => benchCycle(n, cfg), cycleRows);
+  // 15, 500 and the whole universe the simulator lists with SIM_TRADFI=1 (about 800 instruments).
+  let full = 0;
+  if (want('ingest') || want('cycle') || want('rss')) {
+    try {
+      full = await fullUniverseSize();
+    } catch (err) {
+      process.stderr.write(`full universe size not measured: ${err instanceof Error ? err.message : String(err)}\n`);
+    }
   }
-  if (want('rss')) await section('analyzer-rss', ['RSS at 500 symbols'], () => benchRss(cfg), rssRows);
+  const sizes = full > 500 ? [15, 500, full] : [15, 500];
+  if (want('ingest')) await section('analyzer-ingest', ['ingest msg/s'], () => benchIngest(cfg), (r) => [...ingestRows(r), ...headroomRows(r, sizes.slice(1))]);
+  if (want('cycle')) for (const n of sizes) await section(`scoring-cycle-${n}`, ['cycle time'], () => benchCycle(n, cfg), cycleRows);
+  if (want('rss')) {
+    await section('analyzer-rss', ['RSS at 500 symbols'], () => benchRss(cfg), rssRows);
+    if (full > 500) await section(`analyzer-rss-${full}`, [`RSS at ${full} symbols`], () => benchRss(cfg, full), rssRows);
+  }
 
   // Report.
   const order = ['api-symbols-15', 'api-symbols-500', 'freshness', 'analyzer-ingest', 'scoring-cycle-15', 'scoring-cycle-500', 'analyzer-rss', 'memcached-publish-15', 'memcached-publish-500', 'memcached-read-path', 'api-memcached-setup'];
-  const rows = [...sections].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)).flatMap((s) => s.rows);
+  // The full-universe cycle's name carries its size: it goes right after the 500-symbol one.
+  const after = (base: string) => order.indexOf(base) + 0.5;
+  const rank = (name: string) =>
+    order.includes(name) ? order.indexOf(name) : name.startsWith('scoring-cycle-') ? after('scoring-cycle-500') : name.startsWith('analyzer-rss-') ? after('analyzer-rss') : order.length;
+  const rows = [...sections].sort((a, b) => rank(a.name) - rank(b.name)).flatMap((s) => s.rows);
   const totalS = (nowMs() - started) / 1000;
   const table = renderTable(rows);
   const misses = rows.filter((r) => r.pass === false);

@@ -1,7 +1,7 @@
 // Analyzer CPU/memory benchmarks; each runs in a fresh child process (bench/dist/workers/analyzer.js) so the
 // numbers are not disturbed by the load generator's heap or JIT state.
 import type { BenchConfig } from '../lib/config';
-import { runWorker } from '../lib/procs';
+import { getJson, runWorker, startSimulator } from '../lib/procs';
 import { row, type Row } from '../lib/report';
 import type { Summary } from '../lib/stats';
 
@@ -25,6 +25,39 @@ export interface CycleResult {
   firstColdOfWarmEngineMs: number;
   warm: Summary;
   warmSnapshots: Summary;
+  /** Event-loop delay (perf_hooks monitorEventLoopDelay) while the warm cycles ran, and while the same process idled as long. */
+  eventLoopDelay: { p50: number; p99: number; max: number };
+  idleEventLoopDelay: { p50: number; p99: number; max: number };
+}
+
+interface InstrumentsPage {
+  result?: { list?: Array<{ status?: string; contractType?: string; quoteCoin?: string }>; nextPageCursor?: string };
+}
+
+/** Instruments Bybit lists in the linear category (about 800, of which ~180 stock/commodity/FX); the simulator serves as many. */
+export const FULL_LIST = 800;
+
+/**
+ * Size of the whole universe the simulator serves with its full instrument list (SIM_SYMBOLS=800 and SIM_TRADFI=1: crypto and
+ * stock/commodity/FX perpetuals): the Trading linear USDT perpetuals of /v5/market/instruments-info, all pages.
+ */
+export async function fullUniverseSize(): Promise<number> {
+  const sim = await startSimulator({ SIM_SEED: '3', SIM_SYMBOLS: String(FULL_LIST), SIM_TRADFI: '1' });
+  try {
+    let count = 0;
+    let cursor = '';
+    for (let page = 0; page < 20; page++) {
+      const r = await getJson<InstrumentsPage>(`${sim.restUrl}/v5/market/instruments-info?category=linear&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      if (r.status !== 200) throw new Error(`instruments-info answered ${r.status}`);
+      for (const i of r.body.result?.list ?? []) if (i.status === 'Trading' && i.contractType === 'LinearPerpetual' && i.quoteCoin === 'USDT') count++;
+      cursor = r.body.result?.nextPageCursor ?? '';
+      if (!cursor) break;
+    }
+    if (count === 0) throw new Error('the simulator listed no eligible instrument');
+    return count;
+  } finally {
+    await sim.proc.stop();
+  }
 }
 
 export interface RssResult {
@@ -41,6 +74,7 @@ export interface RssResult {
   before: { rssMb: number; heapMb: number };
   afterBackfill: { rssMb: number; heapMb: number };
   after: { rssMb: number; heapMb: number; heapTotalMb: number; arrayBuffersMb: number };
+  peakRssMb: number;
   tradesHeldAvg: number;
 }
 
@@ -49,12 +83,38 @@ export function benchIngest(cfg: BenchConfig): Promise<IngestResult> {
 }
 
 export function benchCycle(n: number, cfg: BenchConfig): Promise<CycleResult> {
-  const coldRuns = n <= 50 ? cfg.cycles : 5;
+  const coldRuns = n <= 50 ? cfg.cycles : n <= 500 ? 5 : 3;
   return runWorker<CycleResult>('workers/analyzer.js', ['cycle', String(n), String(cfg.cycles), String(coldRuns)]);
 }
 
-export function benchRss(cfg: BenchConfig): Promise<RssResult> {
-  return runWorker<RssResult>('workers/analyzer.js', ['rss', '500', String(cfg.replayMinutes), String(cfg.replayRate), String(cfg.rssScoreEveryS)], {}, 900_000);
+/** BENCH_REPLAY_RATE is for 500 symbols; other sizes replay at the same rate per symbol. */
+export function benchRss(cfg: BenchConfig, n = 500): Promise<RssResult> {
+  const rate = Math.round((cfg.replayRate * n) / 500);
+  return runWorker<RssResult>('workers/analyzer.js', ['rss', String(n), String(cfg.replayMinutes), String(rate), String(cfg.rssScoreEveryS)], {}, 900_000);
+}
+
+/**
+ * Exchange messages per second for `n` active symbols at Bybit's push rates: orderbook.50 every 20 ms (50/s),
+ * tickers every 100 ms (10/s), public trades (about 5 pushes/s on an active symbol), four kline topics (about 1/s
+ * each), liquidations (rare, 0.1/s).
+ */
+export const OFFERED_PER_SYMBOL = 50 + 10 + 5 + 4 + 0.1;
+
+/** Ingest headroom at a universe size: measured single-core ingest rate ÷ the rate the exchange offers. */
+export function headroomRows(ingest: IngestResult, sizes: readonly number[]): Row[] {
+  return sizes.map((n) => {
+    const offered = n * OFFERED_PER_SYMBOL;
+    return row({
+      name: `ingest headroom at ${n} symbols`,
+      unit: '×',
+      value: ingest.ingestPerSecond / offered,
+      baseline: ingest.parsePerSecond / offered,
+      baselineLabel: 'JSON.parse alone',
+      target: n > 500 ? '≥ 2×' : '',
+      pass: n > 500 ? ingest.ingestPerSecond / offered >= 2 : null,
+      note: `offered ${Math.round(offered).toLocaleString('en-US')} msg/s (${OFFERED_PER_SYMBOL} per symbol: book 50, ticker 10, trades 5, klines 4, liquidations 0.1)`,
+    });
+  });
 }
 
 export function ingestRows(r: IngestResult): Row[] {
@@ -88,7 +148,17 @@ export function cycleRows(r: CycleResult): Row[] {
       baselineLabel: 'snapshots only',
       target,
       pass: target ? r.warm.p95 <= 100 : null,
-      note: `${r.warm.n} cycles, max ${Math.round(r.warm.max)} ms`,
+      note: `${r.warm.n} cycles, max ${Math.round(r.warm.max)} ms; ${((r.warm.p50 * 1000) / n).toFixed(0)} µs/symbol at p50`,
+    }),
+    row({
+      name: `event-loop delay p99 during ${n}-sym cycles`,
+      unit: 'ms',
+      value: r.eventLoopDelay.p99,
+      baseline: r.idleEventLoopDelay.p99,
+      baselineLabel: 'same process idle',
+      target: n >= 500 ? '≤ 50 ms' : '',
+      pass: n >= 500 ? r.eventLoopDelay.p99 <= 50 : null,
+      note: `max ${Math.round(r.eventLoopDelay.max)} ms; scoring yields every 25 symbols`,
     }),
   ];
 }
@@ -96,7 +166,7 @@ export function cycleRows(r: CycleResult): Row[] {
 export function rssRows(r: RssResult): Row[] {
   return [
     row({
-      name: `RSS after ${r.marketMinutes}-min replay, ${r.symbols} sym`,
+      name: `RSS after ${r.marketMinutes}-min replay, ${r.symbols} sym (steady)`,
       unit: 'MB',
       value: r.after.rssMb,
       baseline: r.before.rssMb,
@@ -104,6 +174,16 @@ export function rssRows(r: RssResult): Row[] {
       target: '≤ 300 MB',
       pass: r.after.rssMb <= 300,
       note: `heap used ${Math.round(r.after.heapMb)} MB / total ${Math.round(r.after.heapTotalMb)} MB, typed arrays ${Math.round(r.after.arrayBuffersMb)} MB; ${r.messages.toLocaleString('en-US')} msgs, ${r.cycles} scoring cycles, ~${r.tradesHeldAvg} trades/sym held`,
+    }),
+    row({
+      name: `RSS peak during that replay, ${r.symbols} sym`,
+      unit: 'MB',
+      value: r.peakRssMb,
+      baseline: r.before.rssMb,
+      baselineLabel: 'same process before',
+      target: '≤ 400 MB',
+      pass: r.peakRssMb <= 400,
+      note: `cycle mean ${Math.round(r.cycleMsMean)} ms, max ${Math.round(r.cycleMsMax)} ms (replay clock, cycles scored synchronously)`,
     }),
   ];
 }

@@ -3,6 +3,7 @@
 //   node bench/dist/workers/analyzer.js cycle <symbols> <warmCycles> <coldRuns>
 //   node bench/dist/workers/analyzer.js rss <symbols> <marketMinutes> <messagesPerSecond>
 // Prints one JSON line {"result": …} on stdout.
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
@@ -154,10 +155,23 @@ async function cycle(n: number, warmCycles: number, coldRuns: number): Promise<v
   market.advance(1000);
   const firstCold = await timedCycle(engine, market, source, moves);
   const warm: CycleTiming[] = [];
+  // Event-loop delay while the cycles run (what a WebSocket pong would wait for); the market's own second is played
+  // between cycles, outside the histogram, as the analyzer's intake spreads it over the second.
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  let cyclesMs = 0;
   for (let i = 0; i < warmCycles; i++) {
     market.advance(1000);
-    warm.push(await timedCycle(engine, market, source, moves));
+    eld.enable();
+    const c = await timedCycle(engine, market, source, moves);
+    eld.disable();
+    cyclesMs += c.totalMs;
+    warm.push(c);
   }
+  // Baseline: the same process with nothing to do for as long as the cycles took.
+  const idle = monitorEventLoopDelay({ resolution: 1 });
+  idle.enable();
+  await sleep(Math.min(10_000, Math.max(1_000, cyclesMs)));
+  idle.disable();
   out({
     symbols: n,
     scored: warm[warm.length - 1]?.scoredCount ?? 0,
@@ -168,7 +182,13 @@ async function cycle(n: number, warmCycles: number, coldRuns: number): Promise<v
     firstColdOfWarmEngineMs: firstCold.totalMs,
     warm: summarize(warm.map((c) => c.totalMs)),
     warmSnapshots: summarize(warm.map((c) => c.snapshotsMs)),
+    eventLoopDelay: eldMs(eld),
+    idleEventLoopDelay: eldMs(idle),
   });
+}
+
+function eldMs(h: IntervalHistogram): { p50: number; p99: number; max: number } {
+  return { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -270,7 +290,8 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
     afterBackfill,
     after,
     spaces,
-    peakRssMb: Math.max(peakRss, after.rssMb),
+    // resourceUsage().maxRSS is the kernel's high-water mark (KiB): the true peak, not a sample.
+    peakRssMb: Math.max(peakRss, after.rssMb, process.resourceUsage().maxRSS / 1024),
     tradesHeldAvg: Math.round(trades / n),
     sizesOfFirstSymbol: sizes,
   });

@@ -200,6 +200,19 @@ function unreadableFile(file: string): string | undefined {
   }
 }
 
+const topSymbolsNumber = posInt('TOP_SYMBOLS', 15, 1, 1000);
+/** TOP_SYMBOLS: N of the top N, or "all" for every eligible instrument (as many as a table may hold, LIMITS.rows). */
+const topSymbols = z
+  .string({ error: 'TOP_SYMBOLS must be a number or "all"' })
+  .optional()
+  .transform((v, ctx) => {
+    if (v !== undefined && v.trim().toLowerCase() === 'all') return LIMITS.rows;
+    const r = topSymbolsNumber.safeParse(v);
+    if (r.success) return r.data;
+    ctx.addIssue({ code: 'custom', message: `${r.error.issues[0]?.message ?? 'TOP_SYMBOLS is invalid'} (or "all")` });
+    return z.NEVER;
+  });
+
 /** Default of ANALYZER_HEAP_GROWING_PERCENT (see services/analyzer/src/heap.ts for why). */
 export const DEFAULT_HEAP_GROWING_PERCENT = 50;
 
@@ -212,7 +225,8 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
       MARKET_SOURCE: z.enum(SOURCES, { error: `MARKET_SOURCE must be one of ${SOURCES.join(', ')}` }).default('live'),
       BYBIT_WS_URL: url('BYBIT_WS_URL', ['ws:', 'wss:'], BYBIT_WS_URL),
       BYBIT_REST_URL: url('BYBIT_REST_URL', ['http:', 'https:'], BYBIT_REST_URL),
-      TOP_SYMBOLS: posInt('TOP_SYMBOLS', 15, 1, 1000),
+      // "all": every eligible instrument (as many as a table may hold, LIMITS.rows); Bybit lists about 690.
+      TOP_SYMBOLS: topSymbols,
       SYMBOLS: optionalString,
       SHARD: optionalString,
       REPLAY_FILE: optionalString,

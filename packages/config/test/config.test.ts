@@ -1,3 +1,4 @@
+import { LIMITS } from '@confluence/contracts';
 import { ConfigError, loadAnalyzerConfig, loadWebConfig, parseShard } from '@confluence/config';
 
 describe('config', () => {
@@ -85,6 +86,14 @@ describe('config', () => {
     // The same rule for every whole-number setting.
     expect(() => loadWebConfig({ WEB_POLL_MS: '1e3' })).toThrow(/WEB_POLL_MS/);
     expect(() => loadAnalyzerConfig({ TOP_SYMBOLS: '0x10' })).toThrow(/TOP_SYMBOLS/);
+  });
+
+  test('when TOP_SYMBOLS is "all", then the universe takes every eligible instrument a table can hold; anything else is refused clearly', () => {
+    for (const v of ['all', 'ALL', ' all ']) expect(loadAnalyzerConfig({ TOP_SYMBOLS: v }).topSymbols).toBe(LIMITS.rows);
+    expect(loadAnalyzerConfig({ TOP_SYMBOLS: '40' }).topSymbols).toBe(40);
+    expect(loadAnalyzerConfig({}).topSymbols).toBe(15);
+    expect(() => loadAnalyzerConfig({ TOP_SYMBOLS: 'alll' })).toThrow(/TOP_SYMBOLS must be a whole number.*\(or "all"\)/);
+    expect(() => loadAnalyzerConfig({ TOP_SYMBOLS: '1001' })).toThrow(/TOP_SYMBOLS must be 1-1000 \(or "all"\)/);
   });
 
   test('when a bind host is not an address or a host name, then it is refused (both services)', () => {

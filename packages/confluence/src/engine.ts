@@ -58,6 +58,13 @@ class SymbolState {
   readonly series = new Map<Timeframe, TfSeries>();
   /** The label published last time (hysteresis); null before the first score. */
   label: Direction | null = null;
+  /**
+   * The component details returned last time. A detail (or sub-signal detail) whose every field is unchanged is
+   * handed out again instead of a new equal object: about half the sub-signals of a moving market repeat from one
+   * second to the next (higher timeframes, missing inputs), and output objects were most of the engine's garbage.
+   * Results are read-only, so sharing an object between two results changes nothing a caller can see.
+   */
+  components: readonly ComponentDetail[] | null = null;
 }
 
 /** Creates a scoring engine; throws `EngineConfigError` when the config is invalid. */
@@ -127,8 +134,9 @@ export function createEngine(config?: EngineConfigInput): Engine {
       }
     }
     const st = stateFor(snapshot.symbol);
-    const out = assemble(snapshot, now, cfg, results, previous === undefined ? st.label : previous);
+    const out = assemble(snapshot, now, cfg, results, previous === undefined ? st.label : previous, st.components);
     st.label = out.direction;
+    st.components = out.components;
     return out;
   }
 
@@ -169,23 +177,43 @@ function labelOf(name: string): string {
   return (SUB_SIGNAL_LABELS as Readonly<Record<string, string>>)[name] ?? name;
 }
 
-function subDetails(r: ComponentResult): SubSignalDetail[] {
+/**
+ * The sub-signal details of a component; `prev` (last result's, same component) lends every entry whose fields all
+ * come out equal, and is returned itself when nothing changed.
+ */
+function subDetails(r: ComponentResult, prev: readonly SubSignalDetail[] | undefined): SubSignalDetail[] {
   let avail = 0;
   for (const s of r.signals) if (s.score !== null && s.weight > 0) avail += s.weight;
   const damping = r.damping ?? 1;
-  return r.signals.map((s) => {
+  const n = r.signals.length;
+  const out = new Array<SubSignalDetail>(n);
+  let allSame = prev !== undefined && prev.length === n;
+  for (let i = 0; i < n; i++) {
+    const s = r.signals[i];
     const nw = s.score !== null && s.weight > 0 && avail > 0 ? s.weight / avail : 0;
-    return {
-      name: s.name,
-      label: labelOf(s.name),
-      timeframe: s.timeframe,
-      raw: s.raw === null || !Number.isFinite(s.raw) ? null : roundRaw(s.raw),
-      score: s.score === null ? null : roundScore(s.score),
-      weight: roundTo(s.weight, 6),
-      contribution: s.score === null ? null : roundTo(nw * (50 + (s.score - 50) * damping), 2),
-      reason: s.note === null ? null : truncate(s.note, 300),
-    };
-  });
+    const raw = s.raw === null || !Number.isFinite(s.raw) ? null : roundRaw(s.raw);
+    const score = s.score === null ? null : roundScore(s.score);
+    const weight = roundTo(s.weight, 6);
+    const contribution = s.score === null ? null : roundTo(nw * (50 + (s.score - 50) * damping), 2);
+    const reason = s.note === null ? null : truncate(s.note, 300);
+    const p = prev !== undefined && i < prev.length ? prev[i] : undefined;
+    if (
+      p !== undefined &&
+      p.name === s.name &&
+      p.timeframe === s.timeframe &&
+      Object.is(p.raw, raw) &&
+      Object.is(p.score, score) &&
+      Object.is(p.weight, weight) &&
+      Object.is(p.contribution, contribution) &&
+      p.reason === reason
+    ) {
+      out[i] = p;
+      continue;
+    }
+    allSame = false;
+    out[i] = { name: s.name, label: labelOf(s.name), timeframe: s.timeframe, raw, score, weight, contribution, reason };
+  }
+  return allSame ? (prev as SubSignalDetail[]) : out;
 }
 
 /** The sub-signal pushing its component furthest from 50 (by normalised weight × distance). */
@@ -246,7 +274,14 @@ function rationale(
   return truncate(text, 600);
 }
 
-function assemble(snapshot: MarketSnapshot, now: number, cfg: EngineConfig, results: Record<ComponentName, ComponentResult>, previous: Direction | null): SymbolScore {
+function assemble(
+  snapshot: MarketSnapshot,
+  now: number,
+  cfg: EngineConfig,
+  results: Record<ComponentName, ComponentResult>,
+  previous: Direction | null,
+  prevComponents: readonly ComponentDetail[] | null,
+): SymbolScore {
   let wsum = 0;
   for (const n of COMPONENT_NAMES) if (results[n].score !== null) wsum += cfg.componentWeights[n];
   let overall: number | null = null;
@@ -260,18 +295,27 @@ function assemble(snapshot: MarketSnapshot, now: number, cfg: EngineConfig, resu
   }
   const scoreR = overall === null ? null : roundScore(overall);
 
-  const components: ComponentDetail[] = COMPONENT_NAMES.map((n) => {
+  const components: ComponentDetail[] = COMPONENT_NAMES.map((n, i) => {
     const r = results[n];
     const eff = r.score !== null && wsum > 0 ? cfg.componentWeights[n] / wsum : 0;
-    return {
-      name: n,
-      score: r.score === null ? null : roundScore(r.score),
-      weight: cfg.componentWeights[n],
-      effectiveWeight: roundTo(eff, 6),
-      contribution: r.score === null ? null : roundTo(eff * r.score, 2),
-      reason: r.reason === null ? null : truncate(r.reason, 300),
-      subSignals: subDetails(r),
-    };
+    const p = prevComponents !== null && prevComponents[i]?.name === n ? prevComponents[i] : undefined;
+    const score = r.score === null ? null : roundScore(r.score);
+    const weight = cfg.componentWeights[n];
+    const effectiveWeight = roundTo(eff, 6);
+    const contribution = r.score === null ? null : roundTo(eff * r.score, 2);
+    const reason = r.reason === null ? null : truncate(r.reason, 300);
+    const subSignals = subDetails(r, p?.subSignals);
+    if (
+      p !== undefined &&
+      p.subSignals === subSignals &&
+      Object.is(p.score, score) &&
+      p.weight === weight &&
+      Object.is(p.effectiveWeight, effectiveWeight) &&
+      Object.is(p.contribution, contribution) &&
+      p.reason === reason
+    )
+      return p;
+    return { name: n, score, weight, effectiveWeight, contribution, reason, subSignals };
   });
 
   const pushes = COMPONENT_NAMES.filter((n) => results[n].score !== null && wsum > 0)

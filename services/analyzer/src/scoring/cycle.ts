@@ -27,6 +27,11 @@ export interface Scored {
 
 /** Symbols scored between two yields to the event loop, so WebSocket handling is never held up for long. */
 export const CYCLE_CHUNK = 25;
+/**
+ * Also yield once a slice has run this long (ms), whatever its count: on a loaded machine 25 symbols took 15 ms and
+ * more, and the event-loop delay (how late a WebSocket pong may be) is the longest slice plus a GC pause.
+ */
+export const CYCLE_SLICE_MS = 8;
 
 const EMPTY_COMPONENTS: ComponentScores = { technical: null, volume: null, orderflow: null, orderbook: null, structure: null, sentiment: null };
 
@@ -83,15 +88,22 @@ export function scoreAllSync(engine: Engine, source: ScoreSource, now: number): 
 }
 
 /**
- * Scores every symbol of the source. Work is chunked with yields in between so a 500-symbol cycle never
- * blocks WebSocket handling for more than one chunk.
+ * Scores every symbol of the source. Work is sliced with yields in between (after `chunk` symbols or `sliceMs`,
+ * whichever comes first) so a full-universe cycle never blocks WebSocket handling for more than one slice.
  */
-export async function scoreAll(engine: Engine, source: ScoreSource, now: number, chunk = CYCLE_CHUNK): Promise<Scored[]> {
+export async function scoreAll(engine: Engine, source: ScoreSource, now: number, chunk = CYCLE_CHUNK, sliceMs = CYCLE_SLICE_MS): Promise<Scored[]> {
   const symbols = source.symbols();
   const out: Scored[] = [];
+  let sliceStart = performance.now();
+  let inSlice = 0;
   for (let i = 0; i < symbols.length; i++) {
-    if (i > 0 && i % chunk === 0) await yieldToLoop();
+    if (inSlice >= chunk || (inSlice > 0 && performance.now() - sliceStart >= sliceMs)) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+      inSlice = 0;
+    }
     out.push(scoreOne(engine, source, symbols[i], now));
+    inSlice++;
   }
   return out;
 }

@@ -183,4 +183,14 @@ describe('403 classification and the connection gate', () => {
     expect(g.reserve()).toBe(0);
     expect({ granted: g.granted, deferred: g.deferred, inWindow: g.inWindow }).toEqual({ granted: 4, deferred: 1, inWindow: 1 });
   });
+  test('when TOP_SYMBOLS is "all" (LIMITS.rows), then every eligible instrument is tracked, refresh after refresh', () => {
+    const names = Array.from({ length: 800 }, (_, k) => `S${String(k).padStart(3, '0')}USDT`);
+    const list = [...names.map((s) => inst(s)), inst('OLDUSDT', { status: 'Closed' }), inst('XAUUSDT', { symbolType: 'commodity', baseCoin: 'XAU' })];
+    const turnover = new Map(names.map((s, k) => [s, 1_000 - k]));
+    const first = selectUniverse(list, turnover, { topSymbols: 2_000 });
+    expect(first.symbols).toEqual(names);
+    // A reshuffled ranking never drops a member when the cut is above the eligible count.
+    const shuffled = new Map(names.map((s, k) => [s, (k * 7919) % 1_000]));
+    expect(new Set(selectUniverse(list, shuffled, { topSymbols: 2_000, current: first.ranked }).symbols)).toEqual(new Set(names));
+  });
 });
