@@ -42,6 +42,7 @@ COPY packages/confluence/package.json packages/confluence/
 COPY packages/testkit/package.json packages/testkit/
 COPY services/analyzer/package.json services/analyzer/
 COPY services/web/package.json services/web/
+COPY services/simulator/package.json services/simulator/
 COPY scripts/package.json scripts/
 
 # ---------------------------------------------------------------------------------------------
@@ -54,7 +55,7 @@ COPY packages packages
 COPY services services
 COPY scripts scripts
 # Only the projects the images run: the services, the browser client and the simulator.
-RUN npx tsc -b services/analyzer services/web services/web/client scripts
+RUN npx tsc -b services/analyzer services/web services/web/client services/simulator
 
 # ---------------------------------------------------------------------------------------------
 FROM toolchain AS prod-deps
@@ -90,7 +91,8 @@ COPY --from=build /app/services/web/package.json services/web/package.json
 COPY --from=build /app/services/web/dist services/web/dist
 COPY --from=build /app/services/web/static services/web/static
 COPY --from=build /app/scripts/package.json scripts/package.json
-COPY --from=build /app/scripts/dist scripts/dist
+COPY --from=build /app/services/simulator/package.json services/simulator/package.json
+COPY --from=build /app/services/simulator/dist services/simulator/dist
 COPY scripts/docker/healthcheck.cjs scripts/docker/healthcheck.cjs
 # The analyzer's SQLite directory. Created here, owned by node, so a fresh named volume mounted
 # on it inherits that ownership and the non-root process can write to it.
@@ -109,7 +111,7 @@ FROM runtime AS simulator
 ENV SIM_HOST=0.0.0.0 \
     SIM_PORT=8010
 EXPOSE 8010
-CMD ["node", "scripts/dist/sim/main.js"]
+CMD ["node", "services/simulator/dist/main.js"]
 
 # Last, so a plain `docker build .` gives the web image.
 FROM runtime AS web

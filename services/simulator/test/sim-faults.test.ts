@@ -1,6 +1,6 @@
 // Every fault control, driven through HTTP as a test in another process would, and observed as a
 // WebSocket or REST client sees it.
-import { createSimulator, type SimAddress, type Simulator } from '../src/sim';
+import { createSimulator, type SimAddress, type Simulator } from '../src';
 import { BookReplica, eventually, getJson, postJson, SimWsClient, type Frame } from './sim-client';
 
 const START = Date.UTC(2026, 0, 15, 10, 37, 24, 500);

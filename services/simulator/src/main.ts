@@ -1,4 +1,4 @@
-// CLI: node scripts/dist/sim/main.js — configuration from SIM_* variables (see config.ts).
+// CLI: node services/simulator/dist/main.js — configuration from SIM_* variables (see config.ts).
 // Prints one JSON line {"event":"listening",…} on stdout when ready; exits 0 on SIGTERM/SIGINT,
 // 2 on bad configuration, 1 on a crash.
 import { parseSimEnv, SimConfigError } from './config';

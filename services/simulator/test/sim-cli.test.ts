@@ -4,7 +4,7 @@ import path from 'node:path';
 import { getJson } from './sim-client';
 
 const RUNNER = path.join(__dirname, 'sim-run-ts.cjs');
-const MAIN = path.join(__dirname, '..', 'src', 'sim', 'main.ts');
+const MAIN = path.join(__dirname, '..', 'src', 'main.ts');
 
 interface Run {
   readonly child: ChildProcess;

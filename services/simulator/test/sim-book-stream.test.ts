@@ -1,8 +1,8 @@
 // BookStream against a hand-set book: what a client rebuilds from its frames must be what the fault promised.
-import { BookStream } from '../src/sim/book-stream';
-import type { Level } from '../src/sim/book';
-import { buildUniverse } from '../src/sim/instruments';
-import type { SymbolMarket } from '../src/sim/symbol-market';
+import { BookStream } from '../src/book-stream';
+import type { Level } from '../src/book';
+import { buildUniverse } from '../src/instruments';
+import type { SymbolMarket } from '../src/symbol-market';
 import { BookReplica, type Frame } from './sim-client';
 
 const spec = buildUniverse(20).simulated.find((s) => s.symbol === 'XRPUSDT')!;

@@ -1,5 +1,5 @@
 // REST market endpoints over real HTTP on loopback.
-import { createSimulator, type SimAddress, type Simulator } from '../src/sim';
+import { createSimulator, type SimAddress, type Simulator } from '../src';
 import { getJson } from './sim-client';
 
 const START = Date.UTC(2026, 0, 15, 10, 37, 24, 500);

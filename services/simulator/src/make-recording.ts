@@ -3,7 +3,7 @@
 // the REST answers warm-up asks for, then every WS frame of every topic of the top N symbols — in
 // the recorder's JSONL format, so `MARKET_SOURCE=replay REPLAY_FILE=…` plays it back.
 //
-// CLI: node scripts/dist/sim/make-recording.js --out recordings/sim-6h.jsonl --hours 6 --symbols 15 --seed 42
+// CLI: node services/simulator/dist/make-recording.js --out recordings/sim-6h.jsonl --hours 6 --symbols 15 --seed 42
 //
 // Frames come from the simulator's own Publisher and REST handlers (same wire format, same `u`
 // sequences, same candles). To keep hours of 15 symbols small, high-rate topics are published less
@@ -314,7 +314,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
         wsUrl: `sim://make-recording${WS_PATH}`,
         restUrl: 'sim://make-recording',
         generator: {
-          tool: 'scripts/src/sim/make-recording.ts',
+          tool: 'services/simulator/src/make-recording.ts',
           seed,
           symbols,
           durationMs,
@@ -415,7 +415,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
 
 // --- CLI ---------------------------------------------------------------------------------------
 
-const USAGE = `usage: node scripts/dist/sim/make-recording.js --out FILE [--hours H] [--minutes M] [--symbols N] [--seed S]
+const USAGE = `usage: node services/simulator/dist/make-recording.js --out FILE [--hours H] [--minutes M] [--symbols N] [--seed S]
        [--start ISO|ms] [--tick-ms 100] [--book-ms ${THINNING_DEFAULTS.bookMs}] [--ticker-ms ${THINNING_DEFAULTS.tickerMs}]
        [--trade-ms ${THINNING_DEFAULTS.tradeMs}] [--kline-ms ${THINNING_DEFAULTS.klineMs}] [--trades side|price|none] [--strength MIN-MAX] [--regime-minutes 75] [--quiet]`;
 

@@ -5,15 +5,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '@confluence/logger';
-import { BybitRestClient } from '../../services/analyzer/src/intake/bybit/rest-client';
-import { createNormalizer } from '../../services/analyzer/src/intake/bybit/normalize';
-import { topicsForSymbol } from '../../services/analyzer/src/intake/bybit/topics';
-import { createReplayTransport, restKey, scanRecording } from '../../services/analyzer/src/intake/replay';
-import { fetchUniverse } from '../../services/analyzer/src/intake/universe';
-import { KLINE_BACKFILL, Warmup } from '../../services/analyzer/src/intake/warmup';
-import { MarketStore } from '../../services/analyzer/src/state/market-store';
-import { aggregateTrades, DEFAULT_START, LATENCY_MS, makeRecording, parseArgs, planRegimes, THINNING_DEFAULTS, topicsFor, warmupRequests, type RecordingResult } from '../src/sim/make-recording';
-import type { TradeEvent } from '../src/sim/symbol-market';
+import { BybitRestClient } from '../../analyzer/src/intake/bybit/rest-client';
+import { createNormalizer } from '../../analyzer/src/intake/bybit/normalize';
+import { topicsForSymbol } from '../../analyzer/src/intake/bybit/topics';
+import { createReplayTransport, restKey, scanRecording } from '../../analyzer/src/intake/replay';
+import { fetchUniverse } from '../../analyzer/src/intake/universe';
+import { KLINE_BACKFILL, Warmup } from '../../analyzer/src/intake/warmup';
+import { MarketStore } from '../../analyzer/src/state/market-store';
+import { aggregateTrades, DEFAULT_START, LATENCY_MS, makeRecording, parseArgs, planRegimes, THINNING_DEFAULTS, topicsFor, warmupRequests, type RecordingResult } from '../src/make-recording';
+import type { TradeEvent } from '../src/symbol-market';
 
 interface Line {
   k: string;

@@ -1,7 +1,7 @@
 // The WebSocket protocol over real loopback sockets, with a manual clock so every market step is
 // triggered by the test (fast and deterministic).
-import { createSimulator, type SimAddress, type Simulator } from '../src/sim';
-import { snapshotFirst } from '../src/sim/ws-server';
+import { createSimulator, type SimAddress, type Simulator } from '../src';
+import { snapshotFirst } from '../src/ws-server';
 import { BookReplica, getJson, SimWsClient, type Frame } from './sim-client';
 
 const START = Date.UTC(2026, 0, 15, 10, 37, 24, 500);

@@ -1,10 +1,10 @@
 // The market model without sockets: determinism, regimes, history, book invariants, config.
 import fc from 'fast-check';
-import { parseSimEnv, SimConfigError } from '../src/sim/config';
-import { buildUniverse } from '../src/sim/instruments';
-import { Market } from '../src/sim/market';
-import { assignRegimes, BALANCED_TOP_N, parseRegimeOverrides } from '../src/sim/regimes';
-import { createSimulator } from '../src/sim/simulator';
+import { parseSimEnv, SimConfigError } from '../src/config';
+import { buildUniverse } from '../src/instruments';
+import { Market } from '../src/market';
+import { assignRegimes, BALANCED_TOP_N, parseRegimeOverrides } from '../src/regimes';
+import { createSimulator } from '../src/simulator';
 
 const START = Date.UTC(2026, 0, 15, 10, 37, 24, 500);
 
