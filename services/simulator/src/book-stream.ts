@@ -4,7 +4,7 @@
 import type { Level } from './book';
 import type { InstrumentSpec } from './instruments';
 import type { SymbolMarket } from './symbol-market';
-import { formatPrice, formatQty, type BookFrame, type PriceLevelWire } from './wire';
+import { formatPrice, formatQty, type BookFrame, type PriceLevelWire } from './encoder';
 
 /** Depth 1 re-sends an unchanged snapshot after this long, as Bybit does. */
 const DEPTH1_RESEND_MS = 3000;

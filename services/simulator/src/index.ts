@@ -8,4 +8,4 @@ export { parseSimEnv, SimConfigError } from './config';
 export type { Regime, RegimeSetting } from './regimes';
 export { KLINE_INTERVALS, type KlineInterval } from './history';
 export { MAX_ARGS_CHARS, WS_PATH } from './ws-server';
-export type { TradeWire } from './wire';
+export type { TradeWire } from './encoder';

@@ -7,7 +7,7 @@ import type { Market } from './market';
 import { hashString } from './rng';
 import { TICKER_KEYS, type StepOutput, type SymbolMarket, type TickerFields } from './symbol-market';
 import type { Topic } from './topics';
-import { klineWire, liquidationWire, tradeWire, type KlineWire, type LiquidationWire, type TickerFrame } from './wire';
+import { klineWire, liquidationWire, tradeWire, type KlineWire, type LiquidationWire, type TickerFrame } from './encoder';
 
 export interface Subscriber {
   readonly id: string;

@@ -6,7 +6,7 @@ import { HOUR_MS, isKlineInterval, MINUTE_MS } from './history';
 import { toInstrumentInfo } from './instruments';
 import type { Market } from './market';
 import { BOOK_DEPTH, type SeriesPoint, type SymbolMarket } from './symbol-market';
-import { envelope, formatPrice, formatQty, klineRow } from './wire';
+import { envelope, formatPrice, formatQty, klineRow } from './encoder';
 
 export interface RestResponse {
   readonly status: number;

@@ -11,7 +11,7 @@ import { Publisher } from './publisher';
 import type { SymbolMarket } from './symbol-market';
 import { MAX_STRENGTH, type Regime, type RegimeSetting } from './regimes';
 import { faultResponse, handleMarketRequest, REST_PREFIX, type RestResponse } from './rest';
-import { formatPrice, tradeWire, type TradeWire } from './wire';
+import { formatPrice, tradeWire, type TradeWire } from './encoder';
 import { WS_PATH, WsGateway } from './ws-server';
 
 export interface SimOptions {

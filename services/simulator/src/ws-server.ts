@@ -10,7 +10,7 @@ import type { Market } from './market';
 import type { Publisher, Subscriber } from './publisher';
 import { hashString } from './rng';
 import { parseTopic, topicErrorMessage, type Topic } from './topics';
-import type { CommandAnswer } from './wire';
+import type { CommandAnswer } from './encoder';
 
 export const WS_PATH = '/v5/public/linear';
 /** Bybit's cap on the total length of one public connection's subscribed args. */
