@@ -35,6 +35,7 @@ WORKDIR /app
 # Manifests only, so the dependency layers stay cached until a package.json or the lockfile changes.
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
+COPY packages/bybit-wire/package.json packages/bybit-wire/
 COPY packages/logger/package.json packages/logger/
 COPY packages/config/package.json packages/config/
 COPY packages/cache/package.json packages/cache/
@@ -77,6 +78,8 @@ COPY --from=prod-deps /app/node_modules node_modules
 COPY --from=build /app/package.json package.json
 COPY --from=build /app/packages/contracts/package.json packages/contracts/package.json
 COPY --from=build /app/packages/contracts/dist packages/contracts/dist
+COPY --from=build /app/packages/bybit-wire/package.json packages/bybit-wire/package.json
+COPY --from=build /app/packages/bybit-wire/dist packages/bybit-wire/dist
 COPY --from=build /app/packages/logger/package.json packages/logger/package.json
 COPY --from=build /app/packages/logger/dist packages/logger/dist
 COPY --from=build /app/packages/config/package.json packages/config/package.json

@@ -1,19 +1,25 @@
 // Wire shapes of the public linear stream and REST answers, with key order as in real captures
 // (consumers must not rely on it, but matching it keeps fixtures and simulator output comparable).
-import type { CandleValues, KlineInterval } from './history';
-import { INTERVAL_MS } from './history';
+// The shapes are the shared wire contract's, with every field present.
+import {
+  INTERVAL_MS,
+  type KlineInterval,
+  type RestEnvelope,
+  type WireEnvelope,
+  type WireKline,
+  type WireLevel,
+  type WireLiquidation,
+  type WireOpResponse,
+  type WireOrderbookData,
+  type WireTrade,
+} from '@confluence/bybit-wire';
+import type { CandleValues } from './history';
 import type { InstrumentSpec } from './instruments';
 import type { LiquidationEvent, TickerFields, TradeEvent } from './symbol-market';
 
-export type PriceLevelWire = [price: string, size: string];
+export type PriceLevelWire = WireLevel;
 
-export interface BookFrame {
-  topic: string;
-  type: 'snapshot' | 'delta';
-  ts: number;
-  data: { s: string; b: PriceLevelWire[]; a: PriceLevelWire[]; u: number; seq: number };
-  cts: number;
-}
+export type BookFrame = Required<Pick<WireEnvelope<Required<WireOrderbookData>>, 'topic' | 'type' | 'ts' | 'data' | 'cts'>>;
 
 export interface TickerFrame {
   topic: string;
@@ -23,57 +29,12 @@ export interface TickerFrame {
   ts: number;
 }
 
-export interface TradeWire {
-  T: number;
-  s: string;
-  S: 'Buy' | 'Sell';
-  v: string;
-  p: string;
-  L: string;
-  i: string;
-  BT: boolean;
-  RPI: boolean;
-  seq: number;
-}
-
-export interface KlineWire {
-  start: number;
-  end: number;
-  interval: string;
-  open: string;
-  close: string;
-  high: string;
-  low: string;
-  volume: string;
-  turnover: string;
-  confirm: boolean;
-  timestamp: number;
-}
-
-export interface LiquidationWire {
-  T: number;
-  s: string;
-  S: 'Buy' | 'Sell';
-  v: string;
-  p: string;
-}
-
-export interface CommandAnswer {
-  success: boolean;
-  ret_msg: string;
-  conn_id: string;
-  req_id: string;
-  op: string;
-}
-
-/** Bybit's REST envelope. */
-export interface RestEnvelope<T> {
-  retCode: number;
-  retMsg: string;
-  result: T;
-  retExtInfo: Record<string, never>;
-  time: number;
-}
+export type TradeWire = Required<WireTrade>;
+export type KlineWire = WireKline;
+export type LiquidationWire = WireLiquidation;
+export type CommandAnswer = Required<Pick<WireOpResponse, 'success' | 'ret_msg' | 'conn_id' | 'req_id' | 'op'>>;
+/** Bybit's REST envelope, every field present. */
+export type SimRestEnvelope<T> = Required<RestEnvelope<T>> & { retExtInfo: Record<string, never> };
 
 export function formatPrice(spec: InstrumentSpec, ticks: number): string {
   return (ticks * spec.tick).toFixed(spec.priceScale);
@@ -131,6 +92,6 @@ export function klineRow(spec: InstrumentSpec, c: CandleValues): string[] {
   ];
 }
 
-export function envelope<T>(result: T, now: number, retCode = 0, retMsg = 'OK'): RestEnvelope<T> {
+export function envelope<T>(result: T, now: number, retCode = 0, retMsg = 'OK'): SimRestEnvelope<T> {
   return { retCode, retMsg, result, retExtInfo: {}, time: now };
 }

@@ -6,27 +6,12 @@
 // resolution over shorter recent windows. Coarse candles that have finer data are aggregated from
 // it, so intervals agree with each other; older candles get high/low/volume from hashed noise.
 // Only boundary prices are stored (a few KB per symbol); candles are computed on request.
+import { HOUR_MS, INTERVAL_MS, KLINE_INTERVALS, MINUTE_MS, type KlineInterval } from '@confluence/bybit-wire';
 import { hashNormal, Rng, valueNoise } from './rng';
 import { RANGE_HALF_LIFE_H, regimeEffects, type RegimeEffects, type RegimeSetting } from './regimes';
 
 // Math is read through module bindings: under jest's vm sandbox each global lookup is ~25x slower.
 const { LN2, abs, ceil, exp, floor, log, max, min, round, sqrt } = Math;
-
-export const KLINE_INTERVALS = ['1', '5', '30', '240'] as const;
-export type KlineInterval = (typeof KLINE_INTERVALS)[number];
-
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-export const INTERVAL_MS: Readonly<Record<KlineInterval, number>> = {
-  '1': MINUTE_MS,
-  '5': 5 * MINUTE_MS,
-  '30': 30 * MINUTE_MS,
-  '240': 240 * MINUTE_MS,
-};
-
-export function isKlineInterval(value: string): value is KlineInterval {
-  return (KLINE_INTERVALS as readonly string[]).includes(value);
-}
 
 /** One candle; prices in ticks, volume in quantity steps, turnover in quote currency. */
 export interface CandleValues {

@@ -6,6 +6,6 @@ export type { FaultKind, FaultSummary } from './faults';
 export { ControlError } from './controls';
 export { parseSimEnv, SimConfigError } from './config';
 export type { Regime, RegimeSetting } from './regimes';
-export { KLINE_INTERVALS, type KlineInterval } from './history';
+export { KLINE_INTERVALS, type KlineInterval } from '@confluence/bybit-wire';
 export { MAX_ARGS_CHARS, WS_PATH } from './ws-server';
 export type { TradeWire } from './encoder';

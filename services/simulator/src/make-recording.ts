@@ -12,19 +12,29 @@
 // last sent), so the stream stays exact, only coarser in time.
 import fs from 'node:fs';
 import path from 'node:path';
+import {
+  MAX_ARGS_PER_REQUEST,
+  PING_INTERVAL_MS,
+  parseTopic,
+  RECORDING_VERSION,
+  topicsForSymbol,
+  WARMUP,
+  WS_PATH,
+  type KlineInterval,
+  type Topic,
+} from '@confluence/bybit-wire';
 import { FaultState } from './faults';
-import { KLINE_INTERVALS, type CandleValues, type KlineInterval } from './history';
+import type { CandleValues } from './history';
 import { Market } from './market';
 import { Publisher, type Subscriber } from './publisher';
 import { handleMarketRequest, type RestResponse } from './rest';
 import { MAX_STRENGTH, REGIMES, TREND_SIGMA_PER_HOUR, type Regime, type RegimeSetting } from './regimes';
 import { hashString, Rng } from './rng';
 import type { LiquidationEvent, StepOutput, SymbolMarket, TradeEvent } from './symbol-market';
-import { parseTopic, type Topic } from './topics';
-import { snapshotFirst, WS_PATH } from './ws-server';
+import { snapshotFirst } from './ws-server';
 
-/** The recorder's format version (services/analyzer/src/intake/recorder.ts). */
-export const RECORDING_VERSION = 1;
+/** The recording format version, shared with the analyzer's recorder and replay through the wire contract. */
+export { RECORDING_VERSION };
 
 /** Virtual publish cadence per topic family (ms), chosen so 6 h × 15 symbols stays under 150 MB (about 135 MB). */
 export const THINNING_DEFAULTS = {
@@ -42,10 +52,6 @@ export const THINNING_DEFAULTS = {
 
 /** Virtual network latency added to every frame's send time (the recorder stores receive time). */
 export const LATENCY_MS = 5;
-/** Bybit: one client pings every 20 s; the pong answers are recorded like any other frame. */
-const PING_INTERVAL_MS = 20_000;
-/** Bybit: at most 10 args per subscribe request (the analyzer follows it). */
-const ARGS_PER_REQUEST = 10;
 /**
  * Trend drift of the planned segments, in hourly-volatility units per hour (a segment draws uniformly
  * from this range). Converted to the simulator's regime strength through TREND_SIGMA_PER_HOUR, so the
@@ -59,8 +65,8 @@ export const DEFAULT_TREND_STRENGTH: readonly [number, number] = [
 /** Default start of the virtual clock: a Monday, 00:00 UTC (fixed, so a seed gives the same file). */
 export const DEFAULT_START = Date.UTC(2025, 0, 6, 0, 0, 0);
 
-/** What the analyzer's warm-up asks for (services/analyzer/src/intake/warmup.ts, universe.ts); test/ops/warmup-agreement checks it. */
-export const WARMUP = { klineLimit: 200, klineIntervals: KLINE_INTERVALS, openInterestLimit: 200, accountRatioLimit: 100, fundingLimit: 50, seriesInterval: '5min' } as const;
+/** What the analyzer's warm-up asks for (its page sizes come from the same wire contract); make-recording.test.ts checks it. */
+export { WARMUP };
 
 export interface MakeRecordingOptions {
   /** Output file (its directory is created). */
@@ -108,9 +114,9 @@ export interface RegimeChange {
   readonly strength: number;
 }
 
-/** Topics the analyzer subscribes per symbol, in its order (services/analyzer/src/intake/bybit/topics.ts). */
+/** Topics the analyzer subscribes per symbol, in its order (the wire contract's topicsForSymbol). */
 export function topicsFor(symbol: string): string[] {
-  return [`tickers.${symbol}`, `orderbook.50.${symbol}`, `publicTrade.${symbol}`, ...KLINE_INTERVALS.map((i) => `kline.${i}.${symbol}`), `allLiquidation.${symbol}`];
+  return topicsForSymbol(symbol);
 }
 
 /** The warm-up REST requests (path with query, exactly as the analyzer's REST client builds them). */
@@ -354,10 +360,10 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
 
     const allTopics = symbols.flatMap(topicsFor);
     let reqNo = 0;
-    for (let i = 0; i < allTopics.length; i += ARGS_PER_REQUEST) {
+    for (let i = 0; i < allTopics.length; i += MAX_ARGS_PER_REQUEST) {
       const before: string[] = [];
       const after: string[] = [];
-      for (const name of allTopics.slice(i, i + ARGS_PER_REQUEST)) {
+      for (const name of allTopics.slice(i, i + MAX_ARGS_PER_REQUEST)) {
         const parsed = parseTopic(name, (s) => market.has(s));
         if (!parsed.ok) throw new Error(`cannot subscribe ${name}`);
         const frames = groupOf(parsed.topic).publisher.subscribe(sub, parsed.topic, now);

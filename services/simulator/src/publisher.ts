@@ -1,12 +1,11 @@
 // Turns model steps into frames. Each topic has one stream shared by its subscribers: a frame is
 // serialised once and the same string goes to every subscriber; topics nobody follows cost nothing.
+import type { KlineInterval, Topic } from '@confluence/bybit-wire';
 import { BookStream } from './book-stream';
 import type { FaultState } from './faults';
-import type { KlineInterval } from './history';
 import type { Market } from './market';
 import { hashString } from './rng';
 import { TICKER_KEYS, type StepOutput, type SymbolMarket, type TickerFields } from './symbol-market';
-import type { Topic } from './topics';
 import { klineWire, liquidationWire, tradeWire, type KlineWire, type LiquidationWire, type TickerFrame } from './encoder';
 
 export interface Subscriber {

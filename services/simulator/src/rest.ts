@@ -1,8 +1,8 @@
 // REST market endpoints under /v5/market/*, answered in Bybit's envelope. Parameter problems are
 // HTTP 200 with retCode 10001, like the real API; the handlers are pure functions of the market.
+import { HOUR_MS, isKlineInterval, MINUTE_MS, REST_MARKET_PREFIX } from '@confluence/bybit-wire';
 import { formatTrimmed } from './decimal';
 import type { RestFaultHit } from './faults';
-import { HOUR_MS, isKlineInterval, MINUTE_MS } from './history';
 import { toInstrumentInfo } from './instruments';
 import type { Market } from './market';
 import { BOOK_DEPTH, type SeriesPoint, type SymbolMarket } from './symbol-market';
@@ -15,7 +15,7 @@ export interface RestResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export const REST_PREFIX = '/v5/market/';
+export const REST_PREFIX = REST_MARKET_PREFIX;
 
 class ParamError extends Error {
   constructor(

@@ -5,15 +5,8 @@
 import { OrderBookModel } from './book';
 import { applyTrade, ClosedCandles, emptyCandle, RollingDay } from './candles';
 import { formatTrimmed } from './decimal';
-import {
-  HOUR_MS,
-  INTERVAL_MS,
-  KLINE_INTERVALS,
-  MINUTE_MS,
-  PriceHistory,
-  type CandleValues,
-  type KlineInterval,
-} from './history';
+import { HOUR_MS, INTERVAL_MS, KLINE_INTERVALS, MINUTE_MS, type KlineInterval } from '@confluence/bybit-wire';
+import { PriceHistory, type CandleValues } from './history';
 import type { InstrumentSpec } from './instruments';
 import { RANGE_HALF_LIFE_H, regimeEffects, type RegimeEffects, type RegimeSetting } from './regimes';
 import { hashNormal, hashString, Rng } from './rng';

@@ -4,17 +4,17 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { MAX_ARGS_CHARS_PER_CONNECTION, parseTopic, topicErrorMessage, WS_PATH, type Topic } from '@confluence/bybit-wire';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { FaultState } from './faults';
 import type { Market } from './market';
 import type { Publisher, Subscriber } from './publisher';
 import { hashString } from './rng';
-import { parseTopic, topicErrorMessage, type Topic } from './topics';
 import type { CommandAnswer } from './encoder';
 
-export const WS_PATH = '/v5/public/linear';
+export { WS_PATH };
 /** Bybit's cap on the total length of one public connection's subscribed args. */
-export const MAX_ARGS_CHARS = 21_000;
+export const MAX_ARGS_CHARS = MAX_ARGS_CHARS_PER_CONNECTION;
 
 export interface WsCounters {
   connectionsTotal: number;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { silentLogger } from '@confluence/logger';
 import { BybitRestClient } from '../../analyzer/src/intake/bybit/rest-client';
 import { createNormalizer } from '../../analyzer/src/intake/bybit/normalize';
-import { topicsForSymbol } from '../../analyzer/src/intake/bybit/topics';
+import { topicsForSymbol } from '@confluence/bybit-wire';
 import { createReplayTransport, restKey, scanRecording } from '../../analyzer/src/intake/replay';
 import { fetchUniverse } from '../../analyzer/src/intake/universe';
 import { KLINE_BACKFILL, Warmup } from '../../analyzer/src/intake/warmup';

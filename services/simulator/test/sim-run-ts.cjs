@@ -4,6 +4,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { transformSync } = require('@swc/core');
 
+// Workspace packages resolve to their sources too (as in jest.preset.js), so no package needs a build.
+const Module = require('node:module');
+const WORKSPACE_SOURCES = { '@confluence/bybit-wire': path.join(__dirname, '..', '..', '..', 'packages', 'bybit-wire', 'src', 'index.ts') };
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  return resolve.call(this, WORKSPACE_SOURCES[request] ?? request, ...rest);
+};
+
 require.extensions['.ts'] = (module, filename) => {
   const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
     filename,

@@ -1,5 +1,6 @@
 import type { AnalyzerConfig } from '@confluence/config';
 import { EventEmitter } from 'node:events';
+import { bookTopic, symbolOfTopic, topicsForSymbol } from '@confluence/bybit-wire';
 import type { ShardId } from '@confluence/contracts';
 import type { MarketSnapshot } from '@confluence/confluence';
 import { createRateLimitedLog, type Logger } from '@confluence/logger';
@@ -7,7 +8,6 @@ import { MarketStore, type StateLimits, type SymbolIntakeStatus } from '../state
 import { fullJitterDelay, sleep } from './backoff';
 import { createNormalizer, type MalformedReason } from './bybit/normalize';
 import { ACCESS_BLOCK_MESSAGE, BybitRestClient, createHttpTransport, RestError, type AccessBlock } from './bybit/rest-client';
-import { bookTopic, symbolOfTopic, topicsForSymbol } from './bybit/topics';
 import { DEFAULT_WS_TIMING, type ConnectionState, type WsTiming } from './bybit/ws-connection';
 import { WsPool } from './bybit/ws-pool';
 import { ConnectGate, CONNECT_WINDOW_MS, DEFAULT_CONNECTS_PER_WINDOW } from './connect-gate';

@@ -1,3 +1,5 @@
+import { INTERVAL_MS, KLINE_INTERVALS } from '@confluence/bybit-wire';
+
 /**
  * Deterministic Bybit-format frames for benchmarks and tests: per symbol a book snapshot then valid deltas
  * (u + 1, never crossed), trades, ticker snapshot + deltas, klines for the four intervals and liquidations,
@@ -42,8 +44,7 @@ interface SymState {
   candle: Record<string, { open: number; high: number; low: number; close: number; volume: number }>;
 }
 
-const INTERVALS = ['1', '5', '30', '240'];
-const INTERVAL_MS: Record<string, number> = { '1': 60_000, '5': 300_000, '30': 1_800_000, '240': 14_400_000 };
+const INTERVALS = KLINE_INTERVALS;
 
 export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
   const rnd = mulberry32(o.seed ?? 42);

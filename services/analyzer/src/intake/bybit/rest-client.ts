@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { isAxiosError } from 'axios';
+import { INTERVAL_MS, isKlineInterval, RET_CODE } from '@confluence/bybit-wire';
 import { z } from 'zod';
 import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@confluence/confluence';
 import type { Logger } from '@confluence/logger';
@@ -114,8 +115,8 @@ function bodySample(body: string): string {
   return body.slice(0, BODY_SAMPLE_CHARS).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
-const TRANSIENT_RET_CODES = new Set([10000, 10016]);
-const RATE_LIMIT_RET_CODE = 10006;
+const TRANSIENT_RET_CODES: ReadonlySet<number> = new Set([RET_CODE.timeout, RET_CODE.serverBusy]);
+const RATE_LIMIT_RET_CODE = RET_CODE.rateLimited;
 
 const numStr = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const n = typeof v === 'number' ? v : v === '' ? NaN : Number(v);
@@ -160,8 +161,6 @@ const ratioResultSchema = z.object({ list: z.array(z.object({ buyRatio: numStr, 
 const fundingResultSchema = z.object({ list: z.array(z.object({ fundingRate: numStr, fundingRateTimestamp: numStr })) });
 
 const timeResultSchema = z.object({ timeSecond: z.string().optional(), timeNano: z.string().regex(/^\d{7,}$/).optional() });
-
-const INTERVAL_MS: Readonly<Record<string, number>> = { '1': 60_000, '5': 300_000, '30': 1_800_000, '240': 14_400_000 };
 
 export function pathWithQuery(path: string, query: Readonly<Record<string, string | number | undefined>>): string {
   const params = new URLSearchParams();
@@ -377,7 +376,7 @@ export class BybitRestClient {
     const p = pathWithQuery('/v5/market/kline', { category: 'linear', symbol, interval, limit, start });
     const { result, time } = await this.getResult(p);
     const r = this.parse(klineResultSchema, result, p);
-    const ivMs = INTERVAL_MS[interval] ?? 60_000;
+    const ivMs = isKlineInterval(interval) ? INTERVAL_MS[interval] : INTERVAL_MS['1'];
     const serverNow = time ?? this.now();
     const out: Candle[] = [];
     for (const row of r.list) {

@@ -1,7 +1,7 @@
 /**
- * Raw Bybit v5 public (linear) wire types, as received. Numbers are strings unless noted; `ts` fields are ms integers.
- * Only the fields this service reads are listed; real frames carry more (`cs`, `cts`, …) and those are ignored.
- * These types describe what we expect; the normalizer still checks every field it reads (see normalize.ts).
+ * Raw Bybit v5 public (linear) wire types. Numbers are strings unless noted; `ts` fields are ms integers.
+ * Optional fields are those a consumer must not rely on; a producer (the simulator) sends them all, in the key order
+ * of real captures. These types describe what is expected: a consumer still checks every field it reads.
  */
 
 export type WireSide = 'Buy' | 'Sell';
