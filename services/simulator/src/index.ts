@@ -8,4 +8,5 @@ export { parseSimEnv, SimConfigError } from './config';
 export type { Regime, RegimeSetting } from './regimes';
 export { KLINE_INTERVALS, type KlineInterval } from '@confluence/bybit-wire';
 export { MAX_ARGS_CHARS, WS_PATH } from './ws-server';
-export type { TradeWire } from './encoder';
+export type { TickerWire, TradeWire } from './encoder';
+export type { SimLiquidation, SimTicker, SimTrade } from './symbol-market';

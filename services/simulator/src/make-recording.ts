@@ -30,7 +30,7 @@ import { Publisher, type Subscriber } from './publisher';
 import { handleMarketRequest, type RestResponse } from './rest';
 import { MAX_STRENGTH, REGIMES, TREND_SIGMA_PER_HOUR, type Regime, type RegimeSetting } from './regimes';
 import { hashString, Rng } from './rng';
-import type { LiquidationEvent, StepOutput, SymbolMarket, TradeEvent } from './symbol-market';
+import type { SimLiquidation, SimTrade, StepOutput, SymbolMarket } from './symbol-market';
 import { snapshotFirst } from './ws-server';
 
 /** The recording format version, shared with the analyzer's recorder and replay through the wire contract. */
@@ -177,8 +177,8 @@ class LineWriter {
 
 /** Accumulates a symbol's step outputs between two publishes of a topic group. */
 class Pending {
-  trades: TradeEvent[] = [];
-  liquidations: LiquidationEvent[] = [];
+  trades: SimTrade[] = [];
+  liquidations: SimLiquidation[] = [];
   closed: Map<KlineInterval, readonly CandleValues[]> | undefined;
 
   constructor(readonly market: SymbolMarket) {}
@@ -209,9 +209,9 @@ export type TradeAggregation = 'none' | 'price' | 'side';
  * the summed size and its last trade's time, id and sequence, so traded volume, the taker buy/sell
  * split (CVD) and the last price are unchanged; only the count and size distribution of prints change.
  */
-export function aggregateTrades(trades: readonly TradeEvent[], mode: TradeAggregation): TradeEvent[] {
+export function aggregateTrades(trades: readonly SimTrade[], mode: TradeAggregation): SimTrade[] {
   if (mode === 'none' || trades.length <= 1) return [...trades];
-  const groups = new Map<string, { last: TradeEvent; units: number; block: boolean }>();
+  const groups = new Map<string, { last: SimTrade; units: number; block: boolean }>();
   for (const t of trades) {
     const key = mode === 'side' ? t.side : `${t.side}:${t.priceTicks}`;
     const g = groups.get(key);

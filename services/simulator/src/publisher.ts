@@ -5,8 +5,8 @@ import { BookStream } from './book-stream';
 import type { FaultState } from './faults';
 import type { Market } from './market';
 import { hashString } from './rng';
-import { TICKER_KEYS, type StepOutput, type SymbolMarket, type TickerFields } from './symbol-market';
-import { klineWire, liquidationWire, tradeWire, type KlineWire, type LiquidationWire, type TickerFrame } from './encoder';
+import type { StepOutput, SymbolMarket } from './symbol-market';
+import { klineWire, liquidationWire, TICKER_KEYS, tickerWire, tradeWire, type KlineWire, type LiquidationWire, type TickerFrame, type TickerWire } from './encoder';
 
 export interface Subscriber {
   readonly id: string;
@@ -23,13 +23,13 @@ export interface PublisherOptions {
 const MAX_TRADES_PER_FRAME = 1024;
 
 class TickerStream {
-  private published: TickerFields;
+  private published: TickerWire;
 
   constructor(
     private readonly market: SymbolMarket,
     readonly topic: string,
   ) {
-    this.published = market.ticker();
+    this.published = tickerWire(market.spec, market.ticker());
   }
 
   snapshotFrame(now: number): string {
@@ -37,8 +37,8 @@ class TickerStream {
   }
 
   update(now: number): string | undefined {
-    const next = this.market.ticker();
-    const delta: Partial<TickerFields> & { symbol: string } = { symbol: next.symbol };
+    const next = tickerWire(this.market.spec, this.market.ticker());
+    const delta: Partial<TickerWire> & { symbol: string } = { symbol: next.symbol };
     let changed = false;
     for (const key of TICKER_KEYS) {
       if (next[key] !== this.published[key]) {

@@ -3,10 +3,9 @@
 import { HOUR_MS, isKlineInterval, MINUTE_MS, REST_MARKET_PREFIX } from '@confluence/bybit-wire';
 import { formatTrimmed } from './decimal';
 import type { RestFaultHit } from './faults';
-import { toInstrumentInfo } from './instruments';
 import type { Market } from './market';
 import { BOOK_DEPTH, type SeriesPoint, type SymbolMarket } from './symbol-market';
-import { envelope, formatPrice, formatQty, klineRow } from './encoder';
+import { envelope, formatPrice, formatQty, klineRow, tickerWire, toInstrumentInfo } from './encoder';
 
 export interface RestResponse {
   readonly status: number;
@@ -112,7 +111,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     requireLinear(q);
     const symbol = q.get('symbol');
     const markets = symbol === null ? market.markets : [requireSymbol(market, symbol)];
-    return { category: 'linear', list: markets.map((m) => m.ticker()) };
+    return { category: 'linear', list: markets.map((m) => tickerWire(m.spec, m.ticker())) };
   },
 
   kline: (q, market) => {

@@ -4,7 +4,6 @@
 // which clients are connected.
 import { OrderBookModel } from './book';
 import { applyTrade, ClosedCandles, emptyCandle, RollingDay } from './candles';
-import { formatTrimmed } from './decimal';
 import { HOUR_MS, INTERVAL_MS, KLINE_INTERVALS, MINUTE_MS, type KlineInterval } from '@confluence/bybit-wire';
 import { PriceHistory, type CandleValues } from './history';
 import type { InstrumentSpec } from './instruments';
@@ -17,7 +16,7 @@ const { LN2, abs, ceil, exp, floor, log, max, min, round, sqrt } = Math;
 export type Side = 'Buy' | 'Sell';
 export type TickDirection = 'PlusTick' | 'ZeroPlusTick' | 'MinusTick' | 'ZeroMinusTick';
 
-export interface TradeEvent {
+export interface SimTrade {
   readonly time: number;
   /** Taker side. */
   readonly side: Side;
@@ -30,7 +29,7 @@ export interface TradeEvent {
   readonly rpi: boolean;
 }
 
-export interface LiquidationEvent {
+export interface SimLiquidation {
   readonly time: number;
   /** "Buy" = a long position was liquidated (Bybit's allLiquidation convention). */
   readonly side: Side;
@@ -40,41 +39,43 @@ export interface LiquidationEvent {
 
 export interface StepOutput {
   readonly market: SymbolMarket;
-  readonly trades: readonly TradeEvent[];
-  readonly liquidations: readonly LiquidationEvent[];
+  readonly trades: readonly SimTrade[];
+  readonly liquidations: readonly SimLiquidation[];
   /** Candles closed during this step, oldest first; absent when none closed. */
   readonly closed: ReadonlyMap<KlineInterval, readonly CandleValues[]> | undefined;
 }
 
-export const TICKER_KEYS = [
-  'symbol',
-  'tickDirection',
-  'price24hPcnt',
-  'lastPrice',
-  'prevPrice24h',
-  'highPrice24h',
-  'lowPrice24h',
-  'prevPrice1h',
-  'markPrice',
-  'indexPrice',
-  'openInterest',
-  'openInterestValue',
-  'turnover24h',
-  'volume24h',
-  'nextFundingTime',
-  'fundingRate',
-  'bid1Price',
-  'bid1Size',
-  'ask1Price',
-  'ask1Size',
-  'preOpenPrice',
-  'preQty',
-  'curPreListingPhase',
-  'fundingIntervalHour',
-  'fundingCap',
-] as const;
-export type TickerKey = (typeof TICKER_KEYS)[number];
-export type TickerFields = Record<TickerKey, string>;
+/**
+ * The ticker as the model knows it: prices in ticks, sizes in quantity steps, the rest as plain numbers. The encoder
+ * (encoder.ts) turns it into Bybit's string fields.
+ */
+export interface SimTicker {
+  readonly symbol: string;
+  readonly tickDirection: TickDirection;
+  /** Fractional change over 24 h (0.01 = +1 %). */
+  readonly change24h: number;
+  readonly lastTicks: number;
+  readonly prev24hTicks: number;
+  readonly high24hTicks: number;
+  readonly low24hTicks: number;
+  readonly prev1hTicks: number;
+  readonly markTicks: number;
+  readonly indexTicks: number;
+  readonly openInterestUnits: number;
+  /** Open interest in quote currency. */
+  readonly openInterestValue: number;
+  readonly turnover24h: number;
+  /** Base-currency volume over 24 h (not in quantity steps). */
+  readonly volume24h: number;
+  readonly nextFundingTime: number;
+  readonly fundingRate: number;
+  readonly bid1Ticks: number;
+  readonly bid1Units: number;
+  readonly ask1Ticks: number;
+  readonly ask1Units: number;
+  readonly fundingIntervalHours: number;
+  readonly fundingCap: number;
+}
 
 export interface SeriesPoint {
   readonly time: number;
@@ -154,7 +155,7 @@ export class SymbolMarket {
   private readonly current = new Map<KlineInterval, CandleValues>();
   private readonly closedLive = new Map<KlineInterval, ClosedCandles>();
   private readonly day = new RollingDay();
-  private readonly recent: TradeEvent[] = [];
+  private readonly recent: SimTrade[] = [];
   private readonly oiSamples = new Map<number, number>();
   private readonly ratioSamples = new Map<number, number>();
   private readonly fundingSamples = new Map<number, number>();
@@ -300,7 +301,7 @@ export class SymbolMarket {
     // A jump is made by aggressive flow in its direction, all at the target price.
     const jumpSide: Side = jump !== undefined && jump < this.lastTradeTicks ? 'Sell' : 'Buy';
 
-    const trades: TradeEvent[] = [];
+    const trades: SimTrade[] = [];
     let buyUnits = 0;
     let sellUnits = 0;
     const oneMinuteStart = this.currentCandle('1').start;
@@ -319,7 +320,7 @@ export class SymbolMarket {
       const block = rng.float() < 0.0005;
       const units = max(1, round(this.meanTradeUnits * exp(TRADE_SIZE_SIGMA * rng.normal() - TRADE_SIZE_SIGMA * TRADE_SIZE_SIGMA / 2) * (block ? 20 : 1)));
       const time = max(now - (n - 1 - i), this.lastTradeTime, oneMinuteStart);
-      const trade: TradeEvent = {
+      const trade: SimTrade = {
         time,
         side,
         units,
@@ -366,7 +367,7 @@ export class SymbolMarket {
     return this.tickDirection === 'PlusTick' || this.tickDirection === 'ZeroPlusTick' ? 'ZeroPlusTick' : 'ZeroMinusTick';
   }
 
-  private recordTrade(t: TradeEvent): void {
+  private recordTrade(t: SimTrade): void {
     this.lastTradeTicks = t.priceTicks;
     this.lastTradeId = t.id;
     this.lastTradeTime = t.time;
@@ -444,7 +445,7 @@ export class SymbolMarket {
   }
 
   /** Rare forced closes, more likely on big moves; longs get liquidated when the price drops. */
-  private maybeLiquidate(now: number, dtMs: number, eps: number, rng: Rng): LiquidationEvent[] {
+  private maybeLiquidate(now: number, dtMs: number, eps: number, rng: Rng): SimLiquidation[] {
     const p = ((LIQUIDATIONS_PER_S * dtMs) / 1000) * (0.3 + 0.7 * eps * eps) * (1 + 0.5 * abs(this.effects.direction));
     if (rng.float() >= p) return [];
     const longLiquidated = rng.float() < logistic(-2 * eps - 0.5 * this.effects.direction);
@@ -457,43 +458,35 @@ export class SymbolMarket {
     return max(60, this.spec.fundingIntervalMin || 480) * MINUTE_MS;
   }
 
-  ticker(): TickerFields {
+  ticker(): SimTicker {
     const s = this.spec;
-    const price = (ticks: number): string => (ticks * s.tick).toFixed(s.priceScale);
-    const qty = (units: number): string => (units * s.qty).toFixed(s.qtyDecimals);
     const one = this.currentCandle('1');
-    const high = max(this.day.high24h, one.high);
-    const low = min(this.day.low24h, one.low);
     const prev24 = this.day.prevPrice24h || one.open;
     const mark = round(this.markTicks);
-    const index = max(1, round(this.markTicks * (1 - this.fundingRate * 0.5)));
     const oiUnits = round(this.openInterest / s.qty);
     return {
       symbol: s.symbol,
       tickDirection: this.tickDirection,
-      price24hPcnt: (this.lastTradeTicks / prev24 - 1).toFixed(6),
-      lastPrice: price(this.lastTradeTicks),
-      prevPrice24h: price(prev24),
-      highPrice24h: price(high),
-      lowPrice24h: price(low),
-      prevPrice1h: price(this.day.prevPrice1h || one.open),
-      markPrice: price(mark),
-      indexPrice: price(index),
-      openInterest: qty(oiUnits),
-      openInterestValue: (oiUnits * s.qty * mark * s.tick).toFixed(2),
-      turnover24h: this.turnover24h().toFixed(4),
-      volume24h: ((this.day.volume24h + one.volume) * s.qty).toFixed(max(4, s.qtyDecimals)),
-      nextFundingTime: String(this.nextFundingTime),
-      fundingRate: formatTrimmed(this.fundingRate, 8),
-      bid1Price: price(this.book.bestBid()),
-      bid1Size: qty(this.book.bids[0]?.units ?? 0),
-      ask1Price: price(this.book.bestAsk()),
-      ask1Size: qty(this.book.asks[0]?.units ?? 0),
-      preOpenPrice: '',
-      preQty: '',
-      curPreListingPhase: '',
-      fundingIntervalHour: String(this.fundingIntervalMs() / HOUR_MS),
-      fundingCap: String(FUNDING_CAP),
+      change24h: this.lastTradeTicks / prev24 - 1,
+      lastTicks: this.lastTradeTicks,
+      prev24hTicks: prev24,
+      high24hTicks: max(this.day.high24h, one.high),
+      low24hTicks: min(this.day.low24h, one.low),
+      prev1hTicks: this.day.prevPrice1h || one.open,
+      markTicks: mark,
+      indexTicks: max(1, round(this.markTicks * (1 - this.fundingRate * 0.5))),
+      openInterestUnits: oiUnits,
+      openInterestValue: oiUnits * s.qty * mark * s.tick,
+      turnover24h: this.turnover24h(),
+      volume24h: (this.day.volume24h + one.volume) * s.qty,
+      nextFundingTime: this.nextFundingTime,
+      fundingRate: this.fundingRate,
+      bid1Ticks: this.book.bestBid(),
+      bid1Units: this.book.bids[0]?.units ?? 0,
+      ask1Ticks: this.book.bestAsk(),
+      ask1Units: this.book.asks[0]?.units ?? 0,
+      fundingIntervalHours: this.fundingIntervalMs() / HOUR_MS,
+      fundingCap: FUNDING_CAP,
     };
   }
 
@@ -523,7 +516,7 @@ export class SymbolMarket {
     return out;
   }
 
-  recentTrades(limit: number): TradeEvent[] {
+  recentTrades(limit: number): SimTrade[] {
     return this.recent.slice(-limit).reverse();
   }
 

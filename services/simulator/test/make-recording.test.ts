@@ -13,7 +13,7 @@ import { fetchUniverse } from '../../analyzer/src/intake/universe';
 import { KLINE_BACKFILL, Warmup } from '../../analyzer/src/intake/warmup';
 import { MarketStore } from '../../analyzer/src/state/market-store';
 import { aggregateTrades, DEFAULT_START, LATENCY_MS, makeRecording, parseArgs, planRegimes, THINNING_DEFAULTS, topicsFor, warmupRequests, type RecordingResult } from '../src/make-recording';
-import type { TradeEvent } from '../src/symbol-market';
+import type { SimTrade } from '../src/symbol-market';
 
 interface Line {
   k: string;
@@ -213,7 +213,7 @@ describe('make-recording', () => {
   }, 30_000);
 
   test('when trades are aggregated, then volume and the taker split are kept', () => {
-    const t = (seq: number, side: 'Buy' | 'Sell', priceTicks: number, units: number): TradeEvent => ({
+    const t = (seq: number, side: 'Buy' | 'Sell', priceTicks: number, units: number): SimTrade => ({
       time: 1000 + seq,
       side,
       units,

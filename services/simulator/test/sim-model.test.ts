@@ -157,7 +157,7 @@ describe('simulator market model', () => {
     for (const seed of [1, 7, 42, 99, 1234]) {
       for (const s of market(seed).markets) {
         const t = s.ticker();
-        sigmas.push(Math.abs(Math.log(1 + Number(t.price24hPcnt))) / s.spec.hourlyVol);
+        sigmas.push(Math.abs(Math.log(1 + t.change24h)) / s.spec.hourlyVol);
       }
     }
     expect(Math.max(...sigmas)).toBeLessThan(30);
