@@ -6,6 +6,16 @@ import { KLINE_INTERVALS } from './topics';
 export const WS_PATH = '/v5/public/linear';
 /** Prefix of the public market REST endpoints. */
 export const REST_MARKET_PREFIX = '/v5/market/';
+/** The public market REST endpoints this project calls (all take `category=linear` but `time`). */
+export const REST_PATH = {
+  instrumentsInfo: `${REST_MARKET_PREFIX}instruments-info`,
+  tickers: `${REST_MARKET_PREFIX}tickers`,
+  kline: `${REST_MARKET_PREFIX}kline`,
+  openInterest: `${REST_MARKET_PREFIX}open-interest`,
+  accountRatio: `${REST_MARKET_PREFIX}account-ratio`,
+  fundingHistory: `${REST_MARKET_PREFIX}funding/history`,
+  time: `${REST_MARKET_PREFIX}time`,
+} as const;
 /** At most this many args in one subscribe/unsubscribe request. */
 export const MAX_ARGS_PER_REQUEST = 10;
 /** Bybit's cap on the total length of one public connection's subscribed args. */

@@ -15,6 +15,7 @@ import path from 'node:path';
 import {
   MAX_ARGS_PER_REQUEST,
   PING_INTERVAL_MS,
+  REST_PATH,
   parseTopic,
   RECORDING_VERSION,
   topicsForSymbol,
@@ -122,12 +123,12 @@ export function topicsFor(symbol: string): string[] {
 /** The warm-up REST requests (path with query, exactly as the analyzer's REST client builds them). */
 export function warmupRequests(symbols: readonly string[]): string[] {
   const q = (p: string, params: Record<string, string | number>): string => `${p}?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
-  const out = [q('/v5/market/instruments-info', { category: 'linear', limit: 1000 }), q('/v5/market/tickers', { category: 'linear' })];
+  const out = [q(REST_PATH.instrumentsInfo, { category: 'linear', limit: 1000 }), q(REST_PATH.tickers, { category: 'linear' })];
   for (const symbol of symbols) {
-    for (const interval of WARMUP.klineIntervals) out.push(q('/v5/market/kline', { category: 'linear', symbol, interval, limit: WARMUP.klineLimit }));
-    out.push(q('/v5/market/open-interest', { category: 'linear', symbol, intervalTime: WARMUP.seriesInterval, limit: WARMUP.openInterestLimit }));
-    out.push(q('/v5/market/account-ratio', { category: 'linear', symbol, period: WARMUP.seriesInterval, limit: WARMUP.accountRatioLimit }));
-    out.push(q('/v5/market/funding/history', { category: 'linear', symbol, limit: WARMUP.fundingLimit }));
+    for (const interval of WARMUP.klineIntervals) out.push(q(REST_PATH.kline, { category: 'linear', symbol, interval, limit: WARMUP.klineLimit }));
+    out.push(q(REST_PATH.openInterest, { category: 'linear', symbol, intervalTime: WARMUP.seriesInterval, limit: WARMUP.openInterestLimit }));
+    out.push(q(REST_PATH.accountRatio, { category: 'linear', symbol, period: WARMUP.seriesInterval, limit: WARMUP.accountRatioLimit }));
+    out.push(q(REST_PATH.fundingHistory, { category: 'linear', symbol, limit: WARMUP.fundingLimit }));
   }
   return out;
 }

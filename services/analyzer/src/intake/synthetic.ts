@@ -1,4 +1,4 @@
-import { INTERVAL_MS, KLINE_INTERVALS } from '@confluence/bybit-wire';
+import { bookTopic, INTERVAL_MS, KLINE_INTERVALS, klineTopic, liquidationTopic, tickersTopic, tradeTopic } from '@confluence/bybit-wire';
 
 /**
  * Deterministic Bybit-format frames for benchmarks and tests: per symbol a book snapshot then valid deltas
@@ -78,7 +78,7 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
     ts += step;
     const s = states[Math.floor(rnd() * states.length)];
     const r = rnd();
-    const topicBook = `orderbook.50.${s.symbol}`;
+    const topicBook = bookTopic(s.symbol);
     if (!s.sentSnapshot) {
       s.sentSnapshot = true;
       s.u++;
@@ -92,7 +92,7 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
     } else if (!s.sentTicker) {
       s.sentTicker = true;
       yield JSON.stringify({
-        topic: `tickers.${s.symbol}`,
+        topic: tickersTopic(s.symbol),
         type: 'snapshot',
         data: {
           symbol: s.symbol,
@@ -165,7 +165,7 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
           seq: ++s.seq,
         });
       }
-      yield JSON.stringify({ topic: `publicTrade.${s.symbol}`, type: 'snapshot', ts, data });
+      yield JSON.stringify({ topic: tradeTopic(s.symbol), type: 'snapshot', ts, data });
     } else if (r < 0.9) {
       s.oi += (rnd() - 0.5) * 100;
       const data: Record<string, string> = { symbol: s.symbol, bid1Price: px(s, s.bidTick), bid1Size: size() };
@@ -176,7 +176,7 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
         data.markPrice = px(s, s.bidTick);
         data.openInterest = s.oi.toFixed(3);
       }
-      yield JSON.stringify({ topic: `tickers.${s.symbol}`, type: 'delta', data, cs: ++s.seq, ts });
+      yield JSON.stringify({ topic: tickersTopic(s.symbol), type: 'delta', data, cs: ++s.seq, ts });
     } else if (r < 0.98) {
       const iv = INTERVALS[Math.floor(rnd() * INTERVALS.length)];
       const ivMs = INTERVAL_MS[iv];
@@ -196,10 +196,10 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
       c.low = Math.min(c.low, price);
       c.volume += rnd() * 10;
       data.push(klineObj(start, ivMs, iv, c, false, ts, s.decimals));
-      yield JSON.stringify({ topic: `kline.${iv}.${s.symbol}`, data, ts, type: 'snapshot' });
+      yield JSON.stringify({ topic: klineTopic(iv, s.symbol), data, ts, type: 'snapshot' });
     } else {
       yield JSON.stringify({
-        topic: `allLiquidation.${s.symbol}`,
+        topic: liquidationTopic(s.symbol),
         type: 'snapshot',
         ts,
         data: [{ T: ts - 3, s: s.symbol, S: rnd() < 0.5 ? 'Buy' : 'Sell', v: size(), p: px(s, s.bidTick) }],

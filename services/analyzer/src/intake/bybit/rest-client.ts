@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { isAxiosError } from 'axios';
-import { INTERVAL_MS, isKlineInterval, RET_CODE } from '@confluence/bybit-wire';
+import { INTERVAL_MS, isKlineInterval, REST_PATH, RET_CODE } from '@confluence/bybit-wire';
 import { z } from 'zod';
 import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@confluence/confluence';
 import type { Logger } from '@confluence/logger';
@@ -356,7 +356,7 @@ export class BybitRestClient {
     const seen = new Set<string>();
     let cursor = '';
     for (let page = 0; page < maxPages; page++) {
-      const p = pathWithQuery('/v5/market/instruments-info', { category: 'linear', limit: 1000, cursor: cursor || undefined });
+      const p = pathWithQuery(REST_PATH.instrumentsInfo, { category: 'linear', limit: 1000, cursor: cursor || undefined });
       const r = this.parse(instrumentsResultSchema, (await this.getResult(p)).result, p);
       out.push(...r.list);
       if (!r.nextPageCursor || seen.has(r.nextPageCursor)) break;
@@ -367,13 +367,13 @@ export class BybitRestClient {
   }
 
   async tickers(): Promise<RestTicker[]> {
-    const p = pathWithQuery('/v5/market/tickers', { category: 'linear' });
+    const p = pathWithQuery(REST_PATH.tickers, { category: 'linear' });
     return this.parse(tickersResultSchema, (await this.getResult(p)).result, p).list;
   }
 
   /** Oldest first; the candle whose interval has not ended by the server time is marked unconfirmed. */
   async klines(symbol: string, interval: string, limit: number, start?: number): Promise<Candle[]> {
-    const p = pathWithQuery('/v5/market/kline', { category: 'linear', symbol, interval, limit, start });
+    const p = pathWithQuery(REST_PATH.kline, { category: 'linear', symbol, interval, limit, start });
     const { result, time } = await this.getResult(p);
     const r = this.parse(klineResultSchema, result, p);
     const ivMs = isKlineInterval(interval) ? INTERVAL_MS[interval] : INTERVAL_MS['1'];
@@ -388,19 +388,19 @@ export class BybitRestClient {
   }
 
   async openInterest(symbol: string, intervalTime: string, limit: number): Promise<OpenInterestPoint[]> {
-    const p = pathWithQuery('/v5/market/open-interest', { category: 'linear', symbol, intervalTime, limit });
+    const p = pathWithQuery(REST_PATH.openInterest, { category: 'linear', symbol, intervalTime, limit });
     const r = this.parse(oiResultSchema, (await this.getResult(p)).result, p);
     return r.list.map((x) => ({ ts: x.timestamp, openInterest: x.openInterest })).sort((a, b) => a.ts - b.ts);
   }
 
   async accountRatio(symbol: string, period: string, limit: number): Promise<LongShortPoint[]> {
-    const p = pathWithQuery('/v5/market/account-ratio', { category: 'linear', symbol, period, limit });
+    const p = pathWithQuery(REST_PATH.accountRatio, { category: 'linear', symbol, period, limit });
     const r = this.parse(ratioResultSchema, (await this.getResult(p)).result, p);
     return r.list.map((x) => ({ ts: x.timestamp, buyRatio: x.buyRatio, sellRatio: x.sellRatio })).sort((a, b) => a.ts - b.ts);
   }
 
   async fundingHistory(symbol: string, limit: number): Promise<FundingPoint[]> {
-    const p = pathWithQuery('/v5/market/funding/history', { category: 'linear', symbol, limit });
+    const p = pathWithQuery(REST_PATH.fundingHistory, { category: 'linear', symbol, limit });
     const r = this.parse(fundingResultSchema, (await this.getResult(p)).result, p);
     return r.list.map((x) => ({ ts: x.fundingRateTimestamp, rate: x.fundingRate })).sort((a, b) => a.ts - b.ts);
   }
@@ -424,7 +424,7 @@ export class BybitRestClient {
    * ahead), `rttMs` the round trip. Uses `timeNano` when present (ms precision), else `time` / `timeSecond`.
    */
   async serverTime(): Promise<{ offsetMs: number; rttMs: number; serverMs: number }> {
-    const p = '/v5/market/time';
+    const p = REST_PATH.time;
     // Timed from the moment the request is sent (after any wait in the rate limiter) to its answer.
     let t0 = this.now();
     const { result, time } = await this.getResult(p, (sentAt) => (t0 = sentAt));
