@@ -8,6 +8,8 @@ export const COMPONENT_NAMES = ['technical', 'volume', 'orderflow', 'orderbook',
 export type ComponentName = (typeof COMPONENT_NAMES)[number];
 export const TIMEFRAMES = ['1m', '5m', '30m', '4h'] as const;
 export type Timeframe = (typeof TIMEFRAMES)[number];
+/** Candle length of each timeframe, in ms (the analyzer's intake checks it against Bybit's kline intervals). */
+export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
 export const DIRECTIONS = ['Bullish', 'Bearish', 'Neutral'] as const;
 export type Direction = (typeof DIRECTIONS)[number];
 export const SOURCES = ['live', 'sim', 'replay'] as const;

@@ -1,6 +1,6 @@
 // The analyzer's side of the shared Bybit wire contract: its timeframes and warm-up sizes come from it.
 import { INTERVAL_MS, KLINE_INTERVALS, WARMUP } from '@confluence/bybit-wire';
-import { TIMEFRAMES } from '@confluence/contracts';
+import { TIMEFRAME_MS as ENGINE_TIMEFRAME_MS, TIMEFRAMES } from '@confluence/contracts';
 import { INTERVAL_TO_TIMEFRAME, TIMEFRAME_MS, TIMEFRAME_TO_INTERVAL } from '../../src/intake/events';
 import { ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL, KLINE_BACKFILL, OPEN_INTEREST_BACKFILL } from '../../src/intake/warmup';
 import { CANDLES_PER_TIMEFRAME } from '../../src/state/candles';
@@ -10,6 +10,7 @@ describe('analyzer and the wire contract', () => {
     expect(TIMEFRAMES.map((tf) => INTERVAL_TO_TIMEFRAME[TIMEFRAME_TO_INTERVAL[tf]])).toEqual([...TIMEFRAMES]);
     expect(TIMEFRAMES.map((tf) => TIMEFRAME_TO_INTERVAL[tf])).toEqual([...KLINE_INTERVALS]);
     expect(TIMEFRAMES.map((tf) => TIMEFRAME_MS[tf])).toEqual(KLINE_INTERVALS.map((i) => INTERVAL_MS[i]));
+    expect(TIMEFRAME_MS).toEqual(ENGINE_TIMEFRAME_MS);
     expect(TIMEFRAME_MS['4h']).toBe(4 * 3_600_000);
   });
 
