@@ -23,9 +23,10 @@ export const MAX_ARGS_CHARS_PER_CONNECTION = 21_000;
 /** Bybit asks clients to ping every 20 s; a connection with no traffic is dropped. */
 export const PING_INTERVAL_MS = 20_000;
 
-/** Bybit's published IP limit for public REST (requests per 5 s window) and WebSocket connects per 5 min. */
+/** Bybit's published IP limits: public REST requests per 5 s, and new WebSocket connections per 5 min. */
 export const REST_REQUESTS_PER_5S = 600;
 export const WS_CONNECTS_PER_5MIN = 500;
+export const WS_CONNECT_WINDOW_MS = 5 * 60_000;
 
 /** REST retCodes with a meaning of their own. */
 export const RET_CODE = { ok: 0, rateLimited: 10006, invalidParam: 10001, timeout: 10000, serverBusy: 10016 } as const;
