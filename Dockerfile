@@ -31,6 +31,7 @@ FROM scratch AS manifests
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/contracts/package.json packages/contracts/
+COPY packages/bybit-wire/package.json packages/bybit-wire/
 COPY packages/logger/package.json packages/logger/
 COPY packages/config/package.json packages/config/
 COPY packages/cache/package.json packages/cache/
@@ -38,6 +39,7 @@ COPY packages/confluence/package.json packages/confluence/
 COPY packages/testkit/package.json packages/testkit/
 COPY services/analyzer/package.json services/analyzer/
 COPY services/web/package.json services/web/
+COPY services/simulator/package.json services/simulator/
 COPY scripts/package.json scripts/
 
 # ---------------------------------------------------------------------------------------------
@@ -70,7 +72,7 @@ FROM toolchain AS build
 RUN npm ci
 COPY --from=sources /app /app
 # Only the projects the images run: the services, the browser client and the simulator.
-RUN npx tsc -b services/analyzer services/web services/web/client scripts
+RUN npx tsc -b services/analyzer services/web services/web/client services/simulator
 # The browser client, bundled with content-hashed names (services/web/dist/public).
 RUN node services/web/build-client.cjs
 # What the runtime takes from here, gathered into /runtime in one step (one COPY --from per path
@@ -122,7 +124,7 @@ FROM runtime AS simulator
 ENV SIM_HOST=0.0.0.0 \
     SIM_PORT=8010
 EXPOSE 8010
-CMD ["node", "scripts/dist/sim/main.js"]
+CMD ["node", "services/simulator/dist/main.js"]
 
 # Last, so a plain `docker build .` gives the web image.
 FROM runtime AS web

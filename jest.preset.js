@@ -10,7 +10,8 @@ module.exports = {
   // ESM-only dependencies are transformed to CommonJS for jest's module system.
   transformIgnorePatterns: ['/node_modules/(?!(trading-signals|big\\.js)/)'],
   moduleNameMapper: {
-    '^@confluence/(contracts|cache|config|logger|confluence|testkit)$': path.join(__dirname, 'packages/$1/src'),
+    '^@confluence/(contracts|bybit-wire|cache|config|logger|confluence|testkit)$': path.join(__dirname, 'packages/$1/src'),
+    '^@confluence/simulator$': path.join(__dirname, 'services/simulator/src'),
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };

@@ -209,7 +209,7 @@ async function services(mode) {
   const common = { MEMCACHED_SERVERS: memcached };
   if (mode === 'demo') {
     const simPort = process.env.SIM_PORT || '8010';
-    startChild('simulator', 'scripts/dist/sim/main.js', { SIM_PORT: simPort });
+    startChild('simulator', 'services/simulator/dist/main.js', { SIM_PORT: simPort });
     Object.assign(common, {
       MARKET_SOURCE: 'sim',
       BYBIT_WS_URL: `ws://127.0.0.1:${simPort}/v5/public/linear`,
@@ -373,7 +373,7 @@ async function main() {
     case 'sim':
       ensureDeps();
       build();
-      startChild('simulator', 'scripts/dist/sim/main.js', {});
+      startChild('simulator', 'services/simulator/dist/main.js', {});
       process.on('SIGINT', () => shutdown(0));
       process.on('SIGTERM', () => shutdown(0));
       return;

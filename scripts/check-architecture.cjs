@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Architecture checks run by `npm test` before any test:
 //  1. imports point one way (services → packages; web never imports the engine or the analyzer; the engine and
-//     the contracts stay pure; no relative path into another workspace's src);
-//  2. each workspace's tsconfig references match its @confluence/* dependencies in package.json.
+//     the contracts stay pure; the Bybit wire contract imports nothing; the simulator stands alone beside the
+//     services and keeps its market model apart from the wire encoding; no relative path into another workspace's src);
+//  2. each workspace's tsconfig references match its @confluence/* dependencies in package.json (a workspace without
+//     a tsconfig, like scripts/, declares none).
 // dependency-cruiser would be the usual tool, but it parses TypeScript through the compiler's JS API, which
 // TypeScript 7 no longer ships; import specifiers are simple enough to read with one regular expression.
 'use strict';
@@ -10,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..');
-const WORKSPACES = ['packages/contracts', 'packages/cache', 'packages/config', 'packages/logger', 'packages/confluence', 'packages/testkit', 'services/analyzer', 'services/web', 'scripts'];
+const WORKSPACES = ['packages/contracts', 'packages/bybit-wire', 'packages/cache', 'packages/config', 'packages/logger', 'packages/confluence', 'packages/testkit', 'services/analyzer', 'services/web', 'services/simulator', 'scripts'];
 const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
 /** [from workspace (regex on path), forbidden @confluence package or path prefix, why] */
@@ -21,6 +23,11 @@ const RULES = [
   [/^packages\/contracts\//, /^@confluence\//, 'contracts import nothing of ours'],
   [/^packages\/confluence\//, /^@confluence\/(?!contracts$)/, 'the engine is pure: it imports only contracts'],
   [/^(packages\/(?!testkit)|services\/|scripts\/)/, /^@confluence\/testkit$/, 'the test harness is for tests and benchmarks, never for shipped code'],
+  [/^packages\/bybit-wire\//, /^(?!packages\/bybit-wire\/)/, 'the Bybit wire contract is declarations only: it imports nothing'],
+  [/^services\/simulator\//, /^@confluence\/(?!bybit-wire$)|^services\/(?!simulator\/)|^packages\/(?!bybit-wire\/)/, 'the simulator stands in for Bybit: of ours it imports only the wire contract'],
+  [/^(services\/(?!simulator\/)|packages\/)/, /^@confluence\/simulator$|^services\/simulator\//, 'only tests and benchmarks start the simulator; shipped code never imports it'],
+  [/^services\/web\//, /^@confluence\/bybit-wire$/, 'the web never talks to Bybit: it reads the shared store'],
+  [/^services\/simulator\/src\/(book|candles|history|market|regimes|rng|symbol-market|instruments)\.ts$/, /^services\/simulator\/src\/(encoder|publisher|book-stream|rest|ws-server|simulator)$|^ws$|^node:(http|net|stream|fs)$/, 'the market model produces typed values; encoder.ts and the transports turn them into wire frames'],
 ];
 
 function walk(dir, out = []) {
@@ -61,7 +68,8 @@ for (const dir of srcDirs) {
 for (const w of WORKSPACES) {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, w, 'package.json'), 'utf8'));
   const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.startsWith('@confluence/')).map((d) => d.slice('@confluence/'.length)).sort();
-  const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, w, 'tsconfig.json'), 'utf8'));
+  const tsconfigPath = path.join(ROOT, w, 'tsconfig.json');
+  const tsconfig = fs.existsSync(tsconfigPath) ? JSON.parse(fs.readFileSync(tsconfigPath, 'utf8')) : {};
   const refs = (tsconfig.references || []).map((r) => path.basename(r.path)).sort();
   if (JSON.stringify(deps) !== JSON.stringify(refs)) problems.push(`${w}: tsconfig references [${refs}] do not match package.json @confluence dependencies [${deps}]`);
 }

@@ -84,7 +84,7 @@ const median = (xs: number[]): number => {
 function makeRecording(hours: number, symbols: number): { file: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-stability-'));
   const file = path.join(dir, `sim-${hours}h.jsonl`);
-  const script = path.join(__dirname, '..', '..', 'scripts', 'dist', 'sim', 'make-recording.js');
+  const script = path.join(__dirname, '..', '..', 'services', 'simulator', 'dist', 'make-recording.js');
   execFileSync(process.execPath, [script, '--out', file, '--hours', String(hours), '--symbols', String(symbols), '--seed', '42', '--book-ms', '2000', '--ticker-ms', '2000', '--trade-ms', '1000', '--quiet'], { stdio: 'inherit' });
   return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

@@ -12,7 +12,7 @@ import { createNormalizer } from '../../services/analyzer/dist/intake/bybit/norm
 import { isControlEvent, type MarketEvent } from '../../services/analyzer/dist/intake/events';
 import { MarketStore } from '../../services/analyzer/dist/state/market-store';
 import { TRADE_BYTES, TRADES_MAX, TRADES_WINDOW_MS } from '../../services/analyzer/dist/state/trades';
-import { createSimulator } from '../../scripts/dist/sim/simulator';
+import { createSimulator } from '../../services/simulator/dist/simulator';
 import { writeResult } from './lib/report';
 
 const SYMBOL = 'BTCUSDT';

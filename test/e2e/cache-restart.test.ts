@@ -27,7 +27,7 @@ describe('memcached restart under a running analyzer', () => {
   test('when memcached restarts empty, then every time-travel minute listed opens again and the other values are written back', async () => {
     const dir = tempDir('confluence-cache-restart-');
     const file = path.join(dir, 'sim.jsonl');
-    gen = startProcess('make-recording', [path.join(ROOT, 'scripts/dist/sim/make-recording.js'), '--out', file, '--hours', '2', '--symbols', '3', '--seed', '5', '--quiet'], {});
+    gen = startProcess('make-recording', [path.join(ROOT, 'services/simulator/dist/make-recording.js'), '--out', file, '--hours', '2', '--symbols', '3', '--seed', '5', '--quiet'], {});
     const code = await gen.waitForExit(120_000);
     if (code !== 0) throw new Error(`make-recording exited ${code}: ${gen.output().slice(-2000)}`);
     mc = await startMemcached();

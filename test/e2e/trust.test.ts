@@ -12,7 +12,7 @@ import { WebhookReceiver, startWebhookReceiver } from '../support/webhook';
 
 /**
  * The trust features end to end, each service a separate process on real Memcached:
- *  a. a synthetic 5-hour recording (scripts/src/sim/make-recording.ts) replayed at full speed fills the calibration
+ *  a. a synthetic 5-hour recording (services/simulator/src/make-recording.ts) replayed at full speed fills the calibration
  *     scoreboard, which /api/calibration and the dashboard's Track record panel then show;
  *  b. a symbol driven across an alert band yields exactly one webhook alert (first delivery answered 500, the retry
  *     succeeds with the same Idempotency-Key), and nothing is sent while the data is stale or the book gapped.
@@ -116,7 +116,7 @@ describe('trust features end to end', () => {
       const genStarted = Date.now();
       // The scoreboard counts one window per symbol per horizon, on the horizon's grid (00:00, 04:00 … UTC at 4 h): the
       // recording starts 5 min before midnight so the analyzer is warm at 00:00 and that 4 h window fits in 5 h.
-      gen = startProcess('make-recording', [path.join(ROOT, 'scripts/dist/sim/make-recording.js'), '--out', file, '--hours', String(HOURS), '--symbols', String(SYMBOLS), '--seed', '42', '--start', '2025-01-05T23:55:00Z', '--quiet'], {});
+      gen = startProcess('make-recording', [path.join(ROOT, 'services/simulator/dist/make-recording.js'), '--out', file, '--hours', String(HOURS), '--symbols', String(SYMBOLS), '--seed', '42', '--start', '2025-01-05T23:55:00Z', '--quiet'], {});
       const code = await gen.waitForExit(150_000);
       if (code !== 0) throw new Error(`make-recording exited ${code}: ${gen.output().slice(-3000)}`);
       const recorded = gen.jsonLines().find((l) => l.event === 'recorded') as { lines: number; bytes: number; startedAt: number; endedAt: number } | undefined;

@@ -151,7 +151,7 @@ describe('docker-compose.yml says what the deployment needs', () => {
 
   test('each Node service builds a Dockerfile target whose command is its entry point, from the NODE_IMAGE the Dockerfile defaults to', () => {
     const df = readDockerfile();
-    const entry: Record<string, string> = { analyzer: 'services/analyzer/dist/main.js', simulator: 'scripts/dist/sim/main.js', web: 'services/web/dist/main.js' };
+    const entry: Record<string, string> = { analyzer: 'services/analyzer/dist/main.js', simulator: 'services/simulator/dist/main.js', web: 'services/web/dist/main.js' };
     for (const name of NODE_SERVICES) {
       const build = svc(name, demo).build;
       const target = build?.target;

@@ -118,7 +118,7 @@ describe('the Dockerfile', () => {
         if (entry?.link && entry.resolved) visit(entry.resolved);
       }
     };
-    for (const entry of ['services/analyzer', 'services/web', 'scripts']) visit(entry);
+    for (const entry of ['services/analyzer', 'services/web', 'services/simulator']) visit(entry);
     for (const dir of needed) {
       expect({ dir, manifest: copied.has(`${dir}/package.json`), dist: copied.has(`${dir}/dist`) }).toEqual({ dir, manifest: true, dist: true });
     }

@@ -3,14 +3,14 @@
 // long/short points, 50 funding points — the constants are taken from warmup.ts), a 50-level book, ~2,000 trades in
 // the 15-minute window, a ticker and liquidations. `advance()` plays one market second
 // (new trades, the forming candles move, book and ticker deltas), so every cycle scores changed snapshots.
-import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
+import { TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '@confluence/contracts';
 import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@confluence/confluence';
 import type { DataEvent } from '../../../services/analyzer/dist/intake/events';
 import { MarketStore } from '../../../services/analyzer/dist/state/market-store';
 import { ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL, KLINE_BACKFILL, OPEN_INTEREST_BACKFILL } from '../../../services/analyzer/dist/intake/warmup';
 import type { ScoreSource } from '../../../services/analyzer/dist/scoring/cycle';
 
-export const TF_MS: Record<Timeframe, number> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
+export const TF_MS: Readonly<Record<Timeframe, number>> = TIMEFRAME_MS;
 /** A fixed market start (2026-01-01T00:00:30Z) so runs are comparable. */
 export const MARKET_START = 1_767_225_630_000;
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { z } from 'zod';
+import { REST_REQUESTS_PER_5S, WS_CONNECTS_PER_5MIN, WS_PATH } from '@confluence/bybit-wire';
 import { DEFAULT_KEY_PREFIX, LIMITS, SOURCES, ShardId, isValidKeyPrefix, isValidSymbol } from '@confluence/contracts';
 
 export class ConfigError extends Error {
@@ -132,7 +133,7 @@ export function parseShard(value: string | undefined): ShardId | undefined {
   return { index, count };
 }
 
-export const BYBIT_WS_URL = 'wss://stream.bybit.com/v5/public/linear';
+export const BYBIT_WS_URL = `wss://stream.bybit.com${WS_PATH}`;
 export const BYBIT_REST_URL = 'https://api.bybit.com';
 
 export interface AnalyzerConfig {
@@ -253,9 +254,9 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
         .preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false'], { error: 'UNIVERSE_INCLUDE_TRADFI must be 0, 1, true or false' }).optional())
         .transform((v) => v === '1' || v === 'true'),
       UNIVERSE_GRACE_MS: posInt('UNIVERSE_GRACE_MS', 30 * 60_000, 0, 24 * 3_600_000),
-      BYBIT_REST_RATE_PER_SEC: posInt('BYBIT_REST_RATE_PER_SEC', 20, 1, 120),
+      BYBIT_REST_RATE_PER_SEC: posInt('BYBIT_REST_RATE_PER_SEC', 20, 1, REST_REQUESTS_PER_5S / 5),
       BYBIT_REST_MAX_IN_FLIGHT: posInt('BYBIT_REST_MAX_IN_FLIGHT', 4, 1, 64),
-      BYBIT_WS_CONNECTS_PER_5MIN: posInt('BYBIT_WS_CONNECTS_PER_5MIN', 300, 1, 500),
+      BYBIT_WS_CONNECTS_PER_5MIN: posInt('BYBIT_WS_CONNECTS_PER_5MIN', 300, 1, WS_CONNECTS_PER_5MIN),
       BYBIT_CLOCK_SYNC_MS: posInt('BYBIT_CLOCK_SYNC_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
     },
     env,

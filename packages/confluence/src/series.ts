@@ -1,10 +1,10 @@
-import type { Timeframe } from '@confluence/contracts';
+import { TIMEFRAME_MS, type Timeframe } from '@confluence/contracts';
 import { ADOSC, ADX, AO, ATR, CCI, CMF, EMA, MACD, RSI, WilliamsR } from 'trading-signals';
 import { hashString } from './math';
 import { findSwings, NO_SWINGS, type Swings } from './swings';
 import type { Candle } from './types';
 
-export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
+export { TIMEFRAME_MS };
 
 /** Inputs each library indicator needs before its value is trusted (MACD: 26 for the lines + 8 more for a settled 9-period signal). */
 export const REQUIRED = {

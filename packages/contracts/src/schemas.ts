@@ -9,6 +9,8 @@ export { COMPONENT_NAMES, DIRECTIONS } from './names';
 export type { ComponentName, Direction } from './names';
 export const TIMEFRAMES = ['1m', '5m', '30m', '4h'] as const;
 export type Timeframe = (typeof TIMEFRAMES)[number];
+/** Candle length of each timeframe, in ms (the analyzer's intake checks it against Bybit's kline intervals). */
+export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
 export const SOURCES = ['live', 'sim', 'replay'] as const;
 export type MarketSource = (typeof SOURCES)[number];
 export const KINDS = ['symbols', 'symbol', 'overview', 'history', 'heartbeat', 'shards', 'calibration', 'alerts', 'timeline', 'snapshot'] as const;

@@ -39,7 +39,7 @@ export async function postJson(url: string, body: unknown): Promise<HttpJson> {
 }
 
 export async function startSimulator(env: Record<string, string> = {}): Promise<Service & { wsUrl: string; restUrl: string }> {
-  const proc = startProcess('simulator', [path.join(ROOT, 'scripts/dist/sim/main.js')], { SIM_PORT: '0', ...env });
+  const proc = startProcess('simulator', [path.join(ROOT, 'services/simulator/dist/main.js')], { SIM_PORT: '0', ...env });
   const line = await waitFor(() => {
     if (proc.exited()) throw new Error(`simulator exited: ${proc.output().slice(-2000)}`);
     return proc.jsonLines().find((l) => l.event === 'listening');

@@ -1,7 +1,7 @@
-import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
+import { TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '@confluence/contracts';
 import { EMPTY_TRADES, tradeAt, tradeColumns, tradeCount, type BookLevel, type Candle, type Liquidation, type MarketSnapshot, type OpenInterestPoint, type Trade, type TradeColumns } from '@confluence/confluence';
 
-export const TF_MS: Record<Timeframe, number> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
+export const TF_MS: Readonly<Record<Timeframe, number>> = TIMEFRAME_MS;
 /** A fixed "now": 30 s into a minute. Prices are multiples of 1/64 around P0 so mirroring p → 2·P0 − p is exact in floating point. */
 export const NOW = 1_764_000_000_000 + 30_000;
 export const P0 = 1000;

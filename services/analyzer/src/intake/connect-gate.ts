@@ -1,10 +1,12 @@
+import { WS_CONNECT_WINDOW_MS } from '@confluence/bybit-wire';
+
 /**
  * Pool-wide cap on WebSocket connection attempts: at most `max` attempts in any `windowMs` (sliding window).
  * Bybit allows 500 new connections per 5 minutes per IP; 28 connections failing in a loop with a short backoff would
  * make far more. Every connection of the pool asks the gate before dialling; when the budget is spent it is told how
  * long to wait, so attempts spread out instead of hitting Bybit's limit (and a temporary ban).
  */
-export const CONNECT_WINDOW_MS = 5 * 60_000;
+export const CONNECT_WINDOW_MS = WS_CONNECT_WINDOW_MS;
 export const DEFAULT_CONNECTS_PER_WINDOW = 300;
 
 export class ConnectGate {

@@ -1,3 +1,4 @@
+import { INTERVAL_MS, type KlineInterval } from '@confluence/bybit-wire';
 import type { Timeframe } from '@confluence/contracts';
 
 /**
@@ -156,6 +157,12 @@ export function isControlEvent(ev: MarketEvent): ev is ControlEvent {
 }
 
 /** Kline interval on the wire ↔ engine timeframe. */
-export const INTERVAL_TO_TIMEFRAME: Readonly<Record<string, Timeframe>> = { '1': '1m', '5': '5m', '30': '30m', '240': '4h' };
-export const TIMEFRAME_TO_INTERVAL: Readonly<Record<Timeframe, string>> = { '1m': '1', '5m': '5', '30m': '30', '4h': '240' };
-export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = { '1m': 60_000, '5m': 300_000, '30m': 1_800_000, '4h': 14_400_000 };
+export const INTERVAL_TO_TIMEFRAME: Readonly<Record<string, Timeframe>> = { '1': '1m', '5': '5m', '30': '30m', '240': '4h' } satisfies Record<KlineInterval, Timeframe>;
+export const TIMEFRAME_TO_INTERVAL: Readonly<Record<Timeframe, KlineInterval>> = { '1m': '1', '5m': '5', '30m': '30', '4h': '240' };
+/** Candle length per timeframe, from the wire contract's interval table. */
+export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = {
+  '1m': INTERVAL_MS[TIMEFRAME_TO_INTERVAL['1m']],
+  '5m': INTERVAL_MS[TIMEFRAME_TO_INTERVAL['5m']],
+  '30m': INTERVAL_MS[TIMEFRAME_TO_INTERVAL['30m']],
+  '4h': INTERVAL_MS[TIMEFRAME_TO_INTERVAL['4h']],
+};

@@ -1,5 +1,6 @@
 import type { AnalyzerConfig } from '@confluence/config';
 import { EventEmitter } from 'node:events';
+import { bookTopic, REST_PATH, symbolOfTopic, topicsForSymbol } from '@confluence/bybit-wire';
 import type { ShardId } from '@confluence/contracts';
 import type { MarketSnapshot } from '@confluence/confluence';
 import { createRateLimitedLog, type Logger } from '@confluence/logger';
@@ -7,7 +8,6 @@ import { MarketStore, type StateLimits, type SymbolIntakeStatus } from '../state
 import { fullJitterDelay, sleep } from './backoff';
 import { createNormalizer, type MalformedReason } from './bybit/normalize';
 import { ACCESS_BLOCK_MESSAGE, BybitRestClient, createHttpTransport, RestError, type AccessBlock } from './bybit/rest-client';
-import { bookTopic, symbolOfTopic, topicsForSymbol } from './bybit/topics';
 import { DEFAULT_WS_TIMING, type ConnectionState, type WsTiming } from './bybit/ws-connection';
 import { WsPool } from './bybit/ws-pool';
 import { ConnectGate, CONNECT_WINDOW_MS, DEFAULT_CONNECTS_PER_WINDOW } from './connect-gate';
@@ -523,7 +523,7 @@ export function createIntake(options: IntakeOptions): Intake {
     warmup = new Warmup({ rest, store, logger: logger.child({ component: 'warmup' }), poll: false, retry: false });
     const symbols = (options.symbols?.length ? options.symbols : index.symbols).filter((s) => inShard(s, options.shard));
     // Funding intervals from the recorded instruments answer, when the recording has one (tickers may carry them too).
-    if ([...index.rest.keys()].some((k) => k.startsWith('/v5/market/instruments-info'))) {
+    if ([...index.rest.keys()].some((k) => k.startsWith(REST_PATH.instrumentsInfo))) {
       try {
         fundingIntervals = new Map((await rest.instruments()).flatMap((i) => (i.fundingInterval !== undefined && i.fundingInterval > 0 ? [[i.symbol, i.fundingInterval] as const] : [])));
       } catch {

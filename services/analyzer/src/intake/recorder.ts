@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { RECORDING_VERSION } from '@confluence/bybit-wire';
 
 /**
  * Recording format (JSONL, one object per line):
@@ -8,7 +9,7 @@ import path from 'node:path';
  *   {"t":ms,"k":"rest","p":"/v5/market/kline?…","s":httpStatus,"b":"<raw body>"}            every REST answer
  * Frames and bodies are stored verbatim (as JSON strings) so a replay goes through the same parser.
  */
-export const RECORDING_VERSION = 1;
+export { RECORDING_VERSION };
 
 export interface RecordingMeta {
   readonly k: 'meta';

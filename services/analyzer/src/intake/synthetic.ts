@@ -1,3 +1,5 @@
+import { bookTopic, INTERVAL_MS, KLINE_INTERVALS, klineTopic, liquidationTopic, tickersTopic, tradeTopic } from '@confluence/bybit-wire';
+
 /**
  * Deterministic Bybit-format frames for benchmarks and tests: per symbol a book snapshot then valid deltas
  * (u + 1, never crossed), trades, ticker snapshot + deltas, klines for the four intervals and liquidations,
@@ -42,8 +44,7 @@ interface SymState {
   candle: Record<string, { open: number; high: number; low: number; close: number; volume: number }>;
 }
 
-const INTERVALS = ['1', '5', '30', '240'];
-const INTERVAL_MS: Record<string, number> = { '1': 60_000, '5': 300_000, '30': 1_800_000, '240': 14_400_000 };
+const INTERVALS = KLINE_INTERVALS;
 
 export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
   const rnd = mulberry32(o.seed ?? 42);
@@ -77,7 +78,7 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
     ts += step;
     const s = states[Math.floor(rnd() * states.length)];
     const r = rnd();
-    const topicBook = `orderbook.50.${s.symbol}`;
+    const topicBook = bookTopic(s.symbol);
     if (!s.sentSnapshot) {
       s.sentSnapshot = true;
       s.u++;
@@ -91,7 +92,7 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
     } else if (!s.sentTicker) {
       s.sentTicker = true;
       yield JSON.stringify({
-        topic: `tickers.${s.symbol}`,
+        topic: tickersTopic(s.symbol),
         type: 'snapshot',
         data: {
           symbol: s.symbol,
@@ -164,7 +165,7 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
           seq: ++s.seq,
         });
       }
-      yield JSON.stringify({ topic: `publicTrade.${s.symbol}`, type: 'snapshot', ts, data });
+      yield JSON.stringify({ topic: tradeTopic(s.symbol), type: 'snapshot', ts, data });
     } else if (r < 0.9) {
       s.oi += (rnd() - 0.5) * 100;
       const data: Record<string, string> = { symbol: s.symbol, bid1Price: px(s, s.bidTick), bid1Size: size() };
@@ -175,7 +176,7 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
         data.markPrice = px(s, s.bidTick);
         data.openInterest = s.oi.toFixed(3);
       }
-      yield JSON.stringify({ topic: `tickers.${s.symbol}`, type: 'delta', data, cs: ++s.seq, ts });
+      yield JSON.stringify({ topic: tickersTopic(s.symbol), type: 'delta', data, cs: ++s.seq, ts });
     } else if (r < 0.98) {
       const iv = INTERVALS[Math.floor(rnd() * INTERVALS.length)];
       const ivMs = INTERVAL_MS[iv];
@@ -195,10 +196,10 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
       c.low = Math.min(c.low, price);
       c.volume += rnd() * 10;
       data.push(klineObj(start, ivMs, iv, c, false, ts, s.decimals));
-      yield JSON.stringify({ topic: `kline.${iv}.${s.symbol}`, data, ts, type: 'snapshot' });
+      yield JSON.stringify({ topic: klineTopic(iv, s.symbol), data, ts, type: 'snapshot' });
     } else {
       yield JSON.stringify({
-        topic: `allLiquidation.${s.symbol}`,
+        topic: liquidationTopic(s.symbol),
         type: 'snapshot',
         ts,
         data: [{ T: ts - 3, s: s.symbol, S: rnd() < 0.5 ? 'Buy' : 'Sell', v: size(), p: px(s, s.bidTick) }],

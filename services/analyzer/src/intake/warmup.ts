@@ -1,17 +1,17 @@
+import { WARMUP } from '@confluence/bybit-wire';
 import type { Timeframe } from '@confluence/contracts';
 import { createRateLimitedLog, type Logger } from '@confluence/logger';
-import { CANDLES_PER_TIMEFRAME } from '../state/candles';
 import type { MarketStore } from '../state/market-store';
 import { fullJitterDelay } from './backoff';
 import { RestError, type BybitRestClient } from './bybit/rest-client';
 import { INTERVAL_TO_TIMEFRAME, TIMEFRAME_MS, TIMEFRAME_TO_INTERVAL } from './events';
 import { fnv1a32 } from './universe';
 
-/** Fills the candle store of each timeframe in one request (CANDLES_PER_TIMEFRAME, enough for every indicator). */
-export const KLINE_BACKFILL = CANDLES_PER_TIMEFRAME;
-export const OPEN_INTEREST_BACKFILL = 200;
-export const ACCOUNT_RATIO_BACKFILL = 100;
-export const FUNDING_BACKFILL = 50;
+/** Fills the candle store of each timeframe in one request (it keeps CANDLES_PER_TIMEFRAME, the same number). */
+export const KLINE_BACKFILL: number = WARMUP.klineLimit;
+export const OPEN_INTEREST_BACKFILL: number = WARMUP.openInterestLimit;
+export const ACCOUNT_RATIO_BACKFILL: number = WARMUP.accountRatioLimit;
+export const FUNDING_BACKFILL: number = WARMUP.fundingLimit;
 export const POLL_INTERVAL_MS = 60_000;
 /** Funding changes every few hours: poll it every 10th round. */
 export const FUNDING_POLL_EVERY = 10;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '@confluence/logger';
 import { createIntake, type Intake, type IntakeOptions } from '../../src/intake/intake';
-import { topicsForSymbol } from '../../src/intake/bybit/topics';
+import { topicsForSymbol } from '@confluence/bybit-wire';
 import { CANDLES_PER_TIMEFRAME } from '../../src/state/candles';
 import { syntheticFrames } from '../../src/intake/synthetic';
 import { startFakeExchange, type FakeExchange } from './fake-exchange';

@@ -18,7 +18,7 @@ async function waitFor<T>(check: () => T | null | false | undefined, timeoutMs: 
  * wire format over real WebSocket and HTTP on loopback), in process so each test can look at the intake's state.
  * The simulator runs on a manual clock: the market moves only when a test steps it, so every run is the same.
  */
-const SIM = path.join(__dirname, '..', '..', '..', '..', 'scripts', 'src', 'sim', 'simulator.ts');
+const SIM = path.join(__dirname, '..', '..', '..', '..', 'services', 'simulator', 'src', 'simulator.ts');
 
 jest.setTimeout(90_000);
 

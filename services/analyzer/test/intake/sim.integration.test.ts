@@ -6,10 +6,10 @@ import { createIntake, type Intake } from '../../src/intake/intake';
 import { waitFor } from './helpers';
 
 /**
- * Optional: the intake against the project's Bybit simulator (scripts/src/sim), in process. Skipped when the simulator
+ * Optional: the intake against the project's Bybit simulator (services/simulator/src), in process. Skipped when the simulator
  * is not in the tree; the unit tests never depend on it.
  */
-const SIM = path.join(__dirname, '..', '..', '..', '..', 'scripts', 'src', 'sim', 'simulator.ts');
+const SIM = path.join(__dirname, '..', '..', '..', '..', 'services', 'simulator', 'src', 'simulator.ts');
 const maybe = fs.existsSync(SIM) ? describe : describe.skip;
 
 jest.setTimeout(60_000);

@@ -2,7 +2,7 @@ import { silentLogger } from '@confluence/logger';
 import { createNormalizer } from '../../src/intake/bybit/normalize';
 import { WsConnection, type DisconnectInfo, type WsTiming } from '../../src/intake/bybit/ws-connection';
 import { WsPool } from '../../src/intake/bybit/ws-pool';
-import { topicsForSymbol } from '../../src/intake/bybit/topics';
+import { topicsForSymbol } from '@confluence/bybit-wire';
 import type { DataEvent } from '../../src/intake/events';
 import { defaultAnswer, startWs, waitFor, type TestWsServer } from './helpers';
 

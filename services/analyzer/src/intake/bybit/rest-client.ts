@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { isAxiosError } from 'axios';
+import { INTERVAL_MS, isKlineInterval, REST_PATH, RET_CODE } from '@confluence/bybit-wire';
 import { z } from 'zod';
 import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@confluence/confluence';
 import type { Logger } from '@confluence/logger';
@@ -114,8 +115,8 @@ function bodySample(body: string): string {
   return body.slice(0, BODY_SAMPLE_CHARS).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
 }
 
-const TRANSIENT_RET_CODES = new Set([10000, 10016]);
-const RATE_LIMIT_RET_CODE = 10006;
+const TRANSIENT_RET_CODES: ReadonlySet<number> = new Set([RET_CODE.timeout, RET_CODE.serverBusy]);
+const RATE_LIMIT_RET_CODE = RET_CODE.rateLimited;
 
 const numStr = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const n = typeof v === 'number' ? v : v === '' ? NaN : Number(v);
@@ -160,8 +161,6 @@ const ratioResultSchema = z.object({ list: z.array(z.object({ buyRatio: numStr, 
 const fundingResultSchema = z.object({ list: z.array(z.object({ fundingRate: numStr, fundingRateTimestamp: numStr })) });
 
 const timeResultSchema = z.object({ timeSecond: z.string().optional(), timeNano: z.string().regex(/^\d{7,}$/).optional() });
-
-const INTERVAL_MS: Readonly<Record<string, number>> = { '1': 60_000, '5': 300_000, '30': 1_800_000, '240': 14_400_000 };
 
 export function pathWithQuery(path: string, query: Readonly<Record<string, string | number | undefined>>): string {
   const params = new URLSearchParams();
@@ -357,7 +356,7 @@ export class BybitRestClient {
     const seen = new Set<string>();
     let cursor = '';
     for (let page = 0; page < maxPages; page++) {
-      const p = pathWithQuery('/v5/market/instruments-info', { category: 'linear', limit: 1000, cursor: cursor || undefined });
+      const p = pathWithQuery(REST_PATH.instrumentsInfo, { category: 'linear', limit: 1000, cursor: cursor || undefined });
       const r = this.parse(instrumentsResultSchema, (await this.getResult(p)).result, p);
       out.push(...r.list);
       if (!r.nextPageCursor || seen.has(r.nextPageCursor)) break;
@@ -368,16 +367,16 @@ export class BybitRestClient {
   }
 
   async tickers(): Promise<RestTicker[]> {
-    const p = pathWithQuery('/v5/market/tickers', { category: 'linear' });
+    const p = pathWithQuery(REST_PATH.tickers, { category: 'linear' });
     return this.parse(tickersResultSchema, (await this.getResult(p)).result, p).list;
   }
 
   /** Oldest first; the candle whose interval has not ended by the server time is marked unconfirmed. */
   async klines(symbol: string, interval: string, limit: number, start?: number): Promise<Candle[]> {
-    const p = pathWithQuery('/v5/market/kline', { category: 'linear', symbol, interval, limit, start });
+    const p = pathWithQuery(REST_PATH.kline, { category: 'linear', symbol, interval, limit, start });
     const { result, time } = await this.getResult(p);
     const r = this.parse(klineResultSchema, result, p);
-    const ivMs = INTERVAL_MS[interval] ?? 60_000;
+    const ivMs = isKlineInterval(interval) ? INTERVAL_MS[interval] : INTERVAL_MS['1'];
     const serverNow = time ?? this.now();
     const out: Candle[] = [];
     for (const row of r.list) {
@@ -389,19 +388,19 @@ export class BybitRestClient {
   }
 
   async openInterest(symbol: string, intervalTime: string, limit: number): Promise<OpenInterestPoint[]> {
-    const p = pathWithQuery('/v5/market/open-interest', { category: 'linear', symbol, intervalTime, limit });
+    const p = pathWithQuery(REST_PATH.openInterest, { category: 'linear', symbol, intervalTime, limit });
     const r = this.parse(oiResultSchema, (await this.getResult(p)).result, p);
     return r.list.map((x) => ({ ts: x.timestamp, openInterest: x.openInterest })).sort((a, b) => a.ts - b.ts);
   }
 
   async accountRatio(symbol: string, period: string, limit: number): Promise<LongShortPoint[]> {
-    const p = pathWithQuery('/v5/market/account-ratio', { category: 'linear', symbol, period, limit });
+    const p = pathWithQuery(REST_PATH.accountRatio, { category: 'linear', symbol, period, limit });
     const r = this.parse(ratioResultSchema, (await this.getResult(p)).result, p);
     return r.list.map((x) => ({ ts: x.timestamp, buyRatio: x.buyRatio, sellRatio: x.sellRatio })).sort((a, b) => a.ts - b.ts);
   }
 
   async fundingHistory(symbol: string, limit: number): Promise<FundingPoint[]> {
-    const p = pathWithQuery('/v5/market/funding/history', { category: 'linear', symbol, limit });
+    const p = pathWithQuery(REST_PATH.fundingHistory, { category: 'linear', symbol, limit });
     const r = this.parse(fundingResultSchema, (await this.getResult(p)).result, p);
     return r.list.map((x) => ({ ts: x.fundingRateTimestamp, rate: x.fundingRate })).sort((a, b) => a.ts - b.ts);
   }
@@ -425,7 +424,7 @@ export class BybitRestClient {
    * ahead), `rttMs` the round trip. Uses `timeNano` when present (ms precision), else `time` / `timeSecond`.
    */
   async serverTime(): Promise<{ offsetMs: number; rttMs: number; serverMs: number }> {
-    const p = '/v5/market/time';
+    const p = REST_PATH.time;
     // Timed from the moment the request is sent (after any wait in the rate limiter) to its answer.
     let t0 = this.now();
     const { result, time } = await this.getResult(p, (sentAt) => (t0 = sentAt));

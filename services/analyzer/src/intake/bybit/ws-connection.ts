@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
+import { MAX_ARGS_PER_REQUEST, PING_INTERVAL_MS } from '@confluence/bybit-wire';
 import { createRateLimitedLog, type Logger } from '@confluence/logger';
 import { fullJitterDelay } from '../backoff';
 import { isControlEvent, type ControlEvent, type DataEvent, type MarketEvent } from '../events';
 import { RateMeter } from '../rate-meter';
 
 /** Bybit: send a ping every 20 s. */
-export const PING_INTERVAL_MS = 20_000;
+export { PING_INTERVAL_MS };
 /** No pong this long after a ping → the connection is dead. */
 export const PONG_TIMEOUT_MS = 10_000;
 /** No data frame at all this long while topics are subscribed → dead. */
@@ -18,8 +19,8 @@ export const STABLE_AFTER_MS = 30_000;
 export const SUBSCRIBE_RETRY_BASE_MS = 5_000;
 export const SUBSCRIBE_RETRY_MAX_MS = 5 * 60_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
-/** DESIGN.md: at most 10 args per subscribe request. */
-export const MAX_ARGS_PER_REQUEST = 10;
+/** Bybit: at most 10 args per subscribe request. */
+export { MAX_ARGS_PER_REQUEST };
 const MAX_PENDING_REQUESTS = 1_000;
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';

@@ -1,9 +1,9 @@
 import type { Logger } from '@confluence/logger';
-import { symbolOfTopic } from './topics';
+import { MAX_ARGS_CHARS_PER_CONNECTION, symbolOfTopic } from '@confluence/bybit-wire';
 import { WsConnection, type ConnectionStats, type DisconnectInfo, type WsConnectionOptions } from './ws-connection';
 
 /** Bybit: the args of one public connection may total at most 21,000 characters. */
-export const MAX_ARGS_CHARS_PER_CONNECTION = 21_000;
+export { MAX_ARGS_CHARS_PER_CONNECTION };
 /** Our own cap, so 500 symbols × 8 topics spread over ~20 sockets instead of piling onto a few. */
 export const MAX_TOPICS_PER_CONNECTION = 200;
 

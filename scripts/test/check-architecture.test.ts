@@ -1,0 +1,68 @@
+// The architecture check run against a small tree of its own: clean, it passes; each boundary the Bybit wire
+// contract and the simulator rely on, once crossed, fails it with the file and the reason.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const SCRIPT = path.resolve(__dirname, '..', 'check-architecture.cjs');
+const WORKSPACES = JSON.parse(
+  (/const WORKSPACES = (\[[^\]]*\])/.exec(fs.readFileSync(SCRIPT, 'utf8'))?.[1] ?? '[]').replace(/'/g, '"'),
+) as string[];
+
+let root: string;
+
+function write(rel: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  fs.writeFileSync(path.join(root, rel), text);
+}
+
+function check(): { status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'check-architecture.cjs')], { encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr };
+}
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'arch-check-'));
+  for (const w of WORKSPACES) write(`${w}/package.json`, JSON.stringify({ name: `@confluence/${path.basename(w)}` }));
+  fs.copyFileSync(SCRIPT, path.join(root, 'scripts', 'check-architecture.cjs'));
+  write('packages/bybit-wire/src/index.ts', "export * from './topics';\n");
+  write('packages/bybit-wire/src/topics.ts', "export const KLINE_INTERVALS = ['1'] as const;\n");
+  write('services/simulator/src/symbol-market.ts', "import { KLINE_INTERVALS } from '@confluence/bybit-wire';\nimport { Rng } from './rng';\n");
+  write('services/simulator/src/encoder.ts', "import type { SimTicker } from './symbol-market';\nimport { INTERVAL_MS } from '@confluence/bybit-wire';\n");
+  write('services/simulator/src/ws-server.ts', "import { WebSocket } from 'ws';\nimport { tickerWire } from './encoder';\n");
+  write('services/analyzer/src/intake/intake.ts', "import { topicsForSymbol } from '@confluence/bybit-wire';\n");
+});
+
+afterEach(() => {
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('architecture check', () => {
+  test('when the tree keeps its boundaries, then the check passes', () => {
+    expect(WORKSPACES).toEqual(expect.arrayContaining(['packages/bybit-wire', 'services/simulator']));
+    expect(check()).toMatchObject({ status: 0 });
+  });
+
+  test.each([
+    ['the market model imports the encoder', 'services/simulator/src/candles.ts', "import { klineWire } from './encoder';", 'market model produces typed values'],
+    ['the market model opens a socket', 'services/simulator/src/book.ts', "import { WebSocket } from 'ws';", 'market model produces typed values'],
+    ['the simulator imports another package of ours', 'services/simulator/src/main.ts', "import { createLogger } from '@confluence/logger';", 'only the wire contract'],
+    ['the simulator reaches into the analyzer', 'services/simulator/src/rest.ts', "import { x } from '../../analyzer/src/intake/events';", 'only the wire contract'],
+    ['the analyzer imports the simulator', 'services/analyzer/src/intake/replay.ts', "import { createSimulator } from '@confluence/simulator';", 'shipped code never imports it'],
+    ['the wire contract does I/O', 'packages/bybit-wire/src/limits.ts', "import fs from 'node:fs';", 'declarations only'],
+    ['the web imports the wire contract', 'services/web/src/app.ts', "import { WS_PATH } from '@confluence/bybit-wire';", 'never talks to Bybit'],
+  ])('when %s, then the check fails naming the file and why', (_name, file, line, why) => {
+    write(file, `${line}\n`);
+    const r = check();
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(file);
+    expect(r.stderr).toContain(why);
+  });
+
+  test('when a workspace declares an @confluence dependency its tsconfig does not reference, then the check fails', () => {
+    write('services/simulator/package.json', JSON.stringify({ name: '@confluence/simulator', dependencies: { '@confluence/bybit-wire': '0.1.0' } }));
+    write('services/simulator/tsconfig.json', JSON.stringify({ references: [] }));
+    expect(check()).toMatchObject({ status: 1, stderr: expect.stringContaining('services/simulator: tsconfig references [] do not match') });
+  });
+});
