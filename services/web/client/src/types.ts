@@ -38,6 +38,6 @@ export const COMPONENT_LABELS: Readonly<Record<ComponentName, { short: string; l
   sentiment: { short: 'Sent', long: 'Sentiment' },
 };
 
-/** DESIGN §6 default thresholds: Bullish ≥ 60, Bearish ≤ 40. */
+/** The engine's default direction thresholds: Bullish ≥ 60, Bearish ≤ 40. */
 export const BULLISH_AT = 60;
 export const BEARISH_AT = 40;
