@@ -63,12 +63,11 @@ describe('faults: memcached', () => {
       await untilState(web, 'ok');
       await waitFor(async () => (await getJson(`${web.url}/api/symbols/BTCUSDT`)).status === 200, { what: 'detail restored' });
 
-      // Paused (SIGSTOP): HTTP answers within a bounded time, status says unreachable, recovery after SIGCONT.
+      // Paused (SIGSTOP): HTTP still answers (getJson gives up, failing the test, after its own 5 s deadline; the web's
+      // Memcached deadline is far shorter), never with a 5xx; the status says unreachable; recovery after SIGCONT.
       await mc.pause();
-      const started = Date.now();
       const during = await getJson(`${web.url}/api/symbols/ETHUSDT`, { timeoutMs: 5000 });
-      expect(Date.now() - started).toBeLessThan(3000);
-      expect(during.status).toBeLessThan(600);
+      expect(during.status).toBeLessThan(500);
       await untilState(web, 'cache_unreachable');
       await mc.resume();
       await untilState(web, 'ok');

@@ -4,7 +4,7 @@ import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator,
 import { waitFor } from '@confluence/testkit';
 
 /**
- * DESIGN §7 on one machine: three Memcached servers (consistent hashing), two analyzer shards each owning a
+ * The scale-out plan on one machine: three Memcached servers (consistent hashing), two analyzer shards each owning a
  * deterministic slice of the universe, two web servers that merge the shards and answer identically.
  */
 describe('scale-out: 3 memcached, 2 analyzer shards, 2 web servers', () => {

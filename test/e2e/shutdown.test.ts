@@ -30,11 +30,10 @@ describe('graceful shutdown', () => {
       const drained = (async () => {
         for (;;) if ((await reader.read()).done) return 'closed';
       })().catch(() => 'aborted');
-      const started = Date.now();
       web.proc.child.kill(signal);
       analyzer.proc.child.kill(signal);
+      // Both must exit 0 within the 5 s budget: waitForExit rejects (failing the test) while a process still runs.
       const [webCode, analyzerCode] = await Promise.all([web.proc.waitForExit(5000), analyzer.proc.waitForExit(5000)]);
-      expect(Date.now() - started).toBeLessThan(5000);
       expect(webCode).toBe(0);
       expect(analyzerCode).toBe(0);
       expect(await drained).toBe('closed');

@@ -256,12 +256,11 @@ describe('the runtime tree, assembled as the image is and started with plain nod
 
   test('the health probe fails fast, with a reason, when nothing answers or the answer is not 2xx', async () => {
     const closed = await freePort();
-    const started = Date.now();
+    // A probe that hung would be killed by probe()'s own deadline and have no exit code, failing the checks below.
     const r = probe(tree, `http://127.0.0.1:${closed}/healthz`);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/unhealthy.*ECONNREFUSED/);
     expect(probe(tree, `tcp://127.0.0.1:${closed}`).code).toBe(1);
-    expect(Date.now() - started).toBeLessThan(5000);
     const port = await freePort();
     const web = startFromTree(tree, 'web', { WEB_HOST: '127.0.0.1', WEB_PORT: String(port), MEMCACHED_SERVERS: mc.address });
     procs.push(web);

@@ -217,50 +217,50 @@ const topSymbols = z
 /** Default of ANALYZER_HEAP_GROWING_PERCENT (see services/analyzer/src/heap.ts for why). */
 export const DEFAULT_HEAP_GROWING_PERCENT = 50;
 
+/** Every variable the analyzer reads, with its validation and default. */
+const analyzerShape = {
+  ...common,
+  ANALYZER_PORT: port('ANALYZER_PORT', 8003),
+  ANALYZER_HOST: bindHost('ANALYZER_HOST'),
+  MARKET_SOURCE: z.enum(SOURCES, { error: `MARKET_SOURCE must be one of ${SOURCES.join(', ')}` }).default('live'),
+  BYBIT_WS_URL: url('BYBIT_WS_URL', ['ws:', 'wss:'], BYBIT_WS_URL),
+  BYBIT_REST_URL: url('BYBIT_REST_URL', ['http:', 'https:'], BYBIT_REST_URL),
+  // "all": every eligible instrument (as many as a table may hold, LIMITS.rows); Bybit lists about 690.
+  TOP_SYMBOLS: topSymbols,
+  SYMBOLS: optionalString,
+  SHARD: optionalString,
+  REPLAY_FILE: optionalString,
+  REPLAY_SPEED: z
+    .string()
+    .default('1')
+    .refine((v) => v === 'max' || (Number.isFinite(Number(v)) && Number(v) > 0), 'REPLAY_SPEED must be a positive number or "max"')
+    .transform((v) => (v === 'max' ? Number.POSITIVE_INFINITY : Number(v))),
+  UNIVERSE_REFRESH_MS: posInt('UNIVERSE_REFRESH_MS', 15 * 60_000, 10_000),
+  DATA_DIR: z.string().default('.data'),
+  CONFLUENCE_WEIGHTS: optionalString,
+  HISTORY_INTERVAL_MS: posInt('HISTORY_INTERVAL_MS', 60_000, 100),
+  ALERT_WEBHOOK_URL: optionalUrl('ALERT_WEBHOOK_URL', ['http:', 'https:']),
+  ALERT_FORMAT: z.enum(['json', 'telegram', 'discord'], { error: 'ALERT_FORMAT must be json, telegram or discord' }).default('json'),
+  ALERT_RULES_FILE: optionalString,
+  ANALYZER_ID: optionalString,
+  BYBIT_PING_INTERVAL_MS: posInt('BYBIT_PING_INTERVAL_MS', 20_000, 100, 60_000),
+  BYBIT_PONG_TIMEOUT_MS: posInt('BYBIT_PONG_TIMEOUT_MS', 10_000, 100, 60_000),
+  BYBIT_REST_403_BACKOFF_MS: posInt('BYBIT_REST_403_BACKOFF_MS', 600_000, 100),
+  ANALYZER_HEAP_GROWING_PERCENT: posInt('ANALYZER_HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
+  BYBIT_WS_BACKOFF_BASE_MS: posInt('BYBIT_WS_BACKOFF_BASE_MS', 500, 10, 60_000),
+  BYBIT_WS_BACKOFF_MAX_MS: posInt('BYBIT_WS_BACKOFF_MAX_MS', 30_000, 10, 600_000),
+  UNIVERSE_INCLUDE_TRADFI: z
+    .preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false'], { error: 'UNIVERSE_INCLUDE_TRADFI must be 0, 1, true or false' }).optional())
+    .transform((v) => v === '1' || v === 'true'),
+  UNIVERSE_GRACE_MS: posInt('UNIVERSE_GRACE_MS', 30 * 60_000, 0, 24 * 3_600_000),
+  BYBIT_REST_RATE_PER_SEC: posInt('BYBIT_REST_RATE_PER_SEC', 20, 1, REST_REQUESTS_PER_5S / 5),
+  BYBIT_REST_MAX_IN_FLIGHT: posInt('BYBIT_REST_MAX_IN_FLIGHT', 4, 1, 64),
+  BYBIT_WS_CONNECTS_PER_5MIN: posInt('BYBIT_WS_CONNECTS_PER_5MIN', 300, 1, WS_CONNECTS_PER_5MIN),
+  BYBIT_CLOCK_SYNC_MS: posInt('BYBIT_CLOCK_SYNC_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
+};
+
 export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
-  const e = parse(
-    {
-      ...common,
-      ANALYZER_PORT: port('ANALYZER_PORT', 8003),
-      ANALYZER_HOST: bindHost('ANALYZER_HOST'),
-      MARKET_SOURCE: z.enum(SOURCES, { error: `MARKET_SOURCE must be one of ${SOURCES.join(', ')}` }).default('live'),
-      BYBIT_WS_URL: url('BYBIT_WS_URL', ['ws:', 'wss:'], BYBIT_WS_URL),
-      BYBIT_REST_URL: url('BYBIT_REST_URL', ['http:', 'https:'], BYBIT_REST_URL),
-      // "all": every eligible instrument (as many as a table may hold, LIMITS.rows); Bybit lists about 690.
-      TOP_SYMBOLS: topSymbols,
-      SYMBOLS: optionalString,
-      SHARD: optionalString,
-      REPLAY_FILE: optionalString,
-      REPLAY_SPEED: z
-        .string()
-        .default('1')
-        .refine((v) => v === 'max' || (Number.isFinite(Number(v)) && Number(v) > 0), 'REPLAY_SPEED must be a positive number or "max"')
-        .transform((v) => (v === 'max' ? Number.POSITIVE_INFINITY : Number(v))),
-      UNIVERSE_REFRESH_MS: posInt('UNIVERSE_REFRESH_MS', 15 * 60_000, 10_000),
-      DATA_DIR: z.string().default('.data'),
-      CONFLUENCE_WEIGHTS: optionalString,
-      HISTORY_INTERVAL_MS: posInt('HISTORY_INTERVAL_MS', 60_000, 100),
-      ALERT_WEBHOOK_URL: optionalUrl('ALERT_WEBHOOK_URL', ['http:', 'https:']),
-      ALERT_FORMAT: z.enum(['json', 'telegram', 'discord'], { error: 'ALERT_FORMAT must be json, telegram or discord' }).default('json'),
-      ALERT_RULES_FILE: optionalString,
-      ANALYZER_ID: optionalString,
-      BYBIT_PING_INTERVAL_MS: posInt('BYBIT_PING_INTERVAL_MS', 20_000, 100, 60_000),
-      BYBIT_PONG_TIMEOUT_MS: posInt('BYBIT_PONG_TIMEOUT_MS', 10_000, 100, 60_000),
-      BYBIT_REST_403_BACKOFF_MS: posInt('BYBIT_REST_403_BACKOFF_MS', 600_000, 100),
-      ANALYZER_HEAP_GROWING_PERCENT: posInt('ANALYZER_HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
-      BYBIT_WS_BACKOFF_BASE_MS: posInt('BYBIT_WS_BACKOFF_BASE_MS', 500, 10, 60_000),
-      BYBIT_WS_BACKOFF_MAX_MS: posInt('BYBIT_WS_BACKOFF_MAX_MS', 30_000, 10, 600_000),
-      UNIVERSE_INCLUDE_TRADFI: z
-        .preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false'], { error: 'UNIVERSE_INCLUDE_TRADFI must be 0, 1, true or false' }).optional())
-        .transform((v) => v === '1' || v === 'true'),
-      UNIVERSE_GRACE_MS: posInt('UNIVERSE_GRACE_MS', 30 * 60_000, 0, 24 * 3_600_000),
-      BYBIT_REST_RATE_PER_SEC: posInt('BYBIT_REST_RATE_PER_SEC', 20, 1, REST_REQUESTS_PER_5S / 5),
-      BYBIT_REST_MAX_IN_FLIGHT: posInt('BYBIT_REST_MAX_IN_FLIGHT', 4, 1, 64),
-      BYBIT_WS_CONNECTS_PER_5MIN: posInt('BYBIT_WS_CONNECTS_PER_5MIN', 300, 1, WS_CONNECTS_PER_5MIN),
-      BYBIT_CLOCK_SYNC_MS: posInt('BYBIT_CLOCK_SYNC_MS', 10 * 60_000, 1_000, 24 * 3_600_000),
-    },
-    env,
-  );
+  const e = parse(analyzerShape, env);
   const problems: string[] = [];
   let symbols: string[] | undefined;
   if (e.SYMBOLS !== undefined) {
@@ -397,27 +397,27 @@ const authToken = z
     return v;
   });
 
+/** Every variable the web reads, with its validation and default. */
+const webShape = {
+  ...common,
+  WEB_PORT: port('WEB_PORT', 8001),
+  WEB_HOST: bindHost('WEB_HOST'),
+  WEB_POLL_MS: posInt('WEB_POLL_MS', 200, 20, 10_000),
+  WEB_AUTH_TOKEN: authToken,
+  WEB_AUTH_FAILURES_PER_MIN: posInt('WEB_AUTH_FAILURES_PER_MIN', 20, 1, 10_000),
+  WEB_RATE_LIMIT_PER_MIN: posInt('WEB_RATE_LIMIT_PER_MIN', 1200, 0),
+  WEB_SSE_MAX_CLIENTS: posInt('WEB_SSE_MAX_CLIENTS', 500, 1, 100_000),
+  WEB_SSE_MAX_PER_IP: posInt('WEB_SSE_MAX_PER_IP', 20, 1, 100_000),
+  WEB_SSE_HEARTBEAT_MS: posInt('WEB_SSE_HEARTBEAT_MS', 15_000, 100, 300_000),
+  WEB_HEADERS_TIMEOUT_MS: posInt('WEB_HEADERS_TIMEOUT_MS', 10_000, 100, 300_000),
+  WEB_REQUEST_TIMEOUT_MS: posInt('WEB_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+  WEB_KEEP_ALIVE_TIMEOUT_MS: posInt('WEB_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
+  WEB_TRUST_PROXY: optionalString,
+  WEB_ALLOWED_HOSTS: optionalString,
+};
+
 export function loadWebConfig(env: Env = process.env): WebConfig {
-  const e = parse(
-    {
-      ...common,
-      WEB_PORT: port('WEB_PORT', 8001),
-      WEB_HOST: bindHost('WEB_HOST'),
-      WEB_POLL_MS: posInt('WEB_POLL_MS', 200, 20, 10_000),
-      WEB_AUTH_TOKEN: authToken,
-      WEB_AUTH_FAILURES_PER_MIN: posInt('WEB_AUTH_FAILURES_PER_MIN', 20, 1, 10_000),
-      WEB_RATE_LIMIT_PER_MIN: posInt('WEB_RATE_LIMIT_PER_MIN', 1200, 0),
-      WEB_SSE_MAX_CLIENTS: posInt('WEB_SSE_MAX_CLIENTS', 500, 1, 100_000),
-      WEB_SSE_MAX_PER_IP: posInt('WEB_SSE_MAX_PER_IP', 20, 1, 100_000),
-      WEB_SSE_HEARTBEAT_MS: posInt('WEB_SSE_HEARTBEAT_MS', 15_000, 100, 300_000),
-      WEB_HEADERS_TIMEOUT_MS: posInt('WEB_HEADERS_TIMEOUT_MS', 10_000, 100, 300_000),
-      WEB_REQUEST_TIMEOUT_MS: posInt('WEB_REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
-      WEB_KEEP_ALIVE_TIMEOUT_MS: posInt('WEB_KEEP_ALIVE_TIMEOUT_MS', 5_000, 100, 600_000),
-      WEB_TRUST_PROXY: optionalString,
-      WEB_ALLOWED_HOSTS: optionalString,
-    },
-    env,
-  );
+  const e = parse(webShape, env);
   const problems: string[] = [];
   if (e.WEB_SSE_MAX_PER_IP > e.WEB_SSE_MAX_CLIENTS) problems.push('WEB_SSE_MAX_PER_IP must not exceed WEB_SSE_MAX_CLIENTS');
   if (e.WEB_HEADERS_TIMEOUT_MS > e.WEB_REQUEST_TIMEOUT_MS) problems.push('WEB_HEADERS_TIMEOUT_MS must not exceed WEB_REQUEST_TIMEOUT_MS');
@@ -444,6 +444,13 @@ export function loadWebConfig(env: Env = process.env): WebConfig {
     allowedHosts: parseAllowedHosts(e.WEB_ALLOWED_HOSTS),
   };
 }
+
+/** The environment variables `loadAnalyzerConfig` reads, in declaration order. */
+export const ANALYZER_ENV_VARS: readonly string[] = Object.freeze(Object.keys(analyzerShape));
+/** The environment variables `loadWebConfig` reads, in declaration order. */
+export const WEB_ENV_VARS: readonly string[] = Object.freeze(Object.keys(webShape));
+/** Every environment variable this package reads, for either service, sorted (the README's table lists exactly these). */
+export const CONFIG_ENV_VARS: readonly string[] = Object.freeze([...new Set([...ANALYZER_ENV_VARS, ...WEB_ENV_VARS])].sort());
 
 /** True when a bind address is reachable only from this machine. */
 export function isLoopbackHost(host: string): boolean {

@@ -1,6 +1,6 @@
 import type { MarketSource, OverviewData, SymbolsData } from './schemas';
 
-/** DESIGN §3: the one status the web derives for every response. */
+/** The one status the web derives for every response (from time, never from expiry), carried by every API body. */
 export const STATUS_STATES = ['ok', 'warming_up', 'no_data', 'stale', 'cache_unreachable'] as const;
 export type StatusState = (typeof STATUS_STATES)[number];
 

@@ -253,7 +253,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
     noQuery(req);
     res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify({ status: reader.status() }));
   });
-  /** DESIGN §4: 503 when nothing can be served; the body still carries the status that explains why. */
+  /** 503 when nothing can be served; the body still carries the status that explains why. */
   function nothingYet(res: Response): boolean {
     if (reader.snapshot()) return false;
     const status = reader.status();

@@ -1,6 +1,6 @@
 import type { HeartbeatData, MarketSource, RejectedValue, ShardStatus, Status, StatusState } from '@confluence/contracts';
 
-/** A heartbeat older than this many publish intervals means the analyzer is stale (DESIGN §2). */
+/** A heartbeat older than this many publish intervals means the analyzer is stale. */
 export const STALE_AFTER_INTERVALS = 3;
 /** No exchange message for this long while connected means the feed is silent. */
 export const FEED_SILENT_MS = 15_000;
@@ -62,7 +62,7 @@ function shardState(s: ShardView, now: number, defaultInterval: number): ShardSt
 
 const RANK: Record<StatusState, number> = { ok: 0, warming_up: 1, stale: 2, no_data: 3, cache_unreachable: 4 };
 
-/** DESIGN §3: one status for every response, derived from time, never from expiry. */
+/** One status for every response, derived from time, never from expiry. */
 export function deriveStatus(input: StatusInput): Status {
   const { now } = input;
   const shardStatuses: ShardStatus[] = input.shards.map((s) => ({

@@ -7,7 +7,7 @@ export interface HealthSource {
   details(): Record<string, unknown>;
 }
 
-/** The analyzer's own HTTP surface (DESIGN §4): liveness, readiness with reasons, details, Prometheus metrics. */
+/** The analyzer's own HTTP surface: liveness, readiness with reasons, details, Prometheus metrics. */
 export function createHealthApp(source: HealthSource, metrics: AnalyzerMetrics): Express {
   const app = express();
   app.disable('x-powered-by');

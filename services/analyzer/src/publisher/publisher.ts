@@ -13,7 +13,7 @@ import {
   makeEnvelope,
 } from '@confluence/contracts';
 
-/** DESIGN §2: TTLs only bound garbage; staleness is judged from producedAt. */
+/** TTLs only bound garbage (a value nobody rewrites goes away eventually); readers judge staleness from producedAt. */
 export const CACHE_TTL_S = 3600;
 export const HISTORY_TTL_S = 7 * 24 * 3600;
 /** Details that did not change are still rewritten this often, so an emptied cache is refilled even if nothing moves. */

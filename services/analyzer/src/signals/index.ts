@@ -30,7 +30,7 @@ export { AlertEngine } from './alerts';
 export { AlertDelivery } from './alert-delivery';
 export { Timeline } from './timeline';
 
-/** TTLs only bound garbage (DESIGN §2); readers judge staleness from producedAt. */
+/** TTLs only bound garbage; readers judge staleness from producedAt. */
 export const CALIBRATION_TTL_S = 7 * 24 * 3600;
 export const ALERTS_TTL_S = 7 * 24 * 3600;
 export const TIMELINE_TTL_S = 24 * 3600;

@@ -2,7 +2,7 @@ import { silentLogger } from '@confluence/logger';
 import { BybitRestClient, createHttpTransport, RestError, type RestTiming } from '../../src/intake/bybit/rest-client';
 import { RateLimiter } from '../../src/intake/rate-limiter';
 import { fixtureLines } from './fixtures';
-import { ok, sendJson, startHttp, type HttpHandler, type TestHttpServer } from './helpers';
+import { ok, sendJson, startHttp, waitFor, type HttpHandler, type TestHttpServer } from './helpers';
 
 const FAST: Partial<RestTiming> = { timeoutMs: 2_000, retryBaseMs: 10, retryMaxMs: 50, backoff403Ms: 80, maxAttempts: 4, maxRateLimited: 4 };
 
@@ -98,14 +98,28 @@ describe('REST client', () => {
     expect(await client.fundingHistory('ETHPERP', 1)).toEqual([{ ts: 1672041600000, rate: 0.0001 }]);
   });
 
-  test('when HTTP 403 comes, then all requests pause for the long backoff and the retry succeeds', async () => {
+  test('when HTTP 403 comes, then the retry succeeds', async () => {
     const { server, client } = await setup(({ n }, res) => (n === 1 ? sendJson(res, 'access too frequent', 403) : sendJson(res, ok({ list: [] }))), FAST, new RateLimiter());
-    const t0 = Date.now();
     await expect(client.tickers()).resolves.toEqual([]);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(75);
     expect(server.requests).toHaveLength(2);
     expect(client.counters.rateLimited).toBe(1);
     expect(client.counters.errors).toBe(0);
+  });
+
+  test('when HTTP 403 comes, then every request waits out the long backoff: one from another caller is held in the shared limiter', async () => {
+    const limiter = new RateLimiter();
+    const { server, client } = await setup((_r, res) => sendJson(res, 'access too frequent', 403), { ...FAST, backoff403Ms: 60_000 }, limiter);
+    const first = client.tickers();
+    await waitFor(() => client.counters.rateLimited === 1, 5_000, 'the 403 answer');
+    // The pause (60 s) is set before the client starts waiting; a second caller is queued, not sent.
+    const second = client.tickers();
+    expect(limiter.pending).toBe(1);
+    expect(limiter.active).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    client.close();
+    await expect(first).rejects.toMatchObject({ code: 'closed' });
+    await expect(second).rejects.toMatchObject({ code: 'closed' });
+    expect(server.requests).toHaveLength(1);
   });
 
   test('when HTTP 429 comes, then it backs off and retries', async () => {
@@ -158,10 +172,10 @@ describe('REST client', () => {
 
   test('when the server does not answer, then each attempt times out and the error is a timeout', async () => {
     const { server, client } = await setup(() => undefined, { ...FAST, timeoutMs: 100, maxAttempts: 2 });
-    const t0 = Date.now();
     await expect(client.tickers()).rejects.toMatchObject({ code: 'timeout' });
+    // Two attempts, each abandoned by the client (the server never answered either).
     expect(server.requests).toHaveLength(2);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(client.counters).toMatchObject({ retries: 1, errors: 1 });
   });
 
   test('when the server is down, then it is a network error after retries', async () => {
@@ -172,9 +186,12 @@ describe('REST client', () => {
     await expect(client.tickers()).rejects.toMatchObject({ code: 'network' });
   });
 
-  test('when many requests are queued, then the limiter keeps at most 4 in flight and the rate bounded', async () => {
+  test('when many requests are queued, then the limiter keeps at most 4 in flight and starts no more than its rate allows', async () => {
+    // The limiter's clock is the test's: requests can only start as fast as this clock hands out tokens.
+    let clock = 1_000_000;
     let inFlight = 0;
     let maxInFlight = 0;
+    const limiter = new RateLimiter({ ratePerSec: 50, burst: 5, maxInFlight: 4, now: () => clock });
     const { server, client } = await setup(
       (_r, res) => {
         inFlight++;
@@ -185,21 +202,29 @@ describe('REST client', () => {
         }, 20);
       },
       FAST,
-      new RateLimiter({ ratePerSec: 50, burst: 5, maxInFlight: 4 }),
+      limiter,
     );
-    const t0 = Date.now();
-    await Promise.all(Array.from({ length: 20 }, () => client.tickers()));
-    const elapsed = Date.now() - t0;
-    expect(maxInFlight).toBeLessThanOrEqual(4);
+    const all = Promise.all(Array.from({ length: 20 }, () => client.tickers()));
+    // The burst (5 tokens) goes out with the clock standing still, and then nothing more can start.
+    await waitFor(() => server.requests.length === 5 && limiter.active === 0, 5_000, 'the burst of 5');
+    expect(limiter.pending).toBe(15);
+    // Each 100 ms of limiter time at 50/s buys exactly 5 more (the bucket holds no more than the burst).
+    for (const started of [10, 15]) {
+      clock += 100;
+      await waitFor(() => server.requests.length === started && limiter.active === 0, 5_000, `${started} started`);
+      expect(limiter.pending).toBe(20 - started);
+    }
+    clock += 100;
+    await all;
     expect(server.requests).toHaveLength(20);
-    // 5 burst tokens, then 50/s: the last of 20 cannot start before ~300 ms.
-    expect(elapsed).toBeGreaterThanOrEqual(250);
+    expect(maxInFlight).toBeLessThanOrEqual(4);
+    expect(maxInFlight).toBeGreaterThan(1);
   });
 
   test('when closed, then waiting and later requests fail with closed', async () => {
     const { client } = await setup((_r, res) => sendJson(res, 'x', 403), { ...FAST, backoff403Ms: 60_000 });
     const p = client.tickers();
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => client.counters.rateLimited === 1, 5_000, 'the 403 answer');
     client.close();
     await expect(p).rejects.toMatchObject({ code: 'closed' });
     await expect(client.tickers()).rejects.toMatchObject({ code: 'closed' });

@@ -213,16 +213,14 @@ describe('CalibrationStore', () => {
     expect(s.summaryIfChanged()!.totalSamples).toBe(1);
   });
 
-  it('when a day of minutes is replayed, then each minute costs well under a millisecond', () => {
+  it('when a day of minutes is replayed, then exactly the grid samples resolve', () => {
     const s = open();
     const symbols = Array.from({ length: 15 }, (_, i) => `P${i}USDT`);
-    const started = performance.now();
     const minutes = 24 * 60;
     for (let m = 0; m < minutes; m++) {
       const t = T0 + m * MIN;
       s.sample(t, symbols.map((sym, i) => row(sym, { score: 20 + ((m * 7 + i * 13) % 60), price: 100 + Math.sin(m / 30 + i) * 5, updatedAt: t, components: components(40 + ((m + i) % 30)) })));
     }
-    const perMinuteMs = (performance.now() - started) / minutes;
     const d = s.summary();
     expect(calibrationDataSchema.safeParse(d).success).toBe(true);
     expect(d.totalSamples).toBe(15 * minutes);
@@ -231,7 +229,6 @@ describe('CalibrationStore', () => {
     // 15 min (95 a symbol), 0, 240, …, 1080 at 4 h (5 a symbol).
     expect(d.bands.reduce((n, b) => n + b.byHorizon['15m'].samples, 0)).toBe(15 * 95);
     expect(d.bands.reduce((n, b) => n + b.byHorizon['4h'].samples, 0)).toBe(15 * 5);
-    expect(perMinuteMs).toBeLessThan(2);
   });
 
   it('when samples come every minute, then each horizon counts one per symbol per window (on the horizon grid)', () => {

@@ -3,17 +3,34 @@ import { TIMEFRAMES } from '@confluence/contracts';
 import { createNormalizer, MALFORMED_REASONS, TOPIC_FAMILIES } from '../../src/intake/bybit/normalize';
 import { isControlEvent, type MarketEvent } from '../../src/intake/events';
 import { syntheticFrameStream } from '../../src/intake/synthetic';
-import { DEFAULT_LIMITS, MarketStore } from '../../src/state/market-store';
+import { DEFAULT_LIMITS, MarketStore, type StateLimits } from '../../src/state/market-store';
 
-jest.setTimeout(300_000);
+// Every bound is a StateLimits value the store is built with, so the test shrinks them (about a tenth of the
+// defaults, windows included) and feeds 60,000 messages instead of a million: each bound is still reached and must
+// still hold, and the code paths are the production ones. The defaults are checked to be the larger ones, so the
+// scaled-down values are not a different regime (bigger limits only mean more messages before the cap binds).
+const L: StateLimits = {
+  ...DEFAULT_LIMITS,
+  candlesPerTimeframe: 20,
+  tradesWindowMs: 60_000,
+  tradesMax: 500,
+  liquidationsWindowMs: 5 * 60_000,
+  liquidationsMax: 50,
+  openInterestMax: 60,
+  spreadSamples: 60,
+};
+const DENSE = 30_000;
+const SPARSE = 30_000;
+const TOTAL = DENSE + SPARSE;
 
 describe('bounded memory', () => {
-  test('when 1,000,000 messages are ingested (dense then sparse, plus unknown symbols and garbage), then every structure stays within its bound', () => {
+  test('the scaled-down limits are each at most the default', () => {
+    for (const [k, v] of Object.entries(L)) expect(v).toBeLessThanOrEqual(DEFAULT_LIMITS[k as keyof StateLimits]);
+  });
+
+  test('when 60,000 messages are ingested (dense then sparse, plus unknown symbols and garbage), then every structure stays within its bound', () => {
     const symbols = ['AAAUSDT', 'BBBUSDT', 'CCCUSDT'];
     let clock = 0;
-    // The trade window is bounded by time; its count cap (a memory safety net far above real rates) is shrunk here so
-    // that the dense phase reaches it and the test shows it holds.
-    const L = { ...DEFAULT_LIMITS, tradesMax: 5_000 };
     const store = new MarketStore({ now: () => clock, limits: L });
     for (const s of symbols) store.add(s);
     const normalizer = createNormalizer();
@@ -57,37 +74,40 @@ describe('bounded memory', () => {
         normalizer.normalizeInto(`garbage ${n}`, clock, events);
         normalizer.normalizeInto(`{"topic":"weird${n}.X","data":1}`, clock, events);
       }
-      if (n % 100_000 === 0) check();
+      if (n % 5_000 === 0) check();
     };
 
-    // Dense phase: 600k frames 1 ms apart (~10 min of exchange time) — the trade count cap binds.
+    // Dense phase: 30k frames 1 ms apart (30 s of exchange time) — the trade and liquidation count caps bind.
     const start = 1_767_225_600_000;
-    for (const raw of syntheticFrameStream({ symbols, count: 600_000, startTs: start, stepMs: 1, seed: 1 })) {
+    for (const raw of syntheticFrameStream({ symbols, count: DENSE, startTs: start, stepMs: 1, seed: 1 })) {
       clock = start + n;
       ingest(raw);
     }
-    // Sparse phase: 400k frames 200 ms apart (~22 h) — the time windows and candle caps bind.
-    const start2 = start + 600_000;
+    // Sparse phase: 30k frames 200 ms apart (100 min) — the time windows and the candle, spread and OI caps bind.
+    const start2 = start + DENSE;
     let k = 0;
-    for (const raw of syntheticFrameStream({ symbols, count: 400_000, startTs: start2, stepMs: 200, seed: 2 })) {
+    for (const raw of syntheticFrameStream({ symbols, count: SPARSE, startTs: start2, stepMs: 200, seed: 2 })) {
       clock = start2 + ++k * 200;
       ingest(raw);
     }
     check();
-    expect(n).toBe(1_000_000);
+    expect(n).toBe(TOTAL);
     // The bounds were actually reached, so the test exercised them.
     expect(maxSeen.trades).toBe(L.tradesMax);
+    expect(maxSeen.liquidations).toBe(L.liquidationsMax);
     expect(maxSeen.candles).toBe(L.candlesPerTimeframe);
     expect(maxSeen.spread).toBe(L.spreadSamples);
-    expect(maxSeen.oi).toBeGreaterThan(1_000);
+    expect(maxSeen.oi).toBe(L.openInterestMax);
+    // The time windows let the dense burst go: at the sparse rate far fewer trades fit in the window than the cap.
+    for (const s of symbols) expect(store.sizes(s)!.trades).toBeLessThan(L.tradesMax / 2);
     // Counters are fixed-key objects: garbage with ever-new topic names does not grow them.
     expect(Object.keys(normalizer.counters.malformed).sort()).toEqual([...MALFORMED_REASONS].sort());
     expect(Object.keys(normalizer.counters.byTopic).sort()).toEqual([...TOPIC_FAMILIES].sort());
-    expect(store.unknownSymbol).toBe(10_000);
+    expect(store.unknownSymbol).toBe(TOTAL / 100);
     expect(store.resyncs).toBe(0);
     const m = normalizer.counters.malformed;
-    expect(m.invalid_json).toBe(10_000);
-    expect(m.unknown_topic).toBe(10_000);
-    expect(Object.values(m).reduce((a, b) => a + b, 0)).toBe(20_000);
+    expect(m.invalid_json).toBe(TOTAL / 100);
+    expect(m.unknown_topic).toBe(TOTAL / 100);
+    expect(Object.values(m).reduce((a, b) => a + b, 0)).toBe(TOTAL / 50);
   });
 });

@@ -19,7 +19,10 @@ export const STABLE_AFTER_MS = 30_000;
 export const SUBSCRIBE_RETRY_BASE_MS = 5_000;
 export const SUBSCRIBE_RETRY_MAX_MS = 5 * 60_000;
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
-/** Bybit: at most 10 args per subscribe request. */
+/**
+ * Args per subscribe request (from the wire contract). Bybit caps spot at 10 and documents no cap for linear; staying
+ * at 10 keeps every request within any documented limit and keeps one rejected topic from failing a large batch.
+ */
 export { MAX_ARGS_PER_REQUEST };
 const MAX_PENDING_REQUESTS = 1_000;
 
