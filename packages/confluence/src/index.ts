@@ -19,3 +19,4 @@ export type * from './types';
 export { bookFeaturesOf, depthImbalanceOf, BOOK_SMOOTHING_MS, BOOK_SMOOTHING_SAMPLES } from './components/orderbook';
 export { FUNDING_REFERENCE_MINUTES, fundingPer8h } from './components/sentiment';
 export { EMPTY_TRADES, newestTradeTs, tradeAt, tradeColumns, tradeCount, tradesSince, type TradeColumns } from './trades';
+export { mulberry32 } from './math';

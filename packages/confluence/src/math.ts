@@ -80,3 +80,18 @@ export function deepFreeze<T>(o: T): T {
   }
   return o;
 }
+
+/**
+ * Seeded mulberry32: a small, fast PRNG for work that must repeat exactly (the scoreboard's bootstrap resamples,
+ * synthetic markets), so the same inputs always give the same output.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,4 +1,5 @@
 import { bookTopic, INTERVAL_MS, KLINE_INTERVALS, klineTopic, liquidationTopic, tickersTopic, tradeTopic } from '@confluence/bybit-wire';
+import { mulberry32 } from '@confluence/confluence';
 
 /**
  * Deterministic Bybit-format frames for benchmarks and tests: per symbol a book snapshot then valid deltas
@@ -16,16 +17,6 @@ export interface SyntheticOptions {
   depth?: number;
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface SymState {
   symbol: string;

@@ -1,5 +1,6 @@
 import { COMPONENT_NAMES, CalibrationCell, CalibrationData, CalibrationVerdict, ComponentName, SymbolDetail, SymbolRow } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
+import { mulberry32 } from '@confluence/confluence';
 import { SCORE_BANDS, bandIndex, bandOf, componentDirection, directionSign } from './bands';
 import { SignalsDb, SqlStatement, openSignalsDb } from './db';
 
@@ -46,17 +47,6 @@ export function blockMsOf(horizonMs: number): number {
   return Math.max(horizonMs, 2 * 60 * 60_000);
 }
 
-/** Deterministic PRNG (mulberry32), so the same samples always give the same intervals. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function quantile(sorted: Float64Array, q: number): number {
   const pos = (sorted.length - 1) * q;
