@@ -8,7 +8,7 @@ import { ROOT } from '@confluence/testkit';
 import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
 import { Browser, bannerText, launchBrowser, readTable } from './browser';
-import { MarketFixture, publishExtras, publishGeneration } from './market-fixture';
+import { FixturePublisher, MarketFixture, publishExtras, publishGeneration } from './market-fixture';
 
 /**
  * The dashboard in a real headless Chromium, served by the real web process reading a real Memcached.
@@ -35,13 +35,11 @@ describe('dashboard with published fixtures', () => {
   let browser: Browser;
   let page: Page;
   let fx: MarketFixture;
-  let publisher: NodeJS.Timeout | null = null;
-  let busy = false;
 
   /** Stops publishing and waits until the page shows the generation the API serves (the same score per symbol). */
   async function settle(): Promise<void> {
     stopPublisher();
-    await waitFor(() => !busy, { what: 'the last publish to finish' });
+    await waitFor(() => !publisher.busy(), { what: 'the last publish to finish' });
     await publishNow();
     const published = (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`)).body.data!.rows;
     await waitFor(async () => {
@@ -51,22 +49,9 @@ describe('dashboard with published fixtures', () => {
   }
 
   const publishNow = () => publishGeneration(cache, keys, fx, { details: fx.symbols.length <= 50, publishIntervalMs: PUBLISH_MS });
-  function startPublisher(): void {
-    publisher = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      fx.step();
-      publishNow()
-        .catch(() => undefined)
-        .finally(() => {
-          busy = false;
-        });
-    }, PUBLISH_MS);
-  }
-  function stopPublisher(): void {
-    if (publisher) clearInterval(publisher);
-    publisher = null;
-  }
+  const publisher = new FixturePublisher(() => fx.step(), publishNow, PUBLISH_MS);
+  const startPublisher = (): void => publisher.start();
+  const stopPublisher = (): void => publisher.stop();
 
   beforeAll(async () => {
     mc = await startMemcached();

@@ -440,3 +440,38 @@ export async function publishExtras(cache: Cache, keys: Keys, fx: MarketFixture,
   await set(keys.timeline(), envelope('timeline', fx, now, { minutes }, opts));
   return minutes;
 }
+
+/** Steps a fixture and publishes a generation every `everyMs`, never two at once, as a live analyzer would. */
+export class FixturePublisher {
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight = false;
+
+  constructor(
+    private readonly step: () => void,
+    private readonly publish: () => Promise<unknown>,
+    private readonly everyMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.inFlight) return;
+      this.inFlight = true;
+      this.step();
+      this.publish()
+        .catch(() => undefined)
+        .finally(() => {
+          this.inFlight = false;
+        });
+    }, this.everyMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** A publish is still being written. */
+  busy(): boolean {
+    return this.inFlight;
+  }
+}

@@ -3,7 +3,7 @@ import { Cache, createCache } from '@confluence/cache';
 import { createKeys } from '@confluence/contracts';
 import { Memcached, Service, getJson, startMemcached, startWeb, stopAll, waitFor } from '@confluence/testkit';
 import { Browser, bannerText, launchBrowser, readTable } from './browser';
-import { MarketFixture, publishExtras, publishGeneration } from './market-fixture';
+import { FixturePublisher, MarketFixture, publishExtras, publishGeneration } from './market-fixture';
 
 /**
  * The dashboard as a demanding trader uses it, in real Chromium against the real web process and Memcached:
@@ -32,26 +32,11 @@ describe('the dashboard for a trader', () => {
   let browser: Browser;
   let page: Page;
   let fx: MarketFixture;
-  let publisher: NodeJS.Timeout | null = null;
-  let busy = false;
 
   const publishNow = () => publishGeneration(cache, keys, fx, { details: true, publishIntervalMs: PUBLISH_MS });
-  function startPublisher(): void {
-    publisher = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      fx.step();
-      publishNow()
-        .catch(() => undefined)
-        .finally(() => {
-          busy = false;
-        });
-    }, PUBLISH_MS);
-  }
-  function stopPublisher(): void {
-    if (publisher) clearInterval(publisher);
-    publisher = null;
-  }
+  const publisher = new FixturePublisher(() => fx.step(), publishNow, PUBLISH_MS);
+  const startPublisher = (): void => publisher.start();
+  const stopPublisher = (): void => publisher.stop();
 
   beforeAll(async () => {
     mc = await startMemcached();

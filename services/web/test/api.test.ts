@@ -3,39 +3,24 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
 import { Cache, createCache } from '@confluence/cache';
-import { DEFAULT_KEY_PREFIX, HeartbeatData, createKeys, makeEnvelope } from '@confluence/contracts';
+import { DEFAULT_KEY_PREFIX, createKeys, makeEnvelope } from '@confluence/contracts';
 import { loadWebConfig } from '@confluence/config';
 import { silentLogger } from '@confluence/logger';
 import { startMemcached, Memcached } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
 import { freePort } from '@confluence/testkit';
 import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from '../../../packages/contracts/test/builders';
+import { heartbeatData } from '../../../test/support/store';
 import { createApp, WebApp } from '../src/app';
 
 const keys = createKeys(DEFAULT_KEY_PREFIX);
 
-function heartbeat(now: number, generation: number): HeartbeatData {
-  return {
-    analyzerId: META.analyzerId,
-    generation,
-    startedAt: now - 10_000,
-    lastCycleAt: now,
-    lastCycleMs: 5,
-    publishIntervalMs: 1000,
-    symbolCount: 20,
-    scoredCount: 20,
-    tableComplete: true,
-    warmup: { done: 20, total: 20, complete: true },
-    intake: { state: 'connected', connected: true, lastMessageAt: now, reconnects: 0, detail: null },
-    shard: null,
-  };
-}
 
 async function publish(cache: Cache, generation: number, n = 20): Promise<void> {
   const meta = { ...META, generation, producedAt: Date.now() };
   await cache.set(keys.symbols(), JSON.stringify(buildSymbolsEnvelope(n, meta)), 60);
   await cache.set(keys.overview(), JSON.stringify(buildOverviewEnvelope(n, meta)), 60);
-  await cache.set(keys.heartbeat(), JSON.stringify(makeEnvelope('heartbeat', meta, heartbeat(Date.now(), generation))), 60);
+  await cache.set(keys.heartbeat(), JSON.stringify(makeEnvelope('heartbeat', meta, heartbeatData(Date.now(), generation, 20))), 60);
 }
 
 describe('web API against a real memcached', () => {
@@ -118,7 +103,7 @@ describe('web API against a real memcached', () => {
     const meta = { ...META, generation: 101, producedAt: Date.now() };
     await cache.set(keys.symbols(), JSON.stringify(env), 60);
     await cache.set(keys.overview(), JSON.stringify(buildOverviewEnvelope(3, meta)), 60);
-    await cache.set(keys.heartbeat(), JSON.stringify(makeEnvelope('heartbeat', meta, heartbeat(Date.now(), 101))), 60);
+    await cache.set(keys.heartbeat(), JSON.stringify(makeEnvelope('heartbeat', meta, heartbeatData(Date.now(), 101, 20))), 60);
     const res = await waitFor(async () => {
       const r = await request(url).get('/api/symbols');
       return r.body.generation === 101 ? r : null;
@@ -140,7 +125,7 @@ describe('web API against a real memcached', () => {
   test('when the overview is of another generation than the table, then the reader keeps the previous consistent pair', async () => {
     const meta = { ...META, generation: 200, producedAt: Date.now() };
     await cache.set(keys.symbols(), JSON.stringify(buildSymbolsEnvelope(5, meta)), 60);
-    await cache.set(keys.heartbeat(), JSON.stringify(makeEnvelope('heartbeat', meta, heartbeat(Date.now(), 200))), 60);
+    await cache.set(keys.heartbeat(), JSON.stringify(makeEnvelope('heartbeat', meta, heartbeatData(Date.now(), 200, 20))), 60);
     // overview still at 102: never combined with table 200
     await app.reader.pollOnce();
     const res = await request(url).get('/api/symbols').expect(200);
