@@ -1,10 +1,6 @@
 import { createCache } from '@confluence/cache';
 import type { ApiEnvelope, Status, SymbolsData } from '@confluence/contracts';
-import { META, buildOverviewEnvelope, buildSymbolsEnvelope } from '../../packages/contracts/test/builders';
-import { Memcached, startMemcached } from '@confluence/testkit';
-import { freePort } from '@confluence/testkit';
-import { Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
-import { waitFor } from '@confluence/testkit';
+import { META, buildOverviewEnvelope, buildSymbolsEnvelope, Memcached, startMemcached, freePort, Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll, waitFor } from '@confluence/testkit';
 
 /**
  * Issue 8's fault-injection suite: real memcached, simulator, analyzer and web as separate processes.

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { Cache, createCache } from '@confluence/cache';
-import { Memcached, Service, dumpOnFailure, getJson, startMemcached, startWeb, stopAll, waitFor } from '@confluence/testkit';
-import { publishGeneration } from '../support/store';
+import { Memcached, Service, dumpOnFailure, getJson, startMemcached, startWeb, stopAll, waitFor, publishGeneration } from '@confluence/testkit';
 
 /**
  * Connection floods are bounded: more streams than the caps (per address and in total), streams that stop reading,

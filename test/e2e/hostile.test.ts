@@ -1,6 +1,5 @@
 import { Cache, createCache } from '@confluence/cache';
-import { Memcached, RawResponse, Service, dumpOnFailure, getJson, rawRequest, startMemcached, startWeb, stopAll, waitFor } from '@confluence/testkit';
-import { SNAPSHOT_MINUTE, publishGeneration } from '../support/store';
+import { Memcached, RawResponse, Service, dumpOnFailure, getJson, rawRequest, startMemcached, startWeb, stopAll, waitFor, SNAPSHOT_MINUTE, publishGeneration } from '@confluence/testkit';
 
 /**
  * The hostile-parameter suite, in every configuration a user can choose: authentication on and off, the rate limits

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { Cache, PART_BYTES, createCache } from '@confluence/cache';
 import { ApiEnvelope, CalibrationData, Envelope, HeartbeatData, Status, SymbolDetail, createKeys, makeEnvelope } from '@confluence/contracts';
-import { META, buildOverviewEnvelope, buildSymbolsEnvelope } from '../../packages/contracts/test/builders';
-import { Memcached, Service, dumpOnFailure, getJson, memcachedRawSet, memcachedStats, startMemcached, startWeb, stopAll, waitFor } from '@confluence/testkit';
+import { META, buildOverviewEnvelope, buildSymbolsEnvelope, Memcached, Service, dumpOnFailure, getJson, memcachedRawSet, memcachedStats, startMemcached, startWeb, stopAll, waitFor } from '@confluence/testkit';
 
 /**
  * Values poisoned straight into a real memcached (bypassing every writer of ours) against a real web process:

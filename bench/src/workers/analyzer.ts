@@ -8,14 +8,14 @@ import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
-import { benchFrames, benchIngest } from '../../../services/analyzer/dist/intake/bench-ingest';
+import { syntheticFrameStream } from '@confluence/testkit';
 import { tuneHeap } from '../../../services/analyzer/dist/heap';
 import { createNormalizer } from '../../../services/analyzer/dist/intake/bybit/normalize';
 import { isControlEvent, type MarketEvent } from '../../../services/analyzer/dist/intake/events';
-import { syntheticFrameStream } from '../../../services/analyzer/dist/intake/synthetic';
 import { scoreAll, scoreAllSync, toDetail, toRow, type Scored, type ScoreSource } from '../../../services/analyzer/dist/scoring/cycle';
 import { MoveTracker } from '../../../services/analyzer/dist/signals/moves';
 import { MarketStore } from '../../../services/analyzer/dist/state/market-store';
+import { benchFrames, benchIngest } from '../lib/ingest';
 import { MARKET_START, SyntheticMarket, symbolNames } from '../lib/market';
 import { median, nowMs, summarize } from '../lib/stats';
 

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createCache, Cache, CacheUnavailableError, CacheCorruptValueError, HashRing, PART_BYTES } from '@confluence/cache';
-import { startMemcached, Memcached } from '@confluence/testkit';
-import { freePort } from '@confluence/testkit';
-import { buildSymbolsEnvelope } from '../../contracts/test/builders';
+import { startMemcached, Memcached, freePort, buildSymbolsEnvelope } from '@confluence/testkit';
 import { decodeEnvelope } from '@confluence/contracts';
 
 describe('cache against a real memcached', () => {

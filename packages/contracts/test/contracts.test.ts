@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { Kind, LIMITS, SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, decodeSymbolsLenient, encodeEnvelope, encodeEnvelopeJson, formatPrice, isValidSymbol, makeEnvelope, tickDecimals } from '@confluence/contracts';
-import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from './builders';
+import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from '@confluence/testkit';
 
 describe('keys', () => {
   test('when no prefix is given, then keys live under confluence:v1:', () => {

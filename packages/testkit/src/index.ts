@@ -5,3 +5,6 @@ export * from './memcached';
 export * from './services';
 export * from './random';
 export * from './raw-http';
+export * from './synthetic';
+export * from './builders';
+export * from './store';

@@ -1,11 +1,2 @@
-/** Seeded mulberry32: a small, fast PRNG so fixtures and synthetic markets are the same on every run. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The engine's own seeded generator, so fixtures, synthetic frames and the engine's resampling share one algorithm.
+export { mulberry32 } from '@confluence/confluence';

@@ -6,11 +6,7 @@ import { Cache, createCache } from '@confluence/cache';
 import { DEFAULT_KEY_PREFIX, createKeys, makeEnvelope } from '@confluence/contracts';
 import { loadWebConfig } from '@confluence/config';
 import { silentLogger } from '@confluence/logger';
-import { startMemcached, Memcached } from '@confluence/testkit';
-import { waitFor } from '@confluence/testkit';
-import { freePort } from '@confluence/testkit';
-import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from '../../../packages/contracts/test/builders';
-import { heartbeatData } from '../../../test/support/store';
+import { startMemcached, Memcached, waitFor, freePort, META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope, heartbeatData } from '@confluence/testkit';
 import { createApp, WebApp } from '../src/app';
 
 const keys = createKeys(DEFAULT_KEY_PREFIX);

@@ -3,8 +3,7 @@ import request from 'supertest';
 import { Cache, createCache } from '@confluence/cache';
 import { loadWebConfig } from '@confluence/config';
 import { LogMeta, Logger, silentLogger } from '@confluence/logger';
-import { Memcached, rawRequest, startMemcached, waitFor } from '@confluence/testkit';
-import { publishGeneration } from '../../../test/support/store';
+import { Memcached, rawRequest, startMemcached, waitFor, publishGeneration } from '@confluence/testkit';
 import { createApp, WebApp } from '../src/app';
 import { tokenMatcher } from '../src/security';
 

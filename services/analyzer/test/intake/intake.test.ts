@@ -6,7 +6,7 @@ import { silentLogger } from '@confluence/logger';
 import { createIntake, type Intake, type IntakeOptions } from '../../src/intake/intake';
 import { topicsForSymbol } from '@confluence/bybit-wire';
 import { CANDLES_PER_TIMEFRAME } from '../../src/state/candles';
-import { syntheticFrames } from '../../src/intake/synthetic';
+import { syntheticFrames } from '@confluence/testkit';
 import { startFakeExchange, type FakeExchange } from './fake-exchange';
 import { waitFor } from './helpers';
 

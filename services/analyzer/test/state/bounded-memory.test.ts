@@ -2,7 +2,7 @@ import { tradeCount } from '@confluence/confluence';
 import { TIMEFRAMES } from '@confluence/contracts';
 import { createNormalizer, MALFORMED_REASONS, TOPIC_FAMILIES } from '../../src/intake/bybit/normalize';
 import { isControlEvent, type MarketEvent } from '../../src/intake/events';
-import { syntheticFrameStream } from '../../src/intake/synthetic';
+import { syntheticFrameStream } from '@confluence/testkit';
 import { DEFAULT_LIMITS, MarketStore, type StateLimits } from '../../src/state/market-store';
 
 // Every bound is a StateLimits value the store is built with, so the test shrinks them (about a tenth of the

@@ -1,6 +1,6 @@
 import type { Cache } from '@confluence/cache';
 import { DEFAULT_KEY_PREFIX, HeartbeatData, ShardId, createKeys, makeEnvelope } from '@confluence/contracts';
-import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from '../../packages/contracts/test/builders';
+import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from './builders';
 
 const keys = createKeys(DEFAULT_KEY_PREFIX);
 

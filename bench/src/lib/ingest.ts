@@ -1,7 +1,8 @@
-import { MarketStore } from '../state/market-store';
-import { createNormalizer } from './bybit/normalize';
-import { isControlEvent, type MarketEvent } from './events';
-import { syntheticFrames } from './synthetic';
+// The ingest benchmark's core: normalize + MarketStore over pre-built frames, no sockets.
+import { createNormalizer } from '../../../services/analyzer/dist/intake/bybit/normalize';
+import { isControlEvent, type MarketEvent } from '../../../services/analyzer/dist/intake/events';
+import { MarketStore } from '../../../services/analyzer/dist/state/market-store';
+import { syntheticFrames } from '@confluence/testkit';
 
 export interface IngestBenchResult {
   messages: number;
@@ -41,7 +42,7 @@ export function benchIngest(frames: readonly string[]): IngestBenchResult {
   return { messages: frames.length, seconds, perSecond: frames.length / seconds };
 }
 
-/** Realistic mixed frames (see synthetic.ts) for `npm run bench`. */
+/** Realistic mixed frames (`syntheticFrames` of @confluence/testkit) for `npm run bench`. */
 export function benchFrames(count = 200_000, symbols = 20): string[] {
   const list = Array.from({ length: symbols }, (_, i) => `SYM${i}USDT`);
   return syntheticFrames({ symbols: list, count, startTs: 1_767_225_600_000, seed: 7 });
