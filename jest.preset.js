@@ -11,7 +11,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(trading-signals|big\\.js)/)'],
   moduleNameMapper: {
     '^@confluence/(contracts|bybit-wire|cache|config|logger|confluence|testkit)$': path.join(__dirname, 'packages/$1/src'),
-    '^@confluence/simulator$': path.join(__dirname, 'services/simulator/src'),
+    '^@confluence/(analyzer|simulator)$': path.join(__dirname, 'services/$1/src'),
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };

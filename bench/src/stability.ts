@@ -16,12 +16,7 @@ import path from 'node:path';
 import { createEngine, type Engine, type SymbolScore } from '@confluence/confluence';
 import type { Direction } from '@confluence/contracts';
 import { silentLogger } from '@confluence/logger';
-import { BybitRestClient } from '../../services/analyzer/dist/intake/bybit/rest-client';
-import { createNormalizer } from '../../services/analyzer/dist/intake/bybit/normalize';
-import { createReplayTransport, feedRecording, scanRecording } from '../../services/analyzer/dist/intake/replay';
-import { Warmup } from '../../services/analyzer/dist/intake/warmup';
-import { MoveTracker } from '../../services/analyzer/dist/signals/moves';
-import { MarketStore } from '../../services/analyzer/dist/state/market-store';
+import { BybitRestClient, createNormalizer, createReplayTransport, feedRecording, MarketStore, MoveTracker, scanRecording, Warmup } from '@confluence/analyzer';
 
 interface Args {
   recording: string | undefined;

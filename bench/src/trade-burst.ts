@@ -8,11 +8,8 @@
 // rate), and whether the window's buy/sell volume equals the simulator's ordinary aggressor flow of the last 15 min.
 // Prints a summary and writes bench/results/trade-burst.json.
 import WebSocket from 'ws';
-import { createNormalizer } from '../../services/analyzer/dist/intake/bybit/normalize';
-import { isControlEvent, type MarketEvent } from '../../services/analyzer/dist/intake/events';
-import { MarketStore } from '../../services/analyzer/dist/state/market-store';
-import { TRADE_BYTES, TRADES_MAX, TRADES_WINDOW_MS } from '../../services/analyzer/dist/state/trades';
-import { createSimulator } from '../../services/simulator/dist/simulator';
+import { createNormalizer, isControlEvent, MarketStore, TRADE_BYTES, TRADES_MAX, TRADES_WINDOW_MS, type MarketEvent } from '@confluence/analyzer';
+import { createSimulator } from '@confluence/simulator';
 import { writeResult } from './lib/report';
 
 const SYMBOL = 'BTCUSDT';

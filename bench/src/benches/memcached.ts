@@ -3,7 +3,7 @@
 import memjs from 'memjs';
 import { createCache } from '@confluence/cache';
 import { createKeys, encodeEnvelope, makeEnvelope } from '@confluence/contracts';
-import { Publisher } from '../../../services/analyzer/dist/publisher/publisher';
+import { Publisher } from '@confluence/analyzer';
 import { cycleOutput, type Fixture } from '../lib/fixtures';
 import type { Memcached } from '../lib/procs';
 import { row, type Row } from '../lib/report';

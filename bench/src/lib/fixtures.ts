@@ -2,9 +2,7 @@
 // details and overview have the sizes and shapes of production values.
 import { createEngine } from '@confluence/confluence';
 import { computeOverview, type HeartbeatData, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
-import type { CycleOutput } from '../../../services/analyzer/dist/publisher/publisher';
-import { scoreAll, toDetail, toRow } from '../../../services/analyzer/dist/scoring/cycle';
-import { MoveTracker } from '../../../services/analyzer/dist/signals/moves';
+import { MoveTracker, scoreAll, toDetail, toRow, type CycleOutput } from '@confluence/analyzer';
 import { SyntheticMarket, symbolNames } from './market';
 
 export interface Fixture {

@@ -1,7 +1,5 @@
 // The ingest benchmark's core: normalize + MarketStore over pre-built frames, no sockets.
-import { createNormalizer } from '../../../services/analyzer/dist/intake/bybit/normalize';
-import { isControlEvent, type MarketEvent } from '../../../services/analyzer/dist/intake/events';
-import { MarketStore } from '../../../services/analyzer/dist/state/market-store';
+import { createNormalizer, isControlEvent, MarketStore, type MarketEvent } from '@confluence/analyzer';
 import { syntheticFrames } from '@confluence/testkit';
 
 export interface IngestBenchResult {

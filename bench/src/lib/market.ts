@@ -5,10 +5,7 @@
 // (new trades, the forming candles move, book and ticker deltas), so every cycle scores changed snapshots.
 import { TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '@confluence/contracts';
 import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@confluence/confluence';
-import type { DataEvent } from '../../../services/analyzer/dist/intake/events';
-import { MarketStore } from '../../../services/analyzer/dist/state/market-store';
-import { ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL, KLINE_BACKFILL, OPEN_INTEREST_BACKFILL } from '../../../services/analyzer/dist/intake/warmup';
-import type { ScoreSource } from '../../../services/analyzer/dist/scoring/cycle';
+import { ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL, KLINE_BACKFILL, MarketStore, OPEN_INTEREST_BACKFILL, type DataEvent, type ScoreSource } from '@confluence/analyzer';
 
 export const TF_MS: Readonly<Record<Timeframe, number>> = TIMEFRAME_MS;
 /** A fixed market start (2026-01-01T00:00:30Z) so runs are comparable. */

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { createCache } from '@confluence/cache';
 import { createKeys, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
-import { Publisher } from '../../../services/analyzer/dist/publisher/publisher';
+import { Publisher } from '@confluence/analyzer';
 import { cycleOutput, type Fixture } from '../lib/fixtures';
 
 const raw = JSON.parse(fs.readFileSync(process.env.FIXTURE_FILE ?? '', 'utf8')) as { symbols: string[]; rows: SymbolRow[]; details: Array<[string, SymbolDetail]> };

@@ -4,14 +4,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BybitRestClient, createNormalizer, createReplayTransport, fetchUniverse, KLINE_BACKFILL, MarketStore, restKey, scanRecording, Warmup } from '@confluence/analyzer';
 import { silentLogger } from '@confluence/logger';
-import { BybitRestClient } from '../../analyzer/src/intake/bybit/rest-client';
-import { createNormalizer } from '../../analyzer/src/intake/bybit/normalize';
 import { topicsForSymbol } from '@confluence/bybit-wire';
-import { createReplayTransport, restKey, scanRecording } from '../../analyzer/src/intake/replay';
-import { fetchUniverse } from '../../analyzer/src/intake/universe';
-import { KLINE_BACKFILL, Warmup } from '../../analyzer/src/intake/warmup';
-import { MarketStore } from '../../analyzer/src/state/market-store';
 import { aggregateTrades, DEFAULT_START, LATENCY_MS, makeRecording, parseArgs, planRegimes, THINNING_DEFAULTS, topicsFor, warmupRequests, type RecordingResult } from '../src/make-recording';
 import type { SimTrade } from '../src/symbol-market';
 

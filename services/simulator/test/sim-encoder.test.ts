@@ -1,7 +1,7 @@
 // The encoder on its own: the market model hands it typed values (ticks, quantity steps, numbers) and it writes
 // Bybit's strings on the instrument's grid. The analyzer's normalizer must accept what it writes.
+import { createNormalizer } from '@confluence/analyzer';
 import { silentLogger } from '@confluence/logger';
-import { createNormalizer } from '../../analyzer/src/intake/bybit/normalize';
 import { klineWire, liquidationWire, TICKER_KEYS, tickerWire, tradeWire } from '../src/encoder';
 import { buildUniverse } from '../src/instruments';
 import type { SimTicker, SimTrade } from '../src/symbol-market';
