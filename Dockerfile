@@ -41,6 +41,7 @@ COPY services/analyzer/package.json services/analyzer/
 COPY services/web/package.json services/web/
 COPY services/simulator/package.json services/simulator/
 COPY scripts/package.json scripts/
+COPY bench/package.json bench/
 
 # ---------------------------------------------------------------------------------------------
 FROM scratch AS sources
