@@ -4,12 +4,12 @@ import { type Status, type SymbolRow, formatPrice } from '@confluence/contracts'
 /**
  * The dashboard's pure modules (status words, formatting, sorting, the minimal-move reorder), tested without a
  * browser. They are ES modules with browser-style `.js` imports, so the test loads the compiled output
- * (`npx tsc -b services/web/client`), which jest's swc transform turns into CommonJS.
+ * (`npx tsc -b services/web/client`) through the web's package exports, which jest's swc transform turns into CommonJS.
  */
-const statusText = require('../../services/web/dist/client/status-text.js') as typeof import('../../services/web/client/src/status-text');
-const format = require('../../services/web/dist/client/format.js') as typeof import('../../services/web/client/src/format');
-const model = require('../../services/web/dist/client/table-model.js') as typeof import('../../services/web/client/src/table-model');
-const table = require('../../services/web/dist/client/symbols-table.js') as typeof import('../../services/web/client/src/symbols-table');
+const statusText = require('@confluence/web/client/status-text') as typeof import('@confluence/web/client/status-text');
+const format = require('@confluence/web/client/format') as typeof import('@confluence/web/client/format');
+const model = require('@confluence/web/client/table-model') as typeof import('@confluence/web/client/table-model');
+const table = require('@confluence/web/client/symbols-table') as typeof import('@confluence/web/client/symbols-table');
 
 function status(over: Partial<Status>): Status {
   return {
@@ -220,7 +220,7 @@ describe('table model', () => {
 });
 
 describe('one set of sort rules: the API and the dashboard order the same rows the same way', () => {
-  const { applySymbolsQuery } = require('../../services/web/src/query') as typeof import('../../services/web/src/query');
+  const { applySymbolsQuery } = require('@confluence/web/query') as typeof import('@confluence/web/query');
   const rules = require('@confluence/contracts/rules') as typeof import('@confluence/contracts/rules');
   const serverOrder = (rows: SymbolRow[], sort: import('@confluence/contracts/rules').SortKey, order?: 'asc' | 'desc') => applySymbolsQuery(rows, { sort, order }).map((r) => r.symbol);
   const clientOrder = (rows: SymbolRow[], sort: import('@confluence/contracts/rules').SortKey, order: 'asc' | 'desc') =>
