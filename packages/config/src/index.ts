@@ -1,3 +1,4 @@
+import os from 'node:os';
 import fs from 'node:fs';
 import net from 'node:net';
 import { z } from 'zod';
@@ -164,6 +165,8 @@ export interface AnalyzerConfig {
   analyzerId: string | undefined;
   /** V8 old-generation growth per major GC, in percent (0 = V8's own heuristic, up to 4× the live heap). */
   heapGrowingPercent: number;
+  /** Worker threads that score (0: the main thread scores, between intake slices). */
+  scoringWorkers: number;
   /** Exchange connection timing; the defaults follow Bybit's guidance, tests shorten them. */
   intakeTiming: { pingIntervalMs: number; pongTimeoutMs: number; restBackoff403Ms: number; backoffBaseMs: number; backoffMaxMs: number };
   /** Rank stock, commodity, ETF and FX perpetuals (Bybit's symbolType) into the universe too. Default false. */
@@ -202,6 +205,20 @@ function unreadableFile(file: string): string | undefined {
 }
 
 const topSymbolsNumber = posInt('TOP_SYMBOLS', 15, 1, 1000);
+/** Most scoring worker threads a process starts ("auto" picks one per core up to this). */
+export const MAX_SCORING_WORKERS = 8;
+const scoringWorkersNumber = posInt('ANALYZER_SCORING_WORKERS', 0, 0, MAX_SCORING_WORKERS);
+/** ANALYZER_SCORING_WORKERS: a count (0 = score in the main thread) or "auto" (default): one per core, 1 to 4. */
+const scoringWorkers = z
+  .string({ error: 'ANALYZER_SCORING_WORKERS must be a number or "auto"' })
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === '' || v.trim().toLowerCase() === 'auto') return Math.min(4, Math.max(1, os.availableParallelism()));
+    const r = scoringWorkersNumber.safeParse(v);
+    if (r.success) return r.data;
+    ctx.addIssue({ code: 'custom', message: `${r.error.issues[0]?.message ?? 'ANALYZER_SCORING_WORKERS is invalid'} (or "auto")` });
+    return z.NEVER;
+  });
 /** TOP_SYMBOLS: N of the top N, or "all" for every eligible instrument (as many as a table may hold, LIMITS.rows). */
 const topSymbols = z
   .string({ error: 'TOP_SYMBOLS must be a number or "all"' })
@@ -247,6 +264,7 @@ const analyzerShape = {
   BYBIT_PONG_TIMEOUT_MS: posInt('BYBIT_PONG_TIMEOUT_MS', 10_000, 100, 60_000),
   BYBIT_REST_403_BACKOFF_MS: posInt('BYBIT_REST_403_BACKOFF_MS', 600_000, 100),
   ANALYZER_HEAP_GROWING_PERCENT: posInt('ANALYZER_HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
+  ANALYZER_SCORING_WORKERS: scoringWorkers,
   BYBIT_WS_BACKOFF_BASE_MS: posInt('BYBIT_WS_BACKOFF_BASE_MS', 500, 10, 60_000),
   BYBIT_WS_BACKOFF_MAX_MS: posInt('BYBIT_WS_BACKOFF_MAX_MS', 30_000, 10, 600_000),
   UNIVERSE_INCLUDE_TRADFI: z
@@ -302,6 +320,7 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     alertRulesFile: e.ALERT_RULES_FILE,
     analyzerId: e.ANALYZER_ID,
     heapGrowingPercent: e.ANALYZER_HEAP_GROWING_PERCENT,
+    scoringWorkers: e.ANALYZER_SCORING_WORKERS,
     intakeTiming: {
       pingIntervalMs: e.BYBIT_PING_INTERVAL_MS,
       pongTimeoutMs: e.BYBIT_PONG_TIMEOUT_MS,

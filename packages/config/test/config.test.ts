@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { LIMITS } from '@confluence/contracts';
 import { ConfigError, loadAnalyzerConfig, loadWebConfig, parseShard } from '@confluence/config';
 
@@ -86,6 +87,16 @@ describe('config', () => {
     // The same rule for every whole-number setting.
     expect(() => loadWebConfig({ WEB_POLL_MS: '1e3' })).toThrow(/WEB_POLL_MS/);
     expect(() => loadAnalyzerConfig({ TOP_SYMBOLS: '0x10' })).toThrow(/TOP_SYMBOLS/);
+  });
+
+  test('when ANALYZER_SCORING_WORKERS is auto or unset, then one worker per core (1 to 4) scores; a count is taken as is; anything else is refused', () => {
+    const auto = Math.min(4, Math.max(1, os.availableParallelism()));
+    expect(loadAnalyzerConfig({}).scoringWorkers).toBe(auto);
+    expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: 'auto' }).scoringWorkers).toBe(auto);
+    expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '0' }).scoringWorkers).toBe(0);
+    expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '3' }).scoringWorkers).toBe(3);
+    expect(() => loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '9' })).toThrow(/ANALYZER_SCORING_WORKERS must be 0-8 \(or "auto"\)/);
+    expect(() => loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: 'many' })).toThrow(/ANALYZER_SCORING_WORKERS/);
   });
 
   test('when TOP_SYMBOLS is "all", then the universe takes every eligible instrument a table can hold; anything else is refused clearly', () => {

@@ -12,7 +12,8 @@ import { createIntake, Intake, intakeOptionsFromConfig } from './intake/intake';
 import { createAnalyzerMetrics } from './metrics';
 import { CacheMarker } from './publisher/cache-marker';
 import { Publisher, PublishResult } from './publisher/publisher';
-import { Scored, scoreAll, scoreAllSync, toDetail, toRow } from './scoring/cycle';
+import { Scored, scoreAllSync, toDetail, toRow } from './scoring/cycle';
+import { inThreadScorer, ScoringPool, type Scorer } from './scoring/pool';
 import { createSignals, Signals } from './signals';
 import { MoveTracker } from './signals/moves';
 
@@ -50,7 +51,21 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
   const keys = createKeys(config.keyPrefix);
   // A bad weight table is a config error at start, never silently ignored.
   // The engine validates names and sums at run time; the cast only widens the static type of a parsed env value.
-  const engine = deps.engine ?? createEngine(config.componentWeights ? ({ componentWeights: config.componentWeights } as EngineConfigInput) : undefined);
+  const engineConfig = config.componentWeights ? ({ componentWeights: config.componentWeights } as EngineConfigInput) : undefined;
+  const engine = deps.engine ?? createEngine(engineConfig);
+  // Live and simulated markets score in worker threads (see scoring/pool.ts). A replay scores in this thread: its
+  // market-minute samples and its cycles share one engine's label history. So does an injected engine (tests).
+  const scorer: Scorer =
+    deps.engine || config.scoringWorkers === 0 || config.marketSource === 'replay'
+      ? inThreadScorer(engine)
+      : new ScoringPool({
+          workers: config.scoringWorkers,
+          engineConfig,
+          onRestart: (r) => {
+            metrics.scoringWorkerRestarts.inc();
+            logger.warn('scoring worker restarted', { worker: r.worker, reason: r.reason, symbols: r.symbols });
+          },
+        });
   const intake = deps.intake ?? createIntake(intakeOptionsFromConfig(config, logger.child({ component: 'intake' })));
   const signals =
     deps.signals ??
@@ -226,7 +241,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     const marketNow = intake.now();
     const symbols = intake.symbols();
     await loadHistories(symbols);
-    const scored: Scored[] = await scoreAll(engine, intake, marketNow);
+    const scored: Scored[] = await scorer.scoreAll(intake, marketNow);
     const { rows, details, pending } = buildRows(scored, marketNow);
     lastRows = rows;
     if (config.marketSource !== 'replay' && marketNow - lastHistoryAt >= config.historyIntervalMs) addHistory(rows, marketNow);
@@ -238,6 +253,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
     if (config.marketSource !== 'replay') signals.onCycle(rows, marketNow, feed.connected && feed.state === 'connected');
     lastCycleMs = now - wallStart;
     metrics.cycleDuration.observe(lastCycleMs / 1000);
+    metrics.scoringWorkers.set(scorer.workers);
     const heartbeat: HeartbeatData = {
       analyzerId,
       generation: gen,
@@ -373,6 +389,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       if (running) await step('cycle', () => running!, STOP_CYCLE_MS);
       // Alert delivery aborts its request in flight; the alert stays pending in SQLite for the next start.
       await step('signals', () => signals.close(), STOP_SIGNALS_MS);
+      await step('scoring workers', () => scorer.close(), STOP_SIGNALS_MS);
       if (server) {
         const s = server;
         await step('health server', () => new Promise<void>((resolve) => {

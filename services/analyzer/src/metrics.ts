@@ -22,6 +22,8 @@ export interface AnalyzerMetrics {
   publishDuration: client.Histogram;
   publishFailures: client.Counter;
   symbolsTracked: client.Gauge;
+  scoringWorkers: client.Gauge;
+  scoringWorkerRestarts: client.Counter;
 }
 
 /** Mirrors an ever-growing number into a counter by adding what it grew since the last scrape. */
@@ -110,6 +112,8 @@ export function createAnalyzerMetrics(sources: {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
+    scoringWorkers: new client.Gauge({ name: 'confluence_scoring_workers', help: 'Worker threads scoring (0: the main thread scores)', registers: [registry] }),
+    scoringWorkerRestarts: new client.Counter({ name: 'confluence_scoring_worker_restarts_total', help: 'Scoring worker threads restarted after they died or stalled', registers: [registry] }),
     publishFailures: new client.Counter({ name: 'confluence_publish_failures_total', help: 'Publish cycles that failed', registers: [registry] }),
   };
 }

@@ -59,14 +59,33 @@ function scoreOne(engine: Engine, source: ScoreSource, symbol: string, now: numb
   const snapshot = source.snapshot(symbol);
   const warm = Boolean(status?.warm && snapshot);
   let result: SymbolScore | null = null;
-  let reason: string | null = status?.reason ?? null;
+  let failure: string | null = null;
   if (warm && snapshot) {
     try {
       result = engine.score(snapshot, now);
     } catch (err) {
-      reason = `scoring failed: ${err instanceof Error ? err.message : String(err)}`;
+      failure = err instanceof Error ? err.message : String(err);
     }
-  } else reason ??= 'warming up';
+  }
+  return scoredOf(source, symbol, status, snapshot, result, failure);
+}
+
+/**
+ * One symbol's cycle outcome from what the source says of it and the engine's result (null: not scored), or the
+ * message of a scoring failure. Shared by the in-thread cycle and the worker pool, so both report alike.
+ */
+export function scoredOf(
+  source: ScoreSource,
+  symbol: string,
+  status: ReturnType<ScoreSource['symbolStatus']>,
+  snapshot: MarketSnapshot | undefined,
+  result: SymbolScore | null,
+  failure: string | null,
+): Scored {
+  const warm = Boolean(status?.warm && snapshot);
+  let reason: string | null = status?.reason ?? null;
+  if (failure !== null) reason = `scoring failed: ${failure}`;
+  else if (!warm) reason ??= 'warming up';
   const scored: Scored = {
     symbol,
     snapshot,
