@@ -2,13 +2,14 @@
 //   node bench/dist/workers/analyzer.js ingest <frames>
 //   node bench/dist/workers/analyzer.js cycle <symbols> <warmCycles> <coldRuns>
 //   node bench/dist/workers/analyzer.js rss <symbols> <marketMinutes> <messagesPerSecond>
+//   node bench/dist/workers/analyzer.js live <symbols> <seconds> <messagesPerSymbolPerSecond> <workers (0: main thread)>
 // Prints one JSON line {"result": …} on stdout.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
-import { createNormalizer, isControlEvent, MarketStore, MoveTracker, scoreAll, scoreAllSync, toDetail, toRow, tuneHeap, type MarketEvent, type Scored, type ScoreSource } from '@confluence/analyzer';
+import { createNormalizer, inThreadScorer, isControlEvent, MarketStore, MoveTracker, ScoringPool, scoreAll, scoreAllSync, toDetail, toRow, tuneHeap, type MarketEvent, type Scored, type Scorer, type ScoreSource } from '@confluence/analyzer';
 import { syntheticFrameStream } from '@confluence/testkit';
 import { benchFrames, benchIngest } from '../lib/ingest';
 import { MARKET_START, SyntheticMarket, symbolNames } from '../lib/market';
@@ -292,6 +293,106 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Live: the analyzer's main loop in real time. Exchange frames arrive at `perSymbol` messages per second per symbol
+// (generated here, paced by the wall clock, parsed and applied in this thread as the WebSocket handler does) while
+// the scoring cycle runs once a second, in this thread or in `workers` worker threads, with rows and details built
+// as the publisher needs them. Measures what a trader's feed would see: cycle time, how late this thread's event
+// loop runs (a WebSocket pong waits that long), whether intake keeps up, and the process's memory.
+
+async function live(n: number, seconds: number, perSymbol: number, workers: number): Promise<void> {
+  const symbols = symbolNames(n);
+  const market = new SyntheticMarket({ symbols, seed: 9, start: MARKET_START });
+  const store: MarketStore = market.store;
+  const source: ScoreSource = { symbols: () => store.symbols(), snapshot: (s) => store.snapshot(s), symbolStatus: (s) => store.status(s) };
+  const scorer: Scorer = workers > 0 ? new ScoringPool({ workers }) : inThreadScorer(createEngine());
+  const moves = new MoveTracker();
+  const rate = n * perSymbol;
+  const frames = syntheticFrameStream({ symbols, count: Math.ceil(rate * (seconds + 5)), startTs: MARKET_START, stepMs: 1000 / rate, seed: 21 });
+  const normalizer = createNormalizer();
+  const events: MarketEvent[] = [];
+  let clock = MARKET_START;
+  let applied = 0;
+  let maxBacklog = 0;
+  const t0 = nowMs();
+  const due = () => Math.floor(((nowMs() - t0) / 1000) * rate);
+  // Intake: whatever is due, in batches of at most 2 ms, like a socket delivering frames between other work.
+  let ingestMs = 0;
+  let stopIngest = false;
+  const ingestLoop = async (): Promise<void> => {
+    while (!stopIngest) {
+      const target = due();
+      maxBacklog = Math.max(maxBacklog, target - applied);
+      const ts = nowMs();
+      while (applied < target && nowMs() - ts < 2) {
+        for (let k = 0; k < 64 && applied < target; k++) {
+          const f = frames.next();
+          if (f.done) break;
+          applied++;
+          clock = MARKET_START + (applied * 1000) / rate;
+          events.length = 0;
+          normalizer.normalizeInto(f.value, clock, events);
+          for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
+        }
+      }
+      market.setClock(clock);
+      ingestMs += nowMs() - ts;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  };
+  const eld = monitorEventLoopDelay({ resolution: 1 });
+  const cycles: number[] = [];
+  let peakRss = 0;
+  let lastDetails = 0;
+  const scoreLoop = async (): Promise<void> => {
+    // Warm-up: the first cycles fill the engine caches (and the workers' mirrors); measured from the fourth on.
+    for (let i = 0; nowMs() - t0 < seconds * 1000; i++) {
+      const start = nowMs();
+      const scored: Scored[] = await scorer.scoreAll(source, clock);
+      const rows: SymbolRow[] = [];
+      let details = 0;
+      for (const s of scored) {
+        const move = moves.update(s.symbol, s.result, clock);
+        rows.push(toRow(s, move));
+        if (toDetail(s, move, null)) details++;
+      }
+      computeOverview(rows);
+      lastDetails = details;
+      const took = nowMs() - start;
+      if (i === 3) eld.enable();
+      if (i >= 3) cycles.push(took);
+      peakRss = Math.max(peakRss, rssMb());
+      await sleep(Math.max(0, 1000 - took));
+    }
+  };
+  const before = rssMb();
+  const ingestRun = ingestLoop();
+  await scoreLoop();
+  eld.disable();
+  stopIngest = true;
+  await ingestRun;
+  const wallS = (nowMs() - t0) / 1000;
+  const lag = (due() - applied) / rate;
+  await scorer.close();
+  const after = await settledMemory();
+  out({
+    symbols: n,
+    workers,
+    seconds,
+    offeredPerSecond: rate,
+    appliedPerSecond: applied / wallS,
+    ingestBusyShare: ingestMs / (wallS * 1000),
+    maxBacklogS: maxBacklog / rate,
+    endLagS: lag,
+    scoredLastCycle: lastDetails,
+    cycle: summarize(cycles),
+    eventLoopDelay: eldMs(eld),
+    rssBeforeMb: before,
+    peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS / 1024),
+    steady: after,
+  });
+}
+
 async function main(): Promise<void> {
   // The same heap setting the analyzer runs with (ANALYZER_HEAP_GROWING_PERCENT, default 50).
   tuneHeap(Number(process.env.ANALYZER_HEAP_GROWING_PERCENT ?? DEFAULT_HEAP_GROWING_PERCENT));
@@ -304,6 +405,8 @@ async function main(): Promise<void> {
       return cycle(a[0] || 500, a[1] || 20, a[2] || 5);
     case 'rss':
       return rss(a[0] || 500, a[1] || 10, a[2] || 2000, a[3] || 1);
+    case 'live':
+      return live(a[0] || 500, a[1] || 30, a[2] || 69.1, a[3] ?? 0);
     default:
       throw new Error(`unknown mode ${mode}`);
   }

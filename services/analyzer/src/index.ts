@@ -11,5 +11,6 @@ export { ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL, KLINE_BACKFILL, OPEN_INTEREST
 export { MarketStore } from './state/market-store';
 export { TRADE_BYTES, TRADES_MAX, TRADES_WINDOW_MS } from './state/trades';
 export { scoreAll, scoreAllSync, toDetail, toRow, type Scored, type ScoreSource } from './scoring/cycle';
+export { inThreadScorer, ScoringPool, type Scorer, type ScoringPoolOptions } from './scoring/pool';
 export { MoveTracker } from './signals/moves';
 export { Publisher, type CycleOutput, type PublisherOptions, type PublishResult } from './publisher/publisher';
