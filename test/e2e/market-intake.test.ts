@@ -26,7 +26,8 @@ describe('market intake end to end', () => {
   beforeAll(async () => {
     mc = await startMemcached();
     sim = await startSimulator({ SIM_SEED: '11' });
-    analyzer = await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: mc.address, SYMBOLS: SYMBOLS.join(','), PUBLISH_INTERVAL_MS: '500' });
+    // Scored in two worker threads (auto picks the main thread on a 2-core machine): the pool's wiring is covered here.
+    analyzer = await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: mc.address, SYMBOLS: SYMBOLS.join(','), PUBLISH_INTERVAL_MS: '500', ANALYZER_SCORING_WORKERS: '2' });
     web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: '500' });
   });
 
@@ -62,6 +63,15 @@ describe('market intake end to end', () => {
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${dumpOnFailure(sim, analyzer, web)}`);
     }
+  });
+
+  test('when scoring runs in worker threads, then every symbol gets a score and the metrics say two workers score', async () => {
+    await waitFor(async () => {
+      const rows = (await table()).data?.rows ?? [];
+      return rows.length === SYMBOLS.length && rows.every((r) => r.score !== null && r.direction !== null);
+    }, { timeoutMs: 30_000, what: 'a score for every symbol' });
+    const metrics = await fetch(`${analyzer.url}/metrics`).then((r) => r.text());
+    expect(metrics.split('\n').filter((l) => l.startsWith('confluence_scoring_worker'))).toEqual(['confluence_scoring_workers{service="analyzer"} 2', 'confluence_scoring_worker_restarts_total{service="analyzer"} 0']);
   });
 
   test('when the connection drops and a book gaps, then the analyzer reconnects and resyncs by itself', async () => {

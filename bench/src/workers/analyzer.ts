@@ -6,6 +6,7 @@
 // Prints one JSON line {"result": …} on stdout.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import { Worker } from 'node:worker_threads';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
@@ -295,10 +296,40 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
 
 // ---------------------------------------------------------------------------------------------
 // Live: the analyzer's main loop in real time. Exchange frames arrive at `perSymbol` messages per second per symbol
-// (generated here, paced by the wall clock, parsed and applied in this thread as the WebSocket handler does) while
+// (generated in a feed thread, paced by the wall clock, parsed and applied in this thread as the WebSocket handler does) while
 // the scoring cycle runs once a second, in this thread or in `workers` worker threads, with rows and details built
 // as the publisher needs them. Measures what a trader's feed would see: cycle time, how late this thread's event
 // loop runs (a WebSocket pong waits that long), whether intake keeps up, and the process's memory.
+
+/**
+ * The exchange side of the live benchmark: a worker thread generating frames at `rate` per second, paced by the wall
+ * clock, posted in batches every few milliseconds — the main thread receives them as message events, as it would
+ * receive WebSocket data, and never spends its own time making them up.
+ */
+const FEED_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { syntheticFrameStream } = require(workerData.testkit);
+const { symbols, rate, startTs, seconds } = workerData;
+const frames = syntheticFrameStream({ symbols, count: Math.ceil(rate * seconds), startTs, stepMs: 1000 / rate, seed: 21 });
+const t0 = performance.now();
+let sent = 0;
+let stop = false;
+parentPort.on('message', () => { stop = true; });
+function tick() {
+  if (stop) return;
+  const due = Math.min(Math.ceil(rate * seconds), Math.floor(((performance.now() - t0) / 1000) * rate));
+  const batch = [];
+  while (sent < due && batch.length < 4096) {
+    const f = frames.next();
+    if (f.done) break;
+    batch.push(f.value);
+    sent++;
+  }
+  if (batch.length > 0) parentPort.postMessage(batch);
+  setTimeout(tick, 5);
+}
+tick();
+`;
 
 async function live(n: number, seconds: number, perSymbol: number, workers: number): Promise<void> {
   const symbols = symbolNames(n);
@@ -308,71 +339,62 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   const scorer: Scorer = workers > 0 ? new ScoringPool({ workers }) : inThreadScorer(createEngine());
   const moves = new MoveTracker();
   const rate = n * perSymbol;
-  const frames = syntheticFrameStream({ symbols, count: Math.ceil(rate * (seconds + 5)), startTs: MARKET_START, stepMs: 1000 / rate, seed: 21 });
   const normalizer = createNormalizer();
   const events: MarketEvent[] = [];
   let clock = MARKET_START;
   let applied = 0;
-  let maxBacklog = 0;
-  const t0 = nowMs();
-  const due = () => Math.floor(((nowMs() - t0) / 1000) * rate);
-  // Intake: whatever is due, in batches of at most 2 ms, like a socket delivering frames between other work.
+  let received = 0;
   let ingestMs = 0;
-  let stopIngest = false;
-  const ingestLoop = async (): Promise<void> => {
-    while (!stopIngest) {
-      const target = due();
-      maxBacklog = Math.max(maxBacklog, target - applied);
-      const ts = nowMs();
-      while (applied < target && nowMs() - ts < 2) {
-        for (let k = 0; k < 64 && applied < target; k++) {
-          const f = frames.next();
-          if (f.done) break;
-          applied++;
-          clock = MARKET_START + (applied * 1000) / rate;
-          events.length = 0;
-          normalizer.normalizeInto(f.value, clock, events);
-          for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
-        }
-      }
-      market.setClock(clock);
-      ingestMs += nowMs() - ts;
-      await new Promise<void>((r) => setImmediate(r));
+  const before = rssMb();
+  const t0 = nowMs();
+  const feed = new Worker(FEED_SOURCE, { eval: true, workerData: { testkit: require.resolve('@confluence/testkit'), symbols, rate, startTs: MARKET_START, seconds: seconds + 5 } });
+  // Intake: each batch is parsed and applied as it arrives, as the WebSocket handler does with each frame.
+  feed.on('message', (batch: string[]) => {
+    const ts = nowMs();
+    received += batch.length;
+    for (const frame of batch) {
+      applied++;
+      clock = MARKET_START + (applied * 1000) / rate;
+      events.length = 0;
+      normalizer.normalizeInto(frame, clock, events);
+      for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
     }
-  };
+    market.setClock(clock);
+    ingestMs += nowMs() - ts;
+  });
+  const due = () => ((nowMs() - t0) / 1000) * rate;
   const eld = monitorEventLoopDelay({ resolution: 1 });
   const cycles: number[] = [];
   let peakRss = 0;
-  let lastDetails = 0;
-  const scoreLoop = async (): Promise<void> => {
-    // Warm-up: the first cycles fill the engine caches (and the workers' mirrors); measured from the fourth on.
-    for (let i = 0; nowMs() - t0 < seconds * 1000; i++) {
-      const start = nowMs();
-      const scored: Scored[] = await scorer.scoreAll(source, clock);
-      const rows: SymbolRow[] = [];
-      let details = 0;
-      for (const s of scored) {
-        const move = moves.update(s.symbol, s.result, clock);
-        rows.push(toRow(s, move));
-        if (toDetail(s, move, null)) details++;
-      }
-      computeOverview(rows);
-      lastDetails = details;
-      const took = nowMs() - start;
-      if (i === 3) eld.enable();
-      if (i >= 3) cycles.push(took);
-      peakRss = Math.max(peakRss, rssMb());
-      await sleep(Math.max(0, 1000 - took));
+  let lastScored = 0;
+  let maxLagS = 0;
+  // The first cycles fill the engine caches (and the workers' mirrors); measured from the fourth on.
+  for (let i = 0; nowMs() - t0 < seconds * 1000; i++) {
+    const start = nowMs();
+    const scored: Scored[] = await scorer.scoreAll(source, clock);
+    const rows: SymbolRow[] = [];
+    let details = 0;
+    for (const s of scored) {
+      const move = moves.update(s.symbol, s.result, clock);
+      rows.push(toRow(s, move));
+      if (toDetail(s, move, null)) details++;
     }
-  };
-  const before = rssMb();
-  const ingestRun = ingestLoop();
-  await scoreLoop();
+    computeOverview(rows);
+    lastScored = details;
+    const took = nowMs() - start;
+    if (i === 3) eld.enable();
+    if (i >= 3) {
+      cycles.push(took);
+      maxLagS = Math.max(maxLagS, (due() - applied) / rate);
+    }
+    peakRss = Math.max(peakRss, rssMb());
+    await sleep(Math.max(0, 1000 - took));
+  }
   eld.disable();
-  stopIngest = true;
-  await ingestRun;
   const wallS = (nowMs() - t0) / 1000;
-  const lag = (due() - applied) / rate;
+  const endLagS = (due() - applied) / rate;
+  feed.postMessage('stop');
+  await feed.terminate();
   await scorer.close();
   const after = await settledMemory();
   out({
@@ -381,10 +403,11 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
     seconds,
     offeredPerSecond: rate,
     appliedPerSecond: applied / wallS,
+    receivedPerSecond: received / wallS,
     ingestBusyShare: ingestMs / (wallS * 1000),
-    maxBacklogS: maxBacklog / rate,
-    endLagS: lag,
-    scoredLastCycle: lastDetails,
+    maxLagS,
+    endLagS,
+    scoredLastCycle: lastScored,
     cycle: summarize(cycles),
     eventLoopDelay: eldMs(eld),
     rssBeforeMb: before,

@@ -208,12 +208,20 @@ const topSymbolsNumber = posInt('TOP_SYMBOLS', 15, 1, 1000);
 /** Most scoring worker threads a process starts ("auto" picks one per core up to this). */
 export const MAX_SCORING_WORKERS = 8;
 const scoringWorkersNumber = posInt('ANALYZER_SCORING_WORKERS', 0, 0, MAX_SCORING_WORKERS);
-/** ANALYZER_SCORING_WORKERS: a count (0 = score in the main thread) or "auto" (default): one per core, 1 to 4. */
+/**
+ * What ANALYZER_SCORING_WORKERS=auto means on a host with `cores` cores: the main thread scores on two cores or fewer
+ * (there a worker only takes CPU from message intake, and its snapshot mirrors cost memory), otherwise one worker per
+ * core beyond the one intake needs, at most 4.
+ */
+export function autoScoringWorkers(cores: number): number {
+  return cores <= 2 ? 0 : Math.min(4, cores - 1);
+}
+/** ANALYZER_SCORING_WORKERS: a count (0 = score in the main thread) or "auto" (default, see autoScoringWorkers). */
 const scoringWorkers = z
   .string({ error: 'ANALYZER_SCORING_WORKERS must be a number or "auto"' })
   .optional()
   .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '' || v.trim().toLowerCase() === 'auto') return Math.min(4, Math.max(1, os.availableParallelism()));
+    if (v === undefined || v.trim() === '' || v.trim().toLowerCase() === 'auto') return autoScoringWorkers(os.availableParallelism());
     const r = scoringWorkersNumber.safeParse(v);
     if (r.success) return r.data;
     ctx.addIssue({ code: 'custom', message: `${r.error.issues[0]?.message ?? 'ANALYZER_SCORING_WORKERS is invalid'} (or "auto")` });

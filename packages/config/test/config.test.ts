@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { LIMITS } from '@confluence/contracts';
-import { ConfigError, loadAnalyzerConfig, loadWebConfig, parseShard } from '@confluence/config';
+import { autoScoringWorkers, ConfigError, loadAnalyzerConfig, loadWebConfig, parseShard } from '@confluence/config';
 
 describe('config', () => {
   test('when nothing is set, then the documented defaults apply', () => {
@@ -89,8 +89,9 @@ describe('config', () => {
     expect(() => loadAnalyzerConfig({ TOP_SYMBOLS: '0x10' })).toThrow(/TOP_SYMBOLS/);
   });
 
-  test('when ANALYZER_SCORING_WORKERS is auto or unset, then one worker per core (1 to 4) scores; a count is taken as is; anything else is refused', () => {
-    const auto = Math.min(4, Math.max(1, os.availableParallelism()));
+  test('when ANALYZER_SCORING_WORKERS is auto or unset, then the main thread scores on 2 cores or fewer and one worker per further core (at most 4) otherwise; a count is taken as is; anything else is refused', () => {
+    expect([1, 2, 3, 4, 8, 64].map(autoScoringWorkers)).toEqual([0, 0, 2, 3, 4, 4]);
+    const auto = autoScoringWorkers(os.availableParallelism());
     expect(loadAnalyzerConfig({}).scoringWorkers).toBe(auto);
     expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: 'auto' }).scoringWorkers).toBe(auto);
     expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '0' }).scoringWorkers).toBe(0);

@@ -97,6 +97,9 @@ class Slot {
   }
 }
 
+/** Snapshot deltas per message while a cycle's deltas are being made. */
+const DELTAS_PER_MESSAGE = 50;
+
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -172,6 +175,13 @@ export class ScoringPool implements Scorer {
       w.symbols.push(symbol);
       const d = slot.encoder.encode(snapshot);
       if (d !== null) w.deltas.push(d);
+      // Deltas go out in small batches as they are made: the worker applies them while this thread goes on, and no
+      // single message takes long to serialise here.
+      if (w.deltas.length >= DELTAS_PER_MESSAGE && slot.alive) {
+        const msg: ToWorker = { type: 'deltas', deltas: w.deltas };
+        slot.worker.postMessage(msg);
+        w.deltas = [];
+      }
     }
     const outcomes = await Promise.all(this.slots.map((slot) => this.run(slot, now, work.get(slot) as { symbols: string[]; deltas: SnapshotDelta[] })));
     const failed = new Map<Slot, string>();
@@ -232,6 +242,11 @@ export class ScoringPool implements Scorer {
   private async run(slot: Slot, now: number, w: { symbols: string[]; deltas: SnapshotDelta[] }): Promise<{ ok: true; results: Map<string, WireResult> } | { ok: false; reason: string; results: Map<string, WireResult> }> {
     const results = new Map<string, WireResult>();
     if (w.symbols.length === 0 && w.deltas.length === 0) return { ok: true, results };
+    if (!slot.alive) {
+      const reason = 'the worker stopped during the cycle';
+      if (!this.closed) this.restart(slot, reason);
+      return { ok: false, reason, results };
+    }
     const id = this.nextId++;
     let timer: NodeJS.Timeout | undefined;
     const outcome = await new Promise<{ ok: true } | { ok: false; reason: string }>((resolve) => {

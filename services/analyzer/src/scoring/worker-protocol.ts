@@ -19,6 +19,8 @@ export type ToWorker =
       readonly symbols: readonly string[];
       readonly deltas: readonly SnapshotDelta[];
     }
+  /** Deltas sent ahead of the cycle's 'score' message, applied as they come. */
+  | { readonly type: 'deltas'; readonly deltas: readonly SnapshotDelta[] }
   | { readonly type: 'forget'; readonly symbols: readonly string[] };
 
 /**

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEngine } from '@confluence/confluence';
 import type { ComponentDetail } from '@confluence/contracts';
-import { SnapshotMirror } from './snapshot-delta';
+import { SnapshotMirror, type SnapshotDelta } from './snapshot-delta';
 import type { FromWorker, ScoringWorkerData, ToWorker, WireResult } from './worker-protocol';
 
 const data = workerData as ScoringWorkerData;
@@ -32,7 +32,29 @@ function scoreOne(symbol: string, now: number): WireResult {
   }
 }
 
+function applyDeltas(deltas: readonly SnapshotDelta[]): void {
+  for (const d of deltas) {
+    let m = mirrors.get(d.symbol);
+    if (m === undefined && !d.full) continue; // a change to a snapshot this worker never had: wait for the full one
+    if (m === undefined || d.full) {
+      m = new SnapshotMirror(d.symbol);
+      mirrors.set(d.symbol, m);
+      sentComponents.delete(d.symbol);
+    }
+    m.apply(d);
+  }
+}
+
 port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'deltas') {
+    try {
+      applyDeltas(msg.deltas);
+    } catch {
+      // A delta that cannot be applied leaves the mirror unknown: drop those symbols until a full snapshot comes.
+      for (const d of msg.deltas) mirrors.delete(d.symbol);
+    }
+    return;
+  }
   if (msg.type === 'forget') {
     for (const s of msg.symbols) {
       mirrors.delete(s);
@@ -43,20 +65,7 @@ port.on('message', (msg: ToWorker) => {
   }
   const t0 = performance.now();
   try {
-    for (const d of msg.deltas) {
-      let m = mirrors.get(d.symbol);
-      if (m === undefined && !d.full) {
-        // A change to a snapshot this worker never had (it restarted): score nothing until the full one comes.
-        mirrors.delete(d.symbol);
-        continue;
-      }
-      if (m === undefined || d.full) {
-        m = new SnapshotMirror(d.symbol);
-        mirrors.set(d.symbol, m);
-        sentComponents.delete(d.symbol);
-      }
-      m.apply(d);
-    }
+    applyDeltas(msg.deltas);
     let part: WireResult[] = [];
     for (const symbol of msg.symbols) {
       part.push(scoreOne(symbol, msg.now));

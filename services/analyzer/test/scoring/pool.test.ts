@@ -41,6 +41,21 @@ describe('scoring pool (worker threads)', () => {
     expect(pool.restarts).toBe(0);
   });
 
+  it('when a cycle holds more symbols than one message carries, then the deltas stream ahead in batches and the scores still match', async () => {
+    const many = Array.from({ length: 130 }, (_, i) => `S${i}USDT`);
+    const feed = new MarketFeed(many, 12);
+    feed.advance(5_000);
+    pool = new ScoringPool({ workers: 1 });
+    const reference = inThreadScorer(createEngine());
+    const source = sourceOf(feed);
+    for (let cycle = 0; cycle < 6; cycle++) {
+      feed.advance(1000);
+      const got = await pool.scoreAll(source, feed.clock);
+      const want = await reference.scoreAll(source, feed.clock);
+      expect(got.map((s) => s.result)).toEqual(want.map((s) => s.result));
+    }
+  });
+
   it('when a worker thread has died between cycles, then the next cycle restarts it and scores every symbol', async () => {
     const feed = new MarketFeed(SYMBOLS, 6);
     feed.advance(10_000);
