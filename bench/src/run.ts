@@ -3,7 +3,7 @@
 // bench/results/latest.json. Exits 0 even when targets are missed (it is a report); 1 only on a crash of the runner.
 import os from 'node:os';
 import { apiRows, benchApiSize, readPathRows, type ApiSizeResult } from './benches/api';
-import { benchCycle, benchIngest, benchRss, cycleRows, fullUniverseSize, headroomRows, ingestRows, rssRows } from './benches/analyzer';
+import { benchCycle, benchIngest, benchLive, benchRss, cycleRows, fullUniverseSize, headroomRows, ingestRows, liveRows, rssRows } from './benches/analyzer';
 import { benchFreshness, freshnessRows } from './benches/freshness';
 import { benchPublishSize, publishRows, type PublishSizeResult } from './benches/memcached';
 import { loadConfig } from './lib/config';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   // 3. Analyzer CPU and memory (fresh processes).
   // 15, 500 and the whole universe the simulator lists with SIM_TRADFI=1 (about 800 instruments).
   let full = 0;
-  if (want('ingest') || want('cycle') || want('rss')) {
+  if (want('ingest') || want('cycle') || want('live') || want('rss')) {
     try {
       full = await fullUniverseSize();
     } catch (err) {
@@ -108,6 +108,12 @@ async function main(): Promise<void> {
   const sizes = full > 500 ? [15, 500, full] : [15, 500];
   if (want('ingest')) await section('analyzer-ingest', ['ingest msg/s'], () => benchIngest(cfg), (r) => [...ingestRows(r), ...headroomRows(r, sizes.slice(1))]);
   if (want('cycle')) for (const n of sizes) await section(`scoring-cycle-${n}`, ['cycle time'], () => benchCycle(n, cfg), cycleRows);
+  // The live loop at 500 and the full universe: the main thread scoring against a scoring pool, same run.
+  if (want('live')) {
+    for (const n of sizes.slice(1)) {
+      await section(`analyzer-live-${n}`, [`live loop at ${n} symbols`], async () => ({ main: await benchLive(n, 0, cfg), pool: await benchLive(n, cfg.liveWorkers, cfg) }), (r) => liveRows(r.main, r.pool));
+    }
+  }
   if (want('rss')) {
     await section('analyzer-rss', ['RSS at 500 symbols'], () => benchRss(cfg), rssRows);
     if (full > 500) await section(`analyzer-rss-${full}`, [`RSS at ${full} symbols`], () => benchRss(cfg, full), rssRows);
@@ -118,7 +124,15 @@ async function main(): Promise<void> {
   // The full-universe cycle's name carries its size: it goes right after the 500-symbol one.
   const after = (base: string) => order.indexOf(base) + 0.5;
   const rank = (name: string) =>
-    order.includes(name) ? order.indexOf(name) : name.startsWith('scoring-cycle-') ? after('scoring-cycle-500') : name.startsWith('analyzer-rss-') ? after('analyzer-rss') : order.length;
+    order.includes(name)
+      ? order.indexOf(name)
+      : name.startsWith('scoring-cycle-')
+        ? after('scoring-cycle-500')
+        : name.startsWith('analyzer-live-')
+          ? after('scoring-cycle-500') + 0.1 + Number(name.slice('analyzer-live-'.length)) / 1e6
+          : name.startsWith('analyzer-rss-')
+            ? after('analyzer-rss')
+            : order.length;
   const rows = [...sections].sort((a, b) => rank(a.name) - rank(b.name)).flatMap((s) => s.rows);
   const totalS = (nowMs() - started) / 1000;
   const table = renderTable(rows);

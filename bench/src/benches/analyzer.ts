@@ -2,7 +2,7 @@
 // numbers are not disturbed by the load generator's heap or JIT state.
 import type { BenchConfig } from '../lib/config';
 import { getJson, runWorker, startSimulator } from '../lib/procs';
-import { row, type Row } from '../lib/report';
+import { missing, row, type Row } from '../lib/report';
 import type { Summary } from '../lib/stats';
 
 export interface IngestResult {
@@ -186,4 +186,72 @@ export function rssRows(r: RssResult): Row[] {
       note: `cycle mean ${Math.round(r.cycleMsMean)} ms, max ${Math.round(r.cycleMsMax)} ms (replay clock, cycles scored synchronously)`,
     }),
   ];
+}
+
+export interface LiveResult {
+  symbols: number;
+  workers: number;
+  seconds: number;
+  offeredPerSecond: number;
+  appliedPerSecond: number;
+  ingestBusyShare: number;
+  maxLagS: number;
+  endLagS: number;
+  scoredLastCycle: number;
+  cycle: Summary;
+  eventLoopDelay: { p50: number; p99: number; max: number };
+  rssBeforeMb: number;
+  peakRssMb: number;
+  steady: { rssMb: number; heapMb: number; heapTotalMb: number; arrayBuffersMb: number };
+}
+
+/** The live loop (intake at Bybit's rates, a cycle a second) with `workers` scoring threads (0: the main thread). */
+export function benchLive(n: number, workers: number, cfg: BenchConfig): Promise<LiveResult> {
+  return runWorker<LiveResult>('workers/analyzer.js', ['live', String(n), String(cfg.liveSeconds), String(OFFERED_PER_SYMBOL), String(workers)], {}, 300_000);
+}
+
+/** Rows of one universe size: the main-thread loop against the same loop with scoring workers, both this run. */
+export function liveRows(main: LiveResult, pool: LiveResult): Row[] {
+  const n = main.symbols;
+  const full = n > 500;
+  const side = (r: LiveResult) => (r.workers === 0 ? 'main thread' : `${r.workers} workers`);
+  const out: Row[] = [];
+  for (const [r, other] of [
+    [main, pool],
+    [pool, main],
+  ] as const) {
+    const label = `live ${n} sym, scoring in ${side(r)}`;
+    const vs = `scoring in ${side(other)}`;
+    if (r.cycle.n === 0 || other.cycle.n === 0) {
+      out.push(missing(`${label}: cycle, delay, intake, RSS`, full ? 'see the other rows' : '', 'no cycle was measured (the run ended before its warm-up did)'));
+      continue;
+    }
+    out.push(
+      row({ name: `${label}: cycle p50`, unit: 'ms', value: r.cycle.p50, baseline: other.cycle.p50, baselineLabel: vs, target: '', pass: null, note: `${((r.cycle.p50 * 1000) / n).toFixed(0)} µs/symbol` }),
+      row({ name: `${label}: cycle p95`, unit: 'ms', value: r.cycle.p95, baseline: other.cycle.p95, baselineLabel: vs, target: full ? '≤ 100 ms' : '', pass: full ? r.cycle.p95 <= 100 : null, note: `${r.cycle.n} cycles, max ${Math.round(r.cycle.max)} ms` }),
+      row({
+        name: `${label}: event-loop delay p99`,
+        unit: 'ms',
+        value: r.eventLoopDelay.p99,
+        baseline: other.eventLoopDelay.p99,
+        baselineLabel: vs,
+        target: full ? '≤ 50 ms' : '',
+        pass: full ? r.eventLoopDelay.p99 <= 50 : null,
+        note: `max ${Math.round(r.eventLoopDelay.max)} ms`,
+      }),
+      row({
+        name: `${label}: intake applied`,
+        unit: 'msg/s',
+        value: r.appliedPerSecond,
+        baseline: r.offeredPerSecond,
+        baselineLabel: 'offered',
+        target: full ? '≥ 0.99× offered' : '',
+        pass: full ? r.appliedPerSecond >= 0.99 * r.offeredPerSecond : null,
+        note: `intake busy ${Math.round(r.ingestBusyShare * 100)} % of the main thread; backlog max ${r.maxLagS.toFixed(2)} s`,
+      }),
+      row({ name: `${label}: RSS steady`, unit: 'MB', value: r.steady.rssMb, baseline: r.rssBeforeMb, baselineLabel: 'same process before intake', target: full ? '≤ 300 MB' : '', pass: full ? r.steady.rssMb <= 300 : null, note: `heap ${Math.round(r.steady.heapMb)} MB used of ${Math.round(r.steady.heapTotalMb)} MB, array buffers ${Math.round(r.steady.arrayBuffersMb)} MB` }),
+      row({ name: `${label}: RSS peak`, unit: 'MB', value: r.peakRssMb, baseline: r.rssBeforeMb, baselineLabel: 'same process before intake', target: full ? '≤ 400 MB' : '', pass: full ? r.peakRssMb <= 400 : null }),
+    );
+  }
+  return out;
 }

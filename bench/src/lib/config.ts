@@ -23,9 +23,13 @@ export interface BenchConfig {
   replayRate: number;
   /** The RSS replay scores all symbols every this many market seconds. */
   rssScoreEveryS: number;
+  /** Wall-clock seconds of each live-loop run (intake at Bybit's rates, a cycle a second). */
+  liveSeconds: number;
+  /** Scoring workers of the live loop's pool run (against the main-thread run). */
+  liveWorkers: number;
   /** Frames in the ingest benchmark. */
   ingestFrames: number;
-  /** Comma-separated subset of benchmarks to run (api, freshness, ingest, cycle, rss, memcached); all when empty. */
+  /** Comma-separated subset of benchmarks to run (api, freshness, ingest, cycle, live, rss, memcached); all when empty. */
   only: Set<string> | null;
 }
 
@@ -43,6 +47,8 @@ export function loadConfig(): BenchConfig {
     replayMinutes: num('BENCH_REPLAY_MIN', 10, 0.1),
     replayRate: num('BENCH_REPLAY_RATE', 2000, 10),
     rssScoreEveryS: num('BENCH_RSS_SCORE_EVERY_S', quick ? 5 : 1, 1),
+    liveSeconds: num('BENCH_LIVE_S', quick ? 15 : 30, 10),
+    liveWorkers: num('BENCH_LIVE_WORKERS', 2, 1),
     ingestFrames: Math.round(num('BENCH_INGEST_FRAMES', quick ? 150_000 : 300_000, 1000)),
     only: only.length ? new Set(only) : null,
   };

@@ -347,7 +347,7 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   let ingestMs = 0;
   const before = rssMb();
   const t0 = nowMs();
-  const feed = new Worker(FEED_SOURCE, { eval: true, workerData: { testkit: require.resolve('@confluence/testkit'), symbols, rate, startTs: MARKET_START, seconds: seconds + 5 } });
+  const feed = new Worker(FEED_SOURCE, { eval: true, workerData: { testkit: require.resolve('@confluence/testkit'), symbols, rate, startTs: MARKET_START, seconds: 3 * seconds + 5 } });
   // Intake: each batch is parsed and applied as it arrives, as the WebSocket handler does with each frame.
   feed.on('message', (batch: string[]) => {
     const ts = nowMs();
@@ -369,7 +369,8 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   let lastScored = 0;
   let maxLagS = 0;
   // The first cycles fill the engine caches (and the workers' mirrors); measured from the fourth on.
-  for (let i = 0; nowMs() - t0 < seconds * 1000; i++) {
+  // At least 5 measured cycles (a slow first cycle must not leave the run empty), within 3× the planned time.
+  for (let i = 0; (nowMs() - t0 < seconds * 1000 || cycles.length < 5) && nowMs() - t0 < 3 * seconds * 1000; i++) {
     const start = nowMs();
     const scored: Scored[] = await scorer.scoreAll(source, clock);
     const rows: SymbolRow[] = [];
