@@ -47,7 +47,6 @@ export interface ReaderOptions {
   cache: Cache;
   keys: Keys;
   logger: Logger;
-  pollIntervalMs: number;
   defaultPublishIntervalMs: number;
   now?: () => number;
 }
@@ -69,7 +68,7 @@ const CORRUPT = Symbol('corrupt');
 type RawRead = Buffer | null | typeof CORRUPT;
 
 /**
- * Polls Memcached for new generations and holds the last good view. It never mixes generations:
+ * Reads Memcached for new generations (one poll at a time; the loop is poller.ts) and holds the last good view. It never mixes generations:
  * a table and an overview are only combined when their generations match (per shard).
  */
 export class Reader extends EventEmitter<ReaderEvents> {
@@ -81,12 +80,10 @@ export class Reader extends EventEmitter<ReaderEvents> {
   private everReached = false;
   private readonly rejected = new Map<string, RejectedValue>();
   private droppedRows = 0;
-  private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private statusKey = '';
   private statusCache: { at: number; status: Status } | null = null;
   private readonly throttledLog: ReturnType<typeof createRateLimitedLog>;
-  stopped = false;
 
   constructor(options: ReaderOptions) {
     super();
@@ -94,18 +91,8 @@ export class Reader extends EventEmitter<ReaderEvents> {
     this.throttledLog = createRateLimitedLog(this.opts.logger, REJECT_LOG_INTERVAL_MS, () => this.opts.now());
   }
 
-  start(): void {
-    const loop = async () => {
-      if (this.stopped) return;
-      await this.pollOnce();
-      if (!this.stopped) this.timer = setTimeout(loop, this.opts.pollIntervalMs);
-    };
-    void loop();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+  /** Resolves once the poll in flight, if any, is done. */
+  async settled(): Promise<void> {
     await this.polling;
   }
 
