@@ -286,13 +286,21 @@ function runJest(args, env, outFile) {
   });
 }
 
+/** What `npm test` and `npm run lint` check (biome.jsonc): the formatting and the linter, warnings included. */
+const BIOME_CHECK = ['check', '--error-on-warnings'];
+
 async function test() {
   ensureDeps();
   build();
   const bins = ensureBinaries(TEST_BINARIES, 'npm test');
   const chromium = bins.chromium;
-  say('checking architecture and type-checking the tests…');
+  say('checking architecture, lint and formatting, and type-checking the tests…');
   if (run(process.execPath, [path.join(ROOT, 'scripts', 'check-architecture.cjs')]) !== 0) process.exit(1);
+  if (run(process.execPath, [path.join(ROOT, 'node_modules', '@biomejs', 'biome', 'bin', 'biome'), ...BIOME_CHECK]) !== 0) {
+    say('lint or formatting findings; see the list above. `npx biome check --write` fixes the formatting and the safe');
+    say('fixes (`npm run format`); the rest needs a change by hand, or a `// biome-ignore <rule>: <reason>` where the rule is wrong.');
+    process.exit(1);
+  }
   if (run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json']) !== 0) {
     say('the tests do not type-check; see the errors above');
     process.exit(1);

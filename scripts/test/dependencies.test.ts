@@ -5,7 +5,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; dependencies?: Record<string, string> }> };
 
 /** Tools for benchmarks and tests: never installed into a production tree (`npm ci --omit=dev`). */
-const DEV_ONLY = ['autocannon', 'jest', 'supertest', 'playwright-core', 'fast-check', 'typescript'];
+const DEV_ONLY = ['autocannon', 'jest', 'supertest', 'playwright-core', 'fast-check', 'typescript', '@biomejs/biome'];
 
 describe('production dependencies', () => {
   test('when production dependencies are installed, then no benchmark or test tool is among them', () => {
