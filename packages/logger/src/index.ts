@@ -107,3 +107,4 @@ export function createRateLimitedLog(logger: Logger, intervalMs: number, now: ()
   };
 }
 export { runService, listenProblem, EXIT_CONFIG, SHUTDOWN_DEADLINE_MS, type RunnableService } from './run-service';
+export { errorMessage } from './errors';

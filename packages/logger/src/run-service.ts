@@ -1,3 +1,4 @@
+import { errorMessage } from './errors';
 import type { Logger } from './index';
 
 export interface RunnableService {
@@ -34,7 +35,7 @@ export async function runService(name: string, logger: Logger, app: RunnableServ
     app.stop().then(
       () => exitAfterFlush(0),
       (err) => {
-        logger.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) });
+        logger.error('shutdown failed', { error: errorMessage(err) });
         exitAfterFlush(1);
       },
     );
@@ -58,7 +59,7 @@ export async function runService(name: string, logger: Logger, app: RunnableServ
       exitAfterFlush(EXIT_CONFIG);
       return;
     }
-    logger.error(`${name} failed to start`, { error: err instanceof Error ? err.message : String(err) });
+    logger.error(`${name} failed to start`, { error: errorMessage(err) });
     process.exit(1);
   }
 }

@@ -3,6 +3,7 @@
 // SIM_SPEED (1), SIM_REGIMES ("BTCUSDT:up,ETHUSDT:down:2"), SIM_IDLE_TIMEOUT_MS (600000),
 // SIM_MANUAL_CLOCK (0; when 1 the market moves only on POST /sim/control/step), SIM_TRADFI (0; 1 also lists stock and
 // commodity perpetuals), SIM_CLOCK_OFFSET_MS (0; the simulator's clock against the host's).
+import { errorMessage } from './errors';
 import { MAX_SYMBOLS } from './instruments';
 import { parseRegimeOverrides, type RegimeSetting } from './regimes';
 import type { SimOptions } from './simulator';
@@ -59,7 +60,7 @@ export function parseSimEnv(env: Env): SimOptions {
     try {
       regimes = Object.fromEntries(parseRegimeOverrides(regimeText));
     } catch (err) {
-      problems.push(`SIM_REGIMES: ${err instanceof Error ? err.message : String(err)}`);
+      problems.push(`SIM_REGIMES: ${errorMessage(err)}`);
     }
   }
   if (problems.length > 0) throw new SimConfigError(problems);

@@ -2,6 +2,7 @@
 // Prints one JSON line {"event":"listening",…} on stdout when ready; exits 0 on SIGTERM/SIGINT,
 // 2 on bad configuration, 1 on a crash.
 import { parseSimEnv, SimConfigError } from './config';
+import { errorMessage } from './errors';
 import { createSimulator, type Simulator } from './simulator';
 
 async function main(): Promise<void> {
@@ -9,7 +10,7 @@ async function main(): Promise<void> {
   try {
     sim = createSimulator(parseSimEnv(process.env));
   } catch (err) {
-    process.stderr.write(`sim: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`sim: ${errorMessage(err)}\n`);
     process.exit(err instanceof SimConfigError || err instanceof RangeError ? 2 : 1);
   }
   let stopping = false;

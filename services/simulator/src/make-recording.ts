@@ -24,6 +24,7 @@ import {
   type KlineInterval,
   type Topic,
 } from '@confluence/bybit-wire';
+import { errorMessage } from './errors';
 import { FaultState } from './faults';
 import type { CandleValues } from './history';
 import { Market } from './market';
@@ -492,7 +493,7 @@ async function cli(): Promise<void> {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${errorMessage(err)}\n`);
     process.exit(2);
   }
   const wall0 = Date.now();

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ControlError, runControl, type RestFaultControl, type SimControls } from './controls';
+import { errorMessage } from './errors';
 import { FaultState, type FaultKind, type FaultSummary } from './faults';
 import type { InstrumentStatus } from './instruments';
 import { Market } from './market';
@@ -443,7 +444,7 @@ class SimulatorImpl implements Simulator {
         })
         .catch((err: unknown) => {
           const status = err instanceof ControlError ? err.status : 500;
-          sendJson(res, status, { ok: false, error: err instanceof Error ? err.message : String(err) });
+          sendJson(res, status, { ok: false, error: errorMessage(err) });
         });
       return;
     }

@@ -12,6 +12,7 @@ import {
   REWRITE_UNCHANGED_MS,
   makeEnvelope,
 } from '@confluence/contracts';
+import { errorMessage } from '@confluence/logger';
 
 /** TTLs only bound garbage (a value nobody rewrites goes away eventually); readers judge staleness from producedAt. */
 export const CACHE_TTL_S = 3600;
@@ -117,7 +118,7 @@ export class Publisher {
       return { ok: true, durationMs: this.now() - started, detailsWritten, bytes };
     } catch (err) {
       this.forceFull = true;
-      return { ok: false, durationMs: this.now() - started, detailsWritten, bytes, error: err instanceof Error ? err.message : String(err) };
+      return { ok: false, durationMs: this.now() - started, detailsWritten, bytes, error: errorMessage(err) };
     }
   }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { MarketSource, ShardId } from '@confluence/contracts';
+import { errorMessage } from '@confluence/logger';
 
 export type SignalsDb = Database.Database;
 export type SqlStatement = Database.Statement;
@@ -101,7 +102,7 @@ function describe(err: unknown): string {
     case 'SQLITE_READONLY':
       return 'the database file is read-only';
     default:
-      return e instanceof Error ? e.message : String(err);
+      return errorMessage(err);
   }
 }
 

@@ -15,7 +15,7 @@ import {
   REWRITE_UNCHANGED_MS,
   makeEnvelope,
 } from '@confluence/contracts';
-import type { Logger } from '@confluence/logger';
+import { errorMessage, type Logger } from '@confluence/logger';
 import { AlertDelivery, AlertDeliveryOptions, AlertFormat } from './alert-delivery';
 import { AlertRules, loadAlertRules } from './alert-rules';
 import { AlertEngine, BlockReason } from './alerts';
@@ -210,7 +210,7 @@ export function createSignals(opts: SignalsOptions): Signals {
         timeline.requeue(taken.slice(done));
         timeline.requeue();
         lastFullAt = -Infinity;
-        return { ok: false, written, bytes, error: err instanceof Error ? err.message : String(err) };
+        return { ok: false, written, bytes, error: errorMessage(err) };
       }
     },
 
