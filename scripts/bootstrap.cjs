@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const os = require('node:os');
+const { setTimeout: sleep } = require('node:timers/promises');
 
 const ROOT = path.resolve(__dirname, '..');
 const cmd = process.argv[2];
@@ -170,7 +171,7 @@ async function ensureMemcached(env) {
   children.push(child);
   for (let i = 0; i < 50; i++) {
     if (await canConnect(port, '127.0.0.1')) return `127.0.0.1:${port}`;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   say('memcached did not start; see its output above');
   shutdown(1);
@@ -216,7 +217,7 @@ async function services(mode) {
       BYBIT_REST_URL: `http://127.0.0.1:${simPort}`,
     });
     // Give the simulator a moment to listen; the analyzer retries anyway.
-    for (let i = 0; i < 50 && !(await canConnect(Number(simPort), '127.0.0.1')); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && !(await canConnect(Number(simPort), '127.0.0.1')); i++) await sleep(100);
   }
   startChild('analyzer', 'services/analyzer/dist/main.js', common);
   startChild('web', 'services/web/dist/main.js', common);

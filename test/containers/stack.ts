@@ -6,6 +6,7 @@
 // memory limit, restart policy, health check, stop grace period, logging, port bindings and volumes.
 // The one translation: Docker's CLI takes a health check as a shell command, so an exec-form test
 // (["CMD", "node", "probe.cjs", url]) is passed with each argument quoted for /bin/sh.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Compose, Service, networksOf, resolvedEnv, startOrder } from '../ops/compose-file';
 import { interpolate } from '../ops/docker-files';
 import { ROOT } from '../ops/docker-files';
@@ -117,7 +118,7 @@ export function stackFor(engine: Engine, compose: Compose, project: string, shel
           const states = await Promise.all(waiting.map(async (x) => [x, await stack.health(x)] as const));
           const bad = states.find(([, st]) => st === 'unhealthy');
           if (bad) throw new Error(`${bad[0]} is unhealthy: ${JSON.stringify((await stack.inspect<{ State: { Health: unknown } }>(stack.container(bad[0]))).State.Health).slice(-1500)}`);
-          await new Promise((r) => setTimeout(r, 500));
+          await sleep(500);
         }
       }
     },

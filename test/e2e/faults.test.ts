@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createCache } from '@confluence/cache';
 import type { ApiEnvelope, Status, SymbolsData } from '@confluence/contracts';
 import { META, buildOverviewEnvelope, buildSymbolsEnvelope, Memcached, startMemcached, freePort, Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll, waitFor } from '@confluence/testkit';
@@ -145,7 +146,7 @@ describe('faults: exchange', () => {
           const t = await table(w).catch(() => null);
           // dataOk is also false while candles are repaired after a reconnect (book synced, `repairing` set).
           for (const r of t?.data?.rows ?? []) if (!r.dataOk && !r.repairing && r.components.orderbook !== null) violations.push(`${r.symbol} gen ${t!.generation}`);
-          await new Promise((res) => setTimeout(res, 50));
+          await sleep(50);
         }
       })();
       const before = h.intake.totals;

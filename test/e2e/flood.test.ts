@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import { Cache, createCache } from '@confluence/cache';
@@ -128,7 +129,7 @@ describe('connection floods are bounded', () => {
         while (publishing) {
           generation += 1;
           await publishGeneration(cache, generation, { symbols: SYMBOLS }).catch(() => undefined);
-          await new Promise((r) => setTimeout(r, 200));
+          await sleep(200);
         }
       })();
 

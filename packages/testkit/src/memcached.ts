@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -134,6 +135,6 @@ async function untilProcessState(pid: number | undefined, stopped: boolean): Pro
       return;
     }
     if ((state === 'T') === stopped) return;
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 }

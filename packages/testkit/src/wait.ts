@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** Polls `check` until it returns a truthy value or the deadline passes; never a fixed sleep. */
 export async function waitFor<T>(
   check: () => T | Promise<T>,
@@ -20,6 +22,6 @@ export async function waitFor<T>(
       const detail = lastError ? ` (last error: ${(lastError as Error).message})` : ` (last value: ${JSON.stringify(lastValue)?.slice(0, 300)})`;
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what ?? 'condition'}${detail}`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await sleep(intervalMs);
   }
 }

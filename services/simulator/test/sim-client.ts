@@ -1,5 +1,6 @@
 // Test helpers for the simulator: a WebSocket client that records every frame and waits for
 // conditions with a deadline (never sleep-and-hope), plus small REST helpers.
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 
 export type Frame = Record<string, unknown>;
@@ -113,7 +114,7 @@ export async function eventually<T>(check: () => T | undefined | Promise<T | und
     const v = await check();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -276,7 +277,7 @@ describe('AlertDelivery', () => {
     let release: () => void = () => {};
     const d = make(server.url, { sleep: () => new Promise<void>((r) => (release = r)) });
     d.enqueue(alert());
-    while (updates.length === 0) await new Promise((r) => setTimeout(r, 5));
+    while (updates.length === 0) await sleep(5);
     const closing = d.close();
     release();
     await closing;

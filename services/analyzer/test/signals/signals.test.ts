@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -176,7 +177,7 @@ describe('createSignals', () => {
     try {
       signals.onCycle([row('BTCUSDT', { score: 60, updatedAt: T0, components: components(70) })], T0, true);
       const [a] = signals.onCycle([row('BTCUSDT', { score: 75, updatedAt: T0 + 1000, components: components(70) })], T0 + 1000, true);
-      for (let i = 0; i < 100 && signals.alerts().alerts[0].delivery === 'pending'; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 100 && signals.alerts().alerts[0].delivery === 'pending'; i++) await sleep(10);
       expect(signals.alerts().alerts[0]).toMatchObject({ id: a.id, delivery: 'delivered', attempts: 1 });
       expect(got).toHaveLength(1);
       expect(got[0]).toHaveProperty('embeds');
