@@ -12,6 +12,7 @@
 // last sent), so the stream stays exact, only coarser in time.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseArgs as parseCliArgs } from 'node:util';
 import {
   MAX_ARGS_PER_REQUEST,
   PING_INTERVAL_MS,
@@ -427,24 +428,44 @@ const USAGE = `usage: node services/simulator/dist/make-recording.js --out FILE 
        [--start ISO|ms] [--tick-ms 100] [--book-ms ${THINNING_DEFAULTS.bookMs}] [--ticker-ms ${THINNING_DEFAULTS.tickerMs}]
        [--trade-ms ${THINNING_DEFAULTS.tradeMs}] [--kline-ms ${THINNING_DEFAULTS.klineMs}] [--trades side|price|none] [--strength MIN-MAX] [--regime-minutes 75] [--quiet]`;
 
+/** node:util parseArgs's errors, in this CLI's words. */
+function cliProblem(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  const option = /'(-[^' ]+)/.exec(errorMessage(err))?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument "${/'([^']*)'/.exec(errorMessage(err))?.[1] ?? ''}"`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return /does not take/.test(errorMessage(err)) ? `${option} takes no value` : `${option} needs a value`;
+  return errorMessage(err);
+}
+
+const CLI_OPTIONS = {
+  out: { type: 'string' },
+  hours: { type: 'string' },
+  minutes: { type: 'string' },
+  symbols: { type: 'string' },
+  seed: { type: 'string' },
+  start: { type: 'string' },
+  'tick-ms': { type: 'string' },
+  'book-ms': { type: 'string' },
+  'ticker-ms': { type: 'string' },
+  'trade-ms': { type: 'string' },
+  'kline-ms': { type: 'string' },
+  'regime-minutes': { type: 'string' },
+  trades: { type: 'string' },
+  strength: { type: 'string' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
 export function parseArgs(argv: readonly string[]): MakeRecordingOptions & { quiet: boolean } {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) throw new Error(`unexpected argument "${a}"\n${USAGE}`);
-    const [key, inline] = a.slice(2).split('=', 2);
-    if (key === 'quiet' || key === 'help') {
-      flags.add(key);
-      continue;
-    }
-    const v = inline ?? argv[++i];
-    if (v === undefined) throw new Error(`--${key} needs a value\n${USAGE}`);
-    values.set(key, v);
+  let parsed: { [K in keyof typeof CLI_OPTIONS]?: (typeof CLI_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+  try {
+    parsed = parseCliArgs({ args: [...argv], options: CLI_OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new Error(`${cliProblem(err)}\n${USAGE}`);
   }
-  if (flags.has('help')) throw new Error(USAGE);
-  const known = new Set(['out', 'hours', 'minutes', 'symbols', 'seed', 'start', 'tick-ms', 'book-ms', 'ticker-ms', 'trade-ms', 'kline-ms', 'regime-minutes', 'trades', 'strength']);
-  for (const k of values.keys()) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
+  if (parsed.help) throw new Error(USAGE);
+  const values = new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
   const num = (k: string): number | undefined => {
     const v = values.get(k);
     if (v === undefined) return undefined;
@@ -484,7 +505,7 @@ export function parseArgs(argv: readonly string[]): MakeRecordingOptions & { qui
     klineMs: num('kline-ms'),
     regimeMinutes: num('regime-minutes'),
     aggregateTrades: trades,
-    quiet: flags.has('quiet'),
+    quiet: parsed.quiet === true,
   };
 }
 

@@ -240,6 +240,9 @@ describe('make-recording', () => {
     expect(() => parseArgs(['--out', 'x', '--hours', 'six'])).toThrow(/--hours must be a number/);
     expect(() => parseArgs(['--out', 'x', '--bogus', '1'])).toThrow(/unknown option --bogus/);
     expect(() => parseArgs(['--out', 'x', '--trades', 'all'])).toThrow(/--trades must be/);
+    expect(() => parseArgs(['--out', 'x', 'extra'])).toThrow(/unexpected argument "extra"/);
+    expect(() => parseArgs(['--out'])).toThrow(/--out needs a value/);
+    expect(() => parseArgs(['--out', 'x', '--quiet=yes'])).toThrow(/--quiet takes no value/);
   });
 
   test('when options are out of range, then makeRecording refuses before writing', async () => {
