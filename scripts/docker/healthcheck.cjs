@@ -6,7 +6,6 @@
 // body (the analyzer's /health/ready lists its reasons), which `docker inspect` keeps in the health log.
 // Plain CommonJS, no dependencies.
 'use strict';
-const http = require('node:http');
 const net = require('node:net');
 
 const target = process.argv[2];
@@ -38,23 +37,17 @@ if (url.protocol === 'tcp:') {
   });
   socket.once('error', (err) => finish(false, `(${err.code || err.message})`));
 } else if (url.protocol === 'http:') {
-  const req = http.get(url, { timeout: timeoutMs, headers: { 'user-agent': 'confluence-healthcheck' } }, (res) => {
-    let body = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk) => {
-      if (body.length < 500) body += chunk;
-    });
-    res.on('end', () => {
-      const ok = res.statusCode >= 200 && res.statusCode < 300;
-      finish(ok, `HTTP ${res.statusCode}${ok ? '' : ` ${body.slice(0, 500).replace(/\s+/g, ' ')}`}`);
-    });
-    res.on('error', (err) => finish(false, `(${err.message})`));
-  });
-  req.on('timeout', () => {
-    req.destroy();
-    finish(false, `(no answer within ${timeoutMs} ms)`);
-  });
-  req.on('error', (err) => finish(false, `(${err.code || err.message})`));
+  fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { 'user-agent': 'confluence-healthcheck' } }).then(
+    async (res) => {
+      const body = res.ok ? '' : (await res.text()).slice(0, 500);
+      finish(res.ok, `HTTP ${res.status}${res.ok ? '' : ` ${body.replace(/\s+/g, ' ')}`}`);
+    },
+    (err) => {
+      if (err.name === 'TimeoutError') finish(false, `(no answer within ${timeoutMs} ms)`);
+      // fetch rejects with "fetch failed"; the system error (ECONNREFUSED, …) is its cause.
+      else finish(false, `(${err.cause?.code || err.cause?.message || err.message})`);
+    },
+  );
 } else {
   finish(false, `(unsupported protocol ${url.protocol})`);
 }
