@@ -231,7 +231,13 @@ async function services(mode) {
 function jestSummary(file) {
   try {
     const r = JSON.parse(fs.readFileSync(file, 'utf8'));
-    return { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + (r.numTodoTests || 0), suitesFailed: r.numFailedTestSuites, success: r.success };
+    return {
+      passed: r.numPassedTests,
+      failed: r.numFailedTests,
+      skipped: r.numPendingTests + (r.numTodoTests || 0),
+      suitesFailed: r.numFailedTestSuites,
+      success: r.success,
+    };
   } catch {
     return null;
   }
@@ -252,11 +258,12 @@ function runJest(args, env, outFile) {
     let killedFor = null;
     const timer = setInterval(() => {
       if (!resultsAt && fs.existsSync(outFile)) resultsAt = Date.now();
-      const why = resultsAt && Date.now() - resultsAt > graceMs
-        ? `Jest wrote its results but did not exit within ${graceMs / 1000} s (a test left a timer, socket or child process open)`
-        : Date.now() - started > limitMs
-          ? `the test phase exceeded ${limitMs / 60_000} min`
-          : null;
+      const why =
+        resultsAt && Date.now() - resultsAt > graceMs
+          ? `Jest wrote its results but did not exit within ${graceMs / 1000} s (a test left a timer, socket or child process open)`
+          : Date.now() - started > limitMs
+            ? `the test phase exceeded ${limitMs / 60_000} min`
+            : null;
       if (why && !killedFor) {
         killedFor = why;
         say(`${why}; stopping it`);
@@ -310,7 +317,14 @@ async function test() {
   // a Jest worker that is killed never runs its own exit handlers, so the dirs would otherwise pile up in /tmp.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-scratch-'));
   const env = { ...process.env, CHROMIUM_PATH: chromium, MEMCACHED_BIN: bins.memcached, TMPDIR: scratch };
-  await runPhases([['unit', 'jest.config.js'], ['end-to-end', 'test/jest.config.js']], env, scratch);
+  await runPhases(
+    [
+      ['unit', 'jest.config.js'],
+      ['end-to-end', 'test/jest.config.js'],
+    ],
+    env,
+    scratch,
+  );
 }
 
 /** Runs Jest projects one after the other, then prints one "N passed, N failed" line and exits 0 only if all passed. */

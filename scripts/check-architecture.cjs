@@ -23,11 +23,28 @@ const path = require('node:path');
 const { builtinModules } = require('node:module');
 
 const ROOT = path.resolve(__dirname, '..');
-const WORKSPACES = ['packages/contracts', 'packages/bybit-wire', 'packages/cache', 'packages/config', 'packages/logger', 'packages/confluence', 'packages/testkit', 'services/analyzer', 'services/web', 'services/simulator', 'scripts', 'bench'];
+const WORKSPACES = [
+  'packages/contracts',
+  'packages/bybit-wire',
+  'packages/cache',
+  'packages/config',
+  'packages/logger',
+  'packages/confluence',
+  'packages/testkit',
+  'services/analyzer',
+  'services/web',
+  'services/simulator',
+  'scripts',
+  'bench',
+];
 /** The root test tree: not a workspace, it uses the root's devDependencies and the workspaces' public entries. */
 const ROOT_TEST = 'test';
 /** Shipped code per workspace, when it is not just `<workspace>/src`. */
-const SHIPPED = { 'services/web': ['services/web/src', 'services/web/client/src'], scripts: ['scripts/bootstrap.cjs', 'scripts/check-architecture.cjs', 'scripts/docker'], bench: [] };
+const SHIPPED = {
+  'services/web': ['services/web/src', 'services/web/client/src'],
+  scripts: ['scripts/bootstrap.cjs', 'scripts/check-architecture.cjs', 'scripts/docker'],
+  bench: [],
+};
 /** Code that is not shipped: tests, and bench's sources (benchmarks are tooling, like tests). */
 const TOOLING = { bench: ['bench/src'] };
 /**
@@ -38,22 +55,39 @@ const UNIMPORTED = [
   // The API and freshness benchmarks run services/web/dist/main.js as a process; the project reference builds it first.
   ['bench', '@confluence/web', 'bench starts the web as a process, it never imports it'],
 ];
-const IMPORT = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
+const IMPORT =
+  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 const BUILTINS = new Set(builtinModules);
 
 /** [from workspace (regex on path), forbidden @confluence package or path prefix, why] — shipped code only. */
 const RULES = [
-  [/^services\/web\//, /^@confluence\/(confluence|analyzer)$|^services\/analyzer\//, 'the web only reads the shared store: it never scores or imports the analyzer'],
+  [
+    /^services\/web\//,
+    /^@confluence\/(confluence|analyzer)$|^services\/analyzer\//,
+    'the web only reads the shared store: it never scores or imports the analyzer',
+  ],
   [/^services\/analyzer\//, /^@confluence\/web$|^services\/web\//, 'the analyzer never imports the web'],
   [/^packages\//, /^@confluence\/(analyzer|web)$|^services\//, 'packages never import services'],
   [/^packages\/contracts\//, /^@confluence\//, 'contracts import nothing of ours'],
   [/^packages\/confluence\//, /^@confluence\/(?!contracts$)/, 'the engine is pure: it imports only contracts'],
   [/^(packages\/(?!testkit)|services\/|scripts\/)/, /^@confluence\/testkit$/, 'the test harness is for tests and benchmarks, never for shipped code'],
   [/^packages\/bybit-wire\//, /^(?!packages\/bybit-wire\/)/, 'the Bybit wire contract is declarations only: it imports nothing'],
-  [/^services\/simulator\//, /^@confluence\/(?!bybit-wire$)|^services\/(?!simulator\/)|^packages\/(?!bybit-wire\/)/, 'the simulator stands in for Bybit: of ours it imports only the wire contract'],
-  [/^(services\/(?!simulator\/)|packages\/)/, /^@confluence\/simulator$|^services\/simulator\//, 'only tests and benchmarks start the simulator; shipped code never imports it'],
+  [
+    /^services\/simulator\//,
+    /^@confluence\/(?!bybit-wire$)|^services\/(?!simulator\/)|^packages\/(?!bybit-wire\/)/,
+    'the simulator stands in for Bybit: of ours it imports only the wire contract',
+  ],
+  [
+    /^(services\/(?!simulator\/)|packages\/)/,
+    /^@confluence\/simulator$|^services\/simulator\//,
+    'only tests and benchmarks start the simulator; shipped code never imports it',
+  ],
   [/^services\/web\//, /^@confluence\/bybit-wire$/, 'the web never talks to Bybit: it reads the shared store'],
-  [/^services\/simulator\/src\/(book|candles|history|market|regimes|rng|symbol-market|instruments)\.ts$/, /^services\/simulator\/src\/(encoder|publisher|book-stream|rest|ws-server|simulator)$|^ws$|^node:(http|net|stream|fs)$/, 'the market model produces typed values; encoder.ts and the transports turn them into wire frames'],
+  [
+    /^services\/simulator\/src\/(book|candles|history|market|regimes|rng|symbol-market|instruments)\.ts$/,
+    /^services\/simulator\/src\/(encoder|publisher|book-stream|rest|ws-server|simulator)$|^ws$|^node:(http|net|stream|fs)$/,
+    'the market model produces typed values; encoder.ts and the transports turn them into wire frames',
+  ],
 ];
 
 const posix = (p) => p.split(path.sep).join('/');
@@ -84,7 +118,11 @@ function specifiers(file) {
   return [...text.matchAll(IMPORT)].map((m) => m[1] || m[2] || m[3] || m[4]);
 }
 
-const packageName = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const packageName = (spec) =>
+  spec
+    .split('/')
+    .slice(0, spec.startsWith('@') ? 2 : 1)
+    .join('/');
 const isBuiltin = (spec) => spec.startsWith('node:') || BUILTINS.has(packageName(spec));
 
 const rootPkg = readJson(path.join(ROOT, 'package.json'));
@@ -140,7 +178,9 @@ function checkFile(file, owner, role) {
       if (role === 'shipped') {
         if (!deps.has(name)) problems.push(`${rel}: imports ${name}, which ${owner}/package.json does not declare in dependencies`);
       } else if (!deps.has(name) && !dev.has(name) && !rootDev.has(name) && !byName.has(name)) {
-        problems.push(`${rel}: imports ${name}, which ${owner === ROOT_TEST ? 'the root package.json does not declare' : `neither ${owner}/package.json nor the root package.json declares`}`);
+        problems.push(
+          `${rel}: imports ${name}, which ${owner === ROOT_TEST ? 'the root package.json does not declare' : `neither ${owner}/package.json nor the root package.json declares`}`,
+        );
       }
     }
     if (role === 'shipped') {
@@ -164,25 +204,39 @@ for (const w of WORKSPACES) {
   const { shipped, any } = used.get(w);
   for (const d of Object.keys(pkg.dependencies || {})) {
     if (d.startsWith('@types/') || allowed.has(d)) continue;
-    if (!shipped.has(d)) problems.push(`${w}: declares ${d} in dependencies, but its shipped code never imports it${any.has(d) ? ' (only its tests or scripts do: a devDependency)' : ''}`);
+    if (!shipped.has(d))
+      problems.push(
+        `${w}: declares ${d} in dependencies, but its shipped code never imports it${any.has(d) ? ' (only its tests or scripts do: a devDependency)' : ''}`,
+      );
   }
   for (const d of Object.keys(pkg.devDependencies || {})) {
     if (d.startsWith('@types/') || allowed.has(d)) continue;
     if (!any.has(d)) problems.push(`${w}: declares ${d} in devDependencies, but nothing in it imports it`);
   }
-  const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((d) => d.startsWith('@confluence/')).map((d) => d.slice('@confluence/'.length)).sort();
+  const deps = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+    .filter((d) => d.startsWith('@confluence/'))
+    .map((d) => d.slice('@confluence/'.length))
+    .sort();
   const tsconfigPath = path.join(ROOT, w, 'tsconfig.json');
   const tsconfig = readJson(tsconfigPath);
   const refs = (tsconfig.references || []).map((r) => path.basename(r.path)).sort();
-  if (JSON.stringify(deps) !== JSON.stringify(refs)) problems.push(`${w}: tsconfig references [${refs}] do not match package.json @confluence dependencies [${deps}]`);
+  if (JSON.stringify(deps) !== JSON.stringify(refs))
+    problems.push(`${w}: tsconfig references [${refs}] do not match package.json @confluence dependencies [${deps}]`);
 }
 
 // The list above is every npm workspace, so no workspace escapes the check.
 const declared = (rootPkg.workspaces || []).flatMap((g) =>
-  g.endsWith('/*') ? fs.readdirSync(path.join(ROOT, g.slice(0, -2)), { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(ROOT, g.slice(0, -2), e.name, 'package.json'))).map((e) => `${g.slice(0, -2)}/${e.name}`) : [g],
+  g.endsWith('/*')
+    ? fs
+        .readdirSync(path.join(ROOT, g.slice(0, -2)), { withFileTypes: true })
+        .filter((e) => e.isDirectory() && fs.existsSync(path.join(ROOT, g.slice(0, -2), e.name, 'package.json')))
+        .map((e) => `${g.slice(0, -2)}/${e.name}`)
+    : [g],
 );
-for (const w of declared) if (!WORKSPACES.includes(w)) problems.push(`${w}: an npm workspace (root package.json) the check does not read: add it to WORKSPACES`);
-for (const w of WORKSPACES) if (declared.length && !declared.includes(w)) problems.push(`${w}: in WORKSPACES but not an npm workspace of the root package.json`);
+for (const w of declared)
+  if (!WORKSPACES.includes(w)) problems.push(`${w}: an npm workspace (root package.json) the check does not read: add it to WORKSPACES`);
+for (const w of WORKSPACES)
+  if (declared.length && !declared.includes(w)) problems.push(`${w}: in WORKSPACES but not an npm workspace of the root package.json`);
 
 if (problems.length) {
   process.stderr.write(`architecture check failed:\n  - ${problems.join('\n  - ')}\n`);

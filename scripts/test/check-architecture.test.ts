@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 const SCRIPT = path.resolve(__dirname, '..', 'check-architecture.cjs');
+// The script's list, read as JSON: single quotes become double, and a trailing comma (the formatter's) is dropped.
 const WORKSPACES = JSON.parse(
-  (/const WORKSPACES = (\[[^\]]*\])/.exec(fs.readFileSync(SCRIPT, 'utf8'))?.[1] ?? '[]').replace(/'/g, '"'),
+  (/const WORKSPACES = (\[[^\]]*\])/.exec(fs.readFileSync(SCRIPT, 'utf8'))?.[1] ?? '[]').replace(/'/g, '"').replace(/,\s*\]$/, ']'),
 ) as string[];
 
 let root: string;
@@ -35,9 +36,15 @@ beforeEach(() => {
   write('services/analyzer/src/intake/intake.ts', "import { topicsForSymbol } from '@confluence/bybit-wire';\n");
   const entry = { '.': { types: './dist/index.d.ts', default: './dist/index.js' } };
   write('packages/bybit-wire/package.json', JSON.stringify({ name: '@confluence/bybit-wire', exports: entry }));
-  write('services/simulator/package.json', JSON.stringify({ name: '@confluence/simulator', exports: entry, dependencies: { '@confluence/bybit-wire': '0.1.0', ws: '^8' } }));
+  write(
+    'services/simulator/package.json',
+    JSON.stringify({ name: '@confluence/simulator', exports: entry, dependencies: { '@confluence/bybit-wire': '0.1.0', ws: '^8' } }),
+  );
   write('services/simulator/tsconfig.json', JSON.stringify({ references: [{ path: '../../packages/bybit-wire' }] }));
-  write('services/analyzer/package.json', JSON.stringify({ name: '@confluence/analyzer', exports: entry, dependencies: { '@confluence/bybit-wire': '0.1.0' } }));
+  write(
+    'services/analyzer/package.json',
+    JSON.stringify({ name: '@confluence/analyzer', exports: entry, dependencies: { '@confluence/bybit-wire': '0.1.0' } }),
+  );
   write('services/analyzer/tsconfig.json', JSON.stringify({ references: [{ path: '../../packages/bybit-wire' }] }));
   write('services/analyzer/test/intake.test.ts', "import { createIntake } from '../src/intake/intake';\n");
   write('bench/package.json', JSON.stringify({ name: '@confluence/bench', devDependencies: { '@confluence/analyzer': '0.1.0', autocannon: '^8' } }));
@@ -57,11 +64,31 @@ describe('architecture check', () => {
   });
 
   test.each([
-    ['the market model imports the encoder', 'services/simulator/src/candles.ts', "import { klineWire } from './encoder';", 'market model produces typed values'],
+    [
+      'the market model imports the encoder',
+      'services/simulator/src/candles.ts',
+      "import { klineWire } from './encoder';",
+      'market model produces typed values',
+    ],
     ['the market model opens a socket', 'services/simulator/src/book.ts', "import { WebSocket } from 'ws';", 'market model produces typed values'],
-    ['the simulator imports another package of ours', 'services/simulator/src/main.ts', "import { createLogger } from '@confluence/logger';", 'only the wire contract'],
-    ['the simulator reaches into the analyzer', 'services/simulator/src/rest.ts', "import { x } from '../../analyzer/src/intake/events';", 'only the wire contract'],
-    ['the analyzer imports the simulator', 'services/analyzer/src/intake/replay.ts', "import { createSimulator } from '@confluence/simulator';", 'shipped code never imports it'],
+    [
+      'the simulator imports another package of ours',
+      'services/simulator/src/main.ts',
+      "import { createLogger } from '@confluence/logger';",
+      'only the wire contract',
+    ],
+    [
+      'the simulator reaches into the analyzer',
+      'services/simulator/src/rest.ts',
+      "import { x } from '../../analyzer/src/intake/events';",
+      'only the wire contract',
+    ],
+    [
+      'the analyzer imports the simulator',
+      'services/analyzer/src/intake/replay.ts',
+      "import { createSimulator } from '@confluence/simulator';",
+      'shipped code never imports it',
+    ],
     ['the wire contract does I/O', 'packages/bybit-wire/src/limits.ts', "import fs from 'node:fs';", 'declarations only'],
     ['the web imports the wire contract', 'services/web/src/app.ts', "import { WS_PATH } from '@confluence/bybit-wire';", 'never talks to Bybit'],
   ])('when %s, then the check fails naming the file and why', (_name, file, line, why) => {
@@ -73,13 +100,48 @@ describe('architecture check', () => {
   });
 
   test.each([
-    ['a benchmark reaches into the analyzer\'s dist', 'bench/src/market.ts', "import { MarketStore } from '../../services/analyzer/dist/state/market-store';", 'not a relative path'],
-    ['a workspace\'s test imports another workspace\'s src', 'services/simulator/test/x.test.ts', "import { createNormalizer } from '../../analyzer/src/intake/bybit/normalize';", 'not a relative path'],
-    ['an end-to-end test imports an analyzer internal by package name', 'test/e2e/x.test.ts', "import { MarketStore } from '@confluence/analyzer/dist/state/market-store';", 'not a public entry point of @confluence/analyzer'],
-    ['a test imports a workspace\'s test helpers', 'test/e2e/y.test.ts', "import { buildRow } from '../../packages/contracts/test/builders';", 'not a relative path'],
-    ['shipped code imports a package its workspace does not declare', 'services/analyzer/src/query.ts', "import { z } from 'zod';", 'services/analyzer/package.json does not declare in dependencies'],
-    ['a benchmark imports a package nobody declares', 'bench/src/ws.ts', "import WebSocket from 'ws';", 'neither bench/package.json nor the root package.json declares'],
-    ['an end-to-end test imports a package the root does not declare', 'test/e2e/z.test.ts', "import Database from 'better-sqlite3';", 'the root package.json does not declare'],
+    [
+      "a benchmark reaches into the analyzer's dist",
+      'bench/src/market.ts',
+      "import { MarketStore } from '../../services/analyzer/dist/state/market-store';",
+      'not a relative path',
+    ],
+    [
+      "a workspace's test imports another workspace's src",
+      'services/simulator/test/x.test.ts',
+      "import { createNormalizer } from '../../analyzer/src/intake/bybit/normalize';",
+      'not a relative path',
+    ],
+    [
+      'an end-to-end test imports an analyzer internal by package name',
+      'test/e2e/x.test.ts',
+      "import { MarketStore } from '@confluence/analyzer/dist/state/market-store';",
+      'not a public entry point of @confluence/analyzer',
+    ],
+    [
+      "a test imports a workspace's test helpers",
+      'test/e2e/y.test.ts',
+      "import { buildRow } from '../../packages/contracts/test/builders';",
+      'not a relative path',
+    ],
+    [
+      'shipped code imports a package its workspace does not declare',
+      'services/analyzer/src/query.ts',
+      "import { z } from 'zod';",
+      'services/analyzer/package.json does not declare in dependencies',
+    ],
+    [
+      'a benchmark imports a package nobody declares',
+      'bench/src/ws.ts',
+      "import WebSocket from 'ws';",
+      'neither bench/package.json nor the root package.json declares',
+    ],
+    [
+      'an end-to-end test imports a package the root does not declare',
+      'test/e2e/z.test.ts',
+      "import Database from 'better-sqlite3';",
+      'the root package.json does not declare',
+    ],
   ])('when %s, then the check fails naming the file and why', (_name, file, line, why) => {
     write(file, `${line}\n`);
     const r = check();
@@ -89,14 +151,28 @@ describe('architecture check', () => {
   });
 
   test('when a workspace declares a dependency nothing in it imports, then the check fails', () => {
-    write('services/simulator/package.json', JSON.stringify({ name: '@confluence/simulator', dependencies: { '@confluence/bybit-wire': '0.1.0', ws: '^8', autocannon: '^8' } }));
-    expect(check()).toMatchObject({ status: 1, stderr: expect.stringContaining('services/simulator: declares autocannon in dependencies, but its shipped code never imports it') });
+    write(
+      'services/simulator/package.json',
+      JSON.stringify({ name: '@confluence/simulator', dependencies: { '@confluence/bybit-wire': '0.1.0', ws: '^8', autocannon: '^8' } }),
+    );
+    expect(check()).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('services/simulator: declares autocannon in dependencies, but its shipped code never imports it'),
+    });
   });
 
-  test('when a dependency only a workspace\'s tests import is in its dependencies, then the check says it is a devDependency', () => {
-    write('services/simulator/package.json', JSON.stringify({ name: '@confluence/simulator', dependencies: { '@confluence/bybit-wire': '0.1.0', ws: '^8', 'fast-check': '^4' } }));
+  test("when a dependency only a workspace's tests import is in its dependencies, then the check says it is a devDependency", () => {
+    write(
+      'services/simulator/package.json',
+      JSON.stringify({ name: '@confluence/simulator', dependencies: { '@confluence/bybit-wire': '0.1.0', ws: '^8', 'fast-check': '^4' } }),
+    );
     write('services/simulator/test/p.test.ts', "import fc from 'fast-check';\n");
-    expect(check()).toMatchObject({ status: 1, stderr: expect.stringContaining('declares fast-check in dependencies, but its shipped code never imports it (only its tests or scripts do: a devDependency)') });
+    expect(check()).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining(
+        'declares fast-check in dependencies, but its shipped code never imports it (only its tests or scripts do: a devDependency)',
+      ),
+    });
   });
 
   test('when code in a comment or a quoted string names an import, then the check ignores it', () => {

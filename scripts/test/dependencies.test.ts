@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; dependencies?: Record<string, string> }> };
+const lock = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { dev?: boolean; dependencies?: Record<string, string> }>;
+};
 
 /** Tools for benchmarks and tests: never installed into a production tree (`npm ci --omit=dev`). */
 const DEV_ONLY = ['autocannon', 'jest', 'supertest', 'playwright-core', 'fast-check', 'typescript', '@biomejs/biome'];

@@ -222,20 +222,34 @@ describe('table model', () => {
 describe('one set of sort rules: the API and the dashboard order the same rows the same way', () => {
   const { applySymbolsQuery } = require('@confluence/web/query') as typeof import('@confluence/web/query');
   const rules = require('@confluence/contracts/rules') as typeof import('@confluence/contracts/rules');
-  const serverOrder = (rows: SymbolRow[], sort: import('@confluence/contracts/rules').SortKey, order?: 'asc' | 'desc') => applySymbolsQuery(rows, { sort, order }).map((r) => r.symbol);
+  const serverOrder = (rows: SymbolRow[], sort: import('@confluence/contracts/rules').SortKey, order?: 'asc' | 'desc') =>
+    applySymbolsQuery(rows, { sort, order }).map((r) => r.symbol);
   const clientOrder = (rows: SymbolRow[], sort: import('@confluence/contracts/rules').SortKey, order: 'asc' | 'desc') =>
     model.applyQuery(rows, { sort, order, direction: 'all', text: '' }).map((r) => r.symbol);
 
   test('when sorted by direction, OI and funding, then both use the dashboard rules: rank, quote currency, per 8 h', () => {
     const rows = [
       // Alphabetical direction order would be Bearish, Bullish, Neutral; by rank (desc) it is Bullish, Neutral, Bearish.
-      row('AAAUSDT', 35, { openInterest: 1_000, price: 2, openInterestValue: null, fundingRate: 0.0001, funding: { rate8h: 0.0008, intervalMinutes: 60, nextFundingTime: null } }),
-      row('BBBUSDT', 75, { openInterest: 10, price: 1_000, openInterestValue: null, fundingRate: 0.0005, funding: { rate8h: 0.0005, intervalMinutes: 480, nextFundingTime: null } }),
+      row('AAAUSDT', 35, {
+        openInterest: 1_000,
+        price: 2,
+        openInterestValue: null,
+        fundingRate: 0.0001,
+        funding: { rate8h: 0.0008, intervalMinutes: 60, nextFundingTime: null },
+      }),
+      row('BBBUSDT', 75, {
+        openInterest: 10,
+        price: 1_000,
+        openInterestValue: null,
+        fundingRate: 0.0005,
+        funding: { rate8h: 0.0005, intervalMinutes: 480, nextFundingTime: null },
+      }),
       row('CCCUSDT', 50, { openInterest: 100, price: 5, openInterestValue: null, fundingRate: 0.0002, funding: null }),
     ];
     for (const order of [serverOrder(rows, 'direction'), clientOrder(rows, 'direction', 'desc')]) expect(order).toEqual(['BBBUSDT', 'CCCUSDT', 'AAAUSDT']);
     // 10 contracts at 1,000 (10,000 USDT) outrank 1,000 contracts at 2 (2,000 USDT) and 100 at 5 (500 USDT).
-    for (const order of [serverOrder(rows, 'openInterest'), clientOrder(rows, 'openInterest', 'desc')]) expect(order).toEqual(['BBBUSDT', 'AAAUSDT', 'CCCUSDT']);
+    for (const order of [serverOrder(rows, 'openInterest'), clientOrder(rows, 'openInterest', 'desc')])
+      expect(order).toEqual(['BBBUSDT', 'AAAUSDT', 'CCCUSDT']);
     // 0.01 % per hour is 0.08 % per 8 h: more than 0.05 % per 8 h, though its printed rate is smaller.
     for (const order of [serverOrder(rows, 'fundingRate'), clientOrder(rows, 'fundingRate', 'desc')]) expect(order).toEqual(['AAAUSDT', 'BBBUSDT', 'CCCUSDT']);
   });

@@ -42,10 +42,13 @@ describe('dashboard with published fixtures', () => {
     await waitFor(() => !publisher.busy(), { what: 'the last publish to finish' });
     await publishNow();
     const published = (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`)).body.data!.rows;
-    await waitFor(async () => {
-      const shown = new Map((await readTable(page)).map((r) => [r.symbol, r.score]));
-      return published.every((r) => shown.get(r.symbol) === (r.score === null ? (r.dataOk ? '—' : 'held') : r.score.toFixed(1)));
-    }, { what: 'the page to show the last generation' });
+    await waitFor(
+      async () => {
+        const shown = new Map((await readTable(page)).map((r) => [r.symbol, r.score]));
+        return published.every((r) => shown.get(r.symbol) === (r.score === null ? (r.dataOk ? '—' : 'held') : r.score.toFixed(1)));
+      },
+      { what: 'the page to show the last generation' },
+    );
   }
 
   const publishNow = () => publishGeneration(cache, keys, fx, { details: fx.symbols.length <= 50, publishIntervalMs: PUBLISH_MS });
@@ -104,7 +107,9 @@ describe('dashboard with published fixtures', () => {
     const started = Date.now();
     fx.setScore(target.symbol, 83.3);
     // A deadline for the condition, not a speed requirement: the time is logged below.
-    await page.waitForFunction((s) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent === '83.3', target.symbol, { timeout: 15_000 });
+    await page.waitForFunction((s) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent === '83.3', target.symbol, {
+      timeout: 15_000,
+    });
     const elapsed = Date.now() - started;
     console.log(`score change visible in the page after ${elapsed} ms (publish every ${PUBLISH_MS} ms)`);
     expect(await page.textContent(`#symbols-body .row[data-symbol="${target.symbol}"] .dir-word`)).toBe('Bullish');
@@ -149,7 +154,10 @@ describe('dashboard with published fixtures', () => {
       const keys = await page.$$eval('#symbols-head [data-key]', (ths) => ths.map((th) => (th as HTMLElement).dataset.key as string));
       expect(keys.length).toBeGreaterThan(15);
       for (const key of keys) {
-        for (const [order, aria] of [['desc', 'descending'], ['asc', 'ascending']] as const) {
+        for (const [order, aria] of [
+          ['desc', 'descending'],
+          ['asc', 'ascending'],
+        ] as const) {
           await sortBy(page, key, aria);
           const shown = (await readTable(page)).map((r) => r.symbol);
           expect({ key, order, shown }).toEqual({ key, order, shown: (await api(`?sort=${key}&order=${order}`)).map((r) => r.symbol) });
@@ -283,10 +291,10 @@ describe('dashboard with published fixtures', () => {
     expect((await readTable(page)).map((r) => r.score)).toEqual(frozen.map((r) => r.score));
     await page.click('#tt-back');
     expect(await page.isHidden('#tt-banner')).toBe(true);
-    await page.waitForFunction(
-      ([s, old]) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent !== old,
-      ['ETHUSDT', eth.score!.toFixed(1)] as const,
-    );
+    await page.waitForFunction(([s, old]) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent !== old, [
+      'ETHUSDT',
+      eth.score!.toFixed(1),
+    ] as const);
   });
 
   test('when alerts and calibration exist, then the Alerts and Track record panels show them', async () => {
@@ -328,7 +336,9 @@ describe('dashboard with published fixtures', () => {
   test('when every symbol is down over 24 h, then the gainers list says so instead of "nothing found"', async () => {
     fx.setChangeSign(-1);
     try {
-      await page.waitForFunction(() => document.querySelector('[data-list="gainers"] .empty')?.textContent === 'No symbol is up over 24 h', undefined, { timeout: 5000 });
+      await page.waitForFunction(() => document.querySelector('[data-list="gainers"] .empty')?.textContent === 'No symbol is up over 24 h', undefined, {
+        timeout: 5000,
+      });
       expect(await page.$$('[data-list="gainers"] li')).toHaveLength(0);
       expect(await page.$$eval('[data-list="losers"] li', (l) => l.length)).toBe(5);
     } finally {
@@ -339,15 +349,25 @@ describe('dashboard with published fixtures', () => {
   test('when the analyzer stops and then Memcached stops, then the banner says so and the last data stays', async () => {
     const before = (await readTable(page)).map((r) => r.symbol).sort();
     stopPublisher();
-    await page.waitForFunction(() => /Analyzer stale — showing data from \d+ s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => /Analyzer stale — showing data from \d+ s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''),
+      undefined,
+      { timeout: 10_000 },
+    );
     expect(await page.getAttribute('#status-banner', 'data-level')).toBe('warn');
     // The age ticks client-side between status events.
     const age = async () => Number(/from (\d+) s ago/.exec(await bannerText(page))?.[1]);
     const a1 = await age();
-    await page.waitForFunction((a) => Number(/from (\d+) s ago/.exec(document.querySelector('#status-banner')?.textContent ?? '')?.[1]) > a, a1, { timeout: 3000 });
+    await page.waitForFunction((a) => Number(/from (\d+) s ago/.exec(document.querySelector('#status-banner')?.textContent ?? '')?.[1]) > a, a1, {
+      timeout: 3000,
+    });
 
     await mc.stop();
-    await page.waitForFunction(() => /Cache unreachable — showing last known data from \d+ s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => /Cache unreachable — showing last known data from \d+ s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''),
+      undefined,
+      { timeout: 15_000 },
+    );
     expect(await page.getAttribute('#status-banner', 'data-level')).toBe('error');
     expect((await readTable(page)).map((r) => r.symbol).sort()).toEqual(before);
     expect(await page.getAttribute('#conn', 'data-state')).toBe('connected');
@@ -368,8 +388,14 @@ describe('dashboard with published fixtures', () => {
     expect(await page.textContent('#conn .conn-text')).toBe('Offline');
     web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: String(PUBLISH_MS), WEB_PORT: String(port) });
     await page.waitForFunction(() => document.querySelector('#conn')?.getAttribute('data-state') === 'connected', undefined, { timeout: 30_000 });
-    const rendered = await page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders);
-    await page.waitForFunction((n) => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders > n, rendered, { timeout: 10_000 });
+    const rendered = await page.evaluate(
+      () => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders,
+    );
+    await page.waitForFunction(
+      (n) => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders > n,
+      rendered,
+      { timeout: 10_000 },
+    );
     // While the server was down the browser could only report refused connections.
     expect(browser.problems.slice(before).filter((p) => !/ERR_CONNECTION_REFUSED/.test(p))).toEqual([]);
     browser.problems.splice(before);
@@ -382,7 +408,11 @@ describe('dashboard with published fixtures', () => {
     startPublisher();
     await page.waitForFunction(() => document.querySelectorAll('#symbols-body .row').length === 500, undefined, { timeout: 15_000 });
     const first = await page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats());
-    await page.waitForFunction((n) => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders >= n + 5, first.renders, { timeout: 15_000 });
+    await page.waitForFunction(
+      (n) => (window as unknown as { confluenceDashboard: { stats(): { renders: number } } }).confluenceDashboard.stats().renders >= n + 5,
+      first.renders,
+      { timeout: 15_000 },
+    );
     const stats = await page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): Record<string, number> } }).confluenceDashboard.stats());
     // A full re-sort of 500 rows, timed in the page.
     const resortMs = await page.evaluate(() => {
@@ -434,11 +464,19 @@ describe('dashboard against the real analyzer', () => {
       expect(await page.textContent('#table-empty')).toBe("Waiting for the analyzer's first publish");
       expect(await page.$$eval('.movers-card .empty', (e) => e.map((x) => x.textContent))).toEqual(Array(7).fill("Waiting for the analyzer's first publish"));
 
-      analyzer = await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: mc.address, TOP_SYMBOLS: String(SYMBOLS), PUBLISH_INTERVAL_MS: '500', HISTORY_INTERVAL_MS: '1000' });
+      analyzer = await startAnalyzer({
+        ...simEnv(sim),
+        MEMCACHED_SERVERS: mc.address,
+        TOP_SYMBOLS: String(SYMBOLS),
+        PUBLISH_INTERVAL_MS: '500',
+        HISTORY_INTERVAL_MS: '1000',
+      });
       const published = await waitFor(
         async () => {
           const r = await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`);
-          return r.status === 200 && r.body.status.state === 'ok' && r.body.data!.rows.length === SYMBOLS ? r.body.data!.rows.map((x) => x.symbol).sort() : null;
+          return r.status === 200 && r.body.status.state === 'ok' && r.body.data!.rows.length === SYMBOLS
+            ? r.body.data!.rows.map((x) => x.symbol).sort()
+            : null;
         },
         { timeoutMs: 60_000, what: `the analyzer to publish ${SYMBOLS} rows` },
       );
@@ -448,7 +486,11 @@ describe('dashboard against the real analyzer', () => {
 
       if (process.env.SAVE_SCREENSHOT === '1') {
         // The picture for the README: real analyzer output, once every row is scored.
-        await page.waitForFunction((n) => [...document.querySelectorAll('#symbols-body .score-num')].filter((w) => /^\d/.test(w.textContent ?? '')).length >= n, SYMBOLS, { timeout: 30_000 });
+        await page.waitForFunction(
+          (n) => [...document.querySelectorAll('#symbols-body .score-num')].filter((w) => /^\d/.test(w.textContent ?? '')).length >= n,
+          SYMBOLS,
+          { timeout: 30_000 },
+        );
         const shot = async (name: string, width: number, height: number): Promise<void> => {
           await page.setViewportSize({ width, height });
           await page.mouse.move(1, 1);
@@ -482,13 +524,19 @@ describe('dashboard against the real analyzer', () => {
         if (r.direction !== null) expect(r.directionSince).toBeGreaterThan(Date.now() - 120_000);
       }
       // Score movers rank the 15-minute change; minutes after the start it is not known yet, and the card says so.
-      await page.waitForFunction(() => document.querySelector('[data-list="scoreMovers"] .empty')?.textContent === 'Not known yet — the score history is younger than 15 minutes', undefined, { timeout: 10_000 });
+      await page.waitForFunction(
+        () => document.querySelector('[data-list="scoreMovers"] .empty')?.textContent === 'Not known yet — the score history is younger than 15 minutes',
+        undefined,
+        { timeout: 10_000 },
+      );
       // Prices at each instrument's tick size, straight from the exchange's instruments-info (the simulator's).
       const prices = Object.fromEntries((await readTable(page)).map((r) => [r.symbol, r.price]));
       expect(prices['1000PEPEUSDT']).toMatch(/^0\.\d{7}$/);
       expect(prices.BTCUSDT).toMatch(/^\d{2,3},\d{3}\.\d$/);
       await page.click('#symbols-body .row[data-symbol="1000PEPEUSDT"] .c-price');
-      await page.waitForFunction(() => /^0\.\d{7}$/.test(document.querySelector('#detail .book .kv-row.bull dd')?.textContent ?? ''), undefined, { timeout: 10_000 });
+      await page.waitForFunction(() => /^0\.\d{7}$/.test(document.querySelector('#detail .book .kv-row.bull dd')?.textContent ?? ''), undefined, {
+        timeout: 10_000,
+      });
       const [bid, ask] = await page.$$eval('#detail .book .kv-row dd', (d) => [d[0].textContent, d[1].textContent]);
       expect(bid).not.toBe(ask);
       await page.keyboard.press('Escape');
@@ -503,18 +551,26 @@ describe('dashboard against the real analyzer', () => {
 
       // The exchange (here the simulator) goes away: the analyzer keeps publishing, flagged feed down.
       await sim.proc.stop('SIGTERM', 5000);
-      await page.waitForFunction(() => /Bybit unreachable — retrying/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => /Bybit unreachable — retrying/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, {
+        timeout: 30_000,
+      });
       // Not a green "Live" while the exchange is gone, and the table looks stale.
       expect(await page.textContent('#data-pill')).toMatch(/^Bybit feed down/);
       expect(await page.getAttribute('body', 'data-data')).toBe('stale');
 
       await analyzer!.proc.stop('SIGTERM', 5000);
-      await page.waitForFunction(() => /Analyzer stale — showing data from/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      await page.waitForFunction(() => /Analyzer stale — showing data from/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, {
+        timeout: 15_000,
+      });
       // A dead analyzer says nothing about the exchange: the banner no longer claims Bybit is down.
       expect(await bannerText(page)).not.toMatch(/Bybit/);
 
       await mc.stop();
-      await page.waitForFunction(() => /Cache unreachable — showing last known data from/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 15_000 });
+      await page.waitForFunction(
+        () => /Cache unreachable — showing last known data from/.test(document.querySelector('#status-banner')?.textContent ?? ''),
+        undefined,
+        { timeout: 15_000 },
+      );
       expect((await readTable(page)).map((r) => r.symbol).sort()).toEqual(published);
       expect(browser.problems).toEqual([]);
     } catch (err) {

@@ -28,7 +28,23 @@ import type { Cache } from '@confluence/cache';
  */
 
 const WEIGHTS: Record<ComponentName, number> = { technical: 0.25, volume: 0.15, orderflow: 0.2, orderbook: 0.1, structure: 0.2, sentiment: 0.1 };
-const NAMES = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'DOGEUSDT', 'BNBUSDT', 'ADAUSDT', 'AVAXUSDT', 'LINKUSDT', 'SUIUSDT', 'LTCUSDT', 'DOTUSDT', 'TONUSDT', 'NEARUSDT', '1000PEPEUSDT'];
+const NAMES = [
+  'BTCUSDT',
+  'ETHUSDT',
+  'SOLUSDT',
+  'XRPUSDT',
+  'DOGEUSDT',
+  'BNBUSDT',
+  'ADAUSDT',
+  'AVAXUSDT',
+  'LINKUSDT',
+  'SUIUSDT',
+  'LTCUSDT',
+  'DOTUSDT',
+  'TONUSDT',
+  'NEARUSDT',
+  '1000PEPEUSDT',
+];
 
 /** Exchange-style tick sizes: BTC-like 0.1, PEPE-like 0.0000001, others about five significant digits. */
 function tickFor(symbol: string, price: number): number {
@@ -42,7 +58,6 @@ function onTick(price: number, tick: number): number {
   const d = Math.max(0, Math.round(-Math.log10(tick)));
   return Number((Math.round(price / tick) * tick).toFixed(d));
 }
-
 
 const round = (v: number, d = 1): number => Math.round(v * 10 ** d) / 10 ** d;
 const clamp = (v: number): number => Math.max(0, Math.min(100, v));
@@ -198,7 +213,14 @@ export class MarketFixture {
     const s = this.state(symbol);
     s.rationale = text;
     const score = this.score(s);
-    s.lastMove = { from: score, to: score, delta: 0.5, at: Date.now(), summary: text, parts: [{ component: 'technical', delta: 0.5, cause: text.slice(0, 200) }] };
+    s.lastMove = {
+      from: score,
+      to: score,
+      delta: 0.5,
+      at: Date.now(),
+      summary: text,
+      parts: [{ component: 'technical', delta: 0.5, cause: text.slice(0, 200) }],
+    };
   }
 
   setChangeSign(sign: 1 | -1 | null): void {
@@ -250,7 +272,11 @@ export class MarketFixture {
   /** Funding per 8 h with the interval and the next settlement (the next multiple of the interval from now). */
   funding(s: SymState): NonNullable<SymbolRow['funding']> {
     const ms = s.fundingIntervalMinutes * 60_000;
-    return { rate8h: (s.fundingRate * 480) / s.fundingIntervalMinutes, intervalMinutes: s.fundingIntervalMinutes, nextFundingTime: Math.ceil((this.startedAt + 1) / ms) * ms };
+    return {
+      rate8h: (s.fundingRate * 480) / s.fundingIntervalMinutes,
+      intervalMinutes: s.fundingIntervalMinutes,
+      nextFundingTime: Math.ceil((this.startedAt + 1) / ms) * ms,
+    };
   }
 
   /** The funding fields of a symbol, for assertions. */
@@ -278,12 +304,46 @@ export class MarketFixture {
       const subs =
         c === 'technical'
           ? TIMEFRAMES.flatMap((tf) => [
-              { name: 'rsi', label: 'RSI(14)', timeframe: tf, raw: round(30 + this.rnd() * 40), score: round(30 + this.rnd() * 40), weight: 0.15, contribution: null, reason: 'RSI 30→0, 70→100, linear between' },
-              { name: 'macd', label: 'MACD histogram', timeframe: tf, raw: round((this.rnd() - 0.5) * 20, 3), score: round(30 + this.rnd() * 40), weight: 0.1, contribution: null, reason: null },
+              {
+                name: 'rsi',
+                label: 'RSI(14)',
+                timeframe: tf,
+                raw: round(30 + this.rnd() * 40),
+                score: round(30 + this.rnd() * 40),
+                weight: 0.15,
+                contribution: null,
+                reason: 'RSI 30→0, 70→100, linear between',
+              },
+              {
+                name: 'macd',
+                label: 'MACD histogram',
+                timeframe: tf,
+                raw: round((this.rnd() - 0.5) * 20, 3),
+                score: round(30 + this.rnd() * 40),
+                weight: 0.1,
+                contribution: null,
+                reason: null,
+              },
             ])
           : [
-              { name: `${c} signal A`, timeframe: null, raw: round(this.rnd() * 3, 3), score: score === null ? null : round(score + 3), weight: 0.6, contribution: null, reason: score === null ? 'not enough data yet' : null },
-              { name: `${c} signal B`, timeframe: null, raw: null, score: null, weight: 0.4, contribution: null, reason: 'input missing: no long/short ratio yet' },
+              {
+                name: `${c} signal A`,
+                timeframe: null,
+                raw: round(this.rnd() * 3, 3),
+                score: score === null ? null : round(score + 3),
+                weight: 0.6,
+                contribution: null,
+                reason: score === null ? 'not enough data yet' : null,
+              },
+              {
+                name: `${c} signal B`,
+                timeframe: null,
+                raw: null,
+                score: null,
+                weight: 0.4,
+                contribution: null,
+                reason: 'input missing: no long/short ratio yet',
+              },
             ];
       return {
         name: c,
@@ -303,7 +363,10 @@ export class MarketFixture {
       confidence: { value: r.confidence, agreement: 0.7, completeness: present.length / 6, freshness: 0.95 },
       rationale: s.rationale ?? `${r.direction ?? 'No score'}: ${present.slice(0, 3).join(', ')} lead the score.`,
       components,
-      topContributors: components.filter((c) => c.contribution !== null).map((c) => ({ component: c.name, contribution: c.contribution as number })).slice(0, 3),
+      topContributors: components
+        .filter((c) => c.contribution !== null)
+        .map((c) => ({ component: c.name, contribution: c.contribution as number }))
+        .slice(0, 3),
       price: r.price,
       tickSize: s.tickSize,
       change24h: r.change24h,
@@ -311,11 +374,23 @@ export class MarketFixture {
       funding: r.funding,
       openInterest: r.openInterest,
       // Best bid and ask one tick apart, as on a liquid book.
-      orderbook: { bestBid: s.price, bestAsk: onTick(s.price + s.tickSize, s.tickSize), mid: s.price + s.tickSize / 2, spreadBps: (s.tickSize / s.price) * 10_000, bidDepth: 1.2e6, askDepth: 0.9e6, levels: 50, synced: s.dataOk },
+      orderbook: {
+        bestBid: s.price,
+        bestAsk: onTick(s.price + s.tickSize, s.tickSize),
+        mid: s.price + s.tickSize / 2,
+        spreadBps: (s.tickSize / s.price) * 10_000,
+        bidDepth: 1.2e6,
+        askDepth: 0.9e6,
+        levels: 50,
+        synced: s.dataOk,
+      },
       updatedAt: r.updatedAt,
       dataOk: r.dataOk,
       lastMove: r.lastMove,
-      bandRecord: r.score === null ? null : { band: r.score >= 60 ? '60-70' : r.score <= 40 ? '30-40' : '40-60', horizon: '1h', samples: 412, hitRate: 0.57, meanReturn: 0.0012 },
+      bandRecord:
+        r.score === null
+          ? null
+          : { band: r.score >= 60 ? '60-70' : r.score <= 40 ? '30-40' : '40-60', horizon: '1h', samples: 412, hitRate: 0.57, meanReturn: 0.0012 },
     };
   }
 
@@ -419,7 +494,12 @@ export async function publishGeneration(cache: Cache, keys: Keys, fx: MarketFixt
   fx.generation++;
   const set = (key: string, env: Envelope) => cache.set(key, encodeEnvelope(env), FIXTURE_TTL_S);
   if (opts.details) {
-    await Promise.all(fx.symbols.flatMap((s) => [set(keys.symbol(s), envelope('symbol', fx, now, fx.detail(s), opts)), set(keys.history(s), envelope('history', fx, now, fx.history(s), opts))]));
+    await Promise.all(
+      fx.symbols.flatMap((s) => [
+        set(keys.symbol(s), envelope('symbol', fx, now, fx.detail(s), opts)),
+        set(keys.history(s), envelope('history', fx, now, fx.history(s), opts)),
+      ]),
+    );
   }
   const data = fx.symbolsData();
   await set(keys.symbols(), envelope('symbols', fx, now, data, opts));
@@ -434,7 +514,11 @@ export async function publishExtras(cache: Cache, keys: Keys, fx: MarketFixture,
   await set(keys.calibration(), envelope('calibration', fx, now, fx.calibration(now), opts));
   const minutes = [3, 2, 1].map((m) => Math.floor(now / 60_000) * 60_000 - m * 60_000);
   for (const minute of minutes) {
-    const rows = fx.rows().map((r) => ({ ...r, score: r.score === null ? null : clamp(round(r.score - 5)), direction: directionOf(r.score === null ? null : clamp(round(r.score - 5))) }));
+    const rows = fx.rows().map((r) => ({
+      ...r,
+      score: r.score === null ? null : clamp(round(r.score - 5)),
+      direction: directionOf(r.score === null ? null : clamp(round(r.score - 5))),
+    }));
     await set(keys.snapshot(minute), envelope('snapshot', fx, now, { minute, rows }, opts));
   }
   await set(keys.timeline(), envelope('timeline', fx, now, { minutes }, opts));

@@ -14,12 +14,15 @@ import { FixturePublisher, MarketFixture, publishExtras, publishGeneration } fro
 const PUBLISH_MS = 500;
 
 type Stats = { renders: number; reorders: number; detailRenders: number };
-const stats = (page: Page): Promise<Stats> => page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): Stats } }).confluenceDashboard.stats());
+const stats = (page: Page): Promise<Stats> =>
+  page.evaluate(() => (window as unknown as { confluenceDashboard: { stats(): Stats } }).confluenceDashboard.stats());
 
 /** Waits until the page has rendered `n` more generations than now. */
 async function generations(page: Page, n: number): Promise<void> {
   const start = (await stats(page)).renders;
-  await page.waitForFunction((s) => (window as unknown as { confluenceDashboard: { stats(): Stats } }).confluenceDashboard.stats().renders >= s, start + n, { timeout: 15_000 });
+  await page.waitForFunction((s) => (window as unknown as { confluenceDashboard: { stats(): Stats } }).confluenceDashboard.stats().renders >= s, start + n, {
+    timeout: 15_000,
+  });
 }
 
 const order = async (page: Page): Promise<string[]> => (await readTable(page)).map((r) => r.symbol);
@@ -66,7 +69,11 @@ describe('the dashboard for a trader', () => {
       const w = window as unknown as { __cls: number; __shifts: string[] };
       w.__cls = 0;
       w.__shifts = [];
-      type Shift = PerformanceEntry & { value: number; hadRecentInput: boolean; sources?: Array<{ node?: Node; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly }> };
+      type Shift = PerformanceEntry & {
+        value: number;
+        hadRecentInput: boolean;
+        sources?: Array<{ node?: Node; previousRect: DOMRectReadOnly; currentRect: DOMRectReadOnly }>;
+      };
       new PerformanceObserver((list) => {
         for (const e of list.getEntries() as Shift[]) {
           if (e.hadRecentInput) continue;
@@ -81,7 +88,9 @@ describe('the dashboard for a trader', () => {
     });
     await page.goto(web.url + '/');
     await page.waitForFunction((n) => document.querySelectorAll('#symbols-body .row').length === n, fx.symbols.length);
-    await page.waitForFunction(() => document.querySelectorAll('#alerts-body li.alert').length > 0 && document.querySelectorAll('table.track tbody tr').length > 0);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#alerts-body li.alert').length > 0 && document.querySelectorAll('table.track tbody tr').length > 0,
+    );
     await generations(page, 4);
     const cls = await page.evaluate(() => (window as unknown as { __cls: number }).__cls);
     const shifts = await page.evaluate(() => (window as unknown as { __shifts: string[] }).__shifts);
@@ -94,7 +103,9 @@ describe('the dashboard for a trader', () => {
         const cs = getComputedStyle(el);
         const props = cs.transitionProperty.split(',').map((p) => p.trim());
         const durations = cs.transitionDuration.split(',').map((d) => parseFloat(d));
-        return props.filter((p, i) => (durations[i % durations.length] ?? 0) > 0 && /^(all|width|height|top|left|right|bottom|margin.*|padding.*|inset)$/.test(p)).map((p) => `${el.className}: ${p}`);
+        return props
+          .filter((p, i) => (durations[i % durations.length] ?? 0) > 0 && /^(all|width|height|top|left|right|bottom|margin.*|padding.*|inset)$/.test(p))
+          .map((p) => `${el.className}: ${p}`);
       }),
     );
     expect(layoutTransitions).toEqual([]);
@@ -134,7 +145,10 @@ describe('the dashboard for a trader', () => {
     await page.waitForFunction(() => document.querySelector('#order-cue')?.textContent === 'Order paused: row has focus');
     const before = await order(page);
     fx.setScore(before[before.length - 1], 99);
-    await page.waitForFunction((s) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent === '99.0', before[before.length - 1]);
+    await page.waitForFunction(
+      (s) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent === '99.0',
+      before[before.length - 1],
+    );
     await generations(page, 2);
     expect(await order(page)).toEqual(before);
     await page.evaluate(() => (document.activeElement as HTMLElement).blur());
@@ -146,7 +160,10 @@ describe('the dashboard for a trader', () => {
     expect(await page.textContent('#order-cue')).toBe('Order paused');
     const paused = await order(page);
     fx.setScore(paused[paused.length - 1], 100);
-    await page.waitForFunction((s) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent === '100.0', paused[paused.length - 1]);
+    await page.waitForFunction(
+      (s) => document.querySelector(`#symbols-body .row[data-symbol="${s}"] .score-num`)?.textContent === '100.0',
+      paused[paused.length - 1],
+    );
     await generations(page, 2);
     expect(await order(page)).toEqual(paused);
     await page.click('#order-pause');
@@ -274,7 +291,11 @@ describe('the dashboard for a trader', () => {
       fx.setScore('BTCUSDT', 82.4);
       await page.waitForFunction(() => document.querySelector('#symbols-body .row[data-symbol="BTCUSDT"] .dir-strength')?.textContent === 'strong');
       const clipped = await page.evaluate(() =>
-        [...document.querySelectorAll('#symbols-body .c-dir, #symbols-body .c-age, #symbols-body .c-held, #symbols-body .c-price, .overview-grid .mover-sym, .overview-grid .mover-val')]
+        [
+          ...document.querySelectorAll(
+            '#symbols-body .c-dir, #symbols-body .c-age, #symbols-body .c-held, #symbols-body .c-price, .overview-grid .mover-sym, .overview-grid .mover-val',
+          ),
+        ]
           .filter((el) => el.scrollWidth > el.clientWidth + 1)
           .map((el) => `${el.className}: ${el.textContent}`),
       );
@@ -294,7 +315,12 @@ describe('the dashboard for a trader', () => {
         const tr = note?.closest('tr') as HTMLElement | null;
         const dialog = document.querySelector('#detail') as HTMLElement;
         const tech = document.querySelector('#detail .comp[data-component="technical"]') as HTMLElement;
-        return { note: note?.getBoundingClientRect().width ?? 0, row: tr?.getBoundingClientRect().height ?? 0, overflow: dialog.scrollWidth - dialog.clientWidth, tech: tech.getBoundingClientRect().height };
+        return {
+          note: note?.getBoundingClientRect().width ?? 0,
+          row: tr?.getBoundingClientRect().height ?? 0,
+          overflow: dialog.scrollWidth - dialog.clientWidth,
+          tech: tech.getBoundingClientRect().height,
+        };
       });
       console.log(`phone detail: note ${m.note.toFixed(0)} px wide, row ${m.row.toFixed(0)} px tall, Technical ${m.tech.toFixed(0)} px`);
       expect(m.note).toBeGreaterThanOrEqual(300);
@@ -313,7 +339,9 @@ describe('the dashboard for a trader', () => {
     await page.waitForFunction(() => /not live/.test(document.querySelector('#tt-banner')?.textContent ?? ''));
     await page.click('#symbols-body .row[data-symbol="ETHUSDT"] .c-price');
     await page.waitForSelector('dialog#detail[open]');
-    await page.waitForFunction(() => /^The table shows \d\d:\d\d; this detail shows live data/.test(document.querySelector('#detail .detail-state')?.textContent ?? ''));
+    await page.waitForFunction(() =>
+      /^The table shows \d\d:\d\d; this detail shows live data/.test(document.querySelector('#detail .detail-state')?.textContent ?? ''),
+    );
     await page.keyboard.press('Escape');
     await page.waitForSelector('dialog#detail:not([open])', { state: 'attached' });
     await page.click('#tt-back');
@@ -323,13 +351,19 @@ describe('the dashboard for a trader', () => {
     await page.mouse.move(5, 5);
     fx.feedDown = true;
     try {
-      await page.waitForFunction(() => /^Bybit unreachable — retrying/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
+      await page.waitForFunction(() => /^Bybit unreachable — retrying/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, {
+        timeout: 10_000,
+      });
       expect(await page.textContent('#data-pill')).toMatch(/^Bybit feed down · last message \d+ s ago$/);
       expect(await page.getAttribute('body', 'data-data')).toBe('stale');
       const look = await page.evaluate(() => {
         const cell = document.querySelector('#symbols-body .row .c-score') as HTMLElement;
         const badge = [...document.querySelectorAll('#symbols-body .dir-strength')].find((b) => b.textContent) as HTMLElement | undefined;
-        return { opacity: Number(getComputedStyle(cell).opacity), filter: getComputedStyle(cell).filter, badgeBg: badge ? getComputedStyle(badge).backgroundColor : null };
+        return {
+          opacity: Number(getComputedStyle(cell).opacity),
+          filter: getComputedStyle(cell).filter,
+          badgeBg: badge ? getComputedStyle(badge).backgroundColor : null,
+        };
       });
       expect(look.opacity).toBeLessThan(1);
       expect(look.filter).toContain('grayscale');
@@ -351,10 +385,16 @@ describe('the dashboard for a trader', () => {
     fx.feedDown = false;
     stopPublisher();
     try {
-      await page.waitForFunction(() => /^Analyzer stale — showing data from \d+ s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 10_000 });
+      await page.waitForFunction(
+        () => /^Analyzer stale — showing data from \d+ s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''),
+        undefined,
+        { timeout: 10_000 },
+      );
       expect(await page.textContent('#data-pill')).toMatch(/^Analyzer stale · data \d+ s old$/);
       // Past the 15 s at which the old page started to claim "Bybit unreachable".
-      await page.waitForFunction(() => /from (1[7-9]|[2-9]\d) s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, { timeout: 25_000 });
+      await page.waitForFunction(() => /from (1[7-9]|[2-9]\d) s ago/.test(document.querySelector('#status-banner')?.textContent ?? ''), undefined, {
+        timeout: 25_000,
+      });
       expect(await bannerText(page)).not.toMatch(/Bybit/);
       expect(await page.getAttribute('body', 'data-data')).toBe('stale');
       // The banner's level mark is drawn by CSS, not an emoji that may render as a missing glyph.

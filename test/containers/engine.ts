@@ -120,10 +120,13 @@ export async function ensureEngine(logDir: string): Promise<Engine> {
     fs.rmSync(run, { recursive: true, force: true });
   };
   try {
-    await waitFor(async () => {
-      if (exited) throw new Error(`dockerd exited:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
-      return answers(env);
-    }, { timeoutMs: 60_000, intervalMs: 250, what: 'the Docker engine started here to answer' });
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`dockerd exited:\n${fs.readFileSync(logFile, 'utf8').slice(-3000)}`);
+        return answers(env);
+      },
+      { timeoutMs: 60_000, intervalMs: 250, what: 'the Docker engine started here to answer' },
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -134,7 +137,10 @@ export async function ensureEngine(logDir: string): Promise<Engine> {
 /** The Debian mirror this machine's apt uses (deb822 or one-line sources), else Debian's own. */
 export function debianMirror(): string {
   if (process.env.DEBIAN_MIRROR) return process.env.DEBIAN_MIRROR;
-  const files = ['/etc/apt/sources.list', ...(fs.existsSync('/etc/apt/sources.list.d') ? fs.readdirSync('/etc/apt/sources.list.d').map((f) => `/etc/apt/sources.list.d/${f}`) : [])];
+  const files = [
+    '/etc/apt/sources.list',
+    ...(fs.existsSync('/etc/apt/sources.list.d') ? fs.readdirSync('/etc/apt/sources.list.d').map((f) => `/etc/apt/sources.list.d/${f}`) : []),
+  ];
   for (const f of files) {
     if (!fs.existsSync(f)) continue;
     const text = fs.readFileSync(f, 'utf8');
@@ -175,7 +181,8 @@ export async function ensureBaseImages(engine: Engine, logDir: string): Promise<
     [path.join(prefix, 'lib/node_modules/npm'), 'lib/node_modules/npm'],
     [path.join(prefix, 'include/node'), 'include/node'],
   ];
-  for (const [src] of parts) if (!fs.existsSync(src)) throw new Error(`cannot build the Node base image: ${src} is missing (this Node install has no ${path.basename(src)})`);
+  for (const [src] of parts)
+    if (!fs.existsSync(src)) throw new Error(`cannot build the Node base image: ${src} is missing (this Node install has no ${path.basename(src)})`);
   const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-node-image-'));
   try {
     for (const [src, dst] of parts) {
@@ -185,10 +192,25 @@ export async function ensureBaseImages(engine: Engine, logDir: string): Promise<
     }
     const ca = [process.env.NODE_EXTRA_CA_CERTS, '/etc/ssl/certs/ca-certificates.crt'].find((f) => f && fs.existsSync(f));
     fs.writeFileSync(path.join(ctx, 'ca-certificates.crt'), ca ? fs.readFileSync(ca) : '');
-    await engine.docker(['build', '-f', path.join(ROOT, 'scripts/docker/base/node.Dockerfile'), '--build-arg', `BASE_IMAGE=${BASE_IMAGES.debian}`, '-t', BASE_IMAGES.node, ctx], { logFile: log });
+    await engine.docker(
+      ['build', '-f', path.join(ROOT, 'scripts/docker/base/node.Dockerfile'), '--build-arg', `BASE_IMAGE=${BASE_IMAGES.debian}`, '-t', BASE_IMAGES.node, ctx],
+      { logFile: log },
+    );
   } finally {
     fs.rmSync(ctx, { recursive: true, force: true });
   }
-  await engine.docker(['build', '-f', path.join(ROOT, 'scripts/docker/base/memcached.Dockerfile'), '--build-arg', `BASE_IMAGE=${BASE_IMAGES.debian}`, '-t', BASE_IMAGES.memcached, path.join(ROOT, 'scripts/docker/base')], { logFile: log });
+  await engine.docker(
+    [
+      'build',
+      '-f',
+      path.join(ROOT, 'scripts/docker/base/memcached.Dockerfile'),
+      '--build-arg',
+      `BASE_IMAGE=${BASE_IMAGES.debian}`,
+      '-t',
+      BASE_IMAGES.memcached,
+      path.join(ROOT, 'scripts/docker/base'),
+    ],
+    { logFile: log },
+  );
   return BASE_IMAGES;
 }

@@ -34,7 +34,8 @@ function healthFlags(s: Service): string[] {
   const cmd = test[0] === 'CMD-SHELL' ? test.slice(1).join(' ') : test[0] === 'CMD' ? test.slice(1).map(shQuote).join(' ') : '';
   if (!cmd) return ['--no-healthcheck'];
   return [
-    '--health-cmd', cmd,
+    '--health-cmd',
+    cmd,
     ...(hc.interval ? ['--health-interval', `${seconds(hc.interval, 30)}s`] : []),
     ...(hc.timeout ? ['--health-timeout', `${seconds(hc.timeout, 30)}s`] : []),
     ...(hc.retries !== undefined ? ['--health-retries', String(hc.retries)] : []),
@@ -79,7 +80,9 @@ export function stackFor(engine: Engine, compose: Compose, project: string, shel
         const b = svc(n).build;
         if (!b) continue;
         const args = Object.entries(b.args ?? {}).flatMap(([k, v]) => ['--build-arg', `${k}=${interpolate(String(v), shell)}`]);
-        await engine.docker(['build', ...(b.target ? ['--target', b.target] : []), ...args, '-t', imageOf(n), path.resolve(ROOT, b.context ?? '.')], { logFile });
+        await engine.docker(['build', ...(b.target ? ['--target', b.target] : []), ...args, '-t', imageOf(n), path.resolve(ROOT, b.context ?? '.')], {
+          logFile,
+        });
         built.push(imageOf(n));
       }
       return built;
@@ -117,7 +120,10 @@ export function stackFor(engine: Engine, compose: Compose, project: string, shel
           const waiting = names.filter((x) => started.has(x) && svc(x).healthcheck);
           const states = await Promise.all(waiting.map(async (x) => [x, await stack.health(x)] as const));
           const bad = states.find(([, st]) => st === 'unhealthy');
-          if (bad) throw new Error(`${bad[0]} is unhealthy: ${JSON.stringify((await stack.inspect<{ State: { Health: unknown } }>(stack.container(bad[0]))).State.Health).slice(-1500)}`);
+          if (bad)
+            throw new Error(
+              `${bad[0]} is unhealthy: ${JSON.stringify((await stack.inspect<{ State: { Health: unknown } }>(stack.container(bad[0]))).State.Health).slice(-1500)}`,
+            );
           await sleep(500);
         }
       }
@@ -126,16 +132,21 @@ export function stackFor(engine: Engine, compose: Compose, project: string, shel
     graceSeconds: (n) => seconds(svc(n).stop_grace_period, 10),
 
     async health(n) {
-      const r = await engine.docker(['inspect', '-f', '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}', stack.container(n)], { allowFail: true });
+      const r = await engine.docker(['inspect', '-f', '{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}', stack.container(n)], {
+        allowFail: true,
+      });
       return r.code === 0 ? r.stdout.trim() : 'missing';
     },
 
     async waitHealthy(n, timeoutMs) {
-      await waitFor(async () => {
-        const h = await stack.health(n);
-        if (h === 'unhealthy') throw new Error(`${n} is unhealthy`);
-        return h === 'healthy';
-      }, { timeoutMs, intervalMs: 500, what: `${n} to be healthy` });
+      await waitFor(
+        async () => {
+          const h = await stack.health(n);
+          if (h === 'unhealthy') throw new Error(`${n} is unhealthy`);
+          return h === 'healthy';
+        },
+        { timeoutMs, intervalMs: 500, what: `${n} to be healthy` },
+      );
     },
 
     async inspect<T>(ref: string): Promise<T> {
@@ -145,9 +156,13 @@ export function stackFor(engine: Engine, compose: Compose, project: string, shel
     async down() {
       const ids = (await engine.docker(['ps', '-aq', '--filter', `label=${LABEL}=${project}`], { allowFail: true })).stdout.split(/\s+/).filter(Boolean);
       if (ids.length) await engine.docker(['rm', '-f', '-v', ...ids], { allowFail: true });
-      const nets = (await engine.docker(['network', 'ls', '-q', '--filter', `label=${LABEL}=${project}`], { allowFail: true })).stdout.split(/\s+/).filter(Boolean);
+      const nets = (await engine.docker(['network', 'ls', '-q', '--filter', `label=${LABEL}=${project}`], { allowFail: true })).stdout
+        .split(/\s+/)
+        .filter(Boolean);
       if (nets.length) await engine.docker(['network', 'rm', ...nets], { allowFail: true });
-      const vols = (await engine.docker(['volume', 'ls', '-q', '--filter', `label=${LABEL}=${project}`], { allowFail: true })).stdout.split(/\s+/).filter(Boolean);
+      const vols = (await engine.docker(['volume', 'ls', '-q', '--filter', `label=${LABEL}=${project}`], { allowFail: true })).stdout
+        .split(/\s+/)
+        .filter(Boolean);
       if (vols.length) await engine.docker(['volume', 'rm', '-f', ...vols], { allowFail: true });
     },
   };
@@ -169,10 +184,14 @@ export function stackFor(engine: Engine, compose: Compose, project: string, shel
     const command = s.command === undefined ? [] : Array.isArray(s.command) ? s.command.map(String) : ['sh', '-c', s.command];
     const args = [
       'create',
-      '--name', stack.container(n),
-      '--label', `${LABEL}=${project}`,
-      '--label', `com.docker.compose.service=${n}`,
-      '--network', stack.network(nets[0]!),
+      '--name',
+      stack.container(n),
+      '--label',
+      `${LABEL}=${project}`,
+      '--label',
+      `com.docker.compose.service=${n}`,
+      '--network',
+      stack.network(nets[0]!),
       ...aliasesOf(nets[0]!).flatMap((a) => ['--network-alias', a]),
       ...(s.user ? ['--user', s.user] : []),
       ...(s.read_only ? ['--read-only'] : []),
@@ -182,7 +201,8 @@ export function stackFor(engine: Engine, compose: Compose, project: string, shel
       ...(s.security_opt ?? []).flatMap((o) => ['--security-opt', o]),
       ...(s.mem_limit !== undefined ? ['--memory', String(s.mem_limit)] : []),
       ...(s.restart ? ['--restart', s.restart === 'unless-stopped' || s.restart === 'always' || s.restart.startsWith('on-failure') ? s.restart : 'no'] : []),
-      '--stop-timeout', String(Math.ceil(stack.graceSeconds(n))),
+      '--stop-timeout',
+      String(Math.ceil(stack.graceSeconds(n))),
       ...(s.logging?.driver ? ['--log-driver', s.logging.driver] : []),
       ...Object.entries(s.logging?.options ?? {}).flatMap(([k, v]) => ['--log-opt', `${k}=${v}`]),
       ...healthFlags(s),

@@ -31,7 +31,11 @@ describe('alert webhook that trickles its answer', () => {
 
   test('when the receiver trickles, then the attempt is cut at the deadline and retried, and SIGTERM exits 0 in time with the store closed and the alert pending', async () => {
     const file = path.join(dir, 'sim.jsonl');
-    gen = startProcess('make-recording', [path.join(ROOT, 'services/simulator/dist/make-recording.js'), '--out', file, '--hours', '2', '--symbols', '4', '--seed', '11', '--quiet'], {});
+    gen = startProcess(
+      'make-recording',
+      [path.join(ROOT, 'services/simulator/dist/make-recording.js'), '--out', file, '--hours', '2', '--symbols', '4', '--seed', '11', '--quiet'],
+      {},
+    );
     const code = await gen.waitForExit(120_000);
     if (code !== 0) throw new Error(`make-recording exited ${code}: ${gen.output().slice(-2000)}`);
     // Rules every wobble around 50 crosses, with no gate, so the replay fires alerts at once.
@@ -97,7 +101,9 @@ describe('alert webhook that trickles its answer', () => {
         store.close();
       }
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nwebhook: ${JSON.stringify(hook.requests().map((r) => ({ key: r.headers['idempotency-key'], at: r.at })))}\n${dumpOnFailure(analyzer)}`);
+      throw new Error(
+        `${(err as Error).message}\nwebhook: ${JSON.stringify(hook.requests().map((r) => ({ key: r.headers['idempotency-key'], at: r.at })))}\n${dumpOnFailure(analyzer)}`,
+      );
     }
   }, 180_000);
 });

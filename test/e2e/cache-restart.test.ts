@@ -1,6 +1,20 @@
 import path from 'node:path';
 import type { AlertsData, ApiEnvelope, CalibrationData, HistoryData, SymbolDetail, TimelineData } from '@confluence/contracts';
-import { Memcached, Proc, ROOT, Service, dumpOnFailure, getJson, startAnalyzer, startMemcached, startProcess, startWeb, stopAll, tempDir, waitFor } from '@confluence/testkit';
+import {
+  Memcached,
+  Proc,
+  ROOT,
+  Service,
+  dumpOnFailure,
+  getJson,
+  startAnalyzer,
+  startMemcached,
+  startProcess,
+  startWeb,
+  stopAll,
+  tempDir,
+  waitFor,
+} from '@confluence/testkit';
 
 /**
  * Memcached restarts empty under a running analyzer that holds two hours of replayed market: everything it still
@@ -27,7 +41,11 @@ describe('memcached restart under a running analyzer', () => {
   test('when memcached restarts empty, then every time-travel minute listed opens again and the other values are written back', async () => {
     const dir = tempDir('confluence-cache-restart-');
     const file = path.join(dir, 'sim.jsonl');
-    gen = startProcess('make-recording', [path.join(ROOT, 'services/simulator/dist/make-recording.js'), '--out', file, '--hours', '2', '--symbols', '3', '--seed', '5', '--quiet'], {});
+    gen = startProcess(
+      'make-recording',
+      [path.join(ROOT, 'services/simulator/dist/make-recording.js'), '--out', file, '--hours', '2', '--symbols', '3', '--seed', '5', '--quiet'],
+      {},
+    );
     const code = await gen.waitForExit(120_000);
     if (code !== 0) throw new Error(`make-recording exited ${code}: ${gen.output().slice(-2000)}`);
     mc = await startMemcached();
@@ -45,13 +63,16 @@ describe('memcached restart under a running analyzer', () => {
     };
     try {
       // The replay is over and every recorded minute is published and listed.
-      const recorded = await waitFor(async () => {
-        const h = await health();
-        if (h.intake.replay?.error) throw new Error(`replay failed: ${h.intake.replay.error}`);
-        if (!h.intake.replay?.finished || h.signals.timeline.pendingPublish > 0) return null;
-        const listed = await timeline();
-        return listed.length === h.signals.timeline.minutes && listed.length > 60 ? listed : null;
-      }, { timeoutMs: 90_000, intervalMs: 200, what: 'every replayed minute published' });
+      const recorded = await waitFor(
+        async () => {
+          const h = await health();
+          if (h.intake.replay?.error) throw new Error(`replay failed: ${h.intake.replay.error}`);
+          if (!h.intake.replay?.finished || h.signals.timeline.pendingPublish > 0) return null;
+          const listed = await timeline();
+          return listed.length === h.signals.timeline.minutes && listed.length > 60 ? listed : null;
+        },
+        { timeoutMs: 90_000, intervalMs: 200, what: 'every replayed minute published' },
+      );
       expect(await opens(recorded)).toEqual([]);
       const symbol = (await getJson<{ data: { rows: Array<{ symbol: string }> } }>(`${w.url}/api/symbols`)).body.data.rows[0].symbol;
 
@@ -59,10 +80,13 @@ describe('memcached restart under a running analyzer', () => {
       await mc.start();
 
       // The timeline is listed again in full; each minute it lists opens.
-      const after = await waitFor(async () => {
-        const listed = await timeline();
-        return listed.length >= recorded.length ? listed : null;
-      }, { timeoutMs: 60_000, intervalMs: 200, what: 'the timeline listed again in full' });
+      const after = await waitFor(
+        async () => {
+          const listed = await timeline();
+          return listed.length >= recorded.length ? listed : null;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, what: 'the timeline listed again in full' },
+      );
       expect(after).toEqual(recorded);
       const missing = await opens(after);
       expect({ missing: missing.length, of: after.length }).toEqual({ missing: 0, of: after.length });
@@ -71,10 +95,13 @@ describe('memcached restart under a running analyzer', () => {
       const cal = await waitFor(async () => (await getJson<ApiEnvelope<CalibrationData>>(`${w.url}/api/calibration`)).body.data, { what: 'calibration back' });
       expect(cal.totalSamples).toBeGreaterThan(0);
       await waitFor(async () => (await getJson<ApiEnvelope<AlertsData>>(`${w.url}/api/alerts`)).body.data, { what: 'alerts back' });
-      const history = await waitFor(async () => {
-        const d = (await getJson<ApiEnvelope<HistoryData>>(`${w.url}/api/symbols/${symbol}/history`)).body.data;
-        return d && d.points.length > 0 ? d : null;
-      }, { what: 'history back' });
+      const history = await waitFor(
+        async () => {
+          const d = (await getJson<ApiEnvelope<HistoryData>>(`${w.url}/api/symbols/${symbol}/history`)).body.data;
+          return d && d.points.length > 0 ? d : null;
+        },
+        { what: 'history back' },
+      );
       expect(history.points.length).toBeGreaterThan(1);
       await waitFor(async () => (await getJson<ApiEnvelope<SymbolDetail>>(`${w.url}/api/symbols/${symbol}`)).body.data, { what: 'detail back' });
       expect((await health()).publish.cacheLossesDetected).toBeGreaterThanOrEqual(1);

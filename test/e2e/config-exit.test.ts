@@ -37,7 +37,14 @@ describe('configuration edge cases exit 2 with a readable message', () => {
   afterAll(() => mc?.stop());
 
   const webEnv = () => ({ MEMCACHED_SERVERS: mc.address, WEB_PORT: '0' });
-  const analyzerEnv = () => ({ MEMCACHED_SERVERS: mc.address, ANALYZER_PORT: '0', DATA_DIR: tempDir('confluence-cfg-'), MARKET_SOURCE: 'sim', BYBIT_WS_URL: 'ws://127.0.0.1:9/v5/public/linear', BYBIT_REST_URL: 'http://127.0.0.1:9' });
+  const analyzerEnv = () => ({
+    MEMCACHED_SERVERS: mc.address,
+    ANALYZER_PORT: '0',
+    DATA_DIR: tempDir('confluence-cfg-'),
+    MARKET_SOURCE: 'sim',
+    BYBIT_WS_URL: 'ws://127.0.0.1:9/v5/public/linear',
+    BYBIT_REST_URL: 'http://127.0.0.1:9',
+  });
 
   test.each([' ', '0x50', '1e3'])('when WEB_PORT / ANALYZER_PORT is %j, then both services refuse it', async (value) => {
     const web = await exitOf(WEB, { ...webEnv(), WEB_PORT: value });
@@ -69,7 +76,7 @@ describe('configuration edge cases exit 2 with a readable message', () => {
     }
   });
 
-  test('when the host is malformed, not this machine\'s, or does not resolve, then exit 2 with the reason', async () => {
+  test("when the host is malformed, not this machine's, or does not resolve, then exit 2 with the reason", async () => {
     const malformed = await exitOf(WEB, { ...webEnv(), WEB_HOST: 'exa mple' });
     expect(malformed.code).toBe(2);
     expect(malformed.output).toMatch(/WEB_HOST must be an IP address or a host name/);
@@ -97,15 +104,21 @@ describe('configuration edge cases exit 2 with a readable message', () => {
       const port = await freePort();
       const proc = startProcess('web', [WEB], { ...webEnv(), WEB_PORT: String(port), LOG_LEVEL: 'info', ...env });
       started.push(proc);
-      await waitFor(async () => {
-        if (proc.exited()) throw new Error(`web exited: ${proc.output()}`);
-        return (await getJson(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 1000 })).status === 200;
-      }, { what: 'web up' });
+      await waitFor(
+        async () => {
+          if (proc.exited()) throw new Error(`web exited: ${proc.output()}`);
+          return (await getJson(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 1000 })).status === 200;
+        },
+        { what: 'web up' },
+      );
       return proc;
     };
     try {
       const open = await run({ WEB_HOST: '0.0.0.0' });
-      const warning = open.output().split('\n').find((l) => l.includes('WITHOUT AUTHENTICATION'));
+      const warning = open
+        .output()
+        .split('\n')
+        .find((l) => l.includes('WITHOUT AUTHENTICATION'));
       expect(warning).toBeDefined();
       expect(JSON.parse(warning!)).toMatchObject({ level: 'warn', advice: expect.stringMatching(/WEB_AUTH_TOKEN/) });
       const guarded = await run({ WEB_HOST: '0.0.0.0', WEB_AUTH_TOKEN: 'a-long-enough-secret-token' });

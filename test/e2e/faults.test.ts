@@ -1,7 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCache } from '@confluence/cache';
 import type { ApiEnvelope, Status, SymbolsData } from '@confluence/contracts';
-import { META, buildOverviewEnvelope, buildSymbolsEnvelope, Memcached, startMemcached, freePort, Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll, waitFor } from '@confluence/testkit';
+import {
+  META,
+  buildOverviewEnvelope,
+  buildSymbolsEnvelope,
+  Memcached,
+  startMemcached,
+  freePort,
+  Service,
+  dumpOnFailure,
+  getJson,
+  postJson,
+  simEnv,
+  startAnalyzer,
+  startSimulator,
+  startWeb,
+  stopAll,
+  waitFor,
+} from '@confluence/testkit';
 
 /**
  * Issue 8's fault-injection suite: real memcached, simulator, analyzer and web as separate processes.
@@ -9,20 +26,32 @@ import { META, buildOverviewEnvelope, buildSymbolsEnvelope, Memcached, startMemc
  */
 interface Health {
   generation: number;
-  intake: { state: string; totals: { reconnects: number; resyncs: number; malformed: Record<string, number>; subscribeRejected: number; restErrors: number; rateLimited: number } };
+  intake: {
+    state: string;
+    totals: { reconnects: number; resyncs: number; malformed: Record<string, number>; subscribeRejected: number; restErrors: number; rateLimited: number };
+  };
 }
 
-const FAST = { PUBLISH_INTERVAL_MS: '500', BYBIT_PING_INTERVAL_MS: '500', BYBIT_PONG_TIMEOUT_MS: '1000', BYBIT_REST_403_BACKOFF_MS: '500', MEMCACHED_TIMEOUT_MS: '300' };
+const FAST = {
+  PUBLISH_INTERVAL_MS: '500',
+  BYBIT_PING_INTERVAL_MS: '500',
+  BYBIT_PONG_TIMEOUT_MS: '1000',
+  BYBIT_REST_403_BACKOFF_MS: '500',
+  MEMCACHED_TIMEOUT_MS: '300',
+};
 const SYMBOLS = 'BTCUSDT,ETHUSDT,SOLUSDT,XRPUSDT';
 
 const status = async (web: Service) => (await getJson<{ status: Status }>(`${web.url}/api/status`, { timeoutMs: 3000 })).body.status;
 const table = async (web: Service) => (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`, { timeoutMs: 3000 })).body;
 const health = async (a: Service) => (await getJson<Health>(`${a.url}/health`)).body;
 const untilState = (web: Service, state: Status['state'], timeoutMs = 20_000) =>
-  waitFor(async () => {
-    const s = await status(web);
-    return s.state === state ? s : null;
-  }, { timeoutMs, what: `status ${state}` });
+  waitFor(
+    async () => {
+      const s = await status(web);
+      return s.state === state ? s : null;
+    },
+    { timeoutMs, what: `status ${state}` },
+  );
 
 describe('faults: memcached', () => {
   let mc: Memcached;
@@ -145,7 +174,8 @@ describe('faults: exchange', () => {
         while (sampling && !a.proc.exited()) {
           const t = await table(w).catch(() => null);
           // dataOk is also false while candles are repaired after a reconnect (book synced, `repairing` set).
-          for (const r of t?.data?.rows ?? []) if (!r.dataOk && !r.repairing && r.components.orderbook !== null) violations.push(`${r.symbol} gen ${t!.generation}`);
+          for (const r of t?.data?.rows ?? [])
+            if (!r.dataOk && !r.repairing && r.components.orderbook !== null) violations.push(`${r.symbol} gen ${t!.generation}`);
           await sleep(50);
         }
       })();
@@ -162,10 +192,13 @@ describe('faults: exchange', () => {
         await postJson(`${sim.url}/sim/control/drop`, {});
         const reconnectsAfterStall = (await health(a)).intake.totals.reconnects;
         await waitFor(async () => (await health(a)).intake.totals.reconnects > reconnectsAfterStall, { what: 'reconnect after drop' });
-        await waitFor(async () => {
-          const t = await table(w);
-          return t.status.state === 'ok' && !t.status.feedDown && t.data!.rows.every((r) => r.dataOk);
-        }, { timeoutMs: 30_000, what: 'full recovery' });
+        await waitFor(
+          async () => {
+            const t = await table(w);
+            return t.status.state === 'ok' && !t.status.feedDown && t.data!.rows.every((r) => r.dataOk);
+          },
+          { timeoutMs: 30_000, what: 'full recovery' },
+        );
       } finally {
         // Stop the sampler on every path: left running after a failure, its timer loop keeps Jest from exiting.
         sampling = false;
@@ -175,14 +208,25 @@ describe('faults: exchange', () => {
 
       h = await health(a);
       const metrics = await (await fetch(`${a.url}/metrics`)).text();
-      for (const name of ['confluence_ws_reconnects_total', 'confluence_book_resyncs_total', 'confluence_subscribe_rejected_total', 'confluence_rest_rate_limited_total']) {
+      for (const name of [
+        'confluence_ws_reconnects_total',
+        'confluence_book_resyncs_total',
+        'confluence_subscribe_rejected_total',
+        'confluence_rest_rate_limited_total',
+      ]) {
         expect(metrics).toMatch(new RegExp(`${name}\\{[^}]*\\} [1-9]`));
       }
       expect(metrics).toMatch(/confluence_malformed_messages_total\{[^}]*reason="[a-z_]+"[^}]*\} [1-9]/);
       expect(a.proc.exited()).toBe(false);
     } catch (err) {
-      const simState = await getJson<{ counters: unknown; faults: unknown }>(`${sim.url}/sim/state`).then((r) => r.body, (e: Error) => e.message);
-      const intake = await health(a).then((x) => x.intake, (e: Error) => e.message);
+      const simState = await getJson<{ counters: unknown; faults: unknown }>(`${sim.url}/sim/state`).then(
+        (r) => r.body,
+        (e: Error) => e.message,
+      );
+      const intake = await health(a).then(
+        (x) => x.intake,
+        (e: Error) => e.message,
+      );
       const diag = `--- simulator ---\n${JSON.stringify(typeof simState === 'string' ? simState : { counters: simState.counters, faults: simState.faults })}\n--- analyzer intake ---\n${JSON.stringify(intake)}`;
       throw new Error(`${(err as Error).message}\n${diag}\n${dumpOnFailure(analyzer, web)}`);
     }
@@ -208,7 +252,22 @@ describe('faults: bad input and contract drift', () => {
     await cache.set('confluence:v1:overview', JSON.stringify(buildOverviewEnvelope(5, meta)), 60);
     cache.close();
     await waitFor(async () => (await getJson(`${web.url}/api/symbols`)).status === 200, { what: 'table served' });
-    const hostile = ['<script>alert(1)</script>', "' OR 1=1 --", '../../etc/passwd', '%00', '%', '%E0%A4%A', 'A'.repeat(5000), '😀', 'BTCUSDT?sort=__proto__', '${jndi:ldap://x}', '\u0000\u0001', '-1', 'a b', '__proto__'];
+    const hostile = [
+      '<script>alert(1)</script>',
+      "' OR 1=1 --",
+      '../../etc/passwd',
+      '%00',
+      '%',
+      '%E0%A4%A',
+      'A'.repeat(5000),
+      '😀',
+      'BTCUSDT?sort=__proto__',
+      '${jndi:ldap://x}',
+      '\u0000\u0001',
+      '-1',
+      'a b',
+      '__proto__',
+    ];
     // Odd but harmless values: may be valid for some parameters (q=null), must never break anything.
     const odd = ['null', 'undefined', '1e309', 'constructor'];
     const seeds = Array.from({ length: 40 }, (_, i) => Buffer.from(Array.from({ length: 1 + (i % 17) }, (_, j) => (i * 31 + j * 7) % 256)).toString('latin1'));
@@ -216,7 +275,16 @@ describe('faults: bad input and contract drift', () => {
     for (const raw of [...hostile, ...odd, ...seeds]) {
       const v = /%/.test(raw) ? raw : encodeURIComponent(raw);
       const mustFail = hostile.includes(raw);
-      for (const path of [`/api/symbols/${v}`, `/api/symbols/${v}/history`, `/api/symbols?sort=${v}`, `/api/symbols?direction=${v}`, `/api/symbols?limit=${v}`, `/api/symbols?q=${v}`, `/api/timeline/${v}`, `/api/${v}`]) {
+      for (const path of [
+        `/api/symbols/${v}`,
+        `/api/symbols/${v}/history`,
+        `/api/symbols?sort=${v}`,
+        `/api/symbols?direction=${v}`,
+        `/api/symbols?limit=${v}`,
+        `/api/symbols?q=${v}`,
+        `/api/timeline/${v}`,
+        `/api/${v}`,
+      ]) {
         const res = await getJson<{ error?: { code: string; message: string } }>(`${web.url}${path}`);
         if (res.status >= 500) throw new Error(`${path} → ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
         if (res.status >= 400) {
@@ -233,11 +301,18 @@ describe('faults: bad input and contract drift', () => {
     const cache = createCache({ servers: [mc.address], timeoutMs: 500 });
     try {
       const now = Date.now();
-      await cache.set('confluence:v1:symbols', JSON.stringify({ schema: 2, kind: 'symbols', generation: 1, producedAt: now, analyzerId: 'future', source: 'live', data: { rows: 'new format' } }), 60);
-      const s1 = await waitFor(async () => {
-        const s = await status(web);
-        return s.rejected.some((r) => r.reason === 'newer_schema') ? s : null;
-      }, { what: 'newer schema reported' });
+      await cache.set(
+        'confluence:v1:symbols',
+        JSON.stringify({ schema: 2, kind: 'symbols', generation: 1, producedAt: now, analyzerId: 'future', source: 'live', data: { rows: 'new format' } }),
+        60,
+      );
+      const s1 = await waitFor(
+        async () => {
+          const s = await status(web);
+          return s.rejected.some((r) => r.reason === 'newer_schema') ? s : null;
+        },
+        { what: 'newer schema reported' },
+      );
       expect(s1.message).toMatch(/not understood — not shown/);
       // The value is not rendered: the last valid table stays, marked by the status.
       const served = await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`);
@@ -264,13 +339,23 @@ describe('faults: Bybit unreachable on a live start', () => {
   test('when the exchange cannot be reached, then the dashboard says so (not simulated, not waiting) and the analyzer keeps retrying', async () => {
     mc = await startMemcached();
     const dead = await freePort();
-    analyzer = await startAnalyzer({ MARKET_SOURCE: 'live', BYBIT_WS_URL: `ws://127.0.0.1:${dead}/v5/public/linear`, BYBIT_REST_URL: `http://127.0.0.1:${dead}`, ...FAST, MEMCACHED_SERVERS: mc.address, SYMBOLS });
+    analyzer = await startAnalyzer({
+      MARKET_SOURCE: 'live',
+      BYBIT_WS_URL: `ws://127.0.0.1:${dead}/v5/public/linear`,
+      BYBIT_REST_URL: `http://127.0.0.1:${dead}`,
+      ...FAST,
+      MEMCACHED_SERVERS: mc.address,
+      SYMBOLS,
+    });
     web = await startWeb({ ...FAST, MEMCACHED_SERVERS: mc.address });
     try {
-      const s = await waitFor(async () => {
-        const st = await status(web!);
-        return st.feedDown ? st : null;
-      }, { what: 'feedDown' });
+      const s = await waitFor(
+        async () => {
+          const st = await status(web!);
+          return st.feedDown ? st : null;
+        },
+        { what: 'feedDown' },
+      );
       expect(s.simulated).toBe(false);
       expect(s.source).toBe('live');
       expect(s.message).toMatch(/Bybit unreachable — retrying/);

@@ -164,21 +164,27 @@ describe('connection floods are bounded', () => {
       let peak = rssBytes(pid);
 
       // Every slow-header client is cut off by the server, with a JSON 408.
-      const answers = await waitFor(async () => {
-        peak = Math.max(peak, rssBytes(pid));
-        const done = await Promise.all(slow.map((s) => Promise.race([s.closedByServer, Promise.resolve(null)])));
-        return done.every((x) => x !== null) ? (done as string[]) : null;
-      }, { timeoutMs: 30_000, what: 'slow-header clients cut off' });
+      const answers = await waitFor(
+        async () => {
+          peak = Math.max(peak, rssBytes(pid));
+          const done = await Promise.all(slow.map((s) => Promise.race([s.closedByServer, Promise.resolve(null)])));
+          return done.every((x) => x !== null) ? (done as string[]) : null;
+        },
+        { timeoutMs: 30_000, what: 'slow-header clients cut off' },
+      );
       expect(answers.filter((a) => /^HTTP\/1\.1 408/.test(a) && /"request_timeout"/.test(a)).length).toBe(SLOW_HEADER_SOCKETS);
 
       // The streams that never read are dropped by the heartbeat (or the buffer cap); the readers stay.
       const tSlow = Date.now();
       const deadReaders = accepted.filter((s) => !s.reads).length;
       expect(deadReaders).toBeGreaterThan(0);
-      await waitFor(async () => {
-        peak = Math.max(peak, rssBytes(pid));
-        return (await metric(w.url, 'confluence_web_sse_dropped_total')) >= deadReaders;
-      }, { timeoutMs: 60_000, what: 'non-reading streams dropped' });
+      await waitFor(
+        async () => {
+          peak = Math.max(peak, rssBytes(pid));
+          return (await metric(w.url, 'confluence_web_sse_dropped_total')) >= deadReaders;
+        },
+        { timeoutMs: 60_000, what: 'non-reading streams dropped' },
+      );
       const tDropped = Date.now();
       const text = String((await getJson(`${w.url}/metrics`)).body);
       const reasons = [...text.matchAll(/^confluence_web_sse_dropped_total\{[^}]*reason="(\w+)"[^}]*\} (\d+)/gm)].map((m) => `${m[1]} ${m[2]}`).join(', ');
@@ -193,10 +199,13 @@ describe('connection floods are bounded', () => {
       const allowance = Math.max(16 * 1048576, baseline * 0.2);
       const tLeft = Date.now();
       let last = rssBytes(pid);
-      await waitFor(async () => {
-        last = rssBytes(pid);
-        return last <= baseline + allowance;
-      }, { timeoutMs: 90_000, intervalMs: 500, what: `RSS back within ${mb(allowance)} of its ${mb(baseline)} baseline` }).catch((err: Error) => {
+      await waitFor(
+        async () => {
+          last = rssBytes(pid);
+          return last <= baseline + allowance;
+        },
+        { timeoutMs: 90_000, intervalMs: 500, what: `RSS back within ${mb(allowance)} of its ${mb(baseline)} baseline` },
+      ).catch((err: Error) => {
         throw new Error(`${err.message}; last ${mb(last)}, peak ${mb(peak)}`);
       });
       const p = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))].toFixed(1);

@@ -1,5 +1,18 @@
 import { Cache, createCache } from '@confluence/cache';
-import { Memcached, RawResponse, Service, dumpOnFailure, getJson, rawRequest, startMemcached, startWeb, stopAll, waitFor, SNAPSHOT_MINUTE, publishGeneration } from '@confluence/testkit';
+import {
+  Memcached,
+  RawResponse,
+  Service,
+  dumpOnFailure,
+  getJson,
+  rawRequest,
+  startMemcached,
+  startWeb,
+  stopAll,
+  waitFor,
+  SNAPSHOT_MINUTE,
+  publishGeneration,
+} from '@confluence/testkit';
 
 /**
  * The hostile-parameter suite, in every configuration a user can choose: authentication on and off, the rate limits
@@ -20,10 +33,39 @@ interface Config {
 }
 
 const CONFIGS: Config[] = [];
-for (const auth of [false, true]) for (const rateLimit of [false, true]) for (const shards of [1, 3]) CONFIGS.push({ name: `auth ${auth ? 'on' : 'off'}, rate limit ${rateLimit ? 'on' : 'off'}, ${shards} shard${shards > 1 ? 's' : ''}`, auth, rateLimit, shards });
+for (const auth of [false, true])
+  for (const rateLimit of [false, true])
+    for (const shards of [1, 3])
+      CONFIGS.push({
+        name: `auth ${auth ? 'on' : 'off'}, rate limit ${rateLimit ? 'on' : 'off'}, ${shards} shard${shards > 1 ? 's' : ''}`,
+        auth,
+        rateLimit,
+        shards,
+      });
 
 /** Values that must never be accepted where a symbol, minute, sort key, direction or limit is expected. */
-const HOSTILE = ['<script>alert(1)</script>', "' OR 1=1 --", '../../etc/passwd', '%00', '%', '%E0%A4%A', '%C0%AE%C0%AE%2F', 'A'.repeat(3000), '😀', '${jndi:ldap://x}', '\u0000\u0001', '-1', 'a b', '__proto__', 'constructor', '%2e%2e%2f%2e%2e%2f', '..%5c..%5c', '\r\nSet-Cookie: x=1', '1e309', 'NaN'];
+const HOSTILE = [
+  '<script>alert(1)</script>',
+  "' OR 1=1 --",
+  '../../etc/passwd',
+  '%00',
+  '%',
+  '%E0%A4%A',
+  '%C0%AE%C0%AE%2F',
+  'A'.repeat(3000),
+  '😀',
+  '${jndi:ldap://x}',
+  '\u0000\u0001',
+  '-1',
+  'a b',
+  '__proto__',
+  'constructor',
+  '%2e%2e%2f%2e%2e%2f',
+  '..%5c..%5c',
+  '\r\nSet-Cookie: x=1',
+  '1e309',
+  'NaN',
+];
 
 const PATHS = [
   '/',
@@ -55,7 +97,12 @@ interface Req {
   head?: boolean;
 }
 
-function build(method: string, path: string, headers: string[], options: { authed?: boolean; version?: string; host?: string | null; body?: string } = {}): string {
+function build(
+  method: string,
+  path: string,
+  headers: string[],
+  options: { authed?: boolean; version?: string; host?: string | null; body?: string } = {},
+): string {
   const lines = [`${method} ${path} HTTP/${options.version ?? '1.1'}`];
   if (options.host !== null) lines.push(`Host: ${options.host ?? '127.0.0.1'}`);
   if (options.authed) lines.push(`Authorization: Bearer ${TOKEN}`);
@@ -86,7 +133,10 @@ const HEADER_CASES: Array<{ label: string; headers: string[]; version?: string; 
   { label: 'http/1.0 without host', headers: [], host: null, version: '1.0' },
   { label: 'expect 100-continue', headers: ['Expect: 100-continue'] },
   { label: 'expect bogus', headers: ['Expect: 200-ok'] },
-  { label: 'upgrade websocket', headers: ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13'] },
+  {
+    label: 'upgrade websocket',
+    headers: ['Connection: Upgrade', 'Upgrade: websocket', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13'],
+  },
   { label: 'upgrade h2c', headers: ['Connection: Upgrade, HTTP2-Settings', 'Upgrade: h2c', 'HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA'] },
   { label: 'oversized header', headers: [`X-Big: ${'a'.repeat(20_000)}`] },
   { label: 'oversized cookie', headers: [`Cookie: confluence_token=${'b'.repeat(20_000)}`] },
@@ -114,18 +164,39 @@ function requestsFor(config: Config): Req[] {
     // Paths and query strings.
     for (const raw of HOSTILE) {
       const v = /%/.test(raw) ? raw : encodeURIComponent(raw);
-      for (const path of [`/api/symbols/${v}`, `/api/symbols/${v}/history`, `/api/symbols?sort=${v}`, `/api/symbols?direction=${v}`, `/api/symbols?limit=${v}`, `/api/symbols?q=${v}`, `/api/symbols?${v}=1`, `/api/timeline/${v}`, `/api/${v}`, `/static/${v}`, `/js/${v}`, `/?token=${v}`, `/api/stream?${v}`]) {
+      for (const path of [
+        `/api/symbols/${v}`,
+        `/api/symbols/${v}/history`,
+        `/api/symbols?sort=${v}`,
+        `/api/symbols?direction=${v}`,
+        `/api/symbols?limit=${v}`,
+        `/api/symbols?q=${v}`,
+        `/api/symbols?${v}=1`,
+        `/api/timeline/${v}`,
+        `/api/${v}`,
+        `/static/${v}`,
+        `/js/${v}`,
+        `/?token=${v}`,
+        `/api/stream?${v}`,
+      ]) {
         out.push({ label: `path ${path.slice(0, 60)}`, path, raw: build('GET', path, [], { authed }), authed });
       }
     }
     // Methods.
     for (const path of PATHS) {
-      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE']) out.push({ label: `${method} ${path}`, path, raw: build(method, path, [], { authed }), authed });
+      for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE'])
+        out.push({ label: `${method} ${path}`, path, raw: build(method, path, [], { authed }), authed });
       out.push({ label: `HEAD ${path}`, path, raw: build('HEAD', path, [], { authed }), authed, head: true });
     }
     // Headers on every path.
     for (const path of PATHS) {
-      for (const c of HEADER_CASES) out.push({ label: `${c.label} on ${path}`, path, raw: build('GET', path, c.headers, { authed, version: c.version, host: c.host, body: c.body }), authed });
+      for (const c of HEADER_CASES)
+        out.push({
+          label: `${c.label} on ${path}`,
+          path,
+          raw: build('GET', path, c.headers, { authed, version: c.version, host: c.host, body: c.body }),
+          authed,
+        });
     }
   }
   return out;
@@ -177,7 +248,10 @@ function judge(config: Config, req: Req, res: RawResponse | Error, tally: Tally)
   }
   // Without the token, only the health check (and a Host or parser refusal) may answer at all.
   if (config.auth && !req.authed && req.path.split('?')[0] !== '/healthz') {
-    const leaked = (res.status >= 200 && res.status < 400) || DATA_MARKERS.some((m) => m.test(res.body)) || (res.headers['content-type'] ?? '').startsWith('text/event-stream');
+    const leaked =
+      (res.status >= 200 && res.status < 400) ||
+      DATA_MARKERS.some((m) => m.test(res.body)) ||
+      (res.headers['content-type'] ?? '').startsWith('text/event-stream');
     if (leaked) {
       tally.leaks++;
       tally.failures.push(`${req.label}: answered ${res.status} without the token: ${JSON.stringify(res.body.slice(0, 80))}`);
@@ -196,7 +270,10 @@ describe('hostile requests in every configuration', () => {
   afterAll(async () => {
     await stopAll(web);
     for (const m of stores.values()) await m.stop();
-    const rows = tallies.map((t) => `${t.config.padEnd(40)} ${String(t.requests).padStart(6)}  ${['2xx', '3xx', '4xx', '5xx'].map((c) => `${c} ${String(t.byClass[c] ?? 0).padStart(5)}`).join('  ')} (429: ${String(t.limited).padStart(5)})  no answer ${t.noAnswer}  bad shape ${t.badShape}  leaks ${t.leaks}`);
+    const rows = tallies.map(
+      (t) =>
+        `${t.config.padEnd(40)} ${String(t.requests).padStart(6)}  ${['2xx', '3xx', '4xx', '5xx'].map((c) => `${c} ${String(t.byClass[c] ?? 0).padStart(5)}`).join('  ')} (429: ${String(t.limited).padStart(5)})  no answer ${t.noAnswer}  bad shape ${t.badShape}  leaks ${t.leaks}`,
+    );
     process.stdout.write(`\nhostile-parameter suite\n${rows.join('\n')}\ntotal ${tallies.reduce((n, t) => n + t.requests, 0)} requests\n`);
   });
 
@@ -221,10 +298,13 @@ describe('hostile requests in every configuration', () => {
     const auth = config.auth ? { headers: { Authorization: `Bearer ${TOKEN}` } } : {};
     try {
       // The data is there, merged from every shard: a hostile request that gets nothing got nothing for a reason.
-      await waitFor(async () => {
-        const r = await getJson<{ data?: { rows: unknown[] } }>(`${w.url}/api/symbols`, auth);
-        return r.status === 200 && r.body.data?.rows.length === SYMBOLS;
-      }, { what: 'the merged table' });
+      await waitFor(
+        async () => {
+          const r = await getJson<{ data?: { rows: unknown[] } }>(`${w.url}/api/symbols`, auth);
+          return r.status === 200 && r.body.data?.rows.length === SYMBOLS;
+        },
+        { what: 'the merged table' },
+      );
       const tally: Tally = { config: config.name, requests: 0, byClass: {}, limited: 0, fiveXX: 0, noAnswer: 0, badShape: 0, leaks: 0, failures: [] };
       tallies.push(tally);
       for (const req of requestsFor(config)) {
@@ -259,7 +339,18 @@ describe('hostile requests in every configuration', () => {
       expect(entry).toBeDefined();
       expect((await getJson(`${w.url}${entry}`)).status).toBe(200);
       // The tsc output beside the bundle (unhashed modules for the unit tests) and anything else is not served.
-      for (const path of ['/js/main.js', '/js/table-model.js', `${entry}.map`, '/js/main.d.ts', '/js/main.d.ts.map', '/js/.tsbuildinfo', '/js/', '/js/..%2fapp.js', '/js/%2e%2e/app.js', '/js/..%2fclient/main.js']) {
+      for (const path of [
+        '/js/main.js',
+        '/js/table-model.js',
+        `${entry}.map`,
+        '/js/main.d.ts',
+        '/js/main.d.ts.map',
+        '/js/.tsbuildinfo',
+        '/js/',
+        '/js/..%2fapp.js',
+        '/js/%2e%2e/app.js',
+        '/js/..%2fclient/main.js',
+      ]) {
         const res = await getJson<{ error?: { code: string } }>(`${w.url}${path}`);
         expect([path, res.status, res.body.error?.code]).toEqual([path, 404, 'not_found']);
       }

@@ -22,7 +22,14 @@ interface Health {
   symbols: Record<string, { repairing: string[]; reason: string | null }>;
 }
 
-const FAST = { PUBLISH_INTERVAL_MS: '500', BYBIT_PING_INTERVAL_MS: '500', BYBIT_PONG_TIMEOUT_MS: '2000', BYBIT_REST_403_BACKOFF_MS: '500', BYBIT_WS_BACKOFF_BASE_MS: '50', BYBIT_WS_BACKOFF_MAX_MS: '500' };
+const FAST = {
+  PUBLISH_INTERVAL_MS: '500',
+  BYBIT_PING_INTERVAL_MS: '500',
+  BYBIT_PONG_TIMEOUT_MS: '2000',
+  BYBIT_REST_403_BACKOFF_MS: '500',
+  BYBIT_WS_BACKOFF_BASE_MS: '50',
+  BYBIT_WS_BACKOFF_MAX_MS: '500',
+};
 const SYMBOLS = 'BTCUSDT,ETHUSDT,SOLUSDT';
 
 const status = async (web: Service) => (await getJson<{ status: Status }>(`${web.url}/api/status`, { timeoutMs: 3000 })).body.status;
@@ -50,7 +57,12 @@ describe('live faults across processes', () => {
     await mc?.stop();
   });
 
-  const run = async (simExtra: Record<string, string>, analyzerExtra: Record<string, string>, body: (sim: Sim, a: Service, w: Service) => Promise<void>, before?: (s: Sim) => Promise<void>) => {
+  const run = async (
+    simExtra: Record<string, string>,
+    analyzerExtra: Record<string, string>,
+    body: (sim: Sim, a: Service, w: Service) => Promise<void>,
+    before?: (s: Sim) => Promise<void>,
+  ) => {
     sim = await startSimulator({ SIM_SEED: '15', ...simExtra });
     if (before) await before(sim);
     const prefix = `i15:${Math.random().toString(36).slice(2, 8)}:`;
@@ -59,72 +71,100 @@ describe('live faults across processes', () => {
     try {
       await body(sim, analyzer, web);
     } catch (err) {
-      const intake = await health(analyzer).then((h) => JSON.stringify(h.intake).slice(0, 3000), (e: Error) => e.message);
+      const intake = await health(analyzer).then(
+        (h) => JSON.stringify(h.intake).slice(0, 3000),
+        (e: Error) => e.message,
+      );
       throw new Error(`${(err as Error).message}\n--- analyzer intake ---\n${intake}\n${dumpOnFailure(analyzer, web)}`);
     }
   };
 
   test('when Bybit answers with a 403 HTML page (geo block), then the dashboard says Bybit refuses the IP, the body is logged once, errors are counted, and it recovers', async () => {
-    await run({}, {}, async (s, a, w) => {
-      const st = await waitFor(async () => {
-        const x = await status(w);
-        return x.exchangeBlocked ? x : null;
-      }, { timeoutMs: 30_000, what: 'exchangeBlocked status' });
-      expect(st.message).toMatch(/Bybit refuses this server's IP \(HTTP 403\)/);
-      expect(st.message).not.toMatch(/Bybit unreachable/);
-      const h = await health(a);
-      expect(h.intake.accessBlock).toMatchObject({ message: "Bybit refuses this server's IP (HTTP 403)", sample: expect.stringContaining('403 ERROR') });
-      expect(h.intake.totals.restErrors).toBeGreaterThan(0);
-      expect(h.intake.totals.accessBlocked).toBeGreaterThan(0);
-      expect(h.intake.totals.rateLimited).toBe(0);
-      expect(await (await fetch(`${a.url}/metrics`)).text()).toMatch(/confluence_rest_access_blocked_total\{[^}]*\} [1-9]/);
-      const ready = await getJson<{ reasons: string[] }>(`${a.url}/health/ready`);
-      expect(ready.status).toBe(503);
-      expect(ready.body.reasons.join(' ')).toMatch(/refuses this server's IP/);
-      // Retries go on with backoff; once answers get through the block clears and the data comes.
-      await waitFor(async () => (await health(a)).intake.totals.accessBlocked >= 2, { timeoutMs: 30_000, what: 'a retry while blocked' });
-      await postJson(`${s.url}/sim/control/rest-fault`, { count: 0 });
-      await waitFor(async () => {
-        const x = await status(w);
-        return x.state === 'ok' && !x.exchangeBlocked;
-      }, { timeoutMs: 120_000, what: 'ok after the block' });
-      expect((await health(a)).intake.accessBlock).toBeNull();
-      // The body's first bytes were logged once for the whole block, not once per attempt.
-      const logged = a.proc.output().split('\n').filter((l) => l.includes('bybit REST refuses this server'));
-      expect(logged).toHaveLength(1);
-      expect(logged[0]).toContain('<H1>403 ERROR</H1>');
-    }, async (s) => {
-      await postJson(`${s.url}/sim/control/rest-fault`, { geoBlock: true, count: 1_000_000 });
-    });
+    await run(
+      {},
+      {},
+      async (s, a, w) => {
+        const st = await waitFor(
+          async () => {
+            const x = await status(w);
+            return x.exchangeBlocked ? x : null;
+          },
+          { timeoutMs: 30_000, what: 'exchangeBlocked status' },
+        );
+        expect(st.message).toMatch(/Bybit refuses this server's IP \(HTTP 403\)/);
+        expect(st.message).not.toMatch(/Bybit unreachable/);
+        const h = await health(a);
+        expect(h.intake.accessBlock).toMatchObject({ message: "Bybit refuses this server's IP (HTTP 403)", sample: expect.stringContaining('403 ERROR') });
+        expect(h.intake.totals.restErrors).toBeGreaterThan(0);
+        expect(h.intake.totals.accessBlocked).toBeGreaterThan(0);
+        expect(h.intake.totals.rateLimited).toBe(0);
+        expect(await (await fetch(`${a.url}/metrics`)).text()).toMatch(/confluence_rest_access_blocked_total\{[^}]*\} [1-9]/);
+        const ready = await getJson<{ reasons: string[] }>(`${a.url}/health/ready`);
+        expect(ready.status).toBe(503);
+        expect(ready.body.reasons.join(' ')).toMatch(/refuses this server's IP/);
+        // Retries go on with backoff; once answers get through the block clears and the data comes.
+        await waitFor(async () => (await health(a)).intake.totals.accessBlocked >= 2, { timeoutMs: 30_000, what: 'a retry while blocked' });
+        await postJson(`${s.url}/sim/control/rest-fault`, { count: 0 });
+        await waitFor(
+          async () => {
+            const x = await status(w);
+            return x.state === 'ok' && !x.exchangeBlocked;
+          },
+          { timeoutMs: 120_000, what: 'ok after the block' },
+        );
+        expect((await health(a)).intake.accessBlock).toBeNull();
+        // The body's first bytes were logged once for the whole block, not once per attempt.
+        const logged = a.proc
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('bybit REST refuses this server'));
+        expect(logged).toHaveLength(1);
+        expect(logged[0]).toContain('<H1>403 ERROR</H1>');
+      },
+      async (s) => {
+        await postJson(`${s.url}/sim/control/rest-fault`, { geoBlock: true, count: 1_000_000 });
+      },
+    );
   });
 
   test('when the WebSocket is out and REST fails at first, then the symbols are repairing (not fully fresh) on /health and the dashboard until the candles are backfilled', async () => {
     await run({}, {}, async (s, a, w) => {
-      await waitFor(async () => {
-        const t = await table(w);
-        return t.status.state === 'ok' && t.data!.rows.length === 3 && t.data!.rows.every((r) => r.dataOk);
-      }, { timeoutMs: 90_000, what: 'ok with every row dataOk' });
+      await waitFor(
+        async () => {
+          const t = await table(w);
+          return t.status.state === 'ok' && t.data!.rows.length === 3 && t.data!.rows.every((r) => r.dataOk);
+        },
+        { timeoutMs: 90_000, what: 'ok with every row dataOk' },
+      );
       await postJson(`${s.url}/sim/control/ws-outage`, { on: true });
       await waitFor(async () => (await health(a)).intake.state !== 'connected', { what: 'outage seen' });
       await postJson(`${s.url}/sim/control/rest-fault`, { status: 500, count: 1_000_000 });
       await postJson(`${s.url}/sim/control/ws-outage`, { on: false });
-      const st = await waitFor(async () => {
-        const x = await status(w);
-        return x.repairing === 3 ? x : null;
-      }, { timeoutMs: 60_000, what: 'three symbols repairing in the status' });
+      const st = await waitFor(
+        async () => {
+          const x = await status(w);
+          return x.repairing === 3 ? x : null;
+        },
+        { timeoutMs: 60_000, what: 'three symbols repairing in the status' },
+      );
       expect(st.message).toMatch(/repairing candles of 3 symbols after a gap/);
       const h = await health(a);
       expect(h.intake.symbols.repairing).toBe(3);
       for (const sym of SYMBOLS.split(',')) expect(h.symbols[sym].repairing.length).toBeGreaterThan(0);
-      await waitFor(async () => (await table(w)).data!.rows.every((r) => !r.dataOk && r.repairing === true), { what: 'rows not fully fresh, marked repairing' });
+      await waitFor(async () => (await table(w)).data!.rows.every((r) => !r.dataOk && r.repairing === true), {
+        what: 'rows not fully fresh, marked repairing',
+      });
       // A repair that fails is retried with backoff, the symbols staying marked meanwhile.
       await waitFor(async () => (await health(a)).intake.warmup.repairFailures > 0, { timeoutMs: 60_000, what: 'a failed repair attempt' });
       expect((await status(w)).repairing).toBe(3);
       await postJson(`${s.url}/sim/control/rest-fault`, { count: 0 });
-      await waitFor(async () => {
-        const t = await table(w);
-        return !t.status.repairing && t.status.state === 'ok' && t.data!.rows.every((r) => r.dataOk && !r.repairing);
-      }, { timeoutMs: 90_000, what: 'repaired and fresh again' });
+      await waitFor(
+        async () => {
+          const t = await table(w);
+          return !t.status.repairing && t.status.state === 'ok' && t.data!.rows.every((r) => r.dataOk && !r.repairing);
+        },
+        { timeoutMs: 90_000, what: 'repaired and fresh again' },
+      );
       const after = await health(a);
       expect(after.intake.warmup.repairsDone).toBeGreaterThanOrEqual(3);
       const metrics = await (await fetch(`${a.url}/metrics`)).text();
@@ -140,10 +180,13 @@ describe('live faults across processes', () => {
       expect(h.intake.clock.samples).toBeGreaterThanOrEqual(1);
       expect(Math.abs(h.intake.clock.offsetMs! + 300_000)).toBeLessThan(2_000 + (h.intake.clock.rttMs ?? 0));
       // Fresh data looks fresh: against the host clock the book, ticker and trades would all be 5 minutes old.
-      const detail = await waitFor(async () => {
-        const r = await getJson<ApiEnvelope<SymbolDetail>>(`${w.url}/api/symbols/BTCUSDT`);
-        return r.status === 200 ? r.body.data : null;
-      }, { what: 'BTC detail' });
+      const detail = await waitFor(
+        async () => {
+          const r = await getJson<ApiEnvelope<SymbolDetail>>(`${w.url}/api/symbols/BTCUSDT`);
+          return r.status === 200 ? r.body.data : null;
+        },
+        { what: 'BTC detail' },
+      );
       expect(detail!.confidence.freshness).toBeGreaterThan(0.9);
     });
   });
@@ -153,10 +196,13 @@ describe('live faults across processes', () => {
       await waitFor(async () => (await table(w)).data?.rows.length === 3, { timeoutMs: 90_000, what: 'three rows' });
       await postJson(`${s.url}/sim/control/instrument-status`, { symbol: 'SOLUSDT', status: 'Settling' });
       await postJson(`${s.url}/sim/control/empty-snapshot`, { symbol: 'SOLUSDT' });
-      await waitFor(async () => {
-        const t = await table(w);
-        return t.data!.rows.map((r) => r.symbol).join(',') === 'BTCUSDT,ETHUSDT';
-      }, { timeoutMs: 30_000, what: 'SOLUSDT out of the table' });
+      await waitFor(
+        async () => {
+          const t = await table(w);
+          return t.data!.rows.map((r) => r.symbol).join(',') === 'BTCUSDT,ETHUSDT';
+        },
+        { timeoutMs: 30_000, what: 'SOLUSDT out of the table' },
+      );
       const h = await health(a);
       expect(h.intake.totals.emptySnapshots).toBeGreaterThanOrEqual(1);
       expect(h.intake.universe.removedNotTrading).toEqual([expect.objectContaining({ symbol: 'SOLUSDT', status: 'Settling' })]);

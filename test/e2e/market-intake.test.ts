@@ -27,7 +27,13 @@ describe('market intake end to end', () => {
     mc = await startMemcached();
     sim = await startSimulator({ SIM_SEED: '11' });
     // Scored in two worker threads (auto picks the main thread on a 2-core machine): the pool's wiring is covered here.
-    analyzer = await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: mc.address, SYMBOLS: SYMBOLS.join(','), PUBLISH_INTERVAL_MS: '500', ANALYZER_SCORING_WORKERS: '2' });
+    analyzer = await startAnalyzer({
+      ...simEnv(sim),
+      MEMCACHED_SERVERS: mc.address,
+      SYMBOLS: SYMBOLS.join(','),
+      PUBLISH_INTERVAL_MS: '500',
+      ANALYZER_SCORING_WORKERS: '2',
+    });
     web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: '500' });
   });
 
@@ -56,22 +62,31 @@ describe('market intake end to end', () => {
       );
       // A deliberate jump is followed too.
       await postJson(`${sim.url}/sim/control/price`, { symbol: 'ETHUSDT', price: 4321 });
-      await waitFor(async () => {
-        const row = (await table()).data?.rows.find((r) => r.symbol === 'ETHUSDT');
-        return row && row.price !== null && Math.abs(row.price - 4321) / 4321 < 0.01;
-      }, { timeoutMs: 10_000, what: 'the ETH jump in /api/symbols' });
+      await waitFor(
+        async () => {
+          const row = (await table()).data?.rows.find((r) => r.symbol === 'ETHUSDT');
+          return row && row.price !== null && Math.abs(row.price - 4321) / 4321 < 0.01;
+        },
+        { timeoutMs: 10_000, what: 'the ETH jump in /api/symbols' },
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${dumpOnFailure(sim, analyzer, web)}`);
     }
   });
 
   test('when scoring runs in worker threads, then every symbol gets a score and the metrics say two workers score', async () => {
-    await waitFor(async () => {
-      const rows = (await table()).data?.rows ?? [];
-      return rows.length === SYMBOLS.length && rows.every((r) => r.score !== null && r.direction !== null);
-    }, { timeoutMs: 30_000, what: 'a score for every symbol' });
+    await waitFor(
+      async () => {
+        const rows = (await table()).data?.rows ?? [];
+        return rows.length === SYMBOLS.length && rows.every((r) => r.score !== null && r.direction !== null);
+      },
+      { timeoutMs: 30_000, what: 'a score for every symbol' },
+    );
     const metrics = await fetch(`${analyzer.url}/metrics`).then((r) => r.text());
-    expect(metrics.split('\n').filter((l) => l.startsWith('confluence_scoring_worker'))).toEqual(['confluence_scoring_workers{service="analyzer"} 2', 'confluence_scoring_worker_restarts_total{service="analyzer"} 0']);
+    expect(metrics.split('\n').filter((l) => l.startsWith('confluence_scoring_worker'))).toEqual([
+      'confluence_scoring_workers{service="analyzer"} 2',
+      'confluence_scoring_worker_restarts_total{service="analyzer"} 0',
+    ]);
   });
 
   test('when the connection drops and a book gaps, then the analyzer reconnects and resyncs by itself', async () => {
@@ -84,14 +99,20 @@ describe('market intake end to end', () => {
       await waitFor(async () => (await health()).intake.connections.every((c) => c.state === 'connected'), { what: 'reconnected' });
       const sent = await postJson(`${sim.url}/sim/control/malformed`, { count: 50 });
       expect((sent.body as { sent: number }).sent).toBeGreaterThanOrEqual(50);
-      await waitFor(async () => Object.values((await health()).intake.totals.malformed).reduce((a, b) => a + b, 0) >= 50, { timeoutMs: 10_000, what: 'malformed counted' });
+      await waitFor(async () => Object.values((await health()).intake.totals.malformed).reduce((a, b) => a + b, 0) >= 50, {
+        timeoutMs: 10_000,
+        what: 'malformed counted',
+      });
       // Back to normal: every connection up, data flowing and the book of BTC synced again.
-      await waitFor(async () => {
-        const h = await health();
-        const t = await table();
-        const btc = t.data?.rows.find((r) => r.symbol === 'BTCUSDT');
-        return h.intake.connections.every((c) => c.state === 'connected') && t.status.state === 'ok' && btc?.dataOk === true;
-      }, { timeoutMs: 30_000, what: 'recovery' });
+      await waitFor(
+        async () => {
+          const h = await health();
+          const t = await table();
+          const btc = t.data?.rows.find((r) => r.symbol === 'BTCUSDT');
+          return h.intake.connections.every((c) => c.state === 'connected') && t.status.state === 'ok' && btc?.dataOk === true;
+        },
+        { timeoutMs: 30_000, what: 'recovery' },
+      );
       const metrics = await (await fetch(`${analyzer.url}/metrics`)).text();
       expect(metrics).toMatch(/confluence_ws_reconnects_total\{service="analyzer"\} [1-9]/);
       expect(metrics).toMatch(/confluence_book_resyncs_total\{service="analyzer"\} [1-9]/);

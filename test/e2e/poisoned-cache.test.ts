@@ -3,7 +3,21 @@ import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { Cache, PART_BYTES, createCache } from '@confluence/cache';
 import { ApiEnvelope, CalibrationData, Envelope, HeartbeatData, Status, SymbolDetail, createKeys, makeEnvelope } from '@confluence/contracts';
-import { META, buildOverviewEnvelope, buildSymbolsEnvelope, Memcached, Service, dumpOnFailure, getJson, memcachedRawSet, memcachedStats, startMemcached, startWeb, stopAll, waitFor } from '@confluence/testkit';
+import {
+  META,
+  buildOverviewEnvelope,
+  buildSymbolsEnvelope,
+  Memcached,
+  Service,
+  dumpOnFailure,
+  getJson,
+  memcachedRawSet,
+  memcachedStats,
+  startMemcached,
+  startWeb,
+  stopAll,
+  waitFor,
+} from '@confluence/testkit';
 
 /**
  * Values poisoned straight into a real memcached (bypassing every writer of ours) against a real web process:
@@ -54,9 +68,29 @@ function detail(symbol: string): SymbolDetail {
   };
 }
 
-const cell = { samples: 3, directional: 2, hits: 1, hitRate: 0.5, baseRate: 0.5, skill: 0, skill95: null, blocks: 1, verdict: 'too_few' as const, meanReturn: 0.001, medianReturn: 0.001 };
+const cell = {
+  samples: 3,
+  directional: 2,
+  hits: 1,
+  hitRate: 0.5,
+  baseRate: 0.5,
+  skill: 0,
+  skill95: null,
+  blocks: 1,
+  verdict: 'too_few' as const,
+  meanReturn: 0.001,
+  medianReturn: 0.001,
+};
 function calibration(horizons: string[]): CalibrationData {
-  return { horizons, bands: [{ band: '≥70', byHorizon: Object.fromEntries(horizons.map((h) => [h, cell])) }], components: [], totalSamples: 3, resolvedSamples: 3, since: null, method: { nonOverlapping: true, resamples: 400, minSamples: 30, minBlocks: 8, blockMinutes: { '1h': 120 } } };
+  return {
+    horizons,
+    bands: [{ band: '≥70', byHorizon: Object.fromEntries(horizons.map((h) => [h, cell])) }],
+    components: [],
+    totalSamples: 3,
+    resolvedSamples: 3,
+    since: null,
+    method: { nonOverlapping: true, resamples: 400, minSamples: 30, minBlocks: 8, blockMinutes: { '1h': 120 } },
+  };
 }
 
 /** A split value whose manifest names parts that were never written. */
@@ -94,7 +128,11 @@ describe('poisoned cache values against a real web process', () => {
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1]) * 1024;
     return { rss: kb('VmRSS'), peak: kb('VmHWM') };
   };
-  const logLines = (text: string) => web.proc.output().split('\n').filter((l) => l.includes(text));
+  const logLines = (text: string) =>
+    web.proc
+      .output()
+      .split('\n')
+      .filter((l) => l.includes(text));
 
   beforeAll(async () => {
     mc = await startMemcached({ memoryMb: 256 });
@@ -105,7 +143,11 @@ describe('poisoned cache values against a real web process', () => {
     }, 200);
     web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: String(INTERVAL_MS), WEB_POLL_MS: '50' });
     await waitFor(async () => (await status()).state === 'ok', { what: 'status ok' });
-    await cache.set(keys.calibration(), JSON.stringify(makeEnvelope('calibration', { ...analyzer, producedAt: Date.now() }, calibration(['15m', '1h', '4h']))), 60);
+    await cache.set(
+      keys.calibration(),
+      JSON.stringify(makeEnvelope('calibration', { ...analyzer, producedAt: Date.now() }, calibration(['15m', '1h', '4h']))),
+      60,
+    );
   });
 
   afterAll(async () => {
@@ -124,10 +166,14 @@ describe('poisoned cache values against a real web process', () => {
     }
   };
 
-  test('when a detail\'s manifest claims 100,000 parts, then one request costs a handful of reads, answers 200 and the status reports bad_manifest', () =>
+  test("when a detail's manifest claims 100,000 parts, then one request costs a handful of reads, answers 200 and the status reports bad_manifest", () =>
     guard(async () => {
       const key = keys.symbol('SYM2USDT');
-      await memcachedRawSet(mc.port, key, `CFCHUNKS1${JSON.stringify({ id: 'abcdefabcdef', parts: 100_000, bytes: 100_000 * PART_BYTES, sha1: 'a'.repeat(40) })}`);
+      await memcachedRawSet(
+        mc.port,
+        key,
+        `CFCHUNKS1${JSON.stringify({ id: 'abcdefabcdef', parts: 100_000, bytes: 100_000 * PART_BYTES, sha1: 'a'.repeat(40) })}`,
+      );
       const before = (await memcachedStats(mc.port)).cmd_get;
       const res = await getJson<ApiEnvelope<SymbolDetail>>(`${web.url}/api/symbols/SYM2USDT`);
       const reads = (await memcachedStats(mc.port)).cmd_get - before;
@@ -160,19 +206,27 @@ describe('poisoned cache values against a real web process', () => {
     guard(async () => {
       const gz = gzipSync(Buffer.from(JSON.stringify(makeEnvelope('calibration', { ...analyzer, producedAt: Date.now() }, calibration(['1h'])))));
       await memcachedRawSet(mc.port, keys.calibration(), Buffer.concat([gz.subarray(0, 30), Buffer.alloc(40, 0x55)]));
-      let res = await waitFor(async () => {
-        const r = await getJson<ApiEnvelope<CalibrationData>>(`${web.url}/api/calibration`);
-        return rejectedOf(r.body.status, keys.calibration())?.reason === 'bad_compression' ? r : null;
-      }, { what: 'bad_compression reported' });
+      let res = await waitFor(
+        async () => {
+          const r = await getJson<ApiEnvelope<CalibrationData>>(`${web.url}/api/calibration`);
+          return rejectedOf(r.body.status, keys.calibration())?.reason === 'bad_compression' ? r : null;
+        },
+        { what: 'bad_compression reported' },
+      );
       expect(res.status).toBe(200);
 
       const horizons = Array.from({ length: 20_000 }, (_, i) => `h${i}`);
-      const poisoned = gzipSync(Buffer.from(JSON.stringify(makeEnvelope('calibration', { ...analyzer, producedAt: Date.now() }, calibration(horizons)))), { level: 9 });
+      const poisoned = gzipSync(Buffer.from(JSON.stringify(makeEnvelope('calibration', { ...analyzer, producedAt: Date.now() }, calibration(horizons)))), {
+        level: 9,
+      });
       await memcachedRawSet(mc.port, keys.calibration(), poisoned);
-      res = await waitFor(async () => {
-        const r = await getJson<ApiEnvelope<CalibrationData>>(`${web.url}/api/calibration`);
-        return rejectedOf(r.body.status, keys.calibration())?.reason === 'bad_data' ? r : null;
-      }, { what: 'bad_data reported' });
+      res = await waitFor(
+        async () => {
+          const r = await getJson<ApiEnvelope<CalibrationData>>(`${web.url}/api/calibration`);
+          return rejectedOf(r.body.status, keys.calibration())?.reason === 'bad_data' ? r : null;
+        },
+        { what: 'bad_data reported' },
+      );
       expect(res.status).toBe(200);
       expect(res.body.data).toBeNull();
       expect(JSON.stringify(res.body).length).toBeLessThan(20_000);
@@ -183,10 +237,13 @@ describe('poisoned cache values against a real web process', () => {
       writer.table = false;
       await pumping;
       await memcachedRawSet(mc.port, keys.symbols(), missingPartsManifest());
-      const stale = await waitFor(async () => {
-        const s = await status();
-        return s.state === 'stale' ? s : null;
-      }, { what: 'stale while the heartbeat is fresh' });
+      const stale = await waitFor(
+        async () => {
+          const s = await status();
+          return s.state === 'stale' ? s : null;
+        },
+        { what: 'stale while the heartbeat is fresh' },
+      );
       expect(rejectedOf(stale, keys.symbols())).toMatchObject({ reason: 'missing_parts' });
       expect(stale.heartbeatAgeMs!).toBeLessThanOrEqual(3 * INTERVAL_MS);
       expect(stale.dataAgeMs!).toBeGreaterThan(3 * INTERVAL_MS);
@@ -204,17 +261,23 @@ describe('poisoned cache values against a real web process', () => {
   test('when the heartbeat is stamped one hour in the future, then it is rejected and the status is not Live', () =>
     guard(async () => {
       writer.heartbeatSkewMs = 3_600_000;
-      const s = await waitFor(async () => {
-        const x = await status();
-        return rejectedOf(x, keys.heartbeat())?.reason === 'future_timestamp' ? x : null;
-      }, { what: 'future heartbeat rejected' });
+      const s = await waitFor(
+        async () => {
+          const x = await status();
+          return rejectedOf(x, keys.heartbeat())?.reason === 'future_timestamp' ? x : null;
+        },
+        { what: 'future heartbeat rejected' },
+      );
       expect(s.state).not.toBe('ok');
       expect(s.message).not.toMatch(/^Live/);
       writer.heartbeatSkewMs = 0;
-      const back = await waitFor(async () => {
-        const x = await status();
-        return x.state === 'ok' && !rejectedOf(x, keys.heartbeat()) ? x : null;
-      }, { what: 'ok once the heartbeat is sane' });
+      const back = await waitFor(
+        async () => {
+          const x = await status();
+          return x.state === 'ok' && !rejectedOf(x, keys.heartbeat()) ? x : null;
+        },
+        { what: 'ok once the heartbeat is sane' },
+      );
       expect(back.message.startsWith('Live')).toBe(true);
     }));
 

@@ -30,10 +30,13 @@ describe('scores on simulated regimes', () => {
 
   test('when 15 symbols trend up, down or range, then their scores separate and spread', async () => {
     try {
-      const table = await waitFor(async () => {
-        const t = (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`)).body;
-        return t.status?.state === 'ok' && t.data?.rows.length === 15 && t.data.rows.every((r) => r.score !== null) ? t.data : null;
-      }, { timeoutMs: 60_000, what: '15 scored symbols' });
+      const table = await waitFor(
+        async () => {
+          const t = (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`)).body;
+          return t.status?.state === 'ok' && t.data?.rows.length === 15 && t.data.rows.every((r) => r.score !== null) ? t.data : null;
+        },
+        { timeoutMs: 60_000, what: '15 scored symbols' },
+      );
       const regimes = (await getJson<SimState>(`${sim.url}/sim/state`)).body.symbols;
       const by = (regime: string) => table.rows.filter((r) => regimes[r.symbol]?.regime === regime).map((r) => r.score!);
       const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -19,7 +19,16 @@ describe('scale-out: 3 memcached, 2 analyzer shards, 2 web servers', () => {
     const servers = mcs.map((m) => m.address).join(',');
     sim = await startSimulator({ SIM_SEED: '5' });
     for (let i = 0; i < 2; i++) {
-      analyzers.push(await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: servers, SYMBOLS: SYMBOLS.join(','), SHARD: `${i}/2`, PUBLISH_INTERVAL_MS: '500', ANALYZER_ID: `shard-${i}` }));
+      analyzers.push(
+        await startAnalyzer({
+          ...simEnv(sim),
+          MEMCACHED_SERVERS: servers,
+          SYMBOLS: SYMBOLS.join(','),
+          SHARD: `${i}/2`,
+          PUBLISH_INTERVAL_MS: '500',
+          ANALYZER_ID: `shard-${i}`,
+        }),
+      );
     }
     for (let i = 0; i < 2; i++) webs.push(await startWeb({ MEMCACHED_SERVERS: servers, PUBLISH_INTERVAL_MS: '500' }));
   });
@@ -32,10 +41,13 @@ describe('scale-out: 3 memcached, 2 analyzer shards, 2 web servers', () => {
   test('when both shards publish, then each web merges all symbols and both webs answer the same', async () => {
     try {
       for (const web of webs) {
-        await waitFor(async () => {
-          const t = (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`)).body;
-          return t.status?.state === 'ok' && t.data?.rows.length === SYMBOLS.length;
-        }, { timeoutMs: 60_000, what: 'merged table' });
+        await waitFor(
+          async () => {
+            const t = (await getJson<ApiEnvelope<SymbolsData>>(`${web.url}/api/symbols`)).body;
+            return t.status?.state === 'ok' && t.data?.rows.length === SYMBOLS.length;
+          },
+          { timeoutMs: 60_000, what: 'merged table' },
+        );
       }
       const [a, b] = await Promise.all(webs.map(async (w) => (await getJson<ApiEnvelope<SymbolsData>>(`${w.url}/api/symbols`)).body));
       expect(a.data!.rows.map((r) => r.symbol)).toEqual([...SYMBOLS].sort());
@@ -49,17 +61,23 @@ describe('scale-out: 3 memcached, 2 analyzer shards, 2 web servers', () => {
       const statsPerServer = await Promise.all(mcs.map((m) => itemCount(m.port)));
       expect(statsPerServer.filter((n) => n > 0).length).toBe(3);
       // Both webs give the same detail for the same symbol (once they read the same generation).
-      await waitFor(async () => {
-        const [d1, d2] = await Promise.all(webs.map(async (w) => (await getJson<ApiEnvelope<{ symbol: string }>>(`${w.url}/api/symbols/BTCUSDT`)).body));
-        return d1.generation === d2.generation && JSON.stringify(d1.data) === JSON.stringify(d2.data);
-      }, { timeoutMs: 10_000, what: 'identical details' });
+      await waitFor(
+        async () => {
+          const [d1, d2] = await Promise.all(webs.map(async (w) => (await getJson<ApiEnvelope<{ symbol: string }>>(`${w.url}/api/symbols/BTCUSDT`)).body));
+          return d1.generation === d2.generation && JSON.stringify(d1.data) === JSON.stringify(d2.data);
+        },
+        { timeoutMs: 10_000, what: 'identical details' },
+      );
 
       // One shard dies: the webs report it by name and keep the other shard's data.
       await analyzers[1].proc.stop('SIGKILL');
-      const status = await waitFor(async () => {
-        const s = (await getJson<{ status: Status }>(`${webs[0].url}/api/status`)).body.status;
-        return s.shards?.some((x) => x.state === 'stale') ? s : null;
-      }, { timeoutMs: 15_000, what: 'a stale shard' });
+      const status = await waitFor(
+        async () => {
+          const s = (await getJson<{ status: Status }>(`${webs[0].url}/api/status`)).body.status;
+          return s.shards?.some((x) => x.state === 'stale') ? s : null;
+        },
+        { timeoutMs: 15_000, what: 'a stale shard' },
+      );
       expect(status.message).toMatch(/shard 1\/2 stale/);
       expect(status.state).toBe('stale');
     } catch (err) {

@@ -22,7 +22,10 @@ describe('graceful shutdown', () => {
     analyzer = await startAnalyzer({ ...simEnv(sim), MEMCACHED_SERVERS: mc.address, SYMBOLS: 'BTCUSDT,ETHUSDT', PUBLISH_INTERVAL_MS: '200' });
     web = await startWeb({ MEMCACHED_SERVERS: mc.address });
     try {
-      await waitFor(async () => (await getJson<{ status: { state: string } }>(`${web!.url}/api/status`)).body.status.state === 'ok', { timeoutMs: 60_000, what: 'ok' });
+      await waitFor(async () => (await getJson<{ status: { state: string } }>(`${web!.url}/api/status`)).body.status.state === 'ok', {
+        timeoutMs: 60_000,
+        what: 'ok',
+      });
       // An open SSE stream must not keep the web alive.
       const controller = new AbortController();
       const stream = await fetch(`${web.url}/api/stream`, { signal: controller.signal });

@@ -43,7 +43,10 @@ const bp = (v: number | null | undefined): string => (v === null || v === undefi
 function scoreboardTable(c: CalibrationData): string {
   const text = (x: Cell | undefined): string => {
     if (!x || x.samples === 0) return '—';
-    const hit = x.hitRate === null ? 'hit —' : `hit ${pct(x.hitRate, 0)} base ${pct(x.baseRate, 0)} skill ${pct(x.skill, 1)} [${pct(x.skill95?.low, 1)}…${pct(x.skill95?.high, 1)}] ${x.verdict}`;
+    const hit =
+      x.hitRate === null
+        ? 'hit —'
+        : `hit ${pct(x.hitRate, 0)} base ${pct(x.baseRate, 0)} skill ${pct(x.skill, 1)} [${pct(x.skill95?.low, 1)}…${pct(x.skill95?.high, 1)}] ${x.verdict}`;
     return `n=${x.samples} ${hit} μ ${bp(x.meanReturn)} med ${bp(x.medianReturn)}`;
   };
   const rows = [['band', ...c.horizons], ...c.bands.map((b) => [b.band, ...c.horizons.map((h) => text(b.byHorizon[h]))])];
@@ -116,7 +119,24 @@ describe('trust features end to end', () => {
       const genStarted = Date.now();
       // The scoreboard counts one window per symbol per horizon, on the horizon's grid (00:00, 04:00 … UTC at 4 h): the
       // recording starts 5 min before midnight so the analyzer is warm at 00:00 and that 4 h window fits in 5 h.
-      gen = startProcess('make-recording', [path.join(ROOT, 'services/simulator/dist/make-recording.js'), '--out', file, '--hours', String(HOURS), '--symbols', String(SYMBOLS), '--seed', '42', '--start', '2025-01-05T23:55:00Z', '--quiet'], {});
+      gen = startProcess(
+        'make-recording',
+        [
+          path.join(ROOT, 'services/simulator/dist/make-recording.js'),
+          '--out',
+          file,
+          '--hours',
+          String(HOURS),
+          '--symbols',
+          String(SYMBOLS),
+          '--seed',
+          '42',
+          '--start',
+          '2025-01-05T23:55:00Z',
+          '--quiet',
+        ],
+        {},
+      );
       const code = await gen.waitForExit(150_000);
       if (code !== 0) throw new Error(`make-recording exited ${code}: ${gen.output().slice(-3000)}`);
       const recorded = gen.jsonLines().find((l) => l.event === 'recorded') as { lines: number; bytes: number; startedAt: number; endedAt: number } | undefined;
@@ -137,21 +157,27 @@ describe('trust features end to end', () => {
           PUBLISH_INTERVAL_MS: '500',
         });
         const health = async () => (await getJson<AnalyzerHealth>(`${analyzer!.url}/health`)).body;
-        const finished = await waitFor(async () => {
-          const h = await health();
-          if (h.intake.replay?.error) throw new Error(`replay failed: ${h.intake.replay.error}`);
-          return h.intake.replay?.finished ? h : null;
-        }, { timeoutMs: 90_000, intervalMs: 100, what: 'the replay to finish' });
+        const finished = await waitFor(
+          async () => {
+            const h = await health();
+            if (h.intake.replay?.error) throw new Error(`replay failed: ${h.intake.replay.error}`);
+            return h.intake.replay?.finished ? h : null;
+          },
+          { timeoutMs: 90_000, intervalMs: 100, what: 'the replay to finish' },
+        );
         const replayMs = Date.now() - replayStarted;
         expect(finished.intake.replay!.messages).toBeGreaterThan(0);
 
         web = await startWeb({ MEMCACHED_SERVERS: mc.address, KEY_PREFIX: 'trust-replay:', PUBLISH_INTERVAL_MS: '500' });
         // The scoreboard is republished at most every 5 s while it changes: wait until the web serves the final one.
-        const cal = await waitFor(async () => {
-          const [h, r] = await Promise.all([health(), getJson<ApiEnvelope<CalibrationData>>(`${web!.url}/api/calibration`)]);
-          const d = r.body.data;
-          return d && d.resolvedSamples === h.signals.calibration.resolved && d.totalSamples === h.signals.calibration.samples ? d : null;
-        }, { timeoutMs: 45_000, intervalMs: 250, what: 'the final scoreboard in /api/calibration' });
+        const cal = await waitFor(
+          async () => {
+            const [h, r] = await Promise.all([health(), getJson<ApiEnvelope<CalibrationData>>(`${web!.url}/api/calibration`)]);
+            const d = r.body.data;
+            return d && d.resolvedSamples === h.signals.calibration.resolved && d.totalSamples === h.signals.calibration.samples ? d : null;
+          },
+          { timeoutMs: 45_000, intervalMs: 250, what: 'the final scoreboard in /api/calibration' },
+        );
 
         console.log(
           `replay: ${recorded!.lines} lines, ${(recorded!.bytes / 1e6).toFixed(1)} MB, ${HOURS} h × ${SYMBOLS} symbols generated in ${(genMs / 1000).toFixed(1)} s; ` +
@@ -188,9 +214,14 @@ describe('trust features end to end', () => {
         const page: Page = await browser.newPage();
         await page.goto(web.url + '/');
         await page.waitForFunction(() => document.querySelectorAll('table.track tbody tr').length === 5, undefined, { timeout: 20_000 });
-        await page.waitForFunction((n) => (document.querySelector('.track-note')?.textContent ?? '').startsWith(`${n} resolved sample`), cal.resolvedSamples, { timeout: 10_000 });
+        await page.waitForFunction((n) => (document.querySelector('.track-note')?.textContent ?? '').startsWith(`${n} resolved sample`), cal.resolvedSamples, {
+          timeout: 10_000,
+        });
         const shown = await page.$$eval('table.track tbody tr', (trs) =>
-          trs.map((tr) => ({ band: tr.querySelector('th')?.textContent ?? '', cells: [...tr.querySelectorAll('td')].map((td) => td.querySelector('.sub')?.textContent ?? td.textContent ?? '') })),
+          trs.map((tr) => ({
+            band: tr.querySelector('th')?.textContent ?? '',
+            cells: [...tr.querySelectorAll('td')].map((td) => td.querySelector('.sub')?.textContent ?? td.textContent ?? ''),
+          })),
         );
         expect(shown.map((r) => r.band)).toEqual(BANDS);
         for (const row of shown) {
@@ -228,7 +259,13 @@ describe('trust features end to end', () => {
       // outlasts the test, so a second alert could only come from a duplicate.
       fs.writeFileSync(
         rulesFile,
-        JSON.stringify({ rules: [{ name: RULE, enterAbove: ENTER, exitBelow: EXIT }], minConfidence: 0.5, minAgreeing: 3, cooldownMs: 24 * 3_600_000, maxDataAgeMs: 5_000 }),
+        JSON.stringify({
+          rules: [{ name: RULE, enterAbove: ENTER, exitBelow: EXIT }],
+          minConfidence: 0.5,
+          minAgreeing: 3,
+          cooldownMs: 24 * 3_600_000,
+          maxDataAgeMs: 5_000,
+        }),
       );
       hook = await startWebhookReceiver();
       sim = await startSimulator({ SIM_SEED: '7', SIM_SYMBOLS: String(SYMBOLS.length), SIM_REGIMES: SYMBOLS.map((s) => `${s}:range`).join(',') });
@@ -265,26 +302,36 @@ describe('trust features end to end', () => {
     /** Resolves after the analyzer published `n` more generations. */
     const cycles = async (n: number) => {
       const g0 = (await table()).generation ?? 0;
-      await waitFor(async () => ((await table()).generation ?? 0) >= g0 + n * 500 || null, { timeoutMs: 15_000, intervalMs: 100, what: `${n} more publish cycles` });
+      await waitFor(async () => ((await table()).generation ?? 0) >= g0 + n * 500 || null, {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+        what: `${n} more publish cycles`,
+      });
     };
 
     test('when the feed is stale, then nothing is sent', async () => {
       try {
-        await waitFor(async () => {
-          const t = await table();
-          const r = t.data?.rows ?? [];
-          return t.status.state === 'ok' && r.length === SYMBOLS.length && r.every((x) => x.score !== null && x.dataOk);
-        }, { timeoutMs: 60_000, what: 'every symbol scored on synced data' });
+        await waitFor(
+          async () => {
+            const t = await table();
+            const r = t.data?.rows ?? [];
+            return t.status.state === 'ok' && r.length === SYMBOLS.length && r.every((x) => x.score !== null && x.dataOk);
+          },
+          { timeoutMs: 60_000, what: 'every symbol scored on synced data' },
+        );
         // Scores settle once the first minute of trades is in; a ranging symbol may cross on its own meanwhile
         // (its alert is fine, but it cannot be the target).
         await cycles(10);
         // The target: a symbol below the band's exit (so the hysteresis state is surely "outside") that has not
         // alerted (so no cooldown applies), so its entry will be a real crossing.
-        const low = await waitFor(async () => {
-          const alerted = new Set(hook!.requests().map((r) => (r.body as { symbol?: string }).symbol));
-          const r = (await table()).data?.rows.filter((x) => x.score !== null && x.score < EXIT - 2 && x.dataOk && !alerted.has(x.symbol)) ?? [];
-          return r.sort((a, b) => a.score! - b.score!)[0];
-        }, { timeoutMs: 30_000, what: `a symbol scoring below ${EXIT - 2} that has not alerted` });
+        const low = await waitFor(
+          async () => {
+            const alerted = new Set(hook!.requests().map((r) => (r.body as { symbol?: string }).symbol));
+            const r = (await table()).data?.rows.filter((x) => x.score !== null && x.score < EXIT - 2 && x.dataOk && !alerted.has(x.symbol)) ?? [];
+            return r.sort((a, b) => a.score! - b.score!)[0];
+          },
+          { timeoutMs: 30_000, what: `a symbol scoring below ${EXIT - 2} that has not alerted` },
+        );
         target = low.symbol;
         hook!.failNext(1, (r) => (r.body as { symbol?: string }).symbol === target);
 
@@ -292,11 +339,14 @@ describe('trust features end to end', () => {
         const blockedBefore = (await health()).signals.alerts.blocked.stale;
         await control('pause', { paused: true });
         paused = true;
-        await waitFor(async () => {
-          const t = await table();
-          const r = t.data?.rows.find((x) => x.symbol === target);
-          return r && t.status.now - r.updatedAt > 6_000;
-        }, { timeoutMs: 20_000, intervalMs: 200, what: `${target} to go stale` });
+        await waitFor(
+          async () => {
+            const t = await table();
+            const r = t.data?.rows.find((x) => x.symbol === target);
+            return r && t.status.now - r.updatedAt > 6_000;
+          },
+          { timeoutMs: 20_000, intervalMs: 200, what: `${target} to go stale` },
+        );
         await cycles(3);
         expect((await health()).signals.alerts.blocked.stale).toBeGreaterThan(blockedBefore + 3);
         expect(hooksFor(target)).toEqual([]);
@@ -324,10 +374,13 @@ describe('trust features end to end', () => {
         // A 2 % jump (aggressive buying at one price) on top of the trend, so the crossing takes seconds, not minutes.
         const simState = (await getJson<{ symbols: Record<string, { lastPrice: string }> }>(`${sim!.url}/sim/state?symbol=${target}`)).body;
         await control('price', { symbol: target, price: Number(simState.symbols[target].lastPrice) * 1.02 });
-        const crossed = await waitFor(async () => {
-          const r = await row(target);
-          return r && (r.dataOk || (r.score !== null && r.score >= ENTER + 3)) ? r : null;
-        }, { timeoutMs: 90_000, intervalMs: 250, what: `${target} to score ≥ ${ENTER + 3} while gapped` });
+        const crossed = await waitFor(
+          async () => {
+            const r = await row(target);
+            return r && (r.dataOk || (r.score !== null && r.score >= ENTER + 3)) ? r : null;
+          },
+          { timeoutMs: 90_000, intervalMs: 250, what: `${target} to score ≥ ${ENTER + 3} while gapped` },
+        );
         expect({ resyncedWhileRefused: crossed.dataOk }).toEqual({ resyncedWhileRefused: false });
         const crossedAt = Date.now();
         await cycles(3);
@@ -369,10 +422,13 @@ describe('trust features end to end', () => {
         expect(body(first).score).toBeGreaterThanOrEqual(ENTER);
         expect(body(first).at).toBeGreaterThanOrEqual(crossed.updatedAt);
 
-        const delivered = await waitFor(async () => {
-          const a = (await alertsApi()).filter((x) => x.symbol === target && x.rule === RULE);
-          return a.length === 1 && a[0].delivery === 'delivered' ? a[0] : null;
-        }, { timeoutMs: 20_000, intervalMs: 200, what: 'the alert listed as delivered in /api/alerts' });
+        const delivered = await waitFor(
+          async () => {
+            const a = (await alertsApi()).filter((x) => x.symbol === target && x.rule === RULE);
+            return a.length === 1 && a[0].delivery === 'delivered' ? a[0] : null;
+          },
+          { timeoutMs: 20_000, intervalMs: 200, what: 'the alert listed as delivered in /api/alerts' },
+        );
         expect(delivered).toMatchObject({ id: body(first).id, delivery: 'delivered', attempts: 2 });
 
         // Still in the band, evaluated every cycle: nothing more is sent.
@@ -389,7 +445,12 @@ describe('trust features end to end', () => {
             (others.length ? `; alerts of undriven symbols: ${others.map((r) => (r.body as Alert).id).join(', ')}` : ''),
         );
       } catch (err) {
-        const state = await Promise.all([row(target).catch(() => null), health().then((h) => h.signals).catch(() => null)]);
+        const state = await Promise.all([
+          row(target).catch(() => null),
+          health()
+            .then((h) => h.signals)
+            .catch(() => null),
+        ]);
         throw new Error(
           `${(err as Error).message}\ntarget row: ${JSON.stringify(state[0])}\nsignals: ${JSON.stringify(state[1])}\nwebhook: ${JSON.stringify(hook?.requests().map((r) => ({ status: r.status, body: r.body })))}\n${dumpOnFailure(sim, analyzer, web)}`,
         );

@@ -46,7 +46,11 @@ describe('docker-compose.yml against the Compose specification', () => {
   });
 
   test('both files, and the demo as Compose merges it, are valid against the schema', () => {
-    for (const [name, model] of [['docker-compose.yml', readComposeFile(COMPOSE_FILE)], ['docker-compose.demo.yml', readComposeFile(DEMO_FILE)], ['merged demo', demo]] as const) {
+    for (const [name, model] of [
+      ['docker-compose.yml', readComposeFile(COMPOSE_FILE)],
+      ['docker-compose.demo.yml', readComposeFile(DEMO_FILE)],
+      ['merged demo', demo],
+    ] as const) {
       const ok = validate(model);
       expect({ name, errors: validate.errors?.map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`) ?? [] }).toEqual({ name, errors: [] });
       expect(ok).toBe(true);
@@ -98,7 +102,8 @@ describe('docker-compose.yml says what the deployment needs', () => {
   });
 
   test('only the web (8001) and the analyzer (8003) publish ports, on loopback by default', () => {
-    for (const [name, s] of Object.entries(demo.services)) if (!['web', 'analyzer'].includes(name)) expect({ name, ports: s.ports }).toEqual({ name, ports: undefined });
+    for (const [name, s] of Object.entries(demo.services))
+      if (!['web', 'analyzer'].includes(name)) expect({ name, ports: s.ports }).toEqual({ name, ports: undefined });
     const one = (name: string, c: Compose = compose) => {
       const ports = svc(name, c).ports ?? [];
       expect(ports).toHaveLength(1);
@@ -122,7 +127,11 @@ describe('docker-compose.yml says what the deployment needs', () => {
     expect(testOf(svc('simulator', demo))).toEqual(['CMD', 'node', probe, 'tcp://127.0.0.1:8010']);
     expect(testOf(svc('memcached')).join(' ')).toMatch(/11211/);
     for (const [name, s] of Object.entries(demo.services)) {
-      expect({ name, interval: s.healthcheck?.interval, timeout: s.healthcheck?.timeout }).toEqual({ name, interval: expect.any(String), timeout: expect.any(String) });
+      expect({ name, interval: s.healthcheck?.interval, timeout: s.healthcheck?.timeout }).toEqual({
+        name,
+        interval: expect.any(String),
+        timeout: expect.any(String),
+      });
     }
   });
 
@@ -151,7 +160,11 @@ describe('docker-compose.yml says what the deployment needs', () => {
 
   test('each Node service builds a Dockerfile target whose command is its entry point, from the NODE_IMAGE the Dockerfile defaults to', () => {
     const df = readDockerfile();
-    const entry: Record<string, string> = { analyzer: 'services/analyzer/dist/main.js', simulator: 'services/simulator/dist/main.js', web: 'services/web/dist/main.js' };
+    const entry: Record<string, string> = {
+      analyzer: 'services/analyzer/dist/main.js',
+      simulator: 'services/simulator/dist/main.js',
+      web: 'services/web/dist/main.js',
+    };
     for (const name of NODE_SERVICES) {
       const build = svc(name, demo).build;
       const target = build?.target;
@@ -164,7 +177,10 @@ describe('docker-compose.yml says what the deployment needs', () => {
   });
 
   test('exactly one analyzer, live or demo: the demo file changes the same service instead of adding one', () => {
-    const analyzers = (c: Compose) => Object.entries(c.services).filter(([, s]) => s.build?.target === 'analyzer').map(([n]) => n);
+    const analyzers = (c: Compose) =>
+      Object.entries(c.services)
+        .filter(([, s]) => s.build?.target === 'analyzer')
+        .map(([n]) => n);
     expect(analyzers(compose)).toEqual(['analyzer']);
     expect(analyzers(demo)).toEqual(['analyzer']);
     // The rest of the live analyzer's definition carries over unchanged.
@@ -219,7 +235,14 @@ describe('docker-compose.yml says what the deployment needs', () => {
     expect(web.memcached.servers).toEqual(['memcached:11211']);
     expect(web.authToken).toBeUndefined();
     // And with the variables an operator would set.
-    const shell = { WEB_AUTH_TOKEN: 'a'.repeat(32), MEMCACHED_USERNAME: 'u', MEMCACHED_PASSWORD: 'p', SYMBOLS: 'BTCUSDT,ETHUSDT', SHARD: '0/2', KEY_PREFIX: 'demo:v1:' };
+    const shell = {
+      WEB_AUTH_TOKEN: 'a'.repeat(32),
+      MEMCACHED_USERNAME: 'u',
+      MEMCACHED_PASSWORD: 'p',
+      SYMBOLS: 'BTCUSDT,ETHUSDT',
+      SHARD: '0/2',
+      KEY_PREFIX: 'demo:v1:',
+    };
     const webSet = loadWebConfig(resolvedEnv(svc('web'), shell));
     expect(webSet.authToken).toBe('a'.repeat(32));
     expect(webSet.memcached).toMatchObject({ username: 'u', password: 'p' });
@@ -235,7 +258,11 @@ describe('docker-compose.yml says what the deployment needs', () => {
 
   test('every variable the files read from the shell has a default, so a bare `up` needs no .env', () => {
     for (const file of [COMPOSE_FILE, DEMO_FILE]) {
-      const text = fs.readFileSync(file, 'utf8').split('\n').filter((l) => !l.trim().startsWith('#')).join('\n');
+      const text = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('#'))
+        .join('\n');
       const missing = variablesIn(text).filter((v) => !v.hasDefault);
       expect({ file: path.basename(file), missing }).toEqual({ file: path.basename(file), missing: [] });
     }
@@ -246,7 +273,12 @@ describe('docker-compose.yml says what the deployment needs', () => {
     expect(stageEnv(df, 'analyzer').ANALYZER_PORT).toBe(resolvedEnv(svc('analyzer')).ANALYZER_PORT);
     expect(stageEnv(df, 'web').WEB_PORT).toBe(resolvedEnv(svc('web')).WEB_PORT);
     expect(stageEnv(df, 'simulator').SIM_PORT).toBe(resolvedEnv(svc('simulator', demo)).SIM_PORT);
-    for (const [target, port] of [['analyzer', '8003'], ['web', '8001'], ['simulator', '8010']]) expect(effective(df, target, 'EXPOSE')).toBe(port);
+    for (const [target, port] of [
+      ['analyzer', '8003'],
+      ['web', '8001'],
+      ['simulator', '8010'],
+    ])
+      expect(effective(df, target, 'EXPOSE')).toBe(port);
   });
 });
 
@@ -255,11 +287,24 @@ describe('the compose merge the tests use follows Compose', () => {
     const fsTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-compose-'));
     const a = path.join(fsTmp, 'a.yml');
     const b = path.join(fsTmp, 'b.yml');
-    fs.writeFileSync(a, 'services:\n  s:\n    image: one\n    command: [x, y]\n    environment: { A: "1", B: "2" }\n    volumes: [ "v1:/data", "v2:/logs" ]\n    networks: [n1]\n    ports: ["1:1"]\n');
-    fs.writeFileSync(b, 'services:\n  s:\n    image: two\n    command: [z]\n    environment: { B: "3" }\n    volumes: [ "v3:/data" ]\n    networks: [n2]\n    ports: ["2:2"]\n  t:\n    image: three\nvolumes:\n  v3: {}\n');
+    fs.writeFileSync(
+      a,
+      'services:\n  s:\n    image: one\n    command: [x, y]\n    environment: { A: "1", B: "2" }\n    volumes: [ "v1:/data", "v2:/logs" ]\n    networks: [n1]\n    ports: ["1:1"]\n',
+    );
+    fs.writeFileSync(
+      b,
+      'services:\n  s:\n    image: two\n    command: [z]\n    environment: { B: "3" }\n    volumes: [ "v3:/data" ]\n    networks: [n2]\n    ports: ["2:2"]\n  t:\n    image: three\nvolumes:\n  v3: {}\n',
+    );
     const m = loadCompose([a, b]);
     fs.rmSync(fsTmp, { recursive: true, force: true });
-    expect(m.services.s).toEqual({ image: 'two', command: ['z'], environment: { A: '1', B: '3' }, volumes: ['v3:/data', 'v2:/logs'], networks: ['n1', 'n2'], ports: ['1:1', '2:2'] });
+    expect(m.services.s).toEqual({
+      image: 'two',
+      command: ['z'],
+      environment: { A: '1', B: '3' },
+      volumes: ['v3:/data', 'v2:/logs'],
+      networks: ['n1', 'n2'],
+      ports: ['1:1', '2:2'],
+    });
     expect(m.services.t).toEqual({ image: 'three' });
     expect(m.volumes).toEqual({ v3: {} });
   });

@@ -33,7 +33,9 @@ function uses(files: string[]) {
 }
 
 // This file's own samples (below) name programs on purpose.
-const files = testSourceDirs().flatMap(sourcesUnder).filter((f) => f !== 'test/ops/required-binaries.test.ts');
+const files = testSourceDirs()
+  .flatMap(sourcesUnder)
+  .filter((f) => f !== 'test/ops/required-binaries.test.ts');
 const containerFiles = files.filter((f) => f.startsWith('test/containers/'));
 const npmTestFiles = files.filter((f) => !containerFiles.includes(f));
 
@@ -74,7 +76,8 @@ describe('the programs the tests start are the ones the bootstrap provides', () 
   });
 
   test('every listed program names the Debian package that provides it', () => {
-    for (const s of [...bootstrap.TEST_BINARIES, ...bootstrap.CONTAINER_TEST_BINARIES]) expect({ name: s.name, apt: s.apt }).toEqual({ name: s.name, apt: expect.stringMatching(/^[a-z0-9][a-z0-9.+-]+$/) });
+    for (const s of [...bootstrap.TEST_BINARIES, ...bootstrap.CONTAINER_TEST_BINARIES])
+      expect({ name: s.name, apt: s.apt }).toEqual({ name: s.name, apt: expect.stringMatching(/^[a-z0-9][a-z0-9.+-]+$/) });
     expect(bootstrap.TEST_BINARIES.map((s) => s.apt)).toEqual(expect.arrayContaining(['memcached', 'chromium', 'sasl2-bin']));
   });
 

@@ -43,17 +43,30 @@ describe('the Dockerfile', () => {
   test('builds on node:20-bookworm-slim, with a compiler for better-sqlite3, npm ci and tsc -b', () => {
     expect(df.globalArgs.NODE_IMAGE).toBe('node:20-bookworm-slim');
     for (const s of df.stages.filter((st) => !st.name || ['toolchain', 'runtime'].includes(st.name))) expect(s.base).toBe('node:20-bookworm-slim');
-    const toolchain = df.stage('toolchain').instructions.filter((i) => i.op === 'RUN').map((i) => i.args).join('\n');
+    const toolchain = df
+      .stage('toolchain')
+      .instructions.filter((i) => i.op === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     for (const pkg of ['python3', 'make', 'g++']) expect(toolchain).toContain(pkg);
-    const buildRuns = df.stage('build').instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    const buildRuns = df
+      .stage('build')
+      .instructions.filter((i) => i.op === 'RUN')
+      .map((i) => i.args);
     expect(buildRuns).toContain('npm ci');
     expect(buildRuns.find((r) => r.startsWith('npx tsc -b'))).toBeDefined();
-    expect(df.stage('prod-deps').instructions.filter((i) => i.op === 'RUN').map((i) => i.args)).toContain('npm ci --omit=dev');
+    expect(
+      df
+        .stage('prod-deps')
+        .instructions.filter((i) => i.op === 'RUN')
+        .map((i) => i.args),
+    ).toContain('npm ci --omit=dev');
   });
 
   test('compiles projects that exist, and copies in every workspace manifest before npm ci', () => {
     const tsc = df.stage('build').instructions.find((i) => i.op === 'RUN' && i.args.startsWith('npx tsc -b'))!;
-    for (const project of tsc.args.split(' ').slice(3)) expect({ project, exists: fs.existsSync(path.join(ROOT, project, 'tsconfig.json')) }).toEqual({ project, exists: true });
+    for (const project of tsc.args.split(' ').slice(3))
+      expect({ project, exists: fs.existsSync(path.join(ROOT, project, 'tsconfig.json')) }).toEqual({ project, exists: true });
     // The browser client is bundled after the compile, in the same stage (the runtime copies its dist/).
     const build = df.stage('build').instructions;
     const bundle = build.findIndex((i) => i.op === 'RUN' && i.args === 'node services/web/build-client.cjs');
@@ -62,7 +75,9 @@ describe('the Dockerfile', () => {
     // Gathered in the manifests stage, which the toolchain takes whole before the build stage's npm ci.
     expect(copies(df.stage('toolchain'))).toEqual([expect.objectContaining({ from: 'manifests', sources: [APP], dest: APP })]);
     const manifests = copies(df.stage('manifests')).flatMap((c) => c.sources);
-    const workspaces = Object.entries(lock.packages).filter(([k, v]) => k.startsWith('node_modules/') && v.link).map(([, v]) => `${v.resolved}/package.json`);
+    const workspaces = Object.entries(lock.packages)
+      .filter(([k, v]) => k.startsWith('node_modules/') && v.link)
+      .map(([, v]) => `${v.resolved}/package.json`);
     for (const m of ['package.json', 'package-lock.json', ...workspaces]) expect(manifests).toContain(m);
   });
 
@@ -78,13 +93,16 @@ describe('the Dockerfile', () => {
     expect(runtime.instructions.some((i) => i.op === 'RUN' && /chown node:node \/data/.test(i.args))).toBe(true);
   });
 
-  test('the runtime stage takes /app whole from the app stage, which is built on an empty base from the build stage\'s /runtime', () => {
+  test("the runtime stage takes /app whole from the app stage, which is built on an empty base from the build stage's /runtime", () => {
     expect(copies(runtime)).toEqual([expect.objectContaining({ from: 'app', sources: [APP], dest: APP })]);
     expect(df.stage('app').base).toBe('scratch');
     expect(effective(df, 'app', 'WORKDIR')).toBe(APP);
     expect(appCopies.filter((c) => c.from === 'build')).toEqual([expect.objectContaining({ sources: ['/runtime'], dest: APP })]);
     // The build stage gathers exactly the listed paths into /runtime, after compiling them.
-    const runs = df.stage('build').instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
+    const runs = df
+      .stage('build')
+      .instructions.filter((i) => i.op === 'RUN')
+      .map((i) => i.args);
     const gather = runs.findIndex((r) => r.includes('scripts/docker/runtime-paths') && r.includes('cp -r --parents -t /runtime'));
     expect(gather).toBeGreaterThan(runs.findIndex((r) => r.startsWith('npx tsc -b')));
     expect(RUNTIME_PATHS.length).toBeGreaterThan(10);
@@ -101,7 +119,10 @@ describe('the Dockerfile', () => {
   });
 
   test('every path the runtime stage copies exists after tsc -b (build first: npx tsc -b)', () => {
-    const missing = runtimeCopies.filter((c) => c.from === 'build').map((c) => c.sources[0]).filter((p) => !fs.existsSync(inRepo(p)));
+    const missing = runtimeCopies
+      .filter((c) => c.from === 'build')
+      .map((c) => c.sources[0])
+      .filter((p) => !fs.existsSync(inRepo(p)));
     expect(missing).toEqual([]);
     for (const c of runtimeCopies.filter((x) => !x.from)) for (const s of c.sources) expect(fs.existsSync(path.join(ROOT, s))).toBe(true);
   });
@@ -134,14 +155,35 @@ describe('the Dockerfile', () => {
 
   test('.dockerignore keeps host builds and secrets out of the context, but not what the Dockerfile copies', () => {
     const ignored = dockerignore();
-    for (const p of ['node_modules/express/index.js', 'packages/cache/node_modules/x', 'services/web/dist/main.js', 'packages/cache/dist/index.js', '.git/HEAD', '.data/history.db', 'bench/results/run.json', '.env', 'dist/x.tsbuildinfo']) {
+    for (const p of [
+      'node_modules/express/index.js',
+      'packages/cache/node_modules/x',
+      'services/web/dist/main.js',
+      'packages/cache/dist/index.js',
+      '.git/HEAD',
+      '.data/history.db',
+      'bench/results/run.json',
+      '.env',
+      'dist/x.tsbuildinfo',
+    ]) {
       expect({ p, ignored: ignored(p) }).toEqual({ p, ignored: true });
     }
-    const contextSources = ['manifests', 'sources', 'toolchain', 'build', 'app', 'runtime'].flatMap((s) => copies(df.stage(s)).filter((c) => !c.from).flatMap((c) => c.sources));
+    const contextSources = ['manifests', 'sources', 'toolchain', 'build', 'app', 'runtime'].flatMap((s) =>
+      copies(df.stage(s))
+        .filter((c) => !c.from)
+        .flatMap((c) => c.sources),
+    );
     const files = contextSources.flatMap((s) => filesUnder(s)).filter((f) => !/\/(dist|test)\//.test(`/${f}`) && !f.endsWith('.tsbuildinfo'));
     expect(files.length).toBeGreaterThan(20);
     expect(files.filter((f) => ignored(f))).toEqual([]);
-    for (const f of ['package.json', 'package-lock.json', 'tsconfig.base.json', 'tsconfig.json', 'scripts/docker/healthcheck.cjs', 'services/web/client/tsconfig.json']) {
+    for (const f of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.base.json',
+      'tsconfig.json',
+      'scripts/docker/healthcheck.cjs',
+      'services/web/client/tsconfig.json',
+    ]) {
       expect({ f, ignored: ignored(f) }).toEqual({ f, ignored: false });
     }
   });
@@ -195,10 +237,13 @@ function startFromTree(tree: string, target: string, env: Record<string, string>
 }
 
 async function waitHttp200(proc: Proc, url: string) {
-  await waitFor(async () => {
-    if (proc.exited()) throw new Error(`${proc.name} exited (${proc.exitCode()}): ${proc.output().slice(-3000)}`);
-    return (await getJson(url, { timeoutMs: 1000 })).status === 200;
-  }, { timeoutMs: 30_000, what: `${proc.name} to answer ${url}` });
+  await waitFor(
+    async () => {
+      if (proc.exited()) throw new Error(`${proc.name} exited (${proc.exitCode()}): ${proc.output().slice(-3000)}`);
+      return (await getJson(url, { timeoutMs: 1000 })).status === 200;
+    },
+    { timeoutMs: 30_000, what: `${proc.name} to answer ${url}` },
+  );
 }
 
 function probe(tree: string, target: string) {
@@ -223,7 +268,10 @@ describe('the runtime tree, assembled as the image is and started with plain nod
 
   test('the tree resolves workspace packages inside itself, and dev-only packages not at all', () => {
     const resolveFrom = (dir: string, id: string) =>
-      spawnSync(process.execPath, ['-e', `try { console.log(require.resolve(${JSON.stringify(id)})) } catch (e) { console.log('MISSING ' + e.code) }`], { cwd: path.join(tree, dir), encoding: 'utf8' }).stdout.trim();
+      spawnSync(process.execPath, ['-e', `try { console.log(require.resolve(${JSON.stringify(id)})) } catch (e) { console.log('MISSING ' + e.code) }`], {
+        cwd: path.join(tree, dir),
+        encoding: 'utf8',
+      }).stdout.trim();
     expect(fs.realpathSync(resolveFrom('services/web/dist', '@confluence/cache'))).toBe(fs.realpathSync(path.join(tree, 'packages/cache/dist/index.js')));
     expect(resolveFrom('services/web/dist', 'typescript')).toBe('MISSING MODULE_NOT_FOUND');
     expect(resolveFrom('services/web/dist', 'jest')).toBe('MISSING MODULE_NOT_FOUND');
@@ -274,10 +322,13 @@ describe('the runtime tree, assembled as the image is and started with plain nod
     const simPort = await freePort();
     const sim = startFromTree(tree, 'simulator', { SIM_HOST: '127.0.0.1', SIM_PORT: String(simPort) });
     procs.push(sim);
-    await waitFor(async () => {
-      if (sim.exited()) throw new Error(`simulator exited (${sim.exitCode()}): ${sim.output().slice(-3000)}`);
-      return probe(tree, `tcp://127.0.0.1:${simPort}`).code === 0;
-    }, { timeoutMs: 30_000, what: 'simulator to listen' });
+    await waitFor(
+      async () => {
+        if (sim.exited()) throw new Error(`simulator exited (${sim.exitCode()}): ${sim.output().slice(-3000)}`);
+        return probe(tree, `tcp://127.0.0.1:${simPort}`).code === 0;
+      },
+      { timeoutMs: 30_000, what: 'simulator to listen' },
+    );
     const port = await freePort();
     const analyzer = startFromTree(tree, 'analyzer', {
       ANALYZER_HOST: '127.0.0.1',
@@ -292,10 +343,13 @@ describe('the runtime tree, assembled as the image is and started with plain nod
     await waitHttp200(analyzer, `http://127.0.0.1:${port}/health/live`);
     expect(probe(tree, `http://127.0.0.1:${port}/health/live`)).toMatchObject({ code: 0 });
     // What the compose health check asks: connected to the feed and publishing.
-    await waitFor(() => {
-      if (analyzer.exited()) throw new Error(`analyzer exited (${analyzer.exitCode()}): ${analyzer.output().slice(-3000)}`);
-      return probe(tree, `http://127.0.0.1:${port}/health/ready`).code === 0;
-    }, { timeoutMs: 60_000, intervalMs: 500, what: 'the analyzer to report ready' });
+    await waitFor(
+      () => {
+        if (analyzer.exited()) throw new Error(`analyzer exited (${analyzer.exitCode()}): ${analyzer.output().slice(-3000)}`);
+        return probe(tree, `http://127.0.0.1:${port}/health/ready`).code === 0;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: 'the analyzer to report ready' },
+    );
     expect(await analyzer.stop('SIGTERM', 15_000)).toBe(0);
   });
 
@@ -303,7 +357,10 @@ describe('the runtime tree, assembled as the image is and started with plain nod
     const dbFile = path.join(tree, 'data', 'probe.sqlite');
     const r = spawnSync(
       process.execPath,
-      ['-e', `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(dbFile)}); db.exec('create table t (x)'); db.prepare('insert into t values (?)').run(1); console.log(db.prepare('select count(*) as n from t').get().n); db.close();`],
+      [
+        '-e',
+        `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(dbFile)}); db.exec('create table t (x)'); db.prepare('insert into t values (?)').run(1); console.log(db.prepare('select count(*) as n from t').get().n); db.close();`,
+      ],
       { cwd: path.join(tree, 'services/analyzer/dist'), encoding: 'utf8' },
     );
     expect({ out: r.stdout.trim(), err: r.stderr.trim() }).toEqual({ out: '1', err: '' });

@@ -31,7 +31,9 @@ export interface WebhookReceiver {
 }
 
 /** A local alert webhook on 127.0.0.1:0 that records every request (for alert delivery tests). */
-export async function startWebhookReceiver(options: { failFirst?: number; match?: (r: { headers: WebhookRequest['headers']; body: unknown }) => boolean; trickle?: boolean } = {}): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(
+  options: { failFirst?: number; match?: (r: { headers: WebhookRequest['headers']; body: unknown }) => boolean; trickle?: boolean } = {},
+): Promise<WebhookReceiver> {
   const received: WebhookRequest[] = [];
   let failures = options.failFirst ?? 0;
   let trickling = options.trickle ?? false;

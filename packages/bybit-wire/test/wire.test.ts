@@ -17,7 +17,7 @@ import {
 const known = (s: string): boolean => s === 'BTCUSDT';
 
 describe('bybit wire contract', () => {
-  test('when the analyzer asks for a symbol\'s topics, then it gets the eight in a fixed order, each naming the symbol', () => {
+  test("when the analyzer asks for a symbol's topics, then it gets the eight in a fixed order, each naming the symbol", () => {
     const topics = topicsForSymbol('BTCUSDT');
     expect(topics).toEqual([
       'tickers.BTCUSDT',
@@ -45,7 +45,7 @@ describe('bybit wire contract', () => {
     ['tickers.BTC.USDT', 'handler'],
     ['trades.BTCUSDT', 'handler'],
     ['publicTrade.NOPEUSDT', 'symbol'],
-  ] as const)('when %s is parsed, then it is refused for an unknown %s, with Bybit\'s message', (name, reason) => {
+  ] as const)("when %s is parsed, then it is refused for an unknown %s, with Bybit's message", (name, reason) => {
     expect(parseTopic(name, known)).toEqual({ ok: false, reason });
     expect(topicErrorMessage(name, reason)).toBe(reason === 'symbol' ? `Invalid symbol :[${name}]` : `error:handler not found,topic:${name}`);
   });

@@ -97,7 +97,8 @@ export function readManifest(key: string, stored: Buffer, limits: CodecLimits = 
   const { id, parts, bytes, sha1 } = m as Record<string, unknown>;
   if (typeof id !== 'string' || !/^[0-9a-f]{12}$/.test(id)) bad('id is not 12 hex digits');
   if (typeof sha1 !== 'string' || !/^[0-9a-f]{40}$/.test(sha1)) bad('sha1 is not 40 hex digits');
-  if (typeof parts !== 'number' || !Number.isInteger(parts) || parts < 2 || parts > limits.maxParts) bad(`part count ${String(parts).slice(0, 20)} is not an integer in 2-${limits.maxParts}`);
+  if (typeof parts !== 'number' || !Number.isInteger(parts) || parts < 2 || parts > limits.maxParts)
+    bad(`part count ${String(parts).slice(0, 20)} is not an integer in 2-${limits.maxParts}`);
   const count = parts as number;
   // The writer cuts the compressed bytes into full parts and one last partial one: the size follows from the count.
   if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes <= (count - 1) * limits.partBytes || bytes > count * limits.partBytes) {

@@ -1,7 +1,11 @@
 /** Memcached did not answer (down, refused, timed out). Readers turn this into the `cache_unreachable` status. */
 export class CacheUnavailableError extends Error {
   readonly code: string = 'cache_unreachable';
-  constructor(message: string, readonly op: string, readonly key?: string) {
+  constructor(
+    message: string,
+    readonly op: string,
+    readonly key?: string,
+  ) {
     super(message);
     this.name = 'CacheUnavailableError';
   }
@@ -18,7 +22,12 @@ export class CacheTimeoutError extends CacheUnavailableError {
 /** A value that cannot be stored even after compression and splitting. */
 export class CacheValueTooLargeError extends Error {
   readonly code = 'cache_value_too_large';
-  constructor(readonly key: string, readonly bytes: number, readonly limit: number, readonly measured: 'uncompressed' | 'after compression' = 'after compression') {
+  constructor(
+    readonly key: string,
+    readonly bytes: number,
+    readonly limit: number,
+    readonly measured: 'uncompressed' | 'after compression' = 'after compression',
+  ) {
     super(`value for ${key} is ${bytes} bytes ${measured}; the limit is ${limit} bytes`);
     this.name = 'CacheValueTooLargeError';
   }
@@ -30,7 +39,11 @@ export type CorruptReason = 'bad_manifest' | 'missing_parts' | 'bad_checksum' | 
 /** A stored value whose framing is broken (a bad manifest, a missing part, a bad checksum, corrupt or oversized compression). */
 export class CacheCorruptValueError extends Error {
   readonly code = 'cache_corrupt_value';
-  constructor(readonly key: string, readonly reason: CorruptReason, message: string) {
+  constructor(
+    readonly key: string,
+    readonly reason: CorruptReason,
+    message: string,
+  ) {
     super(`value for ${key} is corrupt: ${message}`);
     this.name = 'CacheCorruptValueError';
   }

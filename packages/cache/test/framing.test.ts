@@ -94,7 +94,9 @@ describe('cache framing under poisoned values', () => {
       await expect(small.set('p:big', 'x'.repeat(64 * 1024 + 1), 60)).rejects.toBeInstanceOf(CacheValueTooLargeError);
       expect(await small.get('p:big')).toBeNull();
       // The writer's limits are the reader's: whatever it writes, it reads back.
-      const ok = randomBytes(60 * 1024).toString('base64').slice(0, 64 * 1024);
+      const ok = randomBytes(60 * 1024)
+        .toString('base64')
+        .slice(0, 64 * 1024);
       await small.set('p:ok', ok, 60);
       expect((await small.get('p:ok'))?.toString()).toBe(ok);
     } finally {

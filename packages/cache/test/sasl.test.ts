@@ -28,7 +28,10 @@ function makeSaslConfig(): string {
   // plain host name; store the user under both so the lookup matches on any machine.
   const realms = [...new Set([undefined, os.hostname()])];
   for (const realm of realms) {
-    execFileSync(saslpasswd2(), ['-a', 'memcached', '-c', '-f', db, '-p', ...(realm ? ['-u', realm] : []), USER], { input: PASSWORD, stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync(saslpasswd2(), ['-a', 'memcached', '-c', '-f', db, '-p', ...(realm ? ['-u', realm] : []), USER], {
+      input: PASSWORD,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   }
   return dir;
 }
@@ -83,7 +86,11 @@ describe('cache against a memcached that requires SASL authentication', () => {
     for (const [name, op] of ops) {
       const err = await rejection(op());
       // Refused by the server, not left to hang until the client's own deadline: never a timeout.
-      expect({ name, isUnavailable: err instanceof CacheUnavailableError, timedOut: err instanceof CacheTimeoutError }).toEqual({ name, isUnavailable: true, timedOut: false });
+      expect({ name, isUnavailable: err instanceof CacheUnavailableError, timedOut: err instanceof CacheTimeoutError }).toEqual({
+        name,
+        isUnavailable: true,
+        timedOut: false,
+      });
     }
     // Nothing was written by the refused client.
     expect(await open(USER, PASSWORD).get('sasl:b')).toBeNull();
@@ -93,7 +100,10 @@ describe('cache against a memcached that requires SASL authentication', () => {
     const cache = open();
     // memcached answers an unauthenticated get with "Auth failure" at once, but leaves an
     // unauthenticated set unanswered: the client's own deadline ends it (CacheTimeoutError).
-    for (const [op, timesOut] of [[() => cache.get('sasl:c'), false], [() => cache.set('sasl:c', 'x', 60), true]] as const) {
+    for (const [op, timesOut] of [
+      [() => cache.get('sasl:c'), false],
+      [() => cache.set('sasl:c', 'x', 60), true],
+    ] as const) {
       const err = await rejection(op());
       expect(err).toBeInstanceOf(CacheUnavailableError);
       expect(err instanceof CacheTimeoutError).toBe(timesOut);

@@ -62,26 +62,32 @@ const url = (name: string, protocols: string[], dflt: string) =>
   z
     .string()
     .default(dflt)
-    .refine((v) => {
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    }, `${name} must be a ${protocols.join(' or ')} URL`);
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `${name} must be a ${protocols.join(' or ')} URL`,
+    );
 
 const optionalUrl = (name: string, protocols: string[]) =>
   z.preprocess(
     emptyToUndefined,
     z
       .string()
-      .refine((v) => {
-        try {
-          return protocols.includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      }, `${name} must be a ${protocols.join(' or ')} URL`)
+      .refine(
+        (v) => {
+          try {
+            return protocols.includes(new URL(v).protocol);
+          } catch {
+            return false;
+          }
+        },
+        `${name} must be a ${protocols.join(' or ')} URL`,
+      )
       .optional(),
   );
 
@@ -89,7 +95,12 @@ const memcachedShape = {
   MEMCACHED_SERVERS: z
     .string()
     .default('127.0.0.1:11211')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((list) => list.length > 0 && list.every((s) => HOST_PORT.test(s)), 'MEMCACHED_SERVERS must be a comma-separated list of host:port'),
   MEMCACHED_USERNAME: optionalString,
   MEMCACHED_PASSWORD: optionalString,
@@ -117,7 +128,12 @@ function parse<S extends z.ZodRawShape>(shape: S, env: Env): z.infer<z.ZodObject
   return result.data;
 }
 
-function memcachedOf(e: { MEMCACHED_SERVERS: string[]; MEMCACHED_USERNAME?: string; MEMCACHED_PASSWORD?: string; MEMCACHED_TIMEOUT_MS: number }): MemcachedConfig {
+function memcachedOf(e: {
+  MEMCACHED_SERVERS: string[];
+  MEMCACHED_USERNAME?: string;
+  MEMCACHED_PASSWORD?: string;
+  MEMCACHED_TIMEOUT_MS: number;
+}): MemcachedConfig {
   if ((e.MEMCACHED_USERNAME === undefined) !== (e.MEMCACHED_PASSWORD === undefined)) {
     throw new ConfigError(['MEMCACHED_USERNAME and MEMCACHED_PASSWORD must be set together']);
   }
@@ -290,7 +306,13 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
   const problems: string[] = [];
   let symbols: string[] | undefined;
   if (e.SYMBOLS !== undefined) {
-    symbols = [...new Set(e.SYMBOLS.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean))];
+    symbols = [
+      ...new Set(
+        e.SYMBOLS.split(',')
+          .map((s) => s.trim().toUpperCase())
+          .filter(Boolean),
+      ),
+    ];
     const bad = symbols.filter((s) => !isValidSymbol(s));
     if (bad.length) problems.push(`SYMBOLS: invalid symbol(s) ${bad.slice(0, 5).join(', ')} (expected A-Z0-9, 2-30 characters)`);
     if (symbols.length === 0) problems.push('SYMBOLS is set but lists no symbol');
@@ -381,7 +403,10 @@ function parseTrustProxy(value: string | undefined): false | number | string[] {
   const v = (value ?? '').trim();
   if (v === '' || v === 'false' || v === '0') return false;
   if (/^\d{1,2}$/.test(v)) return Number(v);
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = list.filter((s) => {
     if (TRUST_NAMES.has(s)) return false;
     const [ip, bits, ...rest] = s.split('/');
@@ -390,16 +415,24 @@ function parseTrustProxy(value: string | undefined): false | number | string[] {
     return bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
   });
   if (bad.length || list.length === 0) {
-    throw new ConfigError([`WEB_TRUST_PROXY must be a hop count or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses or CIDR subnets; not ${JSON.stringify(bad.join(',') || v)}`]);
+    throw new ConfigError([
+      `WEB_TRUST_PROXY must be a hop count or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses or CIDR subnets; not ${JSON.stringify(bad.join(',') || v)}`,
+    ]);
   }
   return list;
 }
 
 function parseAllowedHosts(value: string | undefined): string[] {
-  const list = (value ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const list = (value ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   if (list.includes('*')) return ['*'];
   const bad = list.filter((h) => !HOSTNAME.test(h.replace(/^\*\./, '')));
-  if (bad.length) throw new ConfigError([`WEB_ALLOWED_HOSTS must be a comma-separated list of host names (no ports; *.example.com for subdomains; * for any); not ${bad.slice(0, 3).join(', ')}`]);
+  if (bad.length)
+    throw new ConfigError([
+      `WEB_ALLOWED_HOSTS must be a comma-separated list of host names (no ports; *.example.com for subdomains; * for any); not ${bad.slice(0, 3).join(', ')}`,
+    ]);
   return list;
 }
 
@@ -410,7 +443,10 @@ const authToken = z
   .transform((v, ctx) => {
     if (v === undefined || v === '') return undefined;
     if (v.trim() === '') {
-      ctx.addIssue({ code: 'custom', message: 'WEB_AUTH_TOKEN is only whitespace: set a real token (at least 16 characters) or leave it empty to turn authentication off' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'WEB_AUTH_TOKEN is only whitespace: set a real token (at least 16 characters) or leave it empty to turn authentication off',
+      });
       return z.NEVER;
     }
     if (!/^[\x21-\x7e]+$/.test(v)) {

@@ -5,9 +5,24 @@ import { autoScoringWorkers, ConfigError, loadAnalyzerConfig, loadWebConfig, par
 describe('config', () => {
   test('when nothing is set, then the documented defaults apply', () => {
     const web = loadWebConfig({});
-    expect(web).toMatchObject({ port: 8001, host: '127.0.0.1', keyPrefix: 'confluence:v1:', memcached: { servers: ['127.0.0.1:11211'] }, publishIntervalMs: 1000 });
+    expect(web).toMatchObject({
+      port: 8001,
+      host: '127.0.0.1',
+      keyPrefix: 'confluence:v1:',
+      memcached: { servers: ['127.0.0.1:11211'] },
+      publishIntervalMs: 1000,
+    });
     const analyzer = loadAnalyzerConfig({});
-    expect(analyzer).toMatchObject({ port: 8003, host: '127.0.0.1', marketSource: 'live', topSymbols: 15, symbols: undefined, shard: undefined, replaySpeed: 1, heapGrowingPercent: 50 });
+    expect(analyzer).toMatchObject({
+      port: 8003,
+      host: '127.0.0.1',
+      marketSource: 'live',
+      topSymbols: 15,
+      symbols: undefined,
+      shard: undefined,
+      replaySpeed: 1,
+      heapGrowingPercent: 50,
+    });
     expect(analyzer.bybitWsUrl).toBe('wss://stream.bybit.com/v5/public/linear');
   });
 
@@ -35,9 +50,28 @@ describe('config', () => {
 
   test('when the live-run settings are set, then they parse, default sensibly and reject bad values by name', () => {
     const d = loadAnalyzerConfig({});
-    expect(d).toMatchObject({ includeTradFi: false, universeGraceMs: 1_800_000, restBudget: { ratePerSec: 20, maxInFlight: 4 }, wsConnectsPer5Min: 300, clockSyncMs: 600_000 });
-    const c = loadAnalyzerConfig({ UNIVERSE_INCLUDE_TRADFI: '1', UNIVERSE_GRACE_MS: '0', BYBIT_REST_RATE_PER_SEC: '10', BYBIT_REST_MAX_IN_FLIGHT: '2', BYBIT_WS_CONNECTS_PER_5MIN: '100', BYBIT_CLOCK_SYNC_MS: '60000' });
-    expect(c).toMatchObject({ includeTradFi: true, universeGraceMs: 0, restBudget: { ratePerSec: 10, maxInFlight: 2 }, wsConnectsPer5Min: 100, clockSyncMs: 60_000 });
+    expect(d).toMatchObject({
+      includeTradFi: false,
+      universeGraceMs: 1_800_000,
+      restBudget: { ratePerSec: 20, maxInFlight: 4 },
+      wsConnectsPer5Min: 300,
+      clockSyncMs: 600_000,
+    });
+    const c = loadAnalyzerConfig({
+      UNIVERSE_INCLUDE_TRADFI: '1',
+      UNIVERSE_GRACE_MS: '0',
+      BYBIT_REST_RATE_PER_SEC: '10',
+      BYBIT_REST_MAX_IN_FLIGHT: '2',
+      BYBIT_WS_CONNECTS_PER_5MIN: '100',
+      BYBIT_CLOCK_SYNC_MS: '60000',
+    });
+    expect(c).toMatchObject({
+      includeTradFi: true,
+      universeGraceMs: 0,
+      restBudget: { ratePerSec: 10, maxInFlight: 2 },
+      wsConnectsPer5Min: 100,
+      clockSyncMs: 60_000,
+    });
     expect(() => loadAnalyzerConfig({ UNIVERSE_INCLUDE_TRADFI: 'yes' })).toThrow(/UNIVERSE_INCLUDE_TRADFI must be 0, 1, true or false/);
     expect(() => loadAnalyzerConfig({ BYBIT_REST_RATE_PER_SEC: '500' })).toThrow(/BYBIT_REST_RATE_PER_SEC must be 1-120/);
     expect(() => loadAnalyzerConfig({ BYBIT_WS_CONNECTS_PER_5MIN: '501' })).toThrow(/BYBIT_WS_CONNECTS_PER_5MIN must be 1-500/);
@@ -117,7 +151,9 @@ describe('config', () => {
   });
 
   test('when the replay file is missing or a directory, then it is a config error naming it', () => {
-    expect(() => loadAnalyzerConfig({ MARKET_SOURCE: 'replay', REPLAY_FILE: '/nonexistent/recording.jsonl' })).toThrow(/REPLAY_FILE "\/nonexistent\/recording.jsonl" does not exist/);
+    expect(() => loadAnalyzerConfig({ MARKET_SOURCE: 'replay', REPLAY_FILE: '/nonexistent/recording.jsonl' })).toThrow(
+      /REPLAY_FILE "\/nonexistent\/recording.jsonl" does not exist/,
+    );
     expect(() => loadAnalyzerConfig({ MARKET_SOURCE: 'replay', REPLAY_FILE: __dirname })).toThrow(/is not a file/);
   });
 
@@ -131,7 +167,17 @@ describe('config', () => {
 
   test('when the stream caps, timeouts, proxy trust and host names are set, then they are validated', () => {
     const d = loadWebConfig({});
-    expect(d).toMatchObject({ sseMaxClients: 500, sseMaxPerIp: 20, sseHeartbeatMs: 15_000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, trustProxy: false, allowedHosts: [], authFailuresPerMin: 20 });
+    expect(d).toMatchObject({
+      sseMaxClients: 500,
+      sseMaxPerIp: 20,
+      sseHeartbeatMs: 15_000,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      trustProxy: false,
+      allowedHosts: [],
+      authFailuresPerMin: 20,
+    });
     expect(() => loadWebConfig({ WEB_SSE_MAX_CLIENTS: '0' })).toThrow(/WEB_SSE_MAX_CLIENTS/);
     expect(() => loadWebConfig({ WEB_SSE_MAX_CLIENTS: '5', WEB_SSE_MAX_PER_IP: '6' })).toThrow(/WEB_SSE_MAX_PER_IP must not exceed/);
     expect(() => loadWebConfig({ WEB_HEADERS_TIMEOUT_MS: '40000' })).toThrow(/WEB_HEADERS_TIMEOUT_MS must not exceed WEB_REQUEST_TIMEOUT_MS/);

@@ -55,7 +55,18 @@ describe('configuration documentation', () => {
   });
 
   test('the table parser reads names from the first column only, several per row', () => {
-    const md = ['# x', '## Configuration', 'text `NOT_ME`', '', '| variable | default | meaning |', '|---|---|---|', '| `A_B` / `C` | `D_E` | `F` |', '', '| `LATER` |', '## Next'].join('\n');
+    const md = [
+      '# x',
+      '## Configuration',
+      'text `NOT_ME`',
+      '',
+      '| variable | default | meaning |',
+      '|---|---|---|',
+      '| `A_B` / `C` | `D_E` | `F` |',
+      '',
+      '| `LATER` |',
+      '## Next',
+    ].join('\n');
     expect(readmeTableNames(md)).toEqual(['A_B', 'C']);
   });
 });

@@ -255,9 +255,7 @@ function checkThresholds(t: unknown, problems: string[]): void {
   if (!ok) return;
   const { bullish, bearish, bullishExit, bearishExit, strongBullish, strongBearish } = t as unknown as DirectionThresholds;
   if (!(strongBearish <= bearish && bearish < bullish && bullish <= strongBullish)) {
-    problems.push(
-      `thresholds: need strongBearish ≤ bearish < bullish ≤ strongBullish, got ${strongBearish} / ${bearish} / ${bullish} / ${strongBullish}`,
-    );
+    problems.push(`thresholds: need strongBearish ≤ bearish < bullish ≤ strongBullish, got ${strongBearish} / ${bearish} / ${bullish} / ${strongBullish}`);
   } else if (!(bearish <= bearishExit && bearishExit < bullishExit && bullishExit <= bullish)) {
     problems.push(`thresholds: need bearish ≤ bearishExit < bullishExit ≤ bullish, got ${bearish} / ${bearishExit} / ${bullishExit} / ${bullish}`);
   }

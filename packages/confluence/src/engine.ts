@@ -154,7 +154,13 @@ export function createEngine(config?: EngineConfigInput): Engine {
  * score: one input on its own cannot set the direction. A new label needs confidence ≥ minConfidence (0.2), a label
  * already shown keeps it down to holdConfidence (0.1).
  */
-export function directionOf(score: number, previous: Direction | null, completeness: number, confidence: number, cfg: EngineConfig): { direction: Direction; gated: string | null } {
+export function directionOf(
+  score: number,
+  previous: Direction | null,
+  completeness: number,
+  confidence: number,
+  cfg: EngineConfig,
+): { direction: Direction; gated: string | null } {
   const t = cfg.thresholds;
   let dir: Direction = 'Neutral';
   if (score >= t.bullish || (previous === 'Bullish' && score >= t.bullishExit)) dir = 'Bullish';
@@ -162,7 +168,11 @@ export function directionOf(score: number, previous: Direction | null, completen
   if (dir === 'Neutral') return { direction: dir, gated: null };
   const g = cfg.labelGate;
   const bar = previous === dir ? g.holdConfidence : g.minConfidence;
-  if (completeness < g.minCompleteness) return { direction: 'Neutral', gated: `only ${Math.round(completeness * 100)} % of the inputs available (needs ${Math.round(g.minCompleteness * 100)} % for a direction)` };
+  if (completeness < g.minCompleteness)
+    return {
+      direction: 'Neutral',
+      gated: `only ${Math.round(completeness * 100)} % of the inputs available (needs ${Math.round(g.minCompleteness * 100)} % for a direction)`,
+    };
   if (confidence < bar) return { direction: 'Neutral', gated: `confidence ${confidence.toFixed(2)} below ${bar} (components do not agree)` };
   return { direction: dir, gated: null };
 }
@@ -249,7 +259,9 @@ function rationale(
   pushes: readonly { name: ComponentName; push: number }[],
 ): string {
   // First clause of each reason only: the full list is in the component's own reason.
-  const unavailable = COMPONENT_NAMES.filter((n) => results[n].score === null).map((n) => `${COMPONENT_LABELS[n]} (${(results[n].reason ?? 'unavailable').split(';')[0]})`);
+  const unavailable = COMPONENT_NAMES.filter((n) => results[n].score === null).map(
+    (n) => `${COMPONENT_LABELS[n]} (${(results[n].reason ?? 'unavailable').split(';')[0]})`,
+  );
   if (scoreR === null || dir === null) return truncate(`No score: no component available — ${unavailable.join('; ')}`, 600);
   const parts: string[] = [];
   const neutral: string[] = [];
@@ -348,4 +360,3 @@ export function toComponentScores(score: SymbolScore): ComponentScores {
   for (const c of score.components) out[c.name] = c.score;
   return out;
 }
-

@@ -127,7 +127,13 @@ function emptyValues(count: number): TfValues {
 function sameCandle(a: Candle, b: Candle): boolean {
   return (
     a === b ||
-    (a.start === b.start && a.open === b.open && a.high === b.high && a.low === b.low && a.close === b.close && a.volume === b.volume && a.confirmed === b.confirmed)
+    (a.start === b.start &&
+      a.open === b.open &&
+      a.high === b.high &&
+      a.low === b.low &&
+      a.close === b.close &&
+      a.volume === b.volume &&
+      a.confirmed === b.confirmed)
   );
 }
 

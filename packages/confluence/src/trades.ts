@@ -147,7 +147,15 @@ export function tradeStats(tape: TradeColumns, total: number, now: number): Trad
   const mb = b.buy + c.buy;
   const ms = b.sell + c.sell;
   const medium = flow(mb, ms, tail - m, m < tail ? price[m] : Number.NaN, last, Math.min(b.min, c.min), Math.max(b.max, c.max));
-  const long = flow(a.buy + mb, a.sell + ms, tail - head, head < tail ? price[head] : Number.NaN, last, Math.min(a.min, b.min, c.min), Math.max(a.max, b.max, c.max));
+  const long = flow(
+    a.buy + mb,
+    a.sell + ms,
+    tail - head,
+    head < tail ? price[head] : Number.NaN,
+    last,
+    Math.min(a.min, b.min, c.min),
+    Math.max(a.max, b.max, c.max),
+  );
   const meanSize = long.count > 0 ? (long.buy + long.sell) / long.count : 0;
   const threshold = LARGE_TRADE_FACTOR * meanSize;
   let largeBuy = 0;

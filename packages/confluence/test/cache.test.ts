@@ -16,7 +16,8 @@ describe('warm caches', () => {
     // A longer trade history: 3 trades a second over 40 min, sides and sizes random.
     const r = rng(11);
     const trades: Trade[] = [];
-    for (let t = NOW - 40 * 60_000; t <= NOW + 80 * 60_000; t += 333) trades.push({ ts: t, price: tick(1000 + 3 * Math.sin(t / 1e6)), size: Math.round(r() * 5000) / 1000, side: r() < 0.55 ? 'Buy' : 'Sell' });
+    for (let t = NOW - 40 * 60_000; t <= NOW + 80 * 60_000; t += 333)
+      trades.push({ ts: t, price: tick(1000 + 3 * Math.sin(t / 1e6)), size: Math.round(r() * 5000) / 1000, side: r() < 0.55 ? 'Buy' : 'Sell' });
 
     const warm = createEngine();
     let label: Direction | null = null;
@@ -72,7 +73,11 @@ describe('warm caches', () => {
   });
 
   it('when the snapshot is shorter than W + K, then the window still starts on a grid point if ≥ 60 candles remain, else at the first candle', () => {
-    const all = candlesFromCloses('1m', Array.from({ length: 300 }, (_, i) => 1000 + i), { allConfirmed: true });
+    const all = candlesFromCloses(
+      '1m',
+      Array.from({ length: 300 }, (_, i) => 1000 + i),
+      { allConfirmed: true },
+    );
     const view = all.slice(0, 150);
     const a = anchorIndex(view, 150, 60_000, 120, 60, 0);
     expect((view[a].start / 60_000) % 60).toBe(0);

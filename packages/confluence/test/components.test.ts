@@ -64,7 +64,19 @@ describe('order book component (hand-computed)', () => {
 
   it('when a wall sits near the touch, then the wall signal points its way', () => {
     // Levels within ±0.5 %: sizes 1,1,20 (bid) and 1,1,1 → mean 25/6 = 4.17, threshold 16.7: the 20 lot at 99.9 is a wall.
-    const walled = { ...book, bids: [[99.95, 1], [99.92, 1], [99.9, 20]] as [number, number][], asks: [[100.05, 1], [100.08, 1], [100.4, 1]] as [number, number][] };
+    const walled = {
+      ...book,
+      bids: [
+        [99.95, 1],
+        [99.92, 1],
+        [99.9, 20],
+      ] as [number, number][],
+      asks: [
+        [100.05, 1],
+        [100.08, 1],
+        [100.4, 1],
+      ] as [number, number][],
+    };
     const r = engine().score({ ...snap, book: walled }, NOW);
     // only a bid wall → raw = 1 → 50 + 40 = 90
     expect(sub(r, 'orderbook', 'walls').score).toBe(90);
@@ -117,7 +129,10 @@ describe('order-flow component (hand-computed)', () => {
 
   it('when the last minute is all buying after older selling, then aggressor imbalance = 50 + 50·tanh(1.5·(0.7·1 + 0.3·(1 − 0))) = 95.26', () => {
     // last 60 s: 5 buys → r = 1; 5 min: 5 buys + 5 sells → l = 0
-    const trades = [...Array.from({ length: 5 }, (_, i) => trade(200_000 - i * 10_000, 'Sell')), ...Array.from({ length: 5 }, (_, i) => trade(50_000 - i * 10_000, 'Buy'))];
+    const trades = [
+      ...Array.from({ length: 5 }, (_, i) => trade(200_000 - i * 10_000, 'Sell')),
+      ...Array.from({ length: 5 }, (_, i) => trade(50_000 - i * 10_000, 'Buy')),
+    ];
     const r = engine().score({ ...emptySnapshot(), trades: tradeColumns(trades) }, NOW);
     expect(sub(r, 'orderflow', 'aggressorImbalance').score).toBe(95.3);
   });
@@ -240,7 +255,16 @@ describe('volume component (hand-computed)', () => {
     const up = i % 4 !== 3;
     const open = close;
     close = up ? close + 1 : close - 1;
-    candles.push({ start: start + (i + 1) * 300_000, open, high: Math.max(open, close), low: Math.min(open, close), close, volume: up ? 10 : 20, turnover: 0, confirmed: true });
+    candles.push({
+      start: start + (i + 1) * 300_000,
+      open,
+      high: Math.max(open, close),
+      low: Math.min(open, close),
+      close,
+      volume: up ? 10 : 20,
+      turnover: 0,
+      confirmed: true,
+    });
   }
   const r = createEngine().score({ ...emptySnapshot(), candles: { ...emptySnapshot().candles, '5m': candles } }, NOW);
 
@@ -275,18 +299,45 @@ describe('structure component (hand-computed)', () => {
   it('when the swings rise and the close breaks the last swing high, then market structure = 0.6·1 + 0.4·1 → 100; inside the range → 80', () => {
     const highs = [10, 11, 13, 12, 11, 12, 14, 16, 15, 14, 15, 17, 18];
     const mk = (lastClose: number): Candle[] => {
-      const cs = highs.map((h, i) => ({ start: Math.floor(NOW / 60_000) * 60_000 - (highs.length - 1 - i) * 60_000, open: h - 1, high: h, low: h - 2, close: h - 1, volume: 1, turnover: 0, confirmed: true }));
+      const cs = highs.map((h, i) => ({
+        start: Math.floor(NOW / 60_000) * 60_000 - (highs.length - 1 - i) * 60_000,
+        open: h - 1,
+        high: h,
+        low: h - 2,
+        close: h - 1,
+        volume: 1,
+        turnover: 0,
+        confirmed: true,
+      }));
       cs.push({ ...cs[cs.length - 1], start: cs[cs.length - 1].start + 60_000, close: lastClose, high: Math.max(lastClose, 17), low: 16, confirmed: false });
       return cs;
     };
-    const score = (c: number) => sub(createEngine().score({ ...emptySnapshot(), candles: { ...emptySnapshot().candles, '1m': mk(c) } }, NOW + 60_000), 'structure', 'marketStructure', '1m');
+    const score = (c: number) =>
+      sub(
+        createEngine().score({ ...emptySnapshot(), candles: { ...emptySnapshot().candles, '1m': mk(c) } }, NOW + 60_000),
+        'structure',
+        'marketStructure',
+        '1m',
+      );
     expect(score(17).score).toBe(100); // 17 > last swing high 16
     expect(score(15).score).toBe(80); // between 12 and 16
     expect(score(15).raw).toBeCloseTo(0.6, 12);
   });
 
   it('when a timeframe has too few candles, then its structure signals say what they need', () => {
-    const r = createEngine().score({ ...emptySnapshot(), candles: { ...emptySnapshot().candles, '30m': candlesFromCloses('30m', [1, 2, 3, 4, 5, 6].map((x) => 1000 + x)) } }, NOW);
+    const r = createEngine().score(
+      {
+        ...emptySnapshot(),
+        candles: {
+          ...emptySnapshot().candles,
+          '30m': candlesFromCloses(
+            '30m',
+            [1, 2, 3, 4, 5, 6].map((x) => 1000 + x),
+          ),
+        },
+      },
+      NOW,
+    );
     expect(sub(r, 'structure', 'emaPosition', '30m').reason).toBe('needs 50 candles on 30m, has 6');
     expect(sub(r, 'structure', 'marketStructure', '30m').reason).toBe('needs 2 swing highs and 2 swing lows on 30m, has 0/0');
     expect(sub(r, 'structure', 'rangePosition', '30m').reason).toBe('needs 20 candles on 30m, has 6');
@@ -295,7 +346,19 @@ describe('structure component (hand-computed)', () => {
 
 describe('technical component', () => {
   it('when 5m has 12 candles, then MACD says "needs 34 candles on 5m, has 12" and RSI is null too', () => {
-    const r = createEngine().score({ ...emptySnapshot(), candles: { ...emptySnapshot().candles, '5m': candlesFromCloses('5m', Array.from({ length: 12 }, (_, i) => 1000 + i)) } }, NOW);
+    const r = createEngine().score(
+      {
+        ...emptySnapshot(),
+        candles: {
+          ...emptySnapshot().candles,
+          '5m': candlesFromCloses(
+            '5m',
+            Array.from({ length: 12 }, (_, i) => 1000 + i),
+          ),
+        },
+      },
+      NOW,
+    );
     expect(sub(r, 'technical', 'macd', '5m').reason).toBe('needs 34 candles on 5m, has 12');
     expect(sub(r, 'technical', 'rsi', '5m').reason).toBe('needs 15 candles on 5m, has 12');
     expect(component(r, 'technical').score).toBeNull();
@@ -312,7 +375,19 @@ describe('technical component', () => {
   });
 
   it('when prices are flat, then undefined oscillators score 50 instead of their degenerate library values', () => {
-    const r = createEngine().score({ ...emptySnapshot(), candles: { ...emptySnapshot().candles, '1m': candlesFromCloses('1m', Array.from({ length: 60 }, () => 1000)) } }, NOW);
+    const r = createEngine().score(
+      {
+        ...emptySnapshot(),
+        candles: {
+          ...emptySnapshot().candles,
+          '1m': candlesFromCloses(
+            '1m',
+            Array.from({ length: 60 }, () => 1000),
+          ),
+        },
+      },
+      NOW,
+    );
     for (const n of ['rsi', 'macd', 'ao', 'williamsR', 'cci', 'adx']) expect(sub(r, 'technical', n, '1m').score).toBe(50);
     expect(sub(r, 'technical', 'rsi', '1m').reason).toBe('flat closes: RSI undefined → 50');
   });

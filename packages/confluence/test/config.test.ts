@@ -26,15 +26,21 @@ describe('engine config validation', () => {
     expect(problemsOf({ componentWeights: { technical: 0.5, volume: 0.5, orderflow: 0, orderbook: 0, structure: 0, sentiment: 0, vibes: 0 } })).toEqual([
       'componentWeights: unknown name(s) "vibes" (expected technical, volume, orderflow, orderbook, structure, sentiment)',
     ]);
-    expect(problemsOf({ componentWeights: { technical: 1 } })).toEqual(['componentWeights: missing weight(s) for volume, orderflow, orderbook, structure, sentiment']);
-    expect(problemsOf({ componentWeights: { technical: 1.2, volume: -0.2, orderflow: 0, orderbook: 0, structure: 0, sentiment: 0 } })).toEqual(['componentWeights.volume: must not be negative, got -0.2']);
+    expect(problemsOf({ componentWeights: { technical: 1 } })).toEqual([
+      'componentWeights: missing weight(s) for volume, orderflow, orderbook, structure, sentiment',
+    ]);
+    expect(problemsOf({ componentWeights: { technical: 1.2, volume: -0.2, orderflow: 0, orderbook: 0, structure: 0, sentiment: 0 } })).toEqual([
+      'componentWeights.volume: must not be negative, got -0.2',
+    ]);
     expect(problemsOf({ componentWeights: { technical: 0.5, volume: 0.4, orderflow: 0, orderbook: 0, structure: 0, sentiment: 0 } })).toEqual([
       'componentWeights: weights must sum to 1 (±0.000001), they sum to 0.9',
     ]);
   });
 
   it('when weights sum to 1 within 1e-6, then they are accepted', () => {
-    expect(() => validateEngineConfig({ componentWeights: { technical: 0.1000004, volume: 0.18, orderflow: 0.3, orderbook: 0.2, structure: 0.15, sentiment: 0.07 } })).not.toThrow();
+    expect(() =>
+      validateEngineConfig({ componentWeights: { technical: 0.1000004, volume: 0.18, orderflow: 0.3, orderbook: 0.2, structure: 0.15, sentiment: 0.07 } }),
+    ).not.toThrow();
   });
 
   it('when timeframe or sub-signal weights are wrong, then the same rules apply, naming the table', () => {
@@ -42,9 +48,11 @@ describe('engine config validation', () => {
       'timeframeWeights: unknown name(s) "1h" (expected 1m, 5m, 30m, 4h)',
       'timeframeWeights: missing weight(s) for 4h',
     ]);
-    expect(problemsOf({ subWeights: { orderbook: { depthImbalance: 0.5, topImbalance: 0.5, depthBand10bps: 0, deepBook: 0, walls: 0, absorption: 0, icebergs: 0 } } })).toEqual([
-      'subWeights.orderbook: unknown name(s) "icebergs" (expected depthImbalance, topImbalance, depthBand10bps, deepBook, walls, absorption)',
-    ]);
+    expect(
+      problemsOf({
+        subWeights: { orderbook: { depthImbalance: 0.5, topImbalance: 0.5, depthBand10bps: 0, deepBook: 0, walls: 0, absorption: 0, icebergs: 0 } },
+      }),
+    ).toEqual(['subWeights.orderbook: unknown name(s) "icebergs" (expected depthImbalance, topImbalance, depthBand10bps, deepBook, walls, absorption)']);
     expect(problemsOf({ subWeights: { mood: {} } })[0]).toBe('subWeights: unknown component(s) "mood"');
   });
 
@@ -67,19 +75,29 @@ describe('engine config validation', () => {
   });
 
   it('when thresholds come without exits, then exits sit 3 points inside (a quarter of a narrow Neutral band); bad exits are errors', () => {
-    expect(validateEngineConfig({ thresholds: { bullish: 65, bearish: 35, strongBullish: 75, strongBearish: 25 } }).thresholds).toMatchObject({ bullishExit: 62, bearishExit: 38 });
-    expect(validateEngineConfig({ thresholds: { bullish: 52, bearish: 48, strongBullish: 70, strongBearish: 30 } }).thresholds).toMatchObject({ bullishExit: 51, bearishExit: 49 });
+    expect(validateEngineConfig({ thresholds: { bullish: 65, bearish: 35, strongBullish: 75, strongBearish: 25 } }).thresholds).toMatchObject({
+      bullishExit: 62,
+      bearishExit: 38,
+    });
+    expect(validateEngineConfig({ thresholds: { bullish: 52, bearish: 48, strongBullish: 70, strongBearish: 30 } }).thresholds).toMatchObject({
+      bullishExit: 51,
+      bearishExit: 49,
+    });
     expect(problemsOf({ thresholds: { bullish: 60, bearish: 40, bullishExit: 62, bearishExit: 43, strongBullish: 70, strongBearish: 30 } })).toEqual([
       'thresholds: need bearish ≤ bearishExit < bullishExit ≤ bullish, got 40 / 43 / 62 / 60',
     ]);
-    expect(problemsOf({ labelGate: { minCompleteness: 2, minConfidence: 0.2, holdConfidence: 0.1 } })).toEqual(['labelGate.minCompleteness: must be between 0 and 1, got 2']);
+    expect(problemsOf({ labelGate: { minCompleteness: 2, minConfidence: 0.2, holdConfidence: 0.1 } })).toEqual([
+      'labelGate.minCompleteness: must be between 0 and 1, got 2',
+    ]);
   });
 
   it('when a key is unknown or a value is not a number, then that is an error, never ignored', () => {
     expect(problemsOf({ weights: {} })).toEqual([
       'config: unknown key(s) "weights" (expected componentWeights, timeframeWeights, structureTimeframeWeights, subWeights, thresholds, labelGate, bookSmoothingMs, volumeTimeframe, indicatorWindow, anchorBlock, freshness)',
     ]);
-    expect(problemsOf({ timeframeWeights: { '1m': '0.4', '5m': 0.3, '30m': 0.2, '4h': 0.1 } })).toEqual(['timeframeWeights.1m: must be a finite number, got "0.4"']);
+    expect(problemsOf({ timeframeWeights: { '1m': '0.4', '5m': 0.3, '30m': 0.2, '4h': 0.1 } })).toEqual([
+      'timeframeWeights.1m: must be a finite number, got "0.4"',
+    ]);
     expect(problemsOf({ freshness: { book: { freshMs: 5000, staleMs: 1000 } } })).toEqual(['freshness.book: staleMs must be greater than freshMs']);
   });
 

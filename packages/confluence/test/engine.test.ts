@@ -1,5 +1,16 @@
 import { componentScoresSchema, symbolDetailSchema, type SymbolDetail } from '@confluence/contracts';
-import { computeConfidence, computeFreshness, createEngine, DEFAULT_ENGINE_CONFIG, SUB_SIGNAL_LABELS, toComponentScores, tradeColumns, validateEngineConfig, type EngineConfigInput, type MarketSnapshot } from '@confluence/confluence';
+import {
+  computeConfidence,
+  computeFreshness,
+  createEngine,
+  DEFAULT_ENGINE_CONFIG,
+  SUB_SIGNAL_LABELS,
+  toComponentScores,
+  tradeColumns,
+  validateEngineConfig,
+  type EngineConfigInput,
+  type MarketSnapshot,
+} from '@confluence/confluence';
 import { emptySnapshot, NOW, P0, syntheticMarket } from './helpers/market';
 import { component } from './helpers/result';
 
@@ -136,7 +147,13 @@ describe('confidence', () => {
         w += weights[i];
       }
     });
-    return computeConfidence(names.map((name, i) => ({ name, score: scores[i], completeness: scores[i] === null ? 0 : 1 })), acc / w, fresh, NOW, c6).agreement;
+    return computeConfidence(
+      names.map((name, i) => ({ name, score: scores[i], completeness: scores[i] === null ? 0 : 1 })),
+      acc / w,
+      fresh,
+      NOW,
+      c6,
+    ).agreement;
   };
 
   it('when two equally weighted components say 80 and 40, then they cancel: agreement = .5·1 − .5·1 = 0', () => {
@@ -156,7 +173,18 @@ describe('confidence', () => {
     expect(c.freshness).toBe(1);
     expect(c.value).toBe(0);
     // 80 and 55: 55 is 5 points on the same side, half of the 10 that count fully: .5·1 + .5·0.5 = 0.75
-    expect(computeConfidence([{ name: 'technical', score: 80, completeness: 1 }, { name: 'volume', score: 55, completeness: 1 }], 67.5, fresh, NOW, cfg).agreement).toBeCloseTo(0.75, 12);
+    expect(
+      computeConfidence(
+        [
+          { name: 'technical', score: 80, completeness: 1 },
+          { name: 'volume', score: 55, completeness: 1 },
+        ],
+        67.5,
+        fresh,
+        NOW,
+        cfg,
+      ).agreement,
+    ).toBeCloseTo(0.75, 12);
   });
 
   it('when all six components are bullish, agreement is 1; a flat range and all-at-50 are near 0; a clean trend beats a range', () => {
@@ -199,12 +227,20 @@ describe('confidence', () => {
 
   it('when a REST-polled input is old, then freshness counts it by its own age (long/short, open interest, funding by its interval)', () => {
     // long/short 15 min fresh → 2 h stale: 67.5 min old → 1 − 52.5/105 = 0.5
-    expect(computeFreshness({ ...emptySnapshot(), longShort: [{ ts: NOW - 67.5 * 60_000, buyRatio: 0.5, sellRatio: 0.5 }] }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.5, 12);
-    expect(computeFreshness({ ...emptySnapshot(), longShort: [{ ts: NOW - 48 * 3_600_000, buyRatio: 0.5, sellRatio: 0.5 }] }, NOW, DEFAULT_ENGINE_CONFIG)).toBe(0);
+    expect(
+      computeFreshness({ ...emptySnapshot(), longShort: [{ ts: NOW - 67.5 * 60_000, buyRatio: 0.5, sellRatio: 0.5 }] }, NOW, DEFAULT_ENGINE_CONFIG),
+    ).toBeCloseTo(0.5, 12);
+    expect(computeFreshness({ ...emptySnapshot(), longShort: [{ ts: NOW - 48 * 3_600_000, buyRatio: 0.5, sellRatio: 0.5 }] }, NOW, DEFAULT_ENGINE_CONFIG)).toBe(
+      0,
+    );
     // open interest 10 min fresh → 60 min stale: 35 min old → 0.5
-    expect(computeFreshness({ ...emptySnapshot(), openInterest: [{ ts: NOW - 35 * 60_000, openInterest: 1 }] }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(0.5, 12);
+    expect(computeFreshness({ ...emptySnapshot(), openInterest: [{ ts: NOW - 35 * 60_000, openInterest: 1 }] }, NOW, DEFAULT_ENGINE_CONFIG)).toBeCloseTo(
+      0.5,
+      12,
+    );
     // funding settles every hour on this contract: fresh to 75 min, stale at 3 h; a settlement 5 days old is worthless
-    const funding = (ageMs: number, fundingIntervalMinutes: number) => computeFreshness({ ...emptySnapshot(), funding: [{ ts: NOW - ageMs, rate: 0.0001 }], fundingIntervalMinutes }, NOW, DEFAULT_ENGINE_CONFIG);
+    const funding = (ageMs: number, fundingIntervalMinutes: number) =>
+      computeFreshness({ ...emptySnapshot(), funding: [{ ts: NOW - ageMs, rate: 0.0001 }], fundingIntervalMinutes }, NOW, DEFAULT_ENGINE_CONFIG);
     expect(funding(5 * 86_400_000, 480)).toBe(0);
     expect(funding(7 * 3_600_000, 480)).toBe(1);
     expect(funding(7 * 3_600_000, 60)).toBe(0);

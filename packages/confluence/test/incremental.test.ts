@@ -5,11 +5,18 @@ import { snapshotArb } from './helpers/arbitrary';
 import { NOW } from './helpers/market';
 
 /** One second of a market: the same snapshot again, its forming candles moved, its book moved, or another market. */
-type Step = { kind: 'same' } | { kind: 'forming'; ticks: number; volume: number } | { kind: 'book'; factor: number } | { kind: 'other'; snapshot: MarketSnapshot };
+type Step =
+  | { kind: 'same' }
+  | { kind: 'forming'; ticks: number; volume: number }
+  | { kind: 'book'; factor: number }
+  | { kind: 'other'; snapshot: MarketSnapshot };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Step>({ kind: 'same' }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('forming' as const), ticks: fc.integer({ min: -6, max: 6 }), volume: fc.integer({ min: 0, max: 500 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('forming' as const), ticks: fc.integer({ min: -6, max: 6 }), volume: fc.integer({ min: 0, max: 500 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('book' as const), factor: fc.constantFrom(0.5, 0.9, 1.1, 2) }) },
   { weight: 1, arbitrary: snapshotArb.map((snapshot): Step => ({ kind: 'other', snapshot })) },
 );
@@ -56,7 +63,12 @@ describe('incremental engine (warm caches and reused output objects)', () => {
           expect(JSON.stringify(a)).toBe(JSON.stringify(b));
           if (previous !== null) {
             expect(JSON.stringify(previous.result)).toBe(previous.json);
-            if (a.components.some((c, k) => c === previous!.result.components[k] || c.subSignals.some((x, j) => x === previous!.result.components[k].subSignals[j]))) reused++;
+            if (
+              a.components.some(
+                (c, k) => c === previous!.result.components[k] || c.subSignals.some((x, j) => x === previous!.result.components[k].subSignals[j]),
+              )
+            )
+              reused++;
           }
           previous = { json: JSON.stringify(a), result: a };
           label = a.direction;

@@ -31,9 +31,18 @@ describe('indicator reference values (trading-signals vs Tulip Indicators)', () 
 
   it('when MACD(2, 5, 9) runs over the Tulip series, then macd, signal and histogram match macd 2 5 9', () => {
     const out = defined(run(new MACD(new EMA(2), new EMA(5), new EMA(9)), CLOSE));
-    expectSeries(out.map((r) => r.macd), [0.618, 0.351, 0.111, 0.416, 0.578, 0.422, 0.684, 0.927, 0.891, 0.979, 0.621]);
-    expectSeries(out.map((r) => r.signal), [0.618, 0.564, 0.474, 0.462, 0.485, 0.473, 0.515, 0.597, 0.656, 0.721, 0.701]);
-    expectSeries(out.map((r) => r.histogram), [0.0, -0.213, -0.363, -0.046, 0.093, -0.05, 0.169, 0.329, 0.235, 0.258, -0.08]);
+    expectSeries(
+      out.map((r) => r.macd),
+      [0.618, 0.351, 0.111, 0.416, 0.578, 0.422, 0.684, 0.927, 0.891, 0.979, 0.621],
+    );
+    expectSeries(
+      out.map((r) => r.signal),
+      [0.618, 0.564, 0.474, 0.462, 0.485, 0.473, 0.515, 0.597, 0.656, 0.721, 0.701],
+    );
+    expectSeries(
+      out.map((r) => r.histogram),
+      [0.0, -0.213, -0.363, -0.046, 0.093, -0.05, 0.169, 0.329, 0.235, 0.258, -0.08],
+    );
   });
 
   it('when CCI(5) runs over the Tulip series, then it matches cci 5 (Tulip starts printing at bar 2·5 − 2)', () => {
@@ -60,7 +69,10 @@ describe('indicator reference values (trading-signals vs Tulip Indicators)', () 
   it('when ATR(5), EMA(5), A/D and ADOSC(2, 5) run over the Tulip series, then they match atr 5, ema 5, ad and adosc 2 5', () => {
     expectSeries(defined(run(new ATR(5), HLC)), [1.116, 1.051, 1.009, 1.207, 1.136, 1.086, 1.243, 1.233, 1.23, 1.206, 1.137]);
     const ema = new EMA(5);
-    expectSeries(defined(CLOSE.map((c) => ema.add(c))), [81.59, 81.413, 81.899, 82.266, 82.714, 82.859, 82.853, 83.232, 83.671, 83.901, 84.444, 85.143, 85.725, 86.407, 86.701]);
+    expectSeries(
+      defined(CLOSE.map((c) => ema.add(c))),
+      [81.59, 81.413, 81.899, 82.266, 82.714, 82.859, 82.853, 83.232, 83.671, 83.901, 84.444, 85.143, 85.725, 86.407, 86.701],
+    );
     const ad = defined(run(new AD(), HLCV));
     expect(ad[0]).toBeCloseTo(-1709076.744, 2);
     expect(ad[14]).toBeCloseTo(19463313.184, 2);
@@ -72,7 +84,10 @@ describe('indicator reference values (trading-signals vs Tulip Indicators)', () 
 
   it('when AO runs over median prices 1, 2, …, 34, then AO = SMA5 − SMA34 = 32 − 17.5 = 14.5 (by hand)', () => {
     const ao = new AO(5, 34);
-    const out = run(ao, Array.from({ length: 34 }, (_, i) => ({ high: i + 1.5, low: i + 0.5 })));
+    const out = run(
+      ao,
+      Array.from({ length: 34 }, (_, i) => ({ high: i + 1.5, low: i + 0.5 })),
+    );
     expect(out[32]).toBeNull();
     // Median of bar i is i + 1; last five: 30..34 → 32; all 34: (1 + 34)/2 = 17.5.
     expect(out[33]).toBeCloseTo(14.5, 10);
@@ -91,7 +106,12 @@ describe('indicator reference values (trading-signals vs Tulip Indicators)', () 
 
   it('when OBV runs over the Tulip series, then the OBV trend measure equals its change over the window', () => {
     // Tulip obv: 0, −6447400, 1243500, …, 34258100, 29450200; the trading-signals OBV(2) starts at the 2nd bar with the same step.
-    const obv = defined(run(new OBV(2), CLOSE.map((close, i) => ({ open: close, high: HIGH[i], low: LOW[i], close, volume: VOLUME[i] }))));
+    const obv = defined(
+      run(
+        new OBV(2),
+        CLOSE.map((close, i) => ({ open: close, high: HIGH[i], low: LOW[i], close, volume: VOLUME[i] })),
+      ),
+    );
     expect(obv[0]).toBe(-6447400);
     expect(obv[obv.length - 1]).toBe(29450200);
     // The engine's obvTrend uses Σ sign(Δclose)·volume over the window, which is exactly OBV's change.
@@ -104,7 +124,16 @@ describe('indicator reference values (trading-signals vs Tulip Indicators)', () 
 describe('the engine wires the library indicators with the documented periods', () => {
   const candles: Candle[] = Array.from({ length: 90 }, (_, i) => {
     const close = 100 + 5 * Math.sin(i / 6) + i * 0.1;
-    return { start: i * 60_000, open: close - 0.3, high: close + 0.7, low: close - 0.9, close, volume: 1000 + 50 * Math.cos(i), turnover: 0, confirmed: i < 89 };
+    return {
+      start: i * 60_000,
+      open: close - 0.3,
+      high: close + 0.7,
+      low: close - 0.9,
+      close,
+      volume: 1000 + 50 * Math.cos(i),
+      turnover: 0,
+      confirmed: i < 89,
+    };
   });
 
   it('when a timeframe is evaluated, then its values equal fresh library instances fed the same candles', () => {
@@ -132,7 +161,11 @@ describe('the engine wires the library indicators with the documented periods', 
   });
 
   it('when too few candles are there, then values stay null until each indicator has its inputs', () => {
-    const d = new TfSeries('5m', 0, true).evaluate(candles.slice(0, 30).map((c, i, a) => ({ ...c, confirmed: i < a.length - 1 })), 120, 60);
+    const d = new TfSeries('5m', 0, true).evaluate(
+      candles.slice(0, 30).map((c, i, a) => ({ ...c, confirmed: i < a.length - 1 })),
+      120,
+      60,
+    );
     expect(d.values.count).toBe(30);
     expect(d.values.rsi).not.toBeNull();
     expect(d.values.adx).not.toBeNull();

@@ -71,7 +71,11 @@ describe('funding per 8 hours', () => {
   test('when the same printed rate settles every hour instead of every 8 hours, then it scores as 8× the carry', () => {
     expect(fundingPer8h(0.0001, 60)).toBeCloseTo(0.0008, 12);
     expect(fundingPer8h(0.0001, 240)).toBeCloseTo(0.0002, 12);
-    const s = (fundingIntervalMinutes: number | undefined): MarketSnapshot => ({ ...syntheticMarket('range'), ticker: { ...syntheticMarket('range').ticker!, fundingRate: 0.0003 }, fundingIntervalMinutes });
+    const s = (fundingIntervalMinutes: number | undefined): MarketSnapshot => ({
+      ...syntheticMarket('range'),
+      ticker: { ...syntheticMarket('range').ticker!, fundingRate: 0.0003 },
+      fundingIntervalMinutes,
+    });
     const eight = sub(createEngine().score(s(480), NOW), 'sentiment', 'funding');
     const one = sub(createEngine().score(s(60), NOW), 'sentiment', 'funding');
     expect(eight.raw).toBeCloseTo(0.0003, 10);

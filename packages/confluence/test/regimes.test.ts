@@ -36,7 +36,14 @@ describe('regime separation on synthetic markets', () => {
     const scores: number[] = [];
     for (let i = 0; i < 40; i++) {
       const drift = (r() - 0.5) * 0.3;
-      const s = syntheticMarket(drift > 0 ? 'up' : 'down', { seed: 100 + i, drift, buyShare: 0.5 + (r() - 0.5) * 0.4, bookSkew: 1 + (r() - 0.5) * 1.2, candles: 120, trades: 400 });
+      const s = syntheticMarket(drift > 0 ? 'up' : 'down', {
+        seed: 100 + i,
+        drift,
+        buyShare: 0.5 + (r() - 0.5) * 0.4,
+        bookSkew: 1 + (r() - 0.5) * 1.2,
+        candles: 120,
+        trades: 400,
+      });
       scores.push(createEngine().score(s, NOW).score as number);
     }
     const mean = scores.reduce((a, b) => a + b, 0) / scores.length;

@@ -24,7 +24,11 @@ describe('order-book smoothing over 60 s', () => {
 
   test('when the samples of the last 60 s lean the other way, then every book measure is their mean with the current book (hand-computed)', () => {
     // Two samples older than the 60 s window (ignored), then 30 samples of −0.5 inside it: raw = (c + 30·(−0.5)) / 31.
-    const history = [sample(BOOK_SMOOTHING_MS + 5_000, 0.9), sample(BOOK_SMOOTHING_MS + 1_000, 0.9), ...Array.from({ length: 30 }, (_, i) => sample(30_000 - i * 1_000, -0.5))];
+    const history = [
+      sample(BOOK_SMOOTHING_MS + 5_000, 0.9),
+      sample(BOOK_SMOOTHING_MS + 1_000, 0.9),
+      ...Array.from({ length: 30 }, (_, i) => sample(30_000 - i * 1_000, -0.5)),
+    ];
     const r = createEngine().score(withHistory(base, history), NOW);
     expect(sub(r, 'orderbook', 'depthImbalance').raw).toBeCloseTo((current.depth! + 30 * -0.5) / 31, 4);
     expect(sub(r, 'orderbook', 'topImbalance').raw).toBeCloseTo((current.touch! + 30 * -0.5) / 31, 4);

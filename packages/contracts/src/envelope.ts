@@ -1,4 +1,16 @@
-import { DataByKind, Envelope, Kind, LIMITS, MarketSource, SCHEMA_VERSION, SymbolRow, dataSchemas, envelopeHeaderSchema, symbolRowSchema, symbolsDataSchema } from './schemas';
+import {
+  DataByKind,
+  Envelope,
+  Kind,
+  LIMITS,
+  MarketSource,
+  SCHEMA_VERSION,
+  SymbolRow,
+  dataSchemas,
+  envelopeHeaderSchema,
+  symbolRowSchema,
+  symbolsDataSchema,
+} from './schemas';
 
 export interface EnvelopeMeta {
   generation: number;
@@ -14,9 +26,7 @@ export function makeEnvelope<K extends Kind>(kind: K, meta: EnvelopeMeta, data: 
 /** Why a stored value was not accepted. Readers report these in their status instead of rendering the value. */
 export type RejectReason = 'not_json' | 'bad_envelope' | 'newer_schema' | 'older_schema' | 'wrong_kind' | 'bad_data';
 
-export type DecodeResult<K extends Kind> =
-  | { ok: true; envelope: Envelope<K> }
-  | { ok: false; reason: RejectReason; message: string; schema?: number };
+export type DecodeResult<K extends Kind> = { ok: true; envelope: Envelope<K> } | { ok: false; reason: RejectReason; message: string; schema?: number };
 
 /**
  * Parses and validates one stored value as an envelope of the expected kind.
@@ -69,7 +79,14 @@ export function encodeEnvelope(envelope: Envelope): string {
  * (the publisher serialises each detail once, for change detection, and reuses that JSON here).
  */
 export function encodeEnvelopeJson(kind: Kind, meta: EnvelopeMeta, dataJson: string): string {
-  const head = JSON.stringify({ schema: SCHEMA_VERSION, kind, generation: meta.generation, producedAt: meta.producedAt, analyzerId: meta.analyzerId, source: meta.source });
+  const head = JSON.stringify({
+    schema: SCHEMA_VERSION,
+    kind,
+    generation: meta.generation,
+    producedAt: meta.producedAt,
+    analyzerId: meta.analyzerId,
+    source: meta.source,
+  });
   return `${head.slice(0, -1)},"data":${dataJson}}`;
 }
 
@@ -84,12 +101,15 @@ export interface LenientSymbols {
  * Decodes a `symbols` table row by row: one bad row is dropped and counted rather than hiding the whole table.
  * Envelope-level problems (not JSON, unknown schema, wrong kind) still reject the value.
  */
-export function decodeSymbolsLenient(raw: Buffer | string): { ok: true; value: LenientSymbols } | { ok: false; reason: RejectReason; message: string; schema?: number } {
+export function decodeSymbolsLenient(
+  raw: Buffer | string,
+): { ok: true; value: LenientSymbols } | { ok: false; reason: RejectReason; message: string; schema?: number } {
   const head = decodeEnvelope('symbols', raw, { validateData: false });
   if (!head.ok) return head;
   const data = head.envelope.data as unknown as { rows?: unknown; pending?: unknown; dropped?: unknown };
   if (!data || typeof data !== 'object' || !Array.isArray(data.rows)) return { ok: false, reason: 'bad_data', message: 'symbols data has no rows array' };
-  if (data.rows.length > LIMITS.rows) return { ok: false, reason: 'bad_data', message: `symbols data has ${data.rows.length} rows; at most ${LIMITS.rows} are accepted` };
+  if (data.rows.length > LIMITS.rows)
+    return { ok: false, reason: 'bad_data', message: `symbols data has ${data.rows.length} rows; at most ${LIMITS.rows} are accepted` };
   const rows: SymbolRow[] = [];
   let dropped = 0;
   let firstProblem: string | null = null;

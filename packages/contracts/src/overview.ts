@@ -61,13 +61,34 @@ export function computeOverview(rows: SymbolRow[], limit: number = MOVERS_LIMIT)
     symbolCount: rows.length,
     scoredCount: scored,
     breadth: { bullish, bearish, neutral, meanScore: scored > 0 ? Math.round((scoreSum / scored) * 10) / 10 : null },
-    gainers: top(rows, (r) => r.change24h, true, limit, (v) => v > 0),
-    losers: top(rows, (r) => r.change24h, false, limit, (v) => v < 0),
+    gainers: top(
+      rows,
+      (r) => r.change24h,
+      true,
+      limit,
+      (v) => v > 0,
+    ),
+    losers: top(
+      rows,
+      (r) => r.change24h,
+      false,
+      limit,
+      (v) => v < 0,
+    ),
     strongest: top(rows, (r) => r.score, true, limit),
     weakest: top(rows, (r) => r.score, false, limit),
     fundingHighest: top(rows, funding8hOf, true, limit),
     fundingLowest: top(rows, funding8hOf, false, limit),
-    scoreMovers: top(rows, (r) => { const d = scoreMove(r); return d === null ? null : Math.abs(d); }, true, limit, (v) => v > 0),
+    scoreMovers: top(
+      rows,
+      (r) => {
+        const d = scoreMove(r);
+        return d === null ? null : Math.abs(d);
+      },
+      true,
+      limit,
+      (v) => v > 0,
+    ),
     totalTurnover24h: turnover,
   };
 }

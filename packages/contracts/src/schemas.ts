@@ -71,9 +71,7 @@ export const moveSchema = z.object({
   delta: num,
   at: ts,
   summary: z.string().max(400),
-  parts: z
-    .array(z.object({ component: z.enum(COMPONENT_NAMES), delta: num, cause: z.string().max(200) }))
-    .max(6),
+  parts: z.array(z.object({ component: z.enum(COMPONENT_NAMES), delta: num, cause: z.string().max(200) })).max(6),
 });
 export type ScoreMove = z.infer<typeof moveSchema>;
 
@@ -305,9 +303,7 @@ export const calibrationCellSchema = z.object({
   medianReturn: num.nullable(),
 });
 export type CalibrationCell = z.infer<typeof calibrationCellSchema>;
-const byHorizonSchema = z
-  .record(label, calibrationCellSchema)
-  .refine((r) => Object.keys(r).length <= LIMITS.horizons, `at most ${LIMITS.horizons} horizons`);
+const byHorizonSchema = z.record(label, calibrationCellSchema).refine((r) => Object.keys(r).length <= LIMITS.horizons, `at most ${LIMITS.horizons} horizons`);
 const bandRecordsSchema = z.array(z.object({ band: label, byHorizon: byHorizonSchema })).max(LIMITS.bands);
 export const calibrationDataSchema = z.object({
   horizons: z.array(label).max(LIMITS.horizons),

@@ -1,5 +1,19 @@
 import fc from 'fast-check';
-import { Kind, LIMITS, SCHEMA_VERSION, computeOverview, createKeys, decodeEnvelope, decodeSymbolsLenient, encodeEnvelope, encodeEnvelopeJson, formatPrice, isValidSymbol, makeEnvelope, tickDecimals } from '@confluence/contracts';
+import {
+  Kind,
+  LIMITS,
+  SCHEMA_VERSION,
+  computeOverview,
+  createKeys,
+  decodeEnvelope,
+  decodeSymbolsLenient,
+  encodeEnvelope,
+  encodeEnvelopeJson,
+  formatPrice,
+  isValidSymbol,
+  makeEnvelope,
+  tickDecimals,
+} from '@confluence/contracts';
 import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from '@confluence/testkit';
 
 describe('keys', () => {
@@ -109,7 +123,19 @@ describe('encodeEnvelopeJson', () => {
 
 describe('bounds of the schemas', () => {
   const meta = META;
-  const cell = { samples: 1, directional: 1, hits: 1, hitRate: 1, baseRate: 0.5, skill: 0.5, skill95: null, blocks: 1, verdict: 'too_few', meanReturn: 0.01, medianReturn: 0.01 };
+  const cell = {
+    samples: 1,
+    directional: 1,
+    hits: 1,
+    hitRate: 1,
+    baseRate: 0.5,
+    skill: 0.5,
+    skill95: null,
+    blocks: 1,
+    verdict: 'too_few',
+    meanReturn: 0.01,
+    medianReturn: 0.01,
+  };
   const calibration = (horizons: string[], band = '≥70') => ({
     horizons,
     bands: [{ band, byHorizon: Object.fromEntries(horizons.map((h) => [h, cell])) }],
@@ -133,13 +159,20 @@ describe('bounds of the schemas', () => {
   });
 
   test('when a list is longer than its bound, then the value is rejected (rows, timeline minutes, history points, alerts, movers)', () => {
-    expect(decode('timeline', { minutes: Array.from({ length: LIMITS.timelineMinutes + 1 }, (_, i) => i * 60_000) })).toMatchObject({ ok: false, reason: 'bad_data' });
+    expect(decode('timeline', { minutes: Array.from({ length: LIMITS.timelineMinutes + 1 }, (_, i) => i * 60_000) })).toMatchObject({
+      ok: false,
+      reason: 'bad_data',
+    });
     expect(decode('timeline', { minutes: Array.from({ length: 1441 }, (_, i) => i * 60_000) }).ok).toBe(true);
-    expect(decode('history', { symbol: 'BTCUSDT', points: Array.from({ length: LIMITS.historyPoints + 1 }, (_, i) => [i, 50, 1]) })).toMatchObject({ ok: false });
+    expect(decode('history', { symbol: 'BTCUSDT', points: Array.from({ length: LIMITS.historyPoints + 1 }, (_, i) => [i, 50, 1]) })).toMatchObject({
+      ok: false,
+    });
     expect(decode('snapshot', { minute: 0, rows: Array.from({ length: LIMITS.rows + 1 }, (_, i) => buildRow(i)) })).toMatchObject({ ok: false });
     const overview = buildOverviewEnvelope(5).data;
     expect(decode('overview', { ...overview, gainers: Array.from({ length: LIMITS.movers + 1 }, () => overview.strongest[0]) })).toMatchObject({ ok: false });
-    const table = JSON.stringify(makeEnvelope('symbols', meta, { rows: Array.from({ length: LIMITS.rows + 1 }, (_, i) => buildRow(i)), pending: [], dropped: 0 }));
+    const table = JSON.stringify(
+      makeEnvelope('symbols', meta, { rows: Array.from({ length: LIMITS.rows + 1 }, (_, i) => buildRow(i)), pending: [], dropped: 0 }),
+    );
     expect(decodeSymbolsLenient(table)).toMatchObject({ ok: false, reason: 'bad_data' });
   });
 });

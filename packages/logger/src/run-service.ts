@@ -66,7 +66,7 @@ export async function runService(name: string, logger: Logger, app: RunnableServ
 
 const LISTEN_ERRORS: Record<string, string> = {
   EADDRINUSE: 'the port is already in use; stop what uses it or choose another port',
-  EADDRNOTAVAIL: 'the address is not one of this machine\'s; bind to 127.0.0.1, 0.0.0.0 or one of its own addresses',
+  EADDRNOTAVAIL: "the address is not one of this machine's; bind to 127.0.0.1, 0.0.0.0 or one of its own addresses",
   EACCES: 'permission denied; ports below 1024 need privileges, choose a higher port',
   ENOTFOUND: 'the host name does not resolve',
   EAI_AGAIN: 'the host name could not be resolved',

@@ -2,8 +2,24 @@ import { createRateLimitedLog, redact, Logger, LogMeta } from '@confluence/logge
 
 describe('logger', () => {
   test('when meta carries secrets, then their values never reach the log', () => {
-    const out = redact({ password: 'hunter2', MEMCACHED_PASSWORD: 'x', token: 'abc', authorization: 'Bearer t', nested: { apiKey: 'k', ok: 1 }, user: 'alice', empty: '' });
-    expect(out).toEqual({ password: '[redacted]', MEMCACHED_PASSWORD: '[redacted]', token: '[redacted]', authorization: '[redacted]', nested: { apiKey: '[redacted]', ok: 1 }, user: 'alice', empty: '' });
+    const out = redact({
+      password: 'hunter2',
+      MEMCACHED_PASSWORD: 'x',
+      token: 'abc',
+      authorization: 'Bearer t',
+      nested: { apiKey: 'k', ok: 1 },
+      user: 'alice',
+      empty: '',
+    });
+    expect(out).toEqual({
+      password: '[redacted]',
+      MEMCACHED_PASSWORD: '[redacted]',
+      token: '[redacted]',
+      authorization: '[redacted]',
+      nested: { apiKey: '[redacted]', ok: 1 },
+      user: 'alice',
+      empty: '',
+    });
   });
 
   test('when a flood of the same problem arrives, then one line per interval is logged with the count suppressed', () => {

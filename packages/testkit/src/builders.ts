@@ -19,7 +19,14 @@ export function buildRow(i: number, overrides: Partial<SymbolRow> = {}): SymbolR
     components: { technical: score, volume: 50, orderflow: score, orderbook: null, structure: 55, sentiment: 45 },
     updatedAt: 1_764_080_000_000 + i,
     dataOk: true,
-    lastMove: { from: score - 3, to: score, delta: 3, at: 1_764_080_000_000, summary: `${score - 3} → ${score}: order flow +3 (CVD turned positive)`, parts: [{ component: 'orderflow', delta: 3, cause: 'CVD turned positive' }] },
+    lastMove: {
+      from: score - 3,
+      to: score,
+      delta: 3,
+      at: 1_764_080_000_000,
+      summary: `${score - 3} → ${score}: order flow +3 (CVD turned positive)`,
+      parts: [{ component: 'orderflow', delta: 3, cause: 'CVD turned positive' }],
+    },
     ...overrides,
   };
 }

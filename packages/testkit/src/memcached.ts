@@ -32,7 +32,9 @@ export interface Memcached {
   proc(): Proc | undefined;
 }
 
-export async function startMemcached(options: { port?: number; memoryMb?: number; extraArgs?: string[]; env?: Record<string, string> } = {}): Promise<Memcached> {
+export async function startMemcached(
+  options: { port?: number; memoryMb?: number; extraArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<Memcached> {
   const port = options.port ?? (await freePort());
   const bin = memcachedBinary();
   let proc: Proc | undefined;
@@ -41,7 +43,20 @@ export async function startMemcached(options: { port?: number; memoryMb?: number
     address: `127.0.0.1:${port}`,
     async start() {
       if (proc && !proc.exited()) return;
-      const args = ['-l', '127.0.0.1', '-p', String(port), '-U', '0', '-m', String(options.memoryMb ?? 64), '-t', '2', ...(process.getuid?.() === 0 ? ['-u', 'root'] : []), ...(options.extraArgs ?? [])];
+      const args = [
+        '-l',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-U',
+        '0',
+        '-m',
+        String(options.memoryMb ?? 64),
+        '-t',
+        '2',
+        ...(process.getuid?.() === 0 ? ['-u', 'root'] : []),
+        ...(options.extraArgs ?? []),
+      ];
       proc = startProcess('memcached', args, options.env ?? {}, { command: bin });
       await waitFor(async () => (proc!.exited() ? Promise.reject(new Error(`memcached exited: ${proc!.output()}`)) : canConnect(port)), {
         timeoutMs: 10_000,

@@ -52,7 +52,12 @@ export interface Proc {
   waitForExit(timeoutMs: number): Promise<number | null>;
 }
 
-export function startProcess(name: string, args: string[], env: Record<string, string | undefined>, options: { command?: string; cwd?: string; nodeArgs?: string[] } = {}): Proc {
+export function startProcess(
+  name: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { command?: string; cwd?: string; nodeArgs?: string[] } = {},
+): Proc {
   const child = spawn(options.command ?? process.execPath, options.command ? args : [...(options.nodeArgs ?? []), ...args], {
     cwd: options.cwd ?? ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_OPTIONS: '--no-warnings', LOG_FORMAT: 'json', ...env },

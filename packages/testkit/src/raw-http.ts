@@ -27,7 +27,10 @@ export function rawRequest(port: number, request: string | Buffer, options: { ti
       if (err) reject(err);
       else resolve(res!);
     };
-    const timer = setTimeout(() => finish(new Error(`no complete answer within ${options.timeoutMs ?? 5000} ms to ${JSON.stringify(String(request).slice(0, 120))}`)), options.timeoutMs ?? 5000);
+    const timer = setTimeout(
+      () => finish(new Error(`no complete answer within ${options.timeoutMs ?? 5000} ms to ${JSON.stringify(String(request).slice(0, 120))}`)),
+      options.timeoutMs ?? 5000,
+    );
     const tryParse = (ended: boolean): void => {
       for (;;) {
         const end = buf.indexOf('\r\n\r\n');

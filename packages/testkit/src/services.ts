@@ -40,10 +40,13 @@ export async function postJson(url: string, body: unknown): Promise<HttpJson> {
 
 export async function startSimulator(env: Record<string, string> = {}): Promise<Service & { wsUrl: string; restUrl: string }> {
   const proc = startProcess('simulator', [path.join(ROOT, 'services/simulator/dist/main.js')], { SIM_PORT: '0', ...env });
-  const line = await waitFor(() => {
-    if (proc.exited()) throw new Error(`simulator exited: ${proc.output().slice(-2000)}`);
-    return proc.jsonLines().find((l) => l.event === 'listening');
-  }, { timeoutMs: 20_000, what: 'simulator to listen' });
+  const line = await waitFor(
+    () => {
+      if (proc.exited()) throw new Error(`simulator exited: ${proc.output().slice(-2000)}`);
+      return proc.jsonLines().find((l) => l.event === 'listening');
+    },
+    { timeoutMs: 20_000, what: 'simulator to listen' },
+  );
   const port = Number(line.port);
   return { proc, port, url: `http://127.0.0.1:${port}`, wsUrl: String(line.wsUrl), restUrl: String(line.restUrl) };
 }
@@ -56,11 +59,14 @@ async function startService(name: string, entry: string, portVar: string, env: R
   const port = env[portVar] ? Number(env[portVar]) : await freePort();
   const proc = startProcess(name, [path.join(ROOT, entry)], { LOG_LEVEL: 'info', ...env, [portVar]: String(port) });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => {
-    if (proc.exited()) throw new Error(`${name} exited (${proc.exitCode()}): ${proc.output().slice(-3000)}`);
-    const r = await getJson(url + readyPath, { timeoutMs: 1000 });
-    return r.status === 200;
-  }, { timeoutMs: 30_000, what: `${name} to answer ${readyPath}` });
+  await waitFor(
+    async () => {
+      if (proc.exited()) throw new Error(`${name} exited (${proc.exitCode()}): ${proc.output().slice(-3000)}`);
+      const r = await getJson(url + readyPath, { timeoutMs: 1000 });
+      return r.status === 200;
+    },
+    { timeoutMs: 30_000, what: `${name} to answer ${readyPath}` },
+  );
   return { proc, port, url };
 }
 

@@ -28,7 +28,11 @@ export function heartbeatData(now: number, generation: number, symbolCount: numb
 /** The time-travel minute `publishGeneration` records when asked for extras. */
 export const SNAPSHOT_MINUTE = 1_764_079_980_000;
 
-export async function publishGeneration(cache: Cache, generation: number, options: { symbols?: number; shards?: number; extras?: boolean } = {}): Promise<void> {
+export async function publishGeneration(
+  cache: Cache,
+  generation: number,
+  options: { symbols?: number; shards?: number; extras?: boolean } = {},
+): Promise<void> {
   const n = options.symbols ?? 20;
   const count = options.shards ?? 1;
   const now = Date.now();
@@ -37,7 +41,11 @@ export async function publishGeneration(cache: Cache, generation: number, option
   if (options.extras) {
     // Per-symbol history, the time-travel index and one snapshot: data behind routes read on demand.
     for (const row of rows) {
-      await cache.set(keys.history(row.symbol), JSON.stringify(makeEnvelope('history', meta, { symbol: row.symbol, points: [[SNAPSHOT_MINUTE, row.score, row.price]] })), 60);
+      await cache.set(
+        keys.history(row.symbol),
+        JSON.stringify(makeEnvelope('history', meta, { symbol: row.symbol, points: [[SNAPSHOT_MINUTE, row.score, row.price]] })),
+        60,
+      );
     }
     await cache.set(keys.timeline(), JSON.stringify(makeEnvelope('timeline', meta, { minutes: [SNAPSHOT_MINUTE] })), 60);
     await cache.set(keys.snapshot(SNAPSHOT_MINUTE), JSON.stringify(makeEnvelope('snapshot', meta, { minute: SNAPSHOT_MINUTE, rows })), 60);
@@ -57,6 +65,10 @@ export async function publishGeneration(cache: Cache, generation: number, option
     const ov = buildOverviewEnvelope(mine.length, meta);
     await cache.set(keys.symbols(shard), JSON.stringify(symbols), 60);
     await cache.set(keys.overview(shard), JSON.stringify(ov), 60);
-    await cache.set(keys.heartbeat(shard), JSON.stringify(makeEnvelope('heartbeat', { ...meta, analyzerId: `shard-${index}` }, heartbeatData(now, generation, mine.length, shard))), 60);
+    await cache.set(
+      keys.heartbeat(shard),
+      JSON.stringify(makeEnvelope('heartbeat', { ...meta, analyzerId: `shard-${index}` }, heartbeatData(now, generation, mine.length, shard))),
+      60,
+    );
   }
 }

@@ -17,7 +17,6 @@ export interface SyntheticOptions {
   depth?: number;
 }
 
-
 interface SymState {
   symbol: string;
   tick: number;

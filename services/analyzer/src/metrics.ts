@@ -75,19 +75,49 @@ export function createAnalyzerMetrics(sources: {
       mirror(cacheErrors, {}, seen, sources.cacheErrors());
     },
   });
-  const messages = new client.Counter({ name: 'confluence_messages_total', help: 'Exchange messages received, by topic family', labelNames: ['topic'], registers: [registry] });
+  const messages = new client.Counter({
+    name: 'confluence_messages_total',
+    help: 'Exchange messages received, by topic family',
+    labelNames: ['topic'],
+    registers: [registry],
+  });
   const reconnects = new client.Counter({ name: 'confluence_ws_reconnects_total', help: 'WebSocket reconnects', registers: [registry] });
   const resyncs = new client.Counter({ name: 'confluence_book_resyncs_total', help: 'Order book resyncs (gap or crossed book)', registers: [registry] });
-  const malformed = new client.Counter({ name: 'confluence_malformed_messages_total', help: 'Malformed or unknown exchange messages, by reason', labelNames: ['reason'], registers: [registry] });
+  const malformed = new client.Counter({
+    name: 'confluence_malformed_messages_total',
+    help: 'Malformed or unknown exchange messages, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   const rejected = new client.Counter({ name: 'confluence_subscribe_rejected_total', help: 'Subscriptions the exchange rejected', registers: [registry] });
   const restErrors = new client.Counter({ name: 'confluence_rest_errors_total', help: 'Failed exchange REST calls', registers: [registry] });
-  const rateLimited = new client.Counter({ name: 'confluence_rest_rate_limited_total', help: 'Exchange REST calls answered with a rate limit', registers: [registry] });
-  const accessBlocked = new client.Counter({ name: 'confluence_rest_access_blocked_total', help: 'Exchange REST answers that were an access-blocking HTTP 403 (not a rate limit)', registers: [registry] });
-  const connectDeferred = new client.Counter({ name: 'confluence_ws_connect_deferred_total', help: 'WebSocket connection attempts deferred by the pool-wide cap', registers: [registry] });
-  const emptySnapshots = new client.Counter({ name: 'confluence_book_empty_snapshots_total', help: 'Empty u=1 order-book snapshots (delisting or tick-size change)', registers: [registry] });
+  const rateLimited = new client.Counter({
+    name: 'confluence_rest_rate_limited_total',
+    help: 'Exchange REST calls answered with a rate limit',
+    registers: [registry],
+  });
+  const accessBlocked = new client.Counter({
+    name: 'confluence_rest_access_blocked_total',
+    help: 'Exchange REST answers that were an access-blocking HTTP 403 (not a rate limit)',
+    registers: [registry],
+  });
+  const connectDeferred = new client.Counter({
+    name: 'confluence_ws_connect_deferred_total',
+    help: 'WebSocket connection attempts deferred by the pool-wide cap',
+    registers: [registry],
+  });
+  const emptySnapshots = new client.Counter({
+    name: 'confluence_book_empty_snapshots_total',
+    help: 'Empty u=1 order-book snapshots (delisting or tick-size change)',
+    registers: [registry],
+  });
   const repairsDone = new client.Counter({ name: 'confluence_candle_repairs_total', help: 'Candle gaps backfilled over REST', registers: [registry] });
   const repairing = new client.Gauge({ name: 'confluence_symbols_repairing', help: 'Symbols whose candles are being repaired', registers: [registry] });
-  const clockOffset = new client.Gauge({ name: 'confluence_exchange_clock_offset_seconds', help: 'Exchange clock minus the host clock', registers: [registry] });
+  const clockOffset = new client.Gauge({
+    name: 'confluence_exchange_clock_offset_seconds',
+    help: 'Exchange clock minus the host clock',
+    registers: [registry],
+  });
   const cacheErrors = new client.Counter({ name: 'confluence_memcached_errors_total', help: 'Memcached operations that failed', registers: [registry] });
   const symbolsTracked = new client.Gauge({
     name: 'confluence_symbols_tracked',
@@ -113,7 +143,11 @@ export function createAnalyzerMetrics(sources: {
       registers: [registry],
     }),
     scoringWorkers: new client.Gauge({ name: 'confluence_scoring_workers', help: 'Worker threads scoring (0: the main thread scores)', registers: [registry] }),
-    scoringWorkerRestarts: new client.Counter({ name: 'confluence_scoring_worker_restarts_total', help: 'Scoring worker threads restarted after they died or stalled', registers: [registry] }),
+    scoringWorkerRestarts: new client.Counter({
+      name: 'confluence_scoring_worker_restarts_total',
+      help: 'Scoring worker threads restarted after they died or stalled',
+      registers: [registry],
+    }),
     publishFailures: new client.Counter({ name: 'confluence_publish_failures_total', help: 'Publish cycles that failed', registers: [registry] }),
   };
 }

@@ -200,7 +200,7 @@ export interface PreListingInfoWire {
 
 /** `status`: the instrument's current status when it has changed since listing (instrument-status control). */
 export function toInstrumentInfo(spec: InstrumentSpec, status: InstrumentStatus = spec.status): InstrumentInfoWire {
-  const maxQtyUnits = Math.max(1, Math.round((5e6 / spec.basePrice) / spec.qty));
+  const maxQtyUnits = Math.max(1, Math.round(5e6 / spec.basePrice / spec.qty));
   const fmtQty = (units: number): string => formatQty(spec, units);
   const fmtPrice = (ticks: number): string => formatPrice(spec, ticks);
   const preListing = spec.status === 'PreLaunch';

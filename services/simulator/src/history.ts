@@ -115,7 +115,7 @@ export class PriceHistory {
   openInterestAt(t: number): number {
     const ageH = max(0, (this.startTime - t) / HOUR_MS);
     const trendPart = this.effects.oiGrowthPerHour * integratedTrendWeight(ageH);
-    const noise = 0.06 * (this.noise(1, t, 8 * HOUR_MS)) + 0.02 * this.noise(2, t, HOUR_MS);
+    const noise = 0.06 * this.noise(1, t, 8 * HOUR_MS) + 0.02 * this.noise(2, t, HOUR_MS);
     return this.p.openInterest * exp(-trendPart + noise);
   }
 

@@ -62,7 +62,18 @@ const HAND_MADE: readonly HandMade[] = [
   { symbol: 'SOLUSDT', base: 'SOL', price: 180, tick: '0.01', qty: '0.1', turnover: 2.6e9, vol: 0.011, lev: 75, fundingMin: 480, launch: 1633046400000 },
   { symbol: 'XRPUSDT', base: 'XRP', price: 2.3, tick: '0.0001', qty: '1', turnover: 1.7e9, vol: 0.012, lev: 75, fundingMin: 480, launch: 1620172800000 },
   { symbol: 'DOGEUSDT', base: 'DOGE', price: 0.35, tick: '0.00001', qty: '1', turnover: 1.25e9, vol: 0.014, lev: 75, fundingMin: 480, launch: 1620345600000 },
-  { symbol: '1000PEPEUSDT', base: '1000PEPE', price: 0.012, tick: '0.0000001', qty: '100', turnover: 7.0e8, vol: 0.02, lev: 50, fundingMin: 240, launch: 1683072000000 },
+  {
+    symbol: '1000PEPEUSDT',
+    base: '1000PEPE',
+    price: 0.012,
+    tick: '0.0000001',
+    qty: '100',
+    turnover: 7.0e8,
+    vol: 0.02,
+    lev: 50,
+    fundingMin: 240,
+    launch: 1683072000000,
+  },
   { symbol: 'SUIUSDT', base: 'SUI', price: 3.6, tick: '0.0001', qty: '10', turnover: 5.8e8, vol: 0.016, lev: 50, fundingMin: 480, launch: 1683158400000 },
   { symbol: 'ADAUSDT', base: 'ADA', price: 0.95, tick: '0.0001', qty: '1', turnover: 4.6e8, vol: 0.013, lev: 75, fundingMin: 480, launch: 1618790400000 },
   { symbol: 'WIFUSDT', base: 'WIF', price: 2.1, tick: '0.0001', qty: '1', turnover: 3.9e8, vol: 0.022, lev: 50, fundingMin: 240, launch: 1705449600000 },
@@ -116,9 +127,45 @@ export const TRADFI_SHARE = 0.225;
 
 /** Hand-made non-crypto perpetuals (SIM_TRADFI): gold ranks among the top crypto by turnover, as it does on Bybit. */
 const TRADFI_HAND_MADE: readonly (HandMade & { readonly type: string })[] = [
-  { symbol: 'XAUUSDT', base: 'XAU', price: 2650, tick: '0.01', qty: '0.01', turnover: 3.0e9, vol: 0.003, lev: 50, fundingMin: 480, launch: 1719792000000, type: 'commodity' },
-  { symbol: 'NVDAUSDT', base: 'NVDA', price: 140, tick: '0.01', qty: '0.1', turnover: 9.0e8, vol: 0.006, lev: 25, fundingMin: 480, launch: 1735689600000, type: 'stock' },
-  { symbol: 'XAGUSDT', base: 'XAG', price: 31, tick: '0.001', qty: '0.1', turnover: 4.0e8, vol: 0.005, lev: 25, fundingMin: 480, launch: 1719792000000, type: 'commodity' },
+  {
+    symbol: 'XAUUSDT',
+    base: 'XAU',
+    price: 2650,
+    tick: '0.01',
+    qty: '0.01',
+    turnover: 3.0e9,
+    vol: 0.003,
+    lev: 50,
+    fundingMin: 480,
+    launch: 1719792000000,
+    type: 'commodity',
+  },
+  {
+    symbol: 'NVDAUSDT',
+    base: 'NVDA',
+    price: 140,
+    tick: '0.01',
+    qty: '0.1',
+    turnover: 9.0e8,
+    vol: 0.006,
+    lev: 25,
+    fundingMin: 480,
+    launch: 1735689600000,
+    type: 'stock',
+  },
+  {
+    symbol: 'XAGUSDT',
+    base: 'XAG',
+    price: 31,
+    tick: '0.001',
+    qty: '0.1',
+    turnover: 4.0e8,
+    vol: 0.005,
+    lev: 25,
+    fundingMin: 480,
+    launch: 1719792000000,
+    type: 'commodity',
+  },
 ];
 
 /** Synthetic instrument n (1-based position in the universe, n > HAND_MADE_COUNT). */
@@ -131,19 +178,22 @@ function syntheticSpec(n: number, tradfi = false): InstrumentSpec {
   const qtyStep = stepString(qtyRaw);
   const fundingPick = hashUnit(SYNTHETIC_KEY, n, 2);
   const id = String(n).padStart(3, '0');
-  return makeSpec({
-    symbol: `SIM${id}USDT`,
-    base: `SIM${id}`,
-    price,
-    tick: tickSize,
-    qty: qtyStep,
-    // Geometric decay keeps every turnover distinct and below the hand-made ones.
-    turnover: 8.0e7 * Math.pow(0.99, n - HAND_MADE_COUNT),
-    vol: 0.01 + 0.015 * hashUnit(SYNTHETIC_KEY, n, 3),
-    lev: [25, 50, 75][Math.floor(hashUnit(SYNTHETIC_KEY, n, 4) * 3)],
-    fundingMin: fundingPick < 0.05 ? 60 : fundingPick < 0.3 ? 240 : 480,
-    launch: 1609459200000 + Math.floor(hashUnit(SYNTHETIC_KEY, n, 5) * 1500) * 86400000,
-  }, { symbolType: tradfi ? tradfiType(n) : '' });
+  return makeSpec(
+    {
+      symbol: `SIM${id}USDT`,
+      base: `SIM${id}`,
+      price,
+      tick: tickSize,
+      qty: qtyStep,
+      // Geometric decay keeps every turnover distinct and below the hand-made ones.
+      turnover: 8.0e7 * Math.pow(0.99, n - HAND_MADE_COUNT),
+      vol: 0.01 + 0.015 * hashUnit(SYNTHETIC_KEY, n, 3),
+      lev: [25, 50, 75][Math.floor(hashUnit(SYNTHETIC_KEY, n, 4) * 3)],
+      fundingMin: fundingPick < 0.05 ? 60 : fundingPick < 0.3 ? 240 : 480,
+      launch: 1609459200000 + Math.floor(hashUnit(SYNTHETIC_KEY, n, 5) * 1500) * 86400000,
+    },
+    { symbolType: tradfi ? tradfiType(n) : '' },
+  );
 }
 
 function tradfiType(n: number): string {
@@ -163,7 +213,18 @@ function extraSpecs(): InstrumentSpec[] {
       { status: 'Closed', simulated: false },
     ),
     makeSpec(
-      { symbol: 'BTCUSDT-26JUN26', base: 'BTC', price: 97000, tick: '0.10', qty: '0.001', turnover: 0, vol: 0.006, lev: 50, fundingMin: 0, launch: 1735200000000 },
+      {
+        symbol: 'BTCUSDT-26JUN26',
+        base: 'BTC',
+        price: 97000,
+        tick: '0.10',
+        qty: '0.001',
+        turnover: 0,
+        vol: 0.006,
+        lev: 50,
+        fundingMin: 0,
+        launch: 1735200000000,
+      },
       { contractType: 'LinearFutures', simulated: false, deliveryTime: 1782460800000 },
     ),
     makeSpec(

@@ -124,7 +124,8 @@ export function topicsFor(symbol: string): string[] {
 
 /** The warm-up REST requests (path with query, exactly as the analyzer's REST client builds them). */
 export function warmupRequests(symbols: readonly string[]): string[] {
-  const q = (p: string, params: Record<string, string | number>): string => `${p}?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
+  const q = (p: string, params: Record<string, string | number>): string =>
+    `${p}?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)])).toString()}`;
   const out = [q(REST_PATH.instrumentsInfo, { category: 'linear', limit: 1000 }), q(REST_PATH.tickers, { category: 'linear' })];
   for (const symbol of symbols) {
     for (const interval of WARMUP.klineIntervals) out.push(q(REST_PATH.kline, { category: 'linear', symbol, interval, limit: WARMUP.klineLimit }));
@@ -292,14 +293,19 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
     trade: positiveNumber('tradeMs', opts.tradeMs ?? THINNING_DEFAULTS.tradeMs),
     kline: positiveNumber('klineMs', opts.klineMs ?? THINNING_DEFAULTS.klineMs),
   };
-  for (const [k, v] of Object.entries(every)) if (v % tickMs !== 0 && k !== 'kline') throw new RangeError(`${k}Ms (${v}) must be a multiple of tickMs (${tickMs})`);
+  for (const [k, v] of Object.entries(every))
+    if (v % tickMs !== 0 && k !== 'kline') throw new RangeError(`${k}Ms (${v}) must be a multiple of tickMs (${tickMs})`);
   const aggregate = opts.aggregateTrades ?? THINNING_DEFAULTS.aggregateTrades;
   const regimeMs = positiveNumber('regimeMinutes', opts.regimeMinutes ?? 75) * 60_000;
   const strength = opts.trendStrength ?? DEFAULT_TREND_STRENGTH;
-  if (!(strength[0] > 0 && strength[1] >= strength[0] && strength[1] <= MAX_STRENGTH)) throw new RangeError(`trend strength must be 0 < min ≤ max ≤ ${MAX_STRENGTH}, got ${strength.join('-')}`);
+  if (!(strength[0] > 0 && strength[1] >= strength[0] && strength[1] <= MAX_STRENGTH))
+    throw new RangeError(`trend strength must be 0 < min ≤ max ≤ ${MAX_STRENGTH}, got ${strength.join('-')}`);
 
   const market = new Market({ seed, symbols: n, regimes: new Map(), tickMs, speed: 1, startTime: start, maxSymbolsPerStep: 100 });
-  const symbols = [...market.markets].sort((a, b) => b.turnover24h() - a.turnover24h()).map((m) => m.symbol).slice(0, n);
+  const symbols = [...market.markets]
+    .sort((a, b) => b.turnover24h() - a.turnover24h())
+    .map((m) => m.symbol)
+    .slice(0, n);
   const faults = new FaultState();
 
   const file = path.resolve(opts.out);
@@ -359,7 +365,8 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
     const tickerGroup = group('tickers', every.ticker, every.kline, false);
     const groupOf = (t: Topic): Group => (t.kind === 'orderbook' ? bookGroup : t.kind === 'tickers' ? tickerGroup : tradesGroup);
     const connId = new Rng((seed ^ hashString('make-recording:conn')) >>> 0).uuid();
-    const answer = (success: boolean, retMsg: string, reqId: string, op: string): string => JSON.stringify({ success, ret_msg: retMsg, conn_id: connId, req_id: reqId, op });
+    const answer = (success: boolean, retMsg: string, reqId: string, op: string): string =>
+      JSON.stringify({ success, ret_msg: retMsg, conn_id: connId, req_id: reqId, op });
 
     const allTopics = symbols.flatMap(topicsFor);
     let reqNo = 0;
@@ -396,7 +403,8 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
       for (const g of groups) {
         if ((now - start) % g.everyMs !== 0 && now < end) continue;
         const outs: StepOutput[] = [];
-        for (const p of g.pending.values()) outs.push(g.needsOutputs ? p.take(aggregate) : { market: p.market, trades: [], liquidations: [], closed: undefined });
+        for (const p of g.pending.values())
+          outs.push(g.needsOutputs ? p.take(aggregate) : { market: p.market, trades: [], liquidations: [], closed: undefined });
         g.publisher.publish(outs, now);
       }
       if (now >= nextPing) {
@@ -434,7 +442,8 @@ function cliProblem(err: unknown): string {
   const option = /'(-[^' ]+)/.exec(errorMessage(err))?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument "${/'([^']*)'/.exec(errorMessage(err))?.[1] ?? ''}"`;
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return /does not take/.test(errorMessage(err)) ? `${option} takes no value` : `${option} needs a value`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option)
+    return /does not take/.test(errorMessage(err)) ? `${option} takes no value` : `${option} needs a value`;
   return errorMessage(err);
 }
 
@@ -526,7 +535,9 @@ async function cli(): Promise<void> {
       : (p) => {
           if (Date.now() - lastReport < 2_000) return;
           lastReport = Date.now();
-          process.stderr.write(`make-recording: ${(p.virtualMs / 3_600_000).toFixed(2)} / ${(p.totalMs / 3_600_000).toFixed(2)} h, ${p.lines} lines, ${(p.bytes / 1e6).toFixed(1)} MB\n`);
+          process.stderr.write(
+            `make-recording: ${(p.virtualMs / 3_600_000).toFixed(2)} / ${(p.totalMs / 3_600_000).toFixed(2)} h, ${p.lines} lines, ${(p.bytes / 1e6).toFixed(1)} MB\n`,
+          );
         },
   });
   const { regimeChanges, ...summary } = result;

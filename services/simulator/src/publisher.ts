@@ -6,7 +6,17 @@ import type { FaultState } from './faults';
 import type { Market } from './market';
 import { hashString } from './rng';
 import type { StepOutput, SymbolMarket } from './symbol-market';
-import { klineWire, liquidationWire, TICKER_KEYS, tickerWire, tradeWire, type KlineWire, type LiquidationWire, type TickerFrame, type TickerWire } from './encoder';
+import {
+  klineWire,
+  liquidationWire,
+  TICKER_KEYS,
+  tickerWire,
+  tradeWire,
+  type KlineWire,
+  type LiquidationWire,
+  type TickerFrame,
+  type TickerWire,
+} from './encoder';
 
 export interface Subscriber {
   readonly id: string;

@@ -74,7 +74,10 @@ export function regimeEffects(setting: RegimeSetting): RegimeEffects {
 /** Parses "BTCUSDT:up,ETHUSDT:down:2,SOLUSDT:range" (optional strength after a second colon). */
 export function parseRegimeOverrides(text: string): Map<string, RegimeSetting> {
   const result = new Map<string, RegimeSetting>();
-  for (const part of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const [symbol, regime, strengthText] = part.split(':').map((p) => p.trim());
     if (!symbol || !isRegime(regime)) {
       throw new Error(`"${part}" is not SYMBOL:up|down|range[:strength]`);

@@ -74,9 +74,7 @@ export function faultResponse(hit: RestFaultHit, now: number): RestResponse {
     return { status: hit.status, contentType: 'text/plain', body: text };
   }
   const headers: Record<string, string> =
-    hit.retCode === 10006
-      ? { 'X-Bapi-Limit': '600', 'X-Bapi-Limit-Status': '0', 'X-Bapi-Limit-Reset-Timestamp': String(now + 5000) }
-      : {};
+    hit.retCode === 10006 ? { 'X-Bapi-Limit': '600', 'X-Bapi-Limit-Status': '0', 'X-Bapi-Limit-Reset-Timestamp': String(now + 5000) } : {};
   return json(200, envelope({}, now, hit.retCode, RET_MESSAGES[hit.retCode] ?? 'error'), headers);
 }
 
@@ -287,4 +285,3 @@ function parseInstrumentCursor(raw: string | null): string | undefined {
   if (last === null || last === '') throw new ParamError('params error: invalid cursor');
   return last;
 }
-

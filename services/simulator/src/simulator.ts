@@ -66,7 +66,13 @@ export interface SymbolState {
   readonly bookUpdateId: number;
   readonly status: string;
   /** Aggressor flow published so far: ordinary trades' buy/sell volume (base units), block and RPI trade counts. */
-  readonly flow: { readonly buyVolume: number; readonly sellVolume: number; readonly ordinaryTrades: number; readonly blockTrades: number; readonly rpiTrades: number };
+  readonly flow: {
+    readonly buyVolume: number;
+    readonly sellVolume: number;
+    readonly ordinaryTrades: number;
+    readonly blockTrades: number;
+    readonly rpiTrades: number;
+  };
   readonly burstTradesPerSecond: number | null;
 }
 

@@ -284,9 +284,7 @@ export class SymbolMarket {
     this.lastEps = eps;
     const ranging = this.effects.direction === 0;
     const deviation = this.x - this.anchor;
-    const drift = ranging
-      ? -(1 - exp((-LN2 * dtH) / RANGE_HALF_LIFE_H)) * deviation
-      : this.effects.driftSigmaPerHour * sigmaH * dtH;
+    const drift = ranging ? -(1 - exp((-LN2 * dtH) / RANGE_HALF_LIFE_H)) * deviation : this.effects.driftSigmaPerHour * sigmaH * dtH;
     const jump = this.pendingJumpTicks;
     this.pendingJumpTicks = undefined;
     const newX = jump !== undefined ? log(jump * this.spec.tick) : this.x + drift + sigmaH * sqrt(dtH) * volMult * eps;
@@ -318,7 +316,7 @@ export class SymbolMarket {
         priceTicks = side === 'Buy' ? touch.ask : touch.bid;
       }
       const block = rng.float() < 0.0005;
-      const units = max(1, round(this.meanTradeUnits * exp(TRADE_SIZE_SIGMA * rng.normal() - TRADE_SIZE_SIGMA * TRADE_SIZE_SIGMA / 2) * (block ? 20 : 1)));
+      const units = max(1, round(this.meanTradeUnits * exp(TRADE_SIZE_SIGMA * rng.normal() - (TRADE_SIZE_SIGMA * TRADE_SIZE_SIGMA) / 2) * (block ? 20 : 1)));
       const time = max(now - (n - 1 - i), this.lastTradeTime, oneMinuteStart);
       const trade: SimTrade = {
         time,

@@ -4,10 +4,31 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BybitRestClient, createNormalizer, createReplayTransport, fetchUniverse, KLINE_BACKFILL, MarketStore, restKey, scanRecording, Warmup } from '@confluence/analyzer';
+import {
+  BybitRestClient,
+  createNormalizer,
+  createReplayTransport,
+  fetchUniverse,
+  KLINE_BACKFILL,
+  MarketStore,
+  restKey,
+  scanRecording,
+  Warmup,
+} from '@confluence/analyzer';
 import { silentLogger } from '@confluence/logger';
 import { topicsForSymbol } from '@confluence/bybit-wire';
-import { aggregateTrades, DEFAULT_START, LATENCY_MS, makeRecording, parseArgs, planRegimes, THINNING_DEFAULTS, topicsFor, warmupRequests, type RecordingResult } from '../src/make-recording';
+import {
+  aggregateTrades,
+  DEFAULT_START,
+  LATENCY_MS,
+  makeRecording,
+  parseArgs,
+  planRegimes,
+  THINNING_DEFAULTS,
+  topicsFor,
+  warmupRequests,
+  type RecordingResult,
+} from '../src/make-recording';
 import type { SimTrade } from '../src/symbol-market';
 
 interface Line {
@@ -162,7 +183,9 @@ describe('make-recording', () => {
         ['5', 300_000],
       ] as const) {
         const confirms = frames.flatMap((f) =>
-          f.frame.topic === `kline.${interval}.${s}` ? (f.frame.data as Array<{ start: number; end: number; confirm: boolean }>).filter((k) => k.confirm).map((k) => ({ t: f.t, ...k })) : [],
+          f.frame.topic === `kline.${interval}.${s}`
+            ? (f.frame.data as Array<{ start: number; end: number; confirm: boolean }>).filter((k) => k.confirm).map((k) => ({ t: f.t, ...k }))
+            : [],
         );
         const n = (MINUTES * 60_000) / ms;
         expect(confirms.map((c) => c.start)).toEqual(Array.from({ length: n }, (_, i) => DEFAULT_START + i * ms));
@@ -233,8 +256,19 @@ describe('make-recording', () => {
   });
 
   test('when the command line is parsed, then options map and mistakes are reported', () => {
-    expect(parseArgs(['--out', 'x.jsonl', '--hours', '6', '--symbols', '15', '--seed', '42'])).toMatchObject({ out: 'x.jsonl', hours: 6, symbols: 15, seed: 42, quiet: false });
-    expect(parseArgs(['--out=x', '--minutes=3', '--trades', 'price', '--strength', '0.5-2', '--quiet'])).toMatchObject({ minutes: 3, aggregateTrades: 'price', trendStrength: [0.5, 2], quiet: true });
+    expect(parseArgs(['--out', 'x.jsonl', '--hours', '6', '--symbols', '15', '--seed', '42'])).toMatchObject({
+      out: 'x.jsonl',
+      hours: 6,
+      symbols: 15,
+      seed: 42,
+      quiet: false,
+    });
+    expect(parseArgs(['--out=x', '--minutes=3', '--trades', 'price', '--strength', '0.5-2', '--quiet'])).toMatchObject({
+      minutes: 3,
+      aggregateTrades: 'price',
+      trendStrength: [0.5, 2],
+      quiet: true,
+    });
     expect(parseArgs(['--out', 'x', '--start', '2025-01-01T00:00:00Z']).startTime).toBe(Date.UTC(2025, 0, 1));
     expect(() => parseArgs(['--hours', '1'])).toThrow(/--out is required/);
     expect(() => parseArgs(['--out', 'x', '--hours', 'six'])).toThrow(/--hours must be a number/);

@@ -58,16 +58,39 @@ describe('sim encoder', () => {
   });
 
   test('when model events are encoded into frames, then the analyzer normalizes every one of them without a complaint', () => {
-    const trade: SimTrade = { time: 1_736_121_600_123, side: 'Sell', units: 4, priceTicks: 1_000_003, tickDirection: 'MinusTick', id: 't-1', seq: 9, blockTrade: false, rpi: false };
+    const trade: SimTrade = {
+      time: 1_736_121_600_123,
+      side: 'Sell',
+      units: 4,
+      priceTicks: 1_000_003,
+      tickDirection: 'MinusTick',
+      id: 't-1',
+      seq: 9,
+      blockTrade: false,
+      rpi: false,
+    };
     const frames = [
       { topic: 'publicTrade.BTCUSDT', type: 'snapshot', ts: trade.time, data: [tradeWire(btc, trade)] },
-      { topic: 'allLiquidation.BTCUSDT', type: 'snapshot', ts: trade.time, data: [liquidationWire(btc, { time: trade.time, side: 'Buy', units: 2, priceTicks: 999_990 })] },
+      {
+        topic: 'allLiquidation.BTCUSDT',
+        type: 'snapshot',
+        ts: trade.time,
+        data: [liquidationWire(btc, { time: trade.time, side: 'Buy', units: 2, priceTicks: 999_990 })],
+      },
       { topic: 'tickers.BTCUSDT', type: 'snapshot', cs: 1, ts: trade.time, data: tickerWire(btc, ticker) },
       {
         topic: 'kline.5.BTCUSDT',
         type: 'snapshot',
         ts: trade.time,
-        data: [klineWire(btc, '5', { start: 1_736_121_600_000, open: 1_000_000, high: 1_000_010, low: 999_990, close: 1_000_003, volume: 40, turnover: 400_001.5 }, false, trade.time)],
+        data: [
+          klineWire(
+            btc,
+            '5',
+            { start: 1_736_121_600_000, open: 1_000_000, high: 1_000_010, low: 999_990, close: 1_000_003, volume: 40, turnover: 400_001.5 },
+            false,
+            trade.time,
+          ),
+        ],
       },
     ];
     const normalizer = createNormalizer({ logger: silentLogger() });

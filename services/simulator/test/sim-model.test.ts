@@ -238,7 +238,10 @@ describe('non-crypto perpetuals (SIM_TRADFI)', () => {
     expect(tradfi.length).toBeGreaterThan(150);
     expect(tradfi.length).toBeLessThan(220);
     expect(new Set(tradfi.map((s) => s.symbolType))).toEqual(new Set(['stock', 'commodity', 'etf', 'forex']));
-    const top = [...u.simulated].sort((a, b) => b.turnover24h - a.turnover24h).slice(0, 4).map((s) => s.symbol);
+    const top = [...u.simulated]
+      .sort((a, b) => b.turnover24h - a.turnover24h)
+      .slice(0, 4)
+      .map((s) => s.symbol);
     expect(top).toContain('XAUUSDT');
     // Off by default: the same universe as before, every symbolType empty.
     expect(buildUniverse(800).simulated.every((s) => s.symbolType === '')).toBe(true);

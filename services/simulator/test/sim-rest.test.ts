@@ -57,7 +57,12 @@ describe('simulator REST', () => {
     expect(symbols).toHaveLength(25);
     expect(pages).toBe(7);
     expect(symbols).toEqual([...symbols].sort());
-    expect(seen.filter((i) => i.status !== 'Trading').map((i) => i.status).sort()).toEqual(['Closed', 'PreLaunch']);
+    expect(
+      seen
+        .filter((i) => i.status !== 'Trading')
+        .map((i) => i.status)
+        .sort(),
+    ).toEqual(['Closed', 'PreLaunch']);
     expect(seen.some((i) => i.contractType === 'LinearFutures')).toBe(true);
     expect(seen.some((i) => i.quoteCoin === 'USDC')).toBe(true);
     const btc = seen.find((i) => i.symbol === 'BTCUSDT');
@@ -134,9 +139,7 @@ describe('simulator REST', () => {
     const first = await getJson<Page>(api('open-interest?category=linear&symbol=BTCUSDT&intervalTime=1h&limit=200'));
     const list1 = first.body.result.list;
     expect(list1).toHaveLength(200);
-    const second = await getJson<Page>(
-      api(`open-interest?category=linear&symbol=BTCUSDT&intervalTime=1h&limit=5&cursor=${first.body.result.nextPageCursor}`),
-    );
+    const second = await getJson<Page>(api(`open-interest?category=linear&symbol=BTCUSDT&intervalTime=1h&limit=5&cursor=${first.body.result.nextPageCursor}`));
     const times = [...list1, ...second.body.result.list].map((p) => Number(p.timestamp));
     expect(times.slice(1).map((t, i) => times[i] - t)).toEqual(new Array(204).fill(3_600_000));
     expect(Number(list1[0].openInterest)).toBeGreaterThan(0);

@@ -68,9 +68,7 @@ describe('simulator WebSocket', () => {
       expect(book.bestBid()).toBeLessThan(book.bestAsk());
     }
     // With the manual clock nothing moved since the last delta, so REST shows the same book.
-    const rest = await getJson<{ b: [string, string][]; a: [string, string][] }>(
-      `${addr.restUrl}/v5/market/orderbook?category=linear&symbol=ETHUSDT&limit=50`,
-    );
+    const rest = await getJson<{ b: [string, string][]; a: [string, string][] }>(`${addr.restUrl}/v5/market/orderbook?category=linear&symbol=ETHUSDT&limit=50`);
     expect(new Map(rest.body.result.b)).toEqual(book.bids);
     expect(new Map(rest.body.result.a)).toEqual(book.asks);
   });
@@ -145,7 +143,10 @@ describe('simulator WebSocket', () => {
 
   test('when liquidations happen, then allLiquidation frames carry T, s, S, v, p', async () => {
     const c = await connect();
-    await c.request('subscribe', sim.symbols().map((s) => `allLiquidation.${s}`));
+    await c.request(
+      'subscribe',
+      sim.symbols().map((s) => `allLiquidation.${s}`),
+    );
     const isLiquidation = (f: Frame): boolean => typeof f.topic === 'string' && f.topic.startsWith('allLiquidation.');
     // Liquidations are rare (a few per symbol-hour of market time): step until one shows up.
     for (let i = 0; i < 40 && !c.frames.some(isLiquidation); i++) {

@@ -216,31 +216,67 @@ export function orderbook(ctx: Context): ComponentResult {
   if (f.depth === undefined) signals.push(missing('depthImbalance', null, sw.depthImbalance, 'no size in the top levels'));
   else {
     const { x, n } = smoothed('depth', f.depth, history, ctx.now, win);
-    signals.push(scored('depthImbalance', null, sw.depthImbalance, x, 50 + 50 * x, `raw = imbalance of the top 10 levels, level i weighted 1/(i+1), ${window(n, win)}; score = 50 + 50·raw`, DEPTH_P));
+    signals.push(
+      scored(
+        'depthImbalance',
+        null,
+        sw.depthImbalance,
+        x,
+        50 + 50 * x,
+        `raw = imbalance of the top 10 levels, level i weighted 1/(i+1), ${window(n, win)}; score = 50 + 50·raw`,
+        DEPTH_P,
+      ),
+    );
   }
 
   if (f.touch === undefined) signals.push(missing('topImbalance', null, sw.topImbalance, 'no size at the touch'));
   else {
     const { x, n } = smoothed('touch', f.touch, history, ctx.now, win);
-    signals.push(scored('topImbalance', null, sw.topImbalance, x, 50 + 40 * x, `raw = (bid₁ − ask₁)/(bid₁ + ask₁), ${window(n, win)}; score = 50 + 40·raw`, TOP_P));
+    signals.push(
+      scored('topImbalance', null, sw.topImbalance, x, 50 + 40 * x, `raw = (bid₁ − ask₁)/(bid₁ + ask₁), ${window(n, win)}; score = 50 + 40·raw`, TOP_P),
+    );
   }
 
   if (f.band10 === undefined) signals.push(missing('depthBand10bps', null, sw.depthBand10bps, 'no resting size within ±0.1 % of mid'));
   else {
     const { x, n } = smoothed('band10', f.band10, history, ctx.now, win);
-    signals.push(scored('depthBand10bps', null, sw.depthBand10bps, x, 50 + 50 * x, `raw = (bid − ask)/(bid + ask) size within ±0.1 % of mid, ${window(n, win)}; score = 50 + 50·raw`, BAND10_P));
+    signals.push(
+      scored(
+        'depthBand10bps',
+        null,
+        sw.depthBand10bps,
+        x,
+        50 + 50 * x,
+        `raw = (bid − ask)/(bid + ask) size within ±0.1 % of mid, ${window(n, win)}; score = 50 + 50·raw`,
+        BAND10_P,
+      ),
+    );
   }
 
-  if (f.deep === undefined) signals.push(missing('deepBook', null, sw.deepBook, `needs more than ${DEEP_FROM_LEVEL} levels a side, has ${bids.length}/${asks.length}`));
+  if (f.deep === undefined)
+    signals.push(missing('deepBook', null, sw.deepBook, `needs more than ${DEEP_FROM_LEVEL} levels a side, has ${bids.length}/${asks.length}`));
   else {
     const { x, n } = smoothed('deep', f.deep, history, ctx.now, win);
-    signals.push(scored('deepBook', null, sw.deepBook, x, 50 + 50 * x, `raw = (bid − ask)/(bid + ask) size of the levels beyond the top ${DEEP_FROM_LEVEL}, ${window(n, win)}; score = 50 + 50·raw`, DEEP_P));
+    signals.push(
+      scored(
+        'deepBook',
+        null,
+        sw.deepBook,
+        x,
+        50 + 50 * x,
+        `raw = (bid − ask)/(bid + ask) size of the levels beyond the top ${DEEP_FROM_LEVEL}, ${window(n, win)}; score = 50 + 50·raw`,
+        DEEP_P,
+      ),
+    );
   }
 
   if (f.walls === undefined) signals.push(missing('walls', null, sw.walls, 'no levels within ±0.5 % of mid'));
   else {
     const { x, n } = smoothed('walls', f.walls, history, ctx.now, win);
-    const note = x !== 0 ? `raw = (bid − ask) wall size·proximity / both, walls ≥ 4× mean level within ±0.5 %, ${window(n, win)}; score = 50 + 40·raw` : 'no walls within ±0.5 % (no event: the book is there and shows none)';
+    const note =
+      x !== 0
+        ? `raw = (bid − ask) wall size·proximity / both, walls ≥ 4× mean level within ±0.5 %, ${window(n, win)}; score = 50 + 40·raw`
+        : 'no walls within ±0.5 % (no event: the book is there and shows none)';
     signals.push(scored('walls', null, sw.walls, x, 50 + 40 * x, note, WALL_P));
   }
 
@@ -269,7 +305,17 @@ export function orderbook(ctx: Context): ComponentResult {
     if (vol <= 0) signals.push(missing('absorption', null, sw.absorption, 'no trades in the last 60 s'));
     else {
       const x = (absorbedSells - absorbedBuys) / vol;
-      signals.push(scored('absorption', null, sw.absorption, x, tanhScore(x, 0.5), 'raw = (sells filled at the bid − buys filled at the ask)/taker volume, 60 s; score = 50 + 50·tanh(2·raw)', ABSORB_P));
+      signals.push(
+        scored(
+          'absorption',
+          null,
+          sw.absorption,
+          x,
+          tanhScore(x, 0.5),
+          'raw = (sells filled at the bid − buys filled at the ask)/taker volume, 60 s; score = 50 + 50·tanh(2·raw)',
+          ABSORB_P,
+        ),
+      );
     }
   }
 

@@ -91,15 +91,21 @@ export function orderflow(ctx: Context): ComponentResult {
   const t = ctx.trades();
 
   if (t.total === 0) {
-    signals.push(missing('cvdTrend', null, sw.cvdTrend, 'no trades'), missing('cvdPrice', null, sw.cvdPrice, 'no trades'), missing('aggressorImbalance', null, sw.aggressorImbalance, 'no trades'));
+    signals.push(
+      missing('cvdTrend', null, sw.cvdTrend, 'no trades'),
+      missing('cvdPrice', null, sw.cvdPrice, 'no trades'),
+      missing('aggressorImbalance', null, sw.aggressorImbalance, 'no trades'),
+    );
   } else {
-    if (t.long.count < MIN_TRADES_LONG) signals.push(missing('cvdTrend', null, sw.cvdTrend, `needs ${MIN_TRADES_LONG} trades in the last 15 min, has ${t.long.count}`));
+    if (t.long.count < MIN_TRADES_LONG)
+      signals.push(missing('cvdTrend', null, sw.cvdTrend, `needs ${MIN_TRADES_LONG} trades in the last 15 min, has ${t.long.count}`));
     else {
       const x = imbalance(t.long.buy, t.long.sell);
       signals.push(scored('cvdTrend', null, sw.cvdTrend, x, mapCvdTrend(x), 'raw = 15-min CVD / volume; score = 50 + 50·tanh(2·raw)', CVD_P));
     }
 
-    if (t.medium.count < MIN_TRADES_MEDIUM) signals.push(missing('cvdPrice', null, sw.cvdPrice, `needs ${MIN_TRADES_MEDIUM} trades in the last 5 min, has ${t.medium.count}`));
+    if (t.medium.count < MIN_TRADES_MEDIUM)
+      signals.push(missing('cvdPrice', null, sw.cvdPrice, `needs ${MIN_TRADES_MEDIUM} trades in the last 5 min, has ${t.medium.count}`));
     else {
       const c = imbalance(t.medium.buy, t.medium.sell);
       const scale = moveScale(ctx, 5, t.medium);
@@ -107,7 +113,15 @@ export function orderflow(ctx: Context): ComponentResult {
       const g = cvdPriceRaw(c, p);
       const agree = c * p > 0;
       signals.push(
-        scored('cvdPrice', null, sw.cvdPrice, g, 50 + 50 * g, agree ? 'CVD and price agree: raw = sign·√(|cvd|·|move|); score = 50 + 50·raw' : 'CVD and price diverge: raw = (cvd − move)/4; score = 50 + 50·raw', agree ? CVD_AGREE_P : CVD_DIVERGE_P),
+        scored(
+          'cvdPrice',
+          null,
+          sw.cvdPrice,
+          g,
+          50 + 50 * g,
+          agree ? 'CVD and price agree: raw = sign·√(|cvd|·|move|); score = 50 + 50·raw' : 'CVD and price diverge: raw = (cvd − move)/4; score = 50 + 50·raw',
+          agree ? CVD_AGREE_P : CVD_DIVERGE_P,
+        ),
       );
     }
 
@@ -117,7 +131,15 @@ export function orderflow(ctx: Context): ComponentResult {
       const r = imbalance(t.recent.buy, t.recent.sell);
       const l = imbalance(t.medium.buy, t.medium.sell);
       signals.push(
-        scored('aggressorImbalance', null, sw.aggressorImbalance, r, mapAggressor(r, l), 'raw = 60-s size-weighted imbalance r, l = 5-min; score = 50 + 50·tanh(1.5·(0.7r + 0.3(r − l)))', AGGR_P),
+        scored(
+          'aggressorImbalance',
+          null,
+          sw.aggressorImbalance,
+          r,
+          mapAggressor(r, l),
+          'raw = 60-s size-weighted imbalance r, l = 5-min; score = 50 + 50·tanh(1.5·(0.7r + 0.3(r − l)))',
+          AGGR_P,
+        ),
       );
     }
   }
@@ -125,7 +147,8 @@ export function orderflow(ctx: Context): ComponentResult {
   const oi = oiChange(s, ctx.now, OI_LOOKBACK_MS, OI_MIN_SPAN_MS);
   const d1 = ctx.tfOrNull('1m');
   if (typeof oi === 'string') signals.push(missing('oiPrice', null, sw.oiPrice, oi));
-  else if (d1 === null || d1.last === null || d1.values.atr === null) signals.push(missing('oiPrice', '1m', sw.oiPrice, `needs 14 candles on 1m, has ${d1?.values.count ?? 0}`));
+  else if (d1 === null || d1.last === null || d1.values.atr === null)
+    signals.push(missing('oiPrice', '1m', sw.oiPrice, `needs 14 candles on 1m, has ${d1?.values.count ?? 0}`));
   else {
     const dOi = (oi.to.openInterest - oi.from.openInterest) / oi.from.openInterest;
     const minutes = Math.max(1, (oi.to.ts - oi.from.ts) / 60_000);
@@ -135,16 +158,33 @@ export function orderflow(ctx: Context): ComponentResult {
     const o = Math.tanh(dOi / 0.005);
     const g = oiPriceRaw(o, p);
     signals.push(
-      scored('oiPrice', null, sw.oiPrice, dOi, 50 + 50 * g, o > 0 ? 'raw = ΔOI share over ~15 min; OI up: score = 50 + 50·o·p' : 'raw = ΔOI share over ~15 min; OI down: score = 50 + 25·|o|·p', o > 0 ? OI_UP_P : OI_DOWN_P),
+      scored(
+        'oiPrice',
+        null,
+        sw.oiPrice,
+        dOi,
+        50 + 50 * g,
+        o > 0 ? 'raw = ΔOI share over ~15 min; OI up: score = 50 + 50·o·p' : 'raw = ΔOI share over ~15 min; OI down: score = 50 + 25·|o|·p',
+        o > 0 ? OI_UP_P : OI_DOWN_P,
+      ),
     );
   }
 
-  if (t.long.count < MIN_TRADES_LARGE) signals.push(missing('largeTrades', null, sw.largeTrades, `needs ${MIN_TRADES_LARGE} trades in the last 15 min, has ${t.long.count}`));
+  if (t.long.count < MIN_TRADES_LARGE)
+    signals.push(missing('largeTrades', null, sw.largeTrades, `needs ${MIN_TRADES_LARGE} trades in the last 15 min, has ${t.long.count}`));
   else {
     const total = t.long.buy + t.long.sell;
     const raw = total > 0 ? (t.largeBuy - t.largeSell) / total : 0;
     signals.push(
-      scored('largeTrades', null, sw.largeTrades, raw, mapLargeTrades(raw), 'raw = (large buy − large sell)/taker volume, large = ≥ 4× mean size; score = 50 + 50·tanh(raw/0.15)', LARGE_P),
+      scored(
+        'largeTrades',
+        null,
+        sw.largeTrades,
+        raw,
+        mapLargeTrades(raw),
+        'raw = (large buy − large sell)/taker volume, large = ≥ 4× mean size; score = 50 + 50·tanh(raw/0.15)',
+        LARGE_P,
+      ),
     );
   }
 

@@ -87,12 +87,27 @@ export function sentiment(ctx: Context): ComponentResult {
     }
   }
   if (f === undefined) {
-    signals.push(missing('funding', null, sw.funding, lastPoint === undefined ? 'no funding rate' : `no live funding rate and the last settlement is older than ${fresh.fundingStaleIntervals} intervals`));
+    signals.push(
+      missing(
+        'funding',
+        null,
+        sw.funding,
+        lastPoint === undefined ? 'no funding rate' : `no live funding rate and the last settlement is older than ${fresh.fundingStaleIntervals} intervals`,
+      ),
+    );
   } else {
     const f8 = fundingPer8h(f, interval);
     const per = intervalKnown ? `${pct(f)} per ${interval / 60} h` : `${pct(f)} (interval unknown, taken as 8 h)`;
     signals.push(
-      scored('funding', null, sw.funding, f8, mapFunding(f8), `raw = ${from} ${per} as an 8-hour equivalent; contrarian beyond ±0.01 % per 8 h: score = 50 − 40·tanh(deadband(raw, 0.01 %)/0.1 %)`, FUNDING_P),
+      scored(
+        'funding',
+        null,
+        sw.funding,
+        f8,
+        mapFunding(f8),
+        `raw = ${from} ${per} as an 8-hour equivalent; contrarian beyond ±0.01 % per 8 h: score = 50 − 40·tanh(deadband(raw, 0.01 %)/0.1 %)`,
+        FUNDING_P,
+      ),
     );
   }
 
@@ -103,7 +118,15 @@ export function sentiment(ctx: Context): ComponentResult {
   } else {
     const x = ls.buyRatio - ls.sellRatio;
     signals.push(
-      scored('longShort', null, sw.longShort, x, mapLongShort(x), 'raw = long − short share; contrarian beyond 60/40: score = 50 − 40·tanh(deadband(raw, 0.2)/0.4)', LS_P),
+      scored(
+        'longShort',
+        null,
+        sw.longShort,
+        x,
+        mapLongShort(x),
+        'raw = long − short share; contrarian beyond 60/40: score = 50 − 40·tanh(deadband(raw, 0.2)/0.4)',
+        LS_P,
+      ),
     );
   }
 
@@ -133,7 +156,17 @@ export function sentiment(ctx: Context): ComponentResult {
       const raw = imbalance(shorts, longs);
       const m = tradedSize > 0 ? clamp(total / (0.02 * tradedSize), 0, 1) : 1;
       signals.push(
-        scored('liquidations', null, sw.liquidations, raw, mapLiquidations(raw, m), total > 0 ? 'raw = (shorts − longs liquidated)/both over 15 min; score = 50 + 40·raw·magnitude' : 'no liquidations in the last 15 min while trading and the feed is live (no event)', LIQ_P),
+        scored(
+          'liquidations',
+          null,
+          sw.liquidations,
+          raw,
+          mapLiquidations(raw, m),
+          total > 0
+            ? 'raw = (shorts − longs liquidated)/both over 15 min; score = 50 + 40·raw·magnitude'
+            : 'no liquidations in the last 15 min while trading and the feed is live (no event)',
+          LIQ_P,
+        ),
       );
     }
   }
@@ -141,7 +174,8 @@ export function sentiment(ctx: Context): ComponentResult {
   const oi = oiChange(s, ctx.now, OI_ACTIVITY_LOOKBACK_MS, OI_ACTIVITY_MIN_SPAN_MS);
   const d5 = ctx.tfOrNull('5m');
   if (typeof oi === 'string') signals.push(missing('oiActivity', null, sw.oiActivity, oi));
-  else if (d5 === null || d5.last === null || d5.values.atr === null) signals.push(missing('oiActivity', '5m', sw.oiActivity, `needs 14 candles on 5m, has ${d5?.values.count ?? 0}`));
+  else if (d5 === null || d5.last === null || d5.values.atr === null)
+    signals.push(missing('oiActivity', '5m', sw.oiActivity, `needs 14 candles on 5m, has ${d5?.values.count ?? 0}`));
   else {
     let vol = 0;
     for (let i = d5.candles.length - 1; i >= 0 && d5.candles[i].start >= oi.from.ts; i--) vol += d5.candles[i].volume;
@@ -154,7 +188,15 @@ export function sentiment(ctx: Context): ComponentResult {
       const p = atr > 0 ? Math.tanh((d5.last.close - then) / (atr * Math.sqrt(bars))) : 0;
       const g = oiActivityRaw(q, p);
       signals.push(
-        scored('oiActivity', null, sw.oiActivity, q, 50 + 50 * g, 'raw = ΔOI/volume over ~1 h; score = 50 + 50·p·tanh(raw/0.1) (halved when OI falls)', q > 0 ? OI_OPEN_P : OI_CLOSE_P),
+        scored(
+          'oiActivity',
+          null,
+          sw.oiActivity,
+          q,
+          50 + 50 * g,
+          'raw = ΔOI/volume over ~1 h; score = 50 + 50·p·tanh(raw/0.1) (halved when OI falls)',
+          q > 0 ? OI_OPEN_P : OI_CLOSE_P,
+        ),
       );
     }
   }

@@ -64,16 +64,35 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
   const tf = d.tf;
 
   if (v.ema20 === null || v.ema50 === null || v.atr === null) {
-    out.push(missing('emaPosition', tf, sw.emaPosition * t, needs(REQUIRED.ema50, d)), missing('emaAlignment', tf, sw.emaAlignment * t, needs(REQUIRED.ema50, d)));
+    out.push(
+      missing('emaPosition', tf, sw.emaPosition * t, needs(REQUIRED.ema50, d)),
+      missing('emaAlignment', tf, sw.emaAlignment * t, needs(REQUIRED.ema50, d)),
+    );
   } else {
     const atr = v.atr;
     const x = atr > 0 ? (close - (v.ema20 + v.ema50) / 2) / atr : 0;
     out.push(
-      scored('emaPosition', tf, sw.emaPosition * t, x, mapEmaPosition(close, v.ema20, v.ema50, atr), 'raw = (close − mean(EMA20, EMA50))/ATR; score = 50 + 50·tanh(raw/2)', EMA_POS_P),
+      scored(
+        'emaPosition',
+        tf,
+        sw.emaPosition * t,
+        x,
+        mapEmaPosition(close, v.ema20, v.ema50, atr),
+        'raw = (close − mean(EMA20, EMA50))/ATR; score = 50 + 50·tanh(raw/2)',
+        EMA_POS_P,
+      ),
     );
     const y = atr > 0 ? (v.ema20 - v.ema50) / atr : 0;
     out.push(
-      scored('emaAlignment', tf, sw.emaAlignment * t, y, mapEmaAlignment(v.ema20, v.ema50, atr), 'raw = (EMA20 − EMA50)/ATR; score = 50 + 50·tanh(raw/1.5)', EMA_ALIGN_P),
+      scored(
+        'emaAlignment',
+        tf,
+        sw.emaAlignment * t,
+        y,
+        mapEmaAlignment(v.ema20, v.ema50, atr),
+        'raw = (EMA20 − EMA50)/ATR; score = 50 + 50·tanh(raw/1.5)',
+        EMA_ALIGN_P,
+      ),
     );
   }
 
@@ -90,7 +109,15 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
     const bos = (close > h2 ? 1 : 0) - (close < l2 ? 1 : 0);
     const phrases = bos > 0 ? MS_BREAK_UP_P : bos < 0 ? MS_BREAK_DOWN_P : MS_TREND_P;
     out.push(
-      scored('marketStructure', tf, sw.marketStructure * t, 0.6 * trend + 0.4 * bos, mapMarketStructure(trend, bos), 'raw = 0.6·swing trend + 0.4·break of structure; score = 50 + 50·raw', phrases),
+      scored(
+        'marketStructure',
+        tf,
+        sw.marketStructure * t,
+        0.6 * trend + 0.4 * bos,
+        mapMarketStructure(trend, bos),
+        'raw = 0.6·swing trend + 0.4·break of structure; score = 50 + 50·raw',
+        phrases,
+      ),
     );
   }
 
@@ -107,7 +134,15 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
     const dR = Number.isNaN(above) ? SR_MAX_ATR : Math.min(SR_MAX_ATR, (above - close) / atr);
     const raw = dS + dR > 0 ? (dR - dS) / (dS + dR) : 0;
     out.push(
-      scored('supportResistance', tf, sw.supportResistance * t, raw, mapSupportResistance(dS, dR), 'raw = (dR − dS)/(dR + dS), distances in ATR to the nearest swing cluster (cap 6); score = 50 + 40·raw', SR_P),
+      scored(
+        'supportResistance',
+        tf,
+        sw.supportResistance * t,
+        raw,
+        mapSupportResistance(dS, dR),
+        'raw = (dR − dS)/(dR + dS), distances in ATR to the nearest swing cluster (cap 6); score = 50 + 40·raw',
+        SR_P,
+      ),
     );
   }
 
@@ -123,7 +158,15 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
     }
     const r = hi > lo ? (close - lo) / (hi - lo) : 0.5;
     out.push(
-      scored('rangePosition', tf, sw.rangePosition * t, r, mapRangePosition(r), 'raw = position in the 50-candle range (0..1); score = 50 + 40·(2·raw − 1)', RANGE_P),
+      scored(
+        'rangePosition',
+        tf,
+        sw.rangePosition * t,
+        r,
+        mapRangePosition(r),
+        'raw = position in the 50-candle range (0..1); score = 50 + 40·(2·raw − 1)',
+        RANGE_P,
+      ),
     );
   }
   return out;

@@ -54,7 +54,15 @@ export function mapMacd(macd: number, histogram: number, atr: number): number {
 function macdSignal(d: TfData, w: number): Signal {
   const { macd, macdHistogram, atr } = d.values;
   if (macd === null || macdHistogram === null || atr === null) return missing('macd', d.tf, w, needs(REQUIRED.macd, d));
-  return scored('macd', d.tf, w, macdHistogram, mapMacd(macd, macdHistogram, atr), 'raw = histogram; score = 50 + 30·tanh(macd/ATR) + 20·tanh(3·hist/ATR)', MACD_P);
+  return scored(
+    'macd',
+    d.tf,
+    w,
+    macdHistogram,
+    mapMacd(macd, macdHistogram, atr),
+    'raw = histogram; score = 50 + 30·tanh(macd/ATR) + 20·tanh(3·hist/ATR)',
+    MACD_P,
+  );
 }
 
 /** Awesome Oscillator (SMA5 − SMA34 of median price, library `AO`): score = 50 + 50·tanh(AO / (3·ATR)). */

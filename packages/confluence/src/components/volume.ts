@@ -80,7 +80,15 @@ export function volume(ctx: Context): ComponentResult {
       const rvol = base > 0 ? Math.min(recent / base, 10) : 10;
       const move = atr > 0 ? (close - c[nc - RVOL_RECENT].open) / (2 * atr) : 0;
       signals.push(
-        scored('relativeVolume', tf, sw.relativeVolume, rvol, mapRelativeVolume(rvol, move), 'raw = rvol (3 vs 20 candles); score = 50 + 50·tanh(move/(2·ATR))·clamp((rvol − 0.5)/1.5, 0, 1)', RVOL_P),
+        scored(
+          'relativeVolume',
+          tf,
+          sw.relativeVolume,
+          rvol,
+          mapRelativeVolume(rvol, move),
+          'raw = rvol (3 vs 20 candles); score = 50 + 50·tanh(move/(2·ATR))·clamp((rvol − 0.5)/1.5, 0, 1)',
+          RVOL_P,
+        ),
       );
     }
   }
@@ -114,12 +122,21 @@ export function volume(ctx: Context): ComponentResult {
 
   // A/D (Chaikin oscillator)
   const vol10 = n >= 10 ? sumVolume(d, n - 10, n) / 10 : 0;
-  if (d.values.adosc === null) signals.push(missing('accumulationDistribution', tf, sw.accumulationDistribution, `needs ${REQUIRED.adosc} candles on ${tf}, has ${d.values.count}`));
+  if (d.values.adosc === null)
+    signals.push(missing('accumulationDistribution', tf, sw.accumulationDistribution, `needs ${REQUIRED.adosc} candles on ${tf}, has ${d.values.count}`));
   else if (vol10 <= 0) signals.push(missing('accumulationDistribution', tf, sw.accumulationDistribution, `no volume in the last 10 candles on ${tf}`));
   else {
     const x = d.values.adosc / vol10;
     signals.push(
-      scored('accumulationDistribution', tf, sw.accumulationDistribution, x, mapAccumulation(x), 'raw = Chaikin osc(3,10)/mean volume(10); score = 50 + 50·tanh(raw/2)', AD_P),
+      scored(
+        'accumulationDistribution',
+        tf,
+        sw.accumulationDistribution,
+        x,
+        mapAccumulation(x),
+        'raw = Chaikin osc(3,10)/mean volume(10); score = 50 + 50·tanh(raw/2)',
+        AD_P,
+      ),
     );
   }
 
@@ -133,7 +150,15 @@ export function volume(ctx: Context): ComponentResult {
     else {
       const x = (trades.medium.buy - trades.medium.sell) / typical;
       signals.push(
-        scored('volumeDelta', tf, sw.volumeDelta, x, mapVolumeDelta(x), 'raw = 5-min taker delta / typical 5-min volume; score = 50 + 50·tanh(raw/0.5)', DELTA_P),
+        scored(
+          'volumeDelta',
+          tf,
+          sw.volumeDelta,
+          x,
+          mapVolumeDelta(x),
+          'raw = 5-min taker delta / typical 5-min volume; score = 50 + 50·tanh(raw/0.5)',
+          DELTA_P,
+        ),
       );
     }
   }
@@ -151,7 +176,9 @@ export function volume(ctx: Context): ComponentResult {
     if (v <= 0) signals.push(missing('vwapPosition', tf, sw.vwapPosition, `no volume in the VWAP window on ${tf}`));
     else {
       const z = atr > 0 ? (close - pv / v) / atr : 0;
-      signals.push(scored('vwapPosition', tf, sw.vwapPosition, z, mapVwapPosition(z), 'raw = (close − rolling VWAP(96))/ATR; score = 50 + 50·tanh(raw/2)', VWAP_P));
+      signals.push(
+        scored('vwapPosition', tf, sw.vwapPosition, z, mapVwapPosition(z), 'raw = (close − rolling VWAP(96))/ATR; score = 50 + 50·tanh(raw/2)', VWAP_P),
+      );
     }
   }
 

@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import { tradeColumns, type BookLevel, type BookSnapshot, type Candle, type Liquidation, type LongShortPoint, type MarketSnapshot, type OpenInterestPoint, type TickerState, type Trade } from '@confluence/confluence';
+import {
+  tradeColumns,
+  type BookLevel,
+  type BookSnapshot,
+  type Candle,
+  type Liquidation,
+  type LongShortPoint,
+  type MarketSnapshot,
+  type OpenInterestPoint,
+  type TickerState,
+  type Trade,
+} from '@confluence/confluence';
 import { NOW, P0, TF_MS } from './market';
 
 /** Prices are P0 + k/8: exactly representable, so the mirror 2·P0 − p is exact. */
@@ -19,7 +30,12 @@ const candleSteps = fc.oneof(
   { weight: 5, arbitrary: fc.array(candleStep, { minLength: 40, maxLength: 90 }) },
 );
 
-function buildCandles(tf: Timeframe, steps: { step: number; upWick: number; downWick: number; volume: number }[], forming: boolean, startOffset: number): Candle[] {
+function buildCandles(
+  tf: Timeframe,
+  steps: { step: number; upWick: number; downWick: number; volume: number }[],
+  forming: boolean,
+  startOffset: number,
+): Candle[] {
   const ms = TF_MS[tf];
   const n = steps.length;
   const formingStart = Math.floor(NOW / ms) * ms;
@@ -43,9 +59,7 @@ function buildCandles(tf: Timeframe, steps: { step: number; upWick: number; down
 }
 
 const candlesArb: fc.Arbitrary<Record<Timeframe, Candle[]>> = fc
-  .tuple(
-    ...TIMEFRAMES.map(() => fc.tuple(candleSteps, fc.boolean(), fc.integer({ min: 0, max: 3 }))),
-  )
+  .tuple(...TIMEFRAMES.map(() => fc.tuple(candleSteps, fc.boolean(), fc.integer({ min: 0, max: 3 }))))
   .map((parts) => {
     const out = {} as Record<Timeframe, Candle[]>;
     TIMEFRAMES.forEach((tf, i) => {
@@ -60,8 +74,14 @@ const bookArb: fc.Arbitrary<BookSnapshot | undefined> = fc.option(
   fc
     .record({
       half: fc.integer({ min: 1, max: 8 }),
-      bidGaps: fc.array(fc.record({ gap: fc.integer({ min: 1, max: 40 }), size: fc.oneof(fc.constant(0.5), fc.double({ min: 0.001, max: 500, noNaN: true })) }), { maxLength: 25 }),
-      askGaps: fc.array(fc.record({ gap: fc.integer({ min: 1, max: 40 }), size: fc.oneof(fc.constant(0.5), fc.double({ min: 0.001, max: 500, noNaN: true })) }), { maxLength: 25 }),
+      bidGaps: fc.array(
+        fc.record({ gap: fc.integer({ min: 1, max: 40 }), size: fc.oneof(fc.constant(0.5), fc.double({ min: 0.001, max: 500, noNaN: true })) }),
+        { maxLength: 25 },
+      ),
+      askGaps: fc.array(
+        fc.record({ gap: fc.integer({ min: 1, max: 40 }), size: fc.oneof(fc.constant(0.5), fc.double({ min: 0.001, max: 500, noNaN: true })) }),
+        { maxLength: 25 },
+      ),
       first: fc.tuple(fc.double({ min: 0.001, max: 500, noNaN: true }), fc.double({ min: 0.001, max: 500, noNaN: true })),
       synced: fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
       age: fc.integer({ min: 0, max: 60_000 }),
@@ -87,31 +107,31 @@ const tradeArb = fc.record({
 const tradesArb: fc.Arbitrary<Trade[]> = fc
   .oneof({ weight: 1, arbitrary: fc.array(tradeArb, { maxLength: 10 }) }, { weight: 4, arbitrary: fc.array(tradeArb, { minLength: 60, maxLength: 400 }) })
   .map((ts) =>
-    ts
-      .map((t) => ({ ts: NOW - t.back, price: P0 + t.k * EIGHTH, size: t.size, side: (t.buy ? 'Buy' : 'Sell') as Trade['side'] }))
-      .sort((a, b) => a.ts - b.ts),
+    ts.map((t) => ({ ts: NOW - t.back, price: P0 + t.k * EIGHTH, size: t.size, side: (t.buy ? 'Buy' : 'Sell') as Trade['side'] })).sort((a, b) => a.ts - b.ts),
   );
 
 const tickerArb: fc.Arbitrary<TickerState | undefined> = fc.option(
-  fc.record({
-    fundingRate: fc.option(fc.double({ min: -0.003, max: 0.003, noNaN: true }), { nil: undefined }),
-    openInterest: fc.option(fc.double({ min: 1, max: 1e7, noNaN: true }), { nil: undefined }),
-    age: fc.integer({ min: 0, max: 120_000 }),
-  }).map(({ fundingRate, openInterest, age }) => ({
-    lastPrice: P0,
-    markPrice: P0,
-    indexPrice: P0,
-    price24hPcnt: 0,
-    turnover24h: 1e6,
-    volume24h: 1e3,
-    openInterest,
-    openInterestValue: undefined,
-    fundingRate,
-    nextFundingTime: undefined,
-    bid1Price: undefined,
-    ask1Price: undefined,
-    ts: NOW - age,
-  })),
+  fc
+    .record({
+      fundingRate: fc.option(fc.double({ min: -0.003, max: 0.003, noNaN: true }), { nil: undefined }),
+      openInterest: fc.option(fc.double({ min: 1, max: 1e7, noNaN: true }), { nil: undefined }),
+      age: fc.integer({ min: 0, max: 120_000 }),
+    })
+    .map(({ fundingRate, openInterest, age }) => ({
+      lastPrice: P0,
+      markPrice: P0,
+      indexPrice: P0,
+      price24hPcnt: 0,
+      turnover24h: 1e6,
+      volume24h: 1e3,
+      openInterest,
+      openInterestValue: undefined,
+      fundingRate,
+      nextFundingTime: undefined,
+      bid1Price: undefined,
+      ask1Price: undefined,
+      ts: NOW - age,
+    })),
   { nil: undefined },
 );
 
@@ -125,7 +145,9 @@ const longShortArb: fc.Arbitrary<LongShortPoint[]> = fc.array(
 );
 
 const liquidationsArb: fc.Arbitrary<Liquidation[]> = fc
-  .array(fc.record({ back: fc.integer({ min: 0, max: 1_200_000 }), size: fc.double({ min: 0.001, max: 1000, noNaN: true }), buy: fc.boolean() }), { maxLength: 20 })
+  .array(fc.record({ back: fc.integer({ min: 0, max: 1_200_000 }), size: fc.double({ min: 0.001, max: 1000, noNaN: true }), buy: fc.boolean() }), {
+    maxLength: 20,
+  })
   .map((a) => a.map((l) => ({ ts: NOW - l.back, price: P0, size: l.size, side: (l.buy ? 'Buy' : 'Sell') as Liquidation['side'] })).sort((x, y) => x.ts - y.ts));
 
 /** Arbitrary snapshots, including empty and degenerate ones (no candles, zero volume, flat prices, one-level books). */
@@ -135,7 +157,10 @@ export const snapshotArb: fc.Arbitrary<MarketSnapshot> = fc
     book: bookArb,
     trades: tradesArb.map(tradeColumns),
     ticker: tickerArb,
-    funding: fc.array(fc.double({ min: -0.003, max: 0.003, noNaN: true }).map((rate) => ({ ts: NOW - 3_600_000, rate })), { maxLength: 2 }),
+    funding: fc.array(
+      fc.double({ min: -0.003, max: 0.003, noNaN: true }).map((rate) => ({ ts: NOW - 3_600_000, rate })),
+      { maxLength: 2 },
+    ),
     openInterest: oiArb,
     longShort: longShortArb,
     liquidations: liquidationsArb,

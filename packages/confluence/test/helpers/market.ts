@@ -1,5 +1,17 @@
 import { TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import { EMPTY_TRADES, tradeAt, tradeColumns, tradeCount, type BookLevel, type Candle, type Liquidation, type MarketSnapshot, type OpenInterestPoint, type Trade, type TradeColumns } from '@confluence/confluence';
+import {
+  EMPTY_TRADES,
+  tradeAt,
+  tradeColumns,
+  tradeCount,
+  type BookLevel,
+  type Candle,
+  type Liquidation,
+  type MarketSnapshot,
+  type OpenInterestPoint,
+  type Trade,
+  type TradeColumns,
+} from '@confluence/confluence';
 
 export const TF_MS: Readonly<Record<Timeframe, number>> = TIMEFRAME_MS;
 /** A fixed "now": 30 s into a minute. Prices are multiples of 1/64 around P0 so mirroring p → 2·P0 − p is exact in floating point. */
@@ -28,7 +40,11 @@ export function emptySnapshot(symbol = 'TESTUSDT'): MarketSnapshot {
 }
 
 /** Candles from a list of closes (the last one forming unless `allConfirmed`), each open at the previous close. */
-export function candlesFromCloses(tf: Timeframe, closes: readonly number[], opts: { now?: number; wick?: number; volume?: (i: number) => number; allConfirmed?: boolean } = {}): Candle[] {
+export function candlesFromCloses(
+  tf: Timeframe,
+  closes: readonly number[],
+  opts: { now?: number; wick?: number; volume?: (i: number) => number; allConfirmed?: boolean } = {},
+): Candle[] {
   const now = opts.now ?? NOW;
   const ms = TF_MS[tf];
   const formingStart = Math.floor(now / ms) * ms;
@@ -90,7 +106,13 @@ export function syntheticMarket(regime: Regime, o: MarketOptions = {}): MarketSn
     candles[tf] = c.map((k) => {
       const up = k.close > k.open;
       const withTrend = sign === 0 ? 1 : (up ? 1 : -1) === sign ? 1.6 : 0.7;
-      return { ...k, high: tick(k.high + r() * 0.2 * scale), low: tick(k.low - r() * 0.2 * scale), volume: Math.round(100 * scale * (0.6 + r()) * withTrend), turnover: 0 };
+      return {
+        ...k,
+        high: tick(k.high + r() * 0.2 * scale),
+        low: tick(k.low - r() * 0.2 * scale),
+        volume: Math.round(100 * scale * (0.6 + r()) * withTrend),
+        turnover: 0,
+      };
     });
   }
 
@@ -170,13 +192,26 @@ function mirrorTrades(t: TradeColumns, c: number): TradeColumns {
 export function mirrorSnapshot(s: MarketSnapshot, c = P0): MarketSnapshot {
   const candles = {} as Record<Timeframe, Candle[]>;
   for (const tf of TIMEFRAMES) {
-    candles[tf] = s.candles[tf].map((k) => ({ ...k, open: mirrorPrice(k.open, c), close: mirrorPrice(k.close, c), high: mirrorPrice(k.low, c), low: mirrorPrice(k.high, c) }));
+    candles[tf] = s.candles[tf].map((k) => ({
+      ...k,
+      open: mirrorPrice(k.open, c),
+      close: mirrorPrice(k.close, c),
+      high: mirrorPrice(k.low, c),
+      low: mirrorPrice(k.high, c),
+    }));
   }
   const flip = (side: 'Buy' | 'Sell'): 'Buy' | 'Sell' => (side === 'Buy' ? 'Sell' : 'Buy');
   return {
     ...s,
     candles,
-    bookHistory: s.bookHistory?.map((f) => ({ ts: f.ts, depth: neg(f.depth), touch: neg(f.touch), band10: neg(f.band10), deep: neg(f.deep), walls: neg(f.walls) })),
+    bookHistory: s.bookHistory?.map((f) => ({
+      ts: f.ts,
+      depth: neg(f.depth),
+      touch: neg(f.touch),
+      band10: neg(f.band10),
+      deep: neg(f.deep),
+      walls: neg(f.walls),
+    })),
     book: s.book && {
       ...s.book,
       bids: s.book.asks.map(([p, q]) => [mirrorPrice(p, c), q] as const),

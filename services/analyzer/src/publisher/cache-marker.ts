@@ -10,7 +10,11 @@ export class CacheMarker {
   private readonly keys: string[];
   private readonly value: string;
 
-  constructor(private readonly cache: Cache, base: string, writerId: string) {
+  constructor(
+    private readonly cache: Cache,
+    base: string,
+    writerId: string,
+  ) {
     this.keys = cache.keysOnEveryServer(base);
     this.value = JSON.stringify({ writer: writerId, since: Date.now() });
   }
@@ -18,7 +22,9 @@ export class CacheMarker {
   /** True when some server lost the marker (and so, presumably, our other values). Throws CacheUnavailableError when Memcached does not answer. */
   async check(): Promise<boolean> {
     // A marker overwritten with garbage is as good as lost: it is written again, and never stops a cycle.
-    const found = await Promise.all(this.keys.map((k) => this.cache.get(k).catch((err: unknown) => (err instanceof CacheCorruptValueError ? null : Promise.reject(err)))));
+    const found = await Promise.all(
+      this.keys.map((k) => this.cache.get(k).catch((err: unknown) => (err instanceof CacheCorruptValueError ? null : Promise.reject(err)))),
+    );
     const lost = found.some((v) => v === null);
     if (lost) await Promise.all(this.keys.map((k, i) => (found[i] === null ? this.cache.set(k, this.value, 0) : undefined)));
     return lost;

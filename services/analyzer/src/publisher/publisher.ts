@@ -124,6 +124,8 @@ export class Publisher {
 
   async publishHistory(histories: ReadonlyArray<HistoryData>, generation: number, producedAt: number): Promise<void> {
     const meta = this.meta(generation, producedAt);
-    await inBatches(histories, WRITE_CONCURRENCY, (h) => setEnvelope(this.opts.cache, this.opts.keys.history(h.symbol), makeEnvelope('history', meta, h), HISTORY_TTL_S));
+    await inBatches(histories, WRITE_CONCURRENCY, (h) =>
+      setEnvelope(this.opts.cache, this.opts.keys.history(h.symbol), makeEnvelope('history', meta, h), HISTORY_TTL_S),
+    );
   }
 }

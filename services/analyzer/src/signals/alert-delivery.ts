@@ -221,7 +221,10 @@ export class AlertDelivery {
   private deadLetter(alert: Alert, attempts: number, error: string): void {
     this.counters.failed++;
     try {
-      fs.appendFileSync(this.opts.deadLetterFile, JSON.stringify({ failedAt: this.opts.now(), id: alert.id, attempts, error, format: this.opts.format, alert }) + '\n');
+      fs.appendFileSync(
+        this.opts.deadLetterFile,
+        JSON.stringify({ failedAt: this.opts.now(), id: alert.id, attempts, error, format: this.opts.format, alert }) + '\n',
+      );
       this.counters.deadLettered++;
     } catch (err) {
       this.opts.logger.error('cannot write the alert dead-letter file', { file: this.opts.deadLetterFile, error: (err as Error).message });

@@ -37,7 +37,8 @@ export class AlertRulesError extends Error {
 const threshold = z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
 const confidence = z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
 const agreeing = z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be between 0 and 6').max(6, 'must be between 0 and 6');
-const durationMs = (max: number) => z.number({ error: 'must be a number of milliseconds' }).int('must be whole milliseconds').min(0, 'must be ≥ 0').max(max, `must be ≤ ${max}`);
+const durationMs = (max: number) =>
+  z.number({ error: 'must be a number of milliseconds' }).int('must be whole milliseconds').min(0, 'must be ≥ 0').max(max, `must be ≤ ${max}`);
 
 const ruleSchema = z
   .strictObject({
@@ -79,9 +80,15 @@ export const alertRulesSchema = z
     rules: z.array(ruleSchema, { error: 'must be a list of rules' }).min(1, 'needs at least one rule').max(20, 'at most 20 rules'),
     minConfidence: confidence.default(DEFAULT_ALERT_RULES_INPUT.minConfidence),
     minAgreeing: agreeing.default(DEFAULT_ALERT_RULES_INPUT.minAgreeing),
-    agreeMargin: z.number({ error: 'must be a number' }).min(0, 'must be between 0 and 50').max(50, 'must be between 0 and 50').default(DEFAULT_ALERT_RULES_INPUT.agreeMargin),
+    agreeMargin: z
+      .number({ error: 'must be a number' })
+      .min(0, 'must be between 0 and 50')
+      .max(50, 'must be between 0 and 50')
+      .default(DEFAULT_ALERT_RULES_INPUT.agreeMargin),
     cooldownMs: durationMs(7 * 24 * 3_600_000).default(DEFAULT_ALERT_RULES_INPUT.cooldownMs),
-    maxDataAgeMs: durationMs(3_600_000).refine((v) => v > 0, 'must be > 0').default(DEFAULT_ALERT_RULES_INPUT.maxDataAgeMs),
+    maxDataAgeMs: durationMs(3_600_000)
+      .refine((v) => v > 0, 'must be > 0')
+      .default(DEFAULT_ALERT_RULES_INPUT.maxDataAgeMs),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();
@@ -110,7 +117,12 @@ export interface AlertRules {
 
 function problemsOf(error: z.ZodError): string[] {
   return error.issues.map((i) => {
-    const where = i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+    const where = i.path.length
+      ? i.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '(top level)';
     if (i.code === 'unrecognized_keys') return `${where}: unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`;
     return `${where}: ${i.message}`;
   });

@@ -131,7 +131,17 @@ export class AlertEngine {
   private load(): void {
     const rows = this.db
       .prepare('SELECT symbol, rule, inside, entry_at, entry_band, fired, last_seen_at, last_band, last_fired_at FROM alert_state')
-      .all() as Array<{ symbol: string; rule: string; inside: number; entry_at: number | null; entry_band: string | null; fired: number; last_seen_at: number; last_band: string | null; last_fired_at: number | null }>;
+      .all() as Array<{
+      symbol: string;
+      rule: string;
+      inside: number;
+      entry_at: number | null;
+      entry_band: string | null;
+      fired: number;
+      last_seen_at: number;
+      last_band: string | null;
+      last_fired_at: number | null;
+    }>;
     for (const r of rows) {
       this.states.set(AlertEngine.key(r.symbol, r.rule), {
         inside: r.inside === 1,
@@ -145,7 +155,11 @@ export class AlertEngine {
         dirty: false,
       });
     }
-    const recent = this.db.prepare('SELECT body, delivery, attempts FROM alerts ORDER BY at DESC, id DESC LIMIT ?').all(this.historyLimit) as Array<{ body: string; delivery: DeliveryState; attempts: number }>;
+    const recent = this.db.prepare('SELECT body, delivery, attempts FROM alerts ORDER BY at DESC, id DESC LIMIT ?').all(this.historyLimit) as Array<{
+      body: string;
+      delivery: DeliveryState;
+      attempts: number;
+    }>;
     for (const r of recent) this.history.push({ ...(JSON.parse(r.body) as Alert), delivery: r.delivery, attempts: r.attempts });
     this.versionNo++;
   }
@@ -156,7 +170,10 @@ export class AlertEngine {
 
   /** Alerts whose delivery was still pending at the last shutdown, oldest first (to queue again). */
   pendingDeliveries(limit = 1_000): Alert[] {
-    const rows = this.db.prepare("SELECT body, attempts FROM alerts WHERE delivery = 'pending' ORDER BY at ASC LIMIT ?").all(limit) as Array<{ body: string; attempts: number }>;
+    const rows = this.db.prepare("SELECT body, attempts FROM alerts WHERE delivery = 'pending' ORDER BY at ASC LIMIT ?").all(limit) as Array<{
+      body: string;
+      attempts: number;
+    }>;
     return rows.map((r) => ({ ...(JSON.parse(r.body) as Alert), delivery: 'pending', attempts: r.attempts }));
   }
 
@@ -186,7 +203,17 @@ export class AlertEngine {
         let st: RuleState;
         if (!prev || now - prev.lastSeenAt > this.rebaselineAfterMs || now < prev.lastSeenAt - this.rebaselineAfterMs) {
           // No crossing was observed: record where the score is, alert on the next real entry.
-          st = { inside: entering, entryAt: null, entryBand: null, fired: true, lastSeenAt: now, lastBand: band, lastFiredAt: prev?.lastFiredAt ?? null, persistedSeenAt: -Infinity, dirty: true };
+          st = {
+            inside: entering,
+            entryAt: null,
+            entryBand: null,
+            fired: true,
+            lastSeenAt: now,
+            lastBand: band,
+            lastFiredAt: prev?.lastFiredAt ?? null,
+            persistedSeenAt: -Infinity,
+            dirty: true,
+          };
           this.states.set(key, st);
         } else {
           st = prev;
@@ -245,7 +272,11 @@ export class AlertEngine {
       price: row.price,
       ...(row.tickSize !== undefined ? { tickSize: row.tickSize } : {}),
       at: now,
-      message: `${prefix}${row.symbol} entered ${rule.name}: score ${score.toFixed(1)} (${bandText}), confidence ${row.confidence.toFixed(2)}, ${agreeing}/6 components agree, price ${formatPrice(row.price, row.tickSize, 'unknown')}${since}`.slice(0, 600),
+      message:
+        `${prefix}${row.symbol} entered ${rule.name}: score ${score.toFixed(1)} (${bandText}), confidence ${row.confidence.toFixed(2)}, ${agreeing}/6 components agree, price ${formatPrice(row.price, row.tickSize, 'unknown')}${since}`.slice(
+          0,
+          600,
+        ),
       delivery: 'pending',
       attempts: 0,
     };

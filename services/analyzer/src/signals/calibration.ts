@@ -47,7 +47,6 @@ export function blockMsOf(horizonMs: number): number {
   return Math.max(horizonMs, 2 * 60 * 60_000);
 }
 
-
 function quantile(sorted: Float64Array, q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -145,7 +144,9 @@ export class CalibrationStore {
   private readonly flushIntervalMs: number;
   private buffer: Array<{ minuteTs: number; params: unknown[][] }> = [];
   private lastFlushAt = -Infinity;
-  private readonly writeTx: (batch: ReadonlyArray<{ minuteTs: number; params: unknown[][] }>) => Array<{ minuteTs: number; inserted: number; scored: number; resolved: Array<[number, SampleTuple]> }>;
+  private readonly writeTx: (
+    batch: ReadonlyArray<{ minuteTs: number; params: unknown[][] }>,
+  ) => Array<{ minuteTs: number; inserted: number; scored: number; resolved: Array<[number, SampleTuple]> }>;
 
   constructor(opts: CalibrationOptions) {
     if (!opts.db && opts.dataDir === undefined) throw new Error('CalibrationStore needs db or dataDir');
@@ -170,13 +171,15 @@ export class CalibrationStore {
       // One statement per horizon resolves every symbol sampled this minute: the samples in [now−h−tol, now−h]
       // still unresolved have no earlier sample at or after t+h, so this minute's is the first.
       resolve: HORIZONS.map((h) =>
-        db.prepare(
-          `UPDATE cal_samples AS s SET ${h.column} = n.price / s.price - 1
+        db
+          .prepare(
+            `UPDATE cal_samples AS s SET ${h.column} = n.price / s.price - 1
            FROM cal_samples AS n
            WHERE n.ts = @now AND n.symbol = s.symbol
              AND s.ts BETWEEN @lo AND @hi AND s.scored = 1 AND s.${h.column} IS NULL
            RETURNING ${SAMPLE_COLUMNS}`,
-        ).raw(true),
+          )
+          .raw(true),
       ),
       prune: db.prepare(`DELETE FROM cal_samples WHERE ts < ? RETURNING ${SAMPLE_COLUMNS}`).raw(true),
       since: db.prepare('SELECT MIN(ts) FROM cal_samples WHERE scored = 1').pluck(true),
@@ -213,7 +216,10 @@ export class CalibrationStore {
     this.since = (this.stmt.since.get() as number | null) ?? null;
     this.totalSamples = this.db.prepare('SELECT COUNT(*) FROM cal_samples WHERE scored = 1').pluck(true).get() as number;
     const resolvedWhere = HORIZONS.map((h) => `${h.column} IS NOT NULL`).join(' OR ');
-    const iter = this.db.prepare(`SELECT ${SAMPLE_COLUMNS} FROM cal_samples WHERE scored = 1 AND (${resolvedWhere})`).raw(true).iterate() as IterableIterator<SampleTuple>;
+    const iter = this.db
+      .prepare(`SELECT ${SAMPLE_COLUMNS} FROM cal_samples WHERE scored = 1 AND (${resolvedWhere})`)
+      .raw(true)
+      .iterate() as IterableIterator<SampleTuple>;
     for (const t of iter) {
       this.resolvedSamples++;
       HORIZONS.forEach((_, hi) => {
@@ -223,7 +229,8 @@ export class CalibrationStore {
     }
     this.lastPruneAt = this.latest;
     this.versionNo++;
-    if (this.rows > 0) this.logger.info('calibration samples loaded', { rows: this.rows, samples: this.totalSamples, resolved: this.resolvedSamples, ms: Date.now() - started });
+    if (this.rows > 0)
+      this.logger.info('calibration samples loaded', { rows: this.rows, samples: this.totalSamples, resolved: this.resolvedSamples, ms: Date.now() - started });
   }
 
   /** Keeps a resolved return when the sample lies on the horizon's grid (non-overlapping windows per symbol). */

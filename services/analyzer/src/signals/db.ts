@@ -109,7 +109,10 @@ function describe(err: unknown): string {
 function migrate(db: SignalsDb, dataDir: string): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
-    throw new DataDirError(dataDir, `its database has schema version ${current}, newer than this analyzer's ${MIGRATIONS.length}; use a newer analyzer or another DATA_DIR`);
+    throw new DataDirError(
+      dataDir,
+      `its database has schema version ${current}, newer than this analyzer's ${MIGRATIONS.length}; use a newer analyzer or another DATA_DIR`,
+    );
   }
   for (let v = current; v < MIGRATIONS.length; v++) {
     db.transaction(() => {

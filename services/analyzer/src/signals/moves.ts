@@ -50,7 +50,6 @@ function cause(prev: ComponentDetail | undefined, next: ComponentDetail): string
   return `${what} ${best.delta > 0 ? 'up' : 'down'}`.slice(0, 200);
 }
 
-
 /** A component's push on the overall score, relative to neutral: effectiveWeight × (score − 50); 0 when unavailable. */
 function push(c: ComponentDetail | undefined): number {
   return c && c.score !== null ? c.effectiveWeight * (c.score - 50) : 0;
@@ -122,7 +121,10 @@ export function diffScores(prev: SymbolScore, next: SymbolScore, at: number): Sc
   const from = prev.score === null ? null : toTenth(prev.score);
   const to = next.score === null ? null : toTenth(next.score);
   const head = `${from ?? '—'} → ${to ?? '—'}`;
-  const body = parts.slice(0, 3).map((p) => `${LABEL[p.component]} ${fmt(p.delta)} (${p.cause})`).join(', ');
+  const body = parts
+    .slice(0, 3)
+    .map((p) => `${LABEL[p.component]} ${fmt(p.delta)} (${p.cause})`)
+    .join(', ');
   return { from, to, delta: toTenth(delta), at, summary: (body ? `${head}: ${body}` : head).slice(0, 400), parts };
 }
 

@@ -59,7 +59,16 @@ export class StoredCandle implements Candle {
 
   /** Plain values (what JSON and test equality see). */
   toJSON(): Candle {
-    return { start: this.start, open: this.open, high: this.high, low: this.low, close: this.close, volume: this.volume, turnover: this.turnover, confirmed: true };
+    return {
+      start: this.start,
+      open: this.open,
+      high: this.high,
+      low: this.low,
+      close: this.close,
+      volume: this.volume,
+      turnover: this.turnover,
+      confirmed: true,
+    };
   }
 }
 

@@ -1,5 +1,14 @@
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import { BOOK_SMOOTHING_SAMPLES, bookFeaturesOf, type BookFeatures, type Candle, type FundingPoint, type LongShortPoint, type MarketSnapshot, type OpenInterestPoint } from '@confluence/confluence';
+import {
+  BOOK_SMOOTHING_SAMPLES,
+  bookFeaturesOf,
+  type BookFeatures,
+  type Candle,
+  type FundingPoint,
+  type LongShortPoint,
+  type MarketSnapshot,
+  type OpenInterestPoint,
+} from '@confluence/confluence';
 import { TIMEFRAME_MS, type CandleEvent, type DataEvent } from '../intake/events';
 import { CANDLES_PER_TIMEFRAME, CandleSeries } from './candles';
 import { OrderBook, type BookUnsyncedReason } from './order-book';

@@ -4,7 +4,13 @@ import { HistoryStore } from '../../src/history';
 describe('HistoryStore.scoreAt', () => {
   test('when asked for a time, then it answers the score of the last point at or before it, null before the first', () => {
     const h = new HistoryStore();
-    for (const [t, s] of [[60_000, 40], [120_000, 45], [180_000, null], [240_000, 55]] as const) h.add('BTCUSDT', [t, s, 1]);
+    for (const [t, s] of [
+      [60_000, 40],
+      [120_000, 45],
+      [180_000, null],
+      [240_000, 55],
+    ] as const)
+      h.add('BTCUSDT', [t, s, 1]);
     expect(h.scoreAt('BTCUSDT', 59_999)).toBeNull();
     expect(h.scoreAt('BTCUSDT', 60_000)).toBe(40);
     expect(h.scoreAt('BTCUSDT', 150_000)).toBe(45);

@@ -37,7 +37,13 @@ export async function startFakeExchange(baseNow = Date.now()): Promise<FakeExcha
     const limit = Number(query.get('limit') ?? 200);
     switch (path) {
       case '/v5/market/instruments-info': {
-        const all = [...fx.universe.keys(), 'OLDUSDT'].map((s) => ({ symbol: s, contractType: 'LinearPerpetual', status: s === 'OLDUSDT' ? 'Closed' : 'Trading', quoteCoin: 'USDT', baseCoin: s.replace('USDT', '') }));
+        const all = [...fx.universe.keys(), 'OLDUSDT'].map((s) => ({
+          symbol: s,
+          contractType: 'LinearPerpetual',
+          status: s === 'OLDUSDT' ? 'Closed' : 'Trading',
+          quoteCoin: 'USDT',
+          baseCoin: s.replace('USDT', ''),
+        }));
         // Two pages, to exercise the cursor.
         const page = query.get('cursor') === 'p2' ? 1 : 0;
         const half = Math.ceil(all.length / 2);
@@ -51,17 +57,48 @@ export async function startFakeExchange(baseNow = Date.now()): Promise<FakeExcha
         const last = Math.floor((baseNow - 20 * M) / iv) * iv - iv;
         const list = Array.from({ length: limit }, (_, k) => {
           const start = last - k * iv;
-          const p = (10 + (start / iv) % 7).toFixed(2);
+          const p = (10 + ((start / iv) % 7)).toFixed(2);
           return [String(start), p, p, p, p, '100', '1000'];
         });
         return sendJson(res, ok({ symbol, category: 'linear', list }));
       }
       case '/v5/market/open-interest':
-        return sendJson(res, ok({ symbol, category: 'linear', list: Array.from({ length: Math.min(limit, 200) }, (_, k) => ({ openInterest: String(1000 + k), timestamp: String(Math.floor(baseNow / (5 * M)) * 5 * M - (k + 4) * 5 * M) })), nextPageCursor: '' }));
+        return sendJson(
+          res,
+          ok({
+            symbol,
+            category: 'linear',
+            list: Array.from({ length: Math.min(limit, 200) }, (_, k) => ({
+              openInterest: String(1000 + k),
+              timestamp: String(Math.floor(baseNow / (5 * M)) * 5 * M - (k + 4) * 5 * M),
+            })),
+            nextPageCursor: '',
+          }),
+        );
       case '/v5/market/account-ratio':
-        return sendJson(res, ok({ list: Array.from({ length: Math.min(limit, 100) }, (_, k) => ({ symbol, buyRatio: '0.55', sellRatio: '0.45', timestamp: String(Math.floor(baseNow / (5 * M)) * 5 * M - (k + 4) * 5 * M) })) }));
+        return sendJson(
+          res,
+          ok({
+            list: Array.from({ length: Math.min(limit, 100) }, (_, k) => ({
+              symbol,
+              buyRatio: '0.55',
+              sellRatio: '0.45',
+              timestamp: String(Math.floor(baseNow / (5 * M)) * 5 * M - (k + 4) * 5 * M),
+            })),
+          }),
+        );
       case '/v5/market/funding/history':
-        return sendJson(res, ok({ category: 'linear', list: Array.from({ length: Math.min(limit, 50) }, (_, k) => ({ symbol, fundingRate: '0.0001', fundingRateTimestamp: String(Math.floor(baseNow / (8 * 60 * M)) * 8 * 60 * M - k * 8 * 60 * M) })) }));
+        return sendJson(
+          res,
+          ok({
+            category: 'linear',
+            list: Array.from({ length: Math.min(limit, 50) }, (_, k) => ({
+              symbol,
+              fundingRate: '0.0001',
+              fundingRateTimestamp: String(Math.floor(baseNow / (8 * 60 * M)) * 8 * 60 * M - k * 8 * 60 * M),
+            })),
+          }),
+        );
       default:
         return sendJson(res, { retCode: 10001, retMsg: `unknown path ${path}`, result: {}, time: Date.now() });
     }

@@ -51,7 +51,9 @@ export interface TestWsServer {
 }
 
 /** A real local WebSocket server on port 0. `onMessage` may answer; default: ack subscribes, pong pings. */
-export async function startWs(onMessage?: (msg: { op: string; req_id?: string; args?: string[] }, socket: WebSocket, server: TestWsServer) => void): Promise<TestWsServer> {
+export async function startWs(
+  onMessage?: (msg: { op: string; req_id?: string; args?: string[] }, socket: WebSocket, server: TestWsServer) => void,
+): Promise<TestWsServer> {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   const { port } = wss.address() as AddressInfo;
@@ -81,7 +83,8 @@ export async function startWs(onMessage?: (msg: { op: string; req_id?: string; a
 
 export function defaultAnswer(msg: { op: string; req_id?: string; args?: string[] }, socket: WebSocket): void {
   if (msg.op === 'ping') socket.send(JSON.stringify({ success: true, ret_msg: 'pong', conn_id: 'c', req_id: msg.req_id, op: 'ping' }));
-  else if (msg.op === 'subscribe' || msg.op === 'unsubscribe') socket.send(JSON.stringify({ success: true, ret_msg: '', conn_id: 'c', req_id: msg.req_id, op: msg.op }));
+  else if (msg.op === 'subscribe' || msg.op === 'unsubscribe')
+    socket.send(JSON.stringify({ success: true, ret_msg: '', conn_id: 'c', req_id: msg.req_id, op: msg.op }));
 }
 
 /** Polls `cond` until true or the deadline passes (no fixed sleeps in tests). */

@@ -40,7 +40,15 @@ function make(o: Partial<IntakeOptions>): Intake {
     universeRefreshMs: 60_000,
     logger: silentLogger(),
     source: 'sim',
-    timing: { pingIntervalMs: 500, pongTimeoutMs: 1_000, backoffBaseMs: 20, backoffMaxMs: 200, resyncRetryMs: 500, warmupRetryBaseMs: 30, pollIntervalMs: 60_000 },
+    timing: {
+      pingIntervalMs: 500,
+      pongTimeoutMs: 1_000,
+      backoffBaseMs: 20,
+      backoffMaxMs: 200,
+      resyncRetryMs: 500,
+      warmupRetryBaseMs: 30,
+      pollIntervalMs: 60_000,
+    },
     ...o,
   });
   intakes.push(intake);
@@ -78,8 +86,14 @@ describe('intake against a fake exchange (sim source)', () => {
 
     // Live data.
     const now = Date.now();
-    fx.push('tickers.AAAUSDT', JSON.stringify({ topic: 'tickers.AAAUSDT', type: 'snapshot', ts: now, cs: 1, data: { symbol: 'AAAUSDT', lastPrice: '10.05', openInterest: '1234' } }));
-    fx.push('publicTrade.AAAUSDT', JSON.stringify({ topic: 'publicTrade.AAAUSDT', type: 'snapshot', ts: now, data: [{ T: now, s: 'AAAUSDT', S: 'Sell', v: '3', p: '10.0', i: 'a' }] }));
+    fx.push(
+      'tickers.AAAUSDT',
+      JSON.stringify({ topic: 'tickers.AAAUSDT', type: 'snapshot', ts: now, cs: 1, data: { symbol: 'AAAUSDT', lastPrice: '10.05', openInterest: '1234' } }),
+    );
+    fx.push(
+      'publicTrade.AAAUSDT',
+      JSON.stringify({ topic: 'publicTrade.AAAUSDT', type: 'snapshot', ts: now, data: [{ T: now, s: 'AAAUSDT', S: 'Sell', v: '3', p: '10.0', i: 'a' }] }),
+    );
     await waitFor(() => tradeCount(intake.snapshot('AAAUSDT')!.trades) === 1 && intake.symbolStatus('AAAUSDT')!.warm, 3_000, 'live data');
     expect(intake.snapshot('AAAUSDT')!.ticker).toMatchObject({ lastPrice: 10.05, openInterest: 1234 });
     expect(intake.symbolStatus('AAAUSDT')).toMatchObject({ warm: true, bookSynced: true, lastTradeAt: now, reason: null });
@@ -156,7 +170,15 @@ describe('intake against a fake exchange (sim source)', () => {
       totals: { resyncs: 0, subscribeRejected: 0, rateLimited: 0 },
       replay: null,
     });
-    expect(h.connections[0]).toEqual({ id: 0, state: 'connected', topics: 24, reconnects: 0, lastMessageAt: expect.any(Number), messagesPerSec: expect.any(Number), lastError: null });
+    expect(h.connections[0]).toEqual({
+      id: 0,
+      state: 'connected',
+      topics: 24,
+      reconnects: 0,
+      lastMessageAt: expect.any(Number),
+      messagesPerSec: expect.any(Number),
+      lastError: null,
+    });
     expect(Object.keys(h.totals.malformed)).toContain('invalid_json');
     await intake.stop();
     await intake.stop();
@@ -194,10 +216,20 @@ describe('record → replay', () => {
     const expectedStatus = Object.fromEntries(symbols.map((s) => [s, live.symbolStatus(s)]));
     await live.stop();
 
-    const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ k: 'meta', v: 1, source: 'sim', wsUrl: fx.ws.url, startedAt: expect.any(Number) });
     expect(lines.find((l) => l.k === 'ws')).toEqual({ t: expect.any(Number), k: 'ws', c: 0, m: expect.any(String) });
-    expect(lines.find((l) => l.k === 'rest' && String(l.p).startsWith('/v5/market/kline?'))).toEqual({ t: expect.any(Number), k: 'rest', p: expect.stringContaining('symbol='), s: 200, b: expect.any(String) });
+    expect(lines.find((l) => l.k === 'rest' && String(l.p).startsWith('/v5/market/kline?'))).toEqual({
+      t: expect.any(Number),
+      k: 'rest',
+      p: expect.stringContaining('symbol='),
+      s: 200,
+      b: expect.any(String),
+    });
 
     const replay = make({ source: 'replay', replay: { file, speed: Infinity }, symbols: undefined });
     await replay.start();
@@ -217,8 +249,21 @@ describe('record → replay', () => {
     const file = path.join(tmp, 'hand.jsonl');
     const t0 = 1_767_225_600_000;
     const trade = (i: number) =>
-      JSON.stringify({ t: t0 + i * 1000, k: 'ws', c: 0, m: JSON.stringify({ topic: 'publicTrade.AUSDT', type: 'snapshot', ts: t0 + i * 1000, data: [{ T: t0 + i * 1000, s: 'AUSDT', S: 'Buy', v: '1', p: '1', i: String(i) }] }) });
-    fs.writeFileSync(file, [JSON.stringify({ k: 'meta', v: 1, startedAt: t0, source: 'live', wsUrl: 'wss://x' }), ...[0, 1, 2, 3, 4].map(trade), ''].join('\n'));
+      JSON.stringify({
+        t: t0 + i * 1000,
+        k: 'ws',
+        c: 0,
+        m: JSON.stringify({
+          topic: 'publicTrade.AUSDT',
+          type: 'snapshot',
+          ts: t0 + i * 1000,
+          data: [{ T: t0 + i * 1000, s: 'AUSDT', S: 'Buy', v: '1', p: '1', i: String(i) }],
+        }),
+      });
+    fs.writeFileSync(
+      file,
+      [JSON.stringify({ k: 'meta', v: 1, startedAt: t0, source: 'live', wsUrl: 'wss://x' }), ...[0, 1, 2, 3, 4].map(trade), ''].join('\n'),
+    );
     fx = await startFakeExchange();
     const replay = make({ source: 'replay', replay: { file, speed: 10 } });
     const wall0 = Date.now();
@@ -240,7 +285,12 @@ describe('record → replay', () => {
     // :00:30, :00:50, :01:10, :01:40, :03:50, :04:00 → boundaries :01, then :02 and :03 in one jump, then :04.
     const times = [0, 20_000, 40_000, 70_000, 200_000, 210_000].map((d) => t0 + d);
     const line = (t: number, i: number) =>
-      JSON.stringify({ t, k: 'ws', c: 0, m: JSON.stringify({ topic: 'publicTrade.AUSDT', type: 'snapshot', ts: t, data: [{ T: t, s: 'AUSDT', S: 'Buy', v: '1', p: '1', i: String(i) }] }) });
+      JSON.stringify({
+        t,
+        k: 'ws',
+        c: 0,
+        m: JSON.stringify({ topic: 'publicTrade.AUSDT', type: 'snapshot', ts: t, data: [{ T: t, s: 'AUSDT', S: 'Buy', v: '1', p: '1', i: String(i) }] }),
+      });
     fs.writeFileSync(file, [JSON.stringify({ k: 'meta', v: 1, startedAt: t0, source: 'live', wsUrl: 'wss://x' }), ...times.map(line)].join('\n') + '\n');
     fx = await startFakeExchange();
     const replay = make({ source: 'replay', replay: { file, speed: Infinity } });

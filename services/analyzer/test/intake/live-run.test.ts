@@ -99,10 +99,14 @@ async function setup(simOpts: object, intakeOpts: Partial<IntakeOptions>): Promi
 
 /** Steps the simulator until the intake is warm and synced for every tracked symbol. */
 async function untilWarm(s: Sim, i: Intake): Promise<void> {
-  await waitFor(() => {
-    s.step(1);
-    return i.health().warmup.complete && i.symbols().length > 0 && i.symbols().every((x) => i.symbolStatus(x)?.warm && i.symbolStatus(x)?.bookSynced);
-  }, 30_000, 'warm and synced');
+  await waitFor(
+    () => {
+      s.step(1);
+      return i.health().warmup.complete && i.symbols().length > 0 && i.symbols().every((x) => i.symbolStatus(x)?.warm && i.symbolStatus(x)?.bookSynced);
+    },
+    30_000,
+    'warm and synced',
+  );
 }
 
 /** The simulator's own (uninterrupted) record of a timeframe over REST: [start, o, h, l, c, v, turnover], oldest first. */
@@ -135,27 +139,46 @@ describe('issue 15: a long live run against the simulator', () => {
     // REST fails at first, so the repair cannot finish yet and its state is observable.
     s.restFault({ status: 500, count: 1_000_000 });
     s.wsOutage(0);
-    await waitFor(() => {
-      s.step(1);
-      return i.health().state === 'connected';
-    }, 20_000, 'reconnected');
-    const during = await waitFor(() => {
-      s.step(1);
-      const h = i.health();
-      const st = symbols.map((x) => i.symbolStatus(x)!);
-      return h.symbols.repairing === symbols.length && h.warmup.repairFailures > 0 && st.every((x) => x.reason === 'repairing' && x.repairing.includes('1m')) ? h : null;
-    }, 20_000, 'every symbol repairing');
+    await waitFor(
+      () => {
+        s.step(1);
+        return i.health().state === 'connected';
+      },
+      20_000,
+      'reconnected',
+    );
+    const during = await waitFor(
+      () => {
+        s.step(1);
+        const h = i.health();
+        const st = symbols.map((x) => i.symbolStatus(x)!);
+        return h.symbols.repairing === symbols.length && h.warmup.repairFailures > 0 && st.every((x) => x.reason === 'repairing' && x.repairing.includes('1m'))
+          ? h
+          : null;
+      },
+      20_000,
+      'every symbol repairing',
+    );
     expect(during.warmup.repairing).toBe(symbols.length);
     s.restFault({ count: 0 });
-    await waitFor(() => {
-      s.step(1);
-      return i.health().symbols.repairing === 0 && symbols.every((x) => i.symbolStatus(x)!.reason === null);
-    }, 30_000, 'repaired');
+    await waitFor(
+      () => {
+        s.step(1);
+        return i.health().symbols.repairing === 0 && symbols.every((x) => i.symbolStatus(x)!.reason === null);
+      },
+      30_000,
+      'repaired',
+    );
     expect(i.health().warmup.repairsDone).toBeGreaterThan(0);
 
     for (const symbol of symbols) {
       const snap = i.snapshot(symbol)!;
-      for (const [tf, interval] of [['1m', '1'], ['5m', '5'], ['30m', '30'], ['4h', '240']] as [Timeframe, string][]) {
+      for (const [tf, interval] of [
+        ['1m', '1'],
+        ['5m', '5'],
+        ['30m', '30'],
+        ['4h', '240'],
+      ] as [Timeframe, string][]) {
         const truth = new Map((await simKlines(urls.restUrl, symbol, interval)).map((r) => [r[0], r]));
         const closed = snap.candles[tf].filter((c) => c.confirmed);
         // No candle missing: closed candles follow each other interval by interval.
@@ -181,13 +204,25 @@ describe('issue 15: a long live run against the simulator', () => {
     sim = s;
     const urls = await s.start();
     s.restFault({ geoBlock: true, count: 3 });
-    const i = createIntake({ wsUrl: urls.wsUrl, restUrl: urls.restUrl, topSymbols: 2, universeRefreshMs: 3_600_000, logger: silentLogger(), source: 'sim', timing: FAST });
+    const i = createIntake({
+      wsUrl: urls.wsUrl,
+      restUrl: urls.restUrl,
+      topSymbols: 2,
+      universeRefreshMs: 3_600_000,
+      logger: silentLogger(),
+      source: 'sim',
+      timing: FAST,
+    });
     intake = i;
     const started = i.start();
-    const blocked = await waitFor(() => {
-      const h = i.health();
-      return h.accessBlock !== null && h.totals.accessBlocked >= 1 ? h : null;
-    }, 20_000, 'access block reported');
+    const blocked = await waitFor(
+      () => {
+        const h = i.health();
+        return h.accessBlock !== null && h.totals.accessBlocked >= 1 ? h : null;
+      },
+      20_000,
+      'access block reported',
+    );
     expect(blocked.accessBlock!.message).toBe("Bybit refuses this server's IP (HTTP 403)");
     expect(blocked.accessBlock!.sample).toMatch(/^<!DOCTYPE HTML.*403 ERROR/s);
     expect(blocked.totals.restErrors).toBeGreaterThanOrEqual(1);
@@ -201,7 +236,15 @@ describe('issue 15: a long live run against the simulator', () => {
 
     // A 403 "access too frequent" is still a rate limit, never an access block.
     await i.stop();
-    const j = createIntake({ wsUrl: urls.wsUrl, restUrl: urls.restUrl, topSymbols: 2, universeRefreshMs: 3_600_000, logger: silentLogger(), source: 'sim', timing: FAST });
+    const j = createIntake({
+      wsUrl: urls.wsUrl,
+      restUrl: urls.restUrl,
+      topSymbols: 2,
+      universeRefreshMs: 3_600_000,
+      logger: silentLogger(),
+      source: 'sim',
+      timing: FAST,
+    });
     intake = j;
     s.restFault({ status: 403, count: 2 });
     await j.start();
@@ -233,7 +276,12 @@ describe('issue 15: a long live run against the simulator', () => {
     await untilWarm(s, i);
     const symbol = i.symbols()[0];
     // Everything published so far has arrived once the intake's newest trade is the simulator's newest.
-    const caughtUp = () => waitFor(() => i.symbolStatus(symbol)!.lastTradeAt === (s as unknown as { recentTrades(x: string, n: number): { T: number }[] }).recentTrades(symbol, 1)[0]?.T, 30_000, 'all trades received');
+    const caughtUp = () =>
+      waitFor(
+        () => i.symbolStatus(symbol)!.lastTradeAt === (s as unknown as { recentTrades(x: string, n: number): { T: number }[] }).recentTrades(symbol, 1)[0]?.T,
+        30_000,
+        'all trades received',
+      );
     await caughtUp();
     const before = s.state(symbol).symbols[symbol];
     const t0 = flowOf(i.snapshot(symbol)!.trades);
@@ -286,10 +334,14 @@ describe('issue 15: a long live run against the simulator', () => {
     const back = i.snapshot('SOLUSDT')!;
     expect(back.candles['1m'].length).toBeGreaterThanOrEqual(199);
     expect(back.openInterest.length).toBeGreaterThan(0);
-    await waitFor(() => {
-      s.step(1);
-      return i.symbolStatus('SOLUSDT')!.warm && i.symbolStatus('SOLUSDT')!.reason === null;
-    }, 20_000, 'SOL warm again');
+    await waitFor(
+      () => {
+        s.step(1);
+        return i.symbolStatus('SOLUSDT')!.warm && i.symbolStatus('SOLUSDT')!.reason === null;
+      },
+      20_000,
+      'SOL warm again',
+    );
     // XRPUSDT, the weakest member, made room for it: now XRP's state is the one kept.
     expect(i.symbols()).not.toContain('XRPUSDT');
     expect(i.health().universe.retained).toBe(1);
@@ -298,7 +350,16 @@ describe('issue 15: a long live run against the simulator', () => {
     // With the setting, stock and commodity perpetuals are ranked like the rest.
     await i.stop();
     s.turnover('SOLUSDT', null);
-    const j = createIntake({ wsUrl: urls.wsUrl, restUrl: urls.restUrl, topSymbols: 3, universeRefreshMs: 3_600_000, logger: silentLogger(), source: 'sim', timing: FAST, includeTradFi: true });
+    const j = createIntake({
+      wsUrl: urls.wsUrl,
+      restUrl: urls.restUrl,
+      topSymbols: 3,
+      universeRefreshMs: 3_600_000,
+      logger: silentLogger(),
+      source: 'sim',
+      timing: FAST,
+      includeTradFi: true,
+    });
     intake = j;
     await j.start();
     expect(j.symbols()).toEqual(['BTCUSDT', 'ETHUSDT', 'XAUUSDT']);
@@ -310,10 +371,14 @@ describe('issue 15: a long live run against the simulator', () => {
     const [a, b] = i.symbols();
     // A tick-size change: an empty snapshot while the instrument keeps trading.
     s.emptySnapshot(a);
-    await waitFor(() => {
-      s.step(1);
-      return i.health().totals.emptySnapshots === 1;
-    }, 10_000, 'empty snapshot seen');
+    await waitFor(
+      () => {
+        s.step(1);
+        return i.health().totals.emptySnapshots === 1;
+      },
+      10_000,
+      'empty snapshot seen',
+    );
     for (let k = 0; k < 20; k++) {
       s.step(1);
       const st = i.symbolStatus(a)!;
@@ -324,10 +389,14 @@ describe('issue 15: a long live run against the simulator', () => {
     // A delisting: the instrument leaves Trading and the stream sends an empty snapshot.
     s.instrumentStatus(b, 'Settling');
     s.emptySnapshot(b);
-    await waitFor(() => {
-      s.step(1);
-      return !i.symbols().includes(b);
-    }, 15_000, 'settling symbol removed');
+    await waitFor(
+      () => {
+        s.step(1);
+        return !i.symbols().includes(b);
+      },
+      15_000,
+      'settling symbol removed',
+    );
     expect(i.snapshot(b)).toBeUndefined();
     expect(i.health().universe.removedNotTrading).toEqual([expect.objectContaining({ symbol: b, status: 'Settling' })]);
   });

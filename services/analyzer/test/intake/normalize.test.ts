@@ -112,7 +112,9 @@ describe('normalizer on real Bybit frames', () => {
 
   test('when a ticker delta carries one side only, then just that side is present', () => {
     const n = createNormalizer();
-    const ev = only<TickerEvent>(n.normalize('{"topic":"tickers.ETHUSDT","type":"delta","data":{"symbol":"ETHUSDT","bid1Price":"3000.1","bid1Size":"2"},"cs":1,"ts":1}', RECV));
+    const ev = only<TickerEvent>(
+      n.normalize('{"topic":"tickers.ETHUSDT","type":"delta","data":{"symbol":"ETHUSDT","bid1Price":"3000.1","bid1Size":"2"},"cs":1,"ts":1}', RECV),
+    );
     expect(ev.fields).toEqual({ bid1Price: 3000.1, bid1Size: 2 });
   });
 
@@ -173,14 +175,24 @@ describe('normalizer on real Bybit frames', () => {
     const acks = evs.filter((e) => e.type === 'subscribe_ack');
     expect(pongs).toHaveLength(4);
     expect(acks).toHaveLength(3);
-    expect(acks[1]).toEqual({ type: 'subscribe_ack', op: 'subscribe', success: true, retMsg: 'subscribe', reqId: '10001', connId: '2324d924-aa4d-45b0-a858-7b8be29ab52b', recvTs: RECV });
+    expect(acks[1]).toEqual({
+      type: 'subscribe_ack',
+      op: 'subscribe',
+      success: true,
+      retMsg: 'subscribe',
+      reqId: '10001',
+      connId: '2324d924-aa4d-45b0-a858-7b8be29ab52b',
+      recvTs: RECV,
+    });
     // auth request/answer, client requests (no `success`) and the options COMMAND_RESP: counted, not thrown.
     expect(n.counters.malformed).toMatchObject({ unknown_op: 2, missing_field: 3, unknown_message: 1 });
   });
 
   test('when a failed subscribe answer arrives, then success false with the reason', () => {
     const n = createNormalizer();
-    const ev = only(n.normalize('{"success":false,"ret_msg":"error:handler not found,topic:orderbook.50.NOPEUSDT","conn_id":"x","req_id":"s-0-1","op":"subscribe"}', RECV));
+    const ev = only(
+      n.normalize('{"success":false,"ret_msg":"error:handler not found,topic:orderbook.50.NOPEUSDT","conn_id":"x","req_id":"s-0-1","op":"subscribe"}', RECV),
+    );
     expect(ev).toMatchObject({ type: 'subscribe_ack', success: false, reqId: 's-0-1', retMsg: expect.stringContaining('NOPEUSDT') });
   });
 
@@ -207,12 +219,16 @@ describe('normalizer robustness', () => {
       RECV,
     );
     // RPI, BT and seq are kept (order flow tells block and RPI trades apart); unknown fields are ignored.
-    expect(evs).toEqual([{ type: 'trade', symbol: 'AUSDT', ts: 5, recvTs: RECV, price: 10.5, size: 2, side: 'Sell', id: 'x', blockTrade: false, rpi: true, seq: 9 }]);
+    expect(evs).toEqual([
+      { type: 'trade', symbol: 'AUSDT', ts: 5, recvTs: RECV, price: 10.5, size: 2, side: 'Sell', id: 'x', blockTrade: false, rpi: true, seq: 9 },
+    ]);
   });
 
   test('when a trade carries BT or RPI that is not a boolean, then the frame is malformed (bad_type), never guessed', () => {
     const n = createNormalizer();
-    expect(n.normalize('{"topic":"publicTrade.AUSDT","type":"snapshot","ts":1,"data":[{"T":1,"S":"Buy","v":"1","p":"1","i":"a","BT":"yes"}]}', RECV)).toEqual([]);
+    expect(n.normalize('{"topic":"publicTrade.AUSDT","type":"snapshot","ts":1,"data":[{"T":1,"S":"Buy","v":"1","p":"1","i":"a","BT":"yes"}]}', RECV)).toEqual(
+      [],
+    );
     expect(n.counters.malformed.bad_type).toBe(1);
   });
 
@@ -237,7 +253,10 @@ describe('normalizer robustness', () => {
     ['{"topic":"orderbook.50.BTCUSDT","type":"delta","ts":1,"data":{"s":"BTCUSDT","b":[],"a":[]}}', 'missing_field'],
     ['{"topic":"orderbook.50.BTCUSDT","type":"weird","ts":1,"data":{"s":"BTCUSDT","b":[],"a":[],"u":1}}', 'bad_type'],
     ['{"topic":"tickers.BTCUSDT","type":"delta","ts":1,"data":{"lastPrice":"abc"}}', 'bad_number'],
-    ['{"topic":"kline.1.BTCUSDT","type":"snapshot","ts":1,"data":[{"start":1,"end":2,"open":"1","close":"1","high":"1","low":"1","volume":"1","turnover":"1"}]}', 'missing_field'],
+    [
+      '{"topic":"kline.1.BTCUSDT","type":"snapshot","ts":1,"data":[{"start":1,"end":2,"open":"1","close":"1","high":"1","low":"1","volume":"1","turnover":"1"}]}',
+      'missing_field',
+    ],
   ])('when %s arrives, then it is counted as %s and nothing is thrown', (raw, reason) => {
     const n = createNormalizer();
     expect(() => n.normalize(raw, RECV)).not.toThrow();
@@ -247,7 +266,8 @@ describe('normalizer robustness', () => {
 
   test('when a trade message has one bad record, then the whole message is dropped (atomic)', () => {
     const n = createNormalizer();
-    const raw = '{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1,"S":"Buy","v":"1","p":"1","i":"a"},{"T":1,"S":"Buy","v":"1","p":"oops","i":"b"}]}';
+    const raw =
+      '{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1,"S":"Buy","v":"1","p":"1","i":"a"},{"T":1,"S":"Buy","v":"1","p":"oops","i":"b"}]}';
     expect(n.normalize(raw, RECV)).toEqual([]);
     const out: MarketEvent[] = [];
     expect(n.normalizeInto(raw, RECV, out)).toBe(0);
@@ -268,7 +288,7 @@ describe('normalizer robustness', () => {
   test('when random bytes are fed, then nothing throws and every frame is counted', () => {
     const n = createNormalizer();
     let seed = 1;
-    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const pieces = ['{', '}', '[', ']', '"topic"', ':', '"orderbook.50.X"', ',', '"data"', '"b"', '1', '"ts"', 'null', '"op"', '"ping"'];
     for (let i = 0; i < 2000; i++) {
       let s = '';

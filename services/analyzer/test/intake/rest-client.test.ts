@@ -99,7 +99,11 @@ describe('REST client', () => {
   });
 
   test('when HTTP 403 comes, then the retry succeeds', async () => {
-    const { server, client } = await setup(({ n }, res) => (n === 1 ? sendJson(res, 'access too frequent', 403) : sendJson(res, ok({ list: [] }))), FAST, new RateLimiter());
+    const { server, client } = await setup(
+      ({ n }, res) => (n === 1 ? sendJson(res, 'access too frequent', 403) : sendJson(res, ok({ list: [] }))),
+      FAST,
+      new RateLimiter(),
+    );
     await expect(client.tickers()).resolves.toEqual([]);
     expect(server.requests).toHaveLength(2);
     expect(client.counters.rateLimited).toBe(1);
@@ -134,7 +138,9 @@ describe('REST client', () => {
     const { server, client } = await setup(({ n }, res) => {
       if (n === 1) {
         resetAt = Date.now() + 150;
-        sendJson(res, { retCode: 10006, retMsg: 'Too many visits!', result: {}, retExtInfo: {}, time: Date.now() }, 200, { 'X-Bapi-Limit-Reset-Timestamp': String(resetAt) });
+        sendJson(res, { retCode: 10006, retMsg: 'Too many visits!', result: {}, retExtInfo: {}, time: Date.now() }, 200, {
+          'X-Bapi-Limit-Reset-Timestamp': String(resetAt),
+        });
       } else sendJson(res, ok({ list: [] }));
     });
     await client.tickers();
@@ -248,7 +254,8 @@ describe('REST client', () => {
   });
 
   test('when a 403 is an HTML page, then it is an access block: an error (counted), logged once with the body, cleared by the next answer', async () => {
-    const page = '<!DOCTYPE HTML><HTML><BODY><H1>403 ERROR</H1>The Amazon CloudFront distribution is configured to block access from your country.</BODY></HTML>';
+    const page =
+      '<!DOCTYPE HTML><HTML><BODY><H1>403 ERROR</H1>The Amazon CloudFront distribution is configured to block access from your country.</BODY></HTML>';
     let blocked = true;
     server = await startHttp((_r, res) => {
       if (blocked) {
@@ -259,8 +266,15 @@ describe('REST client', () => {
     const lines: { level: string; message: string; meta: Record<string, unknown> }[] = [];
     const logger = { ...silentLogger(), error: (message: string, meta: Record<string, unknown> = {}) => lines.push({ level: 'error', message, meta }) };
     const events: (string | null)[] = [];
-    client = new BybitRestClient({ transport: createHttpTransport(server.url), logger, limiter: null, timing: FAST, onAccessBlock: (b) => events.push(b ? b.message : null) });
-    for (let k = 0; k < 3; k++) await expect(client.tickers()).rejects.toMatchObject({ code: 'access_blocked', status: 403, message: "Bybit refuses this server's IP (HTTP 403)" });
+    client = new BybitRestClient({
+      transport: createHttpTransport(server.url),
+      logger,
+      limiter: null,
+      timing: FAST,
+      onAccessBlock: (b) => events.push(b ? b.message : null),
+    });
+    for (let k = 0; k < 3; k++)
+      await expect(client.tickers()).rejects.toMatchObject({ code: 'access_blocked', status: 403, message: "Bybit refuses this server's IP (HTTP 403)" });
     expect(client.counters).toMatchObject({ errors: 3, accessBlocked: 3, rateLimited: 0 });
     expect(client.accessBlock()).toMatchObject({ status: 403, sample: expect.stringContaining('configured to block access') });
     expect(lines).toHaveLength(1);

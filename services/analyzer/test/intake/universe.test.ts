@@ -38,7 +38,16 @@ const TURNOVER = new Map([
 
 describe('universe selection (pure)', () => {
   test('when instruments state a tick size, then the selection carries it for each selected symbol only', () => {
-    const r = selectUniverse([inst('BTCUSDT', { priceFilter: { tickSize: 0.1 } }), inst('1000PEPEUSDT', { priceFilter: { tickSize: 0.0000001 } }), inst('XRPUSDT', { priceFilter: {} }), inst('ETHUSDT', { priceFilter: { tickSize: 0.01 } })], TURNOVER, { topSymbols: 0, symbols: ['BTCUSDT', '1000PEPEUSDT', 'XRPUSDT'] });
+    const r = selectUniverse(
+      [
+        inst('BTCUSDT', { priceFilter: { tickSize: 0.1 } }),
+        inst('1000PEPEUSDT', { priceFilter: { tickSize: 0.0000001 } }),
+        inst('XRPUSDT', { priceFilter: {} }),
+        inst('ETHUSDT', { priceFilter: { tickSize: 0.01 } }),
+      ],
+      TURNOVER,
+      { topSymbols: 0, symbols: ['BTCUSDT', '1000PEPEUSDT', 'XRPUSDT'] },
+    );
     expect(Object.fromEntries(r.tickSizes)).toEqual({ BTCUSDT: 0.1, '1000PEPEUSDT': 0.0000001 });
   });
 
@@ -51,7 +60,15 @@ describe('universe selection (pure)', () => {
   });
 
   test('when turnovers tie, then the order is by name (deterministic)', () => {
-    const r = selectUniverse([inst('BBUSDT'), inst('AAUSDT'), inst('CCUSDT')], new Map([['AAUSDT', 1], ['BBUSDT', 1], ['CCUSDT', 1]]), { topSymbols: 3 });
+    const r = selectUniverse(
+      [inst('BBUSDT'), inst('AAUSDT'), inst('CCUSDT')],
+      new Map([
+        ['AAUSDT', 1],
+        ['BBUSDT', 1],
+        ['CCUSDT', 1],
+      ]),
+      { topSymbols: 3 },
+    );
     expect(r.symbols).toEqual(['AAUSDT', 'BBUSDT', 'CCUSDT']);
   });
 
@@ -82,7 +99,10 @@ describe('universe selection (pure)', () => {
           const instruments = names.map((n) => inst(n));
           const turnover = new Map(names.map((n, i) => [n, (i * 7919) % 1000]));
           const all = selectUniverse(instruments, turnover, { topSymbols: top }).symbols;
-          const slices = Array.from({ length: count }, (_, index) => selectUniverse(instruments, turnover, { topSymbols: top, shard: { index, count } }).symbols);
+          const slices = Array.from(
+            { length: count },
+            (_, index) => selectUniverse(instruments, turnover, { topSymbols: top, shard: { index, count } }).symbols,
+          );
           const union = slices.flat();
           expect(new Set(union).size).toBe(union.length); // disjoint
           expect([...union].sort()).toEqual([...all].sort()); // complete
@@ -106,9 +126,21 @@ describe('universe selection (pure)', () => {
 
   test('when instruments state their funding interval, then the selection carries it for the selected symbols only', () => {
     const list = [inst('AAUSDT', { fundingInterval: 60 }), inst('BBUSDT', { fundingInterval: 240 }), inst('CCUSDT'), inst('DDUSDT', { fundingInterval: 480 })];
-    const sel = selectUniverse(list, new Map([['AAUSDT', 4], ['BBUSDT', 3], ['CCUSDT', 2], ['DDUSDT', 1]]), { topSymbols: 3 });
+    const sel = selectUniverse(
+      list,
+      new Map([
+        ['AAUSDT', 4],
+        ['BBUSDT', 3],
+        ['CCUSDT', 2],
+        ['DDUSDT', 1],
+      ]),
+      { topSymbols: 3 },
+    );
     expect(sel.symbols).toEqual(['AAUSDT', 'BBUSDT', 'CCUSDT']);
-    expect([...sel.fundingIntervals]).toEqual([['AAUSDT', 60], ['BBUSDT', 240]]);
+    expect([...sel.fundingIntervals]).toEqual([
+      ['AAUSDT', 60],
+      ['BBUSDT', 240],
+    ]);
   });
 });
 
@@ -129,31 +161,50 @@ describe('universe hysteresis and non-crypto perpetuals', () => {
     expect(withHysteresis(fell, t({ A: 100, B: 90, D: 70, E: 60, F: 50, C: 45 }), 3, ['A', 'B', 'C'])).toEqual(['A', 'B', 'D']);
   });
 
-  test('when a newcomer has at least 1.25 × the weakest member\'s turnover, then it takes that place', () => {
+  test("when a newcomer has at least 1.25 × the weakest member's turnover, then it takes that place", () => {
     const jumped = ['X', 'A', 'B', 'C'];
     expect(withHysteresis(jumped, t({ X: 200, A: 100, B: 90, C: 80 }), 3, ['A', 'B', 'C'])).toEqual(['X', 'A', 'B']);
   });
 
   test('when a selection runs every refresh on shuffled turnover, then the size never exceeds N and members are in the eligible list', () => {
     fc.assert(
-      fc.property(fc.array(fc.array(fc.double({ min: 0, max: 1e9, noNaN: true }), { minLength: 12, maxLength: 12 }), { minLength: 1, maxLength: 20 }), (rounds) => {
-        let current: string[] = [];
-        const names = Array.from({ length: 12 }, (_, i) => `S${i}USDT`);
-        for (const r of rounds) {
-          const m = new Map(names.map((s, i) => [s, r[i]]));
-          const sel = selectUniverse(names.map((s) => inst(s)), m, { topSymbols: 5, current });
-          expect(sel.symbols.length).toBe(5);
-          expect(new Set(sel.symbols).size).toBe(5);
-          current = sel.ranked;
-        }
-      }),
+      fc.property(
+        fc.array(fc.array(fc.double({ min: 0, max: 1e9, noNaN: true }), { minLength: 12, maxLength: 12 }), { minLength: 1, maxLength: 20 }),
+        (rounds) => {
+          let current: string[] = [];
+          const names = Array.from({ length: 12 }, (_, i) => `S${i}USDT`);
+          for (const r of rounds) {
+            const m = new Map(names.map((s, i) => [s, r[i]]));
+            const sel = selectUniverse(
+              names.map((s) => inst(s)),
+              m,
+              { topSymbols: 5, current },
+            );
+            expect(sel.symbols.length).toBe(5);
+            expect(new Set(sel.symbols).size).toBe(5);
+            current = sel.ranked;
+          }
+        },
+      ),
     );
   });
 
   test('when instruments carry a non-crypto symbolType (or are precious metals), then they are excluded unless included', () => {
-    const list = [inst('BTCUSDT'), inst('XAUUSDT', { symbolType: 'commodity', baseCoin: 'XAU' }), inst('NVDAUSDT', { symbolType: 'stock' }), inst('XAGUSDT', { baseCoin: 'XAG' }), inst('SOLUSDT', { symbolType: 'innovation' })];
+    const list = [
+      inst('BTCUSDT'),
+      inst('XAUUSDT', { symbolType: 'commodity', baseCoin: 'XAU' }),
+      inst('NVDAUSDT', { symbolType: 'stock' }),
+      inst('XAGUSDT', { baseCoin: 'XAG' }),
+      inst('SOLUSDT', { symbolType: 'innovation' }),
+    ];
     expect(list.map(isTradFi)).toEqual([false, true, true, true, false]);
-    const m = new Map([['BTCUSDT', 5], ['XAUUSDT', 4], ['NVDAUSDT', 3], ['XAGUSDT', 2], ['SOLUSDT', 1]]);
+    const m = new Map([
+      ['BTCUSDT', 5],
+      ['XAUUSDT', 4],
+      ['NVDAUSDT', 3],
+      ['XAGUSDT', 2],
+      ['SOLUSDT', 1],
+    ]);
     expect(selectUniverse(list, m, { topSymbols: 3 }).symbols).toEqual(['BTCUSDT', 'SOLUSDT']);
     expect(selectUniverse(list, m, { topSymbols: 3, includeTradFi: true }).symbols).toEqual(['BTCUSDT', 'XAUUSDT', 'NVDAUSDT']);
   });

@@ -14,8 +14,12 @@ describe('analyzer and the wire contract', () => {
     expect(TIMEFRAME_MS['4h']).toBe(4 * 3_600_000);
   });
 
-  test('when a symbol warms up, then one kline page fills exactly what the candle store keeps, and the series pages are the contract\'s', () => {
+  test("when a symbol warms up, then one kline page fills exactly what the candle store keeps, and the series pages are the contract's", () => {
     expect(KLINE_BACKFILL).toBe(CANDLES_PER_TIMEFRAME);
-    expect([OPEN_INTEREST_BACKFILL, ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL]).toEqual([WARMUP.openInterestLimit, WARMUP.accountRatioLimit, WARMUP.fundingLimit]);
+    expect([OPEN_INTEREST_BACKFILL, ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL]).toEqual([
+      WARMUP.openInterestLimit,
+      WARMUP.accountRatioLimit,
+      WARMUP.fundingLimit,
+    ]);
   });
 });

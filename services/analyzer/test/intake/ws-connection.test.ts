@@ -25,13 +25,22 @@ function connect(url: string, timing: Partial<WsTiming> = FAST, random?: () => n
   const normalizer = createNormalizer();
   const data: DataEvent[] = [];
   const disconnects: DisconnectInfo[] = [];
-  const conn = new WsConnection({ id: 0, url, logger: silentLogger(), timing, decode: (raw, t) => normalizer.normalize(raw, t), onData: (ev) => data.push(ev), random });
+  const conn = new WsConnection({
+    id: 0,
+    url,
+    logger: silentLogger(),
+    timing,
+    decode: (raw, t) => normalizer.normalize(raw, t),
+    onData: (ev) => data.push(ev),
+    random,
+  });
   conn.on('disconnect', (d) => disconnects.push(d));
   conns.push(conn);
   return { conn, data, disconnects, normalizer };
 }
 
-const trade = (symbol: string) => JSON.stringify({ topic: `publicTrade.${symbol}`, type: 'snapshot', ts: 1, data: [{ T: 1, s: symbol, S: 'Buy', v: '1', p: '2', i: 'x' }] });
+const trade = (symbol: string) =>
+  JSON.stringify({ topic: `publicTrade.${symbol}`, type: 'snapshot', ts: 1, data: [{ T: 1, s: symbol, S: 'Buy', v: '1', p: '2', i: 'x' }] });
 
 afterEach(async () => {
   await Promise.all(conns.splice(0).map((c) => c.stop()));
@@ -83,7 +92,9 @@ describe('WsConnection against a local WebSocketServer', () => {
     server = await startWs((msg, socket) => {
       if (msg.op === 'subscribe' && msg.args!.includes('tickers.BADUSDT')) {
         if (msg.args!.length > 1 || rejectBad-- > 0) {
-          socket.send(JSON.stringify({ success: false, ret_msg: 'error:handler not found,topic:tickers.BADUSDT', conn_id: 'c', req_id: msg.req_id, op: 'subscribe' }));
+          socket.send(
+            JSON.stringify({ success: false, ret_msg: 'error:handler not found,topic:tickers.BADUSDT', conn_id: 'c', req_id: msg.req_id, op: 'subscribe' }),
+          );
           return;
         }
       }
@@ -172,7 +183,12 @@ describe('WsConnection against a local WebSocketServer', () => {
     conn.unsubscribe(['tickers.AUSDT']);
     await waitFor(() => server!.received.filter((r) => r.msg.op === 'unsubscribe').length === 2, 3_000, 'unsubscribes');
     const ops = server.received.filter((r) => r.msg.op !== 'ping').map((r) => `${r.msg.op}:${r.msg.args!.join(',')}`);
-    expect(ops).toEqual(['subscribe:tickers.AUSDT,orderbook.50.AUSDT', 'unsubscribe:orderbook.50.AUSDT', 'subscribe:orderbook.50.AUSDT', 'unsubscribe:tickers.AUSDT']);
+    expect(ops).toEqual([
+      'subscribe:tickers.AUSDT,orderbook.50.AUSDT',
+      'unsubscribe:orderbook.50.AUSDT',
+      'subscribe:orderbook.50.AUSDT',
+      'unsubscribe:tickers.AUSDT',
+    ]);
     expect(conn.topics()).toEqual(['orderbook.50.AUSDT']);
   });
 });
@@ -181,7 +197,14 @@ describe('WsPool', () => {
   test('when many symbols are added, then topics spread over connections within the per-connection caps, one symbol per connection', async () => {
     server = await startWs();
     const normalizer = createNormalizer();
-    const pool = new WsPool({ url: server.url, logger: silentLogger(), timing: FAST, maxTopicsPerConnection: 40, decode: (r, t) => normalizer.normalize(r, t), onData: () => undefined });
+    const pool = new WsPool({
+      url: server.url,
+      logger: silentLogger(),
+      timing: FAST,
+      maxTopicsPerConnection: 40,
+      decode: (r, t) => normalizer.normalize(r, t),
+      onData: () => undefined,
+    });
     pools.push(pool);
     const symbols = Array.from({ length: 12 }, (_, i) => `SYM${i}USDT`);
     for (const s of symbols) pool.addSymbol(s, topicsForSymbol(s));
@@ -200,7 +223,14 @@ describe('WsPool', () => {
   });
 
   test('when the args budget binds before the topic cap, then a new connection is opened', () => {
-    const pool = new WsPool({ url: 'ws://127.0.0.1:9', logger: silentLogger(), maxTopicsPerConnection: 1000, maxArgsCharsPerConnection: 21_000, decode: () => [], onData: () => undefined });
+    const pool = new WsPool({
+      url: 'ws://127.0.0.1:9',
+      logger: silentLogger(),
+      maxTopicsPerConnection: 1000,
+      maxArgsCharsPerConnection: 21_000,
+      decode: () => [],
+      onData: () => undefined,
+    });
     pools.push(pool);
     // ~30 chars per topic → 8 topics ≈ 250 chars per symbol: 21,000 chars hold ~84 symbols.
     for (let i = 0; i < 100; i++) pool.addSymbol(`LONGSYMBOLNAME${i}USDT`, topicsForSymbol(`LONGSYMBOLNAME${i}USDT`));

@@ -32,7 +32,14 @@ describe('CacheMarker', () => {
       await b.stop();
       await b.start();
       // memjs reconnects on the next call; a refused connection meanwhile is an unavailable cache, not a loss.
-      const lost = await waitFor(async () => marker.check().then((x) => ({ x }), () => null), { what: 'a check after the restart' });
+      const lost = await waitFor(
+        async () =>
+          marker.check().then(
+            (x) => ({ x }),
+            () => null,
+          ),
+        { what: 'a check after the restart' },
+      );
       expect(lost.x).toBe(true);
       expect(await marker.check()).toBe(false);
       expect(await shard.check()).toBe(true);

@@ -70,7 +70,20 @@ function output(generation: number, scores: Record<string, number>): CycleOutput
     details: new Map(Object.entries(scores).map(([s, v]) => [s, detail(s, v)])),
     symbols: { rows, pending: [], dropped: 0 },
     overview: computeOverview(rows),
-    heartbeat: { ...heartbeat, analyzerId: 'a', startedAt: 0, lastCycleAt: 1, lastCycleMs: 1, publishIntervalMs: 1000, symbolCount: rows.length, scoredCount: rows.length, tableComplete: true, warmup: { done: 1, total: 1, complete: true }, intake: { state: 'connected', connected: true, lastMessageAt: 1, reconnects: 0, detail: null }, shard: null },
+    heartbeat: {
+      ...heartbeat,
+      analyzerId: 'a',
+      startedAt: 0,
+      lastCycleAt: 1,
+      lastCycleMs: 1,
+      publishIntervalMs: 1000,
+      symbolCount: rows.length,
+      scoredCount: rows.length,
+      tableComplete: true,
+      warmup: { done: 1, total: 1, complete: true },
+      intake: { state: 'connected', connected: true, lastMessageAt: 1, reconnects: 0, detail: null },
+      shard: null,
+    },
   };
 }
 
@@ -85,7 +98,12 @@ describe('publisher', () => {
     expect(cache.writes.slice(0, 2).sort()).toEqual([keys.symbol('BTCUSDT'), keys.symbol('ETHUSDT')]);
     expect(cache.writes.slice(2, 4).sort()).toEqual([keys.overview(), keys.symbols()].sort());
     expect(cache.writes[4]).toBe(keys.heartbeat());
-    for (const [key, kind] of [[keys.symbols(), 'symbols'], [keys.overview(), 'overview'], [keys.heartbeat(), 'heartbeat'], [keys.symbol('BTCUSDT'), 'symbol']] as const) {
+    for (const [key, kind] of [
+      [keys.symbols(), 'symbols'],
+      [keys.overview(), 'overview'],
+      [keys.heartbeat(), 'heartbeat'],
+      [keys.symbol('BTCUSDT'), 'symbol'],
+    ] as const) {
       const d = decodeEnvelope(kind, cache.store.get(key)!);
       expect(d.ok && d.envelope.generation).toBe(5);
     }

@@ -232,7 +232,11 @@ describe('AlertDelivery', () => {
     const d = make(server.url, { format: 'discord' });
     d.enqueue(alert());
     await d.idle();
-    const body = server.got[0].body as { content: string; allowed_mentions: unknown; embeds: Array<{ title: string; description: string; color: number; fields: Array<{ name: string; value: string }> }> };
+    const body = server.got[0].body as {
+      content: string;
+      allowed_mentions: unknown;
+      embeds: Array<{ title: string; description: string; color: number; fields: Array<{ name: string; value: string }> }>;
+    };
     expect(body.content).toBe(alert().message);
     expect(body.allowed_mentions).toEqual({ parse: [] });
     expect(body.embeds).toHaveLength(1);
@@ -267,7 +271,11 @@ describe('AlertDelivery', () => {
     d.enqueue(alert({ id: 'a:3' }));
     await d.idle();
     // a:1 is in flight at once, a:2 waits in the queue, a:3 finds it full.
-    const dead = fs.readFileSync(deadLetterFile(), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const dead = fs
+      .readFileSync(deadLetterFile(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(dead.map((x) => [x.id, x.attempts, x.error])).toEqual([['a:3', 0, 'delivery queue full (1 alerts waiting)']]);
     expect(server.got.map((g) => (g.body as Alert).id)).toEqual(['a:1', 'a:2']);
   });

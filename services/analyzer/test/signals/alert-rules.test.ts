@@ -25,7 +25,13 @@ describe('alert rules', () => {
   });
 
   it('when a rule overrides a gate, then only that rule uses the override', () => {
-    const r = parseAlertRules({ rules: [{ name: 'a', enterAbove: 80, exitBelow: 75, minConfidence: 0.9, cooldownMs: 0 }, { name: 'b', enterBelow: 20, exitAbove: 25 }], minAgreeing: 4 });
+    const r = parseAlertRules({
+      rules: [
+        { name: 'a', enterAbove: 80, exitBelow: 75, minConfidence: 0.9, cooldownMs: 0 },
+        { name: 'b', enterBelow: 20, exitAbove: 25 },
+      ],
+      minAgreeing: 4,
+    });
     expect(r.rules[0]).toMatchObject({ minConfidence: 0.9, cooldownMs: 0, minAgreeing: 4 });
     expect(r.rules[1]).toMatchObject({ minConfidence: 0.5, cooldownMs: 900_000, minAgreeing: 4 });
   });
@@ -59,9 +65,16 @@ describe('alert rules', () => {
       'rules[0]: a rule is either bullish (enterAbove + exitBelow) or bearish (enterBelow + exitAbove), not both',
     ]);
     expect(problems(() => parseAlertRules({ rules: [{ name: 'x', enterAbove: 70 }] }))).toEqual(['rules[0].exitBelow: is required with enterAbove']);
-    expect(problems(() => parseAlertRules({ rules: [{ name: 'x', enterAbove: 70, exitBelow: 60 }, { name: 'x', enterBelow: 30, exitAbove: 40 }] }))).toEqual([
-      'rules[1].name: duplicate rule name "x"',
-    ]);
+    expect(
+      problems(() =>
+        parseAlertRules({
+          rules: [
+            { name: 'x', enterAbove: 70, exitBelow: 60 },
+            { name: 'x', enterBelow: 30, exitAbove: 40 },
+          ],
+        }),
+      ),
+    ).toEqual(['rules[1].name: duplicate rule name "x"']);
     expect(problems(() => parseAlertRules({ rules: [{ name: 'Bad Name', enterAbove: 170, exitBelow: 60 }] }))).toEqual([
       'rules[0].name: must be 1-40 characters a-z, 0-9 or -, starting with a letter or digit',
       'rules[0].enterAbove: must be between 0 and 100',

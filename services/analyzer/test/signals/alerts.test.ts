@@ -30,7 +30,15 @@ describe('AlertEngine', () => {
     tmp.cleanup();
   });
 
-  function open(rulesInput: unknown = { rules: [{ name: 'strong-bullish', enterAbove: 70, exitBelow: 65 }, { name: 'strong-bearish', enterBelow: 30, exitAbove: 35 }] }, extra: Partial<ConstructorParameters<typeof AlertEngine>[0]> = {}) {
+  function open(
+    rulesInput: unknown = {
+      rules: [
+        { name: 'strong-bullish', enterAbove: 70, exitBelow: 65 },
+        { name: 'strong-bearish', enterBelow: 30, exitAbove: 35 },
+      ],
+    },
+    extra: Partial<ConstructorParameters<typeof AlertEngine>[0]> = {},
+  ) {
     engine = new AlertEngine({ dataDir: tmp.dir, rules: parseAlertRules(rulesInput), logger, deliver: (a) => delivered.push(a), ...extra });
     return engine;
   }
@@ -60,7 +68,19 @@ describe('AlertEngine', () => {
     const fired = feed(e, [60, 69.9, 70.1, 68, 71, 69.9, 70.1, 66, 72, 64.9, 69, 70.5]);
     expect(fired.map(([i]) => i)).toEqual([2, 11]);
     const [first, second] = fired.map(([, a]) => a);
-    expect(first).toMatchObject({ id: `${SYM}:strong-bullish:${T0 + 2 * MIN}`, symbol: SYM, rule: 'strong-bullish', band: '≥70', previousBand: '60–70', score: 70.1, direction: 'Bullish', agreeing: 6, delivery: 'pending', attempts: 0, at: T0 + 2 * MIN });
+    expect(first).toMatchObject({
+      id: `${SYM}:strong-bullish:${T0 + 2 * MIN}`,
+      symbol: SYM,
+      rule: 'strong-bullish',
+      band: '≥70',
+      previousBand: '60–70',
+      score: 70.1,
+      direction: 'Bullish',
+      agreeing: 6,
+      delivery: 'pending',
+      attempts: 0,
+      at: T0 + 2 * MIN,
+    });
     expect(first.message).toBe(`${SYM} entered strong-bullish: score 70.1 (60–70 → ≥70), confidence 0.80, 6/6 components agree, price 97,000.00`);
     expect(second.id).toBe(`${SYM}:strong-bullish:${T0 + 11 * MIN}`);
     expect(delivered.map((a) => a.id)).toEqual([first.id, second.id]);
@@ -189,7 +209,11 @@ describe('AlertEngine', () => {
     const e = open(rules);
     const [[, a]] = feed(e, [60, 72]);
     e.close();
-    expect(open(rules).pendingDeliveries().map((p) => p.id)).toEqual([a.id]);
+    expect(
+      open(rules)
+        .pendingDeliveries()
+        .map((p) => p.id),
+    ).toEqual([a.id]);
   });
 
   it('when more alerts fire than the history holds, then it keeps the newest', () => {
@@ -197,7 +221,12 @@ describe('AlertEngine', () => {
     const scores = Array.from({ length: 12 }, (_, i) => (i % 2 ? 72 : 60));
     const fired = feed(e, scores);
     expect(fired).toHaveLength(6);
-    expect(e.data().alerts.map((x) => x.id)).toEqual(fired.slice(-3).reverse().map(([, x]) => x.id));
+    expect(e.data().alerts.map((x) => x.id)).toEqual(
+      fired
+        .slice(-3)
+        .reverse()
+        .map(([, x]) => x.id),
+    );
   });
 
   it('when the source is a replay, then every message says so', () => {

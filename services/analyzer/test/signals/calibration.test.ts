@@ -27,11 +27,18 @@ describe('CalibrationStore', () => {
     store = null;
     tmp.cleanup();
   });
-  const open = (extra: Partial<ConstructorParameters<typeof CalibrationStore>[0]> = {}) => (store = new CalibrationStore({ dataDir: tmp.dir, logger, ...extra }));
+  const open = (extra: Partial<ConstructorParameters<typeof CalibrationStore>[0]> = {}) =>
+    (store = new CalibrationStore({ dataDir: tmp.dir, logger, ...extra }));
 
   function fillTenBullish(s: CalibrationStore): void {
-    s.sample(T0, SYMBOLS.map((sym) => row(sym, { score: 75, price: 100, updatedAt: T0 })));
-    s.sample(T0 + H15, SYMBOLS.map((sym, i) => priceOnly(sym, 100 * (1 + RETURNS_PCT[i] / 100), T0 + H15)));
+    s.sample(
+      T0,
+      SYMBOLS.map((sym) => row(sym, { score: 75, price: 100, updatedAt: T0 })),
+    );
+    s.sample(
+      T0 + H15,
+      SYMBOLS.map((sym, i) => priceOnly(sym, 100 * (1 + RETURNS_PCT[i] / 100), T0 + H15)),
+    );
   }
 
   it('when ten ≥70 samples resolve at 15 min, then hit rate, base rate, skill, mean and median are the hand-computed ones', () => {
@@ -92,8 +99,14 @@ describe('CalibrationStore', () => {
 
   it('when the band edges are hit exactly, then 30 → ≤30, 40 → 30–40, 60 → 60–70, 70 → ≥70', () => {
     const s = open();
-    s.sample(T0, [30, 40, 60, 70].map((score, i) => row(`E${i}USDT`, { score, price: 10 })));
-    s.sample(T0 + H15, [0, 1, 2, 3].map((i) => priceOnly(`E${i}USDT`, 10, T0 + H15)));
+    s.sample(
+      T0,
+      [30, 40, 60, 70].map((score, i) => row(`E${i}USDT`, { score, price: 10 })),
+    );
+    s.sample(
+      T0 + H15,
+      [0, 1, 2, 3].map((i) => priceOnly(`E${i}USDT`, 10, T0 + H15)),
+    );
     const d = s.summary();
     expect(d.bands.map((b) => b.byHorizon['15m'].samples)).toEqual([1, 1, 0, 1, 1]);
   });
@@ -148,7 +161,10 @@ describe('CalibrationStore', () => {
     s.close();
     const again = open();
     expect(again.summary()).toEqual(before);
-    again.sample(T0 + H1, SYMBOLS.map((sym) => priceOnly(sym, 102, T0 + H1)));
+    again.sample(
+      T0 + H1,
+      SYMBOLS.map((sym) => priceOnly(sym, 102, T0 + H1)),
+    );
     const hour = again.summary().bands[4].byHorizon['1h'];
     expect(hour).toMatchObject({ samples: 10, hits: 10, hitRate: 1 });
     expect(hour.meanReturn).toBeCloseTo(0.02, 12);
@@ -197,7 +213,16 @@ describe('CalibrationStore', () => {
     expect(s.bandRecord(75)).toBeNull();
     expect(s.bandRecord(null)).toBeNull();
     fillTenBullish(s);
-    expect(s.bandRecord(75, '15m')).toEqual({ band: '≥70', horizon: '15m', samples: 10, hitRate: 0.6, meanReturn: expect.closeTo(0.0047, 12), baseRate: expect.closeTo(0.6, 12), skill: expect.closeTo(0, 12), verdict: 'too_few' });
+    expect(s.bandRecord(75, '15m')).toEqual({
+      band: '≥70',
+      horizon: '15m',
+      samples: 10,
+      hitRate: 0.6,
+      meanReturn: expect.closeTo(0.0047, 12),
+      baseRate: expect.closeTo(0.6, 12),
+      skill: expect.closeTo(0, 12),
+      verdict: 'too_few',
+    });
     expect(s.bandRecord(75)).toBeNull();
     expect(s.bandRecord(20, '15m')).toBeNull();
   });
@@ -219,7 +244,12 @@ describe('CalibrationStore', () => {
     const minutes = 24 * 60;
     for (let m = 0; m < minutes; m++) {
       const t = T0 + m * MIN;
-      s.sample(t, symbols.map((sym, i) => row(sym, { score: 20 + ((m * 7 + i * 13) % 60), price: 100 + Math.sin(m / 30 + i) * 5, updatedAt: t, components: components(40 + ((m + i) % 30)) })));
+      s.sample(
+        t,
+        symbols.map((sym, i) =>
+          row(sym, { score: 20 + ((m * 7 + i * 13) % 60), price: 100 + Math.sin(m / 30 + i) * 5, updatedAt: t, components: components(40 + ((m + i) % 30)) }),
+        ),
+      );
     }
     const d = s.summary();
     expect(calibrationDataSchema.safeParse(d).success).toBe(true);
@@ -272,7 +302,14 @@ function market(seed: number, skill: boolean): { minutes: number; rows: (m: numb
           const z = (logP[i][m + 60] - logP[i][m]) / 0.0094;
           score = clamp(50 + 14 * z + 4 * normal());
         }
-        const comps = { technical: clamp(st[1]), volume: clamp(st[2]), orderflow: clamp(st[3]), orderbook: clamp(st[4]), structure: clamp(st[5]), sentiment: clamp(st[6]) };
+        const comps = {
+          technical: clamp(st[1]),
+          volume: clamp(st[2]),
+          orderflow: clamp(st[3]),
+          orderbook: clamp(st[4]),
+          structure: clamp(st[5]),
+          sentiment: clamp(st[6]),
+        };
         return row(`S${i}USDT`, { score, price: 100 * Math.exp(logP[i][m]), updatedAt: T0 + m * MIN, components: comps });
       }),
   };

@@ -21,7 +21,15 @@ function scoreOf(total: number | null, comps: Partial<Record<ComponentName, Comp
       effectiveWeight: 1 / 6,
       contribution: c.contribution,
       reason: c.reason ?? null,
-      subSignals: (c.subs ?? []).map(([n, timeframe, s, weight]) => ({ name: n, timeframe, raw: null, score: s, weight, contribution: s === null ? null : s * weight, reason: null })),
+      subSignals: (c.subs ?? []).map(([n, timeframe, s, weight]) => ({
+        name: n,
+        timeframe,
+        raw: null,
+        score: s,
+        weight,
+        contribution: s === null ? null : s * weight,
+        reason: null,
+      })),
     };
   });
   const direction = total === null ? null : total >= 60 ? 'Bullish' : total <= 40 ? 'Bearish' : 'Neutral';
@@ -41,14 +49,38 @@ const BASE = 50 / 6;
 
 describe('diffScores', () => {
   const before = scoreOf(58, {
-    orderflow: { contribution: 9, subs: [['cvd', '5m', 40, 0.5], ['aggressor_imbalance', '1m', 50, 0.3]] },
-    technical: { contribution: 10, subs: [['rsi', '1m', 50, 0.4], ['macd', '5m', 55, 0.2]] },
+    orderflow: {
+      contribution: 9,
+      subs: [
+        ['cvd', '5m', 40, 0.5],
+        ['aggressor_imbalance', '1m', 50, 0.3],
+      ],
+    },
+    technical: {
+      contribution: 10,
+      subs: [
+        ['rsi', '1m', 50, 0.4],
+        ['macd', '5m', 55, 0.2],
+      ],
+    },
     sentiment: { contribution: 8, subs: [['funding_rate', null, 60, 0.6]] },
     volume: { contribution: 8 },
   });
   const after = scoreOf(71, {
-    orderflow: { contribution: 16, subs: [['cvd', '5m', 80, 0.5], ['aggressor_imbalance', '1m', 55, 0.3]] },
-    technical: { contribution: 14, subs: [['rsi', '1m', 62, 0.4], ['macd', '5m', 57, 0.2]] },
+    orderflow: {
+      contribution: 16,
+      subs: [
+        ['cvd', '5m', 80, 0.5],
+        ['aggressor_imbalance', '1m', 55, 0.3],
+      ],
+    },
+    technical: {
+      contribution: 14,
+      subs: [
+        ['rsi', '1m', 62, 0.4],
+        ['macd', '5m', 57, 0.2],
+      ],
+    },
     sentiment: { contribution: 6, subs: [['funding_rate', null, 45, 0.6]] },
     volume: { contribution: 8.04 },
   });
@@ -67,8 +99,14 @@ describe('diffScores', () => {
   });
 
   it("when the engine labels its sub-signals, then the cause is in the trader's words, and a bare identifier is split into words", () => {
-    const a = scoreOf(50, { orderflow: { contribution: 8, subs: [['cvdPrice', '5m', 40, 1]] }, orderbook: { contribution: 8, subs: [['topImbalance', null, 50, 1]] } });
-    const b = scoreOf(58, { orderflow: { contribution: 13, subs: [['cvdPrice', '5m', 70, 1]] }, orderbook: { contribution: 11, subs: [['topImbalance', null, 65, 1]] } });
+    const a = scoreOf(50, {
+      orderflow: { contribution: 8, subs: [['cvdPrice', '5m', 40, 1]] },
+      orderbook: { contribution: 8, subs: [['topImbalance', null, 50, 1]] },
+    });
+    const b = scoreOf(58, {
+      orderflow: { contribution: 13, subs: [['cvdPrice', '5m', 70, 1]] },
+      orderbook: { contribution: 11, subs: [['topImbalance', null, 65, 1]] },
+    });
     for (const c of b.components) for (const sub of c.subSignals) if (sub.name === 'cvdPrice') sub.label = 'CVD vs price';
     expect(diffScores(a, b, 0)!.summary).toBe('50 → 58: order flow +5 (CVD vs price 5m up), order book +3 (top imbalance up)');
   });
@@ -83,7 +121,14 @@ describe('diffScores', () => {
 
   it('when more than three components move, then the summary has three and the parts keep up to six', () => {
     const a = scoreOf(50, {});
-    const b = scoreOf(62, { technical: { contribution: BASE + 1 }, volume: { contribution: BASE + 2 }, orderflow: { contribution: BASE + 3 }, orderbook: { contribution: BASE + 4 }, structure: { contribution: BASE + 0.5 }, sentiment: { contribution: BASE + 1.5 } });
+    const b = scoreOf(62, {
+      technical: { contribution: BASE + 1 },
+      volume: { contribution: BASE + 2 },
+      orderflow: { contribution: BASE + 3 },
+      orderbook: { contribution: BASE + 4 },
+      structure: { contribution: BASE + 0.5 },
+      sentiment: { contribution: BASE + 1.5 },
+    });
     const move = diffScores(a, b, 0)!;
     expect(move.summary).toBe('50 → 62: order book +4 (inputs shifted), order flow +3 (inputs shifted), volume +2 (inputs shifted)');
     expect(move.parts.map((p) => p.component)).toEqual(['orderbook', 'orderflow', 'volume', 'sentiment', 'technical', 'structure']);
@@ -115,7 +160,15 @@ describe('diffScores', () => {
       const components: ComponentDetail[] = COMPONENT_NAMES.map((name) => {
         const on = name !== drop;
         const eff = on ? weights[name] / wsum : 0;
-        return { name, score: on ? scores[name] : null, weight: weights[name], effectiveWeight: eff, contribution: on ? eff * scores[name] : null, reason: on ? null : 'order book resyncing', subSignals: [] };
+        return {
+          name,
+          score: on ? scores[name] : null,
+          weight: weights[name],
+          effectiveWeight: eff,
+          contribution: on ? eff * scores[name] : null,
+          reason: on ? null : 'order book resyncing',
+          subSignals: [],
+        };
       });
       const total = avail.reduce((a, n) => a + (weights[n] / wsum) * scores[n], 0);
       return { ...scoreOf(total, {}), score: total, components };
@@ -128,7 +181,9 @@ describe('diffScores', () => {
     expect(move.parts).toEqual([{ component: 'orderbook', delta: 0.7, cause: 'unavailable: order book resyncing' }]);
     expect(move.summary).toBe('53.6 → 54.3: order book +0.7 (unavailable: order book resyncing)');
     // Diffing effective weight × score instead would have shown order book −10.2 and order flow +2.1, volume +1.2 …
-    const naive = COMPONENT_NAMES.map((n) => (after.components.find((c) => c.name === n)!.contribution ?? 0) - (before.components.find((c) => c.name === n)!.contribution ?? 0));
+    const naive = COMPONENT_NAMES.map(
+      (n) => (after.components.find((c) => c.name === n)!.contribution ?? 0) - (before.components.find((c) => c.name === n)!.contribution ?? 0),
+    );
     expect(Math.max(...naive.map(Math.abs))).toBeGreaterThan(5);
   });
 

@@ -69,14 +69,23 @@ describe('createSignals', () => {
 
   it('when a replayed session runs through the facade, then every published key is a valid envelope of its kind', async () => {
     let wall = 0;
-    const signals = createSignals({ dataDir: tmp.dir, source: 'replay', logger, wallNow: () => wall, rulesJson: JSON.stringify({ rules: [{ name: 'hot', enterAbove: 70, exitBelow: 65 }], cooldownMs: 0 }) });
+    const signals = createSignals({
+      dataDir: tmp.dir,
+      source: 'replay',
+      logger,
+      wallNow: () => wall,
+      rulesJson: JSON.stringify({ rules: [{ name: 'hot', enterAbove: 70, exitBelow: 65 }], cooldownMs: 0 }),
+    });
     const { cache, store } = memoryCache();
     try {
       const fired = [];
       for (let m = 0; m <= 20; m++) {
         const t = T0 + m * MIN;
         const score = m === 5 ? 75 : 60;
-        const rows = [row('BTCUSDT', { score, price: 100 + m, updatedAt: t, components: components(70) }), row('ETHUSDT', { score: 45, price: 10, updatedAt: t })];
+        const rows = [
+          row('BTCUSDT', { score, price: 100 + m, updatedAt: t, components: components(70) }),
+          row('ETHUSDT', { score: 45, price: 10, updatedAt: t }),
+        ];
         signals.onMinute(t, rows);
         fired.push(...signals.onCycle(rows, t, true));
       }
@@ -97,7 +106,12 @@ describe('createSignals', () => {
       const snap = decoded(store, 'snapshot', keys.snapshot(T0 + 5 * MIN));
       expect(snap.rows.find((r) => r.symbol === 'BTCUSDT')!.score).toBe(75);
       expect(signals.bandRecord(62, '15m')).toMatchObject({ band: '60–70', horizon: '15m', samples: 1, verdict: 'too_few' });
-      expect(signals.health()).toMatchObject({ calibration: { samples: 42 }, alerts: { fired: 1 }, delivery: { enabled: false }, timeline: { minutes: 21, pendingPublish: 0 } });
+      expect(signals.health()).toMatchObject({
+        calibration: { samples: 42 },
+        alerts: { fired: 1 },
+        delivery: { enabled: false },
+        timeline: { minutes: 21, pendingPublish: 0 },
+      });
 
       // Nothing changed: nothing is written until the periodic full rewrite.
       wall = 1_000;
@@ -191,7 +205,9 @@ describe('createSignals', () => {
     const file = path.join(tmp.dir, 'rules.json');
     fs.writeFileSync(file, JSON.stringify({ rules: [{ name: 'x', enterAbove: 60, exitBelow: 70 }] }));
     expect(() => createSignals({ dataDir: tmp.dir, source: 'live', logger, rulesFile: file })).toThrow(AlertRulesError);
-    expect(() => createSignals({ dataDir: tmp.dir, source: 'live', logger, rulesFile: file })).toThrow('rules[0].exitBelow: must be below enterAbove (60) so the rule has hysteresis');
+    expect(() => createSignals({ dataDir: tmp.dir, source: 'live', logger, rulesFile: file })).toThrow(
+      'rules[0].exitBelow: must be below enterAbove (60) so the rule has hysteresis',
+    );
   });
 });
 
@@ -217,7 +233,9 @@ describe('openSignalsDb', () => {
     const file = path.join(tmp.dir, 'file');
     fs.writeFileSync(file, 'x');
     expect(() => openSignalsDb(file)).toThrow(DataDirError);
-    expect(() => openSignalsDb(path.join(file, 'sub'))).toThrow(`DATA_DIR ${JSON.stringify(path.join(file, 'sub'))} is not usable: a path component is a file, not a directory`);
+    expect(() => openSignalsDb(path.join(file, 'sub'))).toThrow(
+      `DATA_DIR ${JSON.stringify(path.join(file, 'sub'))} is not usable: a path component is a file, not a directory`,
+    );
   });
 
   it('when the database file is not SQLite, then a DataDirError says so', () => {

@@ -69,7 +69,11 @@ describe('bounded memory', () => {
       for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
       n++;
       if (n % 100 === 0) {
-        normalizer.normalizeInto(`{"topic":"publicTrade.ZZ${n}USDT","type":"snapshot","ts":${clock},"data":[{"T":${clock},"S":"Buy","v":"1","p":"1","i":"x"}]}`, clock, events);
+        normalizer.normalizeInto(
+          `{"topic":"publicTrade.ZZ${n}USDT","type":"snapshot","ts":${clock},"data":[{"T":${clock},"S":"Buy","v":"1","p":"1","i":"x"}]}`,
+          clock,
+          events,
+        );
         for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
         normalizer.normalizeInto(`garbage ${n}`, clock, events);
         normalizer.normalizeInto(`{"topic":"weird${n}.X","data":1}`, clock, events);

@@ -21,8 +21,8 @@ function reference(events: BookEvent[]): { bids: [number, number][]; asks: [numb
       bids.clear();
       asks.clear();
     }
-    for (let i = 0; i < ev.bids.length; i += 2) (ev.bids[i + 1] === 0 ? bids.delete(ev.bids[i]) : bids.set(ev.bids[i], ev.bids[i + 1]));
-    for (let i = 0; i < ev.asks.length; i += 2) (ev.asks[i + 1] === 0 ? asks.delete(ev.asks[i]) : asks.set(ev.asks[i], ev.asks[i + 1]));
+    for (let i = 0; i < ev.bids.length; i += 2) ev.bids[i + 1] === 0 ? bids.delete(ev.bids[i]) : bids.set(ev.bids[i], ev.bids[i + 1]);
+    for (let i = 0; i < ev.asks.length; i += 2) ev.asks[i + 1] === 0 ? asks.delete(ev.asks[i]) : asks.set(ev.asks[i], ev.asks[i + 1]);
   }
   return { bids: [...bids].sort((a, b) => b[0] - a[0]), asks: [...asks].sort((a, b) => a[0] - b[0]) };
 }
@@ -299,7 +299,8 @@ describe('order book properties (fast-check)', () => {
           const s = book.snapshot();
           seen.push([s, JSON.stringify(s)]);
         }
-        for (const [s, json] of seen) if (JSON.stringify(s) !== json) throw new Error(`a snapshot changed after it was handed out: ${json} → ${JSON.stringify(s)}`);
+        for (const [s, json] of seen)
+          if (JSON.stringify(s) !== json) throw new Error(`a snapshot changed after it was handed out: ${json} → ${JSON.stringify(s)}`);
       }),
       { numRuns: 300 },
     );

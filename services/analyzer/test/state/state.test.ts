@@ -15,11 +15,21 @@ const M = 60_000;
 const objectsOf = (c: TradeColumns): Trade[] => Array.from({ length: tradeCount(c) }, (_, i) => tradeAt(c, i)!);
 const tsOf = (c: TradeColumns): number[] => objectsOf(c).map((t) => t.ts);
 /** Candles as plain values (the store keeps closed ones in an arena behind getters). */
-const plain = (cs: readonly Candle[]): Candle[] => cs.map((c) => ({ start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, turnover: c.turnover, confirmed: c.confirmed }));
-const candle = (start: number, close: number, confirmed: boolean): Candle => ({ start, open: close, high: close, low: close, close, volume: 1, turnover: close, confirmed });
+const plain = (cs: readonly Candle[]): Candle[] =>
+  cs.map((c) => ({ start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, turnover: c.turnover, confirmed: c.confirmed }));
+const candle = (start: number, close: number, confirmed: boolean): Candle => ({
+  start,
+  open: close,
+  high: close,
+  low: close,
+  close,
+  volume: 1,
+  turnover: close,
+  confirmed,
+});
 
 describe('candles', () => {
-  test("when the engine runs with its default window, then the candle store and the warm-up backfill hold all of it", () => {
+  test('when the engine runs with its default window, then the candle store and the warm-up backfill hold all of it', () => {
     // Longest indicator window: indicatorWindow + anchorBlock − 1 confirmed candles, plus the forming one.
     const longest = DEFAULT_ENGINE_CONFIG.indicatorWindow + DEFAULT_ENGINE_CONFIG.anchorBlock;
     expect(CANDLES_PER_TIMEFRAME).toBeGreaterThanOrEqual(longest);
@@ -37,14 +47,27 @@ describe('candles', () => {
   });
 
   test('when candles close, get replaced by backfill and roll past the capacity for many arena compactions, then every view ever handed out keeps its values and the newest equals a plain list', () => {
-    const op = fc.record({ kind: fc.constantFrom('close', 'close', 'close', 'forming', 'replace'), v: fc.integer({ min: 1, max: 10_000 }), look: fc.boolean() });
+    const op = fc.record({
+      kind: fc.constantFrom('close', 'close', 'close', 'forming', 'replace'),
+      v: fc.integer({ min: 1, max: 10_000 }),
+      look: fc.boolean(),
+    });
     fc.assert(
       fc.property(fc.integer({ min: 3, max: 40 }), fc.array(op, { minLength: 1, maxLength: 400, size: 'max' }), (capacity, ops) => {
         const c = new CandleSeries(M, capacity);
         let next = 0;
         const reference = new Map<number, Candle>();
         const kept: Array<{ view: readonly Candle[]; values: Candle[] }> = [];
-        const ohlc = (start: number, v: number, confirmed: boolean): Candle => ({ start, open: v, high: v + 2, low: v - 1, close: v + 1, volume: v / 10, turnover: v * 3, confirmed });
+        const ohlc = (start: number, v: number, confirmed: boolean): Candle => ({
+          start,
+          open: v,
+          high: v + 2,
+          low: v - 1,
+          close: v + 1,
+          volume: v / 10,
+          turnover: v * 3,
+          confirmed,
+        });
         for (const o of ops) {
           if (o.kind === 'close') {
             c.applyLive(ohlc(next * M, o.v, true));
@@ -150,7 +173,9 @@ describe('ticker merge', () => {
   test('when a snapshot then deltas arrive (tardis capture), then deltas update only their fields', () => {
     const n = createNormalizer();
     const t = new TickerMerger();
-    const [snapshot, delta] = fixtureLines('ws_tickers.tardis.jsonl').slice(0, 2).map((l) => n.normalize(l, 0)[0] as TickerEvent);
+    const [snapshot, delta] = fixtureLines('ws_tickers.tardis.jsonl')
+      .slice(0, 2)
+      .map((l) => n.normalize(l, 0)[0] as TickerEvent);
     t.apply(snapshot);
     t.apply(delta);
     const v = t.view()!;
@@ -195,29 +220,40 @@ describe('windows and series', () => {
   });
 
   test('when trades arrive, expire by age or count, and the buffer moves, then every view ever handed out stays as it was and the current one equals a plain filtered list', () => {
-    const step = fc.record({ dt: fc.integer({ min: 0, max: 3_000 }), size: fc.integer({ min: 1, max: 1_000 }), buy: fc.boolean(), look: fc.boolean(), expireAhead: fc.integer({ min: -1, max: 20_000 }) });
+    const step = fc.record({
+      dt: fc.integer({ min: 0, max: 3_000 }),
+      size: fc.integer({ min: 1, max: 1_000 }),
+      buy: fc.boolean(),
+      look: fc.boolean(),
+      expireAhead: fc.integer({ min: -1, max: 20_000 }),
+    });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1_000, max: 60_000 }), fc.array(step, { minLength: 1, maxLength: 800, size: 'max' }), (maxCount, windowMs, steps) => {
-        const w = new TradeWindow(windowMs, maxCount);
-        let ts = 1_000_000;
-        let reference: Trade[] = [];
-        const kept: Array<{ view: TradeColumns; expected: Trade[] }> = [];
-        for (const s of steps) {
-          ts += s.dt;
-          const t: Trade = { ts, price: 100 + (s.size % 7), size: s.size / 100, side: s.buy ? 'Buy' : 'Sell' };
-          w.push(t);
-          reference = [...reference, t].filter((x) => x.ts >= ts - windowMs).slice(-maxCount);
-          if (s.expireAhead >= 0) {
-            w.expire(ts + s.expireAhead);
-            reference = reference.filter((x) => x.ts >= ts + s.expireAhead - windowMs);
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1_000, max: 60_000 }),
+        fc.array(step, { minLength: 1, maxLength: 800, size: 'max' }),
+        (maxCount, windowMs, steps) => {
+          const w = new TradeWindow(windowMs, maxCount);
+          let ts = 1_000_000;
+          let reference: Trade[] = [];
+          const kept: Array<{ view: TradeColumns; expected: Trade[] }> = [];
+          for (const s of steps) {
+            ts += s.dt;
+            const t: Trade = { ts, price: 100 + (s.size % 7), size: s.size / 100, side: s.buy ? 'Buy' : 'Sell' };
+            w.push(t);
+            reference = [...reference, t].filter((x) => x.ts >= ts - windowMs).slice(-maxCount);
+            if (s.expireAhead >= 0) {
+              w.expire(ts + s.expireAhead);
+              reference = reference.filter((x) => x.ts >= ts + s.expireAhead - windowMs);
+            }
+            if (s.look) kept.push({ view: w.view(), expected: reference });
           }
-          if (s.look) kept.push({ view: w.view(), expected: reference });
-        }
-        expect(objectsOf(w.view())).toEqual(reference);
-        expect(w.size).toBe(reference.length);
-        expect(w.allocated).toBeLessThanOrEqual(maxCount + tradeBufferSlack(maxCount));
-        for (const k of kept) expect(objectsOf(k.view)).toEqual(k.expected);
-      }),
+          expect(objectsOf(w.view())).toEqual(reference);
+          expect(w.size).toBe(reference.length);
+          expect(w.allocated).toBeLessThanOrEqual(maxCount + tradeBufferSlack(maxCount));
+          for (const k of kept) expect(objectsOf(k.view)).toEqual(k.expected);
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -265,8 +301,20 @@ describe('market store', () => {
     const store = new MarketStore({ now: () => now });
     store.add('BTCUSDT');
     feed(store, fixtureLines('ws_misc_linear.rust_ws_tests_2024-2025.jsonl'), now);
-    feed(store, ['{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1741450605000,"data":{"s":"BTCUSDT","b":[["85820.1","1"]],"a":[["85820.2","2"]],"u":5,"seq":1},"cts":1}'], now);
-    feed(store, ['{"topic":"kline.1.BTCUSDT","data":[{"start":1741450560000,"end":1741450619999,"interval":"1","open":"1","close":"2","high":"3","low":"0.5","volume":"10","turnover":"15","confirm":false,"timestamp":1741450605000}],"ts":1741450605000,"type":"snapshot"}'], now);
+    feed(
+      store,
+      [
+        '{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1741450605000,"data":{"s":"BTCUSDT","b":[["85820.1","1"]],"a":[["85820.2","2"]],"u":5,"seq":1},"cts":1}',
+      ],
+      now,
+    );
+    feed(
+      store,
+      [
+        '{"topic":"kline.1.BTCUSDT","data":[{"start":1741450560000,"end":1741450619999,"interval":"1","open":"1","close":"2","high":"3","low":"0.5","volume":"10","turnover":"15","confirm":false,"timestamp":1741450605000}],"ts":1741450605000,"type":"snapshot"}',
+      ],
+      now,
+    );
     const s = store.snapshot('BTCUSDT')!;
     expect(s.symbol).toBe('BTCUSDT');
     expect(s.book).toMatchObject({ synced: true, bids: [[85820.1, 1]], asks: [[85820.2, 2]] });
@@ -308,7 +356,14 @@ describe('market store', () => {
     store.setFundingInterval('AAAUSDT', 240);
     expect(store.snapshot('AAAUSDT')!.fundingIntervalMinutes).toBe(240);
     // The ticker's own fundingIntervalHour wins (it is the exchange's current word).
-    store.apply({ type: 'ticker', symbol: 'AAAUSDT', kind: 'snapshot', ts: 90_000, recvTs: 90_000, fields: { lastPrice: 100, fundingIntervalHour: 1 } } as TickerEvent);
+    store.apply({
+      type: 'ticker',
+      symbol: 'AAAUSDT',
+      kind: 'snapshot',
+      ts: 90_000,
+      recvTs: 90_000,
+      fields: { lastPrice: 100, fundingIntervalHour: 1 },
+    } as TickerEvent);
     expect(store.snapshot('AAAUSDT')!.fundingIntervalMinutes).toBe(60);
     // A liquidation on another symbol shows the feed is live for every symbol.
     store.apply({ type: 'liquidation', symbol: 'BBBUSDT', ts: 95_000, recvTs: 95_000, price: 5, size: 1, side: 'Buy' });
@@ -404,8 +459,38 @@ describe('live-run state rules', () => {
     expect(store.expireRetired(10_000)).toEqual(['AUSDT']);
     expect(store.add('AUSDT')).toBe('new');
     expect(store.snapshot('AUSDT')!.candles['1m']).toEqual([]);
-    store.apply({ type: 'candle', symbol: 'AUSDT', timeframe: '1m', ts: 0, recvTs: now, start: 0, end: M - 1, open: 1, high: 1, low: 1, close: 1, volume: 1, turnover: 1, confirmed: false });
-    store.apply({ type: 'candle', symbol: 'AUSDT', timeframe: '1m', ts: 0, recvTs: now, start: 3 * M, end: 4 * M - 1, open: 1, high: 1, low: 1, close: 1, volume: 1, turnover: 1, confirmed: false });
+    store.apply({
+      type: 'candle',
+      symbol: 'AUSDT',
+      timeframe: '1m',
+      ts: 0,
+      recvTs: now,
+      start: 0,
+      end: M - 1,
+      open: 1,
+      high: 1,
+      low: 1,
+      close: 1,
+      volume: 1,
+      turnover: 1,
+      confirmed: false,
+    });
+    store.apply({
+      type: 'candle',
+      symbol: 'AUSDT',
+      timeframe: '1m',
+      ts: 0,
+      recvTs: now,
+      start: 3 * M,
+      end: 4 * M - 1,
+      open: 1,
+      high: 1,
+      low: 1,
+      close: 1,
+      volume: 1,
+      turnover: 1,
+      confirmed: false,
+    });
     expect(gaps).toEqual(['AUSDT:1m']);
   });
 
@@ -413,7 +498,17 @@ describe('live-run state rules', () => {
     const resyncs: string[] = [];
     const store = new MarketStore({ onResync: (s, r) => resyncs.push(`${s}:${r}`) });
     store.add('AUSDT');
-    const book = (type: 'book_snapshot' | 'book_delta', u: number, bids: number[], asks: number[]): DataEvent => ({ type, symbol: 'AUSDT', depth: 50, ts: u, recvTs: u, bids, asks, u, seq: undefined });
+    const book = (type: 'book_snapshot' | 'book_delta', u: number, bids: number[], asks: number[]): DataEvent => ({
+      type,
+      symbol: 'AUSDT',
+      depth: 50,
+      ts: u,
+      recvTs: u,
+      bids,
+      asks,
+      u,
+      seq: undefined,
+    });
     store.apply(book('book_snapshot', 5, [10, 1], [11, 1]));
     expect(store.snapshot('AUSDT')!.book!.synced).toBe(true);
     store.apply(book('book_snapshot', 1, [], []));
@@ -428,7 +523,17 @@ describe('live-run state rules', () => {
   test('when block and RPI trades arrive, then they are counted but stay out of the order-flow window', () => {
     const store = new MarketStore({ now: () => 10 });
     store.add('AUSDT');
-    const trade = (id: string, size: number, o: { blockTrade?: boolean; rpi?: boolean } = {}): DataEvent => ({ type: 'trade', symbol: 'AUSDT', ts: 5, recvTs: 5, price: 1, size, side: 'Buy', id, ...o });
+    const trade = (id: string, size: number, o: { blockTrade?: boolean; rpi?: boolean } = {}): DataEvent => ({
+      type: 'trade',
+      symbol: 'AUSDT',
+      ts: 5,
+      recvTs: 5,
+      price: 1,
+      size,
+      side: 'Buy',
+      id,
+      ...o,
+    });
     store.apply(trade('a', 1));
     store.apply(trade('b', 500, { blockTrade: true }));
     store.apply(trade('c', 7, { rpi: true }));

@@ -62,12 +62,21 @@ export class AlertsPanel {
       { class: `alert ${dir}${isNew ? ' new' : ''}`, attrs: { 'data-id': a.id } },
       h('span', { class: 'alert-time num', text: fmtClock(a.at, now, true) }),
       h('button', { class: 'mover-sym', text: a.symbol, title: `Open ${a.symbol}`, attrs: { type: 'button', 'data-symbol': a.symbol } }),
-      h('span', { class: `dir ${dir}` }, h('span', { class: 'dir-icon', text: DIR_ICON[a.direction], attrs: { 'aria-hidden': 'true' } }), h('span', { class: 'dir-word', text: a.direction })),
+      h(
+        'span',
+        { class: `dir ${dir}` },
+        h('span', { class: 'dir-icon', text: DIR_ICON[a.direction], attrs: { 'aria-hidden': 'true' } }),
+        h('span', { class: 'dir-word', text: a.direction }),
+      ),
       h('span', { class: 'alert-score num', text: `${fmtScore(a.score)} · ${fmtShare(a.confidence)} conf` }),
       h('span', { class: 'alert-band', text: a.previousBand && a.previousBand !== a.band ? `${a.previousBand} → ${a.band}` : a.band }),
       h('span', { class: 'alert-price num', text: a.price === null ? '' : fmtPrice(a.price, a.tickSize) }),
       h('span', { class: 'alert-msg', text: a.message }),
-      h('span', { class: `alert-delivery ${a.delivery}`, text: DELIVERY_TEXT[a.delivery], title: `Webhook delivery ${a.delivery}${a.attempts ? ` after ${a.attempts} attempt(s)` : ''}${a.price !== null ? ` · price ${fmtPrice(a.price, a.tickSize)}` : ''}` }),
+      h('span', {
+        class: `alert-delivery ${a.delivery}`,
+        text: DELIVERY_TEXT[a.delivery],
+        title: `Webhook delivery ${a.delivery}${a.attempts ? ` after ${a.attempts} attempt(s)` : ''}${a.price !== null ? ` · price ${fmtPrice(a.price, a.tickSize)}` : ''}`,
+      }),
     );
   }
 }

@@ -6,7 +6,22 @@ import type { Alert, ApiEnvelope, ComponentDetail, HistoryData, HistoryPoint, Su
 import { COMPONENT_LABELS } from './types.js';
 import { getJson } from './api.js';
 import { h, setBarFill, setClass, setDivergingBar, setText, setTitle } from './dom.js';
-import { fmtAge, fmtClock, fmtCompact, fmtDelta, fmtFunding, fmtNumber, fmtPct, fmtPoints, fmtPrice, fmtScore, fmtShare, fundingDetail, fundingPer8h, plural } from './format.js';
+import {
+  fmtAge,
+  fmtClock,
+  fmtCompact,
+  fmtDelta,
+  fmtFunding,
+  fmtNumber,
+  fmtPct,
+  fmtPoints,
+  fmtPrice,
+  fmtScore,
+  fmtShare,
+  fundingDetail,
+  fundingPer8h,
+  plural,
+} from './format.js';
 import { ScoreChart, loadChartLibrary, summarizeHistory } from './score-chart.js';
 import type { ChartReadout } from './score-chart.js';
 import { band, openInterestValue, toneOf } from './table-model.js';
@@ -36,7 +51,12 @@ export interface DetailContext {
 function miniBar(score: number | null): HTMLElement {
   const fill = h('span', { class: 'mini-fill' });
   setDivergingBar(fill, score ?? 50);
-  return h('span', { class: `mini-wrap ${score === null ? 'null' : band(score)}` }, h('span', { class: 'mini-num', text: score === null ? '—' : fmtScore(score) }), h('span', { class: 'mini', attrs: { 'aria-hidden': 'true' } }, fill));
+  return h(
+    'span',
+    { class: `mini-wrap ${score === null ? 'null' : band(score)}` },
+    h('span', { class: 'mini-num', text: score === null ? '—' : fmtScore(score) }),
+    h('span', { class: 'mini', attrs: { 'aria-hidden': 'true' } }, fill),
+  );
 }
 
 /** A label and a value cell that is updated in place. */
@@ -109,7 +129,11 @@ export class DetailView {
   ) {
     this.title = h('h2', { class: 'detail-title', attrs: { id: 'detail-title' } });
     // A drawn cross (CSS), not a glyph a font may lack.
-    const close = h('button', { class: 'icon-btn detail-close', title: 'Close (Escape)', attrs: { type: 'button', 'aria-label': 'Close detail' } }, h('span', { class: 'x-icon', attrs: { 'aria-hidden': 'true' } }));
+    const close = h(
+      'button',
+      { class: 'icon-btn detail-close', title: 'Close (Escape)', attrs: { type: 'button', 'aria-label': 'Close detail' } },
+      h('span', { class: 'x-icon', attrs: { 'aria-hidden': 'true' } }),
+    );
     close.addEventListener('click', () => this.cb.requestClose());
     const sumItem = (label: string, cls = 'v'): HTMLElement => h('span', { class: cls, attrs: { 'data-sum': label } });
     this.sum = {
@@ -129,23 +153,30 @@ export class DetailView {
     const summary = h(
       'div',
       { class: 'detail-summary' },
-      ...([
-        ['Price', this.sum.price],
-        ['24h', this.sum.change],
-        ['Score', this.sum.score],
-        ['Direction', this.sumDir.el],
-        ['Confidence', this.sum.confidence],
-        ['Funding /8h', this.sumFunding.el],
-        ['OI', this.sum.oi],
-        ['Updated', this.sum.updated],
-      ] as const).map(([label, el]) => h('div', { class: 'sum-item' }, h('span', { class: 'sum-label', text: label }), el)),
+      ...(
+        [
+          ['Price', this.sum.price],
+          ['24h', this.sum.change],
+          ['Score', this.sum.score],
+          ['Direction', this.sumDir.el],
+          ['Confidence', this.sum.confidence],
+          ['Funding /8h', this.sumFunding.el],
+          ['OI', this.sum.oi],
+          ['Updated', this.sum.updated],
+        ] as const
+      ).map(([label, el]) => h('div', { class: 'sum-item' }, h('span', { class: 'sum-label', text: label }), el)),
     );
     this.stateLine = h('p', { class: 'detail-state', attrs: { role: 'status' } });
     this.stateLine.hidden = true;
     this.message = h('p', { class: 'detail-message', attrs: { role: 'status' } });
     this.rationale = h('p', { class: 'rationale' });
     this.breakdownAt = h('p', { class: 'muted breakdown-at' });
-    this.change = { d15: new Field('Score change, 15 min'), d1h: new Field('Score change, 1 h'), held: new Field('Direction held'), alert: new Field('Since the last alert') };
+    this.change = {
+      d15: new Field('Score change, 15 min'),
+      d1h: new Field('Score change, 1 h'),
+      held: new Field('Direction held'),
+      alert: new Field('Since the last alert'),
+    };
     this.move = h('div', { class: 'last-move' });
     this.changed = h(
       'section',
@@ -154,13 +185,17 @@ export class DetailView {
       h('dl', { class: 'kv changed-kv' }, this.change.d15.el, this.change.d1h.el, this.change.held.el, this.change.alert.el),
       this.move,
     );
-    this.chartBox = h('div', { class: 'chart-box', attrs: { id: 'detail-chart', role: 'img', 'aria-label': 'Score and price history', 'aria-describedby': 'detail-chart-summary' } });
+    this.chartBox = h('div', {
+      class: 'chart-box',
+      attrs: { id: 'detail-chart', role: 'img', 'aria-label': 'Score and price history', 'aria-describedby': 'detail-chart-summary' },
+    });
     this.chartNote = h('span', { class: 'chart-note' });
     this.chartReadout = h('p', { class: 'chart-readout', attrs: { 'aria-hidden': 'true' } });
     this.chartSummary = h('p', { class: 'chart-summary', attrs: { id: 'detail-chart-summary' } });
     this.components = h('div', { class: 'components' });
     this.confFields = ['Confidence', 'Agreement', 'Completeness', 'Freshness'].map((l) => new Field(l));
-    for (const f of this.confFields) f.value.append(h('span', { class: 'bar wide', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'bar-fill conf' })), h('span', { class: 'v' }));
+    for (const f of this.confFields)
+      f.value.append(h('span', { class: 'bar wide', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'bar-fill conf' })), h('span', { class: 'v' }));
     this.confidence = h('dl', { class: 'kv conf-parts' }, ...this.confFields.map((f) => f.el));
     this.confNote = h('p', { class: 'muted conf-note' });
     this.confNote.hidden = true;
@@ -189,7 +224,14 @@ export class DetailView {
         h(
           'section',
           { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-chart-h' } },
-          h('h3', { attrs: { id: 'd-chart-h' } }, 'Score history ', h('span', { class: 'legend score', text: '— score (left, 0–100)' }), ' ', h('span', { class: 'legend price', text: '— price (right)' })),
+          h(
+            'h3',
+            { attrs: { id: 'd-chart-h' } },
+            'Score history ',
+            h('span', { class: 'legend score', text: '— score (left, 0–100)' }),
+            ' ',
+            h('span', { class: 'legend price', text: '— price (right)' }),
+          ),
           this.chartReadout,
           this.chartBox,
           this.chartSummary,
@@ -197,7 +239,11 @@ export class DetailView {
             'p',
             { class: 'chart-foot' },
             this.chartNote,
-            h('a', { class: 'chart-credit', text: 'Chart: TradingView Lightweight Charts™', attrs: { href: 'https://www.tradingview.com/', target: '_blank', rel: 'noopener noreferrer' } }),
+            h('a', {
+              class: 'chart-credit',
+              text: 'Chart: TradingView Lightweight Charts™',
+              attrs: { href: 'https://www.tradingview.com/', target: '_blank', rel: 'noopener noreferrer' },
+            }),
           ),
         ),
         h(
@@ -211,7 +257,13 @@ export class DetailView {
       h(
         'div',
         { class: 'detail-side' },
-        h('section', { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-conf-h' } }, h('h3', { text: 'Confidence', attrs: { id: 'd-conf-h' } }), this.confidence, this.confNote),
+        h(
+          'section',
+          { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-conf-h' } },
+          h('h3', { text: 'Confidence', attrs: { id: 'd-conf-h' } }),
+          this.confidence,
+          this.confNote,
+        ),
         h(
           'section',
           { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-top-h' } },
@@ -219,11 +271,18 @@ export class DetailView {
           h('p', { class: 'muted sec-note', text: 'Pull = effective weight × (score − 50): how far each component moves the score away from 50.' }),
           this.contributors,
         ),
-        h('section', { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-band-h' } }, h('h3', { text: 'Track record of this band', attrs: { id: 'd-band-h' } }), this.bandRecord),
+        h(
+          'section',
+          { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-band-h' } },
+          h('h3', { text: 'Track record of this band', attrs: { id: 'd-band-h' } }),
+          this.bandRecord,
+        ),
         h('section', { class: 'detail-sec', attrs: { 'aria-labelledby': 'd-book-h' } }, h('h3', { text: 'Order book', attrs: { id: 'd-book-h' } }), this.book),
       ),
     );
-    dialog.replaceChildren(h('div', { class: 'detail-inner' }, h('header', { class: 'detail-head' }, this.title, summary, close), this.stateLine, this.message, this.body));
+    dialog.replaceChildren(
+      h('div', { class: 'detail-inner' }, h('header', { class: 'detail-head' }, this.title, summary, close), this.stateLine, this.message, this.body),
+    );
     dialog.setAttribute('aria-labelledby', 'detail-title');
     // Escape closes through the router, so the URL and the back button stay in step.
     dialog.addEventListener('cancel', (e) => {
@@ -421,7 +480,10 @@ export class DetailView {
       return;
     }
     const now = this.cb.serverNow();
-    setText(this.chartReadout, `${hovering ? '' : 'Latest · '}${fmtClock(r.time, now, true)} · score ${fmtScore(r.score)} · price ${fmtPrice(r.price, this.tickSize())}`);
+    setText(
+      this.chartReadout,
+      `${hovering ? '' : 'Latest · '}${fmtClock(r.time, now, true)} · score ${fmtScore(r.score)} · price ${fmtPrice(r.price, this.tickSize())}`,
+    );
   }
 
   private tickSize(): number | undefined {
@@ -442,7 +504,10 @@ export class DetailView {
     setText(this.rationale, d.rationale);
     this.rationale.hidden = d.rationale === '';
     // The header is live; the breakdown below is the latest one fetched, and says which.
-    setText(this.breakdownAt, `Breakdown of the ${fmtClock(d.updatedAt, this.cb.serverNow(), true)} data (score ${fmtScore(d.score)}); the header above is live.`);
+    setText(
+      this.breakdownAt,
+      `Breakdown of the ${fmtClock(d.updatedAt, this.cb.serverNow(), true)} data (score ${fmtScore(d.score)}); the header above is live.`,
+    );
 
     if (this.changedPart('move', d.lastMove)) {
       changed = true;
@@ -485,7 +550,15 @@ export class DetailView {
               ` over ${plural(br.samples, 'sample')}`,
               br.meanReturn === null ? '' : `, mean return ${fmtPct(br.meanReturn)}`,
               '. ',
-              br.verdict === 'too_few' ? 'Too few samples to say whether it has skill.' : br.verdict === 'skill' ? 'Better than the base rate.' : br.verdict === 'anti' ? 'Worse than the base rate.' : br.verdict === 'none' ? 'No skill shown over the base rate.' : '',
+              br.verdict === 'too_few'
+                ? 'Too few samples to say whether it has skill.'
+                : br.verdict === 'skill'
+                  ? 'Better than the base rate.'
+                  : br.verdict === 'anti'
+                    ? 'Worse than the base rate.'
+                    : br.verdict === 'none'
+                      ? 'No skill shown over the base rate.'
+                      : '',
             )
           : h('p', { class: 'muted', text: 'No track record for this band yet.' }),
       );
@@ -494,7 +567,14 @@ export class DetailView {
     if (this.changedPart('pull', d.topContributors)) {
       changed = true;
       this.contributors.replaceChildren(
-        ...d.topContributors.map((t) => h('li', {}, h('span', { text: COMPONENT_LABELS[t.component].long }), h('span', { class: `v ${t.contribution >= 0 ? 'up' : 'down'}`, text: fmtDelta(t.contribution) }))),
+        ...d.topContributors.map((t) =>
+          h(
+            'li',
+            {},
+            h('span', { text: COMPONENT_LABELS[t.component].long }),
+            h('span', { class: `v ${t.contribution >= 0 ? 'up' : 'down'}`, text: fmtDelta(t.contribution) }),
+          ),
+        ),
       );
       if (d.topContributors.length === 0) this.contributors.replaceChildren(h('li', { class: 'muted', text: 'No component scored yet' }));
     }
@@ -522,7 +602,15 @@ export class DetailView {
       h(
         'ul',
         { class: 'move-parts' },
-        ...m.parts.map((p) => h('li', {}, h('span', { class: `part-delta ${p.delta >= 0 ? 'up' : 'down'}`, text: fmtDelta(p.delta) }), ` ${COMPONENT_LABELS[p.component].long}: `, p.cause)),
+        ...m.parts.map((p) =>
+          h(
+            'li',
+            {},
+            h('span', { class: `part-delta ${p.delta >= 0 ? 'up' : 'down'}`, text: fmtDelta(p.delta) }),
+            ` ${COMPONENT_LABELS[p.component].long}: `,
+            p.cause,
+          ),
+        ),
       ),
     );
   }
@@ -573,7 +661,10 @@ export class DetailView {
     this.stateLine.hidden = text === '';
     this.dialog.classList.toggle('not-live', notLive !== null);
     const fresh = this.detail?.confidence.freshness;
-    setText(this.confNote, notLive && fresh !== undefined ? `Freshness ${fmtShare(fresh)} was measured when this was published, before the data went stale.` : '');
+    setText(
+      this.confNote,
+      notLive && fresh !== undefined ? `Freshness ${fmtShare(fresh)} was measured when this was published, before the data went stale.` : '',
+    );
     this.confNote.hidden = !notLive;
   }
 
@@ -679,7 +770,8 @@ export class DetailView {
     const grouped = keys.length > 1 || keys[0] !== '';
     for (const key of keys) {
       const tbody = h('tbody');
-      if (grouped) tbody.appendChild(h('tr', { class: 'tf-row' }, h('th', { text: key === '' ? 'All timeframes' : key, attrs: { colspan: '6', scope: 'colgroup' } })));
+      if (grouped)
+        tbody.appendChild(h('tr', { class: 'tf-row' }, h('th', { text: key === '' ? 'All timeframes' : key, attrs: { colspan: '6', scope: 'colgroup' } })));
       for (const s of groups.get(key) as SubSignalDetail[]) {
         // data-label names each value on a phone, where the row is laid out as a small card.
         tbody.appendChild(

@@ -156,8 +156,14 @@ export function fundingDetail(r: FundingLike, now: number): string {
   if (r.fundingRate === null) return 'No funding rate';
   const f = r.funding;
   const interval = f?.intervalMinutes ?? null;
-  const per = interval === null ? `${fmtFunding(r.fundingRate)} per settlement (interval unknown, taken as 8 h)` : `${fmtFunding(r.fundingRate)} per ${fmtInterval(interval)}`;
+  const per =
+    interval === null
+      ? `${fmtFunding(r.fundingRate)} per settlement (interval unknown, taken as 8 h)`
+      : `${fmtFunding(r.fundingRate)} per ${fmtInterval(interval)}`;
   const eight = f ? ` = ${fmtFunding(f.rate8h)} per 8 h` : '';
-  const next = f?.nextFundingTime != null ? ` · next funding ${fmtClock(f.nextFundingTime, now)}${f.nextFundingTime > now ? ` (in ${fmtAge(f.nextFundingTime - now)})` : ''}` : '';
+  const next =
+    f?.nextFundingTime != null
+      ? ` · next funding ${fmtClock(f.nextFundingTime, now)}${f.nextFundingTime > now ? ` (in ${fmtAge(f.nextFundingTime - now)})` : ''}`
+      : '';
   return `${per}${eight}${next}`;
 }

@@ -143,11 +143,17 @@ class Dashboard {
     ]);
     if (!this.streamed.has('alerts')) {
       if (alerts.ok && alerts.body.data) this.setAlerts(alerts.body.data);
-      else this.alerts.setUnavailable(alerts.ok ? 'No alerts yet — one is raised when a symbol enters a strong band with agreeing components.' : `Alerts unavailable — ${alerts.message}`);
+      else
+        this.alerts.setUnavailable(
+          alerts.ok ? 'No alerts yet — one is raised when a symbol enters a strong band with agreeing components.' : `Alerts unavailable — ${alerts.message}`,
+        );
     }
     if (!this.streamed.has('calibration')) {
       if (calibration.ok && calibration.body.data) this.track.setData(calibration.body.data);
-      else this.track.setUnavailable(calibration.ok ? 'No track record yet — it fills as scores age past each horizon.' : `Track record unavailable — ${calibration.message}`);
+      else
+        this.track.setUnavailable(
+          calibration.ok ? 'No track record yet — it fills as scores age past each horizon.' : `Track record unavailable — ${calibration.message}`,
+        );
     }
   }
 
@@ -266,7 +272,12 @@ class Dashboard {
     }
     setText(this.tableCount, parts.join(' · '));
     const pending = this.viewing === null && live ? live.symbols.pending : [];
-    setText(this.pendingNote, pending.length > 0 ? `Warming up (not scored yet): ${pending.slice(0, 40).join(', ')}${pending.length > 40 ? ` and ${pending.length - 40} more` : ''}` : '');
+    setText(
+      this.pendingNote,
+      pending.length > 0
+        ? `Warming up (not scored yet): ${pending.slice(0, 40).join(', ')}${pending.length > 40 ? ` and ${pending.length - 40} more` : ''}`
+        : '',
+    );
     this.pendingNote.hidden = pending.length === 0;
   }
 

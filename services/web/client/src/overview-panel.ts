@@ -26,7 +26,8 @@ function scoreValue(m: Mover): { text: string; cls: string } {
 }
 
 const anyChange = (rows: readonly SymbolRow[]): boolean => rows.some((r) => r.change24h !== null);
-const noScores = (_rows: readonly SymbolRow[], pending: number): string => (pending > 0 ? `No symbol scored yet — ${plural(pending, 'symbol')} warming up` : 'No symbol has a score yet');
+const noScores = (_rows: readonly SymbolRow[], pending: number): string =>
+  pending > 0 ? `No symbol scored yet — ${plural(pending, 'symbol')} warming up` : 'No symbol has a score yet';
 const noFunding = (): string => 'No funding rate received yet';
 
 const LISTS: ListDef[] = [
@@ -53,8 +54,18 @@ const LISTS: ListDef[] = [
         ? 'No score has moved over the last 15 minutes'
         : 'Not known yet — the score history is younger than 15 minutes',
   },
-  { key: 'fundingHighest', title: 'Highest funding /8h', value: (m) => ({ text: fmtFunding(m.funding8h ?? m.fundingRate), cls: sign(m.funding8h ?? m.fundingRate) }), emptyWithData: noFunding },
-  { key: 'fundingLowest', title: 'Lowest funding /8h', value: (m) => ({ text: fmtFunding(m.funding8h ?? m.fundingRate), cls: sign(m.funding8h ?? m.fundingRate) }), emptyWithData: noFunding },
+  {
+    key: 'fundingHighest',
+    title: 'Highest funding /8h',
+    value: (m) => ({ text: fmtFunding(m.funding8h ?? m.fundingRate), cls: sign(m.funding8h ?? m.fundingRate) }),
+    emptyWithData: noFunding,
+  },
+  {
+    key: 'fundingLowest',
+    title: 'Lowest funding /8h',
+    value: (m) => ({ text: fmtFunding(m.funding8h ?? m.fundingRate), cls: sign(m.funding8h ?? m.fundingRate) }),
+    emptyWithData: noFunding,
+  },
 ];
 
 interface ItemView {
@@ -102,9 +113,24 @@ export class OverviewPanel {
       h(
         'dl',
         { class: 'kv' },
-        h('div', { class: 'kv-row bull' }, h('dt', {}, h('span', { class: 'dir-icon', text: '▲', attrs: { 'aria-hidden': 'true' } }), ' Bullish'), h('dd', {}, this.bullN)),
-        h('div', { class: 'kv-row neutral' }, h('dt', {}, h('span', { class: 'dir-icon', text: '◆', attrs: { 'aria-hidden': 'true' } }), ' Neutral'), h('dd', {}, this.neutralN)),
-        h('div', { class: 'kv-row bear' }, h('dt', {}, h('span', { class: 'dir-icon', text: '▼', attrs: { 'aria-hidden': 'true' } }), ' Bearish'), h('dd', {}, this.bearN)),
+        h(
+          'div',
+          { class: 'kv-row bull' },
+          h('dt', {}, h('span', { class: 'dir-icon', text: '▲', attrs: { 'aria-hidden': 'true' } }), ' Bullish'),
+          h('dd', {}, this.bullN),
+        ),
+        h(
+          'div',
+          { class: 'kv-row neutral' },
+          h('dt', {}, h('span', { class: 'dir-icon', text: '◆', attrs: { 'aria-hidden': 'true' } }), ' Neutral'),
+          h('dd', {}, this.neutralN),
+        ),
+        h(
+          'div',
+          { class: 'kv-row bear' },
+          h('dt', {}, h('span', { class: 'dir-icon', text: '▼', attrs: { 'aria-hidden': 'true' } }), ' Bearish'),
+          h('dd', {}, this.bearN),
+        ),
         h('div', { class: 'kv-row' }, h('dt', { text: 'Mean score' }), h('dd', {}, this.mean)),
         h('div', { class: 'kv-row' }, h('dt', { text: 'Scored' }), h('dd', {}, this.scored)),
         h('div', { class: 'kv-row' }, h('dt', { text: 'Turnover 24h' }), h('dd', {}, this.turnover)),
@@ -116,7 +142,15 @@ export class OverviewPanel {
       const id = `ov-${def.key}-h`;
       const list = h('ol', { class: 'movers' });
       const empty = h('p', { class: 'empty' });
-      container.appendChild(h('section', { class: `card movers-card ${def.key}`, attrs: { 'aria-labelledby': id, 'data-list': def.key } }, h('h3', { text: def.title, attrs: { id } }), list, empty));
+      container.appendChild(
+        h(
+          'section',
+          { class: `card movers-card ${def.key}`, attrs: { 'aria-labelledby': id, 'data-list': def.key } },
+          h('h3', { text: def.title, attrs: { id } }),
+          list,
+          empty,
+        ),
+      );
       this.lists.push({ def, list, empty, items: [] });
     }
     container.addEventListener('click', (e) => {

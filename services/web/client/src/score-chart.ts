@@ -72,7 +72,8 @@ export class ScoreChart {
       crosshair: { mode: lib.CrosshairMode.MagnetOHLC },
       localization: {
         // The axis shows local time, like the rest of the page.
-        timeFormatter: (t: number) => new Date(t * 1000).toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }),
+        timeFormatter: (t: number) =>
+          new Date(t * 1000).toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false }),
       },
     }) as IChartApi;
     this.score = this.chart.addSeries(lib.LineSeries, {
@@ -195,8 +196,7 @@ export function summarizeHistory(points: readonly HistoryPoint[], tickSize: numb
   const first = scored[0];
   const last = scored[scored.length - 1];
   const prices = points.filter((p) => p[2] !== null);
-  const priceText =
-    prices.length > 1 ? ` Price from ${fmtPrice(prices[0][2], tickSize)} to ${fmtPrice(prices[prices.length - 1][2], tickSize)}.` : '';
+  const priceText = prices.length > 1 ? ` Price from ${fmtPrice(prices[0][2], tickSize)} to ${fmtPrice(prices[prices.length - 1][2], tickSize)}.` : '';
   return (
     `Score from ${fmtScore(first[1])} at ${fmtClock(first[0], now)} to ${fmtScore(last[1])} at ${fmtClock(last[0], now)}; ` +
     `low ${fmtScore(lo[1])} at ${fmtClock(lo[0], now)}, high ${fmtScore(hi[1])} at ${fmtClock(hi[0], now)}.${priceText}`

@@ -55,7 +55,10 @@ export class StatusBanner {
     if (!s) return;
     const view = describeStatus(s);
     this.simBadge.hidden = !view.simulated;
-    setTitle(this.simBadge, s.source === 'replay' ? 'Replayed market data, not the live exchange' : 'Market data from the local simulator, not the live exchange');
+    setTitle(
+      this.simBadge,
+      s.source === 'replay' ? 'Replayed market data, not the live exchange' : 'Market data from the local simulator, not the live exchange',
+    );
 
     this.dataPill.dataset.state = s.state;
     const pill = pillFor(s);

@@ -116,7 +116,11 @@ export function describeStatus(status: Status): StatusView {
     const other = rejected.length - schema.length;
     const detail = rejected.map((r) => `${r.key}: ${r.message}`).join('\n');
     if (schema.length > 0) {
-      extras.push({ level: 'warn', text: `${plural(schema.length, 'value')} in the cache ${schema.length === 1 ? 'has' : 'have'} an unknown schema — not shown`, detail });
+      extras.push({
+        level: 'warn',
+        text: `${plural(schema.length, 'value')} in the cache ${schema.length === 1 ? 'has' : 'have'} an unknown schema — not shown`,
+        detail,
+      });
     }
     if (other > 0) {
       extras.push({ level: 'warn', text: `${plural(other, 'value')} in the cache ${other === 1 ? 'is' : 'are'} invalid — not shown`, detail });
@@ -141,7 +145,8 @@ export function pillFor(status: Status): { text: string; tone: PillTone } {
   switch (status.state) {
     case 'ok':
       if (status.replayFinished) return { text: 'Replay finished', tone: 'info' };
-      if (status.feedDown) return { text: `Bybit feed down${status.feedAgeMs !== null ? ` · last message ${fmtAge(status.feedAgeMs)} ago` : ''}`, tone: 'error' };
+      if (status.feedDown)
+        return { text: `Bybit feed down${status.feedAgeMs !== null ? ` · last message ${fmtAge(status.feedAgeMs)} ago` : ''}`, tone: 'error' };
       return { text: `Live${status.dataAgeMs !== null ? ` · ${fmtAge(status.dataAgeMs)} old` : ''}`, tone: 'ok' };
     case 'warming_up':
       return { text: 'Warming up', tone: 'info' };

@@ -47,7 +47,13 @@ function textCell(text: (r: SymbolRow) => string, changed: (r: SymbolRow, p: Sym
 }
 
 /** A number coloured by its sign (up, down, flat), with an optional tooltip. */
-function signedCell(cls: string, value: (r: SymbolRow) => number | null, text: (v: number | null) => string, changed: (r: SymbolRow, p: SymbolRow) => boolean, title?: (r: SymbolRow) => string) {
+function signedCell(
+  cls: string,
+  value: (r: SymbolRow) => number | null,
+  text: (v: number | null) => string,
+  changed: (r: SymbolRow, p: SymbolRow) => boolean,
+  title?: (r: SymbolRow) => string,
+) {
   return (td: HTMLElement): CellView => {
     const t = new Txt(td);
     return {
@@ -140,9 +146,36 @@ function componentCell(c: ComponentName) {
 }
 
 const COLUMNS: readonly Column[] = [
-  { key: 'symbol', label: 'Symbol', title: 'Symbol', cls: 'c-sym', rowHeader: true, cell: (td, symbol) => (td.appendChild(h('span', { class: 'sym', text: symbol })), { update: () => undefined }) },
-  { key: 'price', label: 'Price', title: 'Last price', cls: 'c-price num', cell: textCell((r) => fmtPrice(r.price, r.tickSize), (r, p) => p.price !== r.price || p.tickSize !== r.tickSize) },
-  { key: 'change24h', label: '24h', title: 'Price change over 24 hours', cls: 'c-chg num', cell: signedCell('c-chg num', (r) => r.change24h, (v) => fmtPct(v), (r, p) => p.change24h !== r.change24h) },
+  {
+    key: 'symbol',
+    label: 'Symbol',
+    title: 'Symbol',
+    cls: 'c-sym',
+    rowHeader: true,
+    cell: (td, symbol) => (td.appendChild(h('span', { class: 'sym', text: symbol })), { update: () => undefined }),
+  },
+  {
+    key: 'price',
+    label: 'Price',
+    title: 'Last price',
+    cls: 'c-price num',
+    cell: textCell(
+      (r) => fmtPrice(r.price, r.tickSize),
+      (r, p) => p.price !== r.price || p.tickSize !== r.tickSize,
+    ),
+  },
+  {
+    key: 'change24h',
+    label: '24h',
+    title: 'Price change over 24 hours',
+    cls: 'c-chg num',
+    cell: signedCell(
+      'c-chg num',
+      (r) => r.change24h,
+      (v) => fmtPct(v),
+      (r, p) => p.change24h !== r.change24h,
+    ),
+  },
   { key: 'score', label: 'Score', title: 'Confluence score, 0–100 (Bullish ≥ 60, Bearish ≤ 40)', cls: 'c-score', cell: scoreCell },
   {
     key: 'direction',
@@ -151,12 +184,24 @@ const COLUMNS: readonly Column[] = [
     cls: 'c-dir',
     cell: directionCell,
   },
-  { key: 'confidence', label: 'Conf', title: 'Confidence: agreement and completeness of the inputs', cls: 'c-conf num', cell: textCell((r) => fmtShare(r.confidence), (r, p) => p.confidence !== r.confidence) },
-  ...COMPONENTS.map((c): Column => ({ key: c, label: COMPONENT_LABELS[c].short, title: `${COMPONENT_LABELS[c].long} component, 0–100`, cls: 'c-comp', cell: componentCell(c) })),
+  {
+    key: 'confidence',
+    label: 'Conf',
+    title: 'Confidence: agreement and completeness of the inputs',
+    cls: 'c-conf num',
+    cell: textCell(
+      (r) => fmtShare(r.confidence),
+      (r, p) => p.confidence !== r.confidence,
+    ),
+  },
+  ...COMPONENTS.map(
+    (c): Column => ({ key: c, label: COMPONENT_LABELS[c].short, title: `${COMPONENT_LABELS[c].long} component, 0–100`, cls: 'c-comp', cell: componentCell(c) }),
+  ),
   {
     key: 'fundingRate',
     label: 'Funding /8h',
-    title: 'Funding rate per 8 hours: the printed rate × 8 h ÷ the contract’s funding interval, so 1 h and 4 h contracts compare with 8 h ones. Hover a cell for the printed rate, the interval and the next funding time',
+    title:
+      'Funding rate per 8 hours: the printed rate × 8 h ÷ the contract’s funding interval, so 1 h and 4 h contracts compare with 8 h ones. Hover a cell for the printed rate, the interval and the next funding time',
     cls: 'c-fund num',
     cell: signedCell(
       'c-fund num',
@@ -171,13 +216,53 @@ const COLUMNS: readonly Column[] = [
     label: 'OI',
     title: 'Open interest (USDT)',
     cls: 'c-oi num',
-    cell: textCell((r) => fmtCompact(openInterestValue(r)), (r, p) => p.openInterestValue !== r.openInterestValue || p.openInterest !== r.openInterest || (r.openInterestValue === null && p.price !== r.price)),
+    cell: textCell(
+      (r) => fmtCompact(openInterestValue(r)),
+      (r, p) => p.openInterestValue !== r.openInterestValue || p.openInterest !== r.openInterest || (r.openInterestValue === null && p.price !== r.price),
+    ),
   },
-  { key: 'turnover24h', label: 'Turnover', title: '24 h turnover (USDT)', cls: 'c-turn num', cell: textCell((r) => fmtCompact(r.turnover24h), (r, p) => p.turnover24h !== r.turnover24h) },
+  {
+    key: 'turnover24h',
+    label: 'Turnover',
+    title: '24 h turnover (USDT)',
+    cls: 'c-turn num',
+    cell: textCell(
+      (r) => fmtCompact(r.turnover24h),
+      (r, p) => p.turnover24h !== r.turnover24h,
+    ),
+  },
   { key: 'updatedAt', label: 'Upd', title: 'Time since the market data behind the row last changed', cls: 'c-age num', cell: ageCell((r) => r.updatedAt) },
-  { key: 'change15m', label: 'Δ15m', title: 'Score change over the last 15 minutes (points)', cls: 'c-d15 num', cell: signedCell('c-d15 num', (r) => r.scoreChange15m ?? null, fmtDelta, (r, p) => p.scoreChange15m !== r.scoreChange15m) },
-  { key: 'change1h', label: 'Δ1h', title: 'Score change over the last hour (points)', cls: 'c-d1h num', cell: signedCell('c-d1h num', (r) => r.scoreChange1h ?? null, fmtDelta, (r, p) => p.scoreChange1h !== r.scoreChange1h) },
-  { key: 'directionSince', label: 'Held', title: 'How long the row has had its current direction label (open the row for what changed)', cls: 'c-held num', cell: ageCell((r) => r.directionSince) },
+  {
+    key: 'change15m',
+    label: 'Δ15m',
+    title: 'Score change over the last 15 minutes (points)',
+    cls: 'c-d15 num',
+    cell: signedCell(
+      'c-d15 num',
+      (r) => r.scoreChange15m ?? null,
+      fmtDelta,
+      (r, p) => p.scoreChange15m !== r.scoreChange15m,
+    ),
+  },
+  {
+    key: 'change1h',
+    label: 'Δ1h',
+    title: 'Score change over the last hour (points)',
+    cls: 'c-d1h num',
+    cell: signedCell(
+      'c-d1h num',
+      (r) => r.scoreChange1h ?? null,
+      fmtDelta,
+      (r, p) => p.scoreChange1h !== r.scoreChange1h,
+    ),
+  },
+  {
+    key: 'directionSince',
+    label: 'Held',
+    title: 'How long the row has had its current direction label (open the row for what changed)',
+    cls: 'c-held num',
+    cell: ageCell((r) => r.directionSince),
+  },
 ];
 
 export const COLUMN_COUNT = COLUMNS.length;
@@ -406,7 +491,9 @@ export class SymbolsTable {
 
   private createRow(symbol: string): RowView {
     const tr = h('div', { class: 'row', attrs: { role: 'row', tabindex: '-1', 'data-symbol': symbol } });
-    const cells = COLUMNS.map((col) => col.cell(tr.appendChild(h('div', { class: `cell ${col.cls}`, attrs: { role: col.rowHeader ? 'rowheader' : 'cell' } })), symbol));
+    const cells = COLUMNS.map((col) =>
+      col.cell(tr.appendChild(h('div', { class: `cell ${col.cls}`, attrs: { role: col.rowHeader ? 'rowheader' : 'cell' } })), symbol),
+    );
     return { tr, cells, row: null, flashTimer: undefined };
   }
 

@@ -1,6 +1,17 @@
 // Filtering, the rows-hold-still ordering and threshold logic for the symbols table. Pure: no DOM. The sort rules
 // themselves (values, default orders, noise) are the server's: `@confluence/contracts/rules`.
-import { type SortKey, type SortOrder, type SortValue, compareSortValues, defaultOrder, isSortKey, openInterestValue, sortNoise, sortRows, sortValue } from '@confluence/contracts/rules';
+import {
+  type SortKey,
+  type SortOrder,
+  type SortValue,
+  compareSortValues,
+  defaultOrder,
+  isSortKey,
+  openInterestValue,
+  sortNoise,
+  sortRows,
+  sortValue,
+} from '@confluence/contracts/rules';
 import type { Direction, SymbolRow } from './types.js';
 import { BEARISH_AT, BULLISH_AT } from './types.js';
 

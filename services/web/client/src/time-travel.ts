@@ -95,7 +95,10 @@ export class TimeTravel {
   private renderOptions(): void {
     const current = this.select.value;
     const now = this.cb.serverNow();
-    const options = [h('option', { text: 'Live', attrs: { value: '' } }), ...this.minutes.map((m) => h('option', { text: fmtClock(m, now), attrs: { value: String(m) } }))];
+    const options = [
+      h('option', { text: 'Live', attrs: { value: '' } }),
+      ...this.minutes.map((m) => h('option', { text: fmtClock(m, now), attrs: { value: String(m) } })),
+    ];
     if (this.viewing !== null && !this.minutes.includes(this.viewing)) {
       options.push(h('option', { text: fmtClock(this.viewing, now), attrs: { value: String(this.viewing) } }));
     }

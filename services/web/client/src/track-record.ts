@@ -17,7 +17,10 @@ export class TrackRecordPanel {
 
   constructor(container: HTMLElement) {
     this.select = h('select', { attrs: { id: 'track-scope', 'aria-label': 'Scoreboard for' } });
-    this.select.append(h('option', { text: 'Overall score', attrs: { value: 'overall' } }), ...COMPONENTS.map((c) => h('option', { text: COMPONENT_LABELS[c].long, attrs: { value: c } })));
+    this.select.append(
+      h('option', { text: 'Overall score', attrs: { value: 'overall' } }),
+      ...COMPONENTS.map((c) => h('option', { text: COMPONENT_LABELS[c].long, attrs: { value: c } })),
+    );
     this.select.addEventListener('change', () => {
       this.scope = this.select.value as Scope;
       this.render(true);
@@ -65,13 +68,25 @@ export class TrackRecordPanel {
     );
     if (bands.length === 0 || d.horizons.length === 0) {
       this.tableWrap.replaceChildren(
-        h('p', { class: 'empty', text: d.totalSamples === 0 ? 'No samples yet — the track record fills as scores age past each horizon.' : 'No resolved samples for this scope yet.' }),
+        h('p', {
+          class: 'empty',
+          text: d.totalSamples === 0 ? 'No samples yet — the track record fills as scores age past each horizon.' : 'No resolved samples for this scope yet.',
+        }),
       );
       return;
     }
     const table = h('table', { class: 'track' });
     table.appendChild(
-      h('thead', {}, h('tr', {}, h('th', { text: 'Band', attrs: { scope: 'col' } }), ...d.horizons.map((hz) => h('th', { class: 'num', text: hz, attrs: { scope: 'col' } })))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { text: 'Band', attrs: { scope: 'col' } }),
+          ...d.horizons.map((hz) => h('th', { class: 'num', text: hz, attrs: { scope: 'col' } })),
+        ),
+      ),
     );
     const tbody = h('tbody');
     for (const b of bands) {
