@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { Cache, createCache } from '@confluence/cache';
-import { AlertsData, ApiEnvelope, SnapshotData, SymbolsData, createKeys } from '@confluence/contracts';
-import { Memcached, startMemcached } from '@confluence/testkit';
+import { type Cache, createCache } from '@confluence/cache';
+import { type AlertsData, type ApiEnvelope, type SnapshotData, type SymbolsData, createKeys } from '@confluence/contracts';
+import { type Memcached, startMemcached } from '@confluence/testkit';
 import { ROOT } from '@confluence/testkit';
-import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { type Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
-import { Browser, bannerText, launchBrowser, readTable } from './browser';
+import { type Browser, bannerText, launchBrowser, readTable } from './browser';
 import { FixturePublisher, MarketFixture, publishExtras, publishGeneration } from './market-fixture';
 
 /**
@@ -69,7 +69,7 @@ describe('dashboard with published fixtures', () => {
     await waitFor(async () => (await getJson<{ status: { state: string } }>(`${web.url}/api/status`)).body.status.state === 'ok', { what: 'web status ok' });
     browser = await launchBrowser();
     page = await browser.newPage();
-    await page.goto(web.url + '/');
+    await page.goto(`${web.url}/`);
   });
 
   afterAll(async () => {
@@ -459,7 +459,7 @@ describe('dashboard against the real analyzer', () => {
   test('when the analyzer starts, loses Bybit, stops, and Memcached stops, then the page says each in plain words and keeps the last data', async () => {
     try {
       // Nothing published yet: every empty panel gives the real reason, never "nothing found".
-      await page.goto(web.url + '/');
+      await page.goto(`${web.url}/`);
       await page.waitForFunction(() => document.querySelector('#status-banner')?.textContent === "Waiting for the analyzer's first publish");
       expect(await page.textContent('#table-empty')).toBe("Waiting for the analyzer's first publish");
       expect(await page.$$eval('.movers-card .empty', (e) => e.map((x) => x.textContent))).toEqual(Array(7).fill("Waiting for the analyzer's first publish"));

@@ -1,8 +1,8 @@
 import type { Page } from 'playwright-core';
-import { Cache, createCache } from '@confluence/cache';
+import { type Cache, createCache } from '@confluence/cache';
 import { createKeys } from '@confluence/contracts';
-import { Memcached, Service, getJson, startMemcached, startWeb, stopAll, waitFor } from '@confluence/testkit';
-import { Browser, bannerText, launchBrowser, readTable } from './browser';
+import { type Memcached, type Service, getJson, startMemcached, startWeb, stopAll, waitFor } from '@confluence/testkit';
+import { type Browser, bannerText, launchBrowser, readTable } from './browser';
 import { FixturePublisher, MarketFixture, publishExtras, publishGeneration } from './market-fixture';
 
 /**
@@ -86,7 +86,7 @@ describe('the dashboard for a trader', () => {
         }
       }).observe({ type: 'layout-shift', buffered: true });
     });
-    await page.goto(web.url + '/');
+    await page.goto(`${web.url}/`);
     await page.waitForFunction((n) => document.querySelectorAll('#symbols-body .row').length === n, fx.symbols.length);
     await page.waitForFunction(
       () => document.querySelectorAll('#alerts-body li.alert').length > 0 && document.querySelectorAll('table.track tbody tr').length > 0,
@@ -410,7 +410,7 @@ describe('the dashboard for a trader', () => {
     const rm = await browser.context.newPage();
     try {
       await rm.emulateMedia({ reducedMotion: 'reduce' });
-      await rm.goto(web.url + '/');
+      await rm.goto(`${web.url}/`);
       await rm.mouse.move(5, 5);
       await rm.waitForFunction((n) => document.querySelectorAll('#symbols-body .row').length === n, fx.symbols.length);
       const before = await order(rm);

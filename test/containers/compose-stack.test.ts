@@ -12,9 +12,9 @@ import type { ApiEnvelope, Status, SymbolsData } from '@confluence/contracts';
 import { getJson, waitFor } from '@confluence/testkit';
 import { COMPOSE_FILE, DEMO_FILE, loadCompose, networksOf } from '../ops/compose-file';
 import { interpolate } from '../ops/docker-files';
-import { BASE_IMAGES, Engine, ensureBaseImages, ensureEngine } from './engine';
-import { Stack, stackFor } from './stack';
-import { Browser, launchBrowser } from '../browser/browser';
+import { BASE_IMAGES, type Engine, ensureBaseImages, ensureEngine } from './engine';
+import { type Stack, stackFor } from './stack';
+import { type Browser, launchBrowser } from '../browser/browser';
 import type { Page } from 'playwright-core';
 
 const PROJECT = 'confluence-test';

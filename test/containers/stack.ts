@@ -7,10 +7,10 @@
 // The one translation: Docker's CLI takes a health check as a shell command, so an exec-form test
 // (["CMD", "node", "probe.cjs", url]) is passed with each argument quoted for /bin/sh.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Compose, Service, networksOf, resolvedEnv, startOrder } from '../ops/compose-file';
+import { type Compose, type Service, networksOf, resolvedEnv, startOrder } from '../ops/compose-file';
 import { interpolate } from '../ops/docker-files';
 import { ROOT } from '../ops/docker-files';
-import { Engine } from './engine';
+import type { Engine } from './engine';
 import { waitFor } from '@confluence/testkit';
 import path from 'node:path';
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Memcached, Proc, ROOT, Service, dumpOnFailure, startAnalyzer, startMemcached, startProcess, stopAll, tempDir, waitFor } from '@confluence/testkit';
-import { WebhookReceiver, startWebhookReceiver } from '../support/webhook';
+import { type Memcached, type Proc, ROOT, type Service, dumpOnFailure, startAnalyzer, startMemcached, startProcess, stopAll, tempDir, waitFor } from '@confluence/testkit';
+import { type WebhookReceiver, startWebhookReceiver } from '../support/webhook';
 
 /**
  * A webhook that answers its headers at once and then trickles its body forever, against a real analyzer process

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { AlertsData, ApiEnvelope, CalibrationData, HistoryData, SymbolDetail, TimelineData } from '@confluence/contracts';
 import {
-  Memcached,
-  Proc,
+  type Memcached,
+  type Proc,
   ROOT,
-  Service,
+  type Service,
   dumpOnFailure,
   getJson,
   startAnalyzer,

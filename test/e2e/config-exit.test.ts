@@ -1,6 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
-import { Memcached, Proc, ROOT, freePort, getJson, startMemcached, startProcess, tempDir, waitFor } from '@confluence/testkit';
+import { type Memcached, type Proc, ROOT, freePort, getJson, startMemcached, startProcess, tempDir, waitFor } from '@confluence/testkit';
 
 /**
  * Bad configuration stops a service with exit code 2 and a sentence that names the problem, for both services:

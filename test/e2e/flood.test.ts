@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import net from 'node:net';
-import { Cache, createCache } from '@confluence/cache';
-import { Memcached, Service, dumpOnFailure, getJson, startMemcached, startWeb, stopAll, waitFor, publishGeneration } from '@confluence/testkit';
+import { type Cache, createCache } from '@confluence/cache';
+import { type Memcached, type Service, dumpOnFailure, getJson, startMemcached, startWeb, stopAll, waitFor, publishGeneration } from '@confluence/testkit';
 
 /**
  * Connection floods are bounded: more streams than the caps (per address and in total), streams that stop reading,

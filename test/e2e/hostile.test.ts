@@ -1,8 +1,8 @@
-import { Cache, createCache } from '@confluence/cache';
+import { type Cache, createCache } from '@confluence/cache';
 import {
-  Memcached,
-  RawResponse,
-  Service,
+  type Memcached,
+  type RawResponse,
+  type Service,
   dumpOnFailure,
   getJson,
   rawRequest,

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { Cache, PART_BYTES, createCache } from '@confluence/cache';
-import { ApiEnvelope, CalibrationData, Envelope, HeartbeatData, Status, SymbolDetail, createKeys, makeEnvelope } from '@confluence/contracts';
+import { type Cache, PART_BYTES, createCache } from '@confluence/cache';
+import { type ApiEnvelope, type CalibrationData, type Envelope, type HeartbeatData, type Status, type SymbolDetail, createKeys, makeEnvelope } from '@confluence/contracts';
 import {
   META,
   buildOverviewEnvelope,
   buildSymbolsEnvelope,
-  Memcached,
-  Service,
+  type Memcached,
+  type Service,
   dumpOnFailure,
   getJson,
   memcachedRawSet,

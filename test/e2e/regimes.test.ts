@@ -1,6 +1,6 @@
 import type { ApiEnvelope, SymbolsData } from '@confluence/contracts';
-import { Memcached, startMemcached } from '@confluence/testkit';
-import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { type Memcached, startMemcached } from '@confluence/testkit';
+import { type Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
 
 interface SimState {

@@ -1,5 +1,5 @@
-import { Memcached, startMemcached } from '@confluence/testkit';
-import { Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { type Memcached, startMemcached } from '@confluence/testkit';
+import { type Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
 
 /** Graceful shutdown with real processes: SIGTERM/SIGINT → exit 0 within 5 s, SSE streams closed. */

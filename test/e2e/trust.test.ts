@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Alert, AlertsData, ApiEnvelope, CalibrationData, SymbolRow, SymbolsData } from '@confluence/contracts';
-import { Browser, launchBrowser } from '../browser/browser';
-import { Memcached, startMemcached } from '@confluence/testkit';
-import { Proc, ROOT, startProcess } from '@confluence/testkit';
-import { Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
+import { type Browser, launchBrowser } from '../browser/browser';
+import { type Memcached, startMemcached } from '@confluence/testkit';
+import { type Proc, ROOT, startProcess } from '@confluence/testkit';
+import { type Service, dumpOnFailure, getJson, postJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
-import { WebhookReceiver, startWebhookReceiver } from '../support/webhook';
+import { type WebhookReceiver, startWebhookReceiver } from '../support/webhook';
 
 /**
  * The trust features end to end, each service a separate process on real Memcached:
@@ -212,7 +212,7 @@ describe('trust features end to end', () => {
         // 4. The dashboard: the Track record panel shows the same counts.
         browser = await launchBrowser();
         const page: Page = await browser.newPage();
-        await page.goto(web.url + '/');
+        await page.goto(`${web.url}/`);
         await page.waitForFunction(() => document.querySelectorAll('table.track tbody tr').length === 5, undefined, { timeout: 20_000 });
         await page.waitForFunction((n) => (document.querySelector('.track-note')?.textContent ?? '').startsWith(`${n} resolved sample`), cal.resolvedSamples, {
           timeout: 10_000,

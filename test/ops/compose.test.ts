@@ -9,7 +9,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { loadAnalyzerConfig, loadWebConfig } from '@confluence/config';
 import { ROOT, interpolate, readDockerfile, variablesIn, stageEnv, effective } from './docker-files';
-import { COMPOSE_FILE, DEMO_FILE, Compose, Dict, Service, activeServices, loadCompose, networksOf, readComposeFile, resolvedEnv } from './compose-file';
+import { COMPOSE_FILE, DEMO_FILE, type Compose, type Dict, type Service, activeServices, loadCompose, networksOf, readComposeFile, resolvedEnv } from './compose-file';
 
 const compose = loadCompose([COMPOSE_FILE]);
 const demo = loadCompose([COMPOSE_FILE, DEMO_FILE]);

@@ -37,7 +37,7 @@ export function readDockerfile(file = path.join(ROOT, 'Dockerfile')): Dockerfile
     if (pending && line.startsWith('#')) return;
     if (!pending) start = i + 1;
     if (line.endsWith('\\')) {
-      pending += line.slice(0, -1) + ' ';
+      pending += `${line.slice(0, -1)} `;
       return;
     }
     const full = (pending + line).trim();

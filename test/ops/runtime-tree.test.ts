@@ -6,12 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { startMemcached, Memcached } from '@confluence/testkit';
+import { startMemcached, type Memcached } from '@confluence/testkit';
 import { freePort } from '@confluence/testkit';
-import { Proc, startProcess } from '@confluence/testkit';
+import { type Proc, startProcess } from '@confluence/testkit';
 import { getJson } from '@confluence/testkit';
 import { waitFor } from '@confluence/testkit';
-import { CopyLine, ROOT, copies, dockerignore, effective, execForm, filesUnder, readDockerfile, stageEnv } from './docker-files';
+import { type CopyLine, ROOT, copies, dockerignore, effective, execForm, filesUnder, readDockerfile, stageEnv } from './docker-files';
 
 const df = readDockerfile();
 const runtime = df.stage('runtime');

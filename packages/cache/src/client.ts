@@ -1,7 +1,7 @@
 import memjs from 'memjs';
 import { HashRing } from './hash-ring';
 import { CacheTimeoutError, CacheUnavailableError } from './errors';
-import { CodecLimits, DEFAULT_LIMITS, assembleParts, decompress, encodeValue, isCompressed, partKey, readManifest } from './codec';
+import { type CodecLimits, DEFAULT_LIMITS, assembleParts, decompress, encodeValue, isCompressed, partKey, readManifest } from './codec';
 
 export interface CacheOptions {
   /** `host:port` list; keys are spread over them by consistent hashing. */

@@ -1,4 +1,4 @@
-import { DecodeResult, Envelope, Kind, decodeEnvelope, encodeEnvelope } from '@confluence/contracts';
+import { type DecodeResult, type Envelope, type Kind, decodeEnvelope, encodeEnvelope } from '@confluence/contracts';
 import type { Cache } from './client';
 
 export interface StoredEnvelope<K extends Kind> {

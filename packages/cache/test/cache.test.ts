@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createCache, Cache, CacheUnavailableError, CacheCorruptValueError, HashRing, PART_BYTES } from '@confluence/cache';
-import { startMemcached, Memcached, freePort, buildSymbolsEnvelope } from '@confluence/testkit';
+import { createCache, type Cache, CacheUnavailableError, CacheCorruptValueError, HashRing, PART_BYTES } from '@confluence/cache';
+import { startMemcached, type Memcached, freePort, buildSymbolsEnvelope } from '@confluence/testkit';
 import { decodeEnvelope } from '@confluence/contracts';
 
 describe('cache against a real memcached', () => {

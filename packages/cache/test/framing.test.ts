@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { Cache, CacheCorruptValueError, CacheValueTooLargeError, MAX_PARTS, MAX_VALUE_BYTES, PART_BYTES, createCache } from '@confluence/cache';
-import { Memcached, memcachedRawSet, memcachedStats, startMemcached } from '@confluence/testkit';
+import { type Cache, CacheCorruptValueError, CacheValueTooLargeError, MAX_PARTS, MAX_VALUE_BYTES, PART_BYTES, createCache } from '@confluence/cache';
+import { type Memcached, memcachedRawSet, memcachedStats, startMemcached } from '@confluence/testkit';
 
 /**
  * Stored framing is not trusted: values written straight into a real memcached (bypassing our writer) with a

@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createCache, Cache, CacheTimeoutError, CacheUnavailableError } from '@confluence/cache';
-import { startMemcached, Memcached } from '@confluence/testkit';
+import { createCache, type Cache, CacheTimeoutError, CacheUnavailableError } from '@confluence/cache';
+import { startMemcached, type Memcached } from '@confluence/testkit';
 
 // SASL needs memcached's binary protocol (what memjs speaks) and a memcached built with SASL.
 // Debian's memcached uses Cyrus SASL: `-S` turns it on, SASL_CONF_PATH points at a directory

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { z } from 'zod';
 import { REST_REQUESTS_PER_5S, WS_CONNECTS_PER_5MIN, WS_PATH } from '@confluence/bybit-wire';
-import { DEFAULT_KEY_PREFIX, LIMITS, SOURCES, ShardId, isValidKeyPrefix, isValidSymbol } from '@confluence/contracts';
+import { DEFAULT_KEY_PREFIX, LIMITS, SOURCES, type ShardId, isValidKeyPrefix, isValidSymbol } from '@confluence/contracts';
 
 export class ConfigError extends Error {
   readonly code = 'config_invalid';

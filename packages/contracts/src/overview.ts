@@ -1,4 +1,4 @@
-import { Mover, OverviewData, SymbolRow } from './schemas';
+import type { Mover, OverviewData, SymbolRow } from './schemas';
 
 export const MOVERS_LIMIT = 5;
 

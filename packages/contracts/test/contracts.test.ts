@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  Kind,
+  type Kind,
   LIMITS,
   SCHEMA_VERSION,
   computeOverview,

@@ -1,4 +1,4 @@
-import { createRateLimitedLog, redact, Logger, LogMeta } from '@confluence/logger';
+import { createRateLimitedLog, redact, type Logger, type LogMeta } from '@confluence/logger';
 
 describe('logger', () => {
   test('when meta carries secrets, then their values never reach the log', () => {

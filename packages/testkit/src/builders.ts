@@ -1,4 +1,4 @@
-import { Envelope, SymbolRow, computeOverview, makeEnvelope } from '@confluence/contracts';
+import { type Envelope, type SymbolRow, computeOverview, makeEnvelope } from '@confluence/contracts';
 
 /** A plausible table row; tests override what they care about. */
 export function buildRow(i: number, overrides: Partial<SymbolRow> = {}): SymbolRow {

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import { canConnect, freePort } from './ports';
-import { Proc, startProcess } from './processes';
+import { type Proc, startProcess } from './processes';
 import { waitFor } from './wait';
 
 export function memcachedBinary(): string {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { freePort } from './ports';
-import { Proc, ROOT, startProcess, tempDir } from './processes';
+import { type Proc, ROOT, startProcess, tempDir } from './processes';
 import { waitFor } from './wait';
 
 export interface Service {

@@ -1,5 +1,5 @@
 import type { Cache } from '@confluence/cache';
-import { DEFAULT_KEY_PREFIX, HeartbeatData, ShardId, createKeys, makeEnvelope } from '@confluence/contracts';
+import { DEFAULT_KEY_PREFIX, type HeartbeatData, type ShardId, createKeys, makeEnvelope } from '@confluence/contracts';
 import { META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope } from './builders';
 
 const keys = createKeys(DEFAULT_KEY_PREFIX);

@@ -1,6 +1,6 @@
-import { exitOnConfigError, loadAnalyzerConfig, AnalyzerConfig } from '@confluence/config';
+import { exitOnConfigError, loadAnalyzerConfig, type AnalyzerConfig } from '@confluence/config';
 import { EXIT_CONFIG, createLogger, runService } from '@confluence/logger';
-import { createAnalyzerApp, AnalyzerApp } from './app';
+import { createAnalyzerApp, type AnalyzerApp } from './app';
 import { tuneHeap } from './heap';
 
 /** Problems found while wiring the app that are configuration, not bugs: reported plainly, exit 2. */

@@ -21,7 +21,7 @@ export function formatTrimmed(value: number, maxDecimals: number): string {
 
 /** Nearest power of ten to `x` rounded down (x > 0). */
 export function floorPow10(x: number): number {
-  return Math.pow(10, Math.floor(Math.log10(x)));
+  return 10 ** Math.floor(Math.log10(x));
 }
 
 /** A step like 1e-7 written without exponent ("0.0000001"); steps ≥ 1 stay integers. */

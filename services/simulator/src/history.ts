@@ -6,7 +6,7 @@
 // resolution over shorter recent windows. Coarse candles that have finer data are aggregated from
 // it, so intervals agree with each other; older candles get high/low/volume from hashed noise.
 // Only boundary prices are stored (a few KB per symbol); candles are computed on request.
-import { HOUR_MS, INTERVAL_MS, KLINE_INTERVALS, MINUTE_MS, type KlineInterval } from '@confluence/bybit-wire';
+import { HOUR_MS, INTERVAL_MS, type KlineInterval } from '@confluence/bybit-wire';
 import { hashNormal, Rng, valueNoise } from './rng';
 import { RANGE_HALF_LIFE_H, regimeEffects, type RegimeEffects, type RegimeSetting } from './regimes';
 

@@ -171,7 +171,7 @@ const TRADFI_HAND_MADE: readonly (HandMade & { readonly type: string })[] = [
 /** Synthetic instrument n (1-based position in the universe, n > HAND_MADE_COUNT). */
 function syntheticSpec(n: number, tradfi = false): InstrumentSpec {
   const u = hashUnit(SYNTHETIC_KEY, n, 1);
-  const price = Math.pow(10, -4 + 7.7 * u);
+  const price = 10 ** (-4 + 7.7 * u);
   const tick = floorPow10(price) / 1e4;
   const qtyRaw = Math.min(1e4, Math.max(1e-3, floorPow10(2 / price)));
   const tickSize = stepString(tick);
@@ -186,7 +186,7 @@ function syntheticSpec(n: number, tradfi = false): InstrumentSpec {
       tick: tickSize,
       qty: qtyStep,
       // Geometric decay keeps every turnover distinct and below the hand-made ones.
-      turnover: 8.0e7 * Math.pow(0.99, n - HAND_MADE_COUNT),
+      turnover: 8.0e7 * 0.99 ** (n - HAND_MADE_COUNT),
       vol: 0.01 + 0.015 * hashUnit(SYNTHETIC_KEY, n, 3),
       lev: [25, 50, 75][Math.floor(hashUnit(SYNTHETIC_KEY, n, 4) * 3)],
       fundingMin: fundingPick < 0.05 ? 60 : fundingPick < 0.3 ? 240 : 480,

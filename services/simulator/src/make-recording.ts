@@ -321,7 +321,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
 
   try {
     w.line(
-      JSON.stringify({
+      `${JSON.stringify({
         k: 'meta',
         v: RECORDING_VERSION,
         startedAt: start,
@@ -340,7 +340,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
           initialRegimes: Object.fromEntries(symbols.map((s) => [s, market.get(s)!.setting])),
           regimeChanges,
         },
-      }) + '\n',
+      })}\n`,
     );
 
     // Warm-up: answered by the simulator's REST handlers at the start time.

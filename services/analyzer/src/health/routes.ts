@@ -1,4 +1,4 @@
-import express, { Express } from 'express';
+import express, { type Express } from 'express';
 import type { AnalyzerMetrics } from '../metrics';
 
 export interface HealthSource {

@@ -1,4 +1,4 @@
-import { Cache, CacheCorruptValueError } from '@confluence/cache';
+import { type Cache, CacheCorruptValueError } from '@confluence/cache';
 
 /**
  * Detects that Memcached lost what this analyzer wrote, whatever the cause (a server restarted empty, a flush_all,

@@ -1,14 +1,14 @@
-import { Cache, setEnvelope } from '@confluence/cache';
+import { type Cache, setEnvelope } from '@confluence/cache';
 import {
   encodeEnvelopeJson,
-  HeartbeatData,
-  HistoryData,
-  Keys,
-  MarketSource,
-  OverviewData,
-  ShardId,
-  SymbolDetail,
-  SymbolsData,
+  type HeartbeatData,
+  type HistoryData,
+  type Keys,
+  type MarketSource,
+  type OverviewData,
+  type ShardId,
+  type SymbolDetail,
+  type SymbolsData,
   REWRITE_UNCHANGED_MS,
   makeEnvelope,
 } from '@confluence/contracts';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import axios, { AxiosInstance } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import { type Alert, formatPrice } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 
@@ -59,7 +59,7 @@ function bandText(a: Alert): string {
 /** What goes on the wire for each format. */
 export function buildPayload(alert: Alert, format: AlertFormat, opts: { telegramChatId?: string; attempt?: number } = {}): unknown {
   if (format === 'json') return { ...alert, delivery: 'pending', attempts: opts.attempt ?? alert.attempts };
-  const when = new Date(alert.at).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const when = `${new Date(alert.at).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
   if (format === 'telegram') {
     const icon = alert.direction === 'Bullish' ? '🟢' : '🔴';
     const text = [
@@ -223,7 +223,7 @@ export class AlertDelivery {
     try {
       fs.appendFileSync(
         this.opts.deadLetterFile,
-        JSON.stringify({ failedAt: this.opts.now(), id: alert.id, attempts, error, format: this.opts.format, alert }) + '\n',
+        `${JSON.stringify({ failedAt: this.opts.now(), id: alert.id, attempts, error, format: this.opts.format, alert })}\n`,
       );
       this.counters.deadLettered++;
     } catch (err) {

@@ -1,9 +1,9 @@
-import { Alert, AlertsData, COMPONENT_NAMES, MarketSource, SymbolRow, formatPrice } from '@confluence/contracts';
+import { type Alert, type AlertsData, COMPONENT_NAMES, type MarketSource, type SymbolRow, formatPrice } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 import type { AlertRule, AlertRules } from './alert-rules';
 import type { DeliveryState } from './alert-delivery';
 import { bandOf } from './bands';
-import { SignalsDb, SqlStatement, openSignalsDb } from './db';
+import { type SignalsDb, type SqlStatement, openSignalsDb } from './db';
 
 /** Alerts kept in `/api/alerts`, newest first. */
 export const ALERT_HISTORY = 200;

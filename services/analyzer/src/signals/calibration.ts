@@ -1,8 +1,8 @@
-import { COMPONENT_NAMES, CalibrationCell, CalibrationData, CalibrationVerdict, ComponentName, SymbolDetail, SymbolRow } from '@confluence/contracts';
+import { COMPONENT_NAMES, type CalibrationCell, type CalibrationData, type CalibrationVerdict, type ComponentName, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 import { mulberry32 } from '@confluence/confluence';
 import { SCORE_BANDS, bandIndex, bandOf, componentDirection, directionSign } from './bands';
-import { SignalsDb, SqlStatement, openSignalsDb } from './db';
+import { type SignalsDb, type SqlStatement, openSignalsDb } from './db';
 
 export const HORIZONS = [
   { name: '15m', ms: 15 * 60_000, column: 'r15' },

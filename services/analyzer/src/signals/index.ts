@@ -1,25 +1,25 @@
 import path from 'node:path';
-import { Cache, setEnvelope } from '@confluence/cache';
+import { type Cache, setEnvelope } from '@confluence/cache';
 import {
-  Alert,
-  AlertsData,
-  CalibrationData,
-  EnvelopeMeta,
-  Keys,
-  MarketSource,
-  ShardId,
-  SnapshotData,
-  SymbolDetail,
-  SymbolRow,
-  TimelineData,
+  type Alert,
+  type AlertsData,
+  type CalibrationData,
+  type EnvelopeMeta,
+  type Keys,
+  type MarketSource,
+  type ShardId,
+  type SnapshotData,
+  type SymbolDetail,
+  type SymbolRow,
+  type TimelineData,
   REWRITE_UNCHANGED_MS,
   makeEnvelope,
 } from '@confluence/contracts';
 import { errorMessage, type Logger } from '@confluence/logger';
-import { AlertDelivery, AlertDeliveryOptions, AlertFormat } from './alert-delivery';
-import { AlertRules, loadAlertRules } from './alert-rules';
-import { AlertEngine, BlockReason } from './alerts';
-import { CalibrationStore, HorizonName } from './calibration';
+import { AlertDelivery, type AlertDeliveryOptions, type AlertFormat } from './alert-delivery';
+import { type AlertRules, loadAlertRules } from './alert-rules';
+import { AlertEngine, type BlockReason } from './alerts';
+import { CalibrationStore, type HorizonName } from './calibration';
 import { openSignalsDb, signalsDbFile } from './db';
 import { Timeline } from './timeline';
 

@@ -1,5 +1,5 @@
 import type { SymbolScore } from '@confluence/confluence';
-import { COMPONENT_NAMES, ComponentDetail, ComponentName, ScoreMove } from '@confluence/contracts';
+import { COMPONENT_NAMES, type ComponentDetail, type ComponentName, type ScoreMove } from '@confluence/contracts';
 
 /** A change smaller than this (score points) is noise between two one-second generations, not a move. */
 export const MIN_MOVE_POINTS = 0.5;

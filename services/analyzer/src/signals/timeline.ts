@@ -1,7 +1,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { SnapshotData, SymbolRow, TimelineData } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
-import { SignalsDb, SqlStatement, openSignalsDb } from './db';
+import { type SignalsDb, type SqlStatement, openSignalsDb } from './db';
 
 export const TIMELINE_WINDOW_MS = 24 * 60 * 60_000;
 /** Snapshots are written in one transaction per this much wall time (or per MAX_BUFFERED minutes). */

@@ -291,7 +291,7 @@ describe('record → replay', () => {
         c: 0,
         m: JSON.stringify({ topic: 'publicTrade.AUSDT', type: 'snapshot', ts: t, data: [{ T: t, s: 'AUSDT', S: 'Buy', v: '1', p: '1', i: String(i) }] }),
       });
-    fs.writeFileSync(file, [JSON.stringify({ k: 'meta', v: 1, startedAt: t0, source: 'live', wsUrl: 'wss://x' }), ...times.map(line)].join('\n') + '\n');
+    fs.writeFileSync(file, `${[JSON.stringify({ k: 'meta', v: 1, startedAt: t0, source: 'live', wsUrl: 'wss://x' }), ...times.map(line)].join('\n')}\n`);
     fx = await startFakeExchange();
     const replay = make({ source: 'replay', replay: { file, speed: Infinity } });
     const seen: { minuteTs: number; now: number; trades: number }[] = [];

@@ -1,5 +1,5 @@
 import type { Logger } from '@confluence/logger';
-import { createNormalizer, MALFORMED_REASONS } from '../../src/intake/bybit/normalize';
+import { createNormalizer, type MALFORMED_REASONS } from '../../src/intake/bybit/normalize';
 import type { BookDeltaEvent, BookSnapshotEvent, CandleEvent, LiquidationEvent, MarketEvent, TickerEvent, TradeEvent } from '../../src/intake/events';
 import { fixtureLines } from './fixtures';
 

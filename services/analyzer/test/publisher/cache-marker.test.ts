@@ -1,6 +1,6 @@
 import { createCache } from '@confluence/cache';
 import { createKeys } from '@confluence/contracts';
-import { Memcached, memcachedRawSet, startMemcached, waitFor } from '@confluence/testkit';
+import { type Memcached, memcachedRawSet, startMemcached, waitFor } from '@confluence/testkit';
 import { CacheMarker } from '../../src/publisher/cache-marker';
 
 /** The markers against two real memcached servers: losing either one's contents is noticed, once. */

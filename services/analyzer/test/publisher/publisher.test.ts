@@ -1,8 +1,8 @@
 import type { Cache, CacheStats } from '@confluence/cache';
 import { CacheUnavailableError } from '@confluence/cache';
-import { HeartbeatData, SymbolDetail, computeOverview, createKeys, decodeEnvelope } from '@confluence/contracts';
+import { type HeartbeatData, type SymbolDetail, computeOverview, createKeys, decodeEnvelope } from '@confluence/contracts';
 import { buildRow } from '@confluence/testkit';
-import { Publisher, CycleOutput } from '../../src/publisher/publisher';
+import { Publisher, type CycleOutput } from '../../src/publisher/publisher';
 
 /** A cache double that records the order of writes; the publisher's own collaborator, so a fake is fine here. */
 function recordingCache(): Cache & { writes: string[]; store: Map<string, Buffer>; failNext: number } {

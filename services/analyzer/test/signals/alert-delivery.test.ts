@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Alert, alertSchema } from '@confluence/contracts';
+import { type Alert, alertSchema } from '@confluence/contracts';
 import { silentLogger } from '@confluence/logger';
-import { AlertDelivery, AlertDeliveryOptions, buildPayload, escapeHtml } from '../../src/signals/alert-delivery';
+import { AlertDelivery, type AlertDeliveryOptions, buildPayload, escapeHtml } from '../../src/signals/alert-delivery';
 import { T0, tempDir } from './helpers';
 
 const logger = silentLogger();

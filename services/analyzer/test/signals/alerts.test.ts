@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { Alert, alertsDataSchema, SymbolRow } from '@confluence/contracts';
+import { type Alert, alertsDataSchema, type SymbolRow } from '@confluence/contracts';
 import { silentLogger } from '@confluence/logger';
 import { parseAlertRules } from '../../src/signals/alert-rules';
 import { AlertEngine, agreeingComponents } from '../../src/signals/alerts';

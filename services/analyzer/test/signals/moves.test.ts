@@ -1,5 +1,5 @@
 import type { SymbolScore } from '@confluence/confluence';
-import { COMPONENT_NAMES, ComponentDetail, ComponentName, Timeframe, moveSchema } from '@confluence/contracts';
+import { COMPONENT_NAMES, type ComponentDetail, type ComponentName, type Timeframe, moveSchema } from '@confluence/contracts';
 import { MIN_MOVE_POINTS, MoveTracker, diffScores } from '../../src/signals/moves';
 
 type Sub = [name: string, timeframe: Timeframe | null, score: number | null, weight: number];

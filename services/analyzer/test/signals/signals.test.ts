@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Cache, CacheStats } from '@confluence/cache';
 import { CacheUnavailableError } from '@confluence/cache';
-import { EnvelopeMeta, Kind, createKeys, decodeEnvelope } from '@confluence/contracts';
+import { type EnvelopeMeta, type Kind, createKeys, decodeEnvelope } from '@confluence/contracts';
 import { silentLogger } from '@confluence/logger';
 import { AlertRulesError, DataDirError, createSignals } from '../../src/signals';
 import { SCHEMA_VERSION, openSignalsDb, signalsDbFile } from '../../src/signals/db';
