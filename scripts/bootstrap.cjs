@@ -425,7 +425,7 @@ module.exports = { TEST_BINARIES, CONTAINER_TEST_BINARIES };
 
 if (require.main === module) {
   main().catch((err) => {
-    say(err && err.stack ? err.stack : String(err));
+    say(err?.stack ? err.stack : String(err));
     shutdown(1);
   });
 }

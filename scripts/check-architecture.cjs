@@ -146,7 +146,7 @@ function isPublic(spec) {
   if (!w) return true; // not one of ours
   const sub = spec === name ? '.' : `.${spec.slice(name.length)}`;
   const exp = pkgs.get(w).exports;
-  return Boolean(exp && typeof exp === 'object' && Object.prototype.hasOwnProperty.call(exp, sub));
+  return Boolean(exp && typeof exp === 'object' && Object.hasOwn(exp, sub));
 }
 
 const problems = [];

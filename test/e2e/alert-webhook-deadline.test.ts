@@ -1,7 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { type Memcached, type Proc, ROOT, type Service, dumpOnFailure, startAnalyzer, startMemcached, startProcess, stopAll, tempDir, waitFor } from '@confluence/testkit';
+import {
+  type Memcached,
+  type Proc,
+  ROOT,
+  type Service,
+  dumpOnFailure,
+  startAnalyzer,
+  startMemcached,
+  startProcess,
+  stopAll,
+  tempDir,
+  waitFor,
+} from '@confluence/testkit';
 import { type WebhookReceiver, startWebhookReceiver } from '../support/webhook';
 
 /**

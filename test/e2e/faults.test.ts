@@ -262,6 +262,7 @@ describe('faults: bad input and contract drift', () => {
       'A'.repeat(5000),
       '😀',
       'BTCUSDT?sort=__proto__',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal log4shell probe string, sent as it is
       '${jndi:ldap://x}',
       '\u0000\u0001',
       '-1',

@@ -54,6 +54,7 @@ const HOSTILE = [
   '%C0%AE%C0%AE%2F',
   'A'.repeat(3000),
   '😀',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal log4shell probe string, sent as it is
   '${jndi:ldap://x}',
   '\u0000\u0001',
   '-1',

@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { type Cache, PART_BYTES, createCache } from '@confluence/cache';
-import { type ApiEnvelope, type CalibrationData, type Envelope, type HeartbeatData, type Status, type SymbolDetail, createKeys, makeEnvelope } from '@confluence/contracts';
+import {
+  type ApiEnvelope,
+  type CalibrationData,
+  type Envelope,
+  type HeartbeatData,
+  type Status,
+  type SymbolDetail,
+  createKeys,
+  makeEnvelope,
+} from '@confluence/contracts';
 import {
   META,
   buildOverviewEnvelope,

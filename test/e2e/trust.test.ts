@@ -194,7 +194,7 @@ describe('trust features end to end', () => {
           const cells = cal.bands.map((b) => b.byHorizon[h]);
           expect({ horizon: h, samples: cells.reduce((n, x) => n + x.samples, 0) > 0 }).toEqual({ horizon: h, samples: true });
           expect({ horizon: h, directional: cells.reduce((n, x) => n + x.directional, 0) > 0 }).toEqual({ horizon: h, directional: true });
-          cal.bands.forEach((b) => checkCell(`${b.band} ${h}`, b.byHorizon[h]));
+          for (const b of cal.bands) checkCell(`${b.band} ${h}`, b.byHorizon[h]);
         }
         for (const c of cal.components) for (const b of c.bands) for (const h of HORIZONS) checkCell(`${c.component} ${b.band} ${h}`, b.byHorizon[h]);
         // The recording moves through regimes, so both sides are populated and forward returns differ by side.

@@ -9,11 +9,21 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { loadAnalyzerConfig, loadWebConfig } from '@confluence/config';
 import { ROOT, interpolate, readDockerfile, variablesIn, stageEnv, effective } from './docker-files';
-import { COMPOSE_FILE, DEMO_FILE, type Compose, type Dict, type Service, activeServices, loadCompose, networksOf, readComposeFile, resolvedEnv } from './compose-file';
+import {
+  COMPOSE_FILE,
+  DEMO_FILE,
+  type Compose,
+  type Dict,
+  type Service,
+  activeServices,
+  loadCompose,
+  networksOf,
+  readComposeFile,
+  resolvedEnv,
+} from './compose-file';
 
 const compose = loadCompose([COMPOSE_FILE]);
 const demo = loadCompose([COMPOSE_FILE, DEMO_FILE]);
-const services = compose.services;
 const svc = (name: string, c: Compose = compose): Service => {
   const s = c.services[name];
   if (!s) throw new Error(`the compose model has no service ${name}`);

@@ -23,7 +23,7 @@ export interface MemcachedConfig {
 }
 
 const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
-const HOST_PORT = /^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 
 /**
  * A whole number written in plain decimal digits. `Number()` alone would take " " as 0, "0x50" as 80 and "1e3" as

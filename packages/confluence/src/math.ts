@@ -1,6 +1,7 @@
 /** Small numeric helpers. Every score mapping built from these is odd around its neutral input, so a mirrored market mirrors the score around 50. */
 
 export function clamp(x: number, lo: number, hi: number): number {
+  // biome-ignore lint/complexity/useMathMinMax: Math.max(-0, 0) is +0; the engine's outputs stay bit for bit what they were
   return x < lo ? lo : x > hi ? hi : x;
 }
 
@@ -31,6 +32,7 @@ export function roundScore(x: number): number {
   const d = x - 50;
   const tenths = Math.round(Math.abs(d) * 10);
   const r = (500 + (d < 0 ? -tenths : tenths)) / 10;
+  // biome-ignore lint/complexity/useMathMinMax: Math.max(-0, 0) is +0; the engine's outputs stay bit for bit what they were
   return r < 0 ? 0 : r > 100 ? 100 : r;
 }
 

@@ -43,6 +43,7 @@ export function missing(name: string, timeframe: Timeframe | null, weight: numbe
 
 export function scored(name: string, timeframe: Timeframe | null, weight: number, raw: number, score: number, note: string, phrases: Phrases): Signal {
   if (!Number.isFinite(raw) || !Number.isFinite(score)) return missing(name, timeframe, weight, `non-finite value (raw ${raw}, score ${score})`);
+  // biome-ignore lint/complexity/useMathMinMax: Math.max(-0, 0) is +0; the engine's outputs stay bit for bit what they were
   return { name, timeframe, raw, score: score < 0 ? 0 : score > 100 ? 100 : score, weight, note, phrases };
 }
 

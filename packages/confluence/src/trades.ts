@@ -115,7 +115,9 @@ function segment(price: Float64Array, size: Float64Array, isBuy: Uint8Array, fro
     const bq = q * isBuy[i];
     buy += bq;
     sell += q - bq;
+    // biome-ignore lint/complexity/useMathMinMax: a NaN price is skipped here, where Math.min would make the whole range NaN
     min = p < min ? p : min;
+    // biome-ignore lint/complexity/useMathMinMax: as above, for the maximum
     max = p > max ? p : max;
   }
   return { buy, sell, min, max };

@@ -88,7 +88,9 @@ describe('incremental engine (warm caches and reused output objects)', () => {
         const b = e.score(s, NOW);
         expect(b).toEqual(a);
         // Same snapshot, same time: every component detail is reused as it stands.
-        b.components.forEach((c, k) => expect(c).toBe(a.components[k]));
+        b.components.forEach((c, k) => {
+          expect(c).toBe(a.components[k]);
+        });
       }),
       { numRuns: 40, seed: 17 },
     );

@@ -21,7 +21,9 @@ const defined = <T>(xs: (T | null)[]): T[] => xs.filter((x): x is T => x !== nul
 
 function expectSeries(actual: number[], expected: number[], digits = 3): void {
   expect(actual).toHaveLength(expected.length);
-  actual.forEach((a, i) => expect(a).toBeCloseTo(expected[i], digits - 1));
+  actual.forEach((a, i) => {
+    expect(a).toBeCloseTo(expected[i], digits - 1);
+  });
 }
 
 describe('indicator reference values (trading-signals vs Tulip Indicators)', () => {

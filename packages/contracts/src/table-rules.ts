@@ -77,7 +77,7 @@ export type SortKey = keyof typeof SORT_RULES;
 export const SORT_KEYS = Object.keys(SORT_RULES) as SortKey[];
 
 export function isSortKey(v: unknown): v is SortKey {
-  return typeof v === 'string' && Object.prototype.hasOwnProperty.call(SORT_RULES, v);
+  return typeof v === 'string' && Object.hasOwn(SORT_RULES, v);
 }
 
 export function sortValue(row: SymbolRow, key: SortKey): SortValue {

@@ -57,8 +57,9 @@ export async function startMemcached(
         ...(process.getuid?.() === 0 ? ['-u', 'root'] : []),
         ...(options.extraArgs ?? []),
       ];
-      proc = startProcess('memcached', args, options.env ?? {}, { command: bin });
-      await waitFor(async () => (proc!.exited() ? Promise.reject(new Error(`memcached exited: ${proc!.output()}`)) : canConnect(port)), {
+      const started = startProcess('memcached', args, options.env ?? {}, { command: bin });
+      proc = started;
+      await waitFor(async () => (started.exited() ? Promise.reject(new Error(`memcached exited: ${started.output()}`)) : canConnect(port)), {
         timeoutMs: 10_000,
         what: `memcached on port ${port}`,
       });

@@ -24,8 +24,8 @@ export function rawRequest(port: number, request: string | Buffer, options: { ti
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      if (err) reject(err);
-      else resolve(res!);
+      if (err || !res) reject(err ?? new Error('no response'));
+      else resolve(res);
     };
     const timer = setTimeout(
       () => finish(new Error(`no complete answer within ${options.timeoutMs ?? 5000} ms to ${JSON.stringify(String(request).slice(0, 120))}`)),
@@ -55,21 +55,33 @@ export function rawRequest(port: number, request: string | Buffer, options: { ti
           continue;
         }
         const done = (body: Buffer) => finish(null, { status, headers, rawHeaderNames, body: body.toString('utf8') });
-        if (options.head || status === 204 || status === 304 || status === 101) return done(Buffer.alloc(0));
-        if ((headers['content-type'] ?? '').startsWith('text/event-stream')) return done(rest);
+        if (options.head || status === 204 || status === 304 || status === 101) {
+          done(Buffer.alloc(0));
+          return;
+        }
+        if ((headers['content-type'] ?? '').startsWith('text/event-stream')) {
+          done(rest);
+          return;
+        }
         if (headers['content-length'] !== undefined) {
           const n = Number(headers['content-length']);
-          if (rest.length >= n) return done(rest.subarray(0, n));
-          if (ended) return done(rest);
+          if (rest.length >= n) {
+            done(rest.subarray(0, n));
+            return;
+          }
+          if (ended) done(rest);
           return;
         }
         if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
           const body = dechunk(rest);
-          if (body) return done(body);
-          if (ended) return done(rest);
+          if (body) {
+            done(body);
+            return;
+          }
+          if (ended) done(rest);
           return;
         }
-        if (ended) return done(rest);
+        if (ended) done(rest);
         return;
       }
     };

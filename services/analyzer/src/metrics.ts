@@ -29,7 +29,10 @@ export interface AnalyzerMetrics {
 /** Mirrors an ever-growing number into a counter by adding what it grew since the last scrape. */
 function mirror(counter: client.Counter<string>, labels: Record<string, string>, seen: WeakMap<WeakKey, Map<string, number>>, value: number): void {
   let perCounter = seen.get(counter);
-  if (!perCounter) seen.set(counter, (perCounter = new Map()));
+  if (!perCounter) {
+    perCounter = new Map();
+    seen.set(counter, perCounter);
+  }
   const key = JSON.stringify(labels);
   const before = perCounter.get(key) ?? 0;
   if (value > before) counter.inc(labels, value - before);

@@ -302,10 +302,8 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
     throw new RangeError(`trend strength must be 0 < min ≤ max ≤ ${MAX_STRENGTH}, got ${strength.join('-')}`);
 
   const market = new Market({ seed, symbols: n, regimes: new Map(), tickMs, speed: 1, startTime: start, maxSymbolsPerStep: 100 });
-  const symbols = [...market.markets]
-    .sort((a, b) => b.turnover24h() - a.turnover24h())
-    .map((m) => m.symbol)
-    .slice(0, n);
+  const chosen = [...market.markets].sort((a, b) => b.turnover24h() - a.turnover24h()).slice(0, n);
+  const symbols = chosen.map((m) => m.symbol);
   const faults = new FaultState();
 
   const file = path.resolve(opts.out);
@@ -316,7 +314,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
     stream.once('error', reject);
   });
   const w = new LineWriter(stream);
-  const regimeChanges = planRegimes(seed, new Map(symbols.map((s) => [s, market.get(s)!.setting])), start, start + durationMs, regimeMs, strength);
+  const regimeChanges = planRegimes(seed, new Map(chosen.map((m) => [m.symbol, m.setting])), start, start + durationMs, regimeMs, strength);
   let nextChange = 0;
 
   try {
@@ -337,7 +335,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
           thinning: { bookMs: every.book, tickerMs: every.ticker, tradeMs: every.trade, klineMs: every.kline, aggregateTrades: aggregate },
           latencyMs: LATENCY_MS,
           trendStrength: strength,
-          initialRegimes: Object.fromEntries(symbols.map((s) => [s, market.get(s)!.setting])),
+          initialRegimes: Object.fromEntries(chosen.map((m) => [m.symbol, m.setting])),
           regimeChanges,
         },
       })}\n`,
@@ -356,7 +354,7 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
     const groups: Group[] = [];
     const group = (name: string, everyMs: number, klinePushMs: number, needsOutputs: boolean): Group => {
       const g: Group = { name, everyMs, publisher: new Publisher(market, faults, { klinePushMs, liquidationPushMs: 0 }), pending: new Map(), needsOutputs };
-      for (const s of symbols) g.pending.set(s, new Pending(market.get(s)!));
+      for (const m of chosen) g.pending.set(m.symbol, new Pending(m));
       groups.push(g);
       return g;
     };
@@ -394,7 +392,8 @@ export async function makeRecording(opts: MakeRecordingOptions): Promise<Recordi
       now += tickMs;
       while (nextChange < regimeChanges.length && regimeChanges[nextChange].at <= now) {
         const c = regimeChanges[nextChange++];
-        market.get(c.symbol)!.setRegime({ regime: c.regime, strength: c.strength });
+        // planRegimes plans only the chosen symbols.
+        market.get(c.symbol)?.setRegime({ regime: c.regime, strength: c.strength });
       }
       const outputs = market.step(now);
       for (const g of groups) {

@@ -318,17 +318,11 @@ export class SymbolMarket {
       const block = rng.float() < 0.0005;
       const units = max(1, round(this.meanTradeUnits * exp(TRADE_SIZE_SIGMA * rng.normal() - (TRADE_SIZE_SIGMA * TRADE_SIZE_SIGMA) / 2) * (block ? 20 : 1)));
       const time = max(now - (n - 1 - i), this.lastTradeTime, oneMinuteStart);
-      const trade: SimTrade = {
-        time,
-        side,
-        units,
-        priceTicks,
-        tickDirection: this.nextTickDirection(priceTicks),
-        id: rng.uuid(),
-        seq: (this.crossSeq += 1 + rng.int(4)),
-        blockTrade: block,
-        rpi: rng.float() < 0.02,
-      };
+      // The draws stay in the order they always had (tick direction, id, sequence step, RPI): the same seed, the same market.
+      const tickDirection = this.nextTickDirection(priceTicks);
+      const id = rng.uuid();
+      this.crossSeq += 1 + rng.int(4);
+      const trade: SimTrade = { time, side, units, priceTicks, tickDirection, id, seq: this.crossSeq, blockTrade: block, rpi: rng.float() < 0.02 };
       this.recordTrade(trade);
       trades.push(trade);
       if (side === 'Buy') buyUnits += units;

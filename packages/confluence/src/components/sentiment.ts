@@ -147,8 +147,8 @@ export function sentiment(ctx: Context): ComponentResult {
     if (total === 0 && feedAt === undefined) {
       // A feed that never delivered is no data, not a quiet market.
       signals.push(missing('liquidations', null, sw.liquidations, 'the liquidation feed has not delivered yet'));
-    } else if (total === 0 && ctx.now - feedAt! > LIQUIDATION_FEED_SILENT_MS) {
-      signals.push(missing('liquidations', null, sw.liquidations, `the liquidation feed has been silent for ${Math.round((ctx.now - feedAt!) / 60_000)} min`));
+    } else if (total === 0 && feedAt !== undefined && ctx.now - feedAt > LIQUIDATION_FEED_SILENT_MS) {
+      signals.push(missing('liquidations', null, sw.liquidations, `the liquidation feed has been silent for ${Math.round((ctx.now - feedAt) / 60_000)} min`));
     } else if (total === 0 && tradedSize === 0) {
       // Without trades, "no liquidations" may just mean no data: that must not read as a neutral 50.
       signals.push(missing('liquidations', null, sw.liquidations, 'no liquidations and no trades in the last 15 min'));

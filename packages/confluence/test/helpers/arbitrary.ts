@@ -90,9 +90,15 @@ const bookArb: fc.Arbitrary<BookSnapshot | undefined> = fc.option(
       const bids: BookLevel[] = [[P0 - half * EIGHTH, first[0]]];
       const asks: BookLevel[] = [[P0 + half * EIGHTH, first[1]]];
       let p = P0 - half * EIGHTH;
-      for (const g of bidGaps) bids.push([(p -= g.gap * EIGHTH), g.size]);
+      for (const g of bidGaps) {
+        p -= g.gap * EIGHTH;
+        bids.push([p, g.size]);
+      }
       p = P0 + half * EIGHTH;
-      for (const g of askGaps) asks.push([(p += g.gap * EIGHTH), g.size]);
+      for (const g of askGaps) {
+        p += g.gap * EIGHTH;
+        asks.push([p, g.size]);
+      }
       return { bids, asks, ts: NOW - age, synced };
     }),
   { nil: undefined },

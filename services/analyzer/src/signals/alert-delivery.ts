@@ -169,11 +169,17 @@ export class AlertDelivery {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length && !this.closed) await this.deliver(this.queue.shift()!);
+    while (!this.closed) {
+      const next = this.queue.shift();
+      if (next === undefined) return;
+      await this.deliver(next);
+    }
   }
 
   private async deliver(alert: Alert): Promise<void> {
     const { url, format, maxAttempts, logger } = this.opts;
+    // enqueue() queues nothing without a URL; this only tells the compiler.
+    if (url === undefined) return;
     let lastError = '';
     let attempt = 0;
     while (attempt < maxAttempts) {
@@ -182,7 +188,7 @@ export class AlertDelivery {
       // axios's own timeout stops counting once the headers arrive; this deadline covers the whole exchange.
       const deadline = AbortSignal.timeout(this.opts.timeoutMs);
       try {
-        const res = await this.http.post(url!, buildPayload(alert, format, { telegramChatId: this.opts.telegramChatId, attempt }), {
+        const res = await this.http.post(url, buildPayload(alert, format, { telegramChatId: this.opts.telegramChatId, attempt }), {
           headers: { 'Content-Type': 'application/json', 'Idempotency-Key': alert.id },
           signal: AbortSignal.any([deadline, this.stopping.signal]),
         });

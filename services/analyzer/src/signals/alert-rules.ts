@@ -138,11 +138,15 @@ export function parseAlertRules(input: unknown, origin = 'alert rules'): AlertRu
     maxDataAgeMs: c.maxDataAgeMs,
     rules: c.rules.map((r) => {
       const bullish = r.enterAbove !== undefined;
+      const enter = bullish ? r.enterAbove : r.enterBelow;
+      const exit = bullish ? r.exitBelow : r.exitAbove;
+      // The schema's refinement requires both thresholds of one side; this only tells the compiler.
+      if (enter === undefined || exit === undefined) throw new AlertRulesError(origin, [`${r.name}: needs enterAbove + exitBelow or enterBelow + exitAbove`]);
       return {
         name: r.name,
         side: bullish ? 'Bullish' : 'Bearish',
-        enter: (bullish ? r.enterAbove : r.enterBelow)!,
-        exit: (bullish ? r.exitBelow : r.exitAbove)!,
+        enter,
+        exit,
         minConfidence: r.minConfidence ?? c.minConfidence,
         minAgreeing: r.minAgreeing ?? c.minAgreeing,
         cooldownMs: r.cooldownMs ?? c.cooldownMs,

@@ -95,8 +95,9 @@ export class AlertEngine {
   private readonly persistTx: (states: Array<[string, string, RuleState]>) => void;
 
   constructor(opts: AlertEngineOptions) {
-    if (!opts.db && opts.dataDir === undefined) throw new Error('AlertEngine needs db or dataDir');
-    this.db = opts.db ?? openSignalsDb(opts.dataDir!);
+    if (opts.db) this.db = opts.db;
+    else if (opts.dataDir !== undefined) this.db = openSignalsDb(opts.dataDir);
+    else throw new Error('AlertEngine needs db or dataDir');
     this.ownsDb = !opts.db;
     this.rules = opts.rules;
     this.logger = opts.logger;
@@ -223,7 +224,7 @@ export class AlertEngine {
             Object.assign(st, { inside: false, entryAt: null, entryBand: null, fired: false, dirty: true });
           }
           if (st.inside && !st.fired) {
-            const alert = this.tryFire(row, rule, st, now, band);
+            const alert = this.tryFire(row, score, rule, st, now, band);
             if (alert) fired.push(alert);
           }
           st.lastSeenAt = now;
@@ -241,7 +242,7 @@ export class AlertEngine {
     return fired;
   }
 
-  private tryFire(row: SymbolRow, rule: AlertRule, st: RuleState, now: number, band: string | null): Alert | null {
+  private tryFire(row: SymbolRow, score: number, rule: AlertRule, st: RuleState, now: number, band: string | null): Alert | null {
     const agreeing = agreeingComponents(row, rule.side, this.rules.agreeMargin);
     let blocked: BlockReason | null = null;
     if (row.confidence < rule.minConfidence) blocked = 'confidence';
@@ -253,7 +254,6 @@ export class AlertEngine {
     }
     const entryAt = st.entryAt ?? now;
     const id = alertId(row.symbol, rule.name, entryAt);
-    const score = row.score!;
     const prefix = this.source === 'live' ? '' : `[${this.source}] `;
     const since = now - entryAt >= MINUTE_MS ? `; in the band since ${hhmm(entryAt)} UTC` : '';
     // A band the score was already in before it entered the rule ("60–70 → 60–70") says nothing: then only the band.

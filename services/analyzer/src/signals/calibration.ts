@@ -1,4 +1,12 @@
-import { COMPONENT_NAMES, type CalibrationCell, type CalibrationData, type CalibrationVerdict, type ComponentName, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
+import {
+  COMPONENT_NAMES,
+  type CalibrationCell,
+  type CalibrationData,
+  type CalibrationVerdict,
+  type ComponentName,
+  type SymbolDetail,
+  type SymbolRow,
+} from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 import { mulberry32 } from '@confluence/confluence';
 import { SCORE_BANDS, bandIndex, bandOf, componentDirection, directionSign } from './bands';
@@ -149,8 +157,9 @@ export class CalibrationStore {
   ) => Array<{ minuteTs: number; inserted: number; scored: number; resolved: Array<[number, SampleTuple]> }>;
 
   constructor(opts: CalibrationOptions) {
-    if (!opts.db && opts.dataDir === undefined) throw new Error('CalibrationStore needs db or dataDir');
-    this.db = opts.db ?? openSignalsDb(opts.dataDir!);
+    if (opts.db) this.db = opts.db;
+    else if (opts.dataDir !== undefined) this.db = openSignalsDb(opts.dataDir);
+    else throw new Error('CalibrationStore needs db or dataDir');
     this.ownsDb = !opts.db;
     this.logger = opts.logger;
     this.now = opts.now ?? Date.now;
@@ -239,7 +248,10 @@ export class CalibrationStore {
     if (ts % HORIZONS[horizon].ms !== 0) return;
     const name = t[SYMBOL_OFFSET] as string;
     let symbol = this.symbolIds.get(name);
-    if (symbol === undefined) this.symbolIds.set(name, (symbol = this.symbolIds.size));
+    if (symbol === undefined) {
+      symbol = this.symbolIds.size;
+      this.symbolIds.set(name, symbol);
+    }
     this.resolved[horizon].push({ ts, symbol, values: [t[2], ...(t.slice(4, R_OFFSET) as (number | null)[])], dir: t[3] ?? 0, r });
   }
 
@@ -283,7 +295,8 @@ export class CalibrationStore {
       for (const [hi, t] of resolved) {
         const rs = returnsOf(t);
         if (rs.every((r, i) => i === hi || r === null)) this.resolvedSamples++;
-        this.apply(t, hi, rs[hi]!);
+        const r = rs[hi];
+        if (r !== null) this.apply(t, hi, r);
       }
       if (inserted || resolved.length) this.versionNo++;
       if (minuteTs > this.latest) this.latest = minuteTs;
@@ -372,6 +385,7 @@ export class CalibrationStore {
     const rets = Array.from({ length: cellCount }, (_, ci) => new Float64Array(samples[ci]));
     const filled = new Int32Array(cellCount);
     for (const x of list) {
+      // biome-ignore lint/style/noNonNullAssertion: the loop above put every sample's block in blockIndex
       const b = blockIndex.get(Math.floor(x.ts / blockMs))!;
       for (let kind = 0; kind < KIND_COUNT; kind++) {
         const value = x.values[kind];
@@ -517,10 +531,11 @@ export class CalibrationStore {
    */
   bandRecord(score: number | null, horizon: HorizonName = '1h'): SymbolDetail['bandRecord'] {
     const band = bandOf(score);
-    if (band === null) return null;
-    const fresh = this.cached !== null && (this.cached.version === this.version || this.now() - this.computedAt < this.minSummaryIntervalMs);
-    const data = fresh ? this.cached!.data : this.summary();
-    const c = data.bands[bandIndex(score!)].byHorizon[horizon];
+    if (score === null || band === null) return null;
+    const cached = this.cached;
+    const fresh = cached !== null && (cached.version === this.version || this.now() - this.computedAt < this.minSummaryIntervalMs);
+    const data = fresh ? cached.data : this.summary();
+    const c = data.bands[bandIndex(score)].byHorizon[horizon];
     if (!c || c.samples === 0) return null;
     return { band, horizon, samples: c.samples, hitRate: c.hitRate, meanReturn: c.meanReturn, baseRate: c.baseRate, skill: c.skill, verdict: c.verdict };
   }

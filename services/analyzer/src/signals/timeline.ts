@@ -42,8 +42,9 @@ export class Timeline {
   private readonly writeTx: (batch: ReadonlyMap<number, Buffer>, cutoff: number) => void;
 
   constructor(opts: TimelineOptions) {
-    if (!opts.db && opts.dataDir === undefined) throw new Error('Timeline needs db or dataDir');
-    this.db = opts.db ?? openSignalsDb(opts.dataDir!);
+    if (opts.db) this.db = opts.db;
+    else if (opts.dataDir !== undefined) this.db = openSignalsDb(opts.dataDir);
+    else throw new Error('Timeline needs db or dataDir');
     this.ownsDb = !opts.db;
     this.logger = opts.logger;
     this.windowMs = opts.windowMs ?? TIMELINE_WINDOW_MS;

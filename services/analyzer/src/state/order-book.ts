@@ -87,7 +87,14 @@ function toLevels(side: Side, n: number): BookLevel[] {
   const { px, sz, lv } = side;
   const len = Math.min(n, px.length);
   const out = new Array<BookLevel>(len);
-  for (let i = 0; i < len; i++) out[i] = lv[i] ?? (lv[i] = [px[i], sz[i]]);
+  for (let i = 0; i < len; i++) {
+    let level = lv[i];
+    if (level === undefined) {
+      level = [px[i], sz[i]];
+      lv[i] = level;
+    }
+    out[i] = level;
+  }
   return out;
 }
 

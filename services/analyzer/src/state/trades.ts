@@ -165,7 +165,8 @@ export class TradeWindow {
 
   /** The window's trades; rebuilt (a small object, no copy) only after a change, never changed afterwards. */
   view(): TradeColumns {
-    return (this.cached ??= { ts: this.ts, price: this.price, size: this.size_, buy: this.buy, head: this.head, tail: this.tail });
+    this.cached ??= { ts: this.ts, price: this.price, size: this.size_, buy: this.buy, head: this.head, tail: this.tail };
+    return this.cached;
   }
 
   private reallocate(): void {

@@ -24,7 +24,9 @@ describe('HistoryStore.scoreAt', () => {
       fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 10_000 }), { maxLength: 60 }), fc.integer({ min: -10, max: 10_010 }), (times, at) => {
         const h = new HistoryStore();
         const sorted = [...times].sort((a, b) => a - b);
-        sorted.forEach((t, i) => h.add('S', [t, i, null]));
+        sorted.forEach((t, i) => {
+          h.add('S', [t, i, null]);
+        });
         let expected: number | null = null;
         sorted.forEach((t, i) => {
           if (t <= at) expected = i;

@@ -9,7 +9,14 @@ import { waitFor as waitUntil } from './helpers';
 /** Polls `check` (every 5 ms) until it returns a value, with a deadline; resolves with that value. */
 async function waitFor<T>(check: () => T | null | false | undefined, timeoutMs: number, what: string): Promise<T> {
   let value: T | null | false | undefined;
-  await waitUntil(() => Boolean((value = check())), timeoutMs, what);
+  await waitUntil(
+    () => {
+      value = check();
+      return Boolean(value);
+    },
+    timeoutMs,
+    what,
+  );
   return value as T;
 }
 

@@ -288,7 +288,10 @@ describe('normalizer robustness', () => {
   test('when random bytes are fed, then nothing throws and every frame is counted', () => {
     const n = createNormalizer();
     let seed = 1;
-    const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const rnd = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
     const pieces = ['{', '}', '[', ']', '"topic"', ':', '"orderbook.50.X"', ',', '"data"', '"b"', '1', '"ts"', 'null', '"op"', '"ping"'];
     for (let i = 0; i < 2000; i++) {
       let s = '';

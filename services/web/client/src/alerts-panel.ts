@@ -37,7 +37,8 @@ export class AlertsPanel {
     if (signature === this.signature) return;
     this.signature = signature;
     // Alerts that arrive while the page is open are marked as new for a few seconds.
-    const fresh = this.seen === null ? new Set<string>() : new Set(alerts.filter((a) => !this.seen!.has(a.id)).map((a) => a.id));
+    const seen = this.seen;
+    const fresh = seen === null ? new Set<string>() : new Set(alerts.filter((a) => !seen.has(a.id)).map((a) => a.id));
     this.seen = new Set(alerts.map((a) => a.id));
     this.list.replaceChildren(...alerts.map((a) => this.item(a, fresh.has(a.id), now)));
     this.empty.textContent = alerts.length === 0 ? 'No alerts yet — one is raised when a symbol enters a strong band with agreeing components.' : '';

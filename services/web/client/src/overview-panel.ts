@@ -164,11 +164,11 @@ export class OverviewPanel {
     const hasData = overview !== null && overview.symbolCount > 0;
     const b = overview?.breadth;
     const scored = b ? b.bullish + b.bearish + b.neutral : 0;
-    const bullPct = scored ? (b!.bullish / scored) * 100 : 0;
-    const neutralPct = scored ? (b!.neutral / scored) * 100 : 0;
+    const bullPct = b && scored ? (b.bullish / scored) * 100 : 0;
+    const neutralPct = b && scored ? (b.neutral / scored) * 100 : 0;
     setSegment(this.bull, 0, bullPct);
     setSegment(this.neutral, bullPct, neutralPct);
-    setSegment(this.bear, bullPct + neutralPct, scored ? (b!.bearish / scored) * 100 : 0);
+    setSegment(this.bear, bullPct + neutralPct, b && scored ? (b.bearish / scored) * 100 : 0);
     setText(this.bullN, b ? String(b.bullish) : '—');
     setText(this.neutralN, b ? String(b.neutral) : '—');
     setText(this.bearN, b ? String(b.bearish) : '—');

@@ -152,7 +152,10 @@ const COLUMNS: readonly Column[] = [
     title: 'Symbol',
     cls: 'c-sym',
     rowHeader: true,
-    cell: (td, symbol) => (td.appendChild(h('span', { class: 'sym', text: symbol })), { update: () => undefined }),
+    cell: (td, symbol) => {
+      td.appendChild(h('span', { class: 'sym', text: symbol }));
+      return { update: () => undefined };
+    },
   },
   {
     key: 'price',
@@ -455,7 +458,7 @@ export class SymbolsTable {
 
   focusSymbol(symbol: string): void {
     const v = this.views.get(symbol);
-    if (v && v.tr.isConnected) {
+    if (v?.tr.isConnected) {
       this.setActive(symbol);
       v.tr.focus({ preventScroll: false });
     }
@@ -539,7 +542,9 @@ export class SymbolsTable {
     if (hold) {
       // Held: rows keep the places they have; rows new to the view go to the end until the order is released.
       const rank = new Map<RowView, number>();
-      this.visible.forEach((v, i) => rank.set(v, i));
+      this.visible.forEach((v, i) => {
+        rank.set(v, i);
+      });
       const kept = want.filter((v) => rank.has(v)).sort((a, b) => (rank.get(a) as number) - (rank.get(b) as number));
       const fresh = want.filter((v) => !rank.has(v));
       const next = [...kept, ...fresh];
@@ -556,7 +561,9 @@ export class SymbolsTable {
       else el.remove();
     }
     const position = new Map<Element, number>();
-    current.forEach((el, i) => position.set(el, i));
+    current.forEach((el, i) => {
+      position.set(el, i);
+    });
     const stay = stableRows(want.map((v) => position.get(v.tr) ?? -1));
     let next: Element | null = null;
     let moved = false;
@@ -571,7 +578,7 @@ export class SymbolsTable {
     if (moved) this.stats.reorders++;
     this.visible = want;
     this.orderStateChanged();
-    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
+    if (focused?.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
     if (!this.activeSymbol || !this.views.get(this.activeSymbol)?.tr.isConnected) {
       this.setActive(want[0]?.row?.symbol ?? null);
     }
