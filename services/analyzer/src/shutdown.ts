@@ -1,4 +1,4 @@
-import type { Logger } from '@confluence/logger';
+import { errorMessage, type Logger } from '@confluence/logger';
 
 export interface ShutdownStep {
   what: string;
@@ -23,7 +23,7 @@ export async function runShutdown(logger: Logger, steps: readonly ShutdownStep[]
       if (running === null) continue;
       if ((await Promise.race([running, bound])) === 'late') logger.warn('shutdown step abandoned', { step: what, afterMs: boundMs });
     } catch (err) {
-      logger.warn('shutdown step failed', { step: what, error: err instanceof Error ? err.message : String(err) });
+      logger.warn('shutdown step failed', { step: what, error: errorMessage(err) });
     } finally {
       clearTimeout(t);
     }

@@ -1,6 +1,6 @@
 import { Cache, CacheUnavailableError } from '@confluence/cache';
 import { HeartbeatData, Keys, MarketSource, ShardId, computeOverview } from '@confluence/contracts';
-import type { Logger, createRateLimitedLog } from '@confluence/logger';
+import { errorMessage, type Logger, type createRateLimitedLog } from '@confluence/logger';
 import type { Intake } from '../intake/intake';
 import type { AnalyzerMetrics } from '../metrics';
 import { CacheMarker } from '../publisher/cache-marker';
@@ -172,7 +172,7 @@ export class PublishCycle {
       await this.publisher.publishHistory(symbols.map((s) => o.board.history.get(s)), gen, now);
       o.board.historyDirty = false;
     } catch (err) {
-      o.logger.warn('history publish failed', { error: err instanceof Error ? err.message : String(err) });
+      o.logger.warn('history publish failed', { error: errorMessage(err) });
     }
   }
 }
