@@ -15,7 +15,14 @@ describe('runShutdown', () => {
     await runShutdown(logger, [
       { what: 'late', run: () => (ran.push('late'), new Promise(() => {})), boundMs: 50 },
       { what: 'failing', run: () => (ran.push('failing'), Promise.reject(new Error('boom'))), boundMs: 1_000 },
-      { what: 'throwing', run: () => { ran.push('throwing'); throw new Error('sync'); }, boundMs: 1_000 },
+      {
+        what: 'throwing',
+        run: () => {
+          ran.push('throwing');
+          throw new Error('sync');
+        },
+        boundMs: 1_000,
+      },
       { what: 'nothing', run: () => (ran.push('nothing'), null), boundMs: 1_000 },
       { what: 'quick', run: () => (ran.push('quick'), Promise.resolve()), boundMs: 1_000 },
     ]);

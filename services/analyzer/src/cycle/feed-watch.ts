@@ -27,7 +27,14 @@ export class FeedWatch {
       connected: connected || h.state === 'closed',
       lastMessageAt: this.lastMessageWallAt,
       reconnects: h.totals.reconnects,
-      detail: h.state === 'closed' ? 'replay finished' : blocked ? h.accessBlock!.message : silent ? 'no exchange message for a while' : (lastError?.slice(0, 300) ?? null),
+      detail:
+        h.state === 'closed'
+          ? 'replay finished'
+          : blocked
+            ? h.accessBlock!.message
+            : silent
+              ? 'no exchange message for a while'
+              : (lastError?.slice(0, 300) ?? null),
       accessBlocked: blocked,
       repairing: h.symbols.repairing,
       clockOffsetMs: h.clock.offsetMs,

@@ -147,7 +147,14 @@ export class PublishCycle {
       intake: feed,
       shard: o.shard ?? null,
     };
-    const result = await this.publisher.publish({ generation: gen, producedAt: now, details, symbols: { rows, pending, dropped: 0 }, overview: computeOverview(rows), heartbeat });
+    const result = await this.publisher.publish({
+      generation: gen,
+      producedAt: now,
+      details,
+      symbols: { rows, pending, dropped: 0 },
+      overview: computeOverview(rows),
+      heartbeat,
+    });
     stats.lastPublish = result;
     o.metrics.publishDuration.observe(result.durationMs / 1000);
     if (result.ok) await this.afterPublish(gen, now, symbols);
@@ -169,7 +176,11 @@ export class PublishCycle {
     if (!sig.ok) o.driverLog('warn', 'signals', 'signals publish failed; will retry', { error: sig.error });
     if (!o.board.historyDirty) return;
     try {
-      await this.publisher.publishHistory(symbols.map((s) => o.board.history.get(s)), gen, now);
+      await this.publisher.publishHistory(
+        symbols.map((s) => o.board.history.get(s)),
+        gen,
+        now,
+      );
       o.board.historyDirty = false;
     } catch (err) {
       o.logger.warn('history publish failed', { error: errorMessage(err) });

@@ -58,14 +58,30 @@ export class HealthReport implements HealthSource {
       scored: this.o.board.rows.filter((r) => r.score !== null).length,
       lastCycleMs: c.lastCycleMs,
       lastCycleAgeMs: c.lastCycleAt ? now - c.lastCycleAt : null,
-      publish: { ok: c.lastPublish?.ok ?? null, lastOkAgeMs: c.lastPublishOkAt ? now - c.lastPublishOkAt : null, failures: c.publishFailures, cacheLossesDetected: c.cacheLosses, lastError: c.lastPublish?.error ?? null, lastDurationMs: c.lastPublish?.durationMs ?? null },
+      publish: {
+        ok: c.lastPublish?.ok ?? null,
+        lastOkAgeMs: c.lastPublishOkAt ? now - c.lastPublishOkAt : null,
+        failures: c.publishFailures,
+        cacheLossesDetected: c.cacheLosses,
+        lastError: c.lastPublish?.error ?? null,
+        lastDurationMs: c.lastPublish?.durationMs ?? null,
+      },
       memcached: { servers: this.o.memcachedServers, ...cache.stats() },
       signals: this.o.signals.health(),
       intake: h,
       symbols: Object.fromEntries(
         intake.symbols().map((s) => {
           const st = intake.symbolStatus(s);
-          return [s, { warm: st?.warm ?? false, bookSynced: st?.bookSynced ?? false, repairing: st?.repairing ?? [], lastUpdateAgeMs: st?.lastUpdateAt ? now - st.lastUpdateAt : null, reason: st?.reason ?? null }];
+          return [
+            s,
+            {
+              warm: st?.warm ?? false,
+              bookSynced: st?.bookSynced ?? false,
+              repairing: st?.repairing ?? [],
+              lastUpdateAgeMs: st?.lastUpdateAt ? now - st.lastUpdateAt : null,
+              reason: st?.reason ?? null,
+            },
+          ];
         }),
       ),
     };

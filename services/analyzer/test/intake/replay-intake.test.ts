@@ -9,7 +9,15 @@ import { ReplayIntake } from '../../src/intake/replay-intake';
 const T0 = 1_767_225_600_000 + 10_000;
 
 function options(file: string): IntakeOptions {
-  return { wsUrl: 'ws://unused', restUrl: 'http://unused', topSymbols: 5, universeRefreshMs: 60_000, logger: silentLogger(), source: 'replay', replay: { file, speed: Infinity } };
+  return {
+    wsUrl: 'ws://unused',
+    restUrl: 'http://unused',
+    topSymbols: 5,
+    universeRefreshMs: 60_000,
+    logger: silentLogger(),
+    source: 'replay',
+    replay: { file, speed: Infinity },
+  };
 }
 
 function trade(symbol: string, t: number, i: number): string {
@@ -31,7 +39,13 @@ describe('replay intake', () => {
       { t: T0 + 2_000, m: trade('AUSDT', T0 + 2_000, 3) },
       { t: T0 + 3_000, m: '{not json' },
     ];
-    fs.writeFileSync(file, [JSON.stringify({ k: 'meta', v: 1, startedAt: T0 - 5_000, source: 'live', wsUrl: 'wss://x' }), ...frames.map((f) => JSON.stringify({ t: f.t, k: 'ws', c: 0, m: f.m }))].join('\n') + '\n');
+    fs.writeFileSync(
+      file,
+      [
+        JSON.stringify({ k: 'meta', v: 1, startedAt: T0 - 5_000, source: 'live', wsUrl: 'wss://x' }),
+        ...frames.map((f) => JSON.stringify({ t: f.t, k: 'ws', c: 0, m: f.m })),
+      ].join('\n') + '\n',
+    );
     const intake = new ReplayIntake(options(file), { file, speed: Infinity });
     expect(intake.marketClock).toBe('recording');
     expect(intake.health().state).toBe('connecting');
