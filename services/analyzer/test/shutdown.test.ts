@@ -13,8 +13,22 @@ describe('runShutdown', () => {
     const ran: string[] = [];
     const started = Date.now();
     await runShutdown(logger, [
-      { what: 'late', run: () => (ran.push('late'), new Promise(() => {})), boundMs: 50 },
-      { what: 'failing', run: () => (ran.push('failing'), Promise.reject(new Error('boom'))), boundMs: 1_000 },
+      {
+        what: 'late',
+        run: () => {
+          ran.push('late');
+          return new Promise(() => {});
+        },
+        boundMs: 50,
+      },
+      {
+        what: 'failing',
+        run: () => {
+          ran.push('failing');
+          return Promise.reject(new Error('boom'));
+        },
+        boundMs: 1_000,
+      },
       {
         what: 'throwing',
         run: () => {
@@ -23,8 +37,22 @@ describe('runShutdown', () => {
         },
         boundMs: 1_000,
       },
-      { what: 'nothing', run: () => (ran.push('nothing'), null), boundMs: 1_000 },
-      { what: 'quick', run: () => (ran.push('quick'), Promise.resolve()), boundMs: 1_000 },
+      {
+        what: 'nothing',
+        run: () => {
+          ran.push('nothing');
+          return null;
+        },
+        boundMs: 1_000,
+      },
+      {
+        what: 'quick',
+        run: () => {
+          ran.push('quick');
+          return Promise.resolve();
+        },
+        boundMs: 1_000,
+      },
     ]);
     expect(ran).toEqual(['late', 'failing', 'throwing', 'nothing', 'quick']);
     expect(lines).toEqual([

@@ -21,20 +21,15 @@ export class FeedWatch {
     const silent = this.lastMessageWallAt !== null && now - this.lastMessageWallAt > FEED_SILENT_MS && h.state !== 'closed';
     const connected = h.state === 'connected' && !silent;
     const lastError = h.connections.map((c) => c.lastError).find((e) => e) ?? null;
-    const blocked = h.accessBlock !== null;
+    const block = h.accessBlock;
+    const blocked = block !== null;
     return {
       state: h.state,
       connected: connected || h.state === 'closed',
       lastMessageAt: this.lastMessageWallAt,
       reconnects: h.totals.reconnects,
       detail:
-        h.state === 'closed'
-          ? 'replay finished'
-          : blocked
-            ? h.accessBlock!.message
-            : silent
-              ? 'no exchange message for a while'
-              : (lastError?.slice(0, 300) ?? null),
+        h.state === 'closed' ? 'replay finished' : blocked ? block.message : silent ? 'no exchange message for a while' : (lastError?.slice(0, 300) ?? null),
       accessBlocked: blocked,
       repairing: h.symbols.repairing,
       clockOffsetMs: h.clock.offsetMs,

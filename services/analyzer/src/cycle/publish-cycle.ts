@@ -1,10 +1,10 @@
-import { Cache, CacheUnavailableError } from '@confluence/cache';
-import { HeartbeatData, Keys, MarketSource, ShardId, computeOverview } from '@confluence/contracts';
+import { type Cache, CacheUnavailableError } from '@confluence/cache';
+import { type HeartbeatData, type Keys, type MarketSource, type ShardId, computeOverview } from '@confluence/contracts';
 import { errorMessage, type Logger, type createRateLimitedLog } from '@confluence/logger';
 import type { Intake } from '../intake/intake';
 import type { AnalyzerMetrics } from '../metrics';
 import { CacheMarker } from '../publisher/cache-marker';
-import { Publisher, PublishResult } from '../publisher/publisher';
+import { Publisher, type PublishResult } from '../publisher/publisher';
 import type { Scorer } from '../scoring/pool';
 import type { Signals } from '../signals';
 import { FeedWatch } from './feed-watch';

@@ -1,7 +1,7 @@
-import { Cache, CacheUnavailableError, getEnvelope } from '@confluence/cache';
+import { type Cache, CacheUnavailableError, getEnvelope } from '@confluence/cache';
 import type { Keys, SymbolDetail, SymbolRow } from '@confluence/contracts';
 import { HistoryStore } from '../history';
-import { Scored, toDetail, toRow } from '../scoring/cycle';
+import { type Scored, toDetail, toRow } from '../scoring/cycle';
 import type { Signals } from '../signals';
 import { MoveTracker } from '../signals/moves';
 
@@ -82,7 +82,7 @@ export class Scoreboard {
       todo.map(async (symbol) => {
         try {
           const stored = await getEnvelope(cache, 'history', keys.history(symbol));
-          if (stored && stored.result.ok) history.restore(symbol, stored.result.envelope.data.points);
+          if (stored?.result.ok) history.restore(symbol, stored.result.envelope.data.points);
           else history.markLoaded(symbol);
         } catch (err) {
           if (!(err instanceof CacheUnavailableError)) history.markLoaded(symbol);

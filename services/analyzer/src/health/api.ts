@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Cache } from '@confluence/cache';
 import type { MarketSource, ShardId } from '@confluence/contracts';
 import type { CycleStats } from '../cycle/publish-cycle';
@@ -7,7 +7,7 @@ import type { Scoreboard } from '../cycle/scoreboard';
 import type { Intake } from '../intake/intake';
 import type { AnalyzerMetrics } from '../metrics';
 import type { Signals } from '../signals';
-import { createHealthApp, HealthSource } from './routes';
+import { createHealthApp, type HealthSource } from './routes';
 
 /** A heartbeat older than this many intervals makes the analyzer not ready (the web calls it stale at the same age). */
 const READY_STALE_INTERVALS = 3;
@@ -98,7 +98,8 @@ export class HealthServer {
   ) {}
 
   async listen(port: number, host: string): Promise<number> {
-    const server = (this.server = http.createServer(createHealthApp(this.source, this.metrics)));
+    const server = http.createServer(createHealthApp(this.source, this.metrics));
+    this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());

@@ -25,7 +25,9 @@ function setup(marketClock: MarketClock) {
   const board = new Scoreboard({ bandRecord: () => null }, 60_000);
   const wiring = new SignalsWiring({ intake, engine: createEngine(), signals, board });
   wiring.attach();
-  const minute = (ts: number) => minuteCbs.forEach((cb) => cb(ts));
+  const minute = (ts: number) => {
+    for (const cb of minuteCbs) cb(ts);
+  };
   return { calls, board, wiring, minute };
 }
 

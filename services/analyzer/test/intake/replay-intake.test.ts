@@ -41,10 +41,10 @@ describe('replay intake', () => {
     ];
     fs.writeFileSync(
       file,
-      [
+      `${[
         JSON.stringify({ k: 'meta', v: 1, startedAt: T0 - 5_000, source: 'live', wsUrl: 'wss://x' }),
         ...frames.map((f) => JSON.stringify({ t: f.t, k: 'ws', c: 0, m: f.m })),
-      ].join('\n') + '\n',
+      ].join('\n')}\n`,
     );
     const intake = new ReplayIntake(options(file), { file, speed: Infinity });
     expect(intake.marketClock).toBe('recording');
