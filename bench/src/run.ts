@@ -46,7 +46,12 @@ async function main(): Promise<void> {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log(`${name} FAILED: ${err instanceof Error ? (err.stack ?? message) : message}`);
-      const s: Section = { name, rows: targets.map((t) => missing(`${name}: ${t}`, '', message.split('\n')[0].slice(0, 200))), seconds: (nowMs() - t0) / 1000, error: message };
+      const s: Section = {
+        name,
+        rows: targets.map((t) => missing(`${name}: ${t}`, '', message.split('\n')[0].slice(0, 200))),
+        seconds: (nowMs() - t0) / 1000,
+        error: message,
+      };
       sections.push(s);
       writeResult(name, { name, machine, seconds: s.seconds, error: message, rows: s.rows });
       return undefined;
@@ -78,9 +83,26 @@ async function main(): Promise<void> {
           if (r) pubs.push(r);
         }
         if (apiResults.length) {
-          await section('memcached-read-path', ['read path'], async () => apiResults.map((r) => ({ symbols: r.symbols, webUsPerRequest: r.webUsPerRequest, rawCacheGetUs: r.rawCacheGetUs, memcachedGetsDuringWebRun: r.memcachedGetsDuringWebRun, webRequests: r.web.requests, memcachedGetsPerRequest: r.memcachedGetsPerRequest })), () => apiResults.flatMap(readPathRows));
+          await section(
+            'memcached-read-path',
+            ['read path'],
+            async () =>
+              apiResults.map((r) => ({
+                symbols: r.symbols,
+                webUsPerRequest: r.webUsPerRequest,
+                rawCacheGetUs: r.rawCacheGetUs,
+                memcachedGetsDuringWebRun: r.memcachedGetsDuringWebRun,
+                webRequests: r.web.requests,
+                memcachedGetsPerRequest: r.memcachedGetsPerRequest,
+              })),
+            () => apiResults.flatMap(readPathRows),
+          );
         } else {
-          sections.push({ name: 'memcached-read-path', rows: [missing('read path per request', '', 'needs the api benchmark (BENCH_ONLY includes api)')], seconds: 0 });
+          sections.push({
+            name: 'memcached-read-path',
+            rows: [missing('read path per request', '', 'needs the api benchmark (BENCH_ONLY includes api)')],
+            seconds: 0,
+          });
         }
       }
     } catch (err) {
@@ -106,12 +128,23 @@ async function main(): Promise<void> {
     }
   }
   const sizes = full > 500 ? [15, 500, full] : [15, 500];
-  if (want('ingest')) await section('analyzer-ingest', ['ingest msg/s'], () => benchIngest(cfg), (r) => [...ingestRows(r), ...headroomRows(r, sizes.slice(1))]);
+  if (want('ingest'))
+    await section(
+      'analyzer-ingest',
+      ['ingest msg/s'],
+      () => benchIngest(cfg),
+      (r) => [...ingestRows(r), ...headroomRows(r, sizes.slice(1))],
+    );
   if (want('cycle')) for (const n of sizes) await section(`scoring-cycle-${n}`, ['cycle time'], () => benchCycle(n, cfg), cycleRows);
   // The live loop at 500 and the full universe: the main thread scoring against a scoring pool, same run.
   if (want('live')) {
     for (const n of sizes.slice(1)) {
-      await section(`analyzer-live-${n}`, [`live loop at ${n} symbols`], async () => ({ main: await benchLive(n, 0, cfg), pool: await benchLive(n, cfg.liveWorkers, cfg) }), (r) => liveRows(r.main, r.pool));
+      await section(
+        `analyzer-live-${n}`,
+        [`live loop at ${n} symbols`],
+        async () => ({ main: await benchLive(n, 0, cfg), pool: await benchLive(n, cfg.liveWorkers, cfg) }),
+        (r) => liveRows(r.main, r.pool),
+      );
     }
   }
   if (want('rss')) {
@@ -120,7 +153,19 @@ async function main(): Promise<void> {
   }
 
   // Report.
-  const order = ['api-symbols-15', 'api-symbols-500', 'freshness', 'analyzer-ingest', 'scoring-cycle-15', 'scoring-cycle-500', 'analyzer-rss', 'memcached-publish-15', 'memcached-publish-500', 'memcached-read-path', 'api-memcached-setup'];
+  const order = [
+    'api-symbols-15',
+    'api-symbols-500',
+    'freshness',
+    'analyzer-ingest',
+    'scoring-cycle-15',
+    'scoring-cycle-500',
+    'analyzer-rss',
+    'memcached-publish-15',
+    'memcached-publish-500',
+    'memcached-read-path',
+    'api-memcached-setup',
+  ];
   // The full-universe cycle's name carries its size: it goes right after the 500-symbol one.
   const after = (base: string) => order.indexOf(base) + 0.5;
   const rank = (name: string) =>
@@ -138,10 +183,16 @@ async function main(): Promise<void> {
   const table = renderTable(rows);
   const misses = rows.filter((r) => r.pass === false);
   const notMeasured = rows.filter((r) => r.note?.startsWith('NOT MEASURED'));
-  process.stdout.write(`\nConfluence benchmarks — ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, node ${machine.node}, ${machine.date}\n`);
-  process.stdout.write(`(durations: ${cfg.durationS} s per load run after ${cfg.warmupS} s warm-up, ${cfg.connections} connections; total ${totalS.toFixed(0)} s)\n`);
+  process.stdout.write(
+    `\nConfluence benchmarks — ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB RAM, node ${machine.node}, ${machine.date}\n`,
+  );
+  process.stdout.write(
+    `(durations: ${cfg.durationS} s per load run after ${cfg.warmupS} s warm-up, ${cfg.connections} connections; total ${totalS.toFixed(0)} s)\n`,
+  );
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' / ');
-  process.stdout.write(`(load average before: ${load(machine.loadAvgAtStart)}, after: ${load(os.loadavg())}${busy ? ' — the machine was busy: figures are skewed' : ''})\n\n`);
+  process.stdout.write(
+    `(load average before: ${load(machine.loadAvgAtStart)}, after: ${load(os.loadavg())}${busy ? ' — the machine was busy: figures are skewed' : ''})\n\n`,
+  );
   process.stdout.write(`${table}\n\n`);
   const notes = rows.filter((r) => r.note && !r.note.startsWith('NOT MEASURED'));
   if (notes.length) process.stdout.write(`Notes:\n${notes.map((r) => `  - ${r.name}: ${r.note}`).join('\n')}\n\n`);

@@ -33,10 +33,19 @@ function parseArgs(argv: readonly string[]): Args {
   };
   const num = (k: string, d: number, min: number): number => {
     const v = Number(get(k) ?? d);
-    if (!Number.isFinite(v) || v < min) throw new Error(`--${k} must be a number ≥ ${min}, got ${get(k)}\nusage: node bench/dist/stability.js [--recording FILE | --hours 2 --symbols 6] [--warmup-min 15] [--out FILE]`);
+    if (!Number.isFinite(v) || v < min)
+      throw new Error(
+        `--${k} must be a number ≥ ${min}, got ${get(k)}\nusage: node bench/dist/stability.js [--recording FILE | --hours 2 --symbols 6] [--warmup-min 15] [--out FILE]`,
+      );
     return v;
   };
-  return { recording: get('recording'), warmupMin: num('warmup-min', 15, 0), hours: num('hours', 2, 0.5), symbols: num('symbols', 6, 1), out: get('out') ?? path.join(__dirname, '..', 'results', 'stability.json') };
+  return {
+    recording: get('recording'),
+    warmupMin: num('warmup-min', 15, 0),
+    hours: num('hours', 2, 0.5),
+    symbols: num('symbols', 6, 1),
+    out: get('out') ?? path.join(__dirname, '..', 'results', 'stability.json'),
+  };
 }
 
 /** Per symbol and engine: what a trader watching the row would have seen, second by second. */
@@ -65,7 +74,12 @@ class Track {
     const n = this.deltas.length;
     const mean = n ? this.deltas.reduce((a, b) => a + b, 0) / n : 0;
     const sd = n > 1 ? Math.sqrt(this.deltas.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0;
-    return { labelChangesPerHour: hours > 0 ? this.labelChanges / hours : 0, scoreSigma1s: sd, moveShare: this.seconds ? this.moveSeconds / this.seconds : 0, seconds: this.seconds };
+    return {
+      labelChangesPerHour: hours > 0 ? this.labelChanges / hours : 0,
+      scoreSigma1s: sd,
+      moveShare: this.seconds ? this.moveSeconds / this.seconds : 0,
+      seconds: this.seconds,
+    };
   }
 }
 
@@ -80,7 +94,28 @@ function makeRecording(hours: number, symbols: number): { file: string; cleanup:
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'confluence-stability-'));
   const file = path.join(dir, `sim-${hours}h.jsonl`);
   const script = path.join(__dirname, '..', '..', 'services', 'simulator', 'dist', 'make-recording.js');
-  execFileSync(process.execPath, [script, '--out', file, '--hours', String(hours), '--symbols', String(symbols), '--seed', '42', '--book-ms', '2000', '--ticker-ms', '2000', '--trade-ms', '1000', '--quiet'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      script,
+      '--out',
+      file,
+      '--hours',
+      String(hours),
+      '--symbols',
+      String(symbols),
+      '--seed',
+      '42',
+      '--book-ms',
+      '2000',
+      '--ticker-ms',
+      '2000',
+      '--trade-ms',
+      '1000',
+      '--quiet',
+    ],
+    { stdio: 'inherit' },
+  );
   return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -114,7 +149,11 @@ async function run(args: Args & { recording: string }): Promise<void> {
 
   const engines: Record<'new' | 'old', Engine> = {
     new: createEngine(),
-    old: createEngine({ bookSmoothingMs: 0, thresholds: { bullish: 60, bearish: 40, bullishExit: 60, bearishExit: 40, strongBullish: 70, strongBearish: 30 }, labelGate: { minCompleteness: 0, minConfidence: 0, holdConfidence: 0 } }),
+    old: createEngine({
+      bookSmoothingMs: 0,
+      thresholds: { bullish: 60, bearish: 40, bullishExit: 60, bearishExit: 40, strongBullish: 70, strongBearish: 30 },
+      labelGate: { minCompleteness: 0, minConfidence: 0, holdConfidence: 0 },
+    }),
   };
   const tracks = { new: new Map<string, Track>(), old: new Map<string, Track>() };
   for (const k of ['new', 'old'] as const) for (const s of symbols) tracks[k].set(s, new Track());
@@ -176,16 +215,24 @@ async function run(args: Args & { recording: string }): Promise<void> {
   };
   const lines: string[] = [];
   const f = (x: number, d = 2) => x.toFixed(d);
-  lines.push(`recording ${path.basename(args.recording)}: ${symbols.length} symbols, ${f(hours, 2)} h measured after ${args.warmupMin} min warm-up, scored every market second`);
+  lines.push(
+    `recording ${path.basename(args.recording)}: ${symbols.length} symbols, ${f(hours, 2)} h measured after ${args.warmupMin} min warm-up, scored every market second`,
+  );
   lines.push('symbol        | label changes/h  new (old) | 1-s score σ  new (old) | seconds with a new move  new (old)');
   for (const s of symbols) {
     const n = result.new[s];
     const o = result.old[s];
-    lines.push(`${s.padEnd(13)} | ${f(n.labelChangesPerHour, 1).padStart(8)} (${f(o.labelChangesPerHour, 1)})`.padEnd(43) + ` | ${f(n.scoreSigma1s, 3).padStart(8)} (${f(o.scoreSigma1s, 3)})`.padEnd(24) + ` | ${(n.moveShare * 100).toFixed(1)} % (${(o.moveShare * 100).toFixed(1)} %)`);
+    lines.push(
+      `${s.padEnd(13)} | ${f(n.labelChangesPerHour, 1).padStart(8)} (${f(o.labelChangesPerHour, 1)})`.padEnd(43) +
+        ` | ${f(n.scoreSigma1s, 3).padStart(8)} (${f(o.scoreSigma1s, 3)})`.padEnd(24) +
+        ` | ${(n.moveShare * 100).toFixed(1)} % (${(o.moveShare * 100).toFixed(1)} %)`,
+    );
   }
   const an = agg('new');
   const ao = agg('old');
-  lines.push(`median        | ${f(an.medianLabelChangesPerHour, 1)} (${f(ao.medianLabelChangesPerHour, 1)}), max ${f(an.maxLabelChangesPerHour, 1)} (${f(ao.maxLabelChangesPerHour, 1)}) | σ ${f(an.medianScoreSigma1s, 3)} (${f(ao.medianScoreSigma1s, 3)}) | ${(an.medianMoveShare * 100).toFixed(1)} % (${(ao.medianMoveShare * 100).toFixed(1)} %)`);
+  lines.push(
+    `median        | ${f(an.medianLabelChangesPerHour, 1)} (${f(ao.medianLabelChangesPerHour, 1)}), max ${f(an.maxLabelChangesPerHour, 1)} (${f(ao.maxLabelChangesPerHour, 1)}) | σ ${f(an.medianScoreSigma1s, 3)} (${f(ao.medianScoreSigma1s, 3)}) | ${(an.medianMoveShare * 100).toFixed(1)} % (${(ao.medianMoveShare * 100).toFixed(1)} %)`,
+  );
   const targets = { medianLabelChangesPerHour: '≤ 6', maxLabelChangesPerHour: '≤ 20' };
   const pass = an.medianLabelChangesPerHour <= 6 && an.maxLabelChangesPerHour <= 20;
   lines.push(`target: median label changes ≤ 6 per symbol-hour, none above 20 → ${pass ? 'pass' : 'MISS'} (new engine)`);
@@ -198,7 +245,13 @@ async function run(args: Args & { recording: string }): Promise<void> {
         benchmark: 'stability',
         date: new Date().toISOString(),
         machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? null, node: process.version, loadavg: os.loadavg() },
-        recording: { file: path.basename(args.recording), symbols: symbols.length, measuredHours: hours, warmupMin: args.warmupMin, wallSeconds: (Date.now() - started) / 1000 },
+        recording: {
+          file: path.basename(args.recording),
+          symbols: symbols.length,
+          measuredHours: hours,
+          warmupMin: args.warmupMin,
+          wallSeconds: (Date.now() - started) / 1000,
+        },
         settings: { new: 'engine defaults', old: 'bookSmoothingMs 0, exits = entries (no hysteresis), labelGate 0/0' },
         targets,
         pass,

@@ -47,7 +47,9 @@ export async function fullUniverseSize(): Promise<number> {
     let count = 0;
     let cursor = '';
     for (let page = 0; page < 20; page++) {
-      const r = await getJson<InstrumentsPage>(`${sim.restUrl}/v5/market/instruments-info?category=linear&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const r = await getJson<InstrumentsPage>(
+        `${sim.restUrl}/v5/market/instruments-info?category=linear&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       if (r.status !== 200) throw new Error(`instruments-info answered ${r.status}`);
       for (const i of r.body.result?.list ?? []) if (i.status === 'Trading' && i.contractType === 'LinearPerpetual' && i.quoteCoin === 'USDT') count++;
       cursor = r.body.result?.nextPageCursor ?? '';
@@ -137,9 +139,35 @@ export function cycleRows(r: CycleResult): Row[] {
   const target = n >= 500 ? '≤ 100 ms' : '';
   const note = `${r.scored}/${n} scored; baseline = building the ${n} snapshots`;
   return [
-    row({ name: `scoring cycle ${n} sym: cold p50`, unit: 'ms', value: r.cold.p50, baseline: r.coldSnapshots.p50, baselineLabel: 'snapshots only', target: '', pass: null, note: `fresh engine, ${r.cold.n} runs` }),
-    row({ name: `scoring cycle ${n} sym: cold p95`, unit: 'ms', value: r.cold.p95, baseline: r.coldSnapshots.p95, baselineLabel: 'snapshots only', target: '', pass: null }),
-    row({ name: `scoring cycle ${n} sym: warm p50`, unit: 'ms', value: r.warm.p50, baseline: r.warmSnapshots.p50, baselineLabel: 'snapshots only', target, pass: target ? r.warm.p50 <= 100 : null, note }),
+    row({
+      name: `scoring cycle ${n} sym: cold p50`,
+      unit: 'ms',
+      value: r.cold.p50,
+      baseline: r.coldSnapshots.p50,
+      baselineLabel: 'snapshots only',
+      target: '',
+      pass: null,
+      note: `fresh engine, ${r.cold.n} runs`,
+    }),
+    row({
+      name: `scoring cycle ${n} sym: cold p95`,
+      unit: 'ms',
+      value: r.cold.p95,
+      baseline: r.coldSnapshots.p95,
+      baselineLabel: 'snapshots only',
+      target: '',
+      pass: null,
+    }),
+    row({
+      name: `scoring cycle ${n} sym: warm p50`,
+      unit: 'ms',
+      value: r.warm.p50,
+      baseline: r.warmSnapshots.p50,
+      baselineLabel: 'snapshots only',
+      target,
+      pass: target ? r.warm.p50 <= 100 : null,
+      note,
+    }),
     row({
       name: `scoring cycle ${n} sym: warm p95`,
       unit: 'ms',
@@ -223,12 +251,32 @@ export function liveRows(main: LiveResult, pool: LiveResult): Row[] {
     const label = `live ${n} sym, scoring in ${side(r)}`;
     const vs = `scoring in ${side(other)}`;
     if (r.cycle.n === 0 || other.cycle.n === 0) {
-      out.push(missing(`${label}: cycle, delay, intake, RSS`, full ? 'see the other rows' : '', 'no cycle was measured (the run ended before its warm-up did)'));
+      out.push(
+        missing(`${label}: cycle, delay, intake, RSS`, full ? 'see the other rows' : '', 'no cycle was measured (the run ended before its warm-up did)'),
+      );
       continue;
     }
     out.push(
-      row({ name: `${label}: cycle p50`, unit: 'ms', value: r.cycle.p50, baseline: other.cycle.p50, baselineLabel: vs, target: '', pass: null, note: `${((r.cycle.p50 * 1000) / n).toFixed(0)} µs/symbol` }),
-      row({ name: `${label}: cycle p95`, unit: 'ms', value: r.cycle.p95, baseline: other.cycle.p95, baselineLabel: vs, target: full ? '≤ 100 ms' : '', pass: full ? r.cycle.p95 <= 100 : null, note: `${r.cycle.n} cycles, max ${Math.round(r.cycle.max)} ms` }),
+      row({
+        name: `${label}: cycle p50`,
+        unit: 'ms',
+        value: r.cycle.p50,
+        baseline: other.cycle.p50,
+        baselineLabel: vs,
+        target: '',
+        pass: null,
+        note: `${((r.cycle.p50 * 1000) / n).toFixed(0)} µs/symbol`,
+      }),
+      row({
+        name: `${label}: cycle p95`,
+        unit: 'ms',
+        value: r.cycle.p95,
+        baseline: other.cycle.p95,
+        baselineLabel: vs,
+        target: full ? '≤ 100 ms' : '',
+        pass: full ? r.cycle.p95 <= 100 : null,
+        note: `${r.cycle.n} cycles, max ${Math.round(r.cycle.max)} ms`,
+      }),
       row({
         name: `${label}: event-loop delay p99`,
         unit: 'ms',
@@ -249,8 +297,25 @@ export function liveRows(main: LiveResult, pool: LiveResult): Row[] {
         pass: full ? r.appliedPerSecond >= 0.99 * r.offeredPerSecond : null,
         note: `intake busy ${Math.round(r.ingestBusyShare * 100)} % of the main thread; backlog max ${r.maxLagS.toFixed(2)} s`,
       }),
-      row({ name: `${label}: RSS steady`, unit: 'MB', value: r.steady.rssMb, baseline: r.rssBeforeMb, baselineLabel: 'same process before intake', target: full ? '≤ 300 MB' : '', pass: full ? r.steady.rssMb <= 300 : null, note: `heap ${Math.round(r.steady.heapMb)} MB used of ${Math.round(r.steady.heapTotalMb)} MB, array buffers ${Math.round(r.steady.arrayBuffersMb)} MB` }),
-      row({ name: `${label}: RSS peak`, unit: 'MB', value: r.peakRssMb, baseline: r.rssBeforeMb, baselineLabel: 'same process before intake', target: full ? '≤ 400 MB' : '', pass: full ? r.peakRssMb <= 400 : null }),
+      row({
+        name: `${label}: RSS steady`,
+        unit: 'MB',
+        value: r.steady.rssMb,
+        baseline: r.rssBeforeMb,
+        baselineLabel: 'same process before intake',
+        target: full ? '≤ 300 MB' : '',
+        pass: full ? r.steady.rssMb <= 300 : null,
+        note: `heap ${Math.round(r.steady.heapMb)} MB used of ${Math.round(r.steady.heapTotalMb)} MB, array buffers ${Math.round(r.steady.arrayBuffersMb)} MB`,
+      }),
+      row({
+        name: `${label}: RSS peak`,
+        unit: 'MB',
+        value: r.peakRssMb,
+        baseline: r.rssBeforeMb,
+        baselineLabel: 'same process before intake',
+        target: full ? '≤ 400 MB' : '',
+        pass: full ? r.peakRssMb <= 400 : null,
+      }),
     );
   }
   return out;

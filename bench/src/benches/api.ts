@@ -7,7 +7,19 @@ import { createKeys, type ApiEnvelope, type SymbolsData } from '@confluence/cont
 import type { BenchConfig } from '../lib/config';
 import type { Fixture } from '../lib/fixtures';
 import { LoadAccumulator, type LoadResult } from '../lib/load';
-import { memcachedStats, removeTempDir, startBenchServer, startProcess, startWeb, tempDir, waitFor, ROOT, type Memcached, type Proc, type Service } from '../lib/procs';
+import {
+  memcachedStats,
+  removeTempDir,
+  startBenchServer,
+  startProcess,
+  startWeb,
+  tempDir,
+  waitFor,
+  ROOT,
+  type Memcached,
+  type Proc,
+  type Service,
+} from '../lib/procs';
 import { row, type Row } from '../lib/report';
 import { nowMs, summarize } from '../lib/stats';
 
@@ -57,7 +69,11 @@ export async function benchApiSize(cfg: BenchConfig, mc: Memcached, fixture: Fix
     // The analyzer's stand-in: the real Publisher in its own process, once a second.
     const fixtureFile = path.join(dir, 'fixture.json');
     fs.writeFileSync(fixtureFile, JSON.stringify({ symbols: fixture.symbols, rows: fixture.rows, details: [...fixture.details] }));
-    pub = startProcess('publisher-loop', [path.join(ROOT, 'bench/dist/workers/publisher-loop.js')], { FIXTURE_FILE: fixtureFile, MEMCACHED_SERVERS: mc.address, KEY_PREFIX: prefix });
+    pub = startProcess('publisher-loop', [path.join(ROOT, 'bench/dist/workers/publisher-loop.js')], {
+      FIXTURE_FILE: fixtureFile,
+      MEMCACHED_SERVERS: mc.address,
+      KEY_PREFIX: prefix,
+    });
     const published = () => pub!.jsonLines().filter((l) => l.event === 'published');
     const firstPub = await waitFor(
       () => {
@@ -68,8 +84,17 @@ export async function benchApiSize(cfg: BenchConfig, mc: Memcached, fixture: Fix
     );
     const gen0 = Number(firstPub.generation);
     // BENCH_WEB_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/web-prof") to look inside the web process under load.
-    const nodeOptions: Record<string, string> = process.env.BENCH_WEB_NODE_OPTIONS ? { NODE_OPTIONS: `--no-warnings ${process.env.BENCH_WEB_NODE_OPTIONS}` } : {};
-    web = await startWeb({ MEMCACHED_SERVERS: mc.address, KEY_PREFIX: prefix, PUBLISH_INTERVAL_MS: '1000', WEB_RATE_LIMIT_PER_MIN: '0', LOG_LEVEL: 'warn', ...nodeOptions });
+    const nodeOptions: Record<string, string> = process.env.BENCH_WEB_NODE_OPTIONS
+      ? { NODE_OPTIONS: `--no-warnings ${process.env.BENCH_WEB_NODE_OPTIONS}` }
+      : {};
+    web = await startWeb({
+      MEMCACHED_SERVERS: mc.address,
+      KEY_PREFIX: prefix,
+      PUBLISH_INTERVAL_MS: '1000',
+      WEB_RATE_LIMIT_PER_MIN: '0',
+      LOG_LEVEL: 'warn',
+      ...nodeOptions,
+    });
     const url = `${web.url}/api/symbols`;
     await waitFor(
       async () => {
@@ -163,7 +188,15 @@ export function apiRows(r: ApiSizeResult): Row[] {
       pass: ratio >= 0.8 && errs === 0,
       note: errs ? `${errs} errors/non-2xx` : `${Math.round(r.bodyBytes / 1024)} KiB body, ${r.web.connections} connections`,
     }),
-    row({ name: `GET /api/symbols ${n} sym: p50 latency`, unit: 'ms', value: r.web.latency.p50, baseline: r.baseline.latency.p50, baselineLabel: 'bare Express', target: '', pass: null }),
+    row({
+      name: `GET /api/symbols ${n} sym: p50 latency`,
+      unit: 'ms',
+      value: r.web.latency.p50,
+      baseline: r.baseline.latency.p50,
+      baselineLabel: 'bare Express',
+      target: '',
+      pass: null,
+    }),
     row({
       name: `GET /api/symbols ${n} sym: p99 latency`,
       unit: 'ms',

@@ -166,7 +166,11 @@ export async function benchFreshness(cfg: BenchConfig): Promise<FreshnessResult>
       api: summarize(vals('apiMs')),
       sse: summarize(vals('sseMs')),
       sim: summarize(vals('simMs')),
-      missed: { api: samples.filter((s) => s.apiMs === null).length, sse: samples.filter((s) => s.sseMs === null).length, sim: samples.filter((s) => s.simMs === null).length },
+      missed: {
+        api: samples.filter((s) => s.apiMs === null).length,
+        sse: samples.filter((s) => s.sseMs === null).length,
+        sim: samples.filter((s) => s.simMs === null).length,
+      },
       samples,
     };
   } finally {
@@ -186,8 +190,20 @@ export function freshnessRows(r: FreshnessResult): Row[] {
     const s = r[key];
     const missed = r.missed[key];
     const note = missed ? `${missed}/${r.jumps} jumps never seen within ${JUMP_TIMEOUT_MS / 1000} s` : `${r.jumps} jumps`;
-    rows.push(row({ name: `freshness → ${label}: p50`, unit: 'ms', value: s.p50, baseline: r.sim.p50, baselineLabel: 'sim /sim/state', target: '', pass: null, note }));
-    rows.push(row({ name: `freshness → ${label}: p95`, unit: 'ms', value: s.p95, baseline: r.sim.p95, baselineLabel: 'sim /sim/state', target: '≤ 1,500 ms', pass: missed === 0 && s.p95 <= 1500 }));
+    rows.push(
+      row({ name: `freshness → ${label}: p50`, unit: 'ms', value: s.p50, baseline: r.sim.p50, baselineLabel: 'sim /sim/state', target: '', pass: null, note }),
+    );
+    rows.push(
+      row({
+        name: `freshness → ${label}: p95`,
+        unit: 'ms',
+        value: s.p95,
+        baseline: r.sim.p95,
+        baselineLabel: 'sim /sim/state',
+        target: '≤ 1,500 ms',
+        pass: missed === 0 && s.p95 <= 1500,
+      }),
+    );
   }
   return rows;
 }

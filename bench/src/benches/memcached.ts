@@ -35,7 +35,14 @@ export async function benchPublishSize(mc: Memcached, fixture: Fixture, cycles: 
   const n = fixture.symbols.length;
   const keys = createKeys(`benchpub${n}:`);
   const cache = createCache({ servers: [mc.address], timeoutMs: 5000 });
-  const raw = memjs.Client.create(mc.address, { retries: 1, timeout: 5, conntimeout: 5, keepAlive: true, failover: false, logger: { log: () => {} } } as memjs.ClientOptions);
+  const raw = memjs.Client.create(mc.address, {
+    retries: 1,
+    timeout: 5,
+    conntimeout: 5,
+    keepAlive: true,
+    failover: false,
+    logger: { log: () => {} },
+  } as memjs.ClientOptions);
   const publisher = new Publisher({ cache, keys, analyzerId: 'bench', source: 'sim', shard: undefined });
   const rawGet = (key: string) => new Promise<Buffer | null>((resolve, reject) => raw.get(key, (err, v) => (err ? reject(err) : resolve(v ?? null))));
   const rawSet = (key: string, value: Buffer) =>
@@ -51,7 +58,10 @@ export async function benchPublishSize(mc: Memcached, fixture: Fixture, cycles: 
     // JSON bytes of one generation, counted here (PublishResult.bytes loses updates under concurrency: `bytes += await …`).
     const sample = cycleOutput(fixture, gen);
     const meta = { generation: gen, producedAt: sample.producedAt, analyzerId: 'bench', source: 'sim' as const };
-    let bytes = Buffer.byteLength(encodeEnvelope(makeEnvelope('symbols', meta, sample.symbols))) + Buffer.byteLength(encodeEnvelope(makeEnvelope('overview', meta, sample.overview))) + Buffer.byteLength(encodeEnvelope(makeEnvelope('heartbeat', meta, sample.heartbeat)));
+    let bytes =
+      Buffer.byteLength(encodeEnvelope(makeEnvelope('symbols', meta, sample.symbols))) +
+      Buffer.byteLength(encodeEnvelope(makeEnvelope('overview', meta, sample.overview))) +
+      Buffer.byteLength(encodeEnvelope(makeEnvelope('heartbeat', meta, sample.heartbeat)));
     for (const d of sample.details.values()) bytes += Buffer.byteLength(encodeEnvelope(makeEnvelope('symbol', meta, d)));
     // The stored bytes of one generation, exactly as memcached holds them (compressed where the codec compressed).
     const stored = async (list: string[]) => Promise.all(list.map(async (k) => [k, (await rawGet(k)) ?? Buffer.alloc(0)] as [string, Buffer]));
@@ -82,7 +92,15 @@ export async function benchPublishSize(mc: Memcached, fixture: Fixture, cycles: 
       await rawCycle();
       base.push(nowMs() - t1);
     }
-    return { symbols: n, cycles, detailsPerCycle: detailKeys.length, bytesPerCycle: bytes, storedBytesPerCycle: storedBytes, publisher: summarize(pub), rawMemjs: summarize(base) };
+    return {
+      symbols: n,
+      cycles,
+      detailsPerCycle: detailKeys.length,
+      bytesPerCycle: bytes,
+      storedBytesPerCycle: storedBytes,
+      publisher: summarize(pub),
+      rawMemjs: summarize(base),
+    };
   } finally {
     cache.close();
     raw.close();
@@ -93,7 +111,24 @@ export function publishRows(r: PublishSizeResult): Row[] {
   const n = r.symbols;
   const note = `${r.detailsPerCycle} details + 3 keys, ${Math.round(r.bytesPerCycle / 1024)} KiB JSON → ${Math.round(r.storedBytesPerCycle / 1024)} KiB stored`;
   return [
-    row({ name: `publish cycle ${n} sym: p50`, unit: 'ms', value: r.publisher.p50, baseline: r.rawMemjs.p50, baselineLabel: 'raw memjs sets', target: '', pass: null, note }),
-    row({ name: `publish cycle ${n} sym: p95`, unit: 'ms', value: r.publisher.p95, baseline: r.rawMemjs.p95, baselineLabel: 'raw memjs sets', target: '', pass: null }),
+    row({
+      name: `publish cycle ${n} sym: p50`,
+      unit: 'ms',
+      value: r.publisher.p50,
+      baseline: r.rawMemjs.p50,
+      baselineLabel: 'raw memjs sets',
+      target: '',
+      pass: null,
+      note,
+    }),
+    row({
+      name: `publish cycle ${n} sym: p95`,
+      unit: 'ms',
+      value: r.publisher.p95,
+      baseline: r.rawMemjs.p95,
+      baselineLabel: 'raw memjs sets',
+      target: '',
+      pass: null,
+    }),
   ];
 }

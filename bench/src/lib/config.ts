@@ -37,7 +37,10 @@ export function loadConfig(): BenchConfig {
   const durationS = num('BENCH_DURATION_S', 10, 1);
   // Quick mode (BENCH_DURATION_S < 10): fewer jumps/cycles and a sparser scoring in the replay; each stays overridable.
   const quick = durationS < 10;
-  const only = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return {
     durationS,
     warmupS: num('BENCH_WARMUP_S', quick ? 1 : 2, 0),

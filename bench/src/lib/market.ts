@@ -5,7 +5,15 @@
 // (new trades, the forming candles move, book and ticker deltas), so every cycle scores changed snapshots.
 import { TIMEFRAME_MS, TIMEFRAMES, type Timeframe } from '@confluence/contracts';
 import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@confluence/confluence';
-import { ACCOUNT_RATIO_BACKFILL, FUNDING_BACKFILL, KLINE_BACKFILL, MarketStore, OPEN_INTEREST_BACKFILL, type DataEvent, type ScoreSource } from '@confluence/analyzer';
+import {
+  ACCOUNT_RATIO_BACKFILL,
+  FUNDING_BACKFILL,
+  KLINE_BACKFILL,
+  MarketStore,
+  OPEN_INTEREST_BACKFILL,
+  type DataEvent,
+  type ScoreSource,
+} from '@confluence/analyzer';
 
 export const TF_MS: Readonly<Record<Timeframe, number>> = TIMEFRAME_MS;
 /** A fixed market start (2026-01-01T00:00:30Z) so runs are comparable. */
@@ -107,7 +115,7 @@ export class SyntheticMarket {
         const close = closes[k];
         const open = k === 0 ? close : closes[k - 1];
         const wick = Math.round(r() * sigma * 0.5);
-        const volume = Math.round(1000 * Math.sqrt(ms / 60_000) * (0.5 + r())) ;
+        const volume = Math.round(1000 * Math.sqrt(ms / 60_000) * (0.5 + r()));
         candles.push({
           start: formingStart - (n - 1 - k) * ms,
           open: open * tick,
@@ -129,10 +137,12 @@ export class SyntheticMarket {
 
     // History series (REST), as many points as the warm-up fetches: 5-min open interest and long/short, 8-hourly funding.
     const oi: OpenInterestPoint[] = [];
-    for (let k = OPEN_INTEREST_BACKFILL; k >= 1; k--) oi.push({ ts: Math.floor((now - k * 300_000) / 300_000) * 300_000, openInterest: st.oi * (1 + 0.02 * Math.sin(k / 20) + 0.005 * (r() - 0.5)) });
+    for (let k = OPEN_INTEREST_BACKFILL; k >= 1; k--)
+      oi.push({ ts: Math.floor((now - k * 300_000) / 300_000) * 300_000, openInterest: st.oi * (1 + 0.02 * Math.sin(k / 20) + 0.005 * (r() - 0.5)) });
     store.mergeOpenInterest(symbol, oi);
     const funding: FundingPoint[] = [];
-    for (let k = FUNDING_BACKFILL; k >= 1; k--) funding.push({ ts: Math.floor(now / 28_800_000) * 28_800_000 - k * 28_800_000, rate: 0.0001 * (1 + Math.sin(k / 7)) });
+    for (let k = FUNDING_BACKFILL; k >= 1; k--)
+      funding.push({ ts: Math.floor(now / 28_800_000) * 28_800_000 - k * 28_800_000, rate: 0.0001 * (1 + Math.sin(k / 7)) });
     store.mergeFunding(symbol, funding);
     const ls: LongShortPoint[] = [];
     for (let k = ACCOUNT_RATIO_BACKFILL; k >= 1; k--) {
@@ -179,7 +189,16 @@ export class SyntheticMarket {
       const ts = now - span + Math.floor(((k + 1) * span) / (nt + 1));
       p += Math.round((pxTicks - p) * 0.05 + (r() - 0.5) * 3);
       const side = r() < st.buyBias ? 'Buy' : 'Sell';
-      this.apply({ type: 'trade', symbol, ts, recvTs: ts, price: Math.max(1, p) * tick, size: Math.round((r() < 0.01 ? 50 : 0.1 + 3 * r() * r()) * 1000) / 1000, side, id: `t${++st.tradeId}` });
+      this.apply({
+        type: 'trade',
+        symbol,
+        ts,
+        recvTs: ts,
+        price: Math.max(1, p) * tick,
+        size: Math.round((r() < 0.01 ? 50 : 0.1 + 3 * r() * r()) * 1000) / 1000,
+        side,
+        id: `t${++st.tradeId}`,
+      });
     }
     for (let k = 0; k < 20; k++) {
       const ts = now - 3_000_000 + k * 150_000;
@@ -232,7 +251,22 @@ export class SyntheticMarket {
         const f = st.forming[tf];
         const start = Math.floor(now / step) * step;
         if (start > f.start) {
-          this.apply({ type: 'candle', symbol, timeframe: tf, ts: now, recvTs: now, start: f.start, end: f.start + step - 1, open: f.open * tick, high: f.high * tick, low: f.low * tick, close: f.close * tick, volume: f.volume, turnover: f.volume * f.close * tick, confirmed: true });
+          this.apply({
+            type: 'candle',
+            symbol,
+            timeframe: tf,
+            ts: now,
+            recvTs: now,
+            start: f.start,
+            end: f.start + step - 1,
+            open: f.open * tick,
+            high: f.high * tick,
+            low: f.low * tick,
+            close: f.close * tick,
+            volume: f.volume,
+            turnover: f.volume * f.close * tick,
+            confirmed: true,
+          });
           st.forming[tf] = { start, open: f.close, high: f.close, low: f.close, close: f.close, volume: 0 };
         }
         const c = st.forming[tf];
@@ -240,7 +274,22 @@ export class SyntheticMarket {
         c.high = Math.max(c.high, st.px);
         c.low = Math.min(c.low, st.px);
         c.volume += vol;
-        this.apply({ type: 'candle', symbol, timeframe: tf, ts: now, recvTs: now, start: c.start, end: c.start + step - 1, open: c.open * tick, high: c.high * tick, low: c.low * tick, close: c.close * tick, volume: c.volume, turnover: c.volume * c.close * tick, confirmed: false });
+        this.apply({
+          type: 'candle',
+          symbol,
+          timeframe: tf,
+          ts: now,
+          recvTs: now,
+          start: c.start,
+          end: c.start + step - 1,
+          open: c.open * tick,
+          high: c.high * tick,
+          low: c.low * tick,
+          close: c.close * tick,
+          volume: c.volume,
+          turnover: c.volume * c.close * tick,
+          confirmed: false,
+        });
       }
       // Book: re-centre on the current touch now and then (a fresh snapshot, as after a resubscribe), otherwise size deltas.
       if (r() < 0.02) this.apply(this.bookSnapshot(st, now));

@@ -1,7 +1,7 @@
 // Child processes for the benchmarks: the same real-process harness as the end-to-end tests (@confluence/testkit),
 // plus what only benchmarks need (quiet services, bench servers and workers, cleanup on a signal).
 import path from 'node:path';
-import { ROOT, Service, killAll, startAnalyzer as kitAnalyzer, startProcess, startWeb as kitWeb, waitFor } from '@confluence/testkit';
+import { ROOT, type Service, killAll, startAnalyzer as kitAnalyzer, startProcess, startWeb as kitWeb, waitFor } from '@confluence/testkit';
 
 export {
   ROOT,

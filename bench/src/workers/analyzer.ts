@@ -10,7 +10,23 @@ import { Worker } from 'node:worker_threads';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
-import { createNormalizer, inThreadScorer, isControlEvent, MarketStore, MoveTracker, ScoringPool, scoreAll, scoreAllSync, toDetail, toRow, tuneHeap, type MarketEvent, type Scored, type Scorer, type ScoreSource } from '@confluence/analyzer';
+import {
+  createNormalizer,
+  inThreadScorer,
+  isControlEvent,
+  type MarketStore,
+  MoveTracker,
+  ScoringPool,
+  scoreAll,
+  scoreAllSync,
+  toDetail,
+  toRow,
+  tuneHeap,
+  type MarketEvent,
+  type Scored,
+  type Scorer,
+  type ScoreSource,
+} from '@confluence/analyzer';
 import { syntheticFrameStream } from '@confluence/testkit';
 import { benchFrames, benchIngest } from '../lib/ingest';
 import { MARKET_START, SyntheticMarket, symbolNames } from '../lib/market';
@@ -265,7 +281,12 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
   if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
   const sizes = store.sizes(symbols[0]);
   // Where the heap's committed size goes (space → committed / used MB), to tell live data from retained pages.
-  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, { sizeMb: +(sp.space_size / 1048576).toFixed(1), usedMb: +(sp.space_used_size / 1048576).toFixed(1) }]));
+  const spaces = Object.fromEntries(
+    getHeapSpaceStatistics().map((sp) => [
+      sp.space_name,
+      { sizeMb: +(sp.space_size / 1048576).toFixed(1), usedMb: +(sp.space_used_size / 1048576).toFixed(1) },
+    ]),
+  );
   let trades = 0;
   for (const s of symbols) trades += store.sizes(s)?.trades ?? 0;
   const scored = [...lastDetails.values()].length;
@@ -347,7 +368,10 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   let ingestMs = 0;
   const before = rssMb();
   const t0 = nowMs();
-  const feed = new Worker(FEED_SOURCE, { eval: true, workerData: { testkit: require.resolve('@confluence/testkit'), symbols, rate, startTs: MARKET_START, seconds: 3 * seconds + 5 } });
+  const feed = new Worker(FEED_SOURCE, {
+    eval: true,
+    workerData: { testkit: require.resolve('@confluence/testkit'), symbols, rate, startTs: MARKET_START, seconds: 3 * seconds + 5 },
+  });
   // Intake: each batch is parsed and applied as it arrives, as the WebSocket handler does with each frame.
   feed.on('message', (batch: string[]) => {
     const ts = nowMs();

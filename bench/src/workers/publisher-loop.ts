@@ -9,7 +9,11 @@ import { createKeys, type SymbolDetail, type SymbolRow } from '@confluence/contr
 import { Publisher } from '@confluence/analyzer';
 import { cycleOutput, type Fixture } from '../lib/fixtures';
 
-const raw = JSON.parse(fs.readFileSync(process.env.FIXTURE_FILE ?? '', 'utf8')) as { symbols: string[]; rows: SymbolRow[]; details: Array<[string, SymbolDetail]> };
+const raw = JSON.parse(fs.readFileSync(process.env.FIXTURE_FILE ?? '', 'utf8')) as {
+  symbols: string[];
+  rows: SymbolRow[];
+  details: Array<[string, SymbolDetail]>;
+};
 const fixture: Fixture = { symbols: raw.symbols, rows: raw.rows, details: new Map(raw.details) };
 const cache = createCache({ servers: (process.env.MEMCACHED_SERVERS ?? '127.0.0.1:11211').split(','), timeoutMs: 2000 });
 const publisher = new Publisher({ cache, keys: createKeys(process.env.KEY_PREFIX), analyzerId: 'bench', source: 'sim', shard: undefined });

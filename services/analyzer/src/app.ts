@@ -1,18 +1,18 @@
 import os from 'node:os';
-import { Cache, createCache } from '@confluence/cache';
-import { createEngine, Engine, EngineConfigInput } from '@confluence/confluence';
+import { type Cache, createCache } from '@confluence/cache';
+import { createEngine, type Engine, type EngineConfigInput } from '@confluence/confluence';
 import { createKeys } from '@confluence/contracts';
 import type { AnalyzerConfig } from '@confluence/config';
-import { Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
+import { type Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
 import { PublishCycle } from './cycle/publish-cycle';
 import { Scoreboard } from './cycle/scoreboard';
 import { SignalsWiring } from './cycle/signals-wiring';
 import { HealthReport, HealthServer } from './health/api';
-import { createIntake, Intake, intakeOptionsFromConfig } from './intake/intake';
+import { createIntake, type Intake, intakeOptionsFromConfig } from './intake/intake';
 import { createAnalyzerMetrics } from './metrics';
 import { inThreadScorer, ScoringPool, type Scorer } from './scoring/pool';
 import { runShutdown } from './shutdown';
-import { createSignals, Signals } from './signals';
+import { createSignals, type Signals } from './signals';
 
 export interface AnalyzerDeps {
   logger?: Logger;
@@ -38,9 +38,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
   const logger = deps.logger ?? createLogger({ service: 'analyzer', level: config.logLevel, format: config.logFormat });
   const analyzerId = config.analyzerId ?? `${os.hostname()}-${process.pid}`;
   const driverLog = createRateLimitedLog(logger, 10_000);
-  const cache =
-    deps.cache ??
-    createCache({ ...config.memcached, onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }) });
+  const cache = deps.cache ?? createCache({ ...config.memcached, onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }) });
   const keys = createKeys(config.keyPrefix);
   // A bad weight table is a config error at start, never silently ignored.
   // The engine validates names and sums at run time; the cast only widens the static type of a parsed env value.
@@ -94,7 +92,15 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
   return {
     async start() {
       const port = await health.listen(config.port, config.host);
-      logger.info('analyzer starting', { analyzerId, port, host: config.host, source, memcached: config.memcached.servers, keyPrefix: config.keyPrefix, shard: config.shard ?? null });
+      logger.info('analyzer starting', {
+        analyzerId,
+        port,
+        host: config.host,
+        source,
+        memcached: config.memcached.servers,
+        keyPrefix: config.keyPrefix,
+        shard: config.shard ?? null,
+      });
       wiring.attach();
       // Cycles run from the start, so the heartbeat says "Bybit unreachable" while the intake keeps retrying,
       // rather than leaving the dashboard waiting for a first publish that never comes.

@@ -1,17 +1,17 @@
 import http from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import compression from 'compression';
-import express, { Express, NextFunction } from 'express';
+import express, { type Express, type NextFunction } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { Cache, createCache } from '@confluence/cache';
+import { type Cache, createCache } from '@confluence/cache';
 import { createKeys } from '@confluence/contracts';
 import { type WebConfig, isLoopbackHost } from '@confluence/config';
-import { Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
+import { type Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
 import { ExtrasPoller } from './extras-poller';
 import { COMPRESS_THRESHOLD_BYTES, FastBodies } from './fast-bodies';
 import { HttpError, errorHandler, sendError } from './http-errors';
 import { clientErrorHandler, expectationFailed, methodNotAllowed } from './http-guards';
-import { WebMetrics, createWebMetrics } from './metrics';
+import { type WebMetrics, createWebMetrics } from './metrics';
 import { OnDemandCache } from './on-demand';
 import { Poller } from './poller';
 import { Reader } from './reader';
@@ -128,11 +128,16 @@ function routedApp(config: WebConfig, ctx: RouteContext, logger: Logger, now: ()
 
 /** The stream hub, fed by the poller: every new view and every status change goes out to the clients. */
 function streamHub(config: WebConfig, poller: Poller, reader: Reader, metrics: WebMetrics): StreamHub {
-  const hub = new StreamHub(() => reader.status(), (n) => metrics.sseClients.set(n), {
-    maxClients: config.sseMaxClients,
-    maxPerIp: config.sseMaxPerIp,
-    heartbeatMs: config.sseHeartbeatMs,
-  }, (reason) => metrics.sseDropped.inc({ reason }));
+  const hub = new StreamHub(
+    () => reader.status(),
+    (n) => metrics.sseClients.set(n),
+    {
+      maxClients: config.sseMaxClients,
+      maxPerIp: config.sseMaxPerIp,
+      heartbeatMs: config.sseHeartbeatMs,
+    },
+    (reason) => metrics.sseDropped.inc({ reason }),
+  );
   poller.onChange((s) => {
     metrics.generationsSeen.inc();
     hub.publishSnapshot(s);
@@ -149,9 +154,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
   const logger = deps.logger ?? createLogger({ service: 'web', level: config.logLevel, format: config.logFormat });
   const now = deps.now ?? Date.now;
   const driverLog = createRateLimitedLog(logger, 10_000, now);
-  const cache =
-    deps.cache ??
-    createCache({ ...config.memcached, onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }) });
+  const cache = deps.cache ?? createCache({ ...config.memcached, onDriverLog: (m) => driverLog('warn', 'memjs', 'memcached driver', { detail: m }) });
   const keys = createKeys(config.keyPrefix);
   const metrics = createWebMetrics();
   const reader = new Reader({ cache, keys, logger, defaultPublishIntervalMs: config.publishIntervalMs, now });
@@ -173,18 +176,32 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
       // requestTimeout (an SSE stream is a finished request, so it is not affected), idle keep-alive after
       // keepAliveTimeout. Node checks these every connectionsCheckingInterval, so that is kept short.
       server = http.createServer(
-        { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs), requireHostHeader: false },
+        {
+          headersTimeout: config.headersTimeoutMs,
+          requestTimeout: config.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+          requireHostHeader: false,
+        },
         app,
       );
       server.keepAliveTimeout = config.keepAliveTimeoutMs;
       server.on('checkExpectation', expectationFailed);
-      server.on('clientError', clientErrorHandler((err) => metrics.clientErrors.inc({ code: err.code ?? 'unknown' })));
+      server.on(
+        'clientError',
+        clientErrorHandler((err) => metrics.clientErrors.inc({ code: err.code ?? 'unknown' })),
+      );
       await new Promise<void>((resolve, reject) => {
         server!.once('error', reject);
         server!.listen(config.port, config.host, () => resolve());
       });
       const port = (server.address() as AddressInfo).port;
-      logger.info('web listening', { port, host: config.host, memcached: config.memcached.servers, keyPrefix: config.keyPrefix, auth: Boolean(config.authToken) });
+      logger.info('web listening', {
+        port,
+        host: config.host,
+        memcached: config.memcached.servers,
+        keyPrefix: config.keyPrefix,
+        auth: Boolean(config.authToken),
+      });
       if (!config.authToken && !isLoopbackHost(config.host)) {
         logger.warn('WEB IS REACHABLE BEYOND THIS MACHINE WITHOUT AUTHENTICATION', {
           host: config.host,

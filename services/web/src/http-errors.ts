@@ -1,7 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -11,14 +15,21 @@ export function sendError(res: Response, status: number, code: string, message: 
     res.end();
     return;
   }
-  res.status(status).type('application/json').set('Cache-Control', 'no-store').send(JSON.stringify({ error: { code, message } }));
+  res
+    .status(status)
+    .type('application/json')
+    .set('Cache-Control', 'no-store')
+    .send(JSON.stringify({ error: { code, message } }));
 }
 
 /** The one error middleware, registered last: every failure leaves as `{error:{code,message}}`. */
 export function errorHandler(onServerError: (err: unknown, req: Request) => void) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (err instanceof HttpError) return sendError(res, err.status, err.code, err.message);
-    const status = typeof err === 'object' && err !== null ? Number((err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode) : NaN;
+    const status =
+      typeof err === 'object' && err !== null
+        ? Number((err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode)
+        : NaN;
     if (status >= 400 && status < 500) {
       // Express/body-parser/URI decoding errors: the client's fault, say so plainly.
       const type = (err as { type?: string }).type;

@@ -1,4 +1,4 @@
-import { IncomingMessage, STATUS_CODES, ServerResponse } from 'node:http';
+import { type IncomingMessage, STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { sendError } from './http-errors';
@@ -51,7 +51,9 @@ export function clientErrorHandler(onError: (err: NodeJS.ErrnoException) => void
 
 /** Node answers an Expect other than 100-continue with a bare 417; this one says why, in the usual shape. */
 export function expectationFailed(req: IncomingMessage, res: ServerResponse): void {
-  const body = JSON.stringify({ error: { code: 'expectation_failed', message: `Expect: ${String(req.headers.expect).slice(0, 60)} is not supported (only 100-continue)` } });
+  const body = JSON.stringify({
+    error: { code: 'expectation_failed', message: `Expect: ${String(req.headers.expect).slice(0, 60)} is not supported (only 100-continue)` },
+  });
   res.writeHead(417, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' });
   res.end(body);
 }

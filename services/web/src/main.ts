@@ -1,4 +1,4 @@
-import { exitOnConfigError, loadWebConfig, WebConfig } from '@confluence/config';
+import { exitOnConfigError, loadWebConfig, type WebConfig } from '@confluence/config';
 import { createLogger, runService } from '@confluence/logger';
 import { createApp } from './app';
 

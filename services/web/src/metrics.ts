@@ -28,12 +28,35 @@ export function createWebMetrics(): WebMetrics {
       registers: [registry],
     }),
     sseClients: new client.Gauge({ name: 'confluence_web_sse_clients', help: 'Connected Server-Sent Events clients', registers: [registry] }),
-    statusChanges: new client.Counter({ name: 'confluence_web_status_changes_total', help: 'Status changes seen by the web, by new state', labelNames: ['state'], registers: [registry] }),
+    statusChanges: new client.Counter({
+      name: 'confluence_web_status_changes_total',
+      help: 'Status changes seen by the web, by new state',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
     cacheErrors: new client.Counter({ name: 'confluence_web_memcached_errors_total', help: 'Memcached operations that failed', registers: [registry] }),
     generationsSeen: new client.Counter({ name: 'confluence_web_generations_total', help: 'New table generations read from Memcached', registers: [registry] }),
-    authFailures: new client.Counter({ name: 'confluence_web_auth_failures_total', help: 'Requests refused for a missing, wrong or malformed token', registers: [registry] }),
-    sseRefused: new client.Counter({ name: 'confluence_web_sse_refused_total', help: 'Streams refused because a stream cap was reached', registers: [registry] }),
-    sseDropped: new client.Counter({ name: 'confluence_web_sse_dropped_total', help: 'Streams the web closed: not_reading (a heartbeat found nothing taken) or too_far_behind (buffer cap)', labelNames: ['reason'], registers: [registry] }),
-    clientErrors: new client.Counter({ name: 'confluence_web_client_errors_total', help: "Connections Node's HTTP parser refused (malformed, oversized or too slow requests), by error code", labelNames: ['code'], registers: [registry] }),
+    authFailures: new client.Counter({
+      name: 'confluence_web_auth_failures_total',
+      help: 'Requests refused for a missing, wrong or malformed token',
+      registers: [registry],
+    }),
+    sseRefused: new client.Counter({
+      name: 'confluence_web_sse_refused_total',
+      help: 'Streams refused because a stream cap was reached',
+      registers: [registry],
+    }),
+    sseDropped: new client.Counter({
+      name: 'confluence_web_sse_dropped_total',
+      help: 'Streams the web closed: not_reading (a heartbeat found nothing taken) or too_far_behind (buffer cap)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    clientErrors: new client.Counter({
+      name: 'confluence_web_client_errors_total',
+      help: "Connections Node's HTTP parser refused (malformed, oversized or too slow requests), by error code",
+      labelNames: ['code'],
+      registers: [registry],
+    }),
   };
 }

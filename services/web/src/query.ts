@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIRECTIONS, type SortKey, SORT_KEYS, SymbolRow, defaultOrder, sortRows } from '@confluence/contracts';
+import { DIRECTIONS, type SortKey, SORT_KEYS, type SymbolRow, defaultOrder, sortRows } from '@confluence/contracts';
 import { HttpError } from './http-errors';
 
 /** Every sort key of the dashboard's table: the rules (values, default orders) are the shared ones. */
@@ -11,8 +11,16 @@ export const symbolsQuerySchema = z
     sort: z.enum(SORT_COLUMNS, { error: `sort must be one of ${SORT_COLUMNS.join(', ')}` }).optional(),
     order: z.enum(['asc', 'desc'], { error: 'order must be asc or desc' }).optional(),
     direction: z.enum(DIRECTIONS, { error: `direction must be one of ${DIRECTIONS.join(', ')}` }).optional(),
-    q: z.string().regex(/^[A-Za-z0-9]{1,30}$/, 'q must be 1-30 letters or digits').optional(),
-    limit: z.string().regex(/^\d{1,4}$/, 'limit must be an integer 1-1000').transform(Number).pipe(z.number().int().min(1, 'limit must be 1-1000').max(1000, 'limit must be 1-1000')).optional(),
+    q: z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,30}$/, 'q must be 1-30 letters or digits')
+      .optional(),
+    limit: z
+      .string()
+      .regex(/^\d{1,4}$/, 'limit must be an integer 1-1000')
+      .transform(Number)
+      .pipe(z.number().int().min(1, 'limit must be 1-1000').max(1000, 'limit must be 1-1000'))
+      .optional(),
   })
   .strict();
 
@@ -32,7 +40,10 @@ export function parseQuery<T>(schema: z.ZodType<T>, query: Record<string, unknow
   const r = schema.safeParse(query);
   if (!r.success) {
     const issue = r.error.issues[0];
-    const message = issue?.code === 'unrecognized_keys' ? `unknown parameter(s): ${issue.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}` : (issue?.message ?? 'invalid parameter');
+    const message =
+      issue?.code === 'unrecognized_keys'
+        ? `unknown parameter(s): ${issue.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}`
+        : (issue?.message ?? 'invalid parameter');
     throw new HttpError(400, 'bad_parameter', message);
   }
   return r.data;

@@ -1,23 +1,23 @@
 import { EventEmitter } from 'node:events';
-import { Cache, CacheCorruptValueError, CacheUnavailableError } from '@confluence/cache';
+import { type Cache, CacheCorruptValueError, CacheUnavailableError } from '@confluence/cache';
 import {
-  Envelope,
-  HeartbeatData,
-  Keys,
-  Kind,
-  MarketSource,
-  OverviewData,
-  RejectedValue,
-  ShardId,
-  Status,
-  SymbolRow,
-  SymbolsData,
+  type Envelope,
+  type HeartbeatData,
+  type Keys,
+  type Kind,
+  type MarketSource,
+  type OverviewData,
+  type RejectedValue,
+  type ShardId,
+  type Status,
+  type SymbolRow,
+  type SymbolsData,
   computeOverview,
   decodeEnvelope,
   decodeSymbolsLenient,
 } from '@confluence/contracts';
-import { Logger, createRateLimitedLog } from '@confluence/logger';
-import { MAX_CLOCK_SKEW_MS, ShardView, deriveStatus } from './status';
+import { type Logger, createRateLimitedLog } from '@confluence/logger';
+import { MAX_CLOCK_SKEW_MS, type ShardView, deriveStatus } from './status';
 
 /** One consistent view of the table: rows and overview of the same generation(s), serialised once. */
 export interface TableSnapshot {
@@ -153,7 +153,11 @@ export class Reader extends EventEmitter<ReaderEvents> {
     }
     const future = stamps.find(([, t]) => t > now + MAX_CLOCK_SKEW_MS);
     if (!future) return false;
-    this.reject(key, 'future_timestamp', `${future[0]} is ${Math.round((future[1] - now) / 1000)} s in the future (more than the ${MAX_CLOCK_SKEW_MS / 1000} s allowed for clock skew)`);
+    this.reject(
+      key,
+      'future_timestamp',
+      `${future[0]} is ${Math.round((future[1] - now) / 1000)} s in the future (more than the ${MAX_CLOCK_SKEW_MS / 1000} s allowed for clock skew)`,
+    );
     return true;
   }
 
@@ -351,7 +355,15 @@ export class Reader extends EventEmitter<ReaderEvents> {
     const status = this.computeStatus(this.opts.now());
     this.statusCache = { at: status.now, status };
     // Ages change every poll; the event is about a change of state, flags, generation or problems.
-    const key = JSON.stringify([status.state, status.simulated, status.feedDown, status.generation, status.rejected.length, status.shards?.map((s) => s.state), status.warmup]);
+    const key = JSON.stringify([
+      status.state,
+      status.simulated,
+      status.feedDown,
+      status.generation,
+      status.rejected.length,
+      status.shards?.map((s) => s.state),
+      status.warmup,
+    ]);
     if (key !== this.statusKey) {
       this.statusKey = key;
       this.emit('status', status);

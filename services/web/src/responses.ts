@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { ApiEnvelope, Envelope, REWRITE_UNCHANGED_MS, Status, isValidSymbol } from '@confluence/contracts';
+import { type ApiEnvelope, type Envelope, REWRITE_UNCHANGED_MS, type Status, isValidSymbol } from '@confluence/contracts';
 import { HttpError } from './http-errors';
 import { parseQuery, symbolsQuerySchema } from './query';
 import type { Reader } from './reader';
@@ -30,7 +30,11 @@ export function sendEnvelope<T>(reader: Reader, res: Response, envelope: Envelop
 export function nothingYet(reader: Reader, res: Response): boolean {
   if (reader.snapshot()) return false;
   const status = reader.status();
-  res.status(503).type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify({ error: { code: status.state, message: status.message }, status }));
+  res
+    .status(503)
+    .type(JSON_TYPE)
+    .set('Cache-Control', 'no-store')
+    .send(JSON.stringify({ error: { code: status.state, message: status.message }, status }));
   return true;
 }
 

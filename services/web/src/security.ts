@@ -150,7 +150,12 @@ export function requireToken(options: TokenOptions): RequestHandler {
 export class FailureLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
 
-  constructor(private readonly limit: number, private readonly windowMs = 60_000, private readonly now: () => number = Date.now, private readonly maxClients = 10_000) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+    private readonly maxClients = 10_000,
+  ) {}
 
   /** Milliseconds until the client may try again, or 0 when it may try now. */
   blockedFor(key: string): number {
@@ -191,7 +196,12 @@ export class FailureLimiter {
       const wait = this.blockedFor(req.ip ?? '');
       if (wait === 0) return next();
       res.setHeader('Retry-After', String(Math.ceil(wait / 1000)));
-      sendError(res, 429, 'too_many_auth_failures', `more than ${this.limit} failed authentications per minute from this address; try again in ${Math.ceil(wait / 1000)} s`);
+      sendError(
+        res,
+        429,
+        'too_many_auth_failures',
+        `more than ${this.limit} failed authentications per minute from this address; try again in ${Math.ceil(wait / 1000)} s`,
+      );
     };
   }
 }

@@ -87,7 +87,10 @@ export function deriveStatus(input: StatusInput): Status {
   const repairing = known ? fresh.reduce((n, h) => n + (h.intake.repairing ?? 0), 0) : 0;
   const feedDown =
     known &&
-    fresh.some((h) => h.intake.state !== 'closed' && (!h.intake.connected || (h.intake.lastMessageAt !== null && h.lastCycleAt - h.intake.lastMessageAt > FEED_SILENT_MS)));
+    fresh.some(
+      (h) =>
+        h.intake.state !== 'closed' && (!h.intake.connected || (h.intake.lastMessageAt !== null && h.lastCycleAt - h.intake.lastMessageAt > FEED_SILENT_MS)),
+    );
 
   let state: StatusState;
   if (!input.cacheReachable) state = 'cache_unreachable';
@@ -108,7 +111,9 @@ export function deriveStatus(input: StatusInput): Status {
   if (state === 'ok' || state === 'warming_up') {
     // Each value by its own age, not only the heartbeat's: a fresh heartbeat beside a table the reader could not
     // accept (or an analyzer that stopped writing one value) must not read as live.
-    const interval = heartbeats.length ? Math.max(...heartbeats.map((h) => h.publishIntervalMs || input.defaultPublishIntervalMs)) : input.defaultPublishIntervalMs;
+    const interval = heartbeats.length
+      ? Math.max(...heartbeats.map((h) => h.publishIntervalMs || input.defaultPublishIntervalMs))
+      : input.defaultPublishIntervalMs;
     const tableStale = tableAgeMs !== null && tableAgeMs > STALE_AFTER_INTERVALS * interval;
     const valueStale = input.value != null && valueAgeMs !== null && valueAgeMs > input.value.staleAfterMs;
     if (tableStale || valueStale) state = 'stale';

@@ -49,7 +49,10 @@ class StreamClient {
   private readonly gzip: zlib.Gzip | null;
   private destroyed = false;
 
-  constructor(readonly res: Response, gzip: boolean) {
+  constructor(
+    readonly res: Response,
+    gzip: boolean,
+  ) {
     this.gzip = gzip ? zlib.createGzip({ level: 6 }) : null;
     if (this.gzip) {
       this.gzip.on('error', () => res.destroy());
@@ -127,7 +130,10 @@ export class StreamHub {
       return { code: 'too_many_streams', message: `the server already serves ${this.limits.maxClients} live streams (WEB_SSE_MAX_CLIENTS); try again later` };
     }
     if ((this.perIp.get(ip) ?? 0) >= this.limits.maxPerIp) {
-      return { code: 'too_many_streams', message: `this address already has ${this.limits.maxPerIp} live streams open (WEB_SSE_MAX_PER_IP); close one and try again` };
+      return {
+        code: 'too_many_streams',
+        message: `this address already has ${this.limits.maxPerIp} live streams open (WEB_SSE_MAX_PER_IP); close one and try again`,
+      };
     }
     return null;
   }

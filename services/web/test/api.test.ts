@@ -2,15 +2,24 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import request from 'supertest';
-import { Cache, createCache } from '@confluence/cache';
+import { type Cache, createCache } from '@confluence/cache';
 import { DEFAULT_KEY_PREFIX, createKeys, makeEnvelope } from '@confluence/contracts';
 import { loadWebConfig } from '@confluence/config';
 import { silentLogger } from '@confluence/logger';
-import { startMemcached, Memcached, waitFor, freePort, META, buildOverviewEnvelope, buildRow, buildSymbolsEnvelope, heartbeatData } from '@confluence/testkit';
-import { createApp, WebApp } from '../src/app';
+import {
+  startMemcached,
+  type Memcached,
+  waitFor,
+  freePort,
+  META,
+  buildOverviewEnvelope,
+  buildRow,
+  buildSymbolsEnvelope,
+  heartbeatData,
+} from '@confluence/testkit';
+import { createApp, type WebApp } from '../src/app';
 
 const keys = createKeys(DEFAULT_KEY_PREFIX);
-
 
 async function publish(cache: Cache, generation: number, n = 20): Promise<void> {
   const meta = { ...META, generation, producedAt: Date.now() };
@@ -61,7 +70,14 @@ describe('web API against a real memcached', () => {
   });
 
   test('when a parameter is unknown or malformed, then a 400 with the error shape', async () => {
-    for (const path of ['/api/symbols?sort=drop%20table', '/api/symbols?limit=0', '/api/symbols?bogus=1', '/api/symbols?sort=score&sort=price', '/api/symbols/btc-usdt', '/api/overview?x=1']) {
+    for (const path of [
+      '/api/symbols?sort=drop%20table',
+      '/api/symbols?limit=0',
+      '/api/symbols?bogus=1',
+      '/api/symbols?sort=score&sort=price',
+      '/api/symbols/btc-usdt',
+      '/api/overview?x=1',
+    ]) {
       const res = await request(url).get(path);
       expect([400, 404]).toContain(res.status);
       expect(res.body).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
@@ -77,7 +93,13 @@ describe('web API against a real memcached', () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 60 }), fc.string({ maxLength: 60 }), async (a, b) => {
         const seg = encodeURIComponent(a);
-        for (const path of [`/api/symbols/${seg}`, `/api/symbols/${seg}/history`, `/api/symbols?sort=${seg}&q=${encodeURIComponent(b)}`, `/api/symbols?${seg}=${encodeURIComponent(b)}`, `/api/timeline/${seg}`]) {
+        for (const path of [
+          `/api/symbols/${seg}`,
+          `/api/symbols/${seg}/history`,
+          `/api/symbols?sort=${seg}&q=${encodeURIComponent(b)}`,
+          `/api/symbols?${seg}=${encodeURIComponent(b)}`,
+          `/api/timeline/${seg}`,
+        ]) {
           const res = await request(url).get(path);
           if (res.status >= 500) throw new Error(`${path} → ${res.status} ${res.text}`);
           if (res.status >= 400 && !res.body.error) throw new Error(`${path} → ${res.status} without error shape`);
@@ -195,13 +217,18 @@ describe('web API against a real memcached', () => {
     expect(page.headers['cache-control']).toBe('no-cache');
     expect(page.headers['content-type']).toMatch(/text\/html/);
     // Revalidation answers 304 while the build is the same.
-    await request(url).get('/').set('If-None-Match', page.headers.etag as string).expect(304);
+    await request(url)
+      .get('/')
+      .set('If-None-Match', page.headers.etag as string)
+      .expect(304);
     const scripts = [...page.text.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
     // One external module script, under a content-hashed name; no inline script (the CSP allows only 'self').
     expect(scripts).toHaveLength(1);
     const entry = /^<script type="module" src="(\/js\/main-[A-Z0-9]{8}\.js)">$/.exec(scripts[0])?.[1];
     expect(entry).toBeDefined();
-    const js = await request(url).get(entry as string).expect(200);
+    const js = await request(url)
+      .get(entry as string)
+      .expect(200);
     expect(js.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(js.headers['content-type']).toMatch(/javascript/);
     // The bundle carries the shared rules itself and loads the chart library on demand, from its own route.
@@ -235,7 +262,9 @@ describe('web compression', () => {
   beforeAll(async () => {
     mc = await startMemcached();
     cache = createCache({ servers: [mc.address], timeoutMs: 500 });
-    app = createApp(loadWebConfig({ MEMCACHED_SERVERS: mc.address, WEB_PORT: '0', WEB_POLL_MS: '50', WEB_RATE_LIMIT_PER_MIN: '0' }), { logger: silentLogger() });
+    app = createApp(loadWebConfig({ MEMCACHED_SERVERS: mc.address, WEB_PORT: '0', WEB_POLL_MS: '50', WEB_RATE_LIMIT_PER_MIN: '0' }), {
+      logger: silentLogger(),
+    });
     url = (await app.start()).url;
     await publish(cache, 500, 40);
     await waitFor(async () => (await request(url).get('/api/status')).body.status.state === 'ok', { what: 'ok' });
@@ -300,7 +329,9 @@ describe('web auth and limits', () => {
 
   beforeAll(async () => {
     mc = await startMemcached();
-    app = createApp(loadWebConfig({ MEMCACHED_SERVERS: mc.address, WEB_PORT: '0', WEB_AUTH_TOKEN: TOKEN, WEB_RATE_LIMIT_PER_MIN: '5' }), { logger: silentLogger() });
+    app = createApp(loadWebConfig({ MEMCACHED_SERVERS: mc.address, WEB_PORT: '0', WEB_AUTH_TOKEN: TOKEN, WEB_RATE_LIMIT_PER_MIN: '5' }), {
+      logger: silentLogger(),
+    });
     url = (await app.start()).url;
   });
   afterAll(async () => {

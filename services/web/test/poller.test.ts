@@ -1,9 +1,9 @@
-import { Cache, createCache } from '@confluence/cache';
+import { type Cache, createCache } from '@confluence/cache';
 import { DEFAULT_KEY_PREFIX, createKeys, makeEnvelope } from '@confluence/contracts';
 import { silentLogger } from '@confluence/logger';
-import { Memcached, startMemcached, waitFor, META, buildOverviewEnvelope, buildSymbolsEnvelope, heartbeatData } from '@confluence/testkit';
+import { type Memcached, startMemcached, waitFor, META, buildOverviewEnvelope, buildSymbolsEnvelope, heartbeatData } from '@confluence/testkit';
 import { Poller } from '../src/poller';
-import { Reader, TableSnapshot } from '../src/reader';
+import { Reader, type TableSnapshot } from '../src/reader';
 
 const keys = createKeys(DEFAULT_KEY_PREFIX);
 

@@ -1,10 +1,10 @@
 import net from 'node:net';
 import request from 'supertest';
-import { Cache, createCache } from '@confluence/cache';
+import { type Cache, createCache } from '@confluence/cache';
 import { loadWebConfig } from '@confluence/config';
-import { LogMeta, Logger, silentLogger } from '@confluence/logger';
-import { Memcached, rawRequest, startMemcached, waitFor, publishGeneration } from '@confluence/testkit';
-import { createApp, WebApp } from '../src/app';
+import { type LogMeta, type Logger, silentLogger } from '@confluence/logger';
+import { type Memcached, rawRequest, startMemcached, waitFor, publishGeneration } from '@confluence/testkit';
+import { createApp, type WebApp } from '../src/app';
 import { tokenMatcher } from '../src/security';
 
 const TOKEN = 'a-long-enough-secret-token';
@@ -41,7 +41,8 @@ describe('token: constant-time comparison', () => {
   test('when tokens are compared, then only the exact token matches, whatever the length given', () => {
     const matches = tokenMatcher(TOKEN);
     expect(matches(TOKEN)).toBe(true);
-    for (const wrong of [undefined, '', TOKEN.slice(0, -1), `${TOKEN}x`, TOKEN.toUpperCase(), 'x'.repeat(5000), `${TOKEN}\u0000`]) expect(matches(wrong)).toBe(false);
+    for (const wrong of [undefined, '', TOKEN.slice(0, -1), `${TOKEN}x`, TOKEN.toUpperCase(), 'x'.repeat(5000), `${TOKEN}\u0000`])
+      expect(matches(wrong)).toBe(false);
   });
 });
 
@@ -58,7 +59,16 @@ describe('web with authentication on', () => {
 
   test('when a cookie, Authorization header, ?token= or Last-Event-ID is malformed, then 401/400 with the error shape on every route', async () => {
     const routes = ['/', '/api/symbols', '/api/symbols/SYM1USDT', '/api/stream', '/static/dashboard.css', '/js/main.js', '/metrics'];
-    const cookies = ['confluence_token=%E0%A4%A', 'confluence_token=%', 'confluence_token=%zz%', 'confluence_token="unterminated', 'confluence_token=', 'confluence_token=a b', '=;;=;confluence_token', 'confluence_token=%00'];
+    const cookies = [
+      'confluence_token=%E0%A4%A',
+      'confluence_token=%',
+      'confluence_token=%zz%',
+      'confluence_token="unterminated',
+      'confluence_token=',
+      'confluence_token=a b',
+      '=;;=;confluence_token',
+      'confluence_token=%00',
+    ];
     const auths = ['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'bearer%20x', `Bearer ${TOKEN} extra`, 'Bearer \u00ff\u00fe', `Bearer ${'x'.repeat(4000)}`];
     let checked = 0;
     for (const route of routes) {
@@ -83,14 +93,20 @@ describe('web with authentication on', () => {
     }
     // With a good token, a Last-Event-ID that is not a generation number is a 400, never a stream or a 5xx.
     for (const id of ['abc', '-1', '1'.repeat(30), '1 2', '%E0%A4%A']) {
-      const res = await rawRequest(port, `GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nLast-Event-ID: ${id}\r\nConnection: close\r\n\r\n`);
+      const res = await rawRequest(
+        port,
+        `GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nLast-Event-ID: ${id}\r\nConnection: close\r\n\r\n`,
+      );
       expect([id, res.status]).toEqual([id, 400]);
       expect(JSON.parse(res.body)).toEqual(ERROR_SHAPE);
       checked++;
     }
     expect(checked).toBe(routes.length * (cookies.length + auths.length) + 10);
     // A malformed cookie next to a good one does not lock the user out; a good cookie among others works.
-    await request(url).get('/api/status').set('Cookie', `other=%E0%A4%A; confluence_token=${encodeURIComponent(TOKEN)}`).expect(200);
+    await request(url)
+      .get('/api/status')
+      .set('Cookie', `other=%E0%A4%A; confluence_token=${encodeURIComponent(TOKEN)}`)
+      .expect(200);
   });
 
   test('when the page is opened with ?token=, then the cookie is HttpOnly and SameSite=Strict and the browser lands on the clean URL', async () => {
@@ -186,7 +202,16 @@ describe('Host header (DNS rebinding)', () => {
         expect(JSON.parse(res.body)).toEqual(ERROR_SHAPE);
         if (host === 'evil.example') expect(JSON.parse(res.body).error.code).toBe('host_not_allowed');
       }
-      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, '10.1.2.3', 'confluence.example.com', 'CONFLUENCE.example.com:443', 'box.lan', 'app.localhost']) {
+      for (const host of [
+        `127.0.0.1:${port}`,
+        `localhost:${port}`,
+        `[::1]:${port}`,
+        '10.1.2.3',
+        'confluence.example.com',
+        'CONFLUENCE.example.com:443',
+        'box.lan',
+        'app.localhost',
+      ]) {
         expect([host, (await get(host)).status]).toEqual([host, 200]);
       }
       expect((await get('evil.example', '/healthz')).status).toBe(200);
@@ -218,7 +243,16 @@ describe('methods, HEAD on the stream, Node parser errors', () => {
   });
 
   test('when a route gets a method it does not take, then 405 with Allow and the error shape', async () => {
-    for (const [method, path] of [['POST', '/api/symbols'], ['DELETE', '/api/symbols/BTCUSDT'], ['PUT', '/api/stream'], ['PATCH', '/'], ['POST', '/healthz'], ['POST', '/metrics'], ['DELETE', '/static/dashboard.css'], ['POST', '/js/main.js']] as const) {
+    for (const [method, path] of [
+      ['POST', '/api/symbols'],
+      ['DELETE', '/api/symbols/BTCUSDT'],
+      ['PUT', '/api/stream'],
+      ['PATCH', '/'],
+      ['POST', '/healthz'],
+      ['POST', '/metrics'],
+      ['DELETE', '/static/dashboard.css'],
+      ['POST', '/js/main.js'],
+    ] as const) {
       const res = await request(url)[method.toLowerCase() as 'post'](path);
       expect([method, path, res.status]).toEqual([method, path, 405]);
       expect(res.headers.allow).toBe('GET, HEAD');

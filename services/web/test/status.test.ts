@@ -1,5 +1,5 @@
 import type { HeartbeatData } from '@confluence/contracts';
-import { ShardView, deriveStatus } from '../src/status';
+import { type ShardView, deriveStatus } from '../src/status';
 
 const NOW = 1_764_080_100_000;
 
@@ -25,7 +25,16 @@ function view(hb: HeartbeatData | null, hasTable = true, index = 0, count = 1): 
   return { index, count, heartbeat: hb, heartbeatProducedAt: hb ? hb.lastCycleAt : null, hasTable, symbolCount: hasTable ? 15 : 0 };
 }
 
-const base = { now: NOW, cacheReachable: true, cacheCheckedAt: NOW, source: 'live' as const, generation: 10, tableProducedAt: NOW - 500, defaultPublishIntervalMs: 1000, rejected: [] };
+const base = {
+  now: NOW,
+  cacheReachable: true,
+  cacheCheckedAt: NOW,
+  source: 'live' as const,
+  generation: 10,
+  tableProducedAt: NOW - 500,
+  defaultPublishIntervalMs: 1000,
+  rejected: [],
+};
 
 describe('deriveStatus', () => {
   test('when the heartbeat is fresh and the table complete, then ok and not simulated', () => {
@@ -68,14 +77,20 @@ describe('deriveStatus', () => {
   });
 
   test('when the exchange feed is down, then feedDown with how long ago the last message came', () => {
-    const s = deriveStatus({ ...base, shards: [view(heartbeat({ intake: { state: 'reconnecting', connected: false, lastMessageAt: NOW - 40_000, reconnects: 3, detail: 'ECONNREFUSED' } }))] });
+    const s = deriveStatus({
+      ...base,
+      shards: [view(heartbeat({ intake: { state: 'reconnecting', connected: false, lastMessageAt: NOW - 40_000, reconnects: 3, detail: 'ECONNREFUSED' } }))],
+    });
     expect(s.feedDown).toBe(true);
     expect(s.message).toMatch(/Bybit unreachable — retrying, last message 40 s ago/);
   });
 
   test('when the analyzer stops with a connected feed, then ageing never turns into "Bybit unreachable": the feed state is unknown, not down', () => {
     // The last heartbeat said the feed was fine; 60 s later nothing new is known about Bybit.
-    const hb = heartbeat({ lastCycleAt: NOW - 60_000, intake: { state: 'connected', connected: true, lastMessageAt: NOW - 60_100, reconnects: 0, detail: null } });
+    const hb = heartbeat({
+      lastCycleAt: NOW - 60_000,
+      intake: { state: 'connected', connected: true, lastMessageAt: NOW - 60_100, reconnects: 0, detail: null },
+    });
     const s = deriveStatus({ ...base, tableProducedAt: NOW - 60_000, shards: [view(hb)] });
     expect(s.state).toBe('stale');
     expect(s.feedDown).toBe(false);
@@ -95,7 +110,16 @@ describe('deriveStatus', () => {
   });
 
   test('when the analyzer reports an access block, then the status names it (not "unreachable") and counts repairs', () => {
-    const s = deriveStatus({ ...base, shards: [view(heartbeat({ intake: { state: 'connected', connected: true, lastMessageAt: NOW - 100, reconnects: 0, detail: null, accessBlocked: true, repairing: 2 } }))] });
+    const s = deriveStatus({
+      ...base,
+      shards: [
+        view(
+          heartbeat({
+            intake: { state: 'connected', connected: true, lastMessageAt: NOW - 100, reconnects: 0, detail: null, accessBlocked: true, repairing: 2 },
+          }),
+        ),
+      ],
+    });
     expect(s.exchangeBlocked).toBe(true);
     expect(s.repairing).toBe(2);
     expect(s.message).toBe("Live · Bybit refuses this server's IP (HTTP 403) — retrying · repairing candles of 2 symbols after a gap");
@@ -116,14 +140,19 @@ describe('deriveStatus', () => {
   });
 
   test('when the heartbeat is fresh but the table is older than three intervals (its newer versions rejected), then stale, not Live', () => {
-    const s = deriveStatus({ ...base, tableProducedAt: NOW - 25_000, shards: [view(heartbeat())], rejected: [{ key: 'k', reason: 'bad_checksum', message: 'x' }] });
+    const s = deriveStatus({
+      ...base,
+      tableProducedAt: NOW - 25_000,
+      shards: [view(heartbeat())],
+      rejected: [{ key: 'k', reason: 'bad_checksum', message: 'x' }],
+    });
     expect(s.state).toBe('stale');
     expect(s.dataAgeMs).toBe(25_000);
     expect(s.message).toMatch(/^Analyzer stale — showing data from 25 s ago/);
     expect(deriveStatus({ ...base, tableProducedAt: NOW - 3000, shards: [view(heartbeat())] }).state).toBe('ok');
   });
 
-  test('when a response carries a value older than its rewrite bound, then that response is stale with the value\'s age', () => {
+  test("when a response carries a value older than its rewrite bound, then that response is stale with the value's age", () => {
     const fresh = deriveStatus({ ...base, shards: [view(heartbeat())], value: { producedAt: NOW - 20_000, staleAfterMs: 33_000 } });
     expect(fresh).toMatchObject({ state: 'ok', dataAgeMs: 20_000 });
     const old = deriveStatus({ ...base, shards: [view(heartbeat())], value: { producedAt: NOW - 40_000, staleAfterMs: 33_000 } });

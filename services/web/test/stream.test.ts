@@ -55,9 +55,13 @@ class FakeResponse extends EventEmitter {
 const status = { state: 'ok' } as unknown as Status;
 
 describe('SSE heartbeat', () => {
-  test('when a client\'s backlog grows over two beats, then it is dropped; slow readers that catch up and idle ones are kept', () => {
+  test("when a client's backlog grows over two beats, then it is dropped; slow readers that catch up and idle ones are kept", () => {
     const counts: number[] = [];
-    const hub = new StreamHub(() => status, (n) => counts.push(n), { maxClients: 10, maxPerIp: 10, heartbeatMs: 1000 });
+    const hub = new StreamHub(
+      () => status,
+      (n) => counts.push(n),
+      { maxClients: 10, maxPerIp: 10, heartbeatMs: 1000 },
+    );
     const reading = new FakeResponse();
     const slow = new FakeResponse();
     const dead = new FakeResponse();
@@ -87,7 +91,11 @@ describe('SSE heartbeat', () => {
   });
 
   test('when a client still takes a trickle but its backlog keeps growing, then it is dropped too', () => {
-    const hub = new StreamHub(() => status, () => undefined, { maxClients: 10, maxPerIp: 10, heartbeatMs: 1000 });
+    const hub = new StreamHub(
+      () => status,
+      () => undefined,
+      { maxClients: 10, maxPerIp: 10, heartbeatMs: 1000 },
+    );
     const trickle = new FakeResponse();
     const keepingUp = new FakeResponse();
     hub.add(trickle as unknown as Response, undefined, '127.0.0.1');
@@ -103,7 +111,11 @@ describe('SSE heartbeat', () => {
   });
 
   test('when clients of one address reach the cap, then that address is refused while others are admitted; leaving frees a place', () => {
-    const hub = new StreamHub(() => status, () => undefined, { maxClients: 3, maxPerIp: 2, heartbeatMs: 1000 });
+    const hub = new StreamHub(
+      () => status,
+      () => undefined,
+      { maxClients: 3, maxPerIp: 2, heartbeatMs: 1000 },
+    );
     const a = new FakeResponse();
     hub.add(a as unknown as Response, undefined, '10.0.0.1');
     hub.add(new FakeResponse() as unknown as Response, undefined, '10.0.0.1');

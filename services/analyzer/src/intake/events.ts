@@ -157,7 +157,10 @@ export function isControlEvent(ev: MarketEvent): ev is ControlEvent {
 }
 
 /** Kline interval on the wire ↔ engine timeframe. */
-export const INTERVAL_TO_TIMEFRAME: Readonly<Record<string, Timeframe>> = { '1': '1m', '5': '5m', '30': '30m', '240': '4h' } satisfies Record<KlineInterval, Timeframe>;
+export const INTERVAL_TO_TIMEFRAME: Readonly<Record<string, Timeframe>> = { '1': '1m', '5': '5m', '30': '30m', '240': '4h' } satisfies Record<
+  KlineInterval,
+  Timeframe
+>;
 export const TIMEFRAME_TO_INTERVAL: Readonly<Record<Timeframe, KlineInterval>> = { '1m': '1', '5m': '5', '30m': '30', '4h': '240' };
 /** Candle length per timeframe, from the wire contract's interval table. */
 export const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = {

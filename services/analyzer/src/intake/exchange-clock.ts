@@ -34,7 +34,11 @@ export class ExchangeClock {
       clock.measuredAt = Date.now();
       clock.samples++;
       clock.lastError = null;
-      if (Math.abs(m.offsetMs) > 1_000) this.rlog('warn', 'clock-offset', 'host clock differs from Bybit; exchange time is used for event ages', { offsetMs: clock.offsetMs, rttMs: clock.rttMs });
+      if (Math.abs(m.offsetMs) > 1_000)
+        this.rlog('warn', 'clock-offset', 'host clock differs from Bybit; exchange time is used for event ages', {
+          offsetMs: clock.offsetMs,
+          rttMs: clock.rttMs,
+        });
     } catch (err) {
       if (!(err instanceof RestError && err.code === 'closed')) clock.lastError = err instanceof Error ? err.message : String(err);
     }

@@ -5,13 +5,32 @@ import { MarketStore, type ResyncReason, type SymbolIntakeStatus } from '../stat
 import type { AccessBlock, BybitRestClient } from './bybit/rest-client';
 import { MarketFeed } from './feed';
 import { MinuteHub } from './minutes';
-import { IntakeError, type ClockHealth, type ConnectionHealth, type Intake, type IntakeHealth, type IntakeOptions, type IntakeState, type MarketClock } from './types';
+import {
+  IntakeError,
+  type ClockHealth,
+  type ConnectionHealth,
+  type Intake,
+  type IntakeHealth,
+  type IntakeOptions,
+  type IntakeState,
+  type MarketClock,
+} from './types';
 import { UniverseSet } from './universe-set';
 import type { Warmup, WarmupProgress } from './warmup';
 
 export const UNIVERSE_GRACE_MS = 30 * 60_000;
 export const DEFAULT_REST_BUDGET = { ratePerSec: 20, maxInFlight: 4 };
-const noWarmup = (): WarmupProgress => ({ done: 0, total: 0, complete: false, failed: 0, failedSymbols: [], repairing: 0, repairingSymbols: [], repairsDone: 0, repairFailures: 0 });
+const noWarmup = (): WarmupProgress => ({
+  done: 0,
+  total: 0,
+  complete: false,
+  failed: 0,
+  failedSymbols: [],
+  repairing: 0,
+  repairingSymbols: [],
+  repairsDone: 0,
+  repairFailures: 0,
+});
 
 /** The exchange side of the health: connections and their counters (none in a replay). */
 export interface LinkHealth {

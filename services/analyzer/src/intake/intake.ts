@@ -6,7 +6,17 @@ import type { Intake, IntakeOptions } from './types';
 
 export type { SymbolIntakeStatus } from '../state/market-store';
 export type { WarmupProgress } from './warmup';
-export { IntakeError, type ClockHealth, type ConnectionHealth, type Intake, type IntakeHealth, type IntakeOptions, type IntakeState, type IntakeTiming, type MarketClock } from './types';
+export {
+  IntakeError,
+  type ClockHealth,
+  type ConnectionHealth,
+  type Intake,
+  type IntakeHealth,
+  type IntakeOptions,
+  type IntakeState,
+  type IntakeTiming,
+  type MarketClock,
+} from './types';
 export { CLOCK_SYNC_MS } from './exchange-clock';
 export { UNIVERSE_GRACE_MS } from './intake-base';
 

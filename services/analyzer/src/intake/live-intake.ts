@@ -90,7 +90,9 @@ export class LiveIntake extends BaseIntake {
     this.clock = new ExchangeClock(this.rlog);
     this.resyncs = new BookResyncs(this.store, (topic) => this.pool?.resubscribe(topic), this.t.resyncRetryMs);
     this.wallMinutes = new WallMinutes((minuteTs) => this.minutes.fire(minuteTs));
-    this.wsBlock = new WsBlockWatch(() => this.logger.error('bybit websocket refuses this server (HTTP 403 on the handshake); retrying with backoff', { url: options.wsUrl }));
+    this.wsBlock = new WsBlockWatch(() =>
+      this.logger.error('bybit websocket refuses this server (HTTP 403 on the handshake); retrying with backoff', { url: options.wsUrl }),
+    );
   }
 
   override now(): number {
@@ -104,7 +106,12 @@ export class LiveIntake extends BaseIntake {
   protected override async begin(): Promise<void> {
     const { options, t } = this;
     if (options.record) {
-      this.recorder = await Recorder.open(options.record.file, { startedAt: Date.now(), source: options.source === 'sim' ? 'sim' : 'live', wsUrl: options.wsUrl, restUrl: options.restUrl });
+      this.recorder = await Recorder.open(options.record.file, {
+        startedAt: Date.now(),
+        source: options.source === 'sim' ? 'sim' : 'live',
+        wsUrl: options.wsUrl,
+        restUrl: options.restUrl,
+      });
     }
     const rest = (this.rest = this.createRest());
     this.warmup = new Warmup({
@@ -163,7 +170,14 @@ export class LiveIntake extends BaseIntake {
       gate: this.gate,
       url: options.wsUrl,
       logger: this.logger.child({ component: 'bybit-ws' }),
-      timing: { pingIntervalMs: t.pingIntervalMs, pongTimeoutMs: t.pongTimeoutMs, staleTimeoutMs: t.staleTimeoutMs, backoffBaseMs: t.backoffBaseMs, backoffMaxMs: t.backoffMaxMs, subscribeRetryBaseMs: t.subscribeRetryBaseMs },
+      timing: {
+        pingIntervalMs: t.pingIntervalMs,
+        pongTimeoutMs: t.pongTimeoutMs,
+        staleTimeoutMs: t.staleTimeoutMs,
+        backoffBaseMs: t.backoffBaseMs,
+        backoffMaxMs: t.backoffMaxMs,
+        subscribeRetryBaseMs: t.subscribeRetryBaseMs,
+      },
       maxTopicsPerConnection: options.maxTopicsPerConnection,
       decode: (raw, recvTs) => this.feed.decode(raw, recvTs),
       onData: (ev) => this.feed.apply(ev),
@@ -191,7 +205,8 @@ export class LiveIntake extends BaseIntake {
       if (this.phase === 'closed') return;
       this.applyUniverse(next.symbols, next.notTrading);
     } catch (err) {
-      if (!this.abort.signal.aborted) this.logger.warn('universe refresh failed, keeping the current one', { error: err instanceof Error ? err.message : String(err) });
+      if (!this.abort.signal.aborted)
+        this.logger.warn('universe refresh failed, keeping the current one', { error: err instanceof Error ? err.message : String(err) });
     }
   }
 
@@ -226,7 +241,15 @@ export class LiveIntake extends BaseIntake {
     const totals = pool?.totals() ?? { reconnects: 0, subscribeRejected: 0 };
     return {
       state: this.feedState(conns),
-      connections: conns.map((x) => ({ id: x.id, state: x.state, topics: x.topics, reconnects: x.reconnects, lastMessageAt: x.lastMessageAt, messagesPerSec: x.messagesPerSec, lastError: x.lastError })),
+      connections: conns.map((x) => ({
+        id: x.id,
+        state: x.state,
+        topics: x.topics,
+        reconnects: x.reconnects,
+        lastMessageAt: x.lastMessageAt,
+        messagesPerSec: x.messagesPerSec,
+        lastError: x.lastError,
+      })),
       reconnects: totals.reconnects,
       subscribeRejected: totals.subscribeRejected,
       connectAttempts: this.gate.granted,

@@ -29,12 +29,15 @@ export class WallMinutes {
   constructor(private readonly fire: (minuteTs: number) => void) {}
 
   start(boundary = (Math.floor(Date.now() / 60_000) + 1) * 60_000): void {
-    this.timer = setTimeout(() => {
-      if (this.stopped) return;
-      if (Date.now() < boundary) return this.start(boundary);
-      this.fire(boundary);
-      this.start();
-    }, Math.max(1, boundary - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        if (this.stopped) return;
+        if (Date.now() < boundary) return this.start(boundary);
+        this.fire(boundary);
+        this.start();
+      },
+      Math.max(1, boundary - Date.now()),
+    );
   }
 
   stop(): void {

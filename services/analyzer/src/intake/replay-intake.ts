@@ -41,7 +41,12 @@ export class ReplayIntake extends BaseIntake {
     const info: ReplayInfo = (this.info = { file, speed: Number.isFinite(speed) ? speed : 'max', finished: false, messages: 0, error: null });
     const index = await scanRecording(file);
     this.startedAt = index.meta?.startedAt ?? index.firstTs ?? Date.now();
-    const rest = (this.rest = new BybitRestClient({ transport: createReplayTransport(index), logger: this.logger.child({ component: 'bybit-rest' }), limiter: null, timing: { maxAttempts: 1 } }));
+    const rest = (this.rest = new BybitRestClient({
+      transport: createReplayTransport(index),
+      logger: this.logger.child({ component: 'bybit-rest' }),
+      limiter: null,
+      timing: { maxAttempts: 1 },
+    }));
     const warmup = (this.warmup = new Warmup({ rest, store: this.store, logger: this.logger.child({ component: 'warmup' }), poll: false, retry: false }));
     const symbols = (this.options.symbols?.length ? this.options.symbols : index.symbols).filter((s) => inShard(s, this.options.shard));
     await this.loadFundingIntervals(index, rest);
@@ -56,7 +61,9 @@ export class ReplayIntake extends BaseIntake {
   private async loadFundingIntervals(index: RecordingIndex, rest: BybitRestClient): Promise<void> {
     if (![...index.rest.keys()].some((k) => k.startsWith(REST_PATH.instrumentsInfo))) return;
     try {
-      this.universe.fundingIntervals = new Map((await rest.instruments()).flatMap((i) => (i.fundingInterval !== undefined && i.fundingInterval > 0 ? [[i.symbol, i.fundingInterval] as const] : [])));
+      this.universe.fundingIntervals = new Map(
+        (await rest.instruments()).flatMap((i) => (i.fundingInterval !== undefined && i.fundingInterval > 0 ? [[i.symbol, i.fundingInterval] as const] : [])),
+      );
     } catch {
       this.universe.fundingIntervals = new Map();
     }

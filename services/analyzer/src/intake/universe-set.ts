@@ -76,7 +76,8 @@ export class UniverseSet {
     const first = this.refreshedAt === null;
     this.current = [...next];
     this.refreshedAt = Date.now();
-    if (added.length || removed.length) logger.info('universe updated', { size: this.current.length, added: added.slice(0, 20), removed: removed.slice(0, 20) });
+    if (added.length || removed.length)
+      logger.info('universe updated', { size: this.current.length, added: added.slice(0, 20), removed: removed.slice(0, 20) });
     if (first || added.length || removed.length) this.emitter.emit('universe', this.current);
   }
 

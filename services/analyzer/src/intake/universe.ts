@@ -156,7 +156,8 @@ export function withHysteresis(ranked: readonly string[], turnover: (s: string) 
     }
     // The weakest member (lowest turnover) yields only to a clearly bigger newcomer.
     let weakest: string | undefined;
-    for (const m of selected) if (weakest === undefined || turnover(m) < turnover(weakest) || (turnover(m) === turnover(weakest) && byRank(m, weakest) > 0)) weakest = m;
+    for (const m of selected)
+      if (weakest === undefined || turnover(m) < turnover(weakest) || (turnover(m) === turnover(weakest) && byRank(m, weakest) > 0)) weakest = m;
     if (weakest !== undefined && turnover(c) >= CHALLENGE_FACTOR * Math.max(0, turnover(weakest)) && turnover(c) > turnover(weakest)) {
       selected.delete(weakest);
       selected.add(c);
@@ -167,10 +168,7 @@ export function withHysteresis(ranked: readonly string[], turnover: (s: string) 
 
 /** REST shell: fetches instruments (all pages) and tickers, then selects. */
 export async function fetchUniverse(rest: BybitRestClient, options: UniverseOptions, logger: Logger): Promise<UniverseSelection> {
-  const [instruments, tickers] = await Promise.all([
-    rest.instruments(),
-    options.symbols && options.symbols.length ? Promise.resolve([]) : rest.tickers(),
-  ]);
+  const [instruments, tickers] = await Promise.all([rest.instruments(), options.symbols && options.symbols.length ? Promise.resolve([]) : rest.tickers()]);
   const turnover = new Map<string, number>();
   for (const t of tickers) if (t.turnover24h !== undefined) turnover.set(t.symbol, t.turnover24h);
   const selection = selectUniverse(instruments, turnover, options);

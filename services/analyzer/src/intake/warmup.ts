@@ -267,7 +267,12 @@ export class Warmup {
       r.running = false;
       if (this.stopped || this.repairs.get(key) !== r || (err instanceof RestError && err.code === 'closed')) return;
       this.repairFailures++;
-      this.rlog('warn', 'repair-failed', 'candle repair failed, will retry', { symbol: r.symbol, timeframe: r.timeframe, error: err instanceof Error ? err.message : String(err), attempt: r.attempt });
+      this.rlog('warn', 'repair-failed', 'candle repair failed, will retry', {
+        symbol: r.symbol,
+        timeframe: r.timeframe,
+        error: err instanceof Error ? err.message : String(err),
+        attempt: r.attempt,
+      });
       const delay = fullJitterDelay(r.attempt++, this.timing.retryBaseMs, this.timing.retryMaxMs, this.random);
       r.timer = setTimeout(() => {
         r.timer = undefined;
@@ -326,7 +331,12 @@ export class Warmup {
       task.parts.set(part, 'failed');
       task.lastError = `${part}: ${err instanceof Error ? err.message : String(err)}`;
       // Said at once (progress counts the symbol failed from now), not only when its other parts have finished.
-      if (!task.removed && !this.stopped) store.setWarmup(s, 'failed', PARTS.filter((p) => p.startsWith('kline.')).every((p) => task.parts.get(p) === 'done'));
+      if (!task.removed && !this.stopped)
+        store.setWarmup(
+          s,
+          'failed',
+          PARTS.filter((p) => p.startsWith('kline.')).every((p) => task.parts.get(p) === 'done'),
+        );
       if (!(err instanceof RestError && err.code === 'closed')) {
         this.options.logger.debug('warm-up request failed', { symbol: s, part, error: task.lastError });
       }
@@ -335,7 +345,7 @@ export class Warmup {
 
   /** Spreads the symbols' polls evenly over the interval (stable per symbol). */
   private pollOffset(symbol: string): number {
-    return (fnv1a32(symbol) % 1000) / 1000 * this.timing.pollIntervalMs + this.timing.pollIntervalMs / 10;
+    return ((fnv1a32(symbol) % 1000) / 1000) * this.timing.pollIntervalMs + this.timing.pollIntervalMs / 10;
   }
 
   private pollDue(): void {

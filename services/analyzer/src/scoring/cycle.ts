@@ -6,7 +6,9 @@ import type { ComponentScores, FundingInfo, ScoreMove, SymbolDetail, SymbolRow }
 export interface ScoreSource {
   symbols(): readonly string[];
   snapshot(symbol: string): MarketSnapshot | undefined;
-  symbolStatus(symbol: string): { warm: boolean; bookSynced: boolean; lastUpdateAt: number | null; reason?: string | null; repairing?: readonly unknown[] } | undefined;
+  symbolStatus(
+    symbol: string,
+  ): { warm: boolean; bookSynced: boolean; lastUpdateAt: number | null; reason?: string | null; repairing?: readonly unknown[] } | undefined;
   /** The instrument's price step, when known (published so every price is shown at it). */
   tickSize?(symbol: string): number | undefined;
 }
@@ -138,7 +140,11 @@ export function fundingInfo(s: MarketSnapshot | undefined): FundingInfo | null {
   const m = s.fundingIntervalMinutes;
   const interval = m !== undefined && Number.isInteger(m) && m > 0 ? m : null;
   const next = num(s.ticker?.nextFundingTime);
-  return { rate8h: fundingPer8h(rate, interval ?? FUNDING_REFERENCE_MINUTES), intervalMinutes: interval, nextFundingTime: next !== null && Number.isInteger(next) && next >= 0 ? next : null };
+  return {
+    rate8h: fundingPer8h(rate, interval ?? FUNDING_REFERENCE_MINUTES),
+    intervalMinutes: interval,
+    nextFundingTime: next !== null && Number.isInteger(next) && next >= 0 ? next : null,
+  };
 }
 
 export function toRow(s: Scored, lastMove: ScoreMove | null): SymbolRow {

@@ -211,8 +211,7 @@ export class ScoringPool implements Scorer {
           // Whatever went wrong, the next cycle sends this symbol's snapshot whole.
           slot.encoder.forget(symbol);
           slot.components.delete(symbol);
-        }
-        else {
+        } else {
           result = this.decode(slot, r.score);
           if (result === null) failure = 'scoring worker lost the component details';
         }
@@ -239,7 +238,11 @@ export class ScoringPool implements Scorer {
   }
 
   /** Sends one cycle to one worker and waits for it (restarting the worker when it fails or stalls). */
-  private async run(slot: Slot, now: number, w: { symbols: string[]; deltas: SnapshotDelta[] }): Promise<{ ok: true; results: Map<string, WireResult> } | { ok: false; reason: string; results: Map<string, WireResult> }> {
+  private async run(
+    slot: Slot,
+    now: number,
+    w: { symbols: string[]; deltas: SnapshotDelta[] },
+  ): Promise<{ ok: true; results: Map<string, WireResult> } | { ok: false; reason: string; results: Map<string, WireResult> }> {
     const results = new Map<string, WireResult>();
     if (w.symbols.length === 0 && w.deltas.length === 0) return { ok: true, results };
     if (!slot.alive) {

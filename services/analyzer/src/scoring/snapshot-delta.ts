@@ -229,7 +229,17 @@ class MirrorCandles {
       const at = i * CANDLE_FIELDS;
       const a = d.add;
       if (a[at + 7] === 1) out.push(this.store(a, at, out));
-      else out.push({ start: a[at], open: a[at + 1], high: a[at + 2], low: a[at + 3], close: a[at + 4], volume: a[at + 5], turnover: a[at + 6], confirmed: false });
+      else
+        out.push({
+          start: a[at],
+          open: a[at + 1],
+          high: a[at + 2],
+          low: a[at + 3],
+          close: a[at + 4],
+          volume: a[at + 5],
+          turnover: a[at + 6],
+          confirmed: false,
+        });
     }
     this.list = out;
   }
@@ -309,7 +319,9 @@ export class SnapshotMirror {
   private readonly trades = new MirrorTrades();
   private book: BookSnapshot | undefined;
   private ticker: TickerState | undefined;
-  private lists: Pick<MarketSnapshot, 'funding' | 'openInterest' | 'longShort' | 'liquidations' | 'spreadHistoryBps'> & { bookHistory: readonly BookFeatures[] } = {
+  private lists: Pick<MarketSnapshot, 'funding' | 'openInterest' | 'longShort' | 'liquidations' | 'spreadHistoryBps'> & {
+    bookHistory: readonly BookFeatures[];
+  } = {
     funding: EMPTY,
     openInterest: EMPTY,
     longShort: EMPTY,
@@ -329,7 +341,8 @@ export class SnapshotMirror {
       const c = d.candles[tf];
       if (c !== undefined) (this.candles.get(tf) as MirrorCandles).apply(c);
     }
-    if (d.book !== undefined) this.book = d.book === null ? undefined : { bids: decodeLevels(d.book.bids), asks: decodeLevels(d.book.asks), ts: d.book.ts, synced: d.book.synced };
+    if (d.book !== undefined)
+      this.book = d.book === null ? undefined : { bids: decodeLevels(d.book.bids), asks: decodeLevels(d.book.asks), ts: d.book.ts, synced: d.book.synced };
     if (d.ticker !== undefined) this.ticker = d.ticker ?? undefined;
     if (d.trades !== undefined) this.trades.apply(d.trades);
     const l = this.lists;

@@ -18,7 +18,14 @@ export class MarketFeed {
   constructor(
     readonly symbols: readonly string[],
     seed: number,
-    limits: Partial<StateLimits> = { candlesPerTimeframe: 24, tradesWindowMs: 20_000, openInterestMax: 12, spreadSamples: 10, spreadSampleMs: 1000, liquidationsWindowMs: 30_000 },
+    limits: Partial<StateLimits> = {
+      candlesPerTimeframe: 24,
+      tradesWindowMs: 20_000,
+      openInterestMax: 12,
+      spreadSamples: 10,
+      spreadSampleMs: 1000,
+      liquidationsWindowMs: 30_000,
+    },
   ) {
     this.rnd = mulberry32(seed);
     this.store = new MarketStore({ now: () => this.clock, limits });
@@ -56,11 +63,45 @@ export class MarketFeed {
           const len = TIMEFRAME_MS[tf] / (tf === '1m' ? 60 : tf === '5m' ? 120 : 3600);
           const start = Math.floor(ts / len) * len;
           const confirmed = this.rnd() < 0.02;
-          ev({ type: 'candle', symbol, timeframe: tf, ts, recvTs: ts, start, end: start + len - 1, open: price, high: price + 0.5, low: price - 0.5, close: price, volume: +(this.rnd() * 100).toFixed(2), turnover: +(this.rnd() * 1e4).toFixed(2), confirmed });
+          ev({
+            type: 'candle',
+            symbol,
+            timeframe: tf,
+            ts,
+            recvTs: ts,
+            start,
+            end: start + len - 1,
+            open: price,
+            high: price + 0.5,
+            low: price - 0.5,
+            close: price,
+            volume: +(this.rnd() * 100).toFixed(2),
+            turnover: +(this.rnd() * 1e4).toFixed(2),
+            confirmed,
+          });
         }
-        if (this.rnd() < 0.3) ev({ type: 'book_delta', symbol, depth: 50, ts, recvTs: ts, bids: [+(price - 0.05).toFixed(2), +(this.rnd() * 2).toFixed(3)], asks: [], u: this.u++, seq: undefined });
+        if (this.rnd() < 0.3)
+          ev({
+            type: 'book_delta',
+            symbol,
+            depth: 50,
+            ts,
+            recvTs: ts,
+            bids: [+(price - 0.05).toFixed(2), +(this.rnd() * 2).toFixed(3)],
+            asks: [],
+            u: this.u++,
+            seq: undefined,
+          });
         if (this.rnd() < 0.05) ev(this.bookSnapshot(symbol));
-        if (this.rnd() < 0.3) ev({ type: 'ticker', symbol, kind: 'delta', ts, recvTs: ts, fields: { lastPrice: price, bid1Price: price - 0.05, ask1Price: price + 0.05, openInterest: 1e6 + this.rnd() * 1e4, fundingRate: 0.0001 } });
+        if (this.rnd() < 0.3)
+          ev({
+            type: 'ticker',
+            symbol,
+            kind: 'delta',
+            ts,
+            recvTs: ts,
+            fields: { lastPrice: price, bid1Price: price - 0.05, ask1Price: price + 0.05, openInterest: 1e6 + this.rnd() * 1e4, fundingRate: 0.0001 },
+          });
         if (this.rnd() < 0.02) ev({ type: 'liquidation', symbol, ts, recvTs: ts, price, size: 1, side: 'Sell' });
       }
     }

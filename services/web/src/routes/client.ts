@@ -48,7 +48,9 @@ export function clientRouter(logger: Logger): Router {
   // Only the bundle's hashed modules are served, and for good: a new build has new names.
   // (Other methods go on to the 405 below.)
   router.use('/js', (req, _res, next) =>
-    CLIENT_MODULE.test(req.path) || (req.method !== 'GET' && req.method !== 'HEAD') ? next() : next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`)),
+    CLIENT_MODULE.test(req.path) || (req.method !== 'GET' && req.method !== 'HEAD')
+      ? next()
+      : next(new HttpError(404, 'not_found', `not found: ${req.path.slice(0, 200)}`)),
   );
   router.use('/js', express.static(CLIENT_DIR, { index: false, fallthrough: true, setHeaders: (res) => res.setHeader('Cache-Control', IMMUTABLE) }));
   router.get('/vendor/lightweight-charts.mjs', (_req, res) => {

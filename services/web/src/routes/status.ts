@@ -7,7 +7,10 @@ export function healthzRouter({ reader }: Pick<RouteContext, 'reader'>): Router 
   const router = readOnlyRouter();
   router.get('/healthz', (_req, res) => {
     const status = reader.status();
-    res.type(JSON_TYPE).set('Cache-Control', 'no-store').send(JSON.stringify({ ok: true, service: 'web', state: status.state, cacheReachable: reader.isCacheReachable() }));
+    res
+      .type(JSON_TYPE)
+      .set('Cache-Control', 'no-store')
+      .send(JSON.stringify({ ok: true, service: 'web', state: status.state, cacheReachable: reader.isCacheReachable() }));
   });
   return router;
 }

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { sendFast } from '../fast-bodies';
 import { HttpError } from '../http-errors';
-import { SymbolsQuery, applySymbolsQuery, parseQuery, symbolsQuerySchema } from '../query';
+import { type SymbolsQuery, applySymbolsQuery, parseQuery, symbolsQuerySchema } from '../query';
 import { envelopeBody, noQuery, nothingYet, sendEnvelope, sendJsonText, symbolParam } from '../responses';
 import { readOnlyRouter, type RouteContext } from './context';
 

@@ -112,7 +112,10 @@ export function classify403(res: RestResponse): 'access_blocked' | 'rate_limited
 
 /** Printable first bytes of a body for a log line (no control characters, bounded). */
 function bodySample(body: string): string {
-  return body.slice(0, BODY_SAMPLE_CHARS).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  return body
+    .slice(0, BODY_SAMPLE_CHARS)
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim();
 }
 
 const TRANSIENT_RET_CODES: ReadonlySet<number> = new Set([RET_CODE.timeout, RET_CODE.serverBusy]);
@@ -160,7 +163,13 @@ const oiResultSchema = z.object({ list: z.array(z.object({ openInterest: numStr,
 const ratioResultSchema = z.object({ list: z.array(z.object({ buyRatio: numStr, sellRatio: numStr, timestamp: numStr })) });
 const fundingResultSchema = z.object({ list: z.array(z.object({ fundingRate: numStr, fundingRateTimestamp: numStr })) });
 
-const timeResultSchema = z.object({ timeSecond: z.string().optional(), timeNano: z.string().regex(/^\d{7,}$/).optional() });
+const timeResultSchema = z.object({
+  timeSecond: z.string().optional(),
+  timeNano: z
+    .string()
+    .regex(/^\d{7,}$/)
+    .optional(),
+});
 
 export function pathWithQuery(path: string, query: Readonly<Record<string, string | number | undefined>>): string {
   const params = new URLSearchParams();
@@ -200,7 +209,8 @@ export function createHttpTransport(baseUrl: string): RestTransport {
 function classifyTransportError(err: unknown, path: string): RestError {
   if (err instanceof RestError) return err;
   if (isAxiosError(err)) {
-    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return new RestError('timeout', `timeout: ${err.message}`, path);
+    if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || /timeout/i.test(err.message))
+      return new RestError('timeout', `timeout: ${err.message}`, path);
     if (err.code === 'ERR_CANCELED') return new RestError('closed', 'request cancelled', path);
     return new RestError('network', `${err.code ?? 'network'}: ${err.message}`, path);
   }
@@ -305,7 +315,8 @@ export class BybitRestClient {
       this.clearBlock();
       if (res.status === 403 || res.status === 429) {
         this.counters.rateLimited++;
-        if (++limited > this.timing.maxRateLimited) throw this.fail(new RestError('rate_limited', `HTTP ${res.status} after ${limited} tries`, path, res.status));
+        if (++limited > this.timing.maxRateLimited)
+          throw this.fail(new RestError('rate_limited', `HTTP ${res.status} after ${limited} tries`, path, res.status));
         const wait = res.status === 403 ? this.timing.backoff403Ms : fullJitterDelay(limited, this.timing.retryBaseMs * 2, this.timing.retryMaxMs, this.random);
         this.logger.warn('bybit REST rate limited, pausing requests', { path, status: res.status, waitMs: wait });
         await this.pauseAll(wait);
@@ -335,9 +346,13 @@ export class BybitRestClient {
       if (env.retCode === 0) return { result: env.result, time: env.time };
       if (env.retCode === RATE_LIMIT_RET_CODE) {
         this.counters.rateLimited++;
-        if (++limited > this.timing.maxRateLimited) throw this.fail(new RestError('rate_limited', `retCode 10006 after ${limited} tries`, path, 200, env.retCode));
+        if (++limited > this.timing.maxRateLimited)
+          throw this.fail(new RestError('rate_limited', `retCode 10006 after ${limited} tries`, path, 200, env.retCode));
         const reset = Number(res.headers['x-bapi-limit-reset-timestamp']);
-        const wait = Number.isFinite(reset) && reset > 0 ? Math.min(60_000, Math.max(50, reset - this.now())) : fullJitterDelay(limited, this.timing.retryBaseMs * 2, this.timing.retryMaxMs, this.random);
+        const wait =
+          Number.isFinite(reset) && reset > 0
+            ? Math.min(60_000, Math.max(50, reset - this.now()))
+            : fullJitterDelay(limited, this.timing.retryBaseMs * 2, this.timing.retryMaxMs, this.random);
         this.logger.warn('bybit REST endpoint limit (10006), pausing requests', { path, waitMs: wait });
         await this.pauseAll(wait);
         continue;
@@ -431,7 +446,7 @@ export class BybitRestClient {
     const t1 = this.now();
     const r = this.parse(timeResultSchema, result, p);
     const nano = r.timeNano !== undefined ? Number(r.timeNano.slice(0, -6)) : NaN;
-    const serverMs = Number.isFinite(nano) && nano > 0 ? nano : time ?? (r.timeSecond !== undefined ? Number(r.timeSecond) * 1000 : NaN);
+    const serverMs = Number.isFinite(nano) && nano > 0 ? nano : (time ?? (r.timeSecond !== undefined ? Number(r.timeSecond) * 1000 : NaN));
     if (!Number.isFinite(serverMs)) throw this.fail(new RestError('parse', 'no server time in the answer', p));
     return { offsetMs: serverMs - (t0 + t1) / 2, rttMs: t1 - t0, serverMs };
   }

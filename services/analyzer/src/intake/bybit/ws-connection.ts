@@ -276,7 +276,11 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     ws.on('open', () => this.handleOpen(ws));
     ws.on('message', (data: WebSocket.RawData) => {
       if (ws !== this.ws) return;
-      const raw = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+      const raw = Buffer.isBuffer(data)
+        ? data.toString('utf8')
+        : Array.isArray(data)
+          ? Buffer.concat(data).toString('utf8')
+          : Buffer.from(data).toString('utf8');
       this.handleFrame(raw);
     });
     ws.on('error', (err: Error) => {
@@ -433,16 +437,19 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
     let next = Infinity;
     for (const r of this.retry.values()) next = Math.min(next, r.dueAt);
     if (next === Infinity) return; // all in flight: the answer reschedules
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      const now = this.now();
-      const due: string[] = [];
-      for (const [t, r] of this.retry) if (r.dueAt <= now && this.desired.has(t)) due.push(t);
-      // Keep the attempt count (its backoff grows on the next rejection) but move the due time out of the way.
-      for (const t of due) this.retry.get(t)!.dueAt = Infinity;
-      if (due.length) this.send('subscribe', due);
-      this.scheduleRetry();
-    }, Math.max(0, next - this.now()));
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        const now = this.now();
+        const due: string[] = [];
+        for (const [t, r] of this.retry) if (r.dueAt <= now && this.desired.has(t)) due.push(t);
+        // Keep the attempt count (its backoff grows on the next rejection) but move the due time out of the way.
+        for (const t of due) this.retry.get(t)!.dueAt = Infinity;
+        if (due.length) this.send('subscribe', due);
+        this.scheduleRetry();
+      },
+      Math.max(0, next - this.now()),
+    );
   }
 
   private send(op: 'subscribe' | 'unsubscribe', topics: readonly string[]): void {
