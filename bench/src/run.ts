@@ -11,6 +11,7 @@ import { buildFixture, type Fixture } from './lib/fixtures';
 import { startMemcached, type Memcached } from './lib/procs';
 import { machineInfo, missing, renderMarkdown, renderTable, writeResult, type Row } from './lib/report';
 import { nowMs } from './lib/stats';
+import { errorMessage } from '@confluence/logger';
 
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
       log(`${name}: done in ${s.seconds.toFixed(1)} s`);
       return result;
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       log(`${name} FAILED: ${err instanceof Error ? (err.stack ?? message) : message}`);
       const s: Section = {
         name,
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
         }
       }
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       log(`api/memcached setup FAILED: ${message}`);
       sections.push({ name: 'api-memcached-setup', rows: [missing('api + memcached benchmarks', '', message.slice(0, 200))], seconds: 0, error: message });
     } finally {
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
     try {
       full = await fullUniverseSize();
     } catch (err) {
-      process.stderr.write(`full universe size not measured: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`full universe size not measured: ${errorMessage(err)}\n`);
     }
   }
   const sizes = full > 500 ? [15, 500, full] : [15, 500];

@@ -47,8 +47,7 @@ function openSse(url: string): Promise<SseClient> {
       let buf = '';
       res.on('data', (chunk: string) => {
         buf += chunk;
-        let idx: number;
-        while ((idx = buf.indexOf('\n\n')) >= 0) {
+        for (let idx = buf.indexOf('\n\n'); idx >= 0; idx = buf.indexOf('\n\n')) {
           const frame = buf.slice(0, idx);
           buf = buf.slice(idx + 2);
           let event = 'message';

@@ -17,7 +17,7 @@ export async function buildFixture(n: number, seed = 3): Promise<Fixture> {
   const moves = new MoveTracker();
   const source = market.source();
   // Two cycles a minute apart, so rows carry a "last move" like a running analyzer's.
-  await scoreAll(engine, source, market.now()).then((s) => s.forEach((x) => moves.update(x.symbol, x.result, market.now())));
+  for (const x of await scoreAll(engine, source, market.now())) moves.update(x.symbol, x.result, market.now());
   for (let i = 0; i < 60; i++) market.advance(1000);
   const scored = await scoreAll(engine, source, market.now());
   const rows: SymbolRow[] = [];

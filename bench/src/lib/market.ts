@@ -66,7 +66,9 @@ export class SyntheticMarket {
     this.levels = opts.bookLevels ?? 50;
     this.tradesPerSecond = opts.tradesPerSecond ?? 2.2;
     this.store = new MarketStore({ now: () => this.clock });
-    opts.symbols.forEach((s, i) => this.seed(s, i));
+    opts.symbols.forEach((s, i) => {
+      this.seed(s, i);
+    });
   }
 
   now(): number {

@@ -93,6 +93,6 @@ export const RESULTS_DIR = path.resolve(__dirname, '..', '..', 'results');
 export function writeResult(name: string, value: unknown): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(value, null, 2) + '\n');
+  fs.writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
   return file;
 }

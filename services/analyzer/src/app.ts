@@ -3,7 +3,7 @@ import { type Cache, createCache } from '@confluence/cache';
 import { createEngine, type Engine, type EngineConfigInput } from '@confluence/confluence';
 import { createKeys } from '@confluence/contracts';
 import type { AnalyzerConfig } from '@confluence/config';
-import { type Logger, createLogger, createRateLimitedLog } from '@confluence/logger';
+import { type Logger, createLogger, createRateLimitedLog, errorMessage } from '@confluence/logger';
 import { PublishCycle } from './cycle/publish-cycle';
 import { Scoreboard } from './cycle/scoreboard';
 import { SignalsWiring } from './cycle/signals-wiring';
@@ -108,7 +108,7 @@ export function createAnalyzerApp(config: AnalyzerConfig, deps: AnalyzerDeps = {
       const starting = intake.start();
       // A recording that cannot be read is a failed start; the exchange is retried in the background.
       if (intake.marketClock === 'recording') await starting;
-      else starting.catch((err) => logger.error('exchange intake stopped', { error: err instanceof Error ? err.message : String(err) }));
+      else starting.catch((err) => logger.error('exchange intake stopped', { error: errorMessage(err) }));
       return { port };
     },
     async stop() {

@@ -175,7 +175,7 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
       // Slow-header and idle clients are cut off: all headers within headersTimeout, the request within
       // requestTimeout (an SSE stream is a finished request, so it is not affected), idle keep-alive after
       // keepAliveTimeout. Node checks these every connectionsCheckingInterval, so that is kept short.
-      server = http.createServer(
+      const srv = http.createServer(
         {
           headersTimeout: config.headersTimeoutMs,
           requestTimeout: config.requestTimeoutMs,
@@ -184,17 +184,18 @@ export function createApp(config: WebConfig, deps: WebDeps = {}): WebApp {
         },
         app,
       );
-      server.keepAliveTimeout = config.keepAliveTimeoutMs;
-      server.on('checkExpectation', expectationFailed);
-      server.on(
+      server = srv;
+      srv.keepAliveTimeout = config.keepAliveTimeoutMs;
+      srv.on('checkExpectation', expectationFailed);
+      srv.on(
         'clientError',
         clientErrorHandler((err) => metrics.clientErrors.inc({ code: err.code ?? 'unknown' })),
       );
       await new Promise<void>((resolve, reject) => {
-        server!.once('error', reject);
-        server!.listen(config.port, config.host, () => resolve());
+        srv.once('error', reject);
+        srv.listen(config.port, config.host, () => resolve());
       });
-      const port = (server.address() as AddressInfo).port;
+      const port = (srv.address() as AddressInfo).port;
       logger.info('web listening', {
         port,
         host: config.host,

@@ -2,6 +2,7 @@ import type { Keys } from '@confluence/contracts';
 import type { Logger } from '@confluence/logger';
 import type { OnDemandCache } from './on-demand';
 import type { StreamHub } from './stream';
+import { errorMessage } from '@confluence/logger';
 
 const EXTRAS_POLL_MS = 2000;
 
@@ -18,7 +19,7 @@ export class ExtrasPoller {
 
   start(): void {
     this.timer = setInterval(() => {
-      this.pollOnce().catch((err) => this.logger.warn('alerts/calibration poll failed', { error: err instanceof Error ? err.message : String(err) }));
+      this.pollOnce().catch((err) => this.logger.warn('alerts/calibration poll failed', { error: errorMessage(err) }));
     }, EXTRAS_POLL_MS);
     this.timer.unref();
   }

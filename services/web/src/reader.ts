@@ -16,7 +16,7 @@ import {
   decodeEnvelope,
   decodeSymbolsLenient,
 } from '@confluence/contracts';
-import { type Logger, createRateLimitedLog } from '@confluence/logger';
+import { type Logger, createRateLimitedLog, errorMessage } from '@confluence/logger';
 import { MAX_CLOCK_SKEW_MS, type ShardView, deriveStatus } from './status';
 
 /** One consistent view of the table: rows and overview of the same generation(s), serialised once. */
@@ -187,7 +187,7 @@ export class Reader extends EventEmitter<ReaderEvents> {
     }
     if (was !== ok) {
       if (ok) this.opts.logger.info('memcached reachable again');
-      else this.opts.logger.warn('memcached unreachable', { error: err instanceof Error ? err.message : String(err) });
+      else this.opts.logger.warn('memcached unreachable', { error: errorMessage(err) });
     }
   }
 
@@ -243,7 +243,7 @@ export class Reader extends EventEmitter<ReaderEvents> {
       if (changed) this.rebuild();
     } catch (err) {
       if (err instanceof CacheUnavailableError) this.markCache(false, err);
-      else this.throttledLog('error', 'poll', 'reader poll failed', { error: err instanceof Error ? err.message : String(err) });
+      else this.throttledLog('error', 'poll', 'reader poll failed', { error: errorMessage(err) });
     }
     this.emitStatusIfChanged();
   }
@@ -284,28 +284,28 @@ export class Reader extends EventEmitter<ReaderEvents> {
   }
 
   private rebuild(): void {
-    const present = this.slots.filter((s) => s.table);
+    const present = this.slots.filter((s): s is ShardSlot & { table: Envelope<'symbols'> } => s.table !== null);
     if (present.length === 0) return;
     let rows: SymbolRow[];
     let overview: OverviewData;
     if (present.length === 1 && this.slots.length === 1) {
-      rows = present[0].table!.data.rows;
+      rows = present[0].table.data.rows;
       // A dropped row must not be counted in the overview either: recompute when any was dropped or the overview is bad.
       overview = present[0].overview && this.droppedRows === 0 ? present[0].overview.data : computeOverview(rows);
     } else {
-      rows = present.flatMap((s) => s.table!.data.rows).sort((a, b) => a.symbol.localeCompare(b.symbol));
+      rows = present.flatMap((s) => s.table.data.rows).sort((a, b) => a.symbol.localeCompare(b.symbol));
       overview = computeOverview(rows);
     }
-    const pending = present.flatMap((s) => s.table!.data.pending);
-    const dropped = present.reduce((n, s) => n + s.table!.data.dropped, 0) + this.droppedRows;
+    const pending = present.flatMap((s) => s.table.data.pending);
+    const dropped = present.reduce((n, s) => n + s.table.data.dropped, 0) + this.droppedRows;
     const symbols: SymbolsData = { rows, pending, dropped };
-    const newest = present.reduce((a, b) => (a.table!.producedAt >= b.table!.producedAt ? a : b)).table!;
+    const newest = present.reduce((a, b) => (a.table.producedAt >= b.table.producedAt ? a : b)).table;
     const id = present.map((s) => identity(s.table)).join(',');
     if (this.current && this.current.id === id) return;
     this.current = {
       id,
-      generation: present.length === 1 ? present[0].table!.generation : Math.max(...present.map((s) => s.table!.generation)),
-      producedAt: Math.min(...present.map((s) => s.table!.producedAt)),
+      generation: present.length === 1 ? present[0].table.generation : Math.max(...present.map((s) => s.table.generation)),
+      producedAt: Math.min(...present.map((s) => s.table.producedAt)),
       source: newest.source,
       symbols,
       overview,

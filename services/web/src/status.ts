@@ -135,7 +135,7 @@ export function deriveStatus(input: StatusInput): Status {
       break;
     case 'stale': {
       const hbAge = age(now, newestCycle);
-      message = `Analyzer stale — ${showing}` + (hbAge !== null && dataAgeMs === null ? ` (last heartbeat ${humanAge(hbAge)} ago)` : '');
+      message = `Analyzer stale — ${showing}${hbAge !== null && dataAgeMs === null ? ` (last heartbeat ${humanAge(hbAge)} ago)` : ''}`;
       break;
     }
     case 'cache_unreachable':

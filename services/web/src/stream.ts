@@ -163,7 +163,7 @@ export class StreamHub {
       stream.destroy();
       this.remove(res);
     });
-    let first = 'retry: 1000\n\n' + sseFrame('status', JSON.stringify(this.currentStatus()));
+    let first = `retry: 1000\n\n${sseFrame('status', JSON.stringify(this.currentStatus()))}`;
     // A reconnect that already has the latest generation gets no duplicate; anyone else gets the current state at once.
     if (this.lastSnapshotFrame && this.lastSnapshotFrame.id !== lastEventId) first += this.lastSnapshotFrame.frame;
     for (const frame of this.extras.values()) first += frame;

@@ -6,17 +6,7 @@ import { type Cache, createCache } from '@confluence/cache';
 import { DEFAULT_KEY_PREFIX, createKeys, makeEnvelope } from '@confluence/contracts';
 import { loadWebConfig } from '@confluence/config';
 import { silentLogger } from '@confluence/logger';
-import {
-  startMemcached,
-  type Memcached,
-  waitFor,
-  freePort,
-  META,
-  buildOverviewEnvelope,
-  buildRow,
-  buildSymbolsEnvelope,
-  heartbeatData,
-} from '@confluence/testkit';
+import { startMemcached, type Memcached, waitFor, freePort, META, buildOverviewEnvelope, buildSymbolsEnvelope, heartbeatData } from '@confluence/testkit';
 import { createApp, type WebApp } from '../src/app';
 
 const keys = createKeys(DEFAULT_KEY_PREFIX);

@@ -1,6 +1,7 @@
 import { RestError, type BybitRestClient } from './bybit/rest-client';
 import type { RateLimitedLog } from './intake-base';
 import type { ClockHealth } from './types';
+import { errorMessage } from '@confluence/logger';
 
 export const CLOCK_SYNC_MS = 10 * 60_000;
 
@@ -40,7 +41,7 @@ export class ExchangeClock {
           rttMs: clock.rttMs,
         });
     } catch (err) {
-      if (!(err instanceof RestError && err.code === 'closed')) clock.lastError = err instanceof Error ? err.message : String(err);
+      if (!(err instanceof RestError && err.code === 'closed')) clock.lastError = errorMessage(err);
     }
   }
 }

@@ -14,6 +14,7 @@ import type { ClockHealth, IntakeHealth, IntakeOptions, IntakeState, IntakeTimin
 import { UniverseLoader } from './universe-loader';
 import type { UniverseLinks } from './universe-set';
 import { Warmup } from './warmup';
+import { errorMessage } from '@confluence/logger';
 
 const RESYNC_RETRY_MS = 10_000;
 const HOUSEKEEPING_MS = 1_000;
@@ -113,7 +114,8 @@ export class LiveIntake extends BaseIntake {
         restUrl: options.restUrl,
       });
     }
-    const rest = (this.rest = this.createRest());
+    const rest = this.createRest();
+    this.rest = rest;
     this.warmup = new Warmup({
       rest,
       store: this.store,
@@ -122,18 +124,20 @@ export class LiveIntake extends BaseIntake {
       timing: { pollIntervalMs: t.pollIntervalMs, retryBaseMs: t.warmupRetryBaseMs },
       now: () => this.now(),
     });
-    const pool = (this.pool = this.createPool());
-    const loader = (this.loader = new UniverseLoader(rest, this.universe, options, this.logger, this.abort.signal));
+    const pool = this.createPool();
+    this.pool = pool;
+    const loader = new UniverseLoader(rest, this.universe, options, this.logger, this.abort.signal);
+    this.loader = loader;
     // The clock first, so the first scores already judge event ages in exchange time.
     await this.clock.sync(rest);
-    this.every(() => void this.clock.sync(rest), t.clockSyncMs);
+    this.repeat(() => void this.clock.sync(rest), t.clockSyncMs);
     const symbols = await loader.initial({ baseMs: t.backoffBaseMs, maxMs: t.backoffMaxMs });
     if (this.abort.signal.aborted) return;
     if (this.clock.samples === 0) await this.clock.sync(rest);
     this.applyUniverse(symbols);
     pool.start();
-    this.every(() => void this.refreshUniverse(), options.universeRefreshMs);
-    this.every(() => this.housekeeping(), HOUSEKEEPING_MS);
+    this.repeat(() => void this.refreshUniverse(), options.universeRefreshMs);
+    this.repeat(() => this.housekeeping(), HOUSEKEEPING_MS);
     this.wallMinutes.start();
   }
 
@@ -147,7 +151,8 @@ export class LiveIntake extends BaseIntake {
     await this.recorder?.close();
   }
 
-  private every(run: () => void, ms: number): void {
+  /** Runs `run` every `ms` until the intake stops. */
+  private repeat(run: () => void, ms: number): void {
     this.timers.push(setInterval(run, ms));
   }
 
@@ -201,12 +206,12 @@ export class LiveIntake extends BaseIntake {
 
   private async refreshUniverse(): Promise<void> {
     try {
-      const next = await this.loader!.load();
+      if (this.loader === undefined) return;
+      const next = await this.loader.load();
       if (this.phase === 'closed') return;
       this.applyUniverse(next.symbols, next.notTrading);
     } catch (err) {
-      if (!this.abort.signal.aborted)
-        this.logger.warn('universe refresh failed, keeping the current one', { error: err instanceof Error ? err.message : String(err) });
+      if (!this.abort.signal.aborted) this.logger.warn('universe refresh failed, keeping the current one', { error: errorMessage(err) });
     }
   }
 

@@ -81,7 +81,7 @@ export class RateLimiter {
     while (this.waiters.length && this.inFlight < this.maxInFlight && this.tokens >= 1) {
       this.tokens -= 1;
       this.inFlight++;
-      const w = this.waiters.shift()!;
+      const w = this.waiters.shift() as (typeof this.waiters)[number];
       let released = false;
       w.resolve(() => {
         if (released) return;

@@ -50,7 +50,7 @@ export class Recorder {
       stream.once('error', reject);
     });
     const r = new Recorder(file, stream);
-    r.append(JSON.stringify({ k: 'meta', v: RECORDING_VERSION, ...meta }) + '\n');
+    r.append(`${JSON.stringify({ k: 'meta', v: RECORDING_VERSION, ...meta })}\n`);
     return r;
   }
 

@@ -5,6 +5,7 @@ import { createReplayTransport, feedRecording, scanRecording, type RecordingInde
 import { IntakeError, type ClockHealth, type IntakeHealth, type IntakeOptions, type MarketClock } from './types';
 import { inShard } from './universe';
 import { Warmup } from './warmup';
+import { errorMessage } from '@confluence/logger';
 
 type ReplayInfo = NonNullable<IntakeHealth['replay']>;
 
@@ -38,16 +39,19 @@ export class ReplayIntake extends BaseIntake {
 
   protected override async begin(): Promise<void> {
     const { file, speed } = this.replay;
-    const info: ReplayInfo = (this.info = { file, speed: Number.isFinite(speed) ? speed : 'max', finished: false, messages: 0, error: null });
+    const info: ReplayInfo = { file, speed: Number.isFinite(speed) ? speed : 'max', finished: false, messages: 0, error: null };
+    this.info = info;
     const index = await scanRecording(file);
     this.startedAt = index.meta?.startedAt ?? index.firstTs ?? Date.now();
-    const rest = (this.rest = new BybitRestClient({
+    const rest = new BybitRestClient({
       transport: createReplayTransport(index),
       logger: this.logger.child({ component: 'bybit-rest' }),
       limiter: null,
       timing: { maxAttempts: 1 },
-    }));
-    const warmup = (this.warmup = new Warmup({ rest, store: this.store, logger: this.logger.child({ component: 'warmup' }), poll: false, retry: false }));
+    });
+    this.rest = rest;
+    const warmup = new Warmup({ rest, store: this.store, logger: this.logger.child({ component: 'warmup' }), poll: false, retry: false });
+    this.warmup = warmup;
     const symbols = (this.options.symbols?.length ? this.options.symbols : index.symbols).filter((s) => inShard(s, this.options.shard));
     await this.loadFundingIntervals(index, rest);
     this.universe.apply(symbols, undefined, warmup);
@@ -89,7 +93,7 @@ export class ReplayIntake extends BaseIntake {
       },
       (err: unknown) => {
         info.finished = true;
-        info.error = err instanceof Error ? err.message : String(err);
+        info.error = errorMessage(err);
         this.logger.error('replay failed', { error: info.error });
       },
     );
@@ -103,7 +107,7 @@ export class ReplayIntake extends BaseIntake {
 
   protected override startFailure(err: unknown): unknown {
     if (err instanceof RestError || err instanceof IntakeError) return err;
-    return new IntakeError('replay_failed', `replay failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    return new IntakeError('replay_failed', `replay failed to start: ${errorMessage(err)}`);
   }
 
   protected override link(): LinkHealth {

@@ -81,7 +81,10 @@ export async function scanRecording(file: string): Promise<RecordingIndex> {
       } else if (rec.k === 'rest' && typeof rec.p === 'string' && typeof rec.b === 'string') {
         const key = restKey(rec.p);
         let list = rest.get(key);
-        if (!list) rest.set(key, (list = []));
+        if (!list) {
+          list = [];
+          rest.set(key, list);
+        }
         list.push({ status: typeof rec.s === 'number' ? rec.s : 200, body: rec.b, headers: {} });
       } else {
         badLines++;

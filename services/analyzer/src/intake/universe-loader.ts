@@ -4,6 +4,7 @@ import { RestError, type BybitRestClient } from './bybit/rest-client';
 import { IntakeError, type IntakeOptions } from './types';
 import { fetchUniverse, inShard } from './universe';
 import type { UniverseSet } from './universe-set';
+import { errorMessage } from '@confluence/logger';
 
 const UNIVERSE_START_ATTEMPTS = 5;
 
@@ -51,7 +52,7 @@ export class UniverseLoader {
         const blocked = err instanceof RestError && err.code === 'access_blocked';
         if (!blocked) counted++;
         const last = counted >= UNIVERSE_START_ATTEMPTS;
-        this.logger.warn('universe fetch failed', { attempt: attempt + 1, error: err instanceof Error ? err.message : String(err) });
+        this.logger.warn('universe fetch failed', { attempt: attempt + 1, error: errorMessage(err) });
         if (last) return this.fallback(err);
         await sleep(fullJitterDelay(attempt, Math.max(200, backoff.baseMs * 2), Math.max(1_000, backoff.maxMs)), this.signal).catch(() => undefined);
       }
@@ -65,6 +66,6 @@ export class UniverseLoader {
       this.logger.warn('using the configured SYMBOLS unvalidated until instruments can be fetched');
       return symbols.filter((s) => inShard(s, shard));
     }
-    throw new IntakeError('universe_unavailable', `cannot fetch the universe: ${err instanceof Error ? err.message : String(err)}`);
+    throw new IntakeError('universe_unavailable', `cannot fetch the universe: ${errorMessage(err)}`);
   }
 }

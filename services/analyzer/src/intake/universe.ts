@@ -100,7 +100,7 @@ export function selectUniverse(
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i]));
   const skipped: { symbol: string; reason: SkipReason }[] = [];
   let chosen: string[];
-  if (options.symbols && options.symbols.length) {
+  if (options.symbols?.length) {
     chosen = [];
     const seen = new Set<string>();
     for (const raw of options.symbols) {
@@ -145,7 +145,7 @@ export function withHysteresis(ranked: readonly string[], turnover: (s: string) 
   const keepRank = Math.ceil(n * KEEP_RANK_FACTOR);
   const kept = new Set(current.filter((s) => (rank.get(s) ?? Infinity) < keepRank));
   // Members beyond n (N was lowered) go, weakest first.
-  const byRank = (a: string, b: string) => rank.get(a)! - rank.get(b)!;
+  const byRank = (a: string, b: string) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0);
   const members = [...kept].sort(byRank).slice(0, n);
   const selected = new Set(members);
   const newcomers = ranked.slice(0, n).filter((s) => !selected.has(s));
@@ -168,7 +168,7 @@ export function withHysteresis(ranked: readonly string[], turnover: (s: string) 
 
 /** REST shell: fetches instruments (all pages) and tickers, then selects. */
 export async function fetchUniverse(rest: BybitRestClient, options: UniverseOptions, logger: Logger): Promise<UniverseSelection> {
-  const [instruments, tickers] = await Promise.all([rest.instruments(), options.symbols && options.symbols.length ? Promise.resolve([]) : rest.tickers()]);
+  const [instruments, tickers] = await Promise.all([rest.instruments(), options.symbols?.length ? Promise.resolve([]) : rest.tickers()]);
   const turnover = new Map<string, number>();
   for (const t of tickers) if (t.turnover24h !== undefined) turnover.set(t.symbol, t.turnover24h);
   const selection = selectUniverse(instruments, turnover, options);

@@ -1,6 +1,6 @@
 import { WARMUP } from '@confluence/bybit-wire';
 import type { Timeframe } from '@confluence/contracts';
-import { createRateLimitedLog, type Logger } from '@confluence/logger';
+import { createRateLimitedLog, type Logger, errorMessage } from '@confluence/logger';
 import type { MarketStore } from '../state/market-store';
 import { fullJitterDelay } from './backoff';
 import { RestError, type BybitRestClient } from './bybit/rest-client';
@@ -270,7 +270,7 @@ export class Warmup {
       this.rlog('warn', 'repair-failed', 'candle repair failed, will retry', {
         symbol: r.symbol,
         timeframe: r.timeframe,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
         attempt: r.attempt,
       });
       const delay = fullJitterDelay(r.attempt++, this.timing.retryBaseMs, this.timing.retryMaxMs, this.random);
@@ -329,7 +329,7 @@ export class Warmup {
       task.parts.set(part, 'done');
     } catch (err) {
       task.parts.set(part, 'failed');
-      task.lastError = `${part}: ${err instanceof Error ? err.message : String(err)}`;
+      task.lastError = `${part}: ${errorMessage(err)}`;
       // Said at once (progress counts the symbol failed from now), not only when its other parts have finished.
       if (!task.removed && !this.stopped)
         store.setWarmup(

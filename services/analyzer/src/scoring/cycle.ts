@@ -1,6 +1,7 @@
 import type { Engine, MarketSnapshot, SymbolScore } from '@confluence/confluence';
 import { fundingPer8h, FUNDING_REFERENCE_MINUTES, newestTradeTs, toComponentScores } from '@confluence/confluence';
 import type { ComponentScores, FundingInfo, ScoreMove, SymbolDetail, SymbolRow } from '@confluence/contracts';
+import { errorMessage } from '@confluence/logger';
 
 /** What the cycle needs from the intake; the intake implements it, tests can fake it. */
 export interface ScoreSource {
@@ -66,7 +67,7 @@ function scoreOne(engine: Engine, source: ScoreSource, symbol: string, now: numb
     try {
       result = engine.score(snapshot, now);
     } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
+      failure = errorMessage(err);
     }
   }
   return scoredOf(source, symbol, status, snapshot, result, failure);

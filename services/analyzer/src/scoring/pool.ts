@@ -5,6 +5,7 @@ import type { ComponentDetail } from '@confluence/contracts';
 import { CYCLE_SLICE_MS, scoreAll, scoredOf, type Scored, type ScoreSource } from './cycle';
 import { SnapshotEncoder, type SnapshotDelta } from './snapshot-delta';
 import type { FromWorker, ScoringWorkerData, ToWorker, WireResult } from './worker-protocol';
+import { errorMessage } from '@confluence/logger';
 
 /** Scores every symbol of a source once per cycle: in the main thread, or in worker threads. */
 export interface Scorer {
@@ -259,7 +260,7 @@ export class ScoringPool implements Scorer {
       try {
         slot.worker.postMessage(msg);
       } catch (err) {
-        slot.fail(`could not send the cycle: ${err instanceof Error ? err.message : String(err)}`);
+        slot.fail(`could not send the cycle: ${errorMessage(err)}`);
       }
     });
     clearTimeout(timer);

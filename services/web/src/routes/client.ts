@@ -5,6 +5,7 @@ import express, { type Router } from 'express';
 import type { Logger } from '@confluence/logger';
 import { HttpError, sendError } from '../http-errors';
 import { readOnlyRouter } from './context';
+import { errorMessage } from '@confluence/logger';
 
 const STATIC_DIR = path.join(__dirname, '..', '..', 'static');
 /**
@@ -27,7 +28,7 @@ function readIndexHtml(logger: Logger): { html: string; etag: string } | null {
     const html = fs.readFileSync(INDEX_FILE, 'utf8');
     return { html, etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 22)}"` };
   } catch (err) {
-    logger.error('the dashboard is not built: run npm run build', { file: INDEX_FILE, error: err instanceof Error ? err.message : String(err) });
+    logger.error('the dashboard is not built: run npm run build', { file: INDEX_FILE, error: errorMessage(err) });
     return null;
   }
 }

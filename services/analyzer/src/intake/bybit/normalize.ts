@@ -1,4 +1,4 @@
-import { createRateLimitedLog, silentLogger, type Logger } from '@confluence/logger';
+import { createRateLimitedLog, silentLogger, type Logger, errorMessage } from '@confluence/logger';
 import {
   INTERVAL_TO_TIMEFRAME,
   TICKER_FIELDS,
@@ -311,7 +311,10 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
     const topic = msg.topic;
     if (typeof topic !== 'string') {
       const op = msg.op;
-      if (typeof op === 'string') return control(msg, op, recvTs, out);
+      if (typeof op === 'string') {
+        control(msg, op, recvTs, out);
+        return;
+      }
       byTopic.other++;
       throw new Malformed('unknown_message', 'no topic or op');
     }
@@ -326,21 +329,27 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
         if (last === dot) throw new Malformed('unknown_topic', topic);
         const depth = Number(topic.slice(dot + 1, last));
         if (!Number.isInteger(depth) || depth <= 0) throw new Malformed('unknown_topic', topic);
-        return book(msg, symbol, depth, recvTs, out);
+        book(msg, symbol, depth, recvTs, out);
+        return;
       }
       case 'publicTrade':
         if (last !== dot) throw new Malformed('unknown_topic', topic);
-        return trades(msg, symbol, recvTs, out);
+        trades(msg, symbol, recvTs, out);
+        return;
       case 'tickers':
         if (last !== dot) throw new Malformed('unknown_topic', topic);
-        return ticker(msg, symbol, recvTs, out);
+        ticker(msg, symbol, recvTs, out);
+        return;
       case 'kline':
         if (last === dot) throw new Malformed('unknown_topic', topic);
-        return klines(msg, symbol, topic.slice(dot + 1, last), recvTs, out);
+        klines(msg, symbol, topic.slice(dot + 1, last), recvTs, out);
+        return;
       case 'allLiquidation':
-        return liquidations(msg, symbol, recvTs, out);
+        liquidations(msg, symbol, recvTs, out);
+        return;
       case 'liquidation':
-        return legacyLiquidation(msg, symbol, recvTs, out);
+        legacyLiquidation(msg, symbol, recvTs, out);
+        return;
       default:
         throw new Malformed('unknown_topic', topic);
     }
@@ -366,7 +375,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
     } catch (err) {
       out.length = before;
       if (err instanceof Malformed) bad(err.reason, err.detail, text);
-      else bad('bad_type', err instanceof Error ? err.message : String(err), text);
+      else bad('bad_type', errorMessage(err), text);
       return 0;
     }
     return out.length - before;

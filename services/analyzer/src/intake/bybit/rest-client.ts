@@ -7,6 +7,7 @@ import type { Candle, FundingPoint, LongShortPoint, OpenInterestPoint } from '@c
 import type { Logger } from '@confluence/logger';
 import { fullJitterDelay, sleep } from '../backoff';
 import { RateLimiter, RateLimiterClosedError } from '../rate-limiter';
+import { errorMessage } from '@confluence/logger';
 
 /** One raw HTTP answer; the body is kept as text so it can be recorded and replayed byte for byte. */
 export interface RestResponse {
@@ -112,10 +113,13 @@ export function classify403(res: RestResponse): 'access_blocked' | 'rate_limited
 
 /** Printable first bytes of a body for a log line (no control characters, bounded). */
 function bodySample(body: string): string {
-  return body
-    .slice(0, BODY_SAMPLE_CHARS)
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .trim();
+  return (
+    body
+      .slice(0, BODY_SAMPLE_CHARS)
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is this regex's purpose
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .trim()
+  );
 }
 
 const TRANSIENT_RET_CODES: ReadonlySet<number> = new Set([RET_CODE.timeout, RET_CODE.serverBusy]);
@@ -214,7 +218,7 @@ function classifyTransportError(err: unknown, path: string): RestError {
     if (err.code === 'ERR_CANCELED') return new RestError('closed', 'request cancelled', path);
     return new RestError('network', `${err.code ?? 'network'}: ${err.message}`, path);
   }
-  return new RestError('network', err instanceof Error ? err.message : String(err), path);
+  return new RestError('network', errorMessage(err), path);
 }
 
 /**

@@ -351,8 +351,9 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   }
 
   private ping(): void {
-    if (!this.isOpen()) return;
-    this.ws!.send(JSON.stringify({ req_id: `ping-${this.id}-${++this.reqSeq}`, op: 'ping' }));
+    const ws = this.ws;
+    if (ws === undefined || !this.isOpen()) return;
+    ws.send(JSON.stringify({ req_id: `ping-${this.id}-${++this.reqSeq}`, op: 'ping' }));
     if (!this.pongTimer) {
       this.pongTimer = setTimeout(() => {
         this.pongTimer = undefined;
@@ -444,7 +445,10 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
         const due: string[] = [];
         for (const [t, r] of this.retry) if (r.dueAt <= now && this.desired.has(t)) due.push(t);
         // Keep the attempt count (its backoff grows on the next rejection) but move the due time out of the way.
-        for (const t of due) this.retry.get(t)!.dueAt = Infinity;
+        for (const t of due) {
+          const r = this.retry.get(t);
+          if (r) r.dueAt = Infinity;
+        }
         if (due.length) this.send('subscribe', due);
         this.scheduleRetry();
       },
@@ -453,14 +457,15 @@ export class WsConnection extends EventEmitter<WsConnectionEvents> {
   }
 
   private send(op: 'subscribe' | 'unsubscribe', topics: readonly string[]): void {
-    if (!this.isOpen()) return; // (re)subscribed from `desired` on the next open
+    const ws = this.ws;
+    if (ws === undefined || !this.isOpen()) return; // (re)subscribed from `desired` on the next open
     for (let i = 0; i < topics.length; i += MAX_ARGS_PER_REQUEST) {
       const args = topics.slice(i, i + MAX_ARGS_PER_REQUEST);
       const reqId = `${op === 'subscribe' ? 's' : 'u'}-${this.id}-${++this.reqSeq}`;
       this.pending.set(reqId, { op, args });
       // Bybit answers every request; this only bounds the map if a server does not.
       if (this.pending.size > MAX_PENDING_REQUESTS) this.pending.delete(this.pending.keys().next().value as string);
-      this.ws!.send(JSON.stringify({ req_id: reqId, op, args }));
+      ws.send(JSON.stringify({ req_id: reqId, op, args }));
     }
   }
 }

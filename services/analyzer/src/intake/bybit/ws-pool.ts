@@ -65,19 +65,26 @@ export class WsPool {
     return this.symbolConn.get(symbol);
   }
 
+  /** The topic and character count of a connection; every connection gets one when it is created. */
+  private loadOf(c: WsConnection): { topics: number; chars: number } {
+    const l = this.load.get(c.id);
+    if (l === undefined) throw new Error(`no load entry for connection ${c.id}`);
+    return l;
+  }
+
   addSymbol(symbol: string, topics: readonly string[]): void {
     if (this.stopped || this.symbolConn.has(symbol)) return;
     const chars = topics.reduce((n, t) => n + cost(t), 0);
     let target: WsConnection | undefined;
     for (const c of this.conns.values()) {
-      const l = this.load.get(c.id)!;
+      const l = this.loadOf(c);
       if (l.topics + topics.length <= this.maxTopics && l.chars + chars <= this.maxChars) {
         target = c;
         break;
       }
     }
     target ??= this.createConnection();
-    const l = this.load.get(target.id)!;
+    const l = this.loadOf(target);
     l.topics += topics.length;
     l.chars += chars;
     this.symbolConn.set(symbol, target);
@@ -92,7 +99,7 @@ export class WsPool {
     this.symbolConn.delete(symbol);
     this.symbolTopics.delete(symbol);
     c.unsubscribe(topics);
-    const l = this.load.get(c.id)!;
+    const l = this.loadOf(c);
     l.topics -= topics.length;
     l.chars -= topics.reduce((n, t) => n + cost(t), 0);
     if (l.topics <= 0) {
@@ -107,7 +114,7 @@ export class WsPool {
   /** Resubscribes one topic on its connection (book resync). */
   resubscribe(topic: string): boolean {
     const c = this.symbolConn.get(symbolOfTopic(topic));
-    if (!c || c.state !== 'connected') return false;
+    if (c?.state !== 'connected') return false;
     c.resubscribe(topic);
     return true;
   }
