@@ -1,7 +1,7 @@
 import type { BookFeatures, BookLevel, BookSnapshot, Candle, MarketSnapshot, TickerState, TradeColumns } from '@confluence/confluence';
 import { EMPTY_TRADES } from '@confluence/confluence';
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
-import { StoredCandle } from '../state/candles';
+import { CandleArena } from '../state/candles';
 
 /**
  * What changed in one symbol's market snapshot since the last one sent to a scoring worker, in a form that
@@ -217,18 +217,16 @@ function tradeDelta(prev: TradeColumns | undefined, next: TradeColumns): TradeDe
 
 /** One timeframe's candles in a mirror: closed candles in an arena of their own (as the store keeps them). */
 class MirrorCandles {
-  private arena = new Float64Array(0);
-  private used = 0;
+  private readonly arena = new CandleArena(32);
   list: readonly Candle[] = EMPTY;
 
   apply(d: CandleDelta): void {
-    const kept = d.keep === 0 ? EMPTY : this.list.slice(d.drop, d.drop + d.keep);
-    const n = d.add.length / CANDLE_FIELDS;
-    const out: Candle[] = kept.slice();
+    const out: Candle[] = d.keep === 0 ? [] : this.list.slice(d.drop, d.drop + d.keep);
+    const a = d.add;
+    const n = a.length / CANDLE_FIELDS;
     for (let i = 0; i < n; i++) {
       const at = i * CANDLE_FIELDS;
-      const a = d.add;
-      if (a[at + 7] === 1) out.push(this.store(a, at, out));
+      if (a[at + 7] === 1) out.push(this.arena.store(a, at, out));
       else
         out.push({
           start: a[at],
@@ -242,26 +240,6 @@ class MirrorCandles {
         });
     }
     this.list = out;
-  }
-
-  private store(src: Float64Array, from: number, live: Candle[]): StoredCandle {
-    if ((this.used + 1) * 7 > this.arena.length) this.compact(live);
-    const at = this.used++ * 7;
-    this.arena.set(src.subarray(from, from + 7), at);
-    return new StoredCandle(this.arena, at);
-  }
-
-  /** A new arena holding the closed candles still listed (plus room), re-pointed; the old one is dropped. */
-  private compact(live: Candle[]): void {
-    const closed = live.filter((c): c is StoredCandle => c instanceof StoredCandle);
-    const next = new Float64Array((closed.length + 32) * 7);
-    closed.forEach((c, i) => {
-      next.set(c.arena.subarray(c.at, c.at + 7), i * 7);
-      c.arena = next;
-      c.at = i * 7;
-    });
-    this.arena = next;
-    this.used = closed.length;
   }
 }
 

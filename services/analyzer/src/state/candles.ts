@@ -73,6 +73,53 @@ export class StoredCandle implements Candle {
 }
 
 /**
+ * Append-only slots for closed candles' numbers, shared by the candles stored in them. When the arena is full, the
+ * candles still held move to a fresh one (with `slack` free slots) and are re-pointed; the old one is left to the GC.
+ */
+export class CandleArena {
+  private arena = new Float64Array(0);
+  private used = 0;
+
+  constructor(private readonly slack: number) {}
+
+  /** Slots allocated (for memory-bound checks). */
+  get slots(): number {
+    return this.arena.length / FIELDS;
+  }
+
+  /**
+   * Stores one closed candle (`values[from..from + 6]`: start, open, high, low, close, volume, turnover) and returns
+   * it; `live` are the candles still held, the ones a compaction must keep.
+   */
+  store(values: ArrayLike<number>, from: number, live: readonly Candle[]): StoredCandle {
+    if ((this.used + 1) * FIELDS > this.arena.length) this.compact(live);
+    const at = this.used++ * FIELDS;
+    const a = this.arena;
+    for (let k = 0; k < FIELDS; k++) a[at + k] = values[from + k];
+    return new StoredCandle(a, at);
+  }
+
+  clear(): void {
+    this.arena = new Float64Array(0);
+    this.used = 0;
+  }
+
+  /** Copies the live candles into a fresh arena with room to grow and re-points them (same values, new place). */
+  private compact(live: readonly Candle[]): void {
+    const closed = live.filter((c): c is StoredCandle => c instanceof StoredCandle);
+    const next = new Float64Array((closed.length + this.slack) * FIELDS);
+    for (let i = 0; i < closed.length; i++) {
+      const sc = closed[i];
+      next.set(sc.arena.subarray(sc.at, sc.at + FIELDS), i * FIELDS);
+      sc.arena = next;
+      sc.at = i * FIELDS;
+    }
+    this.arena = next;
+    this.used = closed.length;
+  }
+}
+
+/**
  * Candles of one timeframe: a bounded, start-sorted list of closed candles plus at most one forming candle.
  * - WS update (confirm false) replaces the forming candle; a newer forming candle closes the previous one (a missed confirm).
  * - WS confirm closes the candle.
@@ -81,9 +128,9 @@ export class StoredCandle implements Candle {
  */
 export class CandleSeries {
   private closed: StoredCandle[] = [];
-  /** Append-only slots of closed candles; compacted into a new arena when full. */
-  private arena = new Float64Array(0);
-  private used = 0;
+  private readonly arena = new CandleArena(CANDLE_ARENA_SLACK);
+  /** One candle's numbers on their way into the arena. */
+  private readonly scratch = new Float64Array(FIELDS);
   private forming: Candle | undefined;
   private cached: readonly Candle[] | undefined = [];
 
@@ -166,8 +213,7 @@ export class CandleSeries {
 
   clear(): void {
     this.closed = [];
-    this.arena = new Float64Array(0);
-    this.used = 0;
+    this.arena.clear();
     this.forming = undefined;
     this.cached = [];
   }
@@ -196,36 +242,19 @@ export class CandleSeries {
 
   /** Arena slots allocated (for memory-bound checks). */
   get allocatedSlots(): number {
-    return this.arena.length / FIELDS;
+    return this.arena.slots;
   }
 
   private store(c: Candle): StoredCandle {
-    if ((this.used + 1) * FIELDS > this.arena.length) this.compact();
-    const at = this.used++ * FIELDS;
-    const a = this.arena;
-    a[at] = c.start;
-    a[at + 1] = c.open;
-    a[at + 2] = c.high;
-    a[at + 3] = c.low;
-    a[at + 4] = c.close;
-    a[at + 5] = c.volume;
-    a[at + 6] = c.turnover;
-    return new StoredCandle(a, at);
-  }
-
-  /** Copies the live candles into a fresh arena with room to grow and re-points them (same values, new place). */
-  private compact(): void {
-    const live = this.closed.length;
-    const slots = live + CANDLE_ARENA_SLACK;
-    const next = new Float64Array(slots * FIELDS);
-    for (let i = 0; i < live; i++) {
-      const sc = this.closed[i];
-      next.set(sc.arena.subarray(sc.at, sc.at + FIELDS), i * FIELDS);
-      sc.arena = next;
-      sc.at = i * FIELDS;
-    }
-    this.arena = next;
-    this.used = live;
+    const v = this.scratch;
+    v[0] = c.start;
+    v[1] = c.open;
+    v[2] = c.high;
+    v[3] = c.low;
+    v[4] = c.close;
+    v[5] = c.volume;
+    v[6] = c.turnover;
+    return this.arena.store(v, 0, this.closed);
   }
 
   private upsertClosed(input: Candle): void {
