@@ -107,12 +107,18 @@ export class LiveIntake extends BaseIntake {
   protected override async begin(): Promise<void> {
     const { options, t } = this;
     if (options.record) {
-      this.recorder = await Recorder.open(options.record.file, {
+      const recorder = await Recorder.open(options.record.file, {
         startedAt: Date.now(),
         source: options.source === 'sim' ? 'sim' : 'live',
         wsUrl: options.wsUrl,
         restUrl: options.restUrl,
       });
+      // Stopped while the file was opening: end() has run already and would not close it.
+      if (this.abort.signal.aborted) {
+        await recorder.close();
+        return;
+      }
+      this.recorder = recorder;
     }
     const rest = this.createRest();
     this.rest = rest;
@@ -130,6 +136,7 @@ export class LiveIntake extends BaseIntake {
     this.loader = loader;
     // The clock first, so the first scores already judge event ages in exchange time.
     await this.clock.sync(rest);
+    if (this.abort.signal.aborted) return;
     this.repeat(() => void this.clock.sync(rest), t.clockSyncMs);
     const symbols = await loader.initial({ baseMs: t.backoffBaseMs, maxMs: t.backoffMaxMs });
     if (this.abort.signal.aborted) return;
@@ -151,8 +158,9 @@ export class LiveIntake extends BaseIntake {
     await this.recorder?.close();
   }
 
-  /** Runs `run` every `ms` until the intake stops. */
+  /** Runs `run` every `ms` until the intake stops (nothing once it has: end() clears only the timers it finds). */
   private repeat(run: () => void, ms: number): void {
+    if (this.abort.signal.aborted) return;
     this.timers.push(setInterval(run, ms));
   }
 

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { TradeColumns } from '@confluence/confluence';
 import type { Timeframe } from '@confluence/contracts';
@@ -444,5 +446,40 @@ describe('issue 15: a long live run against the simulator', () => {
     // 4 symbols × 7 warm-up requests, plus universe and clock: well over one second's budget.
     expect(s.state().counters.restRequests).toBeGreaterThan(25);
     expect(s.state().counters.restMaxPerSecond).toBeLessThanOrEqual(5 + 1);
+  });
+});
+
+describe('live intake shutdown', () => {
+  test('when the intake stops while its first clock sync is still in flight, then no timer of it outlives the stop', async () => {
+    // A Bybit look-alike whose server-time answer never comes: the intake is stopped in the middle of its first step.
+    let asked = false;
+    const server = http.createServer((req) => {
+      if (req.url?.startsWith('/v5/market/time')) asked = true;
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const i = createIntake({
+      wsUrl: 'ws://127.0.0.1:9/v5/public/linear',
+      restUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      topSymbols: 2,
+      universeRefreshMs: 3_600_000,
+      logger: silentLogger(),
+      source: 'sim',
+      timing: FAST,
+    });
+    try {
+      const started = i.start().catch(() => undefined);
+      await waitFor(() => asked, 10_000, 'the clock sync request');
+      await i.stop();
+      await started;
+      // Condition with a deadline, polled without timers of our own (they would be counted).
+      const deadline = Date.now() + 5_000;
+      while (timers() > before && Date.now() < deadline) await new Promise<void>((r) => setImmediate(r));
+      expect(timers()).toBeLessThanOrEqual(before);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
