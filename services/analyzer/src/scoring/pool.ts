@@ -185,11 +185,7 @@ export class ScoringPool implements Scorer {
       }
     }
     const outcomes = await Promise.all(this.slots.map((slot) => this.run(slot, now, work.get(slot) as { symbols: string[]; deltas: SnapshotDelta[] })));
-    const failed = new Map<Slot, string>();
-    this.slots.forEach((slot, i) => {
-      const o = outcomes[i];
-      if (!o.ok) failed.set(slot, o.reason);
-    });
+    const outcomeOf = new Map(this.slots.map((slot, i) => [slot, outcomes[i]]));
     const out = new Array<Scored>(symbols.length);
     sliceStart = performance.now();
     for (let i = 0; i < symbols.length; i++) {
@@ -203,9 +199,9 @@ export class ScoringPool implements Scorer {
       let result: SymbolScore | null = null;
       let failure: string | null = null;
       if (warm) {
-        const reason = failed.get(slot);
-        const r = reason === undefined ? outcomes[this.slots.indexOf(slot)].results.get(symbol) : undefined;
-        if (reason !== undefined) failure = `scoring worker ${slot.index}: ${reason}`;
+        const o = outcomeOf.get(slot) as (typeof outcomes)[number];
+        const r = o.ok ? o.results.get(symbol) : undefined;
+        if (!o.ok) failure = `scoring worker ${slot.index}: ${o.reason}`;
         else if (r === undefined) failure = 'no result from the scoring worker';
         else if (r.error !== undefined || r.score === undefined) {
           failure = r.error ?? 'no result from the scoring worker';

@@ -2,6 +2,7 @@ import type { BookFeatures, BookLevel, BookSnapshot, Candle, MarketSnapshot, Tic
 import { EMPTY_TRADES } from '@confluence/confluence';
 import { TIMEFRAMES, type Timeframe } from '@confluence/contracts';
 import { CandleArena } from '../state/candles';
+import { tradeBufferSlack } from '../state/trades';
 
 /**
  * What changed in one symbol's market snapshot since the last one sent to a scoring worker, in a form that
@@ -271,7 +272,7 @@ class MirrorTrades {
   /** New arrays (views handed out earlier keep the old ones) holding the live trades and room for more. */
   private reallocate(incoming: number): void {
     const live = this.tail - this.head;
-    const cap = live + incoming + Math.max(64, Math.ceil((live + incoming) / 8));
+    const cap = live + incoming + tradeBufferSlack(live + incoming);
     const grow = <A extends Float64Array | Uint8Array>(old: A, fresh: A): A => {
       fresh.set(old.subarray(this.head, this.tail));
       return fresh;
