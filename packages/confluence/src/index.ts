@@ -17,6 +17,6 @@ export {
 export { computeConfidence, computeFreshness, type Confidence, type ComponentOutcome } from './confidence';
 export type * from './types';
 export { bookFeaturesOf, depthImbalanceOf, BOOK_SMOOTHING_MS, BOOK_SMOOTHING_SAMPLES } from './components/orderbook';
-export { FUNDING_REFERENCE_MINUTES, fundingPer8h } from './components/sentiment';
+export { FUNDING_REFERENCE_MINUTES, fundingPer8h, OI_ACTIVITY_LOOKBACK_MS } from './components/sentiment';
 export { EMPTY_TRADES, newestTradeTs, tradeAt, tradeColumns, tradeCount, tradesSince, type TradeColumns } from './trades';
 export { mulberry32 } from './math';

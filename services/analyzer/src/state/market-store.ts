@@ -43,10 +43,15 @@ export const DEFAULT_LIMITS: Readonly<StateLimits> = {
   tradesMax: TRADES_MAX,
   liquidationsWindowMs: LIQUIDATIONS_WINDOW_MS,
   liquidationsMax: LIQUIDATIONS_MAX,
-  openInterestMax: 1_500,
+  // The slow series hold what the engine reads, not a day of history: 24 h at one open-interest sample a minute
+  // would be 1,500 points a symbol (≈100 kB of objects; ≈85 MB at the full universe) for a 60-minute look-back.
+  // Open interest: the look-back (OI_ACTIVITY_LOOKBACK_MS) at one live sample a minute plus the 5-minute REST points
+  // polled into it (≈72 an hour), twice over with a margin. Long/short ratio and funding: only the newest point is
+  // read (score, confidence, the table's funding column); a few more survive a poll that returns older points.
+  openInterestMax: 180,
   openInterestSampleMs: 60_000,
-  longShortMax: 500,
-  fundingMax: 200,
+  longShortMax: 12,
+  fundingMax: 12,
   spreadSamples: 600,
   spreadSampleMs: 1_000,
   staleAfterMs: 60_000,

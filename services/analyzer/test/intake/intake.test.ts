@@ -6,6 +6,7 @@ import { silentLogger } from '@confluence/logger';
 import { createIntake, type Intake, type IntakeOptions } from '../../src/intake/intake';
 import { topicsForSymbol } from '@confluence/bybit-wire';
 import { CANDLES_PER_TIMEFRAME } from '../../src/state/candles';
+import { DEFAULT_LIMITS } from '../../src/state/market-store';
 import { syntheticFrames } from '@confluence/testkit';
 import { startFakeExchange, type FakeExchange } from './fake-exchange';
 import { waitFor } from './helpers';
@@ -79,9 +80,10 @@ describe('intake against a fake exchange (sim source)', () => {
     expect(s.candles['1m'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
     expect(s.candles['4h'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
     expect(s.candles['1m'].every((c) => c.confirmed)).toBe(true);
-    expect(s.openInterest).toHaveLength(200);
-    expect(s.longShort).toHaveLength(100);
-    expect(s.funding).toHaveLength(50);
+    // The fake exchange serves 200 / 100 / 50 points; the store keeps the newest its bounds allow.
+    expect(s.openInterest).toHaveLength(DEFAULT_LIMITS.openInterestMax);
+    expect(s.longShort).toHaveLength(DEFAULT_LIMITS.longShortMax);
+    expect(s.funding).toHaveLength(DEFAULT_LIMITS.fundingMax);
     expect(s.book).toMatchObject({ synced: true, bids: [[10, 1]], asks: [[10.1, 1]] });
 
     // Live data.
@@ -145,7 +147,7 @@ describe('intake against a fake exchange (sim source)', () => {
     await waitFor(() => intake.health().warmup.complete, 10_000, 'eventually complete');
     expect(intake.health().warmup).toMatchObject({ done: 3, total: 3, failed: 0 });
     expect(intake.health().totals.restErrors).toBeGreaterThanOrEqual(3);
-    expect(intake.snapshot('BBBUSDT')!.longShort).toHaveLength(100);
+    expect(intake.snapshot('BBBUSDT')!.longShort).toHaveLength(DEFAULT_LIMITS.longShortMax);
   });
 
   test('when polling is due, then OI and account ratio are polled with a small limit', async () => {
