@@ -223,6 +223,9 @@ export interface LiveResult {
   offeredPerSecond: number;
   appliedPerSecond: number;
   ingestBusyShare: number;
+  /** CPU time of the analyzer process (all threads) and of the feed process, per wall second (1 = one core). */
+  processCpuShare: number;
+  feedCpuShare: number;
   maxLagS: number;
   endLagS: number;
   scoredLastCycle: number;
@@ -295,7 +298,9 @@ export function liveRows(main: LiveResult, pool: LiveResult): Row[] {
         baselineLabel: 'offered',
         target: full ? '≥ 0.99× offered' : '',
         pass: full ? r.appliedPerSecond >= 0.99 * r.offeredPerSecond : null,
-        note: `intake busy ${Math.round(r.ingestBusyShare * 100)} % of the main thread; backlog max ${r.maxLagS.toFixed(2)} s`,
+        note:
+          `intake busy ${Math.round(r.ingestBusyShare * 100)} % of the main thread; backlog max ${r.maxLagS.toFixed(2)} s; CPU: ` +
+          `analyzer ${r.processCpuShare.toFixed(2)} cores, feed process ${r.feedCpuShare.toFixed(2)}`,
       }),
       row({
         name: `${label}: RSS steady`,

@@ -6,7 +6,9 @@
 // Prints one JSON line {"result": …} on stdout.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import WebSocket from 'ws';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
@@ -50,6 +52,16 @@ async function settledMemory(): Promise<{ rssMb: number; heapMb: number; heapTot
   await sleep(500);
   const m = process.memoryUsage();
   return { rssMb: m.rss / 1024 / 1024, heapMb: m.heapUsed / 1024 / 1024, heapTotalMb: m.heapTotal / 1024 / 1024, arrayBuffersMb: m.arrayBuffers / 1024 / 1024 };
+}
+
+/** Where the heap's committed size goes (space → committed / used MB), to tell live data from retained pages. */
+function heapSpaces(): Record<string, { sizeMb: number; usedMb: number }> {
+  return Object.fromEntries(
+    getHeapSpaceStatistics().map((sp) => [
+      sp.space_name,
+      { sizeMb: +(sp.space_size / 1048576).toFixed(1), usedMb: +(sp.space_used_size / 1048576).toFixed(1) },
+    ]),
+  );
 }
 
 function out(result: unknown): void {
@@ -280,13 +292,7 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
   // For finding what holds the memory: BENCH_HEAP_SNAPSHOT=file.heapsnapshot (open in Chrome DevTools → Memory).
   if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
   const sizes = store.sizes(symbols[0]);
-  // Where the heap's committed size goes (space → committed / used MB), to tell live data from retained pages.
-  const spaces = Object.fromEntries(
-    getHeapSpaceStatistics().map((sp) => [
-      sp.space_name,
-      { sizeMb: +(sp.space_size / 1048576).toFixed(1), usedMb: +(sp.space_used_size / 1048576).toFixed(1) },
-    ]),
-  );
+  const spaces = heapSpaces();
   let trades = 0;
   for (const s of symbols) trades += store.sizes(s)?.trades ?? 0;
   const scored = [...lastDetails.values()].length;
@@ -317,40 +323,47 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
 
 // ---------------------------------------------------------------------------------------------
 // Live: the analyzer's main loop in real time. Exchange frames arrive at `perSymbol` messages per second per symbol
-// (generated in a feed thread, paced by the wall clock, parsed and applied in this thread as the WebSocket handler does) while
+// (sent by a feed process over a loopback WebSocket, paced by the wall clock, decoded and applied in this thread as the
+// WebSocket handler does) while
 // the scoring cycle runs once a second, in this thread or in `workers` worker threads, with rows and details built
 // as the publisher needs them. Measures what a trader's feed would see: cycle time, how late this thread's event
 // loop runs (a WebSocket pong waits that long), whether intake keeps up, and the process's memory.
 
-/**
- * The exchange side of the live benchmark: a worker thread generating frames at `rate` per second, paced by the wall
- * clock, posted in batches every few milliseconds — the main thread receives them as message events, as it would
- * receive WebSocket data, and never spends its own time making them up.
- */
-const FEED_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { syntheticFrameStream } = require(workerData.testkit);
-const { symbols, rate, startTs, seconds } = workerData;
-const frames = syntheticFrameStream({ symbols, count: Math.ceil(rate * seconds), startTs, stepMs: 1000 / rate, seed: 21 });
-const t0 = performance.now();
-let sent = 0;
-let stop = false;
-parentPort.on('message', () => { stop = true; });
-function tick() {
-  if (stop) return;
-  const due = Math.min(Math.ceil(rate * seconds), Math.floor(((performance.now() - t0) / 1000) * rate));
-  const batch = [];
-  while (sent < due && batch.length < 4096) {
-    const f = frames.next();
-    if (f.done) break;
-    batch.push(f.value);
-    sent++;
-  }
-  if (batch.length > 0) parentPort.postMessage(batch);
-  setTimeout(tick, 5);
+interface Feed {
+  port: number;
+  /** Stops the feed and returns the CPU time it used (ms). */
+  stop(): Promise<number>;
 }
-tick();
-`;
+
+/** The feed server (feed-server.ts) in its own process; resolves once it listens. */
+function startFeed(n: number, rate: number, seconds: number): Promise<Feed> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'feed-server.js'), String(n), String(rate), String(seconds)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  let buf = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    buf += d.toString();
+  });
+  const stop = async (): Promise<number> => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    process.off('exit', kill);
+    return Number(/"cpuMs":([\d.]+)/.exec(buf)?.[1] ?? Number.NaN);
+  };
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`feed server exited with ${code}`));
+    child.once('exit', onExit);
+    child.stdout?.on('data', () => {
+      const m = /"port":(\d+)/.exec(buf);
+      if (m) {
+        child.off('exit', onExit);
+        resolve({ port: Number(m[1]), stop });
+      }
+    });
+  });
+}
 
 async function live(n: number, seconds: number, perSymbol: number, workers: number): Promise<void> {
   const symbols = symbolNames(n);
@@ -364,25 +377,24 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   const events: MarketEvent[] = [];
   let clock = MARKET_START;
   let applied = 0;
-  let received = 0;
   let ingestMs = 0;
   const before = rssMb();
-  const t0 = nowMs();
-  const feed = new Worker(FEED_SOURCE, {
-    eval: true,
-    workerData: { testkit: require.resolve('@confluence/testkit'), symbols, rate, startTs: MARKET_START, seconds: 3 * seconds + 5 },
+  const feed = await startFeed(n, rate, 3 * seconds + 5);
+  const ws = new WebSocket(`ws://127.0.0.1:${feed.port}`);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
   });
-  // Intake: each batch is parsed and applied as it arrives, as the WebSocket handler does with each frame.
-  feed.on('message', (batch: string[]) => {
+  const t0 = nowMs();
+  const cpu0 = process.cpuUsage();
+  // Intake: each frame is decoded and applied as it arrives, as the analyzer's WebSocket handler does.
+  ws.on('message', (data: Buffer) => {
     const ts = nowMs();
-    received += batch.length;
-    for (const frame of batch) {
-      applied++;
-      clock = MARKET_START + (applied * 1000) / rate;
-      events.length = 0;
-      normalizer.normalizeInto(frame, clock, events);
-      for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
-    }
+    applied++;
+    clock = MARKET_START + (applied * 1000) / rate;
+    events.length = 0;
+    normalizer.normalizeInto(data.toString('utf8'), clock, events);
+    for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
     market.setClock(clock);
     ingestMs += nowMs() - ts;
   });
@@ -392,6 +404,7 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   let peakRss = 0;
   let lastScored = 0;
   let maxLagS = 0;
+  let measuredFrom: { at: number; applied: number; ingestMs: number; cpu: NodeJS.CpuUsage } | undefined;
   // The first cycles fill the engine caches (and the workers' mirrors); measured from the fourth on.
   // At least 5 measured cycles (a slow first cycle must not leave the run empty), within 3× the planned time.
   for (let i = 0; (nowMs() - t0 < seconds * 1000 || cycles.length < 5) && nowMs() - t0 < 3 * seconds * 1000; i++) {
@@ -407,7 +420,10 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
     computeOverview(rows);
     lastScored = details;
     const took = nowMs() - start;
-    if (i === 3) eld.enable();
+    if (i === 3) {
+      eld.enable();
+      measuredFrom = { at: nowMs(), applied, ingestMs, cpu: process.cpuUsage() };
+    }
     if (i >= 3) {
       cycles.push(took);
       maxLagS = Math.max(maxLagS, (due() - applied) / rate);
@@ -418,8 +434,15 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   eld.disable();
   const wallS = (nowMs() - t0) / 1000;
   const endLagS = (due() - applied) / rate;
-  feed.postMessage('stop');
-  await feed.terminate();
+  // Rates over the measured cycles (from the fourth on): the feed's start and the first cycles' cache fill are not in them.
+  const from = measuredFrom ?? { at: t0, applied: 0, ingestMs: 0, cpu: cpu0 };
+  const measuredMs = nowMs() - from.at;
+  const cpuMs = (() => {
+    const u = process.cpuUsage(from.cpu);
+    return (u.user + u.system) / 1000;
+  })();
+  ws.terminate();
+  const feedCpuMs = await feed.stop();
   await scorer.close();
   const after = await settledMemory();
   out({
@@ -427,9 +450,12 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
     workers,
     seconds,
     offeredPerSecond: rate,
-    appliedPerSecond: applied / wallS,
-    receivedPerSecond: received / wallS,
-    ingestBusyShare: ingestMs / (wallS * 1000),
+    appliedPerSecond: ((applied - from.applied) * 1000) / measuredMs,
+    ingestBusyShare: (ingestMs - from.ingestMs) / measuredMs,
+    // CPU time over wall time (1.0 = one core): this process (all its threads) and the feed server beside it.
+    processCpuShare: cpuMs / measuredMs,
+    feedCpuShare: feedCpuMs / (wallS * 1000),
+    wallS,
     maxLagS,
     endLagS,
     scoredLastCycle: lastScored,
@@ -438,6 +464,7 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
     rssBeforeMb: before,
     peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS / 1024),
     steady: after,
+    spaces: heapSpaces(),
   });
 }
 
