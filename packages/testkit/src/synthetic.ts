@@ -10,7 +10,7 @@ export interface SyntheticOptions {
   symbols: readonly string[];
   count: number;
   startTs: number;
-  /** Exchange time between two frames. */
+  /** Exchange time between two frames (may be fractional; every `ts` is a whole millisecond). */
   stepMs?: number;
   seed?: number;
   /** Book levels per side in snapshots. */
@@ -63,9 +63,12 @@ export function* syntheticFrameStream(o: SyntheticOptions): Generator<string> {
   });
   const px = (s: SymState, ticks: number) => (ticks * s.tick).toFixed(s.decimals);
   const size = () => (1 + Math.floor(rnd() * 5000) / 100).toFixed(2);
-  let ts = o.startTs;
+  // Bybit stamps frames in whole milliseconds; a fractional step (a rate that does not divide a second) keeps its
+  // exact pace in `clock` and stamps the millisecond it falls in, so several frames may share one `ts`.
+  let clock = o.startTs;
   for (let n = 0; n < o.count; n++) {
-    ts += step;
+    clock += step;
+    const ts = Math.floor(clock);
     const s = states[Math.floor(rnd() * states.length)];
     const r = rnd();
     const topicBook = bookTopic(s.symbol);
