@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { mulberry32, syntheticFrameStream } from '@confluence/testkit';
 import { createNormalizer, type NormalizerCounters } from '../../src/intake/bybit/normalize';
-import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent } from '../../src/intake/events';
+import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent, TradeEvent } from '../../src/intake/events';
 import { FIXTURES_DIR, fixtureLines } from './fixtures';
 
 // The fast scanner (fast-scan.ts) must be invisible: for every text, the same events and the same counters as the
@@ -10,7 +10,7 @@ import { FIXTURES_DIR, fixtureLines } from './fixtures';
 // one without, and compares after every frame.
 
 const RECV = 1_700_000_000_123;
-const FAST_TOPIC = /^\{"topic":"orderbook\./;
+const FAST_TOPIC = /^\{"topic":"(orderbook|publicTrade)\./;
 
 function observable(c: NormalizerCounters): Pick<NormalizerCounters, 'messages' | 'byTopic' | 'malformed'> {
   return { messages: c.messages, byTopic: c.byTopic, malformed: c.malformed };
@@ -67,13 +67,13 @@ describe('fast scanner: same events and counters as the general path', () => {
       if (both.feed(line)) fastTaken++;
       if (FAST_TOPIC.test(line)) fastShaped++;
     }
-    // Every book fixture frame.
-    expect(fastShaped).toBeGreaterThan(50);
+    // Every book and trade fixture frame.
+    expect(fastShaped).toBeGreaterThan(55);
     expect(fastTaken).toBe(fastShaped);
     expect(both.fast.counters.fastFrames).toBe(fastTaken);
   });
 
-  test('when 50,000 synthetic frames are normalized with and without the fast path, then identical, and all book frames fast', () => {
+  test('when 50,000 synthetic frames are normalized with and without the fast path, then identical, and all book and trade frames fast', () => {
     const both = new Both();
     const symbols = Array.from({ length: 40 }, (_, i) => `SYM${i}USDT`);
     let fastShaped = 0;
@@ -82,7 +82,7 @@ describe('fast scanner: same events and counters as the general path', () => {
       if (FAST_TOPIC.test(frame)) fastShaped++;
       both.feed(frame, RECV + i++);
     }
-    expect(fastShaped).toBeGreaterThan(20_000);
+    expect(fastShaped).toBeGreaterThan(30_000);
     expect(both.fast.counters.fastFrames).toBe(fastShaped);
     expect(both.fast.counters.messages).toBe(50_000);
   });
@@ -281,7 +281,7 @@ function replaceString(s: string, rnd: Rnd): string {
   return s.slice(0, at) + pick(rnd, STRING_REPLACEMENTS) + s.slice(at + m[0].length);
 }
 
-/** Valid frames of every handled shape, some with the optional members (no seq, no cts, empty arrays). */
+/** Valid frames of every handled shape, some with the optional members (RPI, no seq, no cts, empty arrays). */
 function seedFrames(): string[] {
   const fixtures = fastTopicLines()
     .map((l) => l.line.trimEnd())
@@ -291,6 +291,10 @@ function seedFrames(): string[] {
   const hand = [
     '{"topic":"orderbook.1.BTCUSDT","type":"delta","ts":1,"data":{"s":"BTCUSDT","b":[],"a":[["2.5","0"]],"u":0}}',
     '{"topic":"orderbook.200.ETHUSDT","type":"snapshot","ts":5,"data":{"a":[["1","1"]],"b":[["0.5","3"]],"u":1,"seq":9},"cts":4}',
+    '{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,' +
+      '"data":[{"T":1,"s":"BTCUSDT","S":"Sell","v":"0","p":"1.5","L":"","i":"","BT":true,"RPI":true,"seq":3}]}',
+    '{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[]}',
+    '{"topic":"publicTrade.BTCUSDT","data":[{"T":1,"S":"Buy","v":"2","p":"3"}]}',
   ];
   return [...fixtures, ...synthetic, ...hand];
 }
@@ -332,13 +336,14 @@ describe('fast scanner under mutation', () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('fast scanner edge cases', () => {
-  test('when a book snapshot and a delta arrive, then the fast path takes each', () => {
+  test('when a book snapshot, a delta and a trade arrive, then the fast path takes each', () => {
     const both = new Both();
     expect(both.feed(fixtureLines('ws_orderbook.1_50.tardis.jsonl')[0])).toBe(true);
     expect(both.feed(fixtureLines('ws_orderbook.docs.jsonl')[0])).toBe(true);
-    expect(both.fast.counters.fastFrames).toBe(2);
+    expect(both.feed(fixtureLines('ws_publicTrade.docs.jsonl')[0])).toBe(true);
+    expect(both.fast.counters.fastFrames).toBe(3);
     expect(both.general.counters.fastFrames).toBe(0);
-    expect(both.fast.counters.byTopic).toMatchObject({ orderbook: 2 });
+    expect(both.fast.counters.byTopic).toMatchObject({ orderbook: 2, publicTrade: 1 });
   });
 
   test('when a fast-pathed book frame has no seq, then the event carries seq: undefined as an own property', () => {
@@ -376,11 +381,33 @@ describe('fast scanner edge cases', () => {
     expect(both.fast.counters.malformed.invalid_json + both.fast.counters.malformed.missing_field).toBe(0);
   });
 
-  test('when a price is "0", then the general path counts bad_number and nothing is emitted', () => {
+  test('when a price is "0" or a size is negative, then the general path counts bad_number and nothing is emitted', () => {
     const both = new Both();
     expect(both.feed('{"topic":"orderbook.50.X","type":"delta","ts":7,"data":{"b":[["0","1"]],"a":[],"u":3}}')).toBe(false);
-    expect(both.fast.counters.malformed.bad_number).toBe(1);
-    expect(both.fast.counters.messages).toBe(1);
+    expect(both.feed('{"topic":"publicTrade.X","data":[{"T":1,"S":"Buy","v":"-1","p":"3"}]}')).toBe(false);
+    expect(both.fast.counters.malformed.bad_number).toBe(2);
+    expect(both.fast.counters.messages).toBe(2);
+  });
+
+  test('when a trade has RPI, no id and an empty tick direction, then id "", rpi true, tickDirection undefined', () => {
+    const both = new Both();
+    const text = '{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":5,"S":"Sell","v":"0.5","p":"100","L":"","RPI":true}]}';
+    const ev = only<TradeEvent>(both.run(text));
+    expect(both.tookFast).toBe(true);
+    expect(ev).toStrictEqual({
+      type: 'trade',
+      symbol: 'BTCUSDT',
+      ts: 5,
+      recvTs: RECV,
+      price: 100,
+      size: 0.5,
+      side: 'Sell',
+      id: '',
+      blockTrade: undefined,
+      rpi: true,
+      seq: undefined,
+      tickDirection: undefined,
+    });
   });
 
   test('when numbers exceed the exact fast path (17+ digits, 23+ decimals, ≥ 2^53), then they still equal Number()', () => {
@@ -396,9 +423,9 @@ describe('fast scanner edge cases', () => {
   test('when a frame arrives as a Buffer onto a non-empty out, then the fast path appends and returns the count', () => {
     const n = createNormalizer();
     const out: MarketEvent[] = [{ type: 'pong', reqId: undefined, recvTs: 1 }];
-    const text = fixtureLines('ws_orderbook.docs.jsonl')[0];
-    expect(n.normalizeInto(Buffer.from(text, 'utf8'), RECV, out)).toBe(1);
-    expect(out).toHaveLength(2);
+    const text = fixtureLines('ws_publicTrade.tardis.jsonl')[0];
+    expect(n.normalizeInto(Buffer.from(text, 'utf8'), RECV, out)).toBe(3);
+    expect(out).toHaveLength(4);
     expect(n.counters.fastFrames).toBe(1);
   });
 });

@@ -1,13 +1,13 @@
-import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent } from '../events';
+import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent, TradeEvent } from '../events';
 
 /**
- * Exact fast path for the hottest Bybit frames: order book snapshots and deltas.
+ * Exact fast path for the hot Bybit frames (order book, public trades).
  *
  * Why: at hundreds of symbols the general path spends most of the intake's time in JSON.parse and in collecting the
  * garbage it leaves: every price and size arrives as a JSON string inside a fresh array per book level, and all of it is
  * thrown away right after `Number()`. This scanner walks the frame text once with `charCodeAt`, turns the decimal
  * strings into numbers in place and allocates only what the events keep (the event objects, the flat level arrays, the
- * symbol).
+ * symbol and trade-id strings).
  *
  * What it guarantees: `scan` either pushes exactly the events that the general path (JSON.parse + the validators in
  * normalize.ts) would push for the same text, and returns the topic family to count, or returns undefined having pushed
@@ -19,11 +19,13 @@ import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent } from '../events';
  * Handled shapes (members of an object in any order, `?` optional):
  * - `{"topic":"orderbook.<depth>.<symbol>", "type":"snapshot"|"delta", "ts":<int>, "cts":<int>?,
  *    "data":{"s":<str>?, "b":<levels>, "a":<levels>, "u":<int>, "seq":<int>?}}` with levels `[["<dec>","<dec>"],…]`;
+ * - `{"topic":"publicTrade.<symbol>", "type":"snapshot"|"delta"?, "ts":<int>?, "data":[{"T":<int>, "s":<str>?,
+ *    "S":"Buy"|"Sell", "v":"<dec>", "p":"<dec>", "L":<str>?, "i":<str>?, "BT":<bool>?, "RPI":<bool>?, "seq":<int>?},…]}`;
  * `<int>` is a JSON integer below 2^53, `<dec>` a string `-?digits(.digits)?`, `<str>` a string without escapes.
  */
 
 /** Topic families the scanner handles; the normalizer counts a handled frame under it in `byTopic`. */
-export type FastFamily = 'orderbook';
+export type FastFamily = 'orderbook' | 'publicTrade';
 
 /** Every frame the scanner handles starts with this (the general path's frames may put `topic` anywhere). */
 export const FAST_PREFIX = '{"topic":"';
@@ -50,9 +52,13 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 const UNKNOWN_KEY = -1;
 const BAD_KEY = -2;
 
+/** Which data shape `members` reads. */
+const BOOK_FRAME = 0;
+const TRADE_FRAME = 1;
+
 const SNAPSHOT = 1;
 const DELTA = 2;
-/** Sentinel for an absent optional integer (every real one is ≥ 0). */
+/** Sentinel for an absent optional value in the scratch arrays (every real one is ≥ 0). */
 const ABSENT = -1;
 
 /** Whether `text` holds `word` at `at`. Compares char codes, which the JIT inlines (`startsWith` is a builtin call). */
@@ -99,6 +105,21 @@ const BOOK_U = 3;
 const BOOK_SEQ = 4;
 const BOOK_REQUIRED = (1 << BOOK_B) | (1 << BOOK_A) | (1 << BOOK_U);
 
+const TRADE = new KeySet(['T', 's', 'S', 'v', 'p', 'L', 'i', 'BT', 'RPI', 'seq']);
+const TRADE_T = 0;
+const TRADE_S_SYMBOL = 1;
+const TRADE_SIDE = 2;
+const TRADE_V = 3;
+const TRADE_P = 4;
+const TRADE_L = 5;
+const TRADE_I = 6;
+const TRADE_BT = 7;
+const TRADE_RPI = 8;
+const TRADE_SEQ = 9;
+const TRADE_REQUIRED = (1 << TRADE_T) | (1 << TRADE_SIDE) | (1 << TRADE_V) | (1 << TRADE_P);
+/** One trade in the scratch array: T, price, size, side (0 Buy, 1 Sell), id start/end, BT, RPI, seq, L start/end. */
+const TRADE_STRIDE = 11;
+
 /**
  * The scanner: a cursor over one frame's text, plus scratch arrays reused across frames so that nothing is allocated
  * before the frame is known to be handled. One per normalizer; not re-entrant.
@@ -118,6 +139,9 @@ export class FastScanner {
   private asksEnd = 0;
   private u = 0;
   private seq = ABSENT;
+  /** Trades: TRADE_STRIDE numbers per trade. */
+  private readonly trades: number[] = [];
+  private nTrades = 0;
 
   /** Pushes the events of `text` onto `out` and returns its family, or returns undefined (nothing pushed). */
   scan(text: string, recvTs: number, out: MarketEvent[]): FastFamily | undefined {
@@ -128,6 +152,9 @@ export class FastScanner {
     if (hasAt(text, at, 'orderbook.')) {
       this.pos = at + 10;
       if (this.book(recvTs, out)) family = 'orderbook';
+    } else if (hasAt(text, at, 'publicTrade.')) {
+      this.pos = at + 12;
+      if (this.publicTrade(recvTs, out)) family = 'publicTrade';
     }
     this.text = '';
     return family;
@@ -142,7 +169,7 @@ export class FastScanner {
     if (!this.topicSymbol()) return false;
     const symbolEnd = this.pos - 1;
     this.nLevels = 0;
-    if (!this.members() || this.kind === 0 || Number.isNaN(this.ts)) return false;
+    if (!this.members(BOOK_FRAME) || this.kind === 0 || Number.isNaN(this.ts)) return false;
     const ev: BookSnapshotEvent | BookDeltaEvent = {
       type: this.kind === SNAPSHOT ? 'book_snapshot' : 'book_delta',
       symbol: this.text.slice(symbolStart, symbolEnd),
@@ -155,6 +182,35 @@ export class FastScanner {
       seq: this.seq === ABSENT ? undefined : this.seq,
     };
     out.push(ev);
+    return true;
+  }
+
+  private publicTrade(recvTs: number, out: MarketEvent[]): boolean {
+    const symbolStart = this.pos;
+    if (!this.topicSymbol()) return false;
+    const symbolEnd = this.pos - 1;
+    this.nTrades = 0;
+    if (!this.members(TRADE_FRAME)) return false;
+    const s = this.text;
+    const symbol = s.slice(symbolStart, symbolEnd);
+    const r = this.trades;
+    for (let t = 0, o = 0; t < this.nTrades; t++, o += TRADE_STRIDE) {
+      const ev: TradeEvent = {
+        type: 'trade',
+        symbol,
+        ts: r[o],
+        recvTs,
+        price: r[o + 1],
+        size: r[o + 2],
+        side: r[o + 3] === 0 ? 'Buy' : 'Sell',
+        id: r[o + 4] === ABSENT ? '' : s.slice(r[o + 4], r[o + 5]),
+        blockTrade: r[o + 6] === ABSENT ? undefined : r[o + 6] === 1,
+        rpi: r[o + 7] === ABSENT ? undefined : r[o + 7] === 1,
+        seq: r[o + 8] === ABSENT ? undefined : r[o + 8],
+        tickDirection: r[o + 9] === ABSENT ? undefined : s.slice(r[o + 9], r[o + 10]),
+      };
+      out.push(ev);
+    }
     return true;
   }
 
@@ -177,10 +233,10 @@ export class FastScanner {
   }
 
   /**
-   * Reads the members after `"topic":"…"` up to the end of the text: `type`, `ts`, `data` (the book), and the
+   * Reads the members after `"topic":"…"` up to the end of the text: `type`, `ts`, `data` (of the frame's shape), and the
    * integers `cts` / `cs` that the general path ignores. Each at most once; `data` required; only whitespace after the `}`.
    */
-  private members(): boolean {
+  private members(frame: number): boolean {
     this.kind = 0;
     this.ts = Number.NaN;
     let seen = 0;
@@ -195,7 +251,8 @@ export class FastScanner {
         this.ts = this.uint();
         if (Number.isNaN(this.ts)) return false;
       } else if (key === TOP_DATA) {
-        if (!this.bookData()) return false;
+        const ok = frame === BOOK_FRAME ? this.bookData() : this.tradeData();
+        if (!ok) return false;
       } else if (Number.isNaN(this.uint())) return false;
     }
     return (seen & (1 << TOP_DATA)) !== 0 && this.eat(RBRACE) && this.atEnd();
@@ -263,6 +320,103 @@ export class FastScanner {
     return this.eat(RBRACKET);
   }
 
+  private tradeData(): boolean {
+    if (!this.eat(LBRACKET)) return false;
+    if (this.eat(RBRACKET)) return true;
+    do {
+      if (!this.trade()) return false;
+    } while (this.eat(COMMA));
+    return this.eat(RBRACKET);
+  }
+
+  /** One trade object, appended to `trades` (TRADE_STRIDE numbers) when it is complete and valid. */
+  private trade(): boolean {
+    if (!this.eat(LBRACE)) return false;
+    let seen = 0;
+    let time = 0;
+    let price = 0;
+    let size = 0;
+    let side = 0;
+    let idStart: number = ABSENT;
+    let idEnd = 0;
+    let blockTrade: number = ABSENT;
+    let rpi: number = ABSENT;
+    let seq: number = ABSENT;
+    let tickStart: number = ABSENT;
+    let tickEnd = 0;
+    do {
+      const key = this.key(TRADE);
+      if (key < 0 || (seen & (1 << key)) !== 0) return false;
+      seen |= 1 << key;
+      switch (key) {
+        case TRADE_T:
+          time = this.uint();
+          if (Number.isNaN(time)) return false;
+          break;
+        case TRADE_S_SYMBOL:
+          if (this.plainString() < 0) return false;
+          break;
+        case TRADE_SIDE:
+          side = this.sideValue();
+          if (side < 0) return false;
+          break;
+        case TRADE_V:
+          // As in the general path: sizes ≥ 0, prices > 0, both finite.
+          size = this.decimal();
+          if (!(size >= 0 && size < Number.POSITIVE_INFINITY)) return false;
+          break;
+        case TRADE_P:
+          price = this.decimal();
+          if (!(price > 0 && price < Number.POSITIVE_INFINITY)) return false;
+          break;
+        case TRADE_L: {
+          const start = this.plainString();
+          if (start < 0) return false;
+          // "" is no tick direction, as in the general path.
+          if (this.pos - 1 > start) {
+            tickStart = start;
+            tickEnd = this.pos - 1;
+          }
+          break;
+        }
+        case TRADE_I:
+          idStart = this.plainString();
+          if (idStart < 0) return false;
+          idEnd = this.pos - 1;
+          break;
+        case TRADE_BT:
+          blockTrade = this.bool();
+          if (blockTrade < 0) return false;
+          break;
+        case TRADE_RPI:
+          rpi = this.bool();
+          if (rpi < 0) return false;
+          break;
+        case TRADE_SEQ:
+          seq = this.uint();
+          if (Number.isNaN(seq)) return false;
+          break;
+      }
+    } while (this.eat(COMMA));
+    if ((seen & TRADE_REQUIRED) !== TRADE_REQUIRED || !this.eat(RBRACE)) return false;
+    const r = this.trades;
+    let o = this.nTrades * TRADE_STRIDE;
+    // Appended in index order, so the scratch array never gets holes.
+    r[o++] = time;
+    r[o++] = price;
+    r[o++] = size;
+    r[o++] = side;
+    r[o++] = idStart;
+    r[o++] = idEnd;
+    r[o++] = blockTrade;
+    r[o++] = rpi;
+    r[o++] = seq;
+    r[o++] = tickStart;
+    r[o] = tickEnd;
+    this.nTrades++;
+    return true;
+  }
+
   // ---- tokens -------------------------------------------------------------------------------------------------
 
   private eat(c: number): boolean {
@@ -306,6 +460,34 @@ export class FastScanner {
       return DELTA;
     }
     return 0;
+  }
+
+  /** `"Buy"` → 0, `"Sell"` → 1, else -1. */
+  private sideValue(): number {
+    const s = this.text;
+    if (hasAt(s, this.pos, '"Buy"')) {
+      this.pos += 5;
+      return 0;
+    }
+    if (hasAt(s, this.pos, '"Sell"')) {
+      this.pos += 6;
+      return 1;
+    }
+    return -1;
+  }
+
+  /** `true` → 1, `false` → 0, else -1. */
+  private bool(): number {
+    const s = this.text;
+    if (hasAt(s, this.pos, 'true')) {
+      this.pos += 4;
+      return 1;
+    }
+    if (hasAt(s, this.pos, 'false')) {
+      this.pos += 5;
+      return 0;
+    }
+    return -1;
   }
 
   /**
