@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { mulberry32, syntheticFrameStream } from '@confluence/testkit';
 import { createNormalizer, type NormalizerCounters } from '../../src/intake/bybit/normalize';
-import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent, TradeEvent } from '../../src/intake/events';
+import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent, TickerEvent, TradeEvent } from '../../src/intake/events';
 import { FIXTURES_DIR, fixtureLines } from './fixtures';
 
 // The fast scanner (fast-scan.ts) must be invisible: for every text, the same events and the same counters as the
@@ -10,7 +10,7 @@ import { FIXTURES_DIR, fixtureLines } from './fixtures';
 // one without, and compares after every frame.
 
 const RECV = 1_700_000_000_123;
-const FAST_TOPIC = /^\{"topic":"(orderbook|publicTrade)\./;
+const FAST_TOPIC = /^\{"topic":"(orderbook|publicTrade|tickers)\./;
 
 function observable(c: NormalizerCounters): Pick<NormalizerCounters, 'messages' | 'byTopic' | 'malformed'> {
   return { messages: c.messages, byTopic: c.byTopic, malformed: c.malformed };
@@ -67,13 +67,13 @@ describe('fast scanner: same events and counters as the general path', () => {
       if (both.feed(line)) fastTaken++;
       if (FAST_TOPIC.test(line)) fastShaped++;
     }
-    // Every book and trade fixture frame.
-    expect(fastShaped).toBeGreaterThan(55);
+    // Every book, trade and ticker fixture frame but the one options ticker (it starts with "id", not "topic").
+    expect(fastShaped).toBeGreaterThan(60);
     expect(fastTaken).toBe(fastShaped);
     expect(both.fast.counters.fastFrames).toBe(fastTaken);
   });
 
-  test('when 50,000 synthetic frames are normalized with and without the fast path, then identical, and all book and trade frames fast', () => {
+  test('when 50,000 synthetic frames are normalized with and without the fast path, then identical, and all book/trade/ticker frames fast', () => {
     const both = new Both();
     const symbols = Array.from({ length: 40 }, (_, i) => `SYM${i}USDT`);
     let fastShaped = 0;
@@ -82,7 +82,7 @@ describe('fast scanner: same events and counters as the general path', () => {
       if (FAST_TOPIC.test(frame)) fastShaped++;
       both.feed(frame, RECV + i++);
     }
-    expect(fastShaped).toBeGreaterThan(30_000);
+    expect(fastShaped).toBeGreaterThan(40_000);
     expect(both.fast.counters.fastFrames).toBe(fastShaped);
     expect(both.fast.counters.messages).toBe(50_000);
   });
@@ -295,6 +295,8 @@ function seedFrames(): string[] {
       '"data":[{"T":1,"s":"BTCUSDT","S":"Sell","v":"0","p":"1.5","L":"","i":"","BT":true,"RPI":true,"seq":3}]}',
     '{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[]}',
     '{"topic":"publicTrade.BTCUSDT","data":[{"T":1,"S":"Buy","v":"2","p":"3"}]}',
+    '{"topic":"tickers.BTCUSDT","ts":3,"data":{}}',
+    '{"topic":"tickers.BTCUSDT","type":"delta","data":{"symbol":"BTCUSDT","fundingRate":"-0.0001","price24hPcnt":"-0","nextFundingTime":""},"cs":1,"ts":2}',
   ];
   return [...fixtures, ...synthetic, ...hand];
 }
@@ -336,14 +338,15 @@ describe('fast scanner under mutation', () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('fast scanner edge cases', () => {
-  test('when a book snapshot, a delta and a trade arrive, then the fast path takes each', () => {
+  test('when a book snapshot, a delta, a trade and a ticker arrive, then the fast path takes each', () => {
     const both = new Both();
     expect(both.feed(fixtureLines('ws_orderbook.1_50.tardis.jsonl')[0])).toBe(true);
     expect(both.feed(fixtureLines('ws_orderbook.docs.jsonl')[0])).toBe(true);
     expect(both.feed(fixtureLines('ws_publicTrade.docs.jsonl')[0])).toBe(true);
-    expect(both.fast.counters.fastFrames).toBe(3);
+    expect(both.feed(fixtureLines('ws_tickers.tardis.jsonl')[0])).toBe(true);
+    expect(both.fast.counters.fastFrames).toBe(4);
     expect(both.general.counters.fastFrames).toBe(0);
-    expect(both.fast.counters.byTopic).toMatchObject({ orderbook: 2, publicTrade: 1 });
+    expect(both.fast.counters.byTopic).toMatchObject({ orderbook: 2, publicTrade: 1, tickers: 1 });
   });
 
   test('when a fast-pathed book frame has no seq, then the event carries seq: undefined as an own property', () => {
@@ -408,6 +411,14 @@ describe('fast scanner edge cases', () => {
       seq: undefined,
       tickDirection: undefined,
     });
+  });
+
+  test('when a ticker has "" and negative fields and no type, then a snapshot with just the numeric fields', () => {
+    const both = new Both();
+    const text = '{"topic":"tickers.X","ts":2,"data":{"symbol":"X","fundingRate":"-0.005","nextFundingTime":"","preOpenPrice":"","lastPrice":"1.25"}}';
+    const ev = only<TickerEvent>(both.run(text));
+    expect(both.tookFast).toBe(true);
+    expect(ev).toStrictEqual({ type: 'ticker', symbol: 'X', kind: 'snapshot', ts: 2, recvTs: RECV, fields: { lastPrice: 1.25, fundingRate: -0.005 } });
   });
 
   test('when numbers exceed the exact fast path (17+ digits, 23+ decimals, ≥ 2^53), then they still equal Number()', () => {

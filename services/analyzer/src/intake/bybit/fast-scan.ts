@@ -1,7 +1,7 @@
-import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent, TradeEvent } from '../events';
+import { TICKER_FIELDS, type BookDeltaEvent, type BookSnapshotEvent, type MarketEvent, type TickerFields, type TradeEvent } from '../events';
 
 /**
- * Exact fast path for the hot Bybit frames (order book, public trades).
+ * Exact fast path for the hot Bybit frames (order book, public trades, tickers).
  *
  * Why: at hundreds of symbols the general path spends most of the intake's time in JSON.parse and in collecting the
  * garbage it leaves: every price and size arrives as a JSON string inside a fresh array per book level, and all of it is
@@ -21,11 +21,13 @@ import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent, TradeEvent } from 
  *    "data":{"s":<str>?, "b":<levels>, "a":<levels>, "u":<int>, "seq":<int>?}}` with levels `[["<dec>","<dec>"],…]`;
  * - `{"topic":"publicTrade.<symbol>", "type":"snapshot"|"delta"?, "ts":<int>?, "data":[{"T":<int>, "s":<str>?,
  *    "S":"Buy"|"Sell", "v":"<dec>", "p":"<dec>", "L":<str>?, "i":<str>?, "BT":<bool>?, "RPI":<bool>?, "seq":<int>?},…]}`;
+ * - `{"topic":"tickers.<symbol>", "type":"snapshot"|"delta"?, "ts":<int>, "cs":<int>?, "data":{<field>:"<dec>"|"", …}}`
+ *    where a field of TICKER_FIELDS may appear once and any other member must be a plain string (ignored).
  * `<int>` is a JSON integer below 2^53, `<dec>` a string `-?digits(.digits)?`, `<str>` a string without escapes.
  */
 
 /** Topic families the scanner handles; the normalizer counts a handled frame under it in `byTopic`. */
-export type FastFamily = 'orderbook' | 'publicTrade';
+export type FastFamily = 'orderbook' | 'publicTrade' | 'tickers';
 
 /** Every frame the scanner handles starts with this (the general path's frames may put `topic` anywhere). */
 export const FAST_PREFIX = '{"topic":"';
@@ -55,6 +57,7 @@ const BAD_KEY = -2;
 /** Which data shape `members` reads. */
 const BOOK_FRAME = 0;
 const TRADE_FRAME = 1;
+const TICKER_FRAME = 2;
 
 const SNAPSHOT = 1;
 const DELTA = 2;
@@ -120,6 +123,8 @@ const TRADE_REQUIRED = (1 << TRADE_T) | (1 << TRADE_SIDE) | (1 << TRADE_V) | (1 
 /** One trade in the scratch array: T, price, size, side (0 Buy, 1 Sell), id start/end, BT, RPI, seq, L start/end. */
 const TRADE_STRIDE = 11;
 
+const TICKER = new KeySet(TICKER_FIELDS);
+
 /**
  * The scanner: a cursor over one frame's text, plus scratch arrays reused across frames so that nothing is allocated
  * before the frame is known to be handled. One per normalizer; not re-entrant.
@@ -142,6 +147,9 @@ export class FastScanner {
   /** Trades: TRADE_STRIDE numbers per trade. */
   private readonly trades: number[] = [];
   private nTrades = 0;
+  /** Ticker: values by TICKER_FIELDS index; bit i of `tickerPresent` says field i carries a number. */
+  private readonly tickerValues: number[] = TICKER_FIELDS.map(() => 0);
+  private tickerPresent = 0;
 
   /** Pushes the events of `text` onto `out` and returns its family, or returns undefined (nothing pushed). */
   scan(text: string, recvTs: number, out: MarketEvent[]): FastFamily | undefined {
@@ -155,6 +163,9 @@ export class FastScanner {
     } else if (hasAt(text, at, 'publicTrade.')) {
       this.pos = at + 12;
       if (this.publicTrade(recvTs, out)) family = 'publicTrade';
+    } else if (hasAt(text, at, 'tickers.')) {
+      this.pos = at + 8;
+      if (this.ticker(recvTs, out)) family = 'tickers';
     }
     this.text = '';
     return family;
@@ -214,6 +225,21 @@ export class FastScanner {
     return true;
   }
 
+  private ticker(recvTs: number, out: MarketEvent[]): boolean {
+    const symbolStart = this.pos;
+    if (!this.topicSymbol()) return false;
+    const symbolEnd = this.pos - 1;
+    this.tickerPresent = 0;
+    if (!this.members(TICKER_FRAME) || Number.isNaN(this.ts)) return false;
+    const fields: TickerFields = {};
+    const values = this.tickerValues;
+    for (let i = 0; i < TICKER_FIELDS.length; i++) if ((this.tickerPresent & (1 << i)) !== 0) fields[TICKER_FIELDS[i]] = values[i];
+    // A ticker push without `type` (options) is complete, i.e. a snapshot — as in the general path.
+    const kind = this.kind === DELTA ? 'delta' : 'snapshot';
+    out.push({ type: 'ticker', symbol: this.text.slice(symbolStart, symbolEnd), kind, ts: this.ts, recvTs, fields });
+    return true;
+  }
+
   // ---- structure ----------------------------------------------------------------------------------------------
 
   /**
@@ -251,7 +277,7 @@ export class FastScanner {
         this.ts = this.uint();
         if (Number.isNaN(this.ts)) return false;
       } else if (key === TOP_DATA) {
-        const ok = frame === BOOK_FRAME ? this.bookData() : this.tradeData();
+        const ok = frame === BOOK_FRAME ? this.bookData() : frame === TRADE_FRAME ? this.tradeData() : this.tickerData();
         if (!ok) return false;
       } else if (Number.isNaN(this.uint())) return false;
     }
@@ -415,6 +441,33 @@ export class FastScanner {
     r[o] = tickEnd;
     this.nTrades++;
     return true;
+  }
+
+  /** Ticker data: known fields hold a decimal string or "" (absent); any other member is a plain string, ignored. */
+  private tickerData(): boolean {
+    if (!this.eat(LBRACE)) return false;
+    if (this.eat(RBRACE)) return true;
+    let seen = 0;
+    do {
+      const key = this.key(TICKER);
+      if (key === BAD_KEY) return false;
+      if (key === UNKNOWN_KEY) {
+        if (this.plainString() < 0) return false;
+        continue;
+      }
+      if ((seen & (1 << key)) !== 0) return false;
+      seen |= 1 << key;
+      // "" is how Bybit says "not applicable": absent, as in the general path.
+      if (hasAt(this.text, this.pos, '""')) {
+        this.pos += 2;
+        continue;
+      }
+      const v = this.decimal();
+      if (!Number.isFinite(v)) return false;
+      this.tickerValues[key] = v;
+      this.tickerPresent |= 1 << key;
+    } while (this.eat(COMMA));
+    return this.eat(RBRACE);
   }
 
   // ---- tokens -------------------------------------------------------------------------------------------------

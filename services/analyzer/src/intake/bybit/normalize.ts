@@ -17,7 +17,7 @@ import { FastScanner } from './fast-scan';
  * Hand-written guards instead of zod: this is the hot path. Nothing is thrown past `normalize`: a bad frame is counted
  * under a reason and logged at most once per interval per reason. A message is applied atomically: if any field of it is
  * bad, none of its records are emitted (a dropped book delta then shows up as a `u` gap and triggers a resync).
- * Book and trade frames first go through the exact scanner of fast-scan.ts, which skips JSON.parse and declines
+ * Book, trade and ticker frames first go through the exact scanner of fast-scan.ts, which skips JSON.parse and declines
  * any frame it is not sure of; the validators here stay the definition of what a frame means.
  */
 
@@ -60,7 +60,7 @@ export interface NormalizerOptions {
   logIntervalMs?: number;
   now?: () => number;
   /**
-   * Try the exact fast scanner (fast-scan.ts) before JSON.parse for book and trade frames (default true).
+   * Try the exact fast scanner (fast-scan.ts) before JSON.parse for book, trade and ticker frames (default true).
    * It yields the same events and counters either way; false is for tests comparing the two paths.
    */
   fastPath?: boolean;
