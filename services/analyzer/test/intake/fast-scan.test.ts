@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { mulberry32, syntheticFrameStream } from '@confluence/testkit';
+import { FastScanner } from '../../src/intake/bybit/fast-scan';
 import { createNormalizer, type NormalizerCounters } from '../../src/intake/bybit/normalize';
 import type { BookDeltaEvent, BookSnapshotEvent, MarketEvent, TickerEvent, TradeEvent } from '../../src/intake/events';
 import { FIXTURES_DIR, fixtureLines } from './fixtures';
@@ -438,5 +439,24 @@ describe('fast scanner edge cases', () => {
     expect(n.normalizeInto(Buffer.from(text, 'utf8'), RECV, out)).toBe(3);
     expect(out).toHaveLength(4);
     expect(n.counters.fastFrames).toBe(1);
+  });
+});
+
+describe('fast scanner failure', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test('when the scanner throws half-way through a frame, then the general path decodes it and nothing it pushed is kept', () => {
+    const frame = fixtureLines('ws_orderbook.docs.jsonl')[0];
+    const expected = createNormalizer({ fastPath: false }).normalize(frame, RECV);
+    const broken = createNormalizer();
+    jest.spyOn(FastScanner.prototype, 'scan').mockImplementation((_text, _recvTs, out) => {
+      out.push({ type: 'pong', reqId: 'half-built', recvTs: RECV });
+      throw new Error('scanner bug');
+    });
+    const out: MarketEvent[] = [];
+    expect(broken.normalizeInto(frame, RECV, out)).toBe(expected.length);
+    expect(out).toStrictEqual(expected);
+    expect(broken.counters).toMatchObject({ fastErrors: 1, fastFrames: 0, messages: 1 });
+    expect(Object.values(broken.counters.malformed).every((n) => n === 0)).toBe(true);
   });
 });

@@ -44,6 +44,8 @@ export interface NormalizerCounters {
   readonly malformed: Record<MalformedReason, number>;
   /** Frames handled by the fast scanner (a subset of `messages`; the rest went through JSON.parse). */
   fastFrames: number;
+  /** Frames on which the fast scanner threw (a bug: each was decoded by the general path instead). */
+  fastErrors: number;
 }
 
 export interface Normalizer {
@@ -159,7 +161,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
   for (const f of TOPIC_FAMILIES) byTopic[f] = 0;
   const malformed = {} as Record<MalformedReason, number>;
   for (const r of MALFORMED_REASONS) malformed[r] = 0;
-  const counters: NormalizerCounters = { messages: 0, byTopic, malformed, fastFrames: 0 };
+  const counters: NormalizerCounters = { messages: 0, byTopic, malformed, fastFrames: 0, fastErrors: 0 };
   const scanner = options.fastPath === false ? undefined : new FastScanner();
 
   function bad(reason: MalformedReason, detail: string, text: string): void {
@@ -371,7 +373,16 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
     const text = typeof raw === 'string' ? raw : raw.toString('utf8');
     if (scanner !== undefined) {
       const before = out.length;
-      const family = scanner.scan(text, recvTs, out);
+      let family: ReturnType<FastScanner['scan']>;
+      try {
+        family = scanner.scan(text, recvTs, out);
+      } catch (err) {
+        // A scanner bug must cost neither the frame nor the connection: drop what it pushed, let the general path decide.
+        out.length = before;
+        family = undefined;
+        counters.fastErrors++;
+        log('error', 'fast-scan', 'fast scanner failed; frame decoded by the general path', { error: errorMessage(err), sample: text.slice(0, 200) });
+      }
       if (family !== undefined) {
         byTopic[family]++;
         counters.fastFrames++;
