@@ -124,7 +124,7 @@ export class PublishCycle {
     const marketNow = o.intake.now();
     const symbols = o.intake.symbols();
     await o.board.loadHistories(o.cache, o.keys, symbols);
-    const { rows, details, pending } = o.board.build(await o.scorer.scoreAll(o.intake, marketNow), marketNow);
+    const { rows, details, pending } = await o.board.buildSliced(await o.scorer.scoreAll(o.intake, marketNow), marketNow);
     const now = Date.now();
     const warm = o.intake.health().warmup;
     const gen = this.nextGeneration();

@@ -2,6 +2,7 @@ import type { Engine, MarketSnapshot, SymbolScore } from '@confluence/confluence
 import { fundingPer8h, FUNDING_REFERENCE_MINUTES, newestTradeTs, toComponentScores } from '@confluence/confluence';
 import type { ComponentScores, FundingInfo, ScoreMove, SymbolDetail, SymbolRow } from '@confluence/contracts';
 import { errorMessage } from '@confluence/logger';
+import { CYCLE_SLICE_MS, Slicer } from '../slicer';
 
 /** What the cycle needs from the intake; the intake implements it, tests can fake it. */
 export interface ScoreSource {
@@ -30,12 +31,6 @@ export interface Scored {
 
 /** Symbols scored between two yields to the event loop, so WebSocket handling is never held up for long. */
 export const CYCLE_CHUNK = 25;
-/**
- * Also yield once a slice has run this long (ms), whatever its count: on a loaded machine 25 symbols took 15 ms and
- * more, and the event-loop delay (how late a WebSocket pong may be) is the longest slice plus a GC pause.
- */
-export const CYCLE_SLICE_MS = 8;
-
 const EMPTY_COMPONENTS: ComponentScores = { technical: null, volume: null, orderflow: null, orderbook: null, structure: null, sentiment: null };
 
 function lastTradePrice(s: MarketSnapshot): number | undefined {
@@ -54,8 +49,6 @@ function updatedAtOf(s: MarketSnapshot | undefined, fallback: number | null): nu
   const t = newestTradeTs(s.trades) ?? 0;
   return Math.max(t, s.book?.ts ?? 0, s.ticker?.ts ?? 0, fallback ?? 0);
 }
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function scoreOne(engine: Engine, source: ScoreSource, symbol: string, now: number): Scored {
   const status = source.symbolStatus(symbol);
@@ -116,12 +109,11 @@ export function scoreAllSync(engine: Engine, source: ScoreSource, now: number): 
 export async function scoreAll(engine: Engine, source: ScoreSource, now: number, chunk = CYCLE_CHUNK, sliceMs = CYCLE_SLICE_MS): Promise<Scored[]> {
   const symbols = source.symbols();
   const out: Scored[] = [];
-  let sliceStart = performance.now();
+  const slicer = new Slicer(sliceMs);
   let inSlice = 0;
   for (let i = 0; i < symbols.length; i++) {
-    if (inSlice >= chunk || (inSlice > 0 && performance.now() - sliceStart >= sliceMs)) {
-      await yieldToLoop();
-      sliceStart = performance.now();
+    if (inSlice >= chunk || (inSlice > 0 && slicer.due())) {
+      await slicer.yield();
       inSlice = 0;
     }
     out.push(scoreOne(engine, source, symbols[i], now));

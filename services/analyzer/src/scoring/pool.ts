@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Engine, EngineConfigInput, MarketSnapshot, SymbolScore } from '@confluence/confluence';
 import type { ComponentDetail } from '@confluence/contracts';
-import { CYCLE_SLICE_MS, scoreAll, scoredOf, type Scored, type ScoreSource } from './cycle';
+import { Slicer } from '../slicer';
+import { scoreAll, scoredOf, type Scored, type ScoreSource } from './cycle';
 import { SnapshotEncoder, type SnapshotDelta } from './snapshot-delta';
 import type { FromWorker, ScoringWorkerData, ToWorker, WireResult } from './worker-protocol';
 import { errorMessage } from '@confluence/logger';
@@ -101,8 +102,6 @@ class Slot {
 /** Snapshot deltas per message while a cycle's deltas are being made. */
 const DELTAS_PER_MESSAGE = 50;
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * Scoring in worker threads, so a full-universe cycle neither blocks the thread that answers the exchange's pings
  * nor competes with message intake for one core. Each symbol belongs to one worker for as long as it is tracked
@@ -159,12 +158,9 @@ export class ScoringPool implements Scorer {
     const snapshots = new Array<MarketSnapshot | undefined>(symbols.length);
     const work = new Map<Slot, { symbols: string[]; deltas: SnapshotDelta[] }>();
     for (const slot of this.slots) work.set(slot, { symbols: [], deltas: [] });
-    let sliceStart = performance.now();
+    const slicer = new Slicer();
     for (let i = 0; i < symbols.length; i++) {
-      if (performance.now() - sliceStart >= CYCLE_SLICE_MS) {
-        await yieldToLoop();
-        sliceStart = performance.now();
-      }
+      await slicer.turn();
       const symbol = symbols[i];
       const status = source.symbolStatus(symbol);
       const snapshot = source.snapshot(symbol);
@@ -187,12 +183,9 @@ export class ScoringPool implements Scorer {
     const outcomes = await Promise.all(this.slots.map((slot) => this.run(slot, now, work.get(slot) as { symbols: string[]; deltas: SnapshotDelta[] })));
     const outcomeOf = new Map(this.slots.map((slot, i) => [slot, outcomes[i]]));
     const out = new Array<Scored>(symbols.length);
-    sliceStart = performance.now();
+    const collect = new Slicer();
     for (let i = 0; i < symbols.length; i++) {
-      if (performance.now() - sliceStart >= CYCLE_SLICE_MS) {
-        await yieldToLoop();
-        sliceStart = performance.now();
-      }
+      await collect.turn();
       const symbol = symbols[i];
       const slot = this.owner.get(symbol) as Slot;
       const warm = Boolean(statuses[i]?.warm && snapshots[i]);

@@ -154,3 +154,36 @@ describe('publisher', () => {
     expect(d.ok && d.envelope.data.count).toBe(2);
   });
 });
+
+describe('publisher slicing', () => {
+  test('when serialising the details takes longer than a slice, then the event loop runs in between', async () => {
+    const cache = recordingCache();
+    const p = new Publisher({ cache, keys: createKeys(), analyzerId: 'a', source: 'sim', shard: undefined, now: () => 0 });
+    const scores = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`S${i}USDT`, 50]));
+    const plain = output(1, scores);
+    const details = new Map<string, SymbolDetail>();
+    const out: CycleOutput = { ...plain, details };
+    let serialised = 0;
+    // Each detail takes 2 ms to serialise (a busy wait: at least that long on any machine), 40 ms in all.
+    for (const [s, d] of plain.details) {
+      details.set(s, {
+        ...d,
+        toJSON() {
+          const until = performance.now() + 2;
+          while (performance.now() < until);
+          serialised++;
+          return { ...d };
+        },
+      } as SymbolDetail);
+    }
+    let seenAt: number | null = null;
+    setImmediate(() => {
+      seenAt = serialised;
+    });
+    expect((await p.publish(out)).ok).toBe(true);
+    expect(serialised).toBe(20);
+    // A timer or a WebSocket frame queued when the publish began got its turn long before the last detail.
+    expect(seenAt).not.toBeNull();
+    expect(seenAt).toBeLessThan(10);
+  });
+});
