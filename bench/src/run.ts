@@ -138,14 +138,22 @@ async function main(): Promise<void> {
     );
   if (want('cycle')) for (const n of sizes) await section(`scoring-cycle-${n}`, ['cycle time'], () => benchCycle(n, cfg), cycleRows);
   // The live loop at 500 and the full universe: the main thread scoring against a scoring pool, same run.
+  // Each cycle is published to a memcached of its own, as the analyzer's is.
   if (want('live')) {
-    for (const n of sizes.slice(1)) {
-      await section(
-        `analyzer-live-${n}`,
-        [`live loop at ${n} symbols`],
-        async () => ({ main: await benchLive(n, 0, cfg), pool: await benchLive(n, cfg.liveWorkers, cfg) }),
-        (r) => liveRows(r.main, r.pool),
-      );
+    let mc: Memcached | undefined;
+    try {
+      mc = await startMemcached({ memoryMb: 256 });
+      const address = mc.address;
+      for (const n of sizes.slice(1)) {
+        await section(
+          `analyzer-live-${n}`,
+          [`live loop at ${n} symbols`],
+          async () => ({ main: await benchLive(n, 0, cfg, address), pool: await benchLive(n, cfg.liveWorkers, cfg, address) }),
+          (r) => liveRows(r.main, r.pool),
+        );
+      }
+    } finally {
+      await mc?.stop();
     }
   }
   if (want('rss')) {

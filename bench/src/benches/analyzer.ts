@@ -220,6 +220,9 @@ export interface LiveResult {
   symbols: number;
   workers: number;
   seconds: number;
+  /** Whether each cycle was published to memcached (the scoreboard and the publisher, as in the analyzer). */
+  published: boolean;
+  publishedBytesPerCycle: number;
   offeredPerSecond: number;
   appliedPerSecond: number;
   ingestBusyShare: number;
@@ -237,8 +240,9 @@ export interface LiveResult {
 }
 
 /** The live loop (intake at Bybit's rates, a cycle a second) with `workers` scoring threads (0: the main thread). */
-export function benchLive(n: number, workers: number, cfg: BenchConfig): Promise<LiveResult> {
-  return runWorker<LiveResult>('workers/analyzer.js', ['live', String(n), String(cfg.liveSeconds), String(OFFERED_PER_SYMBOL), String(workers)], {}, 300_000);
+export function benchLive(n: number, workers: number, cfg: BenchConfig, memcached: string): Promise<LiveResult> {
+  const args = ['live', String(n), String(cfg.liveSeconds), String(OFFERED_PER_SYMBOL), String(workers)];
+  return runWorker<LiveResult>('workers/analyzer.js', args, { BENCH_MEMCACHED: memcached }, 300_000);
 }
 
 /** Rows of one universe size: the main-thread loop against the same loop with scoring workers, both this run. */
@@ -268,7 +272,7 @@ export function liveRows(main: LiveResult, pool: LiveResult): Row[] {
         baselineLabel: vs,
         target: '',
         pass: null,
-        note: `${((r.cycle.p50 * 1000) / n).toFixed(0)} µs/symbol`,
+        note: `${((r.cycle.p50 * 1000) / n).toFixed(0)} µs/symbol; ${r.published ? `published, ${(r.publishedBytesPerCycle / 1e6).toFixed(1)} MB a cycle` : 'not published'}`,
       }),
       row({
         name: `${label}: cycle p95`,

@@ -11,13 +11,16 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
-import { computeOverview, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
+import { createCache } from '@confluence/cache';
+import { computeOverview, createKeys, type SymbolDetail, type SymbolRow } from '@confluence/contracts';
 import {
   createNormalizer,
   inThreadScorer,
   isControlEvent,
   type MarketStore,
   MoveTracker,
+  Publisher,
+  Scoreboard,
   ScoringPool,
   scoreAll,
   scoreAllSync,
@@ -29,7 +32,7 @@ import {
   type Scorer,
   type ScoreSource,
 } from '@confluence/analyzer';
-import { syntheticFrameStream } from '@confluence/testkit';
+import { heartbeatData, syntheticFrameStream } from '@confluence/testkit';
 import { benchFrames, benchIngest } from '../lib/ingest';
 import { MARKET_START, SyntheticMarket, symbolNames } from '../lib/market';
 import { median, nowMs, summarize } from '../lib/stats';
@@ -372,6 +375,16 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   const source: ScoreSource = { symbols: () => store.symbols(), snapshot: (s) => store.snapshot(s), symbolStatus: (s) => store.status(s) };
   const scorer: Scorer = workers > 0 ? new ScoringPool({ workers }) : inThreadScorer(createEngine());
   const moves = new MoveTracker();
+  // BENCH_MEMCACHED (host:port): publish each cycle as the analyzer does; without it, rows and details are only built.
+  const mcAddress = process.env.BENCH_MEMCACHED;
+  const cache = mcAddress ? createCache({ servers: [mcAddress], timeoutMs: 5000 }) : undefined;
+  const publish = cache
+    ? {
+        board: new Scoreboard({ bandRecord: () => null }, 60_000),
+        publisher: new Publisher({ cache, keys: createKeys(), analyzerId: 'bench', source: 'sim', shard: undefined }),
+      }
+    : undefined;
+  let publishedBytes = 0;
   const rate = n * perSymbol;
   const normalizer = createNormalizer();
   const events: MarketEvent[] = [];
@@ -410,15 +423,32 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   for (let i = 0; (nowMs() - t0 < seconds * 1000 || cycles.length < 5) && nowMs() - t0 < 3 * seconds * 1000; i++) {
     const start = nowMs();
     const scored: Scored[] = await scorer.scoreAll(source, clock);
-    const rows: SymbolRow[] = [];
-    let details = 0;
-    for (const s of scored) {
-      const move = moves.update(s.symbol, s.result, clock);
-      rows.push(toRow(s, move));
-      if (toDetail(s, move, null)) details++;
+    if (publish) {
+      // What the analyzer's publish cycle does after scoring: the scoreboard, then the publisher (JSON of every
+      // detail, the table, the overview and the heartbeat) writing to a real memcached.
+      const built = await publish.board.buildSliced(scored, clock);
+      const result = await publish.publisher.publish({
+        generation: i + 1,
+        producedAt: Date.now(),
+        details: built.details,
+        symbols: { rows: built.rows, pending: built.pending, dropped: 0 },
+        overview: computeOverview(built.rows),
+        heartbeat: heartbeatData(Date.now(), i + 1, n),
+      });
+      if (!result.ok) throw new Error(`publish failed: ${result.error}`);
+      lastScored = built.details.size;
+      publishedBytes = result.bytes;
+    } else {
+      const rows: SymbolRow[] = [];
+      let details = 0;
+      for (const s of scored) {
+        const move = moves.update(s.symbol, s.result, clock);
+        rows.push(toRow(s, move));
+        if (toDetail(s, move, null)) details++;
+      }
+      computeOverview(rows);
+      lastScored = details;
     }
-    computeOverview(rows);
-    lastScored = details;
     const took = nowMs() - start;
     if (i === 3) {
       eld.enable();
@@ -444,10 +474,13 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   ws.terminate();
   const feedCpuMs = await feed.stop();
   await scorer.close();
+  cache?.close();
   const after = await settledMemory();
   out({
     symbols: n,
     workers,
+    published: publish !== undefined,
+    publishedBytesPerCycle: publishedBytes,
     seconds,
     offeredPerSecond: rate,
     appliedPerSecond: ((applied - from.applied) * 1000) / measuredMs,

@@ -31,6 +31,7 @@ export interface Scored {
 
 /** Symbols scored between two yields to the event loop, so WebSocket handling is never held up for long. */
 export const CYCLE_CHUNK = 25;
+
 const EMPTY_COMPONENTS: ComponentScores = { technical: null, volume: null, orderflow: null, orderbook: null, structure: null, sentiment: null };
 
 function lastTradePrice(s: MarketSnapshot): number | undefined {
