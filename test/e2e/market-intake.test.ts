@@ -117,6 +117,9 @@ describe('market intake end to end', () => {
       expect(metrics).toMatch(/confluence_ws_reconnects_total\{service="analyzer"\} [1-9]/);
       expect(metrics).toMatch(/confluence_book_resyncs_total\{service="analyzer"\} [1-9]/);
       expect(metrics).toMatch(/confluence_malformed_messages_total\{reason="[a-z_]+",service="analyzer"\} \d+/);
+      // The simulator speaks Bybit's wire format, so its book, trade and ticker frames take the exact fast scanner.
+      expect(metrics).toMatch(/confluence_fast_decoded_messages_total\{service="analyzer"\} [1-9]/);
+      expect(metrics).toMatch(/confluence_fast_decode_errors_total\{service="analyzer"\} 0\n/);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${dumpOnFailure(sim, analyzer, web)}`);
     }

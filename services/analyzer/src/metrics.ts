@@ -14,6 +14,8 @@ export interface IntakeCounterSource {
   accessBlocked?: number;
   connectDeferred?: number;
   emptySnapshots?: number;
+  fastDecoded?: number;
+  fastDecodeErrors?: number;
 }
 
 export interface AnalyzerMetrics {
@@ -69,6 +71,8 @@ export function createAnalyzerMetrics(sources: {
       mirror(accessBlocked, {}, seen, i.accessBlocked ?? 0);
       mirror(connectDeferred, {}, seen, i.connectDeferred ?? 0);
       mirror(emptySnapshots, {}, seen, i.emptySnapshots ?? 0);
+      mirror(fastDecoded, {}, seen, i.fastDecoded ?? 0);
+      mirror(fastDecodeErrors, {}, seen, i.fastDecodeErrors ?? 0);
       const r = sources.repairs?.();
       if (r) {
         mirror(repairsDone, {}, seen, r.done);
@@ -112,6 +116,16 @@ export function createAnalyzerMetrics(sources: {
   const emptySnapshots = new client.Counter({
     name: 'confluence_book_empty_snapshots_total',
     help: 'Empty u=1 order-book snapshots (delisting or tick-size change)',
+    registers: [registry],
+  });
+  const fastDecoded = new client.Counter({
+    name: 'confluence_fast_decoded_messages_total',
+    help: 'Exchange messages decoded by the exact fast scanner instead of JSON.parse',
+    registers: [registry],
+  });
+  const fastDecodeErrors = new client.Counter({
+    name: 'confluence_fast_decode_errors_total',
+    help: 'Exchange messages the fast scanner failed on (a bug; each was decoded by the general path)',
     registers: [registry],
   });
   const repairsDone = new client.Counter({ name: 'confluence_candle_repairs_total', help: 'Candle gaps backfilled over REST', registers: [registry] });

@@ -6,7 +6,7 @@ import { RateMeter } from './rate-meter';
 import type { IntakeHealth } from './types';
 
 /** The frame counters every intake reports, whatever feeds it. */
-export type FeedTotals = Pick<IntakeHealth['totals'], 'messages' | 'messagesPerSec' | 'byTopic' | 'malformed'>;
+export type FeedTotals = Pick<IntakeHealth['totals'], 'messages' | 'messagesPerSec' | 'byTopic' | 'malformed' | 'fastDecoded' | 'fastDecodeErrors'>;
 
 /**
  * Raw exchange frames into the market store: normalised once, counted (per topic, malformed per reason, per
@@ -50,6 +50,13 @@ export class MarketFeed {
 
   totals(wall: number): FeedTotals {
     const c = this.normalizer.counters;
-    return { messages: c.messages, messagesPerSec: this.meter.perSecond(wall), byTopic: { ...c.byTopic }, malformed: { ...c.malformed } };
+    return {
+      messages: c.messages,
+      messagesPerSec: this.meter.perSecond(wall),
+      byTopic: { ...c.byTopic },
+      malformed: { ...c.malformed },
+      fastDecoded: c.fastFrames,
+      fastDecodeErrors: c.fastErrors,
+    };
   }
 }

@@ -200,6 +200,8 @@ export abstract class BaseIntake implements Intake {
         connectAttempts: link.connectAttempts,
         connectDeferred: link.connectDeferred,
         emptySnapshots: this.emptySnapshots,
+        fastDecoded: feed.fastDecoded,
+        fastDecodeErrors: feed.fastDecodeErrors,
       },
       accessBlock: rest?.accessBlock() ?? this.wsAccessBlock(wall),
       clock: this.clockHealth(),

@@ -106,6 +106,9 @@ export interface IntakeHealth {
     connectDeferred: number;
     /** Empty u = 1 book snapshots (delisting / tick-size change signals). */
     emptySnapshots: number;
+    /** Frames the exact fast scanner decoded (the rest went through JSON.parse), and frames it threw on (a bug). */
+    fastDecoded: number;
+    fastDecodeErrors: number;
   };
   /** Set while Bybit answers every request with an access-blocking 403. */
   accessBlock: AccessBlock | null;
