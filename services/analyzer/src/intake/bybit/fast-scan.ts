@@ -503,44 +503,30 @@ export class FastScanner {
 
   /** `"snapshot"` → SNAPSHOT, `"delta"` → DELTA, else 0. */
   private kindValue(): number {
-    const s = this.text;
-    if (hasAt(s, this.pos, '"snapshot"')) {
-      this.pos += 10;
-      return SNAPSHOT;
-    }
-    if (hasAt(s, this.pos, '"delta"')) {
-      this.pos += 7;
-      return DELTA;
-    }
-    return 0;
+    return this.either('"snapshot"', SNAPSHOT, '"delta"', DELTA, 0);
   }
 
   /** `"Buy"` → 0, `"Sell"` → 1, else -1. */
   private sideValue(): number {
-    const s = this.text;
-    if (hasAt(s, this.pos, '"Buy"')) {
-      this.pos += 5;
-      return 0;
-    }
-    if (hasAt(s, this.pos, '"Sell"')) {
-      this.pos += 6;
-      return 1;
-    }
-    return -1;
+    return this.either('"Buy"', 0, '"Sell"', 1, -1);
   }
 
   /** `true` → 1, `false` → 0, else -1. */
   private bool(): number {
-    const s = this.text;
-    if (hasAt(s, this.pos, 'true')) {
-      this.pos += 4;
-      return 1;
+    return this.either('true', 1, 'false', 0, -1);
+  }
+
+  /** Reads the token `a` (→ `va`) or `b` (→ `vb`); anything else reads nothing and gives `none`. */
+  private either(a: string, va: number, b: string, vb: number, none: number): number {
+    if (hasAt(this.text, this.pos, a)) {
+      this.pos += a.length;
+      return va;
     }
-    if (hasAt(s, this.pos, 'false')) {
-      this.pos += 5;
-      return 0;
+    if (hasAt(this.text, this.pos, b)) {
+      this.pos += b.length;
+      return vb;
     }
-    return -1;
+    return none;
   }
 
   /**
