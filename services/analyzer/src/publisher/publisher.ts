@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Cache, setEnvelope } from '@confluence/cache';
 import {
   encodeEnvelopeJson,
@@ -48,6 +49,42 @@ export interface PublisherOptions {
   now?: () => number;
 }
 
+/** SHA-1 of a detail's JSON: 28 characters kept per symbol instead of the ≈15 KB JSON itself. */
+function digestOf(json: string): string {
+  return createHash('sha1').update(json).digest('base64');
+}
+
+/**
+ * Up to `limit` writes in flight for a producer that makes them one at a time: `add` waits while the window is full.
+ * The first failure is rethrown (by `add` or `drain`); writes still in flight then finish on their own, caught.
+ */
+class WriteWindow {
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: { error: unknown } | null = null;
+
+  constructor(private readonly limit: number) {}
+
+  async add(write: Promise<void>): Promise<void> {
+    const tracked: Promise<void> = write
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    if (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+    this.rethrow();
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}
+
 async function inBatches<T>(items: readonly T[], limit: number, run: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -62,8 +99,8 @@ async function inBatches<T>(items: readonly T[], limit: number, run: (item: T) =
  */
 export class Publisher {
   private readonly now: () => number;
-  /** JSON of each detail's data as last written; unchanged details are skipped between full rewrites. */
-  private readonly lastDetail = new Map<string, string>();
+  /** Digest of each detail's JSON as last written; unchanged details are skipped between full rewrites. */
+  private readonly lastDigest = new Map<string, string>();
   private lastFullRewriteAt = 0;
   private forceFull = true;
 
@@ -77,7 +114,7 @@ export class Publisher {
   }
 
   forget(symbol: string): void {
-    this.lastDetail.delete(symbol);
+    this.lastDigest.delete(symbol);
   }
 
   private meta(generation: number, producedAt: number) {
@@ -92,23 +129,27 @@ export class Publisher {
     let bytes = 0;
     let detailsWritten = 0;
     try {
-      const changed: Array<[string, string]> = [];
-      // At the full universe the details are ≈12 MB of JSON a cycle (≈100 ms of stringify): sliced, so the intake's
-      // frames and pongs are not held up meanwhile.
+      // Each detail is serialised just before it is written, and only its digest is kept to tell an unchanged one: at
+      // the full universe the details are ≈13 MB of JSON a cycle, which held until the next cycle outlived two
+      // scavenges, was promoted and then had to be collected from the old generation. The serialising is sliced
+      // (≈100 ms in all) so the intake's frames and pongs are not held up meanwhile.
       const slicer = new Slicer();
+      const writes = new WriteWindow(WRITE_CONCURRENCY);
       for (const [symbol, detail] of out.details) {
         await slicer.turn();
         const json = JSON.stringify(detail);
-        if (full || this.lastDetail.get(symbol) !== json) changed.push([symbol, json]);
-      }
-      await inBatches(changed, WRITE_CONCURRENCY, async ([symbol, json]) => {
+        const digest = digestOf(json);
+        if (!full && this.lastDigest.get(symbol) === digest) continue;
         const value = encodeEnvelopeJson('symbol', meta, json);
-        await cache.set(keys.symbol(symbol), value, CACHE_TTL_S);
-        // Counted after the await: 32 writers run at once, so a `bytes += await …` would lose updates.
-        bytes += Buffer.byteLength(value);
-        this.lastDetail.set(symbol, json);
-        detailsWritten++;
-      });
+        await writes.add(
+          cache.set(keys.symbol(symbol), value, CACHE_TTL_S).then(() => {
+            bytes += Buffer.byteLength(value);
+            this.lastDigest.set(symbol, digest);
+            detailsWritten++;
+          }),
+        );
+      }
+      await writes.drain();
       if (shard && shard.count > 1) bytes += await setEnvelope(cache, keys.shards(), makeEnvelope('shards', meta, { count: shard.count }), CACHE_TTL_S);
       const [a, b] = await Promise.all([
         setEnvelope(cache, keys.symbols(shard), makeEnvelope('symbols', meta, out.symbols), CACHE_TTL_S),
