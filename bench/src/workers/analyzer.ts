@@ -327,9 +327,8 @@ async function rss(n: number, minutes: number, rate: number, scoreEveryS: number
 // ---------------------------------------------------------------------------------------------
 // Live: the analyzer's main loop in real time. Exchange frames arrive at `perSymbol` messages per second per symbol
 // (sent by a feed process over a loopback WebSocket, paced by the wall clock, decoded and applied in this thread as the
-// WebSocket handler does) while
-// the scoring cycle runs once a second, in this thread or in `workers` worker threads, with rows and details built
-// as the publisher needs them. Measures what a trader's feed would see: cycle time, how late this thread's event
+// WebSocket handler does) while the scoring cycle runs once a second, in this thread or in `workers` worker threads,
+// followed by the scoreboard and (with BENCH_MEMCACHED) the publisher, as in the analyzer's publish cycle. Measures what a trader's feed would see: cycle time, how late this thread's event
 // loop runs (a WebSocket pong waits that long), whether intake keeps up, and the process's memory.
 
 interface Feed {
@@ -374,16 +373,11 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   const store: MarketStore = market.store;
   const source: ScoreSource = { symbols: () => store.symbols(), snapshot: (s) => store.snapshot(s), symbolStatus: (s) => store.status(s) };
   const scorer: Scorer = workers > 0 ? new ScoringPool({ workers }) : inThreadScorer(createEngine());
-  const moves = new MoveTracker();
+  const board = new Scoreboard({ bandRecord: () => null }, 60_000);
   // BENCH_MEMCACHED (host:port): publish each cycle as the analyzer does; without it, rows and details are only built.
   const mcAddress = process.env.BENCH_MEMCACHED;
   const cache = mcAddress ? createCache({ servers: [mcAddress], timeoutMs: 5000 }) : undefined;
-  const publish = cache
-    ? {
-        board: new Scoreboard({ bandRecord: () => null }, 60_000),
-        publisher: new Publisher({ cache, keys: createKeys(), analyzerId: 'bench', source: 'sim', shard: undefined }),
-      }
-    : undefined;
+  const publisher = cache ? new Publisher({ cache, keys: createKeys(), analyzerId: 'bench', source: 'sim', shard: undefined }) : undefined;
   let publishedBytes = 0;
   const rate = n * perSymbol;
   const normalizer = createNormalizer();
@@ -423,31 +417,22 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   for (let i = 0; (nowMs() - t0 < seconds * 1000 || cycles.length < 5) && nowMs() - t0 < 3 * seconds * 1000; i++) {
     const start = nowMs();
     const scored: Scored[] = await scorer.scoreAll(source, clock);
-    if (publish) {
-      // What the analyzer's publish cycle does after scoring: the scoreboard, then the publisher (JSON of every
-      // detail, the table, the overview and the heartbeat) writing to a real memcached.
-      const built = await publish.board.buildSliced(scored, clock);
-      const result = await publish.publisher.publish({
+    // What the analyzer's publish cycle does after scoring: the scoreboard, then the publisher (JSON of every detail,
+    // the table, the overview and the heartbeat) writing to a real memcached.
+    const built = await board.buildSliced(scored, clock);
+    const overview = computeOverview(built.rows);
+    lastScored = built.details.size;
+    if (publisher) {
+      const result = await publisher.publish({
         generation: i + 1,
         producedAt: Date.now(),
         details: built.details,
         symbols: { rows: built.rows, pending: built.pending, dropped: 0 },
-        overview: computeOverview(built.rows),
+        overview,
         heartbeat: heartbeatData(Date.now(), i + 1, n),
       });
       if (!result.ok) throw new Error(`publish failed: ${result.error}`);
-      lastScored = built.details.size;
       publishedBytes = result.bytes;
-    } else {
-      const rows: SymbolRow[] = [];
-      let details = 0;
-      for (const s of scored) {
-        const move = moves.update(s.symbol, s.result, clock);
-        rows.push(toRow(s, move));
-        if (toDetail(s, move, null)) details++;
-      }
-      computeOverview(rows);
-      lastScored = details;
     }
     const took = nowMs() - start;
     if (i === 3) {
@@ -467,10 +452,8 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   // Rates over the measured cycles (from the fourth on): the feed's start and the first cycles' cache fill are not in them.
   const from = measuredFrom ?? { at: t0, applied: 0, ingestMs: 0, cpu: cpu0 };
   const measuredMs = nowMs() - from.at;
-  const cpuMs = (() => {
-    const u = process.cpuUsage(from.cpu);
-    return (u.user + u.system) / 1000;
-  })();
+  const cpuUsed = process.cpuUsage(from.cpu);
+  const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
   ws.terminate();
   const feedCpuMs = await feed.stop();
   await scorer.close();
@@ -479,7 +462,7 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   out({
     symbols: n,
     workers,
-    published: publish !== undefined,
+    published: publisher !== undefined,
     publishedBytesPerCycle: publishedBytes,
     seconds,
     offeredPerSecond: rate,
