@@ -59,13 +59,13 @@ function digestOf(json: string): string {
  * The first failure is rethrown (by `add` or `drain`); writes still in flight then finish on their own, caught.
  */
 class WriteWindow {
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private failure: { error: unknown } | null = null;
 
   constructor(private readonly limit: number) {}
 
-  async add(write: Promise<void>): Promise<void> {
-    const tracked: Promise<void> = write
+  async add(write: Promise<unknown>): Promise<void> {
+    const tracked: Promise<unknown> = write
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
@@ -83,14 +83,6 @@ class WriteWindow {
   private rethrow(): void {
     if (this.failure) throw this.failure.error;
   }
-}
-
-async function inBatches<T>(items: readonly T[], limit: number, run: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await run(items[next++]);
-  });
-  await Promise.all(workers);
 }
 
 /**
@@ -170,8 +162,10 @@ export class Publisher {
 
   async publishHistory(histories: ReadonlyArray<HistoryData>, generation: number, producedAt: number): Promise<void> {
     const meta = this.meta(generation, producedAt);
-    await inBatches(histories, WRITE_CONCURRENCY, (h) =>
-      setEnvelope(this.opts.cache, this.opts.keys.history(h.symbol), makeEnvelope('history', meta, h), HISTORY_TTL_S),
-    );
+    const writes = new WriteWindow(WRITE_CONCURRENCY);
+    for (const h of histories) {
+      await writes.add(setEnvelope(this.opts.cache, this.opts.keys.history(h.symbol), makeEnvelope('history', meta, h), HISTORY_TTL_S));
+    }
+    await writes.drain();
   }
 }
