@@ -55,8 +55,8 @@ export class MarketFeed {
       messagesPerSec: this.meter.perSecond(wall),
       byTopic: { ...c.byTopic },
       malformed: { ...c.malformed },
-      fastDecoded: c.fastFrames,
-      fastDecodeErrors: c.fastErrors,
+      fastDecoded: c.fastDecoded,
+      fastDecodeErrors: c.fastDecodeErrors,
     };
   }
 }

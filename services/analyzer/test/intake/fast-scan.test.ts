@@ -27,7 +27,7 @@ class Both {
 
   /** Feeds one frame to both and expects identical events and counters; returns the events; see `tookFast`. */
   run(text: string | Buffer, recvTs = RECV): MarketEvent[] {
-    const before = this.fast.counters.fastFrames;
+    const before = this.fast.counters.fastDecoded;
     const a: MarketEvent[] = [];
     const b: MarketEvent[] = [];
     const na = this.fast.normalizeInto(text, recvTs, a);
@@ -38,7 +38,7 @@ class Both {
     if (na !== nb || !isDeepStrictEqual(a, b) || !isDeepStrictEqual(ca, cb)) {
       expect({ text: String(text), n: na, events: a, counters: ca }).toStrictEqual({ text: String(text), n: nb, events: b, counters: cb });
     }
-    this.tookFast = this.fast.counters.fastFrames > before;
+    this.tookFast = this.fast.counters.fastDecoded > before;
     return a;
   }
 
@@ -71,7 +71,7 @@ describe('fast scanner: same events and counters as the general path', () => {
     // Every book, trade and ticker fixture frame but the one options ticker (it starts with "id", not "topic").
     expect(fastShaped).toBeGreaterThan(60);
     expect(fastTaken).toBe(fastShaped);
-    expect(both.fast.counters.fastFrames).toBe(fastTaken);
+    expect(both.fast.counters.fastDecoded).toBe(fastTaken);
   });
 
   test('when 50,000 synthetic frames are normalized with and without the fast path, then identical, and all book/trade/ticker frames fast', () => {
@@ -84,7 +84,7 @@ describe('fast scanner: same events and counters as the general path', () => {
       both.feed(frame, RECV + i++);
     }
     expect(fastShaped).toBeGreaterThan(40_000);
-    expect(both.fast.counters.fastFrames).toBe(fastShaped);
+    expect(both.fast.counters.fastDecoded).toBe(fastShaped);
     expect(both.fast.counters.messages).toBe(50_000);
   });
 
@@ -345,8 +345,8 @@ describe('fast scanner edge cases', () => {
     expect(both.feed(fixtureLines('ws_orderbook.docs.jsonl')[0])).toBe(true);
     expect(both.feed(fixtureLines('ws_publicTrade.docs.jsonl')[0])).toBe(true);
     expect(both.feed(fixtureLines('ws_tickers.tardis.jsonl')[0])).toBe(true);
-    expect(both.fast.counters.fastFrames).toBe(4);
-    expect(both.general.counters.fastFrames).toBe(0);
+    expect(both.fast.counters.fastDecoded).toBe(4);
+    expect(both.general.counters.fastDecoded).toBe(0);
     expect(both.fast.counters.byTopic).toMatchObject({ orderbook: 2, publicTrade: 1, tickers: 1 });
   });
 
@@ -438,7 +438,7 @@ describe('fast scanner edge cases', () => {
     const text = fixtureLines('ws_publicTrade.tardis.jsonl')[0];
     expect(n.normalizeInto(Buffer.from(text, 'utf8'), RECV, out)).toBe(3);
     expect(out).toHaveLength(4);
-    expect(n.counters.fastFrames).toBe(1);
+    expect(n.counters.fastDecoded).toBe(1);
   });
 });
 
@@ -456,7 +456,7 @@ describe('fast scanner failure', () => {
     const out: MarketEvent[] = [];
     expect(broken.normalizeInto(frame, RECV, out)).toBe(expected.length);
     expect(out).toStrictEqual(expected);
-    expect(broken.counters).toMatchObject({ fastErrors: 1, fastFrames: 0, messages: 1 });
+    expect(broken.counters).toMatchObject({ fastDecodeErrors: 1, fastDecoded: 0, messages: 1 });
     expect(Object.values(broken.counters.malformed).every((n) => n === 0)).toBe(true);
   });
 });

@@ -43,9 +43,9 @@ export interface NormalizerCounters {
   readonly byTopic: Record<string, number>;
   readonly malformed: Record<MalformedReason, number>;
   /** Frames handled by the fast scanner (a subset of `messages`; the rest went through JSON.parse). */
-  fastFrames: number;
+  fastDecoded: number;
   /** Frames on which the fast scanner threw (a bug: each was decoded by the general path instead). */
-  fastErrors: number;
+  fastDecodeErrors: number;
 }
 
 export interface Normalizer {
@@ -161,7 +161,7 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
   for (const f of TOPIC_FAMILIES) byTopic[f] = 0;
   const malformed = {} as Record<MalformedReason, number>;
   for (const r of MALFORMED_REASONS) malformed[r] = 0;
-  const counters: NormalizerCounters = { messages: 0, byTopic, malformed, fastFrames: 0, fastErrors: 0 };
+  const counters: NormalizerCounters = { messages: 0, byTopic, malformed, fastDecoded: 0, fastDecodeErrors: 0 };
   const scanner = options.fastPath === false ? undefined : new FastScanner();
 
   function bad(reason: MalformedReason, detail: string, text: string): void {
@@ -380,12 +380,12 @@ export function createNormalizer(options: NormalizerOptions = {}): Normalizer {
         // A scanner bug must cost neither the frame nor the connection: drop what it pushed, let the general path decide.
         out.length = before;
         family = undefined;
-        counters.fastErrors++;
+        counters.fastDecodeErrors++;
         log('error', 'fast-scan', 'fast scanner failed; frame decoded by the general path', { error: errorMessage(err), sample: text.slice(0, 200) });
       }
       if (family !== undefined) {
         byTopic[family]++;
-        counters.fastFrames++;
+        counters.fastDecoded++;
         return out.length - before;
       }
     }
