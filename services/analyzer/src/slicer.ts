@@ -9,7 +9,7 @@ export const CYCLE_SLICE_MS = 8;
 
 /**
  * Cuts a long synchronous loop into slices: `await slicer.turn()` between items yields to the event loop once the
- * current slice has run `sliceMs`, and costs a clock read otherwise.
+ * current slice has run `sliceMs`, and costs a clock read and a microtask otherwise.
  */
 export class Slicer {
   private sliceStart = performance.now();
