@@ -9,6 +9,7 @@ import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { topicsForSymbol } from '@confluence/bybit-wire';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
 import { createCache } from '@confluence/cache';
@@ -18,6 +19,7 @@ import {
   inThreadScorer,
   isControlEvent,
   type MarketStore,
+  MAX_TOPICS_PER_CONNECTION,
   MoveTracker,
   Publisher,
   Scoreboard,
@@ -338,8 +340,9 @@ interface Feed {
 }
 
 /** The feed server (feed-server.ts) in its own process; resolves once it listens. */
-function startFeed(n: number, rate: number, seconds: number): Promise<Feed> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'feed-server.js'), String(n), String(rate), String(seconds)], {
+function startFeed(n: number, rate: number, seconds: number, preparedSeconds: number, connections: number): Promise<Feed> {
+  const args = [n, rate, seconds, preparedSeconds, connections].map(String);
+  const child = spawn(process.execPath, [path.join(__dirname, 'feed-server.js'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const kill = () => child.kill('SIGKILL');
@@ -386,16 +389,14 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   let applied = 0;
   let ingestMs = 0;
   const before = rssMb();
-  const feed = await startFeed(n, rate, 3 * seconds + 5);
-  const ws = new WebSocket(`ws://127.0.0.1:${feed.port}`);
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const t0 = nowMs();
-  const cpu0 = process.cpuUsage();
+  // As many connections as the analyzer's pool opens for these symbols (MAX_TOPICS_PER_CONNECTION topics each, all of
+  // a symbol's topics on one), each carrying its block of symbols. One socket for all would cap intake at one read
+  // (64 KB) per event-loop turn, which the analyzer does not have.
+  const connections = Math.ceil(n / Math.floor(MAX_TOPICS_PER_CONNECTION / topicsForSymbol(symbols[0]).length));
+  // Frames for the planned run and a margin are built before streaming starts; an overrun is built on the fly.
+  const feed = await startFeed(n, rate, 3 * seconds + 5, seconds + 15, connections);
   // Intake: each frame is decoded and applied as it arrives, as the analyzer's WebSocket handler does.
-  ws.on('message', (data: Buffer) => {
+  const onFrame = (data: Buffer): void => {
     const ts = nowMs();
     applied++;
     clock = MARKET_START + (applied * 1000) / rate;
@@ -404,7 +405,21 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
     for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
     market.setClock(clock);
     ingestMs += nowMs() - ts;
-  });
+  };
+  const sockets = await Promise.all(
+    Array.from(
+      { length: connections },
+      (_, c) =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${feed.port}/?c=${c}`);
+          ws.on('message', onFrame);
+          ws.once('open', () => resolve(ws));
+          ws.once('error', reject);
+        }),
+    ),
+  );
+  const t0 = nowMs();
+  const cpu0 = process.cpuUsage();
   const due = () => ((nowMs() - t0) / 1000) * rate;
   const eld = monitorEventLoopDelay({ resolution: 1 });
   const cycles: number[] = [];
@@ -454,7 +469,7 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   const measuredMs = nowMs() - from.at;
   const cpuUsed = process.cpuUsage(from.cpu);
   const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
-  ws.terminate();
+  for (const ws of sockets) ws.terminate();
   const feedCpuMs = await feed.stop();
   await scorer.close();
   cache?.close();
@@ -462,6 +477,7 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   out({
     symbols: n,
     workers,
+    connections,
     published: publisher !== undefined,
     publishedBytesPerCycle: publishedBytes,
     seconds,

@@ -13,5 +13,6 @@ export { TRADE_BYTES, TRADES_MAX, TRADES_WINDOW_MS } from './state/trades';
 export { scoreAll, scoreAllSync, toDetail, toRow, type Scored, type ScoreSource } from './scoring/cycle';
 export { inThreadScorer, ScoringPool, type Scorer, type ScoringPoolOptions } from './scoring/pool';
 export { MoveTracker } from './signals/moves';
+export { MAX_TOPICS_PER_CONNECTION } from './intake/bybit/ws-pool';
 export { Scoreboard, type BuiltRows } from './cycle/scoreboard';
 export { Publisher, type CycleOutput, type PublisherOptions, type PublishResult } from './publisher/publisher';
