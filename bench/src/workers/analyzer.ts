@@ -423,6 +423,8 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   const due = () => ((nowMs() - t0) / 1000) * rate;
   const eld = monitorEventLoopDelay({ resolution: 1 });
   const cycles: number[] = [];
+  // Wall time of each part of a measured cycle (intake runs in between whenever a part yields).
+  const phases = { scoring: [] as number[], scoreboard: [] as number[], publish: [] as number[] };
   let peakRss = 0;
   let lastScored = 0;
   let maxLagS = 0;
@@ -432,10 +434,12 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   for (let i = 0; (nowMs() - t0 < seconds * 1000 || cycles.length < 5) && nowMs() - t0 < 3 * seconds * 1000; i++) {
     const start = nowMs();
     const scored: Scored[] = await scorer.scoreAll(source, clock);
+    const scoredAt = nowMs();
     // What the analyzer's publish cycle does after scoring: the scoreboard, then the publisher (JSON of every detail,
     // the table, the overview and the heartbeat) writing to a real memcached.
     const built = await board.buildSliced(scored, clock);
     const overview = computeOverview(built.rows);
+    const builtAt = nowMs();
     lastScored = built.details.size;
     if (publisher) {
       const result = await publisher.publish({
@@ -456,6 +460,9 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
     }
     if (i >= 3) {
       cycles.push(took);
+      phases.scoring.push(scoredAt - start);
+      phases.scoreboard.push(builtAt - scoredAt);
+      phases.publish.push(start + took - builtAt);
       maxLagS = Math.max(maxLagS, (due() - applied) / rate);
     }
     peakRss = Math.max(peakRss, rssMb());
@@ -492,6 +499,7 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
     endLagS,
     scoredLastCycle: lastScored,
     cycle: summarize(cycles),
+    cyclePhases: { scoring: summarize(phases.scoring), scoreboard: summarize(phases.scoreboard), publish: summarize(phases.publish) },
     eventLoopDelay: eldMs(eld),
     rssBeforeMb: before,
     peakRssMb: Math.max(peakRss, process.resourceUsage().maxRSS / 1024),
