@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { type Cache, createCache } from '@confluence/cache';
-import { type AlertsData, type ApiEnvelope, type SnapshotData, type SymbolsData, createKeys } from '@confluence/contracts';
+import { type AlertsData, type ApiEnvelope, type SnapshotData, type SymbolsData, SUB_SIGNAL_FORMULAS, createKeys } from '@confluence/contracts';
 import { type Memcached, startMemcached } from '@confluence/testkit';
 import { ROOT } from '@confluence/testkit';
 import { type Service, dumpOnFailure, getJson, simEnv, startAnalyzer, startSimulator, startWeb, stopAll } from '@confluence/testkit';
@@ -215,6 +215,13 @@ describe('dashboard with published fixtures', () => {
     // Sub-signals read in words; the identifier stays in the tooltip.
     const firstSub = await page.$eval('#detail .comp[data-component="technical"] tbody tr:not(.tf-row) th', (th) => [th.textContent, th.getAttribute('title')]);
     expect(firstSub).toEqual(['RSI(14)', 'rsi']);
+    // A sub-signal sent without label and formula reads in the catalogue's words, with its formula as the note.
+    const macd = await page.$eval('#detail .comp[data-component="technical"] tbody tr:not(.tf-row):nth-child(3)', (tr) => [
+      tr.querySelector('th')?.textContent,
+      tr.querySelector('th')?.getAttribute('title'),
+      tr.querySelector('td.note')?.textContent,
+    ]);
+    expect(macd).toEqual(['MACD', 'macd', SUB_SIGNAL_FORMULAS.macd]);
     expect(await page.textContent('#detail .band-record')).toContain('57% hit rate');
     expect(await page.textContent('#detail .chart-note')).toContain('60 points');
     await page.goBack();

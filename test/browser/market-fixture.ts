@@ -315,8 +315,9 @@ export class MarketFixture {
                 reason: 'RSI 30→0, 70→100, linear between',
               },
               {
+                // As the analyzer sends it: no label and, scored by its standard formula, no reason (both are the
+                // contract's catalogue).
                 name: 'macd',
-                label: 'MACD histogram',
                 timeframe: tf,
                 raw: round((this.rnd() - 0.5) * 20, 3),
                 score: round(30 + this.rnd() * 40),

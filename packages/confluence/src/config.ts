@@ -1,4 +1,4 @@
-import { COMPONENT_NAMES, TIMEFRAMES, type ComponentName, type Timeframe } from '@confluence/contracts';
+import { COMPONENT_NAMES, SUB_SIGNAL_LABELS, TIMEFRAMES, type ComponentName, type Timeframe } from '@confluence/contracts';
 import { deepFreeze } from './math';
 import type { ComponentWeights, TimeframeWeights } from './types';
 import { BOOK_SMOOTHING_MS } from './components/orderbook';
@@ -15,42 +15,11 @@ export const SUB_SIGNALS = {
 
 export type SubSignalName<C extends ComponentName = ComponentName> = (typeof SUB_SIGNALS)[C][number];
 
-/** Each sub-signal in a trader's words, as the dashboard and "why it moved" show it (`spread` only scales the book). */
-export const SUB_SIGNAL_LABELS: Readonly<Record<SubSignalName | 'spread', string>> = {
-  rsi: 'RSI',
-  macd: 'MACD',
-  ao: 'Awesome Oscillator',
-  williamsR: 'Williams %R',
-  cci: 'CCI',
-  adx: 'ADX/DMI',
-  relativeVolume: 'relative volume',
-  obvTrend: 'OBV trend',
-  cmf: 'Chaikin money flow',
-  accumulationDistribution: 'accumulation/distribution',
-  volumeDelta: 'volume delta',
-  vwapPosition: 'VWAP position',
-  cvdTrend: 'CVD trend',
-  cvdPrice: 'CVD vs price',
-  aggressorImbalance: 'aggressor imbalance',
-  oiPrice: 'OI vs price',
-  largeTrades: 'large trades',
-  depthImbalance: 'depth imbalance',
-  topImbalance: 'touch imbalance',
-  depthBand10bps: 'depth within ±0.1 %',
-  deepBook: 'deep book (beyond the top 10 levels)',
-  walls: 'walls',
-  absorption: 'absorption',
-  emaPosition: 'EMA position',
-  emaAlignment: 'EMA alignment',
-  marketStructure: 'market structure',
-  supportResistance: 'support/resistance',
-  rangePosition: 'range position',
-  funding: 'funding',
-  longShort: 'long/short ratio',
-  liquidations: 'liquidations',
-  oiActivity: 'OI activity',
-  spread: 'spread',
-};
+/** Each sub-signal in a trader's words: the contract's catalogue, which readers use too. */
+export { SUB_SIGNAL_LABELS };
+// Every sub-signal the engine computes has its words there: a missing one is a compile error here.
+const LABELS_COVER_EVERY_SUB_SIGNAL: Readonly<Record<SubSignalName | 'spread', string>> = SUB_SIGNAL_LABELS;
+void LABELS_COVER_EVERY_SUB_SIGNAL;
 export type SubWeights = { readonly [C in ComponentName]: Readonly<Record<SubSignalName<C>, number>> };
 
 /**

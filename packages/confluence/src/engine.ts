@@ -7,6 +7,7 @@ import {
   type SubSignalDetail,
   type SymbolDetail,
   type Timeframe,
+  subSignalReason,
 } from '@confluence/contracts';
 import { orderbook } from './components/orderbook';
 import { orderflow } from './components/orderflow';
@@ -15,7 +16,7 @@ import { structure } from './components/structure';
 import { technical } from './components/technical';
 import { volume } from './components/volume';
 import { computeConfidence, type ComponentOutcome } from './confidence';
-import { SUB_SIGNAL_LABELS, validateEngineConfig, type EngineConfig, type EngineConfigInput } from './config';
+import { validateEngineConfig, type EngineConfig, type EngineConfigInput } from './config';
 import type { Context } from './context';
 import { roundRaw, roundScore, roundTo } from './math';
 import { anchorPhase, TfSeries, type TfData } from './series';
@@ -183,10 +184,6 @@ function strength(score: number, dir: Direction, cfg: EngineConfig): 'strong' | 
   return null;
 }
 
-function labelOf(name: string): string {
-  return (SUB_SIGNAL_LABELS as Readonly<Record<string, string>>)[name] ?? name;
-}
-
 /**
  * The sub-signal details of a component; `prev` (last result's, same component) lends every entry whose fields all
  * come out equal, and is returned itself when nothing changed.
@@ -205,7 +202,9 @@ function subDetails(r: ComponentResult, prev: readonly SubSignalDetail[] | undef
     const score = s.score === null ? null : roundScore(s.score);
     const weight = roundTo(s.weight, 6);
     const contribution = s.score === null ? null : roundTo(nw * (50 + (s.score - 50) * damping), 2);
-    const reason = s.note === null ? null : truncate(s.note, 300);
+    // The label and a standard formula are the contract's catalogue (subSignalLabel, subSignalNote), not in each detail.
+    const note = subSignalReason(s.name, s.score !== null, s.note);
+    const reason = note === null ? null : truncate(note, 300);
     const p = prev !== undefined && i < prev.length ? prev[i] : undefined;
     if (
       p !== undefined &&
@@ -221,7 +220,7 @@ function subDetails(r: ComponentResult, prev: readonly SubSignalDetail[] | undef
       continue;
     }
     allSame = false;
-    out[i] = { name: s.name, label: labelOf(s.name), timeframe: s.timeframe, raw, score, weight, contribution, reason };
+    out[i] = { name: s.name, timeframe: s.timeframe, raw, score, weight, contribution, reason };
   }
   return allSame ? (prev as SubSignalDetail[]) : out;
 }

@@ -1,4 +1,4 @@
-import { componentScoresSchema, symbolDetailSchema, type SymbolDetail } from '@confluence/contracts';
+import { componentScoresSchema, SUB_SIGNAL_FORMULAS, subSignalLabel, subSignalNote, symbolDetailSchema, type SymbolDetail } from '@confluence/contracts';
 import {
   computeConfidence,
   computeFreshness,
@@ -119,16 +119,39 @@ describe('overall score', () => {
   });
 });
 
-describe('sub-signal labels', () => {
-  it('when a market is scored, then every sub-signal carries a label in words, none of them its bare identifier', () => {
+describe('sub-signal labels and formulas', () => {
+  it('when a market is scored, then no sub-signal carries the texts of the catalogue, and the catalogue gives each one words and its formula', () => {
     const r = createEngine().score(syntheticMarket('up'), NOW);
     const subs = r.components.flatMap((c) => c.subSignals);
     expect(subs.length).toBeGreaterThan(30);
+    const formulas: Readonly<Record<string, string>> = SUB_SIGNAL_FORMULAS;
+    let byFormula = 0;
     for (const s of subs) {
-      expect(s.label).toBe(SUB_SIGNAL_LABELS[s.name as keyof typeof SUB_SIGNAL_LABELS]);
-      if (/[a-z][A-Z]/.test(s.name)) expect(s.label).not.toBe(s.name);
+      expect(s.label).toBeUndefined();
+      expect(subSignalLabel(s)).toBe(SUB_SIGNAL_LABELS[s.name as keyof typeof SUB_SIGNAL_LABELS]);
+      if (/[a-z][A-Z]/.test(s.name)) expect(subSignalLabel(s)).not.toBe(s.name);
+      // A standard formula is never sent: the reader shows it from the catalogue.
+      expect(s.reason === null || s.reason !== formulas[s.name]).toBe(true);
+      if (s.score !== null && s.reason === null && formulas[s.name] !== undefined) {
+        byFormula++;
+        expect(subSignalNote(s)).toBe(formulas[s.name]);
+      }
     }
-    expect(subs.find((s) => s.name === 'topImbalance')?.label).toBe('touch imbalance');
+    expect(byFormula).toBeGreaterThan(30);
+    expect(subSignalLabel(subs.find((s) => s.name === 'topImbalance')!)).toBe('touch imbalance');
+    expect(subSignalNote(subs.find((s) => s.name === 'rsi')!)).toBe('score = RSI on 20..80, turning back at half slope beyond');
+  });
+
+  it('when a sub-signal has a note of its own, then the detail carries it and readers show it', () => {
+    // Without long/short history and open interest those inputs are unavailable, each saying why, beside the rest.
+    const r = createEngine().score({ ...syntheticMarket('up'), longShort: [], openInterest: [] }, NOW);
+    const missing = r.components.flatMap((c) => c.subSignals).filter((s) => s.score === null && s.weight > 0);
+    expect(missing.map((s) => s.name)).toEqual(expect.arrayContaining(['longShort', 'oiActivity']));
+    for (const s of missing) {
+      expect(s.score).toBeNull();
+      expect(s.reason).toMatch(/\w/);
+      expect(subSignalNote(s)).toBe(s.reason);
+    }
   });
 });
 

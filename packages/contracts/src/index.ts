@@ -5,3 +5,4 @@ export * from './overview';
 export * from './api';
 export * from './price';
 export * from './table-rules';
+export * from './sub-signals';

@@ -2,3 +2,4 @@
 export * from './names';
 export * from './price';
 export * from './table-rules';
+export * from './sub-signals';

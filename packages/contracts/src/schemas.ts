@@ -133,14 +133,20 @@ export type SymbolsData = z.infer<typeof symbolsDataSchema>;
 
 export const subSignalSchema = z.object({
   name: z.string().max(80),
-  /** The name in a trader's words ("touch imbalance", "Williams %R"); absent from producers older than it. */
+  /**
+   * The name in words ("touch imbalance", "Williams %R"). Producers leave it out: readers take it from the catalogue
+   * (`subSignalLabel`). Still accepted, as older producers wrote it.
+   */
   label: z.string().max(80).optional(),
   timeframe: z.enum(TIMEFRAMES).nullable(),
   raw: num.nullable(),
   score: score.nullable(),
   weight: num.min(0),
   contribution: num.nullable(),
-  /** Why the signal is null, or a note on how raw maps to the score. */
+  /**
+   * Why the signal is null, or a note on how raw maps to the score. Null for a signal that scored by its standard
+   * formula, which readers take from the catalogue (`subSignalNote`, `SUB_SIGNAL_FORMULAS`).
+   */
   reason: z.string().max(300).nullable(),
 });
 export type SubSignalDetail = z.infer<typeof subSignalSchema>;

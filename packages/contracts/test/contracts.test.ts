@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import {
   type Kind,
+  SUB_SIGNAL_FORMULAS,
+  SUB_SIGNAL_LABELS,
+  subSignalLabel,
+  subSignalNote,
+  subSignalReason,
   LIMITS,
   SCHEMA_VERSION,
   computeOverview,
@@ -214,5 +219,27 @@ describe('tick size and prices', () => {
         return formatPrice(a, tick) !== formatPrice(a + tick, tick);
       }),
     );
+  });
+});
+
+describe('sub-signal catalogue', () => {
+  it('when a producer writes a standard formula, then the detail carries null and a reader shows the formula again', () => {
+    const formula = SUB_SIGNAL_FORMULAS.cci;
+    expect(subSignalReason('cci', true, formula)).toBeNull();
+    expect(subSignalNote({ name: 'cci', score: 61, reason: null })).toBe(formula);
+    // A note of its own (a special case, why it is unavailable) is carried and shown as it is.
+    expect(subSignalReason('cci', true, 'flat typical prices: CCI undefined → 50')).toBe('flat typical prices: CCI undefined → 50');
+    expect(subSignalReason('cci', false, 'no 5m candles yet')).toBe('no 5m candles yet');
+    expect(subSignalNote({ name: 'cci', score: null, reason: 'no 5m candles yet' })).toBe('no 5m candles yet');
+    // Unavailable without a note, or a name this build does not know: nothing to show.
+    expect(subSignalNote({ name: 'cci', score: null, reason: null })).toBeNull();
+    expect(subSignalNote({ name: 'newSignal', score: 50, reason: null })).toBeNull();
+  });
+
+  it('when a sub-signal is named, then the label sent with it wins, else the catalogue words, else the identifier', () => {
+    expect(subSignalLabel({ name: 'topImbalance' })).toBe('touch imbalance');
+    expect(subSignalLabel({ name: 'topImbalance', label: 'top of book' })).toBe('top of book');
+    expect(subSignalLabel({ name: 'newSignal' })).toBe('newSignal');
+    for (const name of Object.keys(SUB_SIGNAL_FORMULAS)) expect(SUB_SIGNAL_LABELS).toHaveProperty(name);
   });
 });

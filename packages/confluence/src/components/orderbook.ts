@@ -1,3 +1,4 @@
+import { SUB_SIGNAL_FORMULAS } from '@confluence/contracts';
 import type { Context } from '../context';
 import { clamp, fmt, imbalance, tanhScore } from '../math';
 import { combine, missing, scored, type ComponentResult, type Phrases, type Signal } from '../signal';
@@ -305,17 +306,7 @@ export function orderbook(ctx: Context): ComponentResult {
     if (vol <= 0) signals.push(missing('absorption', null, sw.absorption, 'no trades in the last 60 s'));
     else {
       const x = (absorbedSells - absorbedBuys) / vol;
-      signals.push(
-        scored(
-          'absorption',
-          null,
-          sw.absorption,
-          x,
-          tanhScore(x, 0.5),
-          'raw = (sells filled at the bid − buys filled at the ask)/taker volume, 60 s; score = 50 + 50·tanh(2·raw)',
-          ABSORB_P,
-        ),
-      );
+      signals.push(scored('absorption', null, sw.absorption, x, tanhScore(x, 0.5), SUB_SIGNAL_FORMULAS.absorption, ABSORB_P));
     }
   }
 

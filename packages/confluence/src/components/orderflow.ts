@@ -1,3 +1,4 @@
+import { SUB_SIGNAL_FORMULAS } from '@confluence/contracts';
 import { priceAt, type Context } from '../context';
 import { imbalance, tanhScore } from '../math';
 import { TIMEFRAME_MS } from '../series';
@@ -101,7 +102,7 @@ export function orderflow(ctx: Context): ComponentResult {
       signals.push(missing('cvdTrend', null, sw.cvdTrend, `needs ${MIN_TRADES_LONG} trades in the last 15 min, has ${t.long.count}`));
     else {
       const x = imbalance(t.long.buy, t.long.sell);
-      signals.push(scored('cvdTrend', null, sw.cvdTrend, x, mapCvdTrend(x), 'raw = 15-min CVD / volume; score = 50 + 50·tanh(2·raw)', CVD_P));
+      signals.push(scored('cvdTrend', null, sw.cvdTrend, x, mapCvdTrend(x), SUB_SIGNAL_FORMULAS.cvdTrend, CVD_P));
     }
 
     if (t.medium.count < MIN_TRADES_MEDIUM)
@@ -130,17 +131,7 @@ export function orderflow(ctx: Context): ComponentResult {
     } else {
       const r = imbalance(t.recent.buy, t.recent.sell);
       const l = imbalance(t.medium.buy, t.medium.sell);
-      signals.push(
-        scored(
-          'aggressorImbalance',
-          null,
-          sw.aggressorImbalance,
-          r,
-          mapAggressor(r, l),
-          'raw = 60-s size-weighted imbalance r, l = 5-min; score = 50 + 50·tanh(1.5·(0.7r + 0.3(r − l)))',
-          AGGR_P,
-        ),
-      );
+      signals.push(scored('aggressorImbalance', null, sw.aggressorImbalance, r, mapAggressor(r, l), SUB_SIGNAL_FORMULAS.aggressorImbalance, AGGR_P));
     }
   }
 
@@ -175,17 +166,7 @@ export function orderflow(ctx: Context): ComponentResult {
   else {
     const total = t.long.buy + t.long.sell;
     const raw = total > 0 ? (t.largeBuy - t.largeSell) / total : 0;
-    signals.push(
-      scored(
-        'largeTrades',
-        null,
-        sw.largeTrades,
-        raw,
-        mapLargeTrades(raw),
-        'raw = (large buy − large sell)/taker volume, large = ≥ 4× mean size; score = 50 + 50·tanh(raw/0.15)',
-        LARGE_P,
-      ),
-    );
+    signals.push(scored('largeTrades', null, sw.largeTrades, raw, mapLargeTrades(raw), SUB_SIGNAL_FORMULAS.largeTrades, LARGE_P));
   }
 
   return combine(signals, 'no order-flow signal available');

@@ -1,3 +1,4 @@
+import { SUB_SIGNAL_FORMULAS } from '@confluence/contracts';
 import { priceAt, type Context } from '../context';
 import { clamp, deadBand, imbalance } from '../math';
 import { TIMEFRAME_MS } from '../series';
@@ -117,17 +118,7 @@ export function sentiment(ctx: Context): ComponentResult {
     signals.push(missing('longShort', null, sw.longShort, `long/short ratio is ${Math.round((ctx.now - ls.ts) / 60_000)} min old`));
   } else {
     const x = ls.buyRatio - ls.sellRatio;
-    signals.push(
-      scored(
-        'longShort',
-        null,
-        sw.longShort,
-        x,
-        mapLongShort(x),
-        'raw = long − short share; contrarian beyond 60/40: score = 50 − 40·tanh(deadband(raw, 0.2)/0.4)',
-        LS_P,
-      ),
-    );
+    signals.push(scored('longShort', null, sw.longShort, x, mapLongShort(x), SUB_SIGNAL_FORMULAS.longShort, LS_P));
   }
 
   {
@@ -162,9 +153,7 @@ export function sentiment(ctx: Context): ComponentResult {
           sw.liquidations,
           raw,
           mapLiquidations(raw, m),
-          total > 0
-            ? 'raw = (shorts − longs liquidated)/both over 15 min; score = 50 + 40·raw·magnitude'
-            : 'no liquidations in the last 15 min while trading and the feed is live (no event)',
+          total > 0 ? SUB_SIGNAL_FORMULAS.liquidations : 'no liquidations in the last 15 min while trading and the feed is live (no event)',
           LIQ_P,
         ),
       );
@@ -187,17 +176,7 @@ export function sentiment(ctx: Context): ComponentResult {
       const atr = d5.values.atr;
       const p = atr > 0 ? Math.tanh((d5.last.close - then) / (atr * Math.sqrt(bars))) : 0;
       const g = oiActivityRaw(q, p);
-      signals.push(
-        scored(
-          'oiActivity',
-          null,
-          sw.oiActivity,
-          q,
-          50 + 50 * g,
-          'raw = ΔOI/volume over ~1 h; score = 50 + 50·p·tanh(raw/0.1) (halved when OI falls)',
-          q > 0 ? OI_OPEN_P : OI_CLOSE_P,
-        ),
-      );
+      signals.push(scored('oiActivity', null, sw.oiActivity, q, 50 + 50 * g, SUB_SIGNAL_FORMULAS.oiActivity, q > 0 ? OI_OPEN_P : OI_CLOSE_P));
     }
   }
 

@@ -1,4 +1,4 @@
-import { TIMEFRAMES } from '@confluence/contracts';
+import { TIMEFRAMES, SUB_SIGNAL_FORMULAS } from '@confluence/contracts';
 import type { Context } from '../context';
 import { tanhScore } from '../math';
 import { REQUIRED, type TfData } from '../series';
@@ -71,29 +71,9 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
   } else {
     const atr = v.atr;
     const x = atr > 0 ? (close - (v.ema20 + v.ema50) / 2) / atr : 0;
-    out.push(
-      scored(
-        'emaPosition',
-        tf,
-        sw.emaPosition * t,
-        x,
-        mapEmaPosition(close, v.ema20, v.ema50, atr),
-        'raw = (close − mean(EMA20, EMA50))/ATR; score = 50 + 50·tanh(raw/2)',
-        EMA_POS_P,
-      ),
-    );
+    out.push(scored('emaPosition', tf, sw.emaPosition * t, x, mapEmaPosition(close, v.ema20, v.ema50, atr), SUB_SIGNAL_FORMULAS.emaPosition, EMA_POS_P));
     const y = atr > 0 ? (v.ema20 - v.ema50) / atr : 0;
-    out.push(
-      scored(
-        'emaAlignment',
-        tf,
-        sw.emaAlignment * t,
-        y,
-        mapEmaAlignment(v.ema20, v.ema50, atr),
-        'raw = (EMA20 − EMA50)/ATR; score = 50 + 50·tanh(raw/1.5)',
-        EMA_ALIGN_P,
-      ),
-    );
+    out.push(scored('emaAlignment', tf, sw.emaAlignment * t, y, mapEmaAlignment(v.ema20, v.ema50, atr), SUB_SIGNAL_FORMULAS.emaAlignment, EMA_ALIGN_P));
   }
 
   const { highs, lows } = d.swings;
@@ -115,7 +95,7 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
         sw.marketStructure * t,
         0.6 * trend + 0.4 * bos,
         mapMarketStructure(trend, bos),
-        'raw = 0.6·swing trend + 0.4·break of structure; score = 50 + 50·raw',
+        SUB_SIGNAL_FORMULAS.marketStructure,
         phrases,
       ),
     );
@@ -133,17 +113,7 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
     const dS = Number.isNaN(below) ? SR_MAX_ATR : Math.min(SR_MAX_ATR, (close - below) / atr);
     const dR = Number.isNaN(above) ? SR_MAX_ATR : Math.min(SR_MAX_ATR, (above - close) / atr);
     const raw = dS + dR > 0 ? (dR - dS) / (dS + dR) : 0;
-    out.push(
-      scored(
-        'supportResistance',
-        tf,
-        sw.supportResistance * t,
-        raw,
-        mapSupportResistance(dS, dR),
-        'raw = (dR − dS)/(dR + dS), distances in ATR to the nearest swing cluster (cap 6); score = 50 + 40·raw',
-        SR_P,
-      ),
-    );
+    out.push(scored('supportResistance', tf, sw.supportResistance * t, raw, mapSupportResistance(dS, dR), SUB_SIGNAL_FORMULAS.supportResistance, SR_P));
   }
 
   const c = d.candles;
@@ -157,17 +127,7 @@ function tfSignals(d: TfData, t: number, sw: Context['config']['subWeights']['st
       if (c[i].low < lo) lo = c[i].low;
     }
     const r = hi > lo ? (close - lo) / (hi - lo) : 0.5;
-    out.push(
-      scored(
-        'rangePosition',
-        tf,
-        sw.rangePosition * t,
-        r,
-        mapRangePosition(r),
-        'raw = position in the 50-candle range (0..1); score = 50 + 40·(2·raw − 1)',
-        RANGE_P,
-      ),
-    );
+    out.push(scored('rangePosition', tf, sw.rangePosition * t, r, mapRangePosition(r), SUB_SIGNAL_FORMULAS.rangePosition, RANGE_P));
   }
   return out;
 }

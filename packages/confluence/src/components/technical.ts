@@ -1,4 +1,4 @@
-import { TIMEFRAMES } from '@confluence/contracts';
+import { TIMEFRAMES, SUB_SIGNAL_FORMULAS } from '@confluence/contracts';
 import type { Context } from '../context';
 import { clamp, tanhScore } from '../math';
 import { REQUIRED, type TfData } from '../series';
@@ -39,7 +39,7 @@ function rsiSignal(d: TfData, w: number): Signal {
   const v = d.values.rsi;
   if (v === null) return missing('rsi', d.tf, w, needs(REQUIRED.rsi, d));
   if (v === 100 && flatCloses(d)) return scored('rsi', d.tf, w, 50, 50, 'flat closes: RSI undefined → 50', FLAT);
-  return scored('rsi', d.tf, w, v, mapRsi(v), 'score = RSI on 20..80, turning back at half slope beyond', RSI_P);
+  return scored('rsi', d.tf, w, v, mapRsi(v), SUB_SIGNAL_FORMULAS.rsi, RSI_P);
 }
 
 /**
@@ -54,15 +54,7 @@ export function mapMacd(macd: number, histogram: number, atr: number): number {
 function macdSignal(d: TfData, w: number): Signal {
   const { macd, macdHistogram, atr } = d.values;
   if (macd === null || macdHistogram === null || atr === null) return missing('macd', d.tf, w, needs(REQUIRED.macd, d));
-  return scored(
-    'macd',
-    d.tf,
-    w,
-    macdHistogram,
-    mapMacd(macd, macdHistogram, atr),
-    'raw = histogram; score = 50 + 30·tanh(macd/ATR) + 20·tanh(3·hist/ATR)',
-    MACD_P,
-  );
+  return scored('macd', d.tf, w, macdHistogram, mapMacd(macd, macdHistogram, atr), SUB_SIGNAL_FORMULAS.macd, MACD_P);
 }
 
 /** Awesome Oscillator (SMA5 − SMA34 of median price, library `AO`): score = 50 + 50·tanh(AO / (3·ATR)). */
@@ -73,7 +65,7 @@ export function mapAo(ao: number, atr: number): number {
 function aoSignal(d: TfData, w: number): Signal {
   const { ao, atr } = d.values;
   if (ao === null || atr === null) return missing('ao', d.tf, w, needs(REQUIRED.ao, d));
-  return scored('ao', d.tf, w, ao, mapAo(ao, atr), 'score = 50 + 50·tanh(AO/(3·ATR))', AO_P);
+  return scored('ao', d.tf, w, ao, mapAo(ao, atr), SUB_SIGNAL_FORMULAS.ao, AO_P);
 }
 
 /** Williams %R(14) (library `WilliamsR`, −100..0): score = 50 + 0.8·(%R + 50), i.e. 10..90. A 14-candle range of zero → 50. */
@@ -94,7 +86,7 @@ function williamsSignal(d: TfData, w: number): Signal {
     }
     if (hi === lo) return scored('williamsR', d.tf, w, -50, 50, 'zero 14-candle range: %R undefined → 50', FLAT);
   }
-  return scored('williamsR', d.tf, w, v, mapWilliamsR(v), 'score = 50 + 0.8·(%R + 50)', WR_P);
+  return scored('williamsR', d.tf, w, v, mapWilliamsR(v), SUB_SIGNAL_FORMULAS.williamsR, WR_P);
 }
 
 /** CCI(20) (library `CCI`): score = 50 + 50·tanh(CCI / 200) (CCI 100 → 73, 200 → 88). Flat typical prices (0/0) → 50. */
@@ -106,7 +98,7 @@ function cciSignal(d: TfData, w: number): Signal {
   const v = d.values.cci;
   if (v === null) return missing('cci', d.tf, w, needs(REQUIRED.cci, d));
   const raw = Number.isFinite(v) ? v : 0;
-  return scored('cci', d.tf, w, raw, mapCci(v), Number.isFinite(v) ? 'score = 50 + 50·tanh(CCI/200)' : 'flat typical prices: CCI undefined → 50', CCI_P);
+  return scored('cci', d.tf, w, raw, mapCci(v), Number.isFinite(v) ? SUB_SIGNAL_FORMULAS.cci : 'flat typical prices: CCI undefined → 50', CCI_P);
 }
 
 /**
@@ -123,7 +115,7 @@ function adxSignal(d: TfData, w: number): Signal {
   const { adx, pdi, mdi } = d.values;
   if (adx === null || pdi === null || mdi === null) return missing('adx', d.tf, w, needs(REQUIRED.adx, d));
   const raw = Number.isFinite(adx) ? adx : 0;
-  return scored('adx', d.tf, w, raw, mapAdx(adx, pdi, mdi), 'raw = ADX; score = 50 + 50·(+DI − −DI)/(+DI + −DI)·clamp((ADX − 10)/30, 0, 1)', ADX_UP);
+  return scored('adx', d.tf, w, raw, mapAdx(adx, pdi, mdi), SUB_SIGNAL_FORMULAS.adx, ADX_UP);
 }
 
 /** Technical component: six oscillators per timeframe, weighted by sub-weight × timeframe weight, renormalised over what is available. */

@@ -1,3 +1,4 @@
+import { SUB_SIGNAL_FORMULAS } from '@confluence/contracts';
 import type { Context } from '../context';
 import { clamp, tanhScore } from '../math';
 import { REQUIRED, type TfData } from '../series';
@@ -79,17 +80,7 @@ export function volume(ctx: Context): ComponentResult {
     } else {
       const rvol = base > 0 ? Math.min(recent / base, 10) : 10;
       const move = atr > 0 ? (close - c[nc - RVOL_RECENT].open) / (2 * atr) : 0;
-      signals.push(
-        scored(
-          'relativeVolume',
-          tf,
-          sw.relativeVolume,
-          rvol,
-          mapRelativeVolume(rvol, move),
-          'raw = rvol (3 vs 20 candles); score = 50 + 50·tanh(move/(2·ATR))·clamp((rvol − 0.5)/1.5, 0, 1)',
-          RVOL_P,
-        ),
-      );
+      signals.push(scored('relativeVolume', tf, sw.relativeVolume, rvol, mapRelativeVolume(rvol, move), SUB_SIGNAL_FORMULAS.relativeVolume, RVOL_P));
     }
   }
 
@@ -108,7 +99,7 @@ export function volume(ctx: Context): ComponentResult {
     if (vol <= 0) signals.push(missing('obvTrend', tf, sw.obvTrend, `no volume in the last ${OBV_LOOKBACK} candles on ${tf}`));
     else {
       const x = flow / vol;
-      signals.push(scored('obvTrend', tf, sw.obvTrend, x, mapObvTrend(x), 'raw = ΔOBV(20)/volume(20); score = 50 + 50·raw', OBV_P));
+      signals.push(scored('obvTrend', tf, sw.obvTrend, x, mapObvTrend(x), SUB_SIGNAL_FORMULAS.obvTrend, OBV_P));
     }
   }
 
@@ -117,7 +108,7 @@ export function volume(ctx: Context): ComponentResult {
   if (d.values.cmf === null) signals.push(missing('cmf', tf, sw.cmf, `needs ${REQUIRED.cmf} candles on ${tf}, has ${d.values.count}`));
   else if (vol20 <= 0) signals.push(missing('cmf', tf, sw.cmf, `no volume in the last 20 candles on ${tf}`));
   else {
-    signals.push(scored('cmf', tf, sw.cmf, d.values.cmf, mapCmf(d.values.cmf), 'score = 50 + 50·tanh(CMF/0.25)', CMF_P));
+    signals.push(scored('cmf', tf, sw.cmf, d.values.cmf, mapCmf(d.values.cmf), SUB_SIGNAL_FORMULAS.cmf, CMF_P));
   }
 
   // A/D (Chaikin oscillator)
@@ -128,15 +119,7 @@ export function volume(ctx: Context): ComponentResult {
   else {
     const x = d.values.adosc / vol10;
     signals.push(
-      scored(
-        'accumulationDistribution',
-        tf,
-        sw.accumulationDistribution,
-        x,
-        mapAccumulation(x),
-        'raw = Chaikin osc(3,10)/mean volume(10); score = 50 + 50·tanh(raw/2)',
-        AD_P,
-      ),
+      scored('accumulationDistribution', tf, sw.accumulationDistribution, x, mapAccumulation(x), SUB_SIGNAL_FORMULAS.accumulationDistribution, AD_P),
     );
   }
 
@@ -149,17 +132,7 @@ export function volume(ctx: Context): ComponentResult {
     if (typical <= 0) signals.push(missing('volumeDelta', tf, sw.volumeDelta, `no candle volume to compare with on ${tf}`));
     else {
       const x = (trades.medium.buy - trades.medium.sell) / typical;
-      signals.push(
-        scored(
-          'volumeDelta',
-          tf,
-          sw.volumeDelta,
-          x,
-          mapVolumeDelta(x),
-          'raw = 5-min taker delta / typical 5-min volume; score = 50 + 50·tanh(raw/0.5)',
-          DELTA_P,
-        ),
-      );
+      signals.push(scored('volumeDelta', tf, sw.volumeDelta, x, mapVolumeDelta(x), SUB_SIGNAL_FORMULAS.volumeDelta, DELTA_P));
     }
   }
 
@@ -176,9 +149,7 @@ export function volume(ctx: Context): ComponentResult {
     if (v <= 0) signals.push(missing('vwapPosition', tf, sw.vwapPosition, `no volume in the VWAP window on ${tf}`));
     else {
       const z = atr > 0 ? (close - pv / v) / atr : 0;
-      signals.push(
-        scored('vwapPosition', tf, sw.vwapPosition, z, mapVwapPosition(z), 'raw = (close − rolling VWAP(96))/ATR; score = 50 + 50·tanh(raw/2)', VWAP_P),
-      );
+      signals.push(scored('vwapPosition', tf, sw.vwapPosition, z, mapVwapPosition(z), SUB_SIGNAL_FORMULAS.vwapPosition, VWAP_P));
     }
   }
 

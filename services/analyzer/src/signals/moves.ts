@@ -1,5 +1,7 @@
 import type { SymbolScore } from '@confluence/confluence';
-import { COMPONENT_NAMES, type ComponentDetail, type ComponentName, type ScoreMove } from '@confluence/contracts';
+import { COMPONENT_NAMES, SUB_SIGNAL_LABELS, type ComponentDetail, type ComponentName, type ScoreMove } from '@confluence/contracts';
+
+const SUB_LABELS: Readonly<Record<string, string>> = SUB_SIGNAL_LABELS;
 
 /** A change smaller than this (score points) is noise between two one-second generations, not a move. */
 export const MIN_MOVE_POINTS = 0.5;
@@ -25,7 +27,7 @@ function fmt(n: number): string {
   return `${r > 0 ? '+' : r < 0 ? '−' : '±'}${Math.abs(r)}`;
 }
 
-/** An identifier in words when no label came with it: "cvdPrice" → "cvd price", "funding_rate" → "funding rate". */
+/** An identifier in words when the catalogue has no label for it: "cvdPrice" → "cvd price", "funding_rate" → "funding rate". */
 function words(name: string): string {
   return name
     .replace(/_/g, ' ')
@@ -46,7 +48,7 @@ function cause(prev: ComponentDetail | undefined, next: ComponentDetail): string
     if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { name: s.name, label: s.label, delta, timeframe: s.timeframe };
   }
   if (!best || best.delta === 0) return 'inputs shifted';
-  const what = (best.label ?? words(best.name)) + (best.timeframe ? ` ${best.timeframe}` : '');
+  const what = (best.label ?? SUB_LABELS[best.name] ?? words(best.name)) + (best.timeframe ? ` ${best.timeframe}` : '');
   return `${what} ${best.delta > 0 ? 'up' : 'down'}`.slice(0, 200);
 }
 

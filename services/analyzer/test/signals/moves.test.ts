@@ -87,7 +87,7 @@ describe('diffScores', () => {
 
   it('when components move, then the summary names the largest three by size with their driving sub-signal', () => {
     const move = diffScores(before, after, 1234)!;
-    expect(move.summary).toBe('58 → 71: order flow +7 (cvd 5m up), technical +4 (rsi 1m up), sentiment −2 (funding rate down)');
+    expect(move.summary).toBe('58 → 71: order flow +7 (cvd 5m up), technical +4 (RSI 1m up), sentiment −2 (funding rate down)');
     expect(move).toMatchObject({ from: 58, to: 71, delta: 13, at: 1234 });
     // A change that rounds to 0.0 is left out.
     expect(move.parts.map((p) => [p.component, p.delta])).toEqual([
@@ -98,7 +98,7 @@ describe('diffScores', () => {
     expect(moveSchema.safeParse(move).success).toBe(true);
   });
 
-  it("when the engine labels its sub-signals, then the cause is in the trader's words, and a bare identifier is split into words", () => {
+  it('when a sub-signal is in the catalogue, then the cause is in its words; a label sent with it wins; an unknown identifier is split into words', () => {
     const a = scoreOf(50, {
       orderflow: { contribution: 8, subs: [['cvdPrice', '5m', 40, 1]] },
       orderbook: { contribution: 8, subs: [['topImbalance', null, 50, 1]] },
@@ -107,8 +107,9 @@ describe('diffScores', () => {
       orderflow: { contribution: 13, subs: [['cvdPrice', '5m', 70, 1]] },
       orderbook: { contribution: 11, subs: [['topImbalance', null, 65, 1]] },
     });
-    for (const c of b.components) for (const sub of c.subSignals) if (sub.name === 'cvdPrice') sub.label = 'CVD vs price';
-    expect(diffScores(a, b, 0)!.summary).toBe('50 → 58: order flow +5 (CVD vs price 5m up), order book +3 (top imbalance up)');
+    // An older producer sent labels with its details; the one sent is what it meant.
+    for (const c of b.components) for (const sub of c.subSignals) if (sub.name === 'cvdPrice') sub.label = 'CVD against price';
+    expect(diffScores(a, b, 0)!.summary).toBe('50 → 58: order flow +5 (CVD against price 5m up), order book +3 (touch imbalance up)');
   });
 
   it('when a negative change is the largest, then it comes first and uses a minus sign', () => {

@@ -3,7 +3,7 @@
 // full breakdown is fetched at most every few seconds and only the parts whose content changed are rebuilt, so the
 // dialog's node count stays flat however long it is open.
 import type { Alert, ApiEnvelope, ComponentDetail, HistoryData, HistoryPoint, SubSignalDetail, SymbolDetail, SymbolRow } from './types.js';
-import { COMPONENT_LABELS } from './types.js';
+import { COMPONENT_LABELS, subSignalLabel, subSignalNote } from './types.js';
 import { getJson } from './api.js';
 import { h, setBarFill, setClass, setDivergingBar, setText, setTitle } from './dom.js';
 import {
@@ -778,12 +778,12 @@ export class DetailView {
           h(
             'tr',
             { class: s.score === null ? 'null' : '' },
-            h('th', { text: s.label ?? s.name, attrs: { scope: 'row', title: s.name } }),
+            h('th', { text: subSignalLabel(s), attrs: { scope: 'row', title: s.name } }),
             h('td', { class: 'num', text: fmtNumber(s.raw), attrs: { 'data-label': 'Raw' } }),
             h('td', { class: `num ${band(s.score) ?? ''}`, text: fmtScore(s.score), attrs: { 'data-label': 'Score' } }),
             h('td', { class: 'num', text: fmtNumber(s.weight, 2), attrs: { 'data-label': 'Weight' } }),
             h('td', { class: 'num', text: s.contribution === null ? '—' : fmtNumber(s.contribution, 2), attrs: { 'data-label': 'Points' } }),
-            h('td', { class: 'note', text: s.reason ?? '' }),
+            h('td', { class: 'note', text: subSignalNote(s) ?? '' }),
           ),
         );
       }

@@ -27,7 +27,7 @@ export type {
 import type { ComponentName } from '@confluence/contracts';
 import { COMPONENT_NAMES } from '@confluence/contracts/rules';
 
-export { BEARISH_AT, BULLISH_AT } from '@confluence/contracts/rules';
+export { BEARISH_AT, BULLISH_AT, subSignalLabel, subSignalNote } from '@confluence/contracts/rules';
 
 /** The six components in the contract's order. */
 export const COMPONENTS: readonly ComponentName[] = COMPONENT_NAMES;
