@@ -1,5 +1,5 @@
 import { TIMEFRAME_MS, type Timeframe } from '@confluence/contracts';
-import { ADOSC, ADX, AO, ATR, CCI, CMF, EMA, MACD, RSI, WilliamsR } from 'trading-signals';
+import { ADOSC, ADX, AO, ATR, CCI, CMF, EMA, MACD, RSI, WilliamsR, WSMA } from 'trading-signals';
 import { hashString } from './math';
 import { findSwings, NO_SWINGS, type Swings } from './swings';
 import type { Candle } from './types';
@@ -42,15 +42,34 @@ export interface TfValues {
   readonly adosc: number | null;
 }
 
+/**
+ * The library's Wilder smoothing (WSMA, what RSI, ATR and ADX/DMI smooth with), minus work whose result is never read.
+ * WSMA seeds itself with the SMA of its first `interval` inputs and then smooths from its previous result alone, but it
+ * keeps feeding that SMA on every later input (an array shift and a sum over the window). Seven of them run per
+ * timeframe, on every forming-candle update. Once a previous result exists for both an update and a replace (the
+ * second result on), the SMA can never be read again, so this stops feeding it and computes the library's own
+ * expression, (price − previous) × (1 / interval) + previous: results are bit for bit the library's (tested).
+ */
+export class SeededWSMA extends WSMA {
+  private readonly factor = 1 / this.interval;
+
+  override update(price: number, replace: boolean): number | null {
+    const before = this.previousResult;
+    if (before === undefined) return super.update(price, replace);
+    const previous = replace ? before : (this.result as number);
+    return this.setResult((price - previous) * this.factor + previous, replace);
+  }
+}
+
 /** Library indicators for one (symbol, timeframe), fed candle by candle; `replace` re-applies the forming candle. */
 class IndicatorSet {
-  private readonly rsi = new RSI(14);
+  private readonly rsi = new RSI(14, SeededWSMA);
   private readonly macd = new MACD(new EMA(12), new EMA(26), new EMA(9));
   private readonly ao = new AO(5, 34);
   private readonly wr = new WilliamsR(14);
   private readonly cci = new CCI(20);
-  private readonly adx = new ADX(14);
-  private readonly atr = new ATR(14);
+  private readonly adx = new ADX(14, SeededWSMA);
+  private readonly atr = new ATR(14, SeededWSMA);
   private readonly ema20 = new EMA(20);
   private readonly ema50 = new EMA(50);
   private readonly cmf: CMF | null;

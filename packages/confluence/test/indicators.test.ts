@@ -1,6 +1,7 @@
 import { AD, ADOSC, ADX, AO, ATR, CCI, CMF, EMA, MACD, OBV, RSI, WilliamsR } from 'trading-signals';
 import type { Candle } from '@confluence/confluence';
-import { TfSeries } from '../src/series';
+import { SeededWSMA, TfSeries } from '../src/series';
+import { mulberry32 } from '../src/math';
 
 /*
  * Reference series and expected values from Tulip Indicators' regression file
@@ -174,5 +175,42 @@ describe('the engine wires the library indicators with the documented periods', 
     expect(d.values.macd).toBeNull(); // needs 34
     expect(d.values.ao).toBeNull(); // needs 34
     expect(d.values.ema50).toBeNull(); // needs 50
+  });
+});
+
+describe('SeededWSMA (Wilder smoothing without the unread seeding SMA)', () => {
+  // Random walks, each input appended or (now and then) replacing the previous one, as the forming candle does.
+  function walk(seed: number, n: number, replaceRate: number): { hlc: { high: number; low: number; close: number }; replace: boolean }[] {
+    const rnd = mulberry32(seed);
+    let p = 100;
+    const out: { hlc: { high: number; low: number; close: number }; replace: boolean }[] = [];
+    for (let i = 0; i < n; i++) {
+      p *= 1 + (rnd() - 0.5) * 0.02;
+      const spread = p * rnd() * 0.01;
+      // Replaces cluster, like a forming candle re-applied several times before it closes; some inputs repeat.
+      const replace = i > 0 && rnd() < replaceRate;
+      const close = rnd() < 0.05 && out.length > 0 ? out[out.length - 1].hlc.close : p;
+      out.push({ hlc: { high: Math.max(close, p) + spread, low: Math.min(close, p) - spread, close }, replace });
+    }
+    return out;
+  }
+
+  it('when RSI, ATR and ADX/DMI smooth with it, then every result is bit for bit the library WSMA result, replaces included', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const lib = { rsi: new RSI(14), atr: new ATR(14), adx: new ADX(14) };
+      const ours = { rsi: new RSI(14, SeededWSMA), atr: new ATR(14, SeededWSMA), adx: new ADX(14, SeededWSMA) };
+      // Short runs too: the switch from seeding to smoothing, and a replace right at it, must match as well.
+      const short = seed <= 10;
+      for (const { hlc, replace } of walk(seed, short ? 16 + 2 * seed : 400, short ? 0.25 : 0.6)) {
+        expect(Object.is(ours.rsi.update(hlc.close, replace), lib.rsi.update(hlc.close, replace))).toBe(true);
+        expect(Object.is(ours.atr.update(hlc, replace), lib.atr.update(hlc, replace))).toBe(true);
+        expect(Object.is(ours.adx.update(hlc, replace), lib.adx.update(hlc, replace))).toBe(true);
+        expect(Object.is(ours.adx.pdi, lib.adx.pdi)).toBe(true);
+        expect(Object.is(ours.adx.mdi, lib.adx.mdi)).toBe(true);
+      }
+      // Short runs end around RSI's and ATR's seeding; long ones well past ADX's.
+      if (short) expect(lib.atr.getResult()).not.toBeNull();
+      else expect(ours.adx.getResult()).not.toBeNull();
+    }
   });
 });
