@@ -3,7 +3,19 @@
 // bench/results/latest.json. Exits 0 even when targets are missed (it is a report); 1 only on a crash of the runner.
 import os from 'node:os';
 import { apiRows, benchApiSize, readPathRows, type ApiSizeResult } from './benches/api';
-import { benchCycle, benchIngest, benchLive, benchRss, cycleRows, fullUniverseSize, headroomRows, ingestRows, liveRows, rssRows } from './benches/analyzer';
+import {
+  benchCycle,
+  benchIngest,
+  benchLive,
+  benchLiveRuns,
+  benchRss,
+  cycleRows,
+  fullUniverseSize,
+  headroomRows,
+  ingestRows,
+  liveRows,
+  rssRows,
+} from './benches/analyzer';
 import { benchFreshness, freshnessRows } from './benches/freshness';
 import { benchPublishSize, publishRows, type PublishSizeResult } from './benches/memcached';
 import { loadConfig } from './lib/config';
@@ -148,8 +160,11 @@ async function main(): Promise<void> {
         await section(
           `analyzer-live-${n}`,
           [`live loop at ${n} symbols`],
-          async () => ({ main: await benchLive(n, 0, cfg, address), pool: await benchLive(n, cfg.liveWorkers, cfg, address) }),
-          (r) => liveRows(r.main, r.pool),
+          async () => {
+            const main = await benchLiveRuns(n, 0, cfg, address, cfg.liveRuns);
+            return { main: main.median, mainRuns: main.runs, pool: await benchLive(n, cfg.liveWorkers, cfg, address) };
+          },
+          (r) => liveRows(r.main, r.pool, r.mainRuns),
         );
       }
     } finally {

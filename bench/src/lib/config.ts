@@ -27,6 +27,8 @@ export interface BenchConfig {
   liveSeconds: number;
   /** Scoring workers of the live loop's pool run (against the main-thread run). */
   liveWorkers: number;
+  /** Runs of the main-thread live loop at each size; the median run is reported, with the range of all. */
+  liveRuns: number;
   /** Frames in the ingest benchmark. */
   ingestFrames: number;
   /** Comma-separated subset of benchmarks to run (api, freshness, ingest, cycle, live, rss, memcached); all when empty. */
@@ -52,6 +54,7 @@ export function loadConfig(): BenchConfig {
     rssScoreEveryS: num('BENCH_RSS_SCORE_EVERY_S', quick ? 5 : 1, 1),
     liveSeconds: num('BENCH_LIVE_S', quick ? 15 : 30, 10),
     liveWorkers: num('BENCH_LIVE_WORKERS', 2, 1),
+    liveRuns: Math.round(num('BENCH_LIVE_RUNS', 3, 1)),
     ingestFrames: Math.round(num('BENCH_INGEST_FRAMES', quick ? 150_000 : 300_000, 1000)),
     only: only.length ? new Set(only) : null,
   };
