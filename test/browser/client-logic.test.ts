@@ -152,6 +152,16 @@ describe('the pill and the not-live state', () => {
     expect(statusText.notLiveReason(status({ feedDown: true, feedAgeMs: 31_000 }))).toBe('Bybit unreachable — retrying, last message 31 s ago');
     expect(statusText.notLiveReason(status({ state: 'stale', dataAgeMs: 45_000 }))).toBe('Analyzer stale — showing data from 45 s ago');
   });
+
+  test('when the analyzer is behind, then the pill and the banner say how often a table comes, and the data is still live', () => {
+    const behind = status({ behind: { cycleMs: 4_700, intervalMs: 1_000 }, dataAgeMs: 3_200 });
+    expect(statusText.pillFor(behind)).toEqual({ text: 'Live, behind · a table every 4 s', tone: 'warn' });
+    const v = statusText.describeStatus(behind);
+    expect(v.headline).toBeNull();
+    expect(v.extras.map((l) => [l.level, l.text])).toEqual([['warn', 'Analyzer behind — a table about every 4 s instead of every 1 s']]);
+    expect(v.extras[0].detail).toMatch(/TOP_SYMBOLS|SHARD/);
+    expect(statusText.notLiveReason(behind)).toBeNull();
+  });
 });
 
 describe('table model', () => {

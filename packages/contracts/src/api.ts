@@ -30,6 +30,11 @@ export interface Status {
   exchangeBlocked?: boolean;
   /** Symbols whose candles are being backfilled after an outage or a gap (their rows are not fully fresh). */
   repairing?: number;
+  /**
+   * Set when the analyzer is alive but its cycles take longer than its publish interval (the slowest shard's last
+   * cycle, when it took over 1.5 intervals): a table arrives about every `cycleMs` instead of every `intervalMs`.
+   */
+  behind?: { cycleMs: number; intervalMs: number } | null;
   source: MarketSource | null;
   generation: number | null;
   /** Age of the data being shown (now − producedAt of the table), ms. */

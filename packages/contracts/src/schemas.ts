@@ -263,7 +263,13 @@ export const heartbeatDataSchema = z.object({
   generation: z.number().int().nonnegative(),
   startedAt: ts,
   lastCycleAt: ts,
+  /** Scoring and building this cycle's table, up to the publish that carries this heartbeat. */
   lastCycleMs: num.nonnegative(),
+  /**
+   * How long the previous cycle's publish took. With `lastCycleMs`, a whole cycle's work: when it exceeds the publish
+   * interval, tables come that much less often (readers say the analyzer is behind). Absent from older producers.
+   */
+  lastPublishMs: num.nonnegative().optional(),
   publishIntervalMs: z.number().int().positive(),
   symbolCount: z.number().int().nonnegative(),
   scoredCount: z.number().int().nonnegative(),

@@ -1,7 +1,15 @@
 import type { HeartbeatData, MarketSource, RejectedValue, ShardStatus, Status, StatusState } from '@confluence/contracts';
 
-/** A heartbeat older than this many publish intervals means the analyzer is stale. */
+/**
+ * A heartbeat older than this many of the analyzer's cycles means the analyzer is stale. A cycle is its publish
+ * interval, or a cycle's work (scoring and publishing) when that took longer: an analyzer with more symbols than its
+ * host scores in an interval publishes every few seconds, and is slow, not gone. At most MAX_CYCLE_INTERVALS intervals.
+ */
 export const STALE_AFTER_INTERVALS = 3;
+/** The longest cycle the staleness threshold follows, in publish intervals: a dead analyzer is stale within 30 s. */
+export const MAX_CYCLE_INTERVALS = 10;
+/** A last cycle longer than this many publish intervals is reported as the analyzer being behind. */
+export const BEHIND_AFTER_INTERVALS = 1.5;
 /** No exchange message for this long while connected means the feed is silent. */
 export const FEED_SILENT_MS = 15_000;
 /**
@@ -52,9 +60,16 @@ export function humanAge(ms: number): string {
   return `${Math.round(h / 24)} days`;
 }
 
+/** How often a table is due from this analyzer: its interval, or a cycle's work (scoring + publishing) when longer, capped. */
+function cadenceOf(h: HeartbeatData, defaultInterval: number): number {
+  const interval = h.publishIntervalMs || defaultInterval;
+  const work = h.lastCycleMs + (h.lastPublishMs ?? 0);
+  return Math.max(interval, Math.min(Number.isFinite(work) ? work : 0, MAX_CYCLE_INTERVALS * interval));
+}
+
 function shardState(s: ShardView, now: number, defaultInterval: number): ShardStatus['state'] {
   if (!s.heartbeat) return 'missing';
-  const staleAfter = STALE_AFTER_INTERVALS * (s.heartbeat.publishIntervalMs || defaultInterval);
+  const staleAfter = STALE_AFTER_INTERVALS * cadenceOf(s.heartbeat, defaultInterval);
   if (now - s.heartbeat.lastCycleAt > staleAfter) return 'stale';
   if (!s.hasTable || !s.heartbeat.tableComplete) return 'warming_up';
   return 'ok';
@@ -111,16 +126,23 @@ export function deriveStatus(input: StatusInput): Status {
   if (state === 'ok' || state === 'warming_up') {
     // Each value by its own age, not only the heartbeat's: a fresh heartbeat beside a table the reader could not
     // accept (or an analyzer that stopped writing one value) must not read as live.
-    const interval = heartbeats.length
-      ? Math.max(...heartbeats.map((h) => h.publishIntervalMs || input.defaultPublishIntervalMs))
-      : input.defaultPublishIntervalMs;
-    const tableStale = tableAgeMs !== null && tableAgeMs > STALE_AFTER_INTERVALS * interval;
+    const cadence = heartbeats.length ? Math.max(...heartbeats.map((h) => cadenceOf(h, input.defaultPublishIntervalMs))) : input.defaultPublishIntervalMs;
+    const tableStale = tableAgeMs !== null && tableAgeMs > STALE_AFTER_INTERVALS * cadence;
     const valueStale = input.value != null && valueAgeMs !== null && valueAgeMs > input.value.staleAfterMs;
     if (tableStale || valueStale) state = 'stale';
   }
   const warmup = heartbeats.length
     ? { done: heartbeats.reduce((n, h) => n + h.warmup.done, 0), total: heartbeats.reduce((n, h) => n + h.warmup.total, 0) }
     : null;
+  // Alive but slow: the slowest fresh shard whose last cycle took longer than it should have.
+  let behind: Status['behind'] = null;
+  if (state === 'ok' || state === 'warming_up') {
+    for (const h of fresh) {
+      const intervalMs = h.publishIntervalMs || input.defaultPublishIntervalMs;
+      const cycleMs = cadenceOf(h, input.defaultPublishIntervalMs);
+      if (cycleMs > BEHIND_AFTER_INTERVALS * intervalMs && (behind === null || cycleMs > behind.cycleMs)) behind = { cycleMs, intervalMs };
+    }
+  }
   const showing = dataAgeMs !== null ? `showing data from ${humanAge(dataAgeMs)} ago` : 'no data held yet';
   let message: string;
   switch (state) {
@@ -149,6 +171,7 @@ export function deriveStatus(input: StatusInput): Status {
   if (replayFinished) message += ' · Market replay finished';
   else if (exchangeBlocked) message += " · Bybit refuses this server's IP (HTTP 403) — retrying";
   else if (feedDown) message += ` · Bybit unreachable — retrying${feedAgeMs !== null ? `, last message ${humanAge(feedAgeMs)} ago` : ''}`;
+  if (behind) message += ` · analyzer behind: a table about every ${humanAge(behind.cycleMs)} instead of every ${humanAge(behind.intervalMs)}`;
   if (!replayFinished && repairing > 0) message += ` · repairing candles of ${repairing} symbol${repairing > 1 ? 's' : ''} after a gap`;
   if (input.rejected.length) message += ` · ${input.rejected.length} value${input.rejected.length > 1 ? 's' : ''} in the cache not understood — not shown`;
 
@@ -159,6 +182,7 @@ export function deriveStatus(input: StatusInput): Status {
     replayFinished,
     exchangeBlocked,
     repairing,
+    behind,
     source: input.source,
     generation: input.generation,
     dataAgeMs,

@@ -159,4 +159,25 @@ describe('deriveStatus', () => {
     expect(old).toMatchObject({ state: 'stale', dataAgeMs: 40_000 });
     expect(old.message).toMatch(/showing data from 40 s ago/);
   });
+
+  test('when cycles take longer than the interval, then the analyzer is behind, not stale, until three of its cycles pass', () => {
+    // At the full universe on a small host a cycle took 4.7 s against a 1 s interval: 2.6 s scoring, 2.1 s publishing.
+    const slow = (lastCycleAgo: number) => view(heartbeat({ lastCycleMs: 2_600, lastPublishMs: 2_100, lastCycleAt: NOW - lastCycleAgo }));
+    const between = deriveStatus({ ...base, tableProducedAt: NOW - 4_000, shards: [slow(4_000)] });
+    expect(between).toMatchObject({ state: 'ok', behind: { cycleMs: 4_700, intervalMs: 1_000 } });
+    expect(between.message).toBe('Live · analyzer behind: a table about every 5 s instead of every 1 s');
+    expect(deriveStatus({ ...base, tableProducedAt: NOW - 14_100, shards: [slow(14_100)] }).state).toBe('ok');
+    expect(deriveStatus({ ...base, tableProducedAt: NOW - 14_200, shards: [slow(14_200)] })).toMatchObject({ state: 'stale', behind: null });
+    // A quick analyzer is never behind; a cycle of 1.2 intervals is jitter, not behind; an older producer without
+    // lastPublishMs is judged by its scoring time alone.
+    expect(deriveStatus({ ...base, shards: [view(heartbeat())] }).behind).toBeNull();
+    expect(deriveStatus({ ...base, shards: [view(heartbeat({ lastCycleMs: 700, lastPublishMs: 500 }))] }).behind).toBeNull();
+    expect(deriveStatus({ ...base, shards: [view(heartbeat({ lastCycleMs: 2_000 }))] }).behind).toEqual({ cycleMs: 2_000, intervalMs: 1_000 });
+  });
+
+  test('when the last cycle was absurdly long, then staleness still follows at most ten intervals', () => {
+    const hb = (ago: number) => view(heartbeat({ lastCycleMs: 600_000, lastCycleAt: NOW - ago }));
+    expect(deriveStatus({ ...base, tableProducedAt: NOW - 29_000, shards: [hb(29_000)] })).toMatchObject({ state: 'ok', behind: { cycleMs: 10_000 } });
+    expect(deriveStatus({ ...base, tableProducedAt: NOW - 31_000, shards: [hb(31_000)] }).state).toBe('stale');
+  });
 });

@@ -139,6 +139,7 @@ export class PublishCycle {
       startedAt: o.startedAt,
       lastCycleAt: now,
       lastCycleMs: stats.lastCycleMs,
+      lastPublishMs: stats.lastPublish?.durationMs ?? 0,
       publishIntervalMs: o.publishIntervalMs,
       symbolCount: symbols.length,
       scoredCount: rows.length - pending.length,

@@ -89,6 +89,14 @@ export function describeStatus(status: Status): StatusView {
       detail: 'The table is dimmed: scores are computed from the last market data received before the outage.',
     });
   }
+  if (status.behind) {
+    extras.push({
+      level: 'warn',
+      text: `Analyzer behind — a table about every ${fmtAge(status.behind.cycleMs)} instead of every ${fmtAge(status.behind.intervalMs)}`,
+      detail:
+        'The analyzer is running, but one cycle of scoring and publishing takes longer than its publish interval: it tracks more symbols than this host can score that often. Fewer symbols (TOP_SYMBOLS) or shards (SHARD=i/N) bring it back to every interval.',
+    });
+  }
   if (!status.replayFinished && (status.repairing ?? 0) > 0) {
     extras.push({
       level: 'info',
@@ -147,6 +155,7 @@ export function pillFor(status: Status): { text: string; tone: PillTone } {
       if (status.replayFinished) return { text: 'Replay finished', tone: 'info' };
       if (status.feedDown)
         return { text: `Bybit feed down${status.feedAgeMs !== null ? ` · last message ${fmtAge(status.feedAgeMs)} ago` : ''}`, tone: 'error' };
+      if (status.behind) return { text: `Live, behind · a table every ${fmtAge(status.behind.cycleMs)}`, tone: 'warn' };
       return { text: `Live${status.dataAgeMs !== null ? ` · ${fmtAge(status.dataAgeMs)} old` : ''}`, tone: 'ok' };
     case 'warming_up':
       return { text: 'Warming up', tone: 'info' };
