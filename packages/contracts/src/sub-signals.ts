@@ -75,9 +75,12 @@ export const SUB_SIGNAL_FORMULAS = {
 
 const FORMULAS: Readonly<Record<string, string>> = SUB_SIGNAL_FORMULAS;
 
-/** A sub-signal's name in words; the identifier itself for a name this build does not know. */
-export function subSignalLabel(s: { readonly name: string; readonly label?: string }): string {
-  return s.label ?? LABELS[s.name] ?? s.name;
+/**
+ * A sub-signal's name in words: the label sent with it, else the catalogue's, else `unknown(name)` for a name this
+ * build does not know (the identifier itself by default).
+ */
+export function subSignalLabel(s: { readonly name: string; readonly label?: string }, unknown: (name: string) => string = (n) => n): string {
+  return s.label ?? LABELS[s.name] ?? unknown(s.name);
 }
 
 /** The note a reader shows for a sub-signal: its own reason, else (when it scored) its standard formula. */

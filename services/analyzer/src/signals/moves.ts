@@ -1,7 +1,5 @@
 import type { SymbolScore } from '@confluence/confluence';
-import { COMPONENT_NAMES, SUB_SIGNAL_LABELS, type ComponentDetail, type ComponentName, type ScoreMove } from '@confluence/contracts';
-
-const SUB_LABELS: Readonly<Record<string, string>> = SUB_SIGNAL_LABELS;
+import { COMPONENT_NAMES, subSignalLabel, type ComponentDetail, type ComponentName, type ScoreMove, type SubSignalDetail } from '@confluence/contracts';
 
 /** A change smaller than this (score points) is noise between two one-second generations, not a move. */
 export const MIN_MOVE_POINTS = 0.5;
@@ -39,16 +37,16 @@ function words(name: string): string {
 function cause(prev: ComponentDetail | undefined, next: ComponentDetail): string {
   if (next.score === null) return next.reason ? `unavailable: ${next.reason}`.slice(0, 200) : 'unavailable';
   if (!prev || prev.score === null) return 'available again';
-  let best: { name: string; label: string | undefined; delta: number; timeframe: string | null } | null = null;
+  let best: { signal: SubSignalDetail; delta: number } | null = null;
   const before = new Map(prev.subSignals.map((s) => [`${s.name}|${s.timeframe ?? ''}`, s]));
   for (const s of next.subSignals) {
     const p = before.get(`${s.name}|${s.timeframe ?? ''}`);
     if (s.score === null || !p || p.score === null) continue;
     const delta = (s.score - p.score) * s.weight;
-    if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { name: s.name, label: s.label, delta, timeframe: s.timeframe };
+    if (!best || Math.abs(delta) > Math.abs(best.delta)) best = { signal: s, delta };
   }
   if (!best || best.delta === 0) return 'inputs shifted';
-  const what = (best.label ?? SUB_LABELS[best.name] ?? words(best.name)) + (best.timeframe ? ` ${best.timeframe}` : '');
+  const what = subSignalLabel(best.signal, words) + (best.signal.timeframe ? ` ${best.signal.timeframe}` : '');
   return `${what} ${best.delta > 0 ? 'up' : 'down'}`.slice(0, 200);
 }
 
