@@ -60,9 +60,14 @@ export function humanAge(ms: number): string {
   return `${Math.round(h / 24)} days`;
 }
 
+/** The publish interval a heartbeat states (or the default, for one that states none). */
+function intervalOf(h: HeartbeatData, defaultInterval: number): number {
+  return h.publishIntervalMs || defaultInterval;
+}
+
 /** How often a table is due from this analyzer: its interval, or a cycle's work (scoring + publishing) when longer, capped. */
 function cadenceOf(h: HeartbeatData, defaultInterval: number): number {
-  const interval = h.publishIntervalMs || defaultInterval;
+  const interval = intervalOf(h, defaultInterval);
   const work = h.lastCycleMs + (h.lastPublishMs ?? 0);
   return Math.max(interval, Math.min(Number.isFinite(work) ? work : 0, MAX_CYCLE_INTERVALS * interval));
 }
@@ -138,7 +143,7 @@ export function deriveStatus(input: StatusInput): Status {
   let behind: Status['behind'] = null;
   if (state === 'ok' || state === 'warming_up') {
     for (const h of fresh) {
-      const intervalMs = h.publishIntervalMs || input.defaultPublishIntervalMs;
+      const intervalMs = intervalOf(h, input.defaultPublishIntervalMs);
       const cycleMs = cadenceOf(h, input.defaultPublishIntervalMs);
       if (cycleMs > BEHIND_AFTER_INTERVALS * intervalMs && (behind === null || cycleMs > behind.cycleMs)) behind = { cycleMs, intervalMs };
     }
