@@ -183,6 +183,8 @@ export interface AnalyzerConfig {
   heapGrowingPercent: number;
   /** Worker threads that score (0: the main thread scores, between intake slices). */
   scoringWorkers: number;
+  /** Run the WebSocket connections and the frame decoding in a thread of their own (live and sim). */
+  intakeThread: boolean;
   /** Exchange connection timing; the defaults follow Bybit's guidance, tests shorten them. */
   intakeTiming: { pingIntervalMs: number; pongTimeoutMs: number; restBackoff403Ms: number; backoffBaseMs: number; backoffMaxMs: number };
   /** Rank stock, commodity, ETF and FX perpetuals (Bybit's symbolType) into the universe too. Default false. */
@@ -243,6 +245,17 @@ const scoringWorkers = z
     ctx.addIssue({ code: 'custom', message: `${r.error.issues[0]?.message ?? 'ANALYZER_SCORING_WORKERS is invalid'} (or "auto")` });
     return z.NEVER;
   });
+/**
+ * What ANALYZER_INTAKE_THREAD=auto means on a host with `cores` cores: a thread of its own for the exchange connections
+ * and the decoding wherever there is a second core for it to run on.
+ */
+export function autoIntakeThread(cores: number): boolean {
+  return cores >= 2;
+}
+/** ANALYZER_INTAKE_THREAD: 1 / true, 0 / false, or "auto" (default, see autoIntakeThread). */
+const intakeThread = z
+  .preprocess(emptyToUndefined, z.enum(['0', '1', 'true', 'false', 'auto'], { error: 'ANALYZER_INTAKE_THREAD must be 0, 1, true, false or auto' }).optional())
+  .transform((v) => (v === undefined || v === 'auto' ? autoIntakeThread(os.availableParallelism()) : v === '1' || v === 'true'));
 /** TOP_SYMBOLS: N of the top N, or "all" for every eligible instrument (as many as a table may hold, LIMITS.rows). */
 const topSymbols = z
   .string({ error: 'TOP_SYMBOLS must be a number or "all"' })
@@ -289,6 +302,7 @@ const analyzerShape = {
   BYBIT_REST_403_BACKOFF_MS: posInt('BYBIT_REST_403_BACKOFF_MS', 600_000, 100),
   ANALYZER_HEAP_GROWING_PERCENT: posInt('ANALYZER_HEAP_GROWING_PERCENT', DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
   ANALYZER_SCORING_WORKERS: scoringWorkers,
+  ANALYZER_INTAKE_THREAD: intakeThread,
   BYBIT_WS_BACKOFF_BASE_MS: posInt('BYBIT_WS_BACKOFF_BASE_MS', 500, 10, 60_000),
   BYBIT_WS_BACKOFF_MAX_MS: posInt('BYBIT_WS_BACKOFF_MAX_MS', 30_000, 10, 600_000),
   UNIVERSE_INCLUDE_TRADFI: z
@@ -351,6 +365,7 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     analyzerId: e.ANALYZER_ID,
     heapGrowingPercent: e.ANALYZER_HEAP_GROWING_PERCENT,
     scoringWorkers: e.ANALYZER_SCORING_WORKERS,
+    intakeThread: e.ANALYZER_INTAKE_THREAD,
     intakeTiming: {
       pingIntervalMs: e.BYBIT_PING_INTERVAL_MS,
       pongTimeoutMs: e.BYBIT_PONG_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { LIMITS } from '@confluence/contracts';
-import { autoScoringWorkers, ConfigError, loadAnalyzerConfig, loadWebConfig, parseShard } from '@confluence/config';
+import { autoIntakeThread, autoScoringWorkers, ConfigError, loadAnalyzerConfig, loadWebConfig, parseShard } from '@confluence/config';
 
 describe('config', () => {
   test('when nothing is set, then the documented defaults apply', () => {
@@ -132,6 +132,16 @@ describe('config', () => {
     expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '3' }).scoringWorkers).toBe(3);
     expect(() => loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '9' })).toThrow(/ANALYZER_SCORING_WORKERS must be 0-8 \(or "auto"\)/);
     expect(() => loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: 'many' })).toThrow(/ANALYZER_SCORING_WORKERS/);
+  });
+
+  test('when ANALYZER_INTAKE_THREAD is auto or unset, then the intake runs in its own thread wherever there is a second core; 0/1 force it; anything else is refused', () => {
+    expect([1, 2, 4].map(autoIntakeThread)).toEqual([false, true, true]);
+    const auto = autoIntakeThread(os.availableParallelism());
+    expect(loadAnalyzerConfig({}).intakeThread).toBe(auto);
+    expect(loadAnalyzerConfig({ ANALYZER_INTAKE_THREAD: 'auto' }).intakeThread).toBe(auto);
+    expect(loadAnalyzerConfig({ ANALYZER_INTAKE_THREAD: '0' }).intakeThread).toBe(false);
+    expect(loadAnalyzerConfig({ ANALYZER_INTAKE_THREAD: 'true' }).intakeThread).toBe(true);
+    expect(() => loadAnalyzerConfig({ ANALYZER_INTAKE_THREAD: 'yes' })).toThrow(/ANALYZER_INTAKE_THREAD must be 0, 1, true, false or auto/);
   });
 
   test('when TOP_SYMBOLS is "all", then the universe takes every eligible instrument a table can hold; anything else is refused clearly', () => {

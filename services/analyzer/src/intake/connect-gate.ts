@@ -36,6 +36,18 @@ export class ConnectGate {
     return Math.max(1, this.times[0] + this.windowMs - now);
   }
 
+  /** Attempts within the current window, oldest first (handed to a restarted intake thread, see `seed`). */
+  recent(): number[] {
+    const now = this.now();
+    return this.times.filter((t) => t > now - this.windowMs);
+  }
+
+  /** Counts attempts an earlier gate let through, so a restart does not reset the budget. */
+  seed(times: readonly number[]): void {
+    this.times.unshift(...times);
+    this.times.sort((a, b) => a - b);
+  }
+
   /** Attempts within the current window. */
   get inWindow(): number {
     const now = this.now();

@@ -32,9 +32,12 @@ interface BookEventBase {
   readonly depth: number;
   readonly ts: number;
   readonly recvTs: number;
-  /** Flattened levels `[price, size, price, size, …]` (cheaper than one array per level); size 0 deletes in a delta. */
-  readonly bids: readonly number[];
-  readonly asks: readonly number[];
+  /**
+   * Flattened levels `[price, size, price, size, …]` (cheaper than one array per level); size 0 deletes in a delta. An
+   * array from the normalizer, a view into the batch buffer when the event crossed from the intake thread.
+   */
+  readonly bids: ArrayLike<number>;
+  readonly asks: ArrayLike<number>;
   /** Update id: +1 per update; 1 means the service restarted and this message overwrites the book. */
   readonly u: number;
   readonly seq: number | undefined;

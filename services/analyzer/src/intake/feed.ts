@@ -1,6 +1,6 @@
 import type { Logger } from '@confluence/logger';
 import type { MarketStore } from '../state/market-store';
-import { createNormalizer, type Normalizer } from './bybit/normalize';
+import { createNormalizer, type Normalizer, type NormalizerCounters } from './bybit/normalize';
 import type { DataEvent, MarketEvent } from './events';
 import { RateMeter } from './rate-meter';
 import type { IntakeHealth } from './types';
@@ -18,6 +18,8 @@ export class MarketFeed {
   private readonly meter = new RateMeter(10);
   /** Receive time of the last frame (local clock live; the recorded receive time in a replay). */
   lastMessageAt: number | null = null;
+  /** Where the decoder's counters come from when frames are decoded in the intake thread. */
+  private threadCounters: (() => NormalizerCounters) | undefined;
 
   constructor(
     private readonly store: MarketStore,
@@ -31,6 +33,19 @@ export class MarketFeed {
     this.meter.mark(recvTs);
     this.lastMessageAt = recvTs;
     return this.normalizer.normalize(raw, recvTs);
+  }
+
+  /**
+   * Threaded live path: the intake thread decoded `frames` frames (the newest received at `lastRecvTs`) and keeps the
+   * decoder's counters, read through `counters`; its data events come to `apply`.
+   */
+  received(frames: number, lastRecvTs: number): void {
+    this.meter.mark(lastRecvTs, frames);
+    this.lastMessageAt = lastRecvTs;
+  }
+
+  decodedElsewhere(counters: () => NormalizerCounters): void {
+    this.threadCounters = counters;
   }
 
   apply(ev: DataEvent): void {
@@ -49,7 +64,7 @@ export class MarketFeed {
   }
 
   totals(wall: number): FeedTotals {
-    const c = this.normalizer.counters;
+    const c = this.threadCounters?.() ?? this.normalizer.counters;
     return {
       messages: c.messages,
       messagesPerSec: this.meter.perSecond(wall),

@@ -37,6 +37,7 @@ export function intakeOptionsFromConfig(config: AnalyzerConfig, logger: Logger):
     universeGraceMs: config.universeGraceMs,
     restBudget: config.restBudget,
     wsConnectsPer5Min: config.wsConnectsPer5Min,
+    intakeThread: config.intakeThread,
   };
 }
 

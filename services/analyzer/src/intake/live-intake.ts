@@ -3,7 +3,8 @@ import type { Timeframe } from '@confluence/contracts';
 import { BookResyncs } from './book-resyncs';
 import { ACCESS_BLOCK_MESSAGE, BybitRestClient, createHttpTransport, type AccessBlock } from './bybit/rest-client';
 import { DEFAULT_WS_TIMING, type ConnectionState } from './bybit/ws-connection';
-import { WsPool } from './bybit/ws-pool';
+import { ThreadedWsPool } from './bybit/threaded-pool';
+import { WsPool, type IntakePool } from './bybit/ws-pool';
 import { ConnectGate, CONNECT_WINDOW_MS, DEFAULT_CONNECTS_PER_WINDOW } from './connect-gate';
 import { CLOCK_SYNC_MS, ExchangeClock } from './exchange-clock';
 import { BaseIntake, DEFAULT_REST_BUDGET, type LinkHealth } from './intake-base';
@@ -71,7 +72,8 @@ export class LiveIntake extends BaseIntake {
   private readonly wsBlock: WsBlockWatch;
   private readonly timers: NodeJS.Timeout[] = [];
   private universeCheckTimer: NodeJS.Timeout | undefined;
-  private pool: WsPool | undefined;
+  private pool: IntakePool | undefined;
+  private threaded: ThreadedWsPool | undefined;
   private loader: UniverseLoader | undefined;
   private recorder: Recorder | undefined;
   /** A symbol in or out of the universe: its topics on the pool, its pending resync. */
@@ -177,34 +179,55 @@ export class LiveIntake extends BaseIntake {
     });
   }
 
-  private createPool(): WsPool {
+  private createPool(): IntakePool {
     const { options, t } = this;
+    const timing = {
+      pingIntervalMs: t.pingIntervalMs,
+      pongTimeoutMs: t.pongTimeoutMs,
+      staleTimeoutMs: t.staleTimeoutMs,
+      backoffBaseMs: t.backoffBaseMs,
+      backoffMaxMs: t.backoffMaxMs,
+      subscribeRetryBaseMs: t.subscribeRetryBaseMs,
+    };
+    const onDisconnect = (info: { topics: readonly string[] }): void => {
+      for (const topic of info.topics) if (topic.startsWith('orderbook.')) this.store.bookDisconnected(symbolOfTopic(topic));
+    };
+    // Every reconnect: whatever the outage cost the candles (missing ones, a forming one that closed unseen) is
+    // backfilled over REST; the symbols are 'repairing' (not fully fresh) until it is in.
+    const onReconnect = (info: { topics: readonly string[] }): void => {
+      if (!this.repairCandles) return;
+      const symbols = new Set(info.topics.map(symbolOfTopic));
+      for (const s of symbols) for (const tf of REPAIR_TIMEFRAMES) this.warmup?.repair(s, tf);
+    };
+    if (options.intakeThread) {
+      const pool = new ThreadedWsPool({
+        url: options.wsUrl,
+        logger: this.logger.child({ component: 'bybit-ws' }),
+        timing,
+        maxTopicsPerConnection: options.maxTopicsPerConnection,
+        connectsPerWindow: this.gate.max,
+        connectWindowMs: this.gate.windowMs,
+        onData: (ev) => this.feed.apply(ev),
+        onFrames: (frames, lastRecvTs) => this.feed.received(frames, lastRecvTs),
+        onRaw: this.recorder ? (raw, recvTs, connId) => this.recorder?.ws(recvTs, connId, raw) : undefined,
+        onDisconnect,
+        onReconnect,
+      });
+      this.feed.decodedElsewhere(() => pool.counters());
+      this.threaded = pool;
+      return pool;
+    }
     return new WsPool({
       gate: this.gate,
       url: options.wsUrl,
       logger: this.logger.child({ component: 'bybit-ws' }),
-      timing: {
-        pingIntervalMs: t.pingIntervalMs,
-        pongTimeoutMs: t.pongTimeoutMs,
-        staleTimeoutMs: t.staleTimeoutMs,
-        backoffBaseMs: t.backoffBaseMs,
-        backoffMaxMs: t.backoffMaxMs,
-        subscribeRetryBaseMs: t.subscribeRetryBaseMs,
-      },
+      timing,
       maxTopicsPerConnection: options.maxTopicsPerConnection,
       decode: (raw, recvTs) => this.feed.decode(raw, recvTs),
       onData: (ev) => this.feed.apply(ev),
       onRaw: (raw, recvTs, connId) => this.recorder?.ws(recvTs, connId, raw),
-      onDisconnect: (info) => {
-        for (const topic of info.topics) if (topic.startsWith('orderbook.')) this.store.bookDisconnected(symbolOfTopic(topic));
-      },
-      // Every reconnect: whatever the outage cost the candles (missing ones, a forming one that closed unseen) is
-      // backfilled over REST; the symbols are 'repairing' (not fully fresh) until it is in.
-      onReconnect: (info) => {
-        if (!this.repairCandles) return;
-        const symbols = new Set(info.topics.map(symbolOfTopic));
-        for (const s of symbols) for (const tf of REPAIR_TIMEFRAMES) this.warmup?.repair(s, tf);
-      },
+      onDisconnect,
+      onReconnect,
     });
   }
 
@@ -265,8 +288,8 @@ export class LiveIntake extends BaseIntake {
       })),
       reconnects: totals.reconnects,
       subscribeRejected: totals.subscribeRejected,
-      connectAttempts: this.gate.granted,
-      connectDeferred: this.gate.deferred,
+      connectAttempts: this.threaded?.connectCounts().attempts ?? this.gate.granted,
+      connectDeferred: this.threaded?.connectCounts().deferred ?? this.gate.deferred,
     };
   }
 

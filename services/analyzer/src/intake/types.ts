@@ -61,6 +61,11 @@ export interface IntakeOptions {
    * which reproduces what was received (a recorded repair's answer could not be matched to the replayed moment).
    */
   repairCandles?: boolean;
+  /**
+   * Live/sim: run the WebSocket pool and the frame decoding in a thread of their own (ThreadedWsPool), so the main
+   * thread only applies events, scores and publishes. Default false (ANALYZER_INTAKE_THREAD decides for the service).
+   */
+  intakeThread?: boolean;
 }
 
 /** Offset of Bybit's clock to ours (positive: Bybit ahead), measured at start and every clockSyncMs. */

@@ -79,7 +79,7 @@ function setLevel(side: Side, price: number, size: number, desc: boolean): void 
   }
 }
 
-function applyLevels(side: Side, flat: readonly number[], desc: boolean): void {
+function applyLevels(side: Side, flat: ArrayLike<number>, desc: boolean): void {
   for (let i = 0; i < flat.length; i += 2) setLevel(side, flat[i], flat[i + 1], desc);
 }
 

@@ -59,61 +59,103 @@ function make(o: Partial<IntakeOptions>): Intake {
 const book = (symbol: string, type: 'snapshot' | 'delta', u: number, ts: number, bids: [string, string][], asks: [string, string][]) =>
   JSON.stringify({ topic: `orderbook.50.${symbol}`, type, ts, data: { s: symbol, b: bids, a: asks, u, seq: u }, cts: ts });
 
+/** The WebSocket pool and the decoding in the main thread, or in the intake thread (ANALYZER_INTAKE_THREAD). */
+const POOLS = [
+  ['pool in the main thread', false],
+  ['pool in the intake thread', true],
+] as const;
+
 describe('intake against a fake exchange (sim source)', () => {
-  test('when started, then the top N universe is subscribed, warmed up, and live data reaches the snapshot; resync and reconnect work', async () => {
+  test.each(POOLS)(
+    'when started, then the top N universe is subscribed, warmed up, and live data reaches the snapshot; resync and reconnect work (%s)',
+    async (_, intakeThread) => {
+      fx = await startFakeExchange();
+      let snapU = 100;
+      fx.onSubscribe = (topic, socket) => {
+        if (topic.startsWith('orderbook.')) socket.send(book(topic.split('.')[2], 'snapshot', ++snapU, Date.now(), [['10.0', '1']], [['10.1', '1']]));
+      };
+      const universes: (readonly string[])[] = [];
+      const intake = make({ universeRefreshMs: 60_000, intakeThread });
+      intake.on('universe', (s) => universes.push(s));
+      await intake.start();
+      expect(intake.symbols()).toEqual(['AAAUSDT', 'BBBUSDT', 'CCCUSDT']);
+      expect(universes).toEqual([['AAAUSDT', 'BBBUSDT', 'CCCUSDT']]);
+      await waitFor(() => fx!.subscribedTopics().length === 24, 5_000, 'subscriptions');
+      await waitFor(() => intake.health().warmup.complete, 5_000, 'warm-up');
+
+      const s = intake.snapshot('AAAUSDT')!;
+      // The backfill fills the store: every closed candle it has room for (one slot stays for the forming candle).
+      expect(s.candles['1m'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
+      expect(s.candles['4h'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
+      expect(s.candles['1m'].every((c) => c.confirmed)).toBe(true);
+      // The fake exchange serves 200 / 100 / 50 points; the store keeps the newest its bounds allow.
+      expect(s.openInterest).toHaveLength(DEFAULT_LIMITS.openInterestMax);
+      expect(s.longShort).toHaveLength(DEFAULT_LIMITS.longShortMax);
+      expect(s.funding).toHaveLength(DEFAULT_LIMITS.fundingMax);
+      expect(s.book).toMatchObject({ synced: true, bids: [[10, 1]], asks: [[10.1, 1]] });
+
+      // Live data.
+      const now = Date.now();
+      fx.push(
+        'tickers.AAAUSDT',
+        JSON.stringify({ topic: 'tickers.AAAUSDT', type: 'snapshot', ts: now, cs: 1, data: { symbol: 'AAAUSDT', lastPrice: '10.05', openInterest: '1234' } }),
+      );
+      fx.push(
+        'publicTrade.AAAUSDT',
+        JSON.stringify({ topic: 'publicTrade.AAAUSDT', type: 'snapshot', ts: now, data: [{ T: now, s: 'AAAUSDT', S: 'Sell', v: '3', p: '10.0', i: 'a' }] }),
+      );
+      await waitFor(() => tradeCount(intake.snapshot('AAAUSDT')!.trades) === 1 && intake.symbolStatus('AAAUSDT')!.warm, 3_000, 'live data');
+      expect(intake.snapshot('AAAUSDT')!.ticker).toMatchObject({ lastPrice: 10.05, openInterest: 1234 });
+      expect(intake.symbolStatus('AAAUSDT')).toMatchObject({ warm: true, bookSynced: true, lastTradeAt: now, reason: null });
+
+      // A gap → resubscribe of the book topic → the fresh snapshot resyncs.
+      const u0 = snapU;
+      fx.push('orderbook.50.AAAUSDT', book('AAAUSDT', 'delta', 5_000, now, [['10.0', '2']], []));
+      await waitFor(() => snapU > u0 && intake.symbolStatus('AAAUSDT')!.bookSynced, 3_000, 'resync');
+      const ops = fx.ws.received.map((r) => `${r.msg.op}:${(r.msg.args ?? []).join(',')}`);
+      expect(ops).toContain('unsubscribe:orderbook.50.AAAUSDT');
+      expect(intake.health().totals.resyncs).toBe(1);
+
+      // Server drops every socket → books wait for a snapshot → reconnect, resubscribe, synced again.
+      const snapBefore = snapU;
+      for (const c of fx.ws.clients()) c.terminate();
+      await waitFor(() => snapU >= snapBefore + 3 && ['AAAUSDT', 'BBBUSDT', 'CCCUSDT'].every((x) => intake.symbolStatus(x)!.bookSynced), 5_000, 'reconnect');
+      // The intake thread reports its connections every 250 ms: wait for the report after the reconnect.
+      await waitFor(() => intake.health().totals.reconnects >= 1 && intake.health().state === 'connected', 3_000, 'reconnect reported');
+      const h = intake.health();
+      expect(h.totals.messages).toBeGreaterThanOrEqual(5);
+      expect(h.totals.byTopic.orderbook).toBeGreaterThanOrEqual(7);
+      expect(h.lastMessageAt).not.toBeNull();
+    },
+  );
+
+  test('when the intake thread dies, then its books are reset, it restarts, resubscribes every topic and the books sync again; counters keep adding up', async () => {
     fx = await startFakeExchange();
     let snapU = 100;
     fx.onSubscribe = (topic, socket) => {
       if (topic.startsWith('orderbook.')) socket.send(book(topic.split('.')[2], 'snapshot', ++snapU, Date.now(), [['10.0', '1']], [['10.1', '1']]));
     };
-    const universes: (readonly string[])[] = [];
-    const intake = make({ universeRefreshMs: 60_000 });
-    intake.on('universe', (s) => universes.push(s));
+    const intake = make({ intakeThread: true });
     await intake.start();
-    expect(intake.symbols()).toEqual(['AAAUSDT', 'BBBUSDT', 'CCCUSDT']);
-    expect(universes).toEqual([['AAAUSDT', 'BBBUSDT', 'CCCUSDT']]);
-    await waitFor(() => fx!.subscribedTopics().length === 24, 5_000, 'subscriptions');
-    await waitFor(() => intake.health().warmup.complete, 5_000, 'warm-up');
-
-    const s = intake.snapshot('AAAUSDT')!;
-    // The backfill fills the store: every closed candle it has room for (one slot stays for the forming candle).
-    expect(s.candles['1m'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
-    expect(s.candles['4h'].length).toBe(CANDLES_PER_TIMEFRAME - 1);
-    expect(s.candles['1m'].every((c) => c.confirmed)).toBe(true);
-    // The fake exchange serves 200 / 100 / 50 points; the store keeps the newest its bounds allow.
-    expect(s.openInterest).toHaveLength(DEFAULT_LIMITS.openInterestMax);
-    expect(s.longShort).toHaveLength(DEFAULT_LIMITS.longShortMax);
-    expect(s.funding).toHaveLength(DEFAULT_LIMITS.fundingMax);
-    expect(s.book).toMatchObject({ synced: true, bids: [[10, 1]], asks: [[10.1, 1]] });
-
-    // Live data.
-    const now = Date.now();
-    fx.push(
-      'tickers.AAAUSDT',
-      JSON.stringify({ topic: 'tickers.AAAUSDT', type: 'snapshot', ts: now, cs: 1, data: { symbol: 'AAAUSDT', lastPrice: '10.05', openInterest: '1234' } }),
-    );
-    fx.push(
-      'publicTrade.AAAUSDT',
-      JSON.stringify({ topic: 'publicTrade.AAAUSDT', type: 'snapshot', ts: now, data: [{ T: now, s: 'AAAUSDT', S: 'Sell', v: '3', p: '10.0', i: 'a' }] }),
-    );
-    await waitFor(() => tradeCount(intake.snapshot('AAAUSDT')!.trades) === 1 && intake.symbolStatus('AAAUSDT')!.warm, 3_000, 'live data');
-    expect(intake.snapshot('AAAUSDT')!.ticker).toMatchObject({ lastPrice: 10.05, openInterest: 1234 });
-    expect(intake.symbolStatus('AAAUSDT')).toMatchObject({ warm: true, bookSynced: true, lastTradeAt: now, reason: null });
-
-    // A gap → resubscribe of the book topic → the fresh snapshot resyncs.
-    const u0 = snapU;
-    fx.push('orderbook.50.AAAUSDT', book('AAAUSDT', 'delta', 5_000, now, [['10.0', '2']], []));
-    await waitFor(() => snapU > u0 && intake.symbolStatus('AAAUSDT')!.bookSynced, 3_000, 'resync');
-    const ops = fx.ws.received.map((r) => `${r.msg.op}:${(r.msg.args ?? []).join(',')}`);
-    expect(ops).toContain('unsubscribe:orderbook.50.AAAUSDT');
-    expect(intake.health().totals.resyncs).toBe(1);
-
-    // Server drops every socket → books wait for a snapshot → reconnect, resubscribe, synced again.
+    const symbols = ['AAAUSDT', 'BBBUSDT', 'CCCUSDT'];
+    await waitFor(() => symbols.every((x) => intake.symbolStatus(x)?.bookSynced === true), 5_000, 'books synced');
+    await waitFor(() => intake.health().totals.byTopic.orderbook >= 3, 3_000, 'frames counted');
+    const before = intake.health().totals;
     const snapBefore = snapU;
-    for (const c of fx.ws.clients()) c.terminate();
-    await waitFor(() => snapU >= snapBefore + 3 && ['AAAUSDT', 'BBBUSDT', 'CCCUSDT'].every((x) => intake.symbolStatus(x)!.bookSynced), 5_000, 'reconnect');
-    expect(intake.health().totals.reconnects).toBeGreaterThanOrEqual(1);
-    expect(intake.health().state).toBe('connected');
+    // Kill the thread from inside the pool, as a crash would.
+    const pool = (intake as unknown as { pool: { worker: { terminate(): Promise<number> } } }).pool;
+    const stillSynced = () => symbols.filter((x) => intake.symbolStatus(x)!.bookSynced).length;
+    await pool.worker.terminate();
+    // Not one resubscribed yet: the restart waits at least its backoff floor.
+    await waitFor(() => stillSynced() === 0, 2_000, 'books reset');
+    expect(snapU).toBe(snapBefore);
+    await waitFor(() => snapU >= snapBefore + 3 && symbols.every((x) => intake.symbolStatus(x)!.bookSynced), 10_000, 'books synced after the restart');
+    await waitFor(() => intake.health().state === 'connected', 3_000, 'connected again');
+    const after = intake.health().totals;
+    expect(after.messages).toBeGreaterThanOrEqual(before.messages + 3);
+    expect(after.byTopic.orderbook).toBeGreaterThanOrEqual(before.byTopic.orderbook + 3);
+    expect(after.reconnects).toBeGreaterThanOrEqual(before.reconnects + 1);
+    expect(fx.subscribedTopics().sort()).toEqual(symbols.flatMap(topicsForSymbol).sort());
   });
 
   test('when the universe changes, then new symbols are subscribed and warmed, dropped ones unsubscribed with state removed', async () => {
@@ -158,9 +200,9 @@ describe('intake against a fake exchange (sim source)', () => {
     expect(fx.http.requests.some((r) => r.path === '/v5/market/account-ratio' && r.query.get('limit') === '3')).toBe(true);
   });
 
-  test('health is JSON-serialisable, has the documented shape, and stop() is idempotent and closes everything', async () => {
+  test.each(POOLS)('health is JSON-serialisable, has the documented shape, and stop() is idempotent and closes everything (%s)', async (_, intakeThread) => {
     fx = await startFakeExchange();
-    const intake = make({});
+    const intake = make({ intakeThread });
     await intake.start();
     await waitFor(() => intake.health().state === 'connected' && intake.health().lastMessageAt !== null, 5_000, 'connected');
     const h = intake.health();
@@ -196,13 +238,13 @@ describe('intake against a fake exchange (sim source)', () => {
 });
 
 describe('record → replay', () => {
-  test('when a sim session is recorded and replayed at max speed, then the final state is the same', async () => {
+  test.each(POOLS)('when a sim session is recorded and replayed at max speed, then the final state is the same (%s)', async (_, intakeThread) => {
     const start = Date.now() - 150_000;
     fx = await startFakeExchange();
     const file = path.join(tmp, 'session.jsonl');
     // The synthetic frames' candles jump past the backfill; a live repair would fetch REST answers at moments a replay
     // cannot reproduce, and this test is about record → replay fidelity (repairs have their own tests).
-    const live = make({ record: { file }, repairCandles: false });
+    const live = make({ record: { file }, repairCandles: false, intakeThread });
     await live.start();
     await waitFor(() => fx!.subscribedTopics().length === 24 && live.health().warmup.complete, 5_000, 'ready');
     const symbols = live.symbols();

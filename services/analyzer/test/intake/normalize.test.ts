@@ -49,7 +49,7 @@ describe('normalizer on real Bybit frames', () => {
     expect(ev.u).toBe(177400507);
     expect(ev.seq).toBe(66544703342);
     expect(ev.bids).toEqual([30247.2, 30.028, 30245.4, 0.224, 30242.1, 1.593, 30240.3, 1.305, 30240, 0]);
-    expect(ev.asks.slice(0, 4)).toEqual([30248.7, 0, 30249.3, 0.892]);
+    expect(Array.from(ev.asks).slice(0, 4)).toEqual([30248.7, 0, 30249.3, 0.892]);
   });
 
   test('when the tardis depth-1 and depth-50 frames arrive, then snapshot/delta types and depths follow the topic', () => {

@@ -16,6 +16,17 @@ export interface WsPoolOptions extends Omit<WsConnectionOptions, 'id' | 'logger'
   onReconnect?: (info: { connId: number; topics: readonly string[] }) => void;
 }
 
+/** What the live intake needs of a pool: WsPool in the main thread, or ThreadedWsPool running one in a thread. */
+export interface IntakePool {
+  start(): void;
+  stop(): Promise<void>;
+  addSymbol(symbol: string, topics: readonly string[]): void;
+  removeSymbol(symbol: string): void;
+  resubscribe(topic: string): boolean;
+  stats(): ConnectionStats[];
+  totals(): { reconnects: number; subscribeRejected: number };
+}
+
 /** Characters a topic costs in the args budget: the string plus quotes and comma. */
 const cost = (topic: string): number => topic.length + 3;
 
@@ -23,7 +34,7 @@ const cost = (topic: string): number => topic.length + 3;
  * Spreads symbols over connections. All topics of one symbol share a connection (a disconnect resets exactly the
  * symbols it carried; a resync resubscribes on the right socket). A connection that loses its last symbol is closed.
  */
-export class WsPool {
+export class WsPool implements IntakePool {
   private readonly conns = new Map<number, WsConnection>();
   private readonly load = new Map<number, { topics: number; chars: number }>();
   private readonly symbolConn = new Map<string, WsConnection>();
