@@ -149,8 +149,9 @@ async function main(): Promise<void> {
       (r) => [...ingestRows(r), ...headroomRows(r, sizes.slice(1))],
     );
   if (want('cycle')) for (const n of sizes) await section(`scoring-cycle-${n}`, ['cycle time'], () => benchCycle(n, cfg), cycleRows);
-  // The live loop at 500 and the full universe: the main thread scoring against a scoring pool, same run.
-  // Each cycle is published to a memcached of its own, as the analyzer's is.
+  // The live loop at 500 and the full universe: the WebSocket pool in the intake thread (what ANALYZER_INTAKE_THREAD=auto
+  // picks on two cores or more) against the same loop with the pool in the main thread, each run liveRuns times; with
+  // BENCH_LIVE_WORKERS, one run with that many scoring workers too. Each cycle is published to a memcached of its own.
   if (want('live')) {
     let mc: Memcached | undefined;
     try {
@@ -161,10 +162,12 @@ async function main(): Promise<void> {
           `analyzer-live-${n}`,
           [`live loop at ${n} symbols`],
           async () => {
-            const main = await benchLiveRuns(n, 0, cfg, address, cfg.liveRuns);
-            return { main: main.median, mainRuns: main.runs, pool: await benchLive(n, cfg.liveWorkers, cfg, address) };
+            const thread = await benchLiveRuns(n, { workers: 0, intakeThread: true }, cfg, address, cfg.liveRuns);
+            const main = await benchLiveRuns(n, { workers: 0, intakeThread: false }, cfg, address, cfg.liveRuns);
+            const pool = cfg.liveWorkers > 0 ? await benchLive(n, { workers: cfg.liveWorkers, intakeThread: false }, cfg, address) : null;
+            return { thread: thread.median, threadRuns: thread.runs, main: main.median, mainRuns: main.runs, pool };
           },
-          (r) => liveRows(r.main, r.pool, r.mainRuns),
+          (r) => [...liveRows(r.thread, r.main, r.threadRuns, r.mainRuns), ...(r.pool ? liveRows(r.pool, r.main, undefined, undefined, true) : [])],
         );
       }
     } finally {

@@ -219,6 +219,8 @@ export function rssRows(r: RssResult): Row[] {
 export interface LiveResult {
   symbols: number;
   workers: number;
+  /** Whether the WebSocket pool and the decoding ran in the intake thread (else in the main thread). */
+  intakeThread: boolean;
   seconds: number;
   /** Whether each cycle was published to memcached (the scoreboard and the publisher, as in the analyzer). */
   published: boolean;
@@ -239,9 +241,15 @@ export interface LiveResult {
   steady: { rssMb: number; heapMb: number; heapTotalMb: number; arrayBuffersMb: number };
 }
 
-/** The live loop (intake at Bybit's rates, a cycle a second) with `workers` scoring threads (0: the main thread). */
-export function benchLive(n: number, workers: number, cfg: BenchConfig, memcached: string): Promise<LiveResult> {
-  const args = ['live', String(n), String(cfg.liveSeconds), String(OFFERED_PER_SYMBOL), String(workers)];
+/** One live-loop setup: scoring threads (0: the main thread scores) and where the WebSocket pool runs. */
+export interface LiveSetup {
+  readonly workers: number;
+  readonly intakeThread: boolean;
+}
+
+/** The live loop (intake at Bybit's rates, a cycle a second) in one setup. */
+export function benchLive(n: number, setup: LiveSetup, cfg: BenchConfig, memcached: string): Promise<LiveResult> {
+  const args = ['live', String(n), String(cfg.liveSeconds), String(OFFERED_PER_SYMBOL), String(setup.workers), setup.intakeThread ? '1' : '0'];
   return runWorker<LiveResult>('workers/analyzer.js', args, { BENCH_MEMCACHED: memcached }, 300_000);
 }
 
@@ -256,9 +264,9 @@ export interface LiveRuns {
  * cycle p50 of 1.1 s and of 5 s minutes apart (the main thread is near saturation there, so a few per cent more cost
  * per message tips it over), so one run is not a figure: the median run is reported with the range of all of them.
  */
-export async function benchLiveRuns(n: number, workers: number, cfg: BenchConfig, memcached: string, runs: number): Promise<LiveRuns> {
+export async function benchLiveRuns(n: number, setup: LiveSetup, cfg: BenchConfig, memcached: string, runs: number): Promise<LiveRuns> {
   const all: LiveResult[] = [];
-  for (let i = 0; i < runs; i++) all.push(await benchLive(n, workers, cfg, memcached));
+  for (let i = 0; i < runs; i++) all.push(await benchLive(n, setup, cfg, memcached));
   const sorted = [...all].sort((a, b) => a.cycle.p50 - b.cycle.p50);
   return { median: sorted[Math.floor((sorted.length - 1) / 2)], runs: all };
 }
@@ -273,22 +281,27 @@ function spread(runs: readonly LiveResult[] | undefined, f: (r: LiveResult) => n
 
 const joinNotes = (...parts: string[]): string => parts.filter((p) => p !== '').join('; ');
 
+/** How a live run was set up, in words: where intake ran, and who scored. */
+export function liveSide(r: Pick<LiveResult, 'workers' | 'intakeThread'>): string {
+  const intake = r.intakeThread ? 'intake thread' : 'intake in main thread';
+  return r.workers === 0 ? intake : `${intake}, ${r.workers} scoring workers`;
+}
+
 /**
- * Rows of one universe size: the main-thread loop against the same loop with scoring workers, both this run. With
- * `mainRuns`, the main-thread rows also give the range over those runs (`main` is their median run).
+ * Rows of one universe size: setup `a` against setup `b` and `b` against `a`, both measured in this run (with their
+ * runs, the rows also give the range over them; `a` and `b` are the median runs). With `onlyFirst`, only `a`'s rows.
  */
-export function liveRows(main: LiveResult, pool: LiveResult, mainRuns?: readonly LiveResult[]): Row[] {
-  const n = main.symbols;
+export function liveRows(a: LiveResult, b: LiveResult, aRuns?: readonly LiveResult[], bRuns?: readonly LiveResult[], onlyFirst = false): Row[] {
+  const n = a.symbols;
   const full = n > 500;
-  const side = (r: LiveResult) => (r.workers === 0 ? 'main thread' : `${r.workers} workers`);
   const out: Row[] = [];
-  for (const [r, other] of [
-    [main, pool],
-    [pool, main],
-  ] as const) {
-    const label = `live ${n} sym, scoring in ${side(r)}`;
-    const vs = `scoring in ${side(other)}`;
-    const runs = r === main ? mainRuns : undefined;
+  const pairs = [
+    [a, b, aRuns],
+    [b, a, bRuns],
+  ] as const;
+  for (const [r, other, runs] of onlyFirst ? pairs.slice(0, 1) : pairs) {
+    const label = `live ${n} sym, ${liveSide(r)}`;
+    const vs = liveSide(other);
     if (r.cycle.n === 0 || other.cycle.n === 0) {
       out.push(
         missing(`${label}: cycle, delay, intake, RSS`, full ? 'see the other rows' : '', 'no cycle was measured (the run ended before its warm-up did)'),

@@ -25,9 +25,9 @@ export interface BenchConfig {
   rssScoreEveryS: number;
   /** Wall-clock seconds of each live-loop run (intake at Bybit's rates, a cycle a second). */
   liveSeconds: number;
-  /** Scoring workers of the live loop's pool run (against the main-thread run). */
+  /** Scoring workers of an extra live-loop run with a scoring pool (0: no such run). */
   liveWorkers: number;
-  /** Runs of the main-thread live loop at each size; the median run is reported, with the range of all. */
+  /** Runs of each live-loop setup at each size; the median run is reported, with the range of all. */
   liveRuns: number;
   /** Frames in the ingest benchmark. */
   ingestFrames: number;
@@ -53,7 +53,7 @@ export function loadConfig(): BenchConfig {
     replayRate: num('BENCH_REPLAY_RATE', 2000, 10),
     rssScoreEveryS: num('BENCH_RSS_SCORE_EVERY_S', quick ? 5 : 1, 1),
     liveSeconds: num('BENCH_LIVE_S', quick ? 15 : 30, 10),
-    liveWorkers: num('BENCH_LIVE_WORKERS', 2, 1),
+    liveWorkers: num('BENCH_LIVE_WORKERS', 0, 0),
     liveRuns: Math.round(num('BENCH_LIVE_RUNS', 3, 1)),
     ingestFrames: Math.round(num('BENCH_INGEST_FRAMES', quick ? 150_000 : 300_000, 1000)),
     only: only.length ? new Set(only) : null,

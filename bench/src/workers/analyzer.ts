@@ -2,13 +2,12 @@
 //   node bench/dist/workers/analyzer.js ingest <frames>
 //   node bench/dist/workers/analyzer.js cycle <symbols> <warmCycles> <coldRuns>
 //   node bench/dist/workers/analyzer.js rss <symbols> <marketMinutes> <messagesPerSecond>
-//   node bench/dist/workers/analyzer.js live <symbols> <seconds> <messagesPerSymbolPerSecond> <workers (0: main thread)>
+//   node bench/dist/workers/analyzer.js live <symbols> <seconds> <messagesPerSymbolPerSecond> <workers (0: main thread)> <intake thread (0/1)>
 // Prints one JSON line {"result": …} on stdout.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { topicsForSymbol } from '@confluence/bybit-wire';
 import { DEFAULT_HEAP_GROWING_PERCENT } from '@confluence/config';
 import { createEngine, tradeCount, type Engine } from '@confluence/confluence';
@@ -18,8 +17,11 @@ import {
   createNormalizer,
   inThreadScorer,
   isControlEvent,
+  type DataEvent,
+  type IntakePool,
   type MarketStore,
-  MAX_TOPICS_PER_CONNECTION,
+  ThreadedWsPool,
+  WsPool,
   MoveTracker,
   Publisher,
   Scoreboard,
@@ -34,6 +36,7 @@ import {
   type Scorer,
   type ScoreSource,
 } from '@confluence/analyzer';
+import { silentLogger } from '@confluence/logger';
 import { heartbeatData, syntheticFrameStream } from '@confluence/testkit';
 import { benchFrames, benchIngest } from '../lib/ingest';
 import { MARKET_START, SyntheticMarket, symbolNames } from '../lib/market';
@@ -340,8 +343,8 @@ interface Feed {
 }
 
 /** The feed server (feed-server.ts) in its own process; resolves once it listens. */
-function startFeed(n: number, rate: number, seconds: number, preparedSeconds: number, connections: number): Promise<Feed> {
-  const args = [n, rate, seconds, preparedSeconds, connections].map(String);
+function startFeed(n: number, rate: number, seconds: number, preparedSeconds: number): Promise<Feed> {
+  const args = [n, rate, seconds, preparedSeconds].map(String);
   const child = spawn(process.execPath, [path.join(__dirname, 'feed-server.js'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -370,7 +373,7 @@ function startFeed(n: number, rate: number, seconds: number, preparedSeconds: nu
   });
 }
 
-async function live(n: number, seconds: number, perSymbol: number, workers: number): Promise<void> {
+async function live(n: number, seconds: number, perSymbol: number, workers: number, thread: boolean): Promise<void> {
   const symbols = symbolNames(n);
   const market = new SyntheticMarket({ symbols, seed: 9, start: MARKET_START });
   const store: MarketStore = market.store;
@@ -383,41 +386,66 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   const publisher = cache ? new Publisher({ cache, keys: createKeys(), analyzerId: 'bench', source: 'sim', shard: undefined }) : undefined;
   let publishedBytes = 0;
   const rate = n * perSymbol;
-  const normalizer = createNormalizer();
-  const events: MarketEvent[] = [];
   let clock = MARKET_START;
   let applied = 0;
   let ingestMs = 0;
   const before = rssMb();
-  // As many connections as the analyzer's pool opens for these symbols (MAX_TOPICS_PER_CONNECTION topics each, all of
-  // a symbol's topics on one), each carrying its block of symbols. One socket for all would cap intake at one read
-  // (64 KB) per event-loop turn, which the analyzer does not have.
-  const connections = Math.ceil(n / Math.floor(MAX_TOPICS_PER_CONNECTION / topicsForSymbol(symbols[0]).length));
   // Frames for the planned run and a margin are built before streaming starts; an overrun is built on the fly.
-  const feed = await startFeed(n, rate, 3 * seconds + 5, seconds + 15, connections);
-  // Intake: each frame is decoded and applied as it arrives, as the analyzer's WebSocket handler does.
-  const onFrame = (data: Buffer): void => {
-    const ts = nowMs();
-    applied++;
-    clock = MARKET_START + (applied * 1000) / rate;
-    events.length = 0;
-    normalizer.normalizeInto(data.toString('utf8'), clock, events);
-    for (const ev of events) if (!isControlEvent(ev)) store.apply(ev);
-    market.setClock(clock);
-    ingestMs += nowMs() - ts;
+  const feed = await startFeed(n, rate, 3 * seconds + 5, seconds + 15);
+  // Intake: the analyzer's own WebSocket pool (as many connections as it opens for these symbols, each subscribing
+  // its block of topics), in this thread or in the intake thread. Intake's share of this thread is timed from the first
+  // frame of a socket read (or a batch from the intake thread) to the microtask after it, when the read is done.
+  let timing = false;
+  let readStart = 0;
+  const endRead = (): void => {
+    ingestMs += nowMs() - readStart;
+    timing = false;
   };
-  const sockets = await Promise.all(
-    Array.from(
-      { length: connections },
-      (_, c) =>
-        new Promise<WebSocket>((resolve, reject) => {
-          const ws = new WebSocket(`ws://127.0.0.1:${feed.port}/?c=${c}`);
-          ws.on('message', onFrame);
-          ws.once('open', () => resolve(ws));
-          ws.once('error', reject);
-        }),
-    ),
-  );
+  const startRead = (): void => {
+    if (timing) return;
+    timing = true;
+    readStart = nowMs();
+    queueMicrotask(endRead);
+  };
+  const advance = (frames: number): void => {
+    applied += frames;
+    clock = MARKET_START + (applied * 1000) / rate;
+    market.setClock(clock);
+  };
+  const url = `ws://127.0.0.1:${feed.port}`;
+  const logger = silentLogger();
+  const apply = (ev: DataEvent): void => store.apply(ev);
+  const normalizer = createNormalizer();
+  const pool: IntakePool = thread
+    ? new ThreadedWsPool({
+        url,
+        logger,
+        connectsPerWindow: 1_000,
+        connectWindowMs: 60_000,
+        onData: apply,
+        onFrames: (frames) => {
+          startRead();
+          advance(frames);
+        },
+      })
+    : new WsPool({
+        url,
+        logger,
+        decode: (raw, recvTs) => {
+          startRead();
+          advance(1);
+          return normalizer.normalize(raw, recvTs);
+        },
+        onData: apply,
+      });
+  for (const s of symbols) pool.addSymbol(s, topicsForSymbol(s));
+  pool.start();
+  // Streaming starts once every topic is subscribed; the clock starts with the first frame.
+  const firstFrame = nowMs();
+  while (applied === 0) {
+    if (nowMs() - firstFrame > 60_000) throw new Error('no frame from the feed within 60 s');
+    await sleep(5);
+  }
   const t0 = nowMs();
   const cpu0 = process.cpuUsage();
   const due = () => ((nowMs() - t0) / 1000) * rate;
@@ -476,7 +504,8 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   const measuredMs = nowMs() - from.at;
   const cpuUsed = process.cpuUsage(from.cpu);
   const cpuMs = (cpuUsed.user + cpuUsed.system) / 1000;
-  for (const ws of sockets) ws.terminate();
+  const connections = pool.stats().length;
+  await pool.stop();
   const feedCpuMs = await feed.stop();
   await scorer.close();
   cache?.close();
@@ -484,6 +513,7 @@ async function live(n: number, seconds: number, perSymbol: number, workers: numb
   out({
     symbols: n,
     workers,
+    intakeThread: thread,
     connections,
     published: publisher !== undefined,
     publishedBytesPerCycle: publishedBytes,
@@ -521,7 +551,7 @@ async function main(): Promise<void> {
     case 'rss':
       return rss(a[0] || 500, a[1] || 10, a[2] || 2000, a[3] || 1);
     case 'live':
-      return live(a[0] || 500, a[1] || 30, a[2] || 69.1, a[3] ?? 0);
+      return live(a[0] || 500, a[1] || 30, a[2] || 69.1, a[3] ?? 0, a[4] === 1);
     default:
       throw new Error(`unknown mode ${mode}`);
   }

@@ -1,11 +1,11 @@
 // The exchange side of the live benchmark, in a process of its own: a WebSocket server on loopback that streams
 // Bybit-format frames (the synthetic stream of @confluence/testkit) to the one client that connects, paced by the
 // wall clock at `rate` frames per second.
-//   node bench/dist/workers/feed-server.js <symbols> <ratePerSecond> <seconds> <preparedSeconds> <connections>
-// Prints {"event":"listening","port":…} once the first `preparedSeconds` of frames are encoded. Streams once all
-// `connections` clients are connected: like Bybit to the analyzer's connection pool, each connection carries the frames
-// of its own block of symbols (client i connects to /?c=i; symbols are split in consecutive blocks, as the pool fills
-// one connection after the other). On SIGTERM prints the CPU time it used while streaming ({"event":"cpu","cpuMs":…}, to tell the
+//   node bench/dist/workers/feed-server.js <symbols> <ratePerSecond> <seconds> <preparedSeconds>
+// Prints {"event":"listening","port":…} once the first `preparedSeconds` of frames are encoded. Speaks Bybit's control
+// protocol to the analyzer's own connection pool: answers each subscribe (and unsubscribe) with a success ack and each
+// ping with a pong, and sends each connection the frames of the symbols it subscribed. Streams once every symbol's
+// topics are subscribed on some connection. On SIGTERM prints the CPU time it used while streaming ({"event":"cpu","cpuMs":…}, to tell the
 // feed's share of the machine from the analyzer's) and exits.
 //
 // A process, not a worker thread: a thread's isolate (≈70 MB with its frame generator) would count in the analyzer
@@ -19,30 +19,32 @@
 // prepared part (a run that overruns) are built on the fly from the same generator: the stream is the same either way.
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { symbolOfTopic, topicsForSymbol } from '@confluence/bybit-wire';
 import { syntheticFrameStream } from '@confluence/testkit';
 import { MARKET_START, symbolNames } from '../lib/market';
 
-const [n, rate, seconds, preparedSeconds, connections] = process.argv.slice(2).map(Number);
+const [n, rate, seconds, preparedSeconds] = process.argv.slice(2).map(Number);
 const TICK_MS = 5;
 const total = Math.ceil(rate * seconds);
 const symbols = symbolNames(n);
-const perConnection = Math.ceil(n / connections);
 const indexOf = new Map(symbols.map((s, i) => [s, i]));
 const frames = syntheticFrameStream({ symbols, count: total, startTs: MARKET_START, stepMs: 1000 / rate, seed: 21 });
+/** Topics per symbol the pool subscribes (all of them must be in before streaming starts). */
+const topicsPerSymbol = topicsForSymbol(symbols[0]).length;
 
-/** The connection a frame goes to: its topic's symbol's block. */
-function connectionOf(frame: string): number {
+/** The symbol a frame is about (its index). */
+function symbolOf(frame: string): number {
   const m = /"topic":"[^"]*\.([A-Z0-9]+)"/.exec(frame);
   const i = m ? indexOf.get(m[1]) : undefined;
   if (i === undefined) throw new Error(`no symbol in frame ${frame.slice(0, 80)}`);
-  return Math.floor(i / perConnection);
+  return i;
 }
 
-/** The first frames, encoded once: UTF-8 bytes back to back, where each one ends and the connection it goes to. */
-function prepare(count: number): { bytes: Buffer; ends: Float64Array; conn: Uint16Array } {
+/** The first frames, encoded once: UTF-8 bytes back to back, where each one ends and the symbol it is about. */
+function prepare(count: number): { bytes: Buffer; ends: Float64Array; sym: Uint16Array } {
   const chunks: Buffer[] = [];
   const ends = new Float64Array(count);
-  const conn = new Uint16Array(count);
+  const sym = new Uint16Array(count);
   let pending: string[] = [];
   let pendingChars = 0;
   let at = 0;
@@ -58,19 +60,25 @@ function prepare(count: number): { bytes: Buffer; ends: Float64Array; conn: Uint
     pendingChars += f.value.length;
     at += Buffer.byteLength(f.value, 'utf8');
     ends[i] = at;
-    conn[i] = connectionOf(f.value);
+    sym[i] = symbolOf(f.value);
     if (pendingChars > 1 << 24) flush();
   }
   flush();
-  return { bytes: Buffer.concat(chunks), ends, conn };
+  return { bytes: Buffer.concat(chunks), ends, sym };
 }
 
 const prepared = prepare(Math.min(total, Math.ceil(rate * preparedSeconds)));
 let cpuAtStart: NodeJS.CpuUsage | undefined;
-const clients: (WebSocket | undefined)[] = new Array(connections).fill(undefined);
+/** The connection each symbol's topics are subscribed on, and how many of its topics are. */
+const clientOf: (WebSocket | undefined)[] = new Array(n).fill(undefined);
+const subscribed = new Uint16Array(n);
+let complete = 0;
+let streaming = false;
 
 function stream(): void {
+  streaming = true;
   cpuAtStart = process.cpuUsage();
+  const clients = [...new Set(clientOf)];
   const sockets = clients.map((ws) => (ws as unknown as { _socket?: Socket })._socket);
   const t0 = performance.now();
   let sent = 0;
@@ -81,11 +89,11 @@ function stream(): void {
     while (sent < due) {
       if (sent < prepared.ends.length) {
         const from = sent === 0 ? 0 : prepared.ends[sent - 1];
-        clients[prepared.conn[sent]]?.send(prepared.bytes.subarray(from, prepared.ends[sent]), { binary: false });
+        clientOf[prepared.sym[sent]]?.send(prepared.bytes.subarray(from, prepared.ends[sent]), { binary: false });
       } else {
         const f = frames.next();
         if (f.done) break;
-        clients[connectionOf(f.value)]?.send(f.value);
+        clientOf[symbolOf(f.value)]?.send(f.value);
       }
       sent++;
     }
@@ -95,19 +103,32 @@ function stream(): void {
   tick();
 }
 
+/** A control request of the pool: subscribe/unsubscribe (acked, and routed), ping (answered with a pong). */
+function onControl(ws: WebSocket, text: string): void {
+  const req = JSON.parse(text) as { op?: string; req_id?: string; args?: string[] };
+  if (req.op === 'ping') {
+    ws.send(JSON.stringify({ success: true, ret_msg: 'pong', conn_id: 'bench', req_id: req.req_id ?? '', op: 'ping' }));
+    return;
+  }
+  if (req.op !== 'subscribe' && req.op !== 'unsubscribe') return;
+  ws.send(JSON.stringify({ success: true, ret_msg: '', conn_id: 'bench', req_id: req.req_id ?? '', op: req.op }));
+  if (req.op !== 'subscribe') return;
+  for (const topic of req.args ?? []) {
+    const i = indexOf.get(symbolOfTopic(topic));
+    if (i === undefined) continue;
+    clientOf[i] = ws;
+    if (++subscribed[i] === topicsPerSymbol) complete++;
+  }
+  if (complete === n && !streaming) stream();
+}
+
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 wss.on('listening', () => {
   const addr = wss.address();
   process.stdout.write(`${JSON.stringify({ event: 'listening', port: addr !== null && typeof addr === 'object' ? addr.port : 0 })}\n`);
 });
-wss.on('connection', (ws, req) => {
-  const c = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('c'));
-  if (!Number.isInteger(c) || c < 0 || c >= connections || clients[c] !== undefined) {
-    ws.close(1008, 'bad connection index');
-    return;
-  }
-  clients[c] = ws;
-  if (clients.every((w) => w !== undefined)) stream();
+wss.on('connection', (ws) => {
+  ws.on('message', (data: Buffer) => onControl(ws, data.toString('utf8')));
 });
 process.on('SIGTERM', () => {
   const u = process.cpuUsage(cpuAtStart);
