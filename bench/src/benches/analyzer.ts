@@ -12,8 +12,11 @@ export interface IngestResult {
   mix: Record<string, number>;
   ingestPerSecond: number;
   parsePerSecond: number;
+  /** Decoding in a worker thread and applying in the main one, overlapped (the intake thread's split). */
+  threadedPerSecond: number;
   ingestRuns: number[];
   parseRuns: number[];
+  threadedRuns: number[];
 }
 
 export interface CycleResult {
@@ -102,19 +105,24 @@ export function benchRss(cfg: BenchConfig, n = 500): Promise<RssResult> {
  */
 export const OFFERED_PER_SYMBOL = 50 + 10 + 5 + 4 + 0.1;
 
-/** Ingest headroom at a universe size: measured single-core ingest rate ÷ the rate the exchange offers. */
+/**
+ * Ingest headroom at a universe size: the rate the analyzer can take in ÷ the rate the exchange offers. With the
+ * intake thread (the default on two cores or more) that is the split pipeline's rate; beside it, one core's.
+ */
 export function headroomRows(ingest: IngestResult, sizes: readonly number[]): Row[] {
   return sizes.map((n) => {
     const offered = n * OFFERED_PER_SYMBOL;
     return row({
-      name: `ingest headroom at ${n} symbols`,
+      name: `ingest headroom at ${n} symbols (intake thread)`,
       unit: '×',
-      value: ingest.ingestPerSecond / offered,
-      baseline: ingest.parsePerSecond / offered,
-      baselineLabel: 'JSON.parse alone',
+      value: ingest.threadedPerSecond / offered,
+      baseline: ingest.ingestPerSecond / offered,
+      baselineLabel: 'intake in the main thread (1 core)',
       target: n > 500 ? '≥ 2×' : '',
-      pass: n > 500 ? ingest.ingestPerSecond / offered >= 2 : null,
-      note: `offered ${Math.round(offered).toLocaleString('en-US')} msg/s (${OFFERED_PER_SYMBOL} per symbol: book 50, ticker 10, trades 5, klines 4, liquidations 0.1)`,
+      pass: n > 500 ? ingest.threadedPerSecond / offered >= 2 : null,
+      note:
+        `offered ${Math.round(offered).toLocaleString('en-US')} msg/s (${OFFERED_PER_SYMBOL} per symbol: book 50, ticker 10, trades 5, klines 4, liquidations 0.1); ` +
+        `JSON.parse alone ${(ingest.parsePerSecond / offered).toFixed(2)}×`,
     });
   });
 }
@@ -130,6 +138,16 @@ export function ingestRows(r: IngestResult): Row[] {
       target: '≥ 50,000 msg/s',
       pass: r.ingestPerSecond >= 50_000,
       note: `${r.frames.toLocaleString('en-US')} frames, ${r.symbols} symbols, median of 3`,
+    }),
+    row({
+      name: 'analyzer ingest, decoded in the intake thread, applied in the main thread',
+      unit: 'msg/s',
+      value: r.threadedPerSecond,
+      baseline: r.ingestPerSecond,
+      baselineLabel: 'both on 1 core',
+      target: '',
+      pass: null,
+      note: `the same frames, batches of 200 frames transferred; median of 3 (${r.threadedRuns.map((x) => Math.round(x).toLocaleString('en-US')).join(', ')})`,
     }),
   ];
 }

@@ -38,7 +38,7 @@ import {
 } from '@confluence/analyzer';
 import { silentLogger } from '@confluence/logger';
 import { heartbeatData, syntheticFrameStream } from '@confluence/testkit';
-import { benchFrames, benchIngest } from '../lib/ingest';
+import { benchFrames, benchIngest, benchIngestThreaded } from '../lib/ingest';
 import { MARKET_START, SyntheticMarket, symbolNames } from '../lib/market';
 import { median, nowMs, summarize } from '../lib/stats';
 
@@ -91,7 +91,7 @@ function parseOnly(frames: readonly string[]): { perSecond: number; seconds: num
   return { perSecond: frames.length / seconds, seconds };
 }
 
-function ingest(count: number): void {
+async function ingest(count: number): Promise<void> {
   const symbols = 50;
   const tGen = nowMs();
   const frames = benchFrames(count, symbols);
@@ -108,11 +108,14 @@ function ingest(count: number): void {
   parseOnly(frames.slice(0, 30_000));
   const ingestRuns: number[] = [];
   const parseRuns: number[] = [];
+  const threadedRuns: number[] = [];
   for (let i = 0; i < 3; i++) {
     gc();
     ingestRuns.push(benchIngest(frames).perSecond);
     gc();
     parseRuns.push(parseOnly(frames).perSecond);
+    gc();
+    threadedRuns.push((await benchIngestThreaded(frames)).perSecond);
   }
   out({
     frames: frames.length,
@@ -122,8 +125,10 @@ function ingest(count: number): void {
     generateMs: Math.round(genMs),
     ingestPerSecond: median(ingestRuns),
     parsePerSecond: median(parseRuns),
+    threadedPerSecond: median(threadedRuns),
     ingestRuns,
     parseRuns,
+    threadedRuns,
   });
 }
 
