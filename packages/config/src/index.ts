@@ -229,17 +229,17 @@ const scoringWorkersNumber = posInt('ANALYZER_SCORING_WORKERS', 0, 0, MAX_SCORIN
 /**
  * What ANALYZER_SCORING_WORKERS=auto means on a host with `cores` cores: the main thread scores on two cores or fewer
  * (there a worker only takes CPU from message intake, and its snapshot mirrors cost memory), otherwise one worker per
- * core beyond the one intake needs, at most 4.
+ * core beyond the main thread and the intake thread (or the main thread alone when intake runs in it), at most 4.
  */
-export function autoScoringWorkers(cores: number): number {
-  return cores <= 2 ? 0 : Math.min(4, cores - 1);
+export function autoScoringWorkers(cores: number, intakeThread = false): number {
+  return cores <= 2 ? 0 : Math.max(1, Math.min(4, cores - (intakeThread ? 2 : 1)));
 }
 /** ANALYZER_SCORING_WORKERS: a count (0 = score in the main thread) or "auto" (default, see autoScoringWorkers). */
 const scoringWorkers = z
   .string({ error: 'ANALYZER_SCORING_WORKERS must be a number or "auto"' })
   .optional()
   .transform((v, ctx) => {
-    if (v === undefined || v.trim() === '' || v.trim().toLowerCase() === 'auto') return autoScoringWorkers(os.availableParallelism());
+    if (v === undefined || v.trim() === '' || v.trim().toLowerCase() === 'auto') return 'auto' as const;
     const r = scoringWorkersNumber.safeParse(v);
     if (r.success) return r.data;
     ctx.addIssue({ code: 'custom', message: `${r.error.issues[0]?.message ?? 'ANALYZER_SCORING_WORKERS is invalid'} (or "auto")` });
@@ -364,7 +364,8 @@ export function loadAnalyzerConfig(env: Env = process.env): AnalyzerConfig {
     alertRulesFile: e.ALERT_RULES_FILE,
     analyzerId: e.ANALYZER_ID,
     heapGrowingPercent: e.ANALYZER_HEAP_GROWING_PERCENT,
-    scoringWorkers: e.ANALYZER_SCORING_WORKERS,
+    scoringWorkers:
+      e.ANALYZER_SCORING_WORKERS === 'auto' ? autoScoringWorkers(os.availableParallelism(), e.ANALYZER_INTAKE_THREAD) : e.ANALYZER_SCORING_WORKERS,
     intakeThread: e.ANALYZER_INTAKE_THREAD,
     intakeTiming: {
       pingIntervalMs: e.BYBIT_PING_INTERVAL_MS,

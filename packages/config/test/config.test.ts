@@ -124,10 +124,13 @@ describe('config', () => {
   });
 
   test('when ANALYZER_SCORING_WORKERS is auto or unset, then the main thread scores on 2 cores or fewer and one worker per further core (at most 4) otherwise; a count is taken as is; anything else is refused', () => {
-    expect([1, 2, 3, 4, 8, 64].map(autoScoringWorkers)).toEqual([0, 0, 2, 3, 4, 4]);
-    const auto = autoScoringWorkers(os.availableParallelism());
+    expect([1, 2, 3, 4, 8, 64].map((c) => autoScoringWorkers(c))).toEqual([0, 0, 2, 3, 4, 4]);
+    // With intake in a thread of its own, one core fewer is left for scoring workers.
+    expect([1, 2, 3, 4, 5, 8].map((c) => autoScoringWorkers(c, true))).toEqual([0, 0, 1, 2, 3, 4]);
+    const auto = autoScoringWorkers(os.availableParallelism(), autoIntakeThread(os.availableParallelism()));
     expect(loadAnalyzerConfig({}).scoringWorkers).toBe(auto);
     expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: 'auto' }).scoringWorkers).toBe(auto);
+    expect(loadAnalyzerConfig({ ANALYZER_INTAKE_THREAD: '0' }).scoringWorkers).toBe(autoScoringWorkers(os.availableParallelism(), false));
     expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '0' }).scoringWorkers).toBe(0);
     expect(loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '3' }).scoringWorkers).toBe(3);
     expect(() => loadAnalyzerConfig({ ANALYZER_SCORING_WORKERS: '9' })).toThrow(/ANALYZER_SCORING_WORKERS must be 0-8 \(or "auto"\)/);
