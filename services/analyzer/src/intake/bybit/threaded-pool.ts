@@ -189,7 +189,12 @@ export class ThreadedWsPool implements IntakePool {
     const w = new Worker(o.workerFile ?? DEFAULT_WORKER_FILE, { workerData: data });
     this.worker = w;
     this.spawnedAt = Date.now();
-    w.on('message', (msg: FromPoolThread) => this.onMessage(msg));
+    // A thread that died may still have messages in flight; its symbol numbering is gone, so they are dropped (its
+    // books were reset anyway).
+    w.on('message', (msg: FromPoolThread) => {
+      if (w === this.worker) this.onMessage(msg);
+      else if (msg.t === 'stopped') this.onStopped?.();
+    });
     w.on('error', (err) => this.died(w, `intake thread error: ${err.message}`));
     w.on('exit', (code) => this.died(w, `intake thread exited with code ${code}`));
     for (const [symbol, topics] of this.symbolTopics) this.send({ t: 'add', symbol, topics });
