@@ -1,5 +1,6 @@
 import { BOOK_SMOOTHING_MS, bookFeaturesOf, createEngine } from '@confluence/confluence';
 import type { BookFeatures, MarketSnapshot } from '@confluence/confluence';
+import { roundRaw } from '../src/math';
 import { mirrorSnapshot, syntheticMarket } from './helpers/market';
 import { sub } from './helpers/result';
 
@@ -50,6 +51,50 @@ describe('order-book smoothing over 60 s', () => {
       const a = sub(createEngine().score(s, NOW), 'orderbook', name).score!;
       const b = sub(createEngine().score(mirrorSnapshot(s), NOW), 'orderbook', name).score!;
       expect(a + b).toBeCloseTo(100, 0);
+    }
+  });
+
+  test('when samples miss some measures, sit outside the window or in the future, then each mean is the per-measure mean of the current book and the valid samples in the window', () => {
+    // The reference: one pass per measure, the current reading first, then the history newest first.
+    const reference = (key: 'depth' | 'touch' | 'band10' | 'deep' | 'walls', cur: number, history: readonly BookFeatures[]) => {
+      let sum = cur;
+      let n = 0;
+      for (let i = history.length - 1; i >= 0; i--) {
+        const h = history[i];
+        if (h.ts < NOW - BOOK_SMOOTHING_MS) break;
+        if (h.ts > NOW) continue;
+        const v = h[key];
+        if (v !== undefined && Number.isFinite(v)) {
+          sum += v;
+          n++;
+        }
+      }
+      return sum / (n + 1);
+    };
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const maybe = () => (rnd() < 0.2 ? undefined : rnd() < 0.05 ? Number.NaN : rnd() * 2 - 1);
+    for (let run = 0; run < 20; run++) {
+      const history: BookFeatures[] = Array.from({ length: 70 }, (_, i) => ({
+        ts: NOW - (69 - i) * 1_000 + (i === 69 && run % 3 === 0 ? 5_000 : 0),
+        depth: maybe(),
+        touch: maybe(),
+        band10: maybe(),
+        deep: maybe(),
+        walls: maybe(),
+      }));
+      const r = createEngine().score(withHistory(base, history), NOW);
+      const pairs = [
+        ['depthImbalance', 'depth'],
+        ['topImbalance', 'touch'],
+        ['depthBand10bps', 'band10'],
+        ['walls', 'walls'],
+      ] as const;
+      // Reported raws carry about six significant digits (roundRaw).
+      for (const [name, key] of pairs) expect([name, sub(r, 'orderbook', name).raw]).toEqual([name, roundRaw(reference(key, current[key]!, history))]);
     }
   });
 });

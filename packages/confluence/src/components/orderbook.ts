@@ -121,22 +121,65 @@ export function bookFeaturesOf(bids: readonly BookLevel[], asks: readonly BookLe
 
 type FeatureKey = Exclude<keyof BookFeatures, 'ts'>;
 
-/** Mean of the current reading and the history's readings of the last `windowMs`; n counts the history samples used. */
-function smoothed(key: FeatureKey, current: number, history: readonly BookFeatures[], now: number, windowMs: number): { x: number; n: number } {
-  let sum = current;
-  let n = 0;
-  if (windowMs <= 0) return { x: current, n };
-  const since = now - windowMs;
-  for (let i = history.length - 1; i >= 0; i--) {
-    const h = history[i];
-    if (h.ts < since) break;
-    if (h.ts > now) continue;
-    const v = h[key];
-    if (v !== undefined && Number.isFinite(v)) {
-      sum += v;
-      n++;
+/** Per measure: the current reading plus the history's finite readings in the window, and how many of those there were. */
+type WindowSums = Record<FeatureKey, { sum: number; n: number }>;
+
+/**
+ * One pass over the history's readings of the last `windowMs`, summing every measure at once (each was a pass of its
+ * own, and reading a field by a variable key is slow in a hot loop). Each sum starts at the current reading and adds
+ * the history newest first, so the means are exactly what one pass per measure gave.
+ */
+function windowSums(current: BookFeatures, history: readonly BookFeatures[], now: number, windowMs: number): WindowSums {
+  let depth = current.depth ?? 0;
+  let nDepth = 0;
+  let touch = current.touch ?? 0;
+  let nTouch = 0;
+  let band10 = current.band10 ?? 0;
+  let nBand10 = 0;
+  let deep = current.deep ?? 0;
+  let nDeep = 0;
+  let walls = current.walls ?? 0;
+  let nWalls = 0;
+  if (windowMs > 0) {
+    const since = now - windowMs;
+    for (let i = history.length - 1; i >= 0; i--) {
+      const h = history[i];
+      if (h.ts < since) break;
+      if (h.ts > now) continue;
+      if (h.depth !== undefined && Number.isFinite(h.depth)) {
+        depth += h.depth;
+        nDepth++;
+      }
+      if (h.touch !== undefined && Number.isFinite(h.touch)) {
+        touch += h.touch;
+        nTouch++;
+      }
+      if (h.band10 !== undefined && Number.isFinite(h.band10)) {
+        band10 += h.band10;
+        nBand10++;
+      }
+      if (h.deep !== undefined && Number.isFinite(h.deep)) {
+        deep += h.deep;
+        nDeep++;
+      }
+      if (h.walls !== undefined && Number.isFinite(h.walls)) {
+        walls += h.walls;
+        nWalls++;
+      }
     }
   }
+  return {
+    depth: { sum: depth, n: nDepth },
+    touch: { sum: touch, n: nTouch },
+    band10: { sum: band10, n: nBand10 },
+    deep: { sum: deep, n: nDeep },
+    walls: { sum: walls, n: nWalls },
+  };
+}
+
+/** Mean of the current reading and the history's readings of the window; n counts the history samples used. */
+function smoothed(key: FeatureKey, sums: WindowSums): { x: number; n: number } {
+  const { sum, n } = sums[key];
   return { x: sum / (n + 1), n };
 }
 
@@ -212,11 +255,12 @@ export function orderbook(ctx: Context): ComponentResult {
   const f = bookFeaturesOf(bids, asks, book.ts) as BookFeatures;
   const history = ctx.snapshot.bookHistory ?? [];
   const win = ctx.config.bookSmoothingMs;
+  const sums = windowSums(f, history, ctx.now, win);
 
   // Every book measure is the mean of the current book and the one-second samples of the last bookSmoothingMs (60 s).
   if (f.depth === undefined) signals.push(missing('depthImbalance', null, sw.depthImbalance, 'no size in the top levels'));
   else {
-    const { x, n } = smoothed('depth', f.depth, history, ctx.now, win);
+    const { x, n } = smoothed('depth', sums);
     signals.push(
       scored(
         'depthImbalance',
@@ -232,7 +276,7 @@ export function orderbook(ctx: Context): ComponentResult {
 
   if (f.touch === undefined) signals.push(missing('topImbalance', null, sw.topImbalance, 'no size at the touch'));
   else {
-    const { x, n } = smoothed('touch', f.touch, history, ctx.now, win);
+    const { x, n } = smoothed('touch', sums);
     signals.push(
       scored('topImbalance', null, sw.topImbalance, x, 50 + 40 * x, `raw = (bid₁ − ask₁)/(bid₁ + ask₁), ${window(n, win)}; score = 50 + 40·raw`, TOP_P),
     );
@@ -240,7 +284,7 @@ export function orderbook(ctx: Context): ComponentResult {
 
   if (f.band10 === undefined) signals.push(missing('depthBand10bps', null, sw.depthBand10bps, 'no resting size within ±0.1 % of mid'));
   else {
-    const { x, n } = smoothed('band10', f.band10, history, ctx.now, win);
+    const { x, n } = smoothed('band10', sums);
     signals.push(
       scored(
         'depthBand10bps',
@@ -257,7 +301,7 @@ export function orderbook(ctx: Context): ComponentResult {
   if (f.deep === undefined)
     signals.push(missing('deepBook', null, sw.deepBook, `needs more than ${DEEP_FROM_LEVEL} levels a side, has ${bids.length}/${asks.length}`));
   else {
-    const { x, n } = smoothed('deep', f.deep, history, ctx.now, win);
+    const { x, n } = smoothed('deep', sums);
     signals.push(
       scored(
         'deepBook',
@@ -273,7 +317,7 @@ export function orderbook(ctx: Context): ComponentResult {
 
   if (f.walls === undefined) signals.push(missing('walls', null, sw.walls, 'no levels within ±0.5 % of mid'));
   else {
-    const { x, n } = smoothed('walls', f.walls, history, ctx.now, win);
+    const { x, n } = smoothed('walls', sums);
     const note =
       x !== 0
         ? `raw = (bid − ask) wall size·proximity / both, walls ≥ 4× mean level within ±0.5 %, ${window(n, win)}; score = 50 + 40·raw`
