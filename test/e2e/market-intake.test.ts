@@ -33,6 +33,7 @@ describe('market intake end to end', () => {
       SYMBOLS: SYMBOLS.join(','),
       PUBLISH_INTERVAL_MS: '500',
       ANALYZER_SCORING_WORKERS: '2',
+      ANALYZER_INTAKE_THREAD: '1',
     });
     web = await startWeb({ MEMCACHED_SERVERS: mc.address, PUBLISH_INTERVAL_MS: '500' });
   });
@@ -74,7 +75,7 @@ describe('market intake end to end', () => {
     }
   });
 
-  test('when scoring runs in worker threads, then every symbol gets a score and the metrics say two workers score', async () => {
+  test('when scoring runs in worker threads, then every symbol gets a score and the metrics say two workers score, with intake in its own thread', async () => {
     await waitFor(
       async () => {
         const rows = (await table()).data?.rows ?? [];
@@ -86,6 +87,10 @@ describe('market intake end to end', () => {
     expect(metrics.split('\n').filter((l) => l.startsWith('confluence_scoring_worker'))).toEqual([
       'confluence_scoring_workers{service="analyzer"} 2',
       'confluence_scoring_worker_restarts_total{service="analyzer"} 0',
+    ]);
+    expect(metrics.split('\n').filter((l) => l.startsWith('confluence_intake_thread'))).toEqual([
+      'confluence_intake_thread{service="analyzer"} 1',
+      'confluence_intake_thread_restarts_total{service="analyzer"} 0',
     ]);
   });
 

@@ -16,6 +16,8 @@ export interface IntakeCounterSource {
   emptySnapshots?: number;
   fastDecoded?: number;
   fastDecodeErrors?: number;
+  intakeThread?: boolean;
+  intakeThreadRestarts?: number;
 }
 
 export interface AnalyzerMetrics {
@@ -73,6 +75,8 @@ export function createAnalyzerMetrics(sources: {
       mirror(emptySnapshots, {}, seen, i.emptySnapshots ?? 0);
       mirror(fastDecoded, {}, seen, i.fastDecoded ?? 0);
       mirror(fastDecodeErrors, {}, seen, i.fastDecodeErrors ?? 0);
+      intakeThread.set(i.intakeThread ? 1 : 0);
+      mirror(intakeThreadRestarts, {}, seen, i.intakeThreadRestarts ?? 0);
       const r = sources.repairs?.();
       if (r) {
         mirror(repairsDone, {}, seen, r.done);
@@ -81,6 +85,16 @@ export function createAnalyzerMetrics(sources: {
       }
       mirror(cacheErrors, {}, seen, sources.cacheErrors());
     },
+  });
+  const intakeThread = new client.Gauge({
+    name: 'confluence_intake_thread',
+    help: 'Whether the exchange connections and the decoding run in the intake thread (1) or in the main thread (0)',
+    registers: [registry],
+  });
+  const intakeThreadRestarts = new client.Counter({
+    name: 'confluence_intake_thread_restarts_total',
+    help: 'Intake threads restarted after they died',
+    registers: [registry],
   });
   const messages = new client.Counter({
     name: 'confluence_messages_total',

@@ -41,6 +41,8 @@ export interface LinkHealth {
   subscribeRejected: number;
   connectAttempts: number;
   connectDeferred: number;
+  /** Restarts of the intake thread (absent: the pool runs in the main thread, or there is none). */
+  threadRestarts?: number;
 }
 
 export type RateLimitedLog = ReturnType<typeof createRateLimitedLog>;
@@ -202,6 +204,8 @@ export abstract class BaseIntake implements Intake {
         emptySnapshots: this.emptySnapshots,
         fastDecoded: feed.fastDecoded,
         fastDecodeErrors: feed.fastDecodeErrors,
+        intakeThread: link.threadRestarts !== undefined,
+        intakeThreadRestarts: link.threadRestarts ?? 0,
       },
       accessBlock: rest?.accessBlock() ?? this.wsAccessBlock(wall),
       clock: this.clockHealth(),

@@ -290,6 +290,7 @@ export class LiveIntake extends BaseIntake {
       subscribeRejected: totals.subscribeRejected,
       connectAttempts: this.threaded?.connectCounts().attempts ?? this.gate.granted,
       connectDeferred: this.threaded?.connectCounts().deferred ?? this.gate.deferred,
+      threadRestarts: this.threaded?.restarts,
     };
   }
 

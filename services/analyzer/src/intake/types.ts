@@ -114,6 +114,9 @@ export interface IntakeHealth {
     /** Frames the exact fast scanner decoded (the rest went through JSON.parse), and frames it threw on (a bug). */
     fastDecoded: number;
     fastDecodeErrors: number;
+    /** Whether the WebSocket pool runs in the intake thread, and how often that thread died and was restarted. */
+    intakeThread: boolean;
+    intakeThreadRestarts: number;
   };
   /** Set while Bybit answers every request with an access-blocking 403. */
   accessBlock: AccessBlock | null;

@@ -155,6 +155,7 @@ describe('intake against a fake exchange (sim source)', () => {
     expect(after.messages).toBeGreaterThanOrEqual(before.messages + 3);
     expect(after.byTopic.orderbook).toBeGreaterThanOrEqual(before.byTopic.orderbook + 3);
     expect(after.reconnects).toBeGreaterThanOrEqual(before.reconnects + 1);
+    expect([before.intakeThread, before.intakeThreadRestarts, after.intakeThreadRestarts]).toEqual([true, 0, 1]);
     expect(fx.subscribedTopics().sort()).toEqual(symbols.flatMap(topicsForSymbol).sort());
   });
 
